@@ -1,0 +1,78 @@
+using System.Buffers;
+
+namespace PinIo.Mm;
+
+/// <summary>
+/// Keeps one managed buffer GC-pinned while pages of it are referenced for I/O: the .NET
+/// counterpart of a page that migration must not move while it is pinned. Counted by the
+/// pages that hold it; the last page to leave the page table drops the GC handle.
+/// </summary>
+internal sealed class GcAnchor
+{
+    private MemoryHandle _handle;
+    private int _holders;
+
+    /// <summary>Takes ownership of <paramref name="handle"/>; the creator holds the first reference.</summary>
+    public GcAnchor(object target, MemoryHandle handle)
+    {
+        Target = target;
+        _handle = handle;
+        _holders = 1;
+        PinStats.OnGcPinned();
+    }
+
+    /// <summary>The managed object that is pinned: an array or a memory manager.</summary>
+    public object Target { get; }
+
+    public void AddHolder() => Interlocked.Increment(ref _holders);
+
+    public void RemoveHolder()
+    {
+        int left = Interlocked.Decrement(ref _holders);
+        if (left == 0)
+        {
+            _handle.Dispose();
+            PinStats.OnGcUnpinned();
+        }
+    }
+}
+
+/// <summary>
+/// The distinct managed buffers anchored by one page. Mutated only under the page table's
+/// shard lock; a page rarely holds more than one or two.
+/// </summary>
+internal struct GcAnchorSet
+{
+    private GcAnchor[]? _anchors;
+    private int _count;
+
+    public readonly bool IsEmpty => _count == 0;
+
+    /// <summary>Adds <paramref name="anchor"/> unless the page already anchors the same object.</summary>
+    public void Attach(GcAnchor anchor)
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            if (ReferenceEquals(_anchors![i].Target, anchor.Target))
+            {
+                return;
+            }
+        }
+        if (_anchors is null || _count == _anchors.Length)
+        {
+            Array.Resize(ref _anchors, Math.Max(2, _count * 2));
+        }
+        anchor.AddHolder();
+        _anchors[_count++] = anchor;
+    }
+
+    public void ReleaseAll()
+    {
+        for (int i = 0; i < _count; i++)
+        {
+            _anchors![i].RemoveHolder();
+            _anchors[i] = null!;
+        }
+        _count = 0;
+    }
+}

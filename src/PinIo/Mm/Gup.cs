@@ -1,0 +1,171 @@
+// Follows mm/gup.c (pin_user_pages, get_user_pages, unpin_user_pages_dirty_lock).
+using System.Buffers;
+using System.Runtime.InteropServices;
+
+namespace PinIo.Mm;
+
+/// <summary>
+/// Acquires the pages behind caller memory for I/O and releases them. A pin
+/// (<see cref="PinUserPages"/>, FOLL_PIN) is released by <see cref="UnpinUserPages"/> or
+/// <see cref="UnpinUserPagesDirtyLock"/>; a plain reference (<see cref="GetUserPages"/>,
+/// FOLL_GET) by <see cref="Page.Put"/>. Pinning managed memory GC-pins the buffer until the
+/// last reference on its pages is gone, so no compaction moves memory under I/O.
+/// </summary>
+public static class Gup
+{
+    /// <summary>GUP_PIN_COUNTING_BIAS: what a pin adds to <see cref="Page.RefCount"/>.</summary>
+    public const int PinCountingBias = 1024;
+
+    /// <summary>
+    /// Pins every page that covers <paramref name="buffer"/>, up to <c>pages.Length</c> pages
+    /// from its start, and returns how many it pinned. Release each with an unpin.
+    /// </summary>
+    public static int PinUserPages(Memory<byte> buffer, GupFlags flags, Span<Page> pages) =>
+        AcquireUserPages(buffer, flags, pages, pin: true);
+
+    /// <summary>
+    /// The FOLL_GET path, kept for comparison: plain references that writeback cannot tell
+    /// from any other. Release each with <see cref="Page.Put"/>. Rejects
+    /// <see cref="GupFlags.LongTerm"/>, which needs a pin (as Linux does).
+    /// </summary>
+    public static int GetUserPages(Memory<byte> buffer, GupFlags flags, Span<Page> pages)
+    {
+        if ((flags & GupFlags.LongTerm) != 0)
+        {
+            throw new ArgumentException("GupFlags.LongTerm requires a pin: use PinUserPages (FOLL_LONGTERM needs FOLL_PIN).", nameof(flags));
+        }
+        return AcquireUserPages(buffer, flags, pages, pin: false);
+    }
+
+    /// <summary>pin_user_page(): pins a page that already holds a reference (a pipe page).</summary>
+    public static void PinUserPage(Page page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        page.PinReferenced();
+    }
+
+    public static void UnpinUserPage(Page page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        page.Unpin();
+    }
+
+    public static void UnpinUserPages(ReadOnlySpan<Page> pages)
+    {
+        foreach (Page page in pages)
+        {
+            page.Unpin();
+        }
+    }
+
+    /// <summary>
+    /// Marks each page dirty, when <paramref name="makeDirty"/>, and then unpins it: the
+    /// release after a device wrote into the pages (a read). Two cases are harmless:
+    /// 1) the page is already dirty: it stays dirty; 2) it is cleaned between the dirtying and
+    /// the unpin: whoever cleaned it saw <see cref="Page.MaybeDmaPinned"/> and had to wait or
+    /// bounce, so no write into it was lost.
+    /// </summary>
+    public static void UnpinUserPagesDirtyLock(ReadOnlySpan<Page> pages, bool makeDirty)
+    {
+        foreach (Page page in pages)
+        {
+            if (makeDirty && !page.IsDirty)
+            {
+                page.SetDirty();
+            }
+            page.Unpin();
+        }
+    }
+
+    /// <summary>Pins or references the pages of native memory <paramref name="address"/>..+<paramref name="length"/>.</summary>
+    internal static int AcquireNativePages(nint address, long length, Span<Page> pages, bool pin) =>
+        AcquireAnchoredPages(address, length, pages, pin, anchor: null);
+
+    private static int AcquireUserPages(Memory<byte> buffer, GupFlags flags, Span<Page> pages, bool pin)
+    {
+        _ = flags;
+        if (buffer.IsEmpty || pages.IsEmpty)
+        {
+            return 0;
+        }
+        MemoryHandle handle = buffer.Pin();
+        GcAnchor? anchor = null;
+        try
+        {
+            nint address;
+            unsafe
+            {
+                address = (nint)handle.Pointer;
+            }
+            object? movable = MovableOwnerOf(buffer);
+            if (movable is not null)
+            {
+                anchor = new GcAnchor(movable, handle);
+                handle = default;
+            }
+            return AcquireAnchoredPages(address, buffer.Length, pages, pin, anchor);
+        }
+        finally
+        {
+            // The anchor's creator reference: the pages now hold their own (or none were taken).
+            anchor?.RemoveHolder();
+            handle.Dispose();
+        }
+    }
+
+    private static int AcquireAnchoredPages(nint address, long length, Span<Page> pages, bool pin, GcAnchor? anchor)
+    {
+        int count = Math.Min(PageSize.PagesSpanned(address, length), pages.Length);
+        nint first = PageSize.AlignDown(address);
+        int taken = 0;
+        try
+        {
+            for (; taken < count; taken++)
+            {
+                nint pageAddress = first + ((nint)taken << PageSize.Shift);
+                pages[taken] = pin ? PageTable.PinAt(pageAddress, anchor) : PageTable.GetAt(pageAddress, anchor);
+            }
+        }
+        catch
+        {
+            ReleaseAcquired(pages[..taken], pin);
+            throw;
+        }
+        return count;
+    }
+
+    private static void ReleaseAcquired(ReadOnlySpan<Page> pages, bool pinned)
+    {
+        foreach (Page page in pages)
+        {
+            if (pinned)
+            {
+                page.Unpin();
+            }
+            else
+            {
+                page.Put();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The managed object whose GC pin must outlive the call: an array, or a memory manager
+    /// other than PinIo's own native pool memory (whose pin is not a GC pin).
+    /// </summary>
+    private static object? MovableOwnerOf(Memory<byte> buffer)
+    {
+        if (MemoryMarshal.TryGetArray<byte>(buffer, out ArraySegment<byte> segment))
+        {
+            return segment.Array;
+        }
+        if (MemoryMarshal.TryGetMemoryManager<byte, MemoryManager<byte>>(buffer, out MemoryManager<byte>? manager))
+        {
+            return manager is INativeMemoryOwner ? null : manager;
+        }
+        return null;
+    }
+}
+
+/// <summary>Marks a memory manager over native memory that never moves: pinning it needs no GC anchor.</summary>
+internal interface INativeMemoryOwner;

@@ -1,0 +1,210 @@
+// Follows include/linux/mm.h (get_page, put_page, page_maybe_dma_pinned) and include/linux/page_ref.h.
+using System.Runtime.CompilerServices;
+
+namespace PinIo.Mm;
+
+/// <summary>
+/// One 4 KiB page of memory that PinIo references for I/O: a <see cref="PagePool"/> page, or a
+/// page of caller memory looked up by <see cref="Gup"/>. While a page is referenced it is one
+/// object for every caller, so two I/Os into two halves of it see <c>PinCount == 2</c>.
+/// <para>
+/// A plain reference (<see cref="Get"/>/<see cref="Put"/>, FOLL_GET) adds 1 to
+/// <see cref="RefCount"/>; a pin (<see cref="Gup.PinUserPages"/>, FOLL_PIN) adds
+/// <see cref="Gup.PinCountingBias"/> to it and 1 to the exact <see cref="PinCount"/>.
+/// A pin is released only by an unpin, never by <see cref="Put"/>.
+/// </para>
+/// </summary>
+public sealed class Page
+{
+    // RefCount in the low 32 bits, PinCount in the high 32: one atomic word, so that every
+    // check of a reference against the pins sees a consistent pair.
+    private long _state;
+    private int _dirty;
+
+    internal Page(nint address, PagePool? pool, int poolIndex)
+    {
+        Address = address;
+        Pool = pool;
+        PoolIndex = poolIndex;
+    }
+
+    /// <summary>Page-aligned virtual address of the page.</summary>
+    public nint Address { get; private set; }
+
+    public int RefCount => RefOf(Volatile.Read(ref _state));
+
+    /// <summary>Exact number of pins held on the page.</summary>
+    public int PinCount => PinsOf(Volatile.Read(ref _state));
+
+    /// <summary>
+    /// page_maybe_dma_pinned(): <c>RefCount &gt;= PinCountingBias</c>. Never a false negative;
+    /// 1024 plain references give a false positive, as in Linux.
+    /// </summary>
+    public bool MaybeDmaPinned => RefCount >= Gup.PinCountingBias;
+
+    public bool IsDirty => Volatile.Read(ref _dirty) != 0;
+
+    /// <summary>The pool that owns the page, or null for a page of caller memory.</summary>
+    internal PagePool? Pool { get; }
+
+    internal int PoolIndex { get; }
+
+    /// <summary>GC anchors of the managed buffers on this page (table pages only).</summary>
+    internal GcAnchorSet Anchors;
+
+    /// <summary>Takes a plain reference (get_page). Released by <see cref="Put"/>.</summary>
+    public void Get()
+    {
+        long state = Volatile.Read(ref _state);
+        while (true)
+        {
+            if (RefOf(state) == 0)
+            {
+                ThrowHelper.ThrowMisuse($"Get on page 0x{Address:x}, which is free: the caller holds no reference to it.");
+            }
+            long seen = Interlocked.CompareExchange(ref _state, state + 1, state);
+            if (seen == state)
+            {
+                return;
+            }
+            state = seen;
+        }
+    }
+
+    /// <summary>
+    /// Drops a plain reference (put_page). Dropping a reference that only a pin holds is a bug
+    /// and throws: a pin is released by <see cref="Gup.UnpinUserPage"/>.
+    /// </summary>
+    public void Put()
+    {
+        long state = Volatile.Read(ref _state);
+        while (true)
+        {
+            int plain = RefOf(state) - (PinsOf(state) * Gup.PinCountingBias);
+            if (plain <= 0)
+            {
+                ThrowPutWithoutReference(state);
+            }
+            long seen = Interlocked.CompareExchange(ref _state, state - 1, state);
+            if (seen == state)
+            {
+                if (RefOf(state) == 1)
+                {
+                    Release();
+                }
+                return;
+            }
+            state = seen;
+        }
+    }
+
+    public void SetDirty() => Volatile.Write(ref _dirty, 1);
+
+    internal void ClearDirty() => Volatile.Write(ref _dirty, 0);
+
+    /// <summary>The page's 4 KiB. Valid only while the caller holds a reference or a pin.</summary>
+    public Span<byte> AsSpan() => NativeMemoryAccess.Span(Address, PageSize.Bytes);
+
+    public override string ToString() =>
+        $"Page 0x{Address:x} ref={RefCount} pin={PinCount}{(IsDirty ? " dirty" : "")}{(Pool is null ? "" : " pool")}";
+
+    /// <summary>Adds a pin; the caller guarantees the page is live (referenced, or found under the table lock).</summary>
+    internal void PinLive()
+    {
+        Interlocked.Add(ref _state, (1L << 32) + Gup.PinCountingBias);
+        PinStats.OnPinned(this);
+    }
+
+    /// <summary>Adds a pin to a page that must already hold a reference (pin_user_page).</summary>
+    internal void PinReferenced()
+    {
+        long state = Volatile.Read(ref _state);
+        while (true)
+        {
+            if (RefOf(state) == 0)
+            {
+                ThrowHelper.ThrowMisuse($"pin_user_page on page 0x{Address:x}, which holds no reference: the caller must already reference it.");
+            }
+            long seen = Interlocked.CompareExchange(ref _state, state + (1L << 32) + Gup.PinCountingBias, state);
+            if (seen == state)
+            {
+                PinStats.OnPinned(this);
+                return;
+            }
+            state = seen;
+        }
+    }
+
+    /// <summary>Adds a plain reference to a page found under the table lock (may be at zero, being freed).</summary>
+    internal void GetLive() => Interlocked.Increment(ref _state);
+
+    internal void Unpin()
+    {
+        long state = Volatile.Read(ref _state);
+        while (true)
+        {
+            if (PinsOf(state) == 0)
+            {
+                ThrowHelper.ThrowMisuse(
+                    $"Unpin of page 0x{Address:x}, which is not pinned. More likely, the pages came from GetUserPages " +
+                    "or a bio marked NoPageRef, or were already unpinned, and were passed here by mistake.");
+            }
+            long seen = Interlocked.CompareExchange(ref _state, state - (1L << 32) - Gup.PinCountingBias, state);
+            if (seen == state)
+            {
+                PinStats.OnUnpinned(this);
+                if (RefOf(state) == Gup.PinCountingBias)
+                {
+                    Release();
+                }
+                return;
+            }
+            state = seen;
+        }
+    }
+
+    /// <summary>Allocation from a pool: the page goes from free to one reference.</summary>
+    internal void InitAllocated()
+    {
+        _dirty = 0;
+        Volatile.Write(ref _state, 1);
+    }
+
+    internal void Recycle(nint address)
+    {
+        Address = address;
+        _dirty = 0;
+        _state = 0;
+    }
+
+    internal bool IsFree => Volatile.Read(ref _state) == 0;
+
+    private void Release()
+    {
+        if (Pool is not null)
+        {
+            Pool.Free(this);
+        }
+        else
+        {
+            PageTable.OnRefCountZero(this);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int RefOf(long state) => (int)(state & 0xFFFF_FFFF);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PinsOf(long state) => (int)(state >> 32);
+
+    private void ThrowPutWithoutReference(long state)
+    {
+        if (RefOf(state) == 0)
+        {
+            ThrowHelper.ThrowMisuse($"Put on page 0x{Address:x}, which is free: the reference was already dropped.");
+        }
+        ThrowHelper.ThrowMisuse(
+            $"Put on page 0x{Address:x} would drop a reference that only a pin holds (RefCount {RefOf(state)}, " +
+            $"PinCount {PinsOf(state)}): release a pin with Gup.UnpinUserPage, never with Put.");
+    }
+}

@@ -1,0 +1,179 @@
+// Follows mm/page_alloc.c (alloc_pages, __free_pages: a page is free only at refcount zero).
+using System.Numerics;
+
+namespace PinIo.Mm;
+
+/// <summary>
+/// Page-aligned native memory carved into 4 KiB pages. <see cref="Alloc"/> hands out a page
+/// with one reference; the page returns to the free list when its count reaches zero, never
+/// earlier, so a page under I/O (pinned) is never handed to anyone else. A pool disposed
+/// while pages are still referenced keeps that memory (memory under I/O is never freed) and
+/// reports the leak through <see cref="PinStats.LeakedPoolPages"/>.
+/// </summary>
+public sealed class PagePool : IDisposable
+{
+    private readonly Page[] _pages;
+    private readonly ulong[] _freeBits;
+    private readonly Lock _lock = new();
+    private nint _base;
+    private int _freeCount;
+    private int _searchHint;
+    private bool _disposed;
+
+    public PagePool(int pageCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageCount);
+        _base = NativeMemoryAccess.AllocPageAligned((nuint)pageCount * PageSize.Bytes);
+        _pages = new Page[pageCount];
+        _freeBits = new ulong[(pageCount + 63) / 64];
+        for (int i = 0; i < pageCount; i++)
+        {
+            _pages[i] = new Page(_base + ((nint)i << PageSize.Shift), this, i);
+            _freeBits[i >> 6] |= 1UL << (i & 63);
+        }
+        _freeCount = pageCount;
+        PageTable.RegisterPool(this);
+    }
+
+    public int Capacity => _pages.Length;
+
+    public int FreeCount => Volatile.Read(ref _freeCount);
+
+    /// <summary>Start of the pool's memory (for registering it with the kernel as fixed buffers).</summary>
+    public nint BaseAddress => _base;
+
+    public long SizeBytes => (long)_pages.Length << PageSize.Shift;
+
+    /// <summary>Allocates one page with <c>RefCount == 1</c>. Release it with <see cref="Page.Put"/>.</summary>
+    public Page Alloc()
+    {
+        if (!TryAlloc(out Page? page))
+        {
+            ThrowHelper.ThrowDirectIo(Errno.ENOMEM, $"PagePool of {Capacity} pages is exhausted: create a larger pool or release pages sooner.");
+        }
+        return page;
+    }
+
+    public bool TryAlloc([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Page? page)
+    {
+        int index = TryAllocRun(1);
+        page = index < 0 ? null : _pages[index];
+        return page is not null;
+    }
+
+    /// <summary>
+    /// Allocates <paramref name="count"/> physically adjacent pages, each with one reference,
+    /// and returns the first, or null when no such run is free.
+    /// </summary>
+    public Page? TryAllocContiguous(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        int index = TryAllocRun(count);
+        return index < 0 ? null : _pages[index];
+    }
+
+    /// <summary>The page of this pool at <paramref name="index"/>.</summary>
+    public Page this[int index] => _pages[index];
+
+    public bool Contains(nint address) => address >= _base && address < _base + (nint)SizeBytes && !_disposed;
+
+    internal Page PageAt(nint address) => _pages[(int)((address - _base) >> PageSize.Shift)];
+
+    /// <summary>The page's count reached zero: back to the free list.</summary>
+    internal void Free(Page page)
+    {
+        lock (_lock)
+        {
+            int i = page.PoolIndex;
+            _freeBits[i >> 6] |= 1UL << (i & 63);
+            _freeCount++;
+            if (i < _searchHint)
+            {
+                _searchHint = i;
+            }
+        }
+        PinStats.OnPoolPageFreed();
+    }
+
+    public void Dispose()
+    {
+        int inUse;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            inUse = Capacity - _freeCount;
+        }
+        PageTable.UnregisterPool(this);
+        if (inUse > 0)
+        {
+            PinStats.OnPoolLeak(inUse, $"PagePool of {Capacity} pages at 0x{_base:x}");
+            return;
+        }
+        NativeMemoryAccess.FreePageAligned(_base);
+        _base = 0;
+    }
+
+    private int TryAllocRun(int count)
+    {
+        int start;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_freeCount < count)
+            {
+                return -1;
+            }
+            start = count == 1 ? FindFreeLocked() : FindRunLocked(count);
+            if (start < 0)
+            {
+                return -1;
+            }
+            for (int i = start; i < start + count; i++)
+            {
+                _freeBits[i >> 6] &= ~(1UL << (i & 63));
+            }
+            _freeCount -= count;
+            _searchHint = start + count;
+        }
+        for (int i = start; i < start + count; i++)
+        {
+            _pages[i].InitAllocated();
+        }
+        PinStats.OnPoolPageAllocated(count);
+        return start;
+    }
+
+    private int FindFreeLocked()
+    {
+        int words = _freeBits.Length;
+        int hintWord = Math.Min(_searchHint >> 6, words - 1);
+        for (int n = 0; n < words; n++)
+        {
+            int w = (hintWord + n) % words;
+            if (_freeBits[w] != 0)
+            {
+                return (w << 6) + BitOperations.TrailingZeroCount(_freeBits[w]);
+            }
+        }
+        return -1;
+    }
+
+    private int FindRunLocked(int count)
+    {
+        int run = 0;
+        for (int i = 0; i < _pages.Length; i++)
+        {
+            bool free = (_freeBits[i >> 6] & (1UL << (i & 63))) != 0;
+            run = free ? run + 1 : 0;
+            if (run == count)
+            {
+                return i - count + 1;
+            }
+        }
+        return -1;
+    }
+}

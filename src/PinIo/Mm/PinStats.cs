@@ -1,0 +1,109 @@
+// Follows mm/vmstat.c (NR_FOLL_PIN_ACQUIRED, NR_FOLL_PIN_RELEASED).
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace PinIo.Mm;
+
+/// <summary>
+/// Pages pinned and unpinned in this process: the counterparts of <c>/proc/vmstat</c>
+/// <c>nr_foll_pin_acquired</c> / <c>nr_foll_pin_released</c>. Equal at rest, except for
+/// long-term pins still held. Also published through a <see cref="Meter"/> named <c>PinIo</c>.
+/// </summary>
+public static class PinStats
+{
+    public const string MeterName = "PinIo";
+
+    private static long s_acquired;
+    private static long s_released;
+    private static long s_gcPinnedBuffers;
+    private static long s_poolPagesInUse;
+    private static long s_leakedPoolPages;
+
+    private static readonly Meter s_meter = new(MeterName);
+    private static readonly ConcurrentDictionary<Page, ConcurrentStack<string>> s_owners = new();
+
+    static PinStats()
+    {
+        s_meter.CreateObservableCounter("pinio.pins.acquired", () => Acquired, "{page}",
+            "Pages pinned (FOLL_PIN) by PinIo in this process");
+        s_meter.CreateObservableCounter("pinio.pins.released", () => Released, "{page}",
+            "Pages unpinned by PinIo in this process");
+        s_meter.CreateObservableUpDownCounter("pinio.gc_pinned_buffers", () => GcPinnedBuffers, "{buffer}",
+            "Managed buffers held GC-pinned because pages of them are under I/O");
+        s_meter.CreateObservableUpDownCounter("pinio.pool_pages_in_use", () => PoolPagesInUse, "{page}",
+            "PagePool pages currently referenced");
+    }
+
+    /// <summary>Pages pinned so far (nr_foll_pin_acquired).</summary>
+    public static long Acquired => Volatile.Read(ref s_acquired);
+
+    /// <summary>Pages unpinned so far (nr_foll_pin_released).</summary>
+    public static long Released => Volatile.Read(ref s_released);
+
+    /// <summary>Managed buffers currently GC-pinned because some of their pages are referenced for I/O.</summary>
+    public static long GcPinnedBuffers => Volatile.Read(ref s_gcPinnedBuffers);
+
+    /// <summary>Pages of every live <see cref="PagePool"/> that are currently referenced.</summary>
+    public static long PoolPagesInUse => Volatile.Read(ref s_poolPagesInUse);
+
+    /// <summary>Pool pages that a disposed pool could not free because they were still referenced.</summary>
+    public static long LeakedPoolPages => Volatile.Read(ref s_leakedPoolPages);
+
+    /// <summary>
+    /// When set, every pin records the stack that took it, so that a balance check can name
+    /// the code that leaked a pin (as the runtime's TestMemoryPool records its leaser).
+    /// Costs a stack trace per pin: for tests and debugging only.
+    /// </summary>
+    public static bool RecordPinOwners { get; set; }
+
+    /// <summary>Stacks of the pins still held, by page, when <see cref="RecordPinOwners"/> is on.</summary>
+    public static IReadOnlyList<string> DescribeOutstandingPins()
+    {
+        var lines = new List<string>();
+        foreach (var (page, stacks) in s_owners)
+        {
+            foreach (string stack in stacks)
+            {
+                lines.Add($"page 0x{page.Address:x} pinned by:{Environment.NewLine}{stack}");
+            }
+        }
+        return lines;
+    }
+
+    internal static void OnPinned(Page page)
+    {
+        Interlocked.Increment(ref s_acquired);
+        if (RecordPinOwners)
+        {
+            s_owners.GetOrAdd(page, static _ => new ConcurrentStack<string>()).Push(Environment.StackTrace);
+        }
+    }
+
+    internal static void OnUnpinned(Page page)
+    {
+        Interlocked.Increment(ref s_released);
+        if (!s_owners.IsEmpty && s_owners.TryGetValue(page, out var stacks))
+        {
+            stacks.TryPop(out _);
+            if (stacks.IsEmpty)
+            {
+                s_owners.TryRemove(page, out _);
+            }
+        }
+    }
+
+    internal static void OnGcPinned() => Interlocked.Increment(ref s_gcPinnedBuffers);
+
+    internal static void OnGcUnpinned() => Interlocked.Decrement(ref s_gcPinnedBuffers);
+
+    internal static void OnPoolPageAllocated(int count) => Interlocked.Add(ref s_poolPagesInUse, count);
+
+    internal static void OnPoolPageFreed() => Interlocked.Decrement(ref s_poolPagesInUse);
+
+    internal static void OnPoolLeak(int pages, string poolDescription)
+    {
+        Interlocked.Add(ref s_leakedPoolPages, pages);
+        Trace.TraceWarning($"PinIo: {poolDescription} disposed with {pages} page(s) still referenced; their memory is kept, not freed.");
+    }
+}

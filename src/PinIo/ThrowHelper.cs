@@ -1,0 +1,25 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace PinIo;
+
+/// <summary>
+/// Throws stay out of line so that the callers on the I/O path stay small and inlinable
+/// (the runtime's ThrowHelper pattern). Misuse of the pin contract is an
+/// <see cref="InvalidOperationException"/>: the counterpart of the kernel's WARN.
+/// </summary>
+internal static class ThrowHelper
+{
+    [DoesNotReturn]
+    public static void ThrowDirectIo(Errno errno, string message) => throw CreateDirectIo(errno, message);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static DirectIoException CreateDirectIo(Errno errno, string message) => new(errno, message);
+
+    [DoesNotReturn]
+    public static void ThrowMisuse(string message) => throw new InvalidOperationException(message);
+
+    [DoesNotReturn]
+    public static void ThrowArgumentOutOfRange(string paramName, string message) =>
+        throw new ArgumentOutOfRangeException(paramName, message);
+}
