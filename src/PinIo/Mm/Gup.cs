@@ -21,7 +21,7 @@ public static class Gup
     /// from its start, and returns how many it pinned. Release each with an unpin.
     /// </summary>
     public static int PinUserPages(Memory<byte> buffer, GupFlags flags, Span<Page> pages) =>
-        AcquireUserPages(buffer, flags, pages, pin: true);
+        AcquireUserPages(buffer, flags, pages, pin: true, out _);
 
     /// <summary>
     /// The FOLL_GET path, kept for comparison: plain references that writeback cannot tell
@@ -34,7 +34,7 @@ public static class Gup
         {
             throw new ArgumentException("GupFlags.LongTerm requires a pin: use PinUserPages (FOLL_LONGTERM needs FOLL_PIN).", nameof(flags));
         }
-        return AcquireUserPages(buffer, flags, pages, pin: false);
+        return AcquireUserPages(buffer, flags, pages, pin: false, out _);
     }
 
     /// <summary>pin_user_page(): pins a page that already holds a reference (a pipe page).</summary>
@@ -81,9 +81,14 @@ public static class Gup
     internal static int AcquireNativePages(nint address, long length, Span<Page> pages, bool pin) =>
         AcquireAnchoredPages(address, length, pages, pin, anchor: null);
 
-    private static int AcquireUserPages(Memory<byte> buffer, GupFlags flags, Span<Page> pages, bool pin)
+    /// <summary>
+    /// Pins or references the pages of <paramref name="buffer"/>; <paramref name="address"/> is
+    /// where the buffer starts while they are held (managed memory cannot move meanwhile).
+    /// </summary>
+    internal static int AcquireUserPages(Memory<byte> buffer, GupFlags flags, Span<Page> pages, bool pin, out nint address)
     {
         _ = flags;
+        address = 0;
         if (buffer.IsEmpty || pages.IsEmpty)
         {
             return 0;
@@ -92,11 +97,7 @@ public static class Gup
         GcAnchor? anchor = null;
         try
         {
-            nint address;
-            unsafe
-            {
-                address = (nint)handle.Pointer;
-            }
+            address = NativeMemoryAccess.AddressOf(handle);
             object? movable = MovableOwnerOf(buffer);
             if (movable is not null)
             {

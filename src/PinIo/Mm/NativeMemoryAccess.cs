@@ -20,6 +20,9 @@ internal static unsafe class NativeMemoryAccess
 
     public static void FreePageAligned(nint address) => NativeMemory.AlignedFree((void*)address);
 
+    /// <summary>Address of pinned memory (the pointer of a live <see cref="System.Buffers.MemoryHandle"/>).</summary>
+    public static nint AddressOf(in System.Buffers.MemoryHandle handle) => (nint)handle.Pointer;
+
     public static void Copy(nint source, nint destination, int length) =>
         Buffer.MemoryCopy((void*)source, (void*)destination, length, length);
 }

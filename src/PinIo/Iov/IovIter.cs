@@ -1,0 +1,352 @@
+// Follows include/linux/uio.h and lib/iov_iter.c (advance, revert, truncate, reexpand, alignment).
+using PinIo.Mm;
+
+namespace PinIo.Iov;
+
+/// <summary>
+/// The memory side of one I/O: a kind, a direction, the bytes still to transfer
+/// (<see cref="Count"/>) and a position within the segments. Operations dispatch by kind to
+/// small helpers, as lib/iov_iter.c does. Not thread-safe: one request owns it at a time.
+/// </summary>
+public sealed partial class IovIter
+{
+    private IReadOnlyList<Memory<byte>>? _user;
+    private IReadOnlyList<KernelVec>? _kvecs;
+    private IReadOnlyList<BioVec>? _bvecs;
+    private PipeBuffer? _pipe;
+    private Memory<byte>[]? _single;
+    private long _pipeStart;
+    private int _pipeGeneration;
+
+    private long _count;
+    private long _consumed;
+    private long _total;
+    private int _seg;
+    private long _segOffset;
+
+    private IovIter(IterKind kind, IterDirection direction)
+    {
+        Kind = kind;
+        Direction = direction;
+    }
+
+    public IterKind Kind { get; private set; }
+
+    public IterDirection Direction { get; private set; }
+
+    /// <summary>Bytes still to transfer (iov_iter_count).</summary>
+    public long Count => _count;
+
+    /// <summary>
+    /// iov_iter_extract_will_pin(): whether pages taken for Direct I/O are pinned (and must be
+    /// unpinned), as for <see cref="IterKind.Iovec"/> and <see cref="IterKind.Pipe"/>.
+    /// </summary>
+    public bool ExtractWillPin => Kind is IterKind.Iovec or IterKind.Pipe;
+
+    /// <summary>Bytes advanced over since the iterator was made (what <see cref="Revert"/> may undo).</summary>
+    public long Consumed => _consumed;
+
+    public static IovIter User(IterDirection d, params Memory<byte>[] buffers) =>
+        User(d, (IReadOnlyList<Memory<byte>>)buffers);
+
+    public static IovIter User(IterDirection d, IReadOnlyList<Memory<byte>> buffers)
+    {
+        ArgumentNullException.ThrowIfNull(buffers);
+        var iter = new IovIter(IterKind.Iovec, d) { _user = buffers };
+        long total = 0;
+        for (int i = 0; i < buffers.Count; i++)
+        {
+            total += buffers[i].Length;
+        }
+        iter.Start(total);
+        return iter;
+    }
+
+    public static IovIter Kernel(IterDirection d, IReadOnlyList<KernelVec> vecs)
+    {
+        ArgumentNullException.ThrowIfNull(vecs);
+        long total = 0;
+        for (int i = 0; i < vecs.Count; i++)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(vecs[i].Length, nameof(vecs));
+            if (vecs[i].Length > 0 && vecs[i].Address == 0)
+            {
+                throw new ArgumentException($"kvec {i} has a null address.", nameof(vecs));
+            }
+            total += vecs[i].Length;
+        }
+        var iter = new IovIter(IterKind.Kvec, d) { _kvecs = vecs };
+        iter.Start(total);
+        return iter;
+    }
+
+    public static IovIter Pages(IterDirection d, IReadOnlyList<BioVec> vecs)
+    {
+        ArgumentNullException.ThrowIfNull(vecs);
+        long total = 0;
+        for (int i = 0; i < vecs.Count; i++)
+        {
+            BioVec v = vecs[i];
+            if (v.Page is null || v.Offset < 0 || v.Length < 0)
+            {
+                throw new ArgumentException($"bvec {i} needs a page, a non-negative offset and a non-negative length.", nameof(vecs));
+            }
+            total += v.Length;
+        }
+        var iter = new IovIter(IterKind.Bvec, d) { _bvecs = vecs };
+        iter.Start(total);
+        return iter;
+    }
+
+    /// <summary>
+    /// An iterator over a pipe. As a destination it reserves <paramref name="count"/> bytes at
+    /// the pipe's tail, and the bytes it is advanced over become readable; as a source it
+    /// covers the first <paramref name="count"/> readable bytes without consuming them.
+    /// </summary>
+    public static IovIter Pipe(IterDirection d, PipeBuffer pipe, long count)
+    {
+        ArgumentNullException.ThrowIfNull(pipe);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var iter = new IovIter(IterKind.Pipe, d) { _pipe = pipe };
+        iter._pipeGeneration = d == IterDirection.Dest
+            ? pipe.BeginReservation(count, out iter._pipeStart)
+            : pipe.BeginView(count, out iter._pipeStart);
+        iter.Start(count);
+        return iter;
+    }
+
+    /// <summary>A destination that drops what is copied into it; Direct I/O into it fails with EFAULT.</summary>
+    public static IovIter Discard(long count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var iter = new IovIter(IterKind.Discard, IterDirection.Dest);
+        iter.Start(count);
+        return iter;
+    }
+
+    /// <summary>An empty iterator for reuse through the Reset methods (no allocation per I/O).</summary>
+    internal static IovIter CreateReusable() => new(IterKind.Iovec, IterDirection.Dest) { _single = new Memory<byte>[1] };
+
+    /// <summary>Points a reusable iterator at one buffer.</summary>
+    internal void ResetUser(IterDirection d, Memory<byte> buffer)
+    {
+        _single ??= new Memory<byte>[1];
+        _single[0] = buffer;
+        Kind = IterKind.Iovec;
+        Direction = d;
+        _user = _single;
+        _kvecs = null;
+        _bvecs = null;
+        _pipe = null;
+        Start(buffer.Length);
+    }
+
+    /// <summary>Points a reusable iterator at a caller's list of buffers.</summary>
+    internal void ResetUser(IterDirection d, IReadOnlyList<Memory<byte>> buffers)
+    {
+        Kind = IterKind.Iovec;
+        Direction = d;
+        _user = buffers;
+        _kvecs = null;
+        _bvecs = null;
+        _pipe = null;
+        long total = 0;
+        for (int i = 0; i < buffers.Count; i++)
+        {
+            total += buffers[i].Length;
+        }
+        Start(total);
+    }
+
+    /// <summary>Points a reusable iterator at pages the caller references.</summary>
+    internal void ResetPages(IterDirection d, IReadOnlyList<BioVec> vecs, long total)
+    {
+        Kind = IterKind.Bvec;
+        Direction = d;
+        _bvecs = vecs;
+        _user = null;
+        _kvecs = null;
+        _pipe = null;
+        Start(total);
+    }
+
+    /// <summary>Drops references to the caller's memory so a pooled iterator does not keep it alive.</summary>
+    internal void Clear()
+    {
+        if (_single is not null)
+        {
+            _single[0] = default;
+        }
+        _user = null;
+        _kvecs = null;
+        _bvecs = null;
+        _pipe = null;
+        Start(0);
+    }
+
+    /// <summary>iov_iter_advance(): moves past <paramref name="n"/> bytes (0 &lt;= n &lt;= Count).</summary>
+    public void Advance(long n)
+    {
+        if ((ulong)n > (ulong)_count)
+        {
+            ThrowHelper.ThrowArgumentOutOfRange(nameof(n), $"cannot advance by {n}: the iterator has {_count} bytes left.");
+        }
+        AdvanceCore(n);
+    }
+
+    /// <summary>iov_iter_revert(): steps back over <paramref name="n"/> bytes already advanced over.</summary>
+    public void Revert(long n)
+    {
+        if ((ulong)n > (ulong)_consumed)
+        {
+            ThrowHelper.ThrowArgumentOutOfRange(nameof(n), $"cannot revert by {n}: only {_consumed} bytes were advanced over.");
+        }
+        _count += n;
+        _consumed -= n;
+        while (n > 0)
+        {
+            if (n <= _segOffset)
+            {
+                _segOffset -= n;
+                n = 0;
+            }
+            else
+            {
+                n -= _segOffset;
+                _seg--;
+                _segOffset = SegmentLength(_seg);
+            }
+        }
+        PublishPipe();
+    }
+
+    /// <summary>iov_iter_truncate(): limits <see cref="Count"/> to <paramref name="count"/> (never grows it).</summary>
+    public void Truncate(long count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (_count > count)
+        {
+            _count = count;
+        }
+    }
+
+    /// <summary>iov_iter_reexpand(): restores <see cref="Count"/> after a truncate, up to the memory left.</summary>
+    public void Reexpand(long count)
+    {
+        if (count < 0 || count > _total - _consumed)
+        {
+            ThrowHelper.ThrowArgumentOutOfRange(nameof(count), $"cannot reexpand to {count}: the segments hold {_total - _consumed} bytes from here.");
+        }
+        _count = count;
+    }
+
+    /// <summary>
+    /// iov_iter_alignment(): the OR of every non-empty segment's start address and length
+    /// within <see cref="Count"/>. Managed memory is pinned for the look; it may move later
+    /// unless it is pinned for I/O.
+    /// </summary>
+    public long Alignment()
+    {
+        if (Kind == IterKind.Discard)
+        {
+            return 0;
+        }
+        long result = 0;
+        long size = _count;
+        int seg = _seg;
+        long skip = _segOffset;
+        while (size > 0)
+        {
+            long len = Math.Min(SegmentLength(seg) - skip, size);
+            if (len > 0)
+            {
+                result |= SegmentAddress(seg, skip, len) | len;
+                size -= len;
+            }
+            seg++;
+            skip = 0;
+        }
+        return result;
+    }
+
+    private void Start(long total)
+    {
+        _total = total;
+        _count = total;
+        _consumed = 0;
+        _seg = 0;
+        _segOffset = 0;
+    }
+
+    private void AdvanceCore(long n)
+    {
+        _count -= n;
+        _consumed += n;
+        while (n > 0)
+        {
+            long left = SegmentLength(_seg) - _segOffset;
+            if (n < left)
+            {
+                _segOffset += n;
+                n = 0;
+            }
+            else
+            {
+                n -= left;
+                _seg++;
+                _segOffset = 0;
+            }
+        }
+        PublishPipe();
+    }
+
+    private void PublishPipe()
+    {
+        if (Kind == IterKind.Pipe && Direction == IterDirection.Dest)
+        {
+            _pipe!.Publish(_pipeGeneration, _pipeStart + _consumed);
+        }
+    }
+
+    /// <summary>Steps over exhausted and empty segments so that the position names a byte.</summary>
+    private void SkipEmptySegments()
+    {
+        while (SegmentLength(_seg) - _segOffset == 0)
+        {
+            _seg++;
+            _segOffset = 0;
+        }
+    }
+
+    private long SegmentLength(int seg) => Kind switch
+    {
+        IterKind.Iovec => _user![seg].Length,
+        IterKind.Kvec => _kvecs![seg].Length,
+        IterKind.Bvec => _bvecs![seg].Length,
+        _ => seg == 0 ? _total : 0,
+    };
+
+    private long SegmentAddress(int seg, long skip, long len) => Kind switch
+    {
+        IterKind.Iovec => UserAddress(_user![seg]) + (nint)skip,
+        IterKind.Kvec => _kvecs![seg].Address + (nint)skip,
+        IterKind.Bvec => _bvecs![seg].Address + (nint)skip,
+        IterKind.Pipe => PipeAlignment(skip, len),
+        _ => 0,
+    };
+
+    private long PipeAlignment(long skip, long len)
+    {
+        // Pipe pages are separate pages: every page but the first starts page-aligned, so
+        // only the first byte's offset and the length can break alignment.
+        _ = len;
+        (Page page, int offset) = _pipe!.Locate(_pipeStart + skip);
+        return page.Address + offset;
+    }
+
+    private static nint UserAddress(Memory<byte> memory)
+    {
+        using System.Buffers.MemoryHandle handle = memory.Pin();
+        return NativeMemoryAccess.AddressOf(handle);
+    }
+}
