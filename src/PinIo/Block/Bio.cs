@@ -1,0 +1,408 @@
+// Follows block/bio.c (bio_add_page, bio_iov_iter_get_pages, bio_release_pages, bio_endio).
+using System.Diagnostics;
+using PinIo.Iov;
+using PinIo.Mm;
+
+namespace PinIo.Block;
+
+/// <summary>
+/// One block request: an operation, a starting sector (512-byte units) and a vector of
+/// memory ranges. Filled from an iterator by <see cref="AddPagesFrom"/>, handed to a device
+/// with <see cref="IBlockDevice.Submit"/>, ended by the device with <see cref="Complete"/>.
+/// <para>
+/// The bio records every page it acquired and releases each exactly once, by the class of
+/// call that took it (<see cref="ReleasePages"/>). A bio never mixes pinned pages with pages
+/// it holds no reference on: its flag decides the release for all of them.
+/// </para>
+/// </summary>
+public sealed partial class Bio
+{
+    /// <summary>BIO_INLINE_VECS: vec slots a new bio starts with before growing.</summary>
+    public const int InlineVecs = 4;
+
+    // dio_refill_pages takes up to 64 pages at a time; so does one extraction here.
+    private const int ExtractBatchPages = 64;
+
+    private BioVec[] _vecs = new BioVec[InlineVecs];
+    private int _vecCount;
+    private Page[] _acquired = new Page[InlineVecs];
+    private int[] _acquiredBytes = new int[InlineVecs];
+    private int _acquiredCount;
+    private Page[]? _extractScratch;
+    private VecList? _vecList;
+    private int _released;
+    private int _completed;
+
+    public Bio(BioOp op, long sector, QueueLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentOutOfRangeException.ThrowIfNegative(sector);
+        Op = op;
+        Sector = sector;
+        Limits = limits;
+    }
+
+    public BioOp Op { get; private set; }
+
+    /// <summary>First sector, in 512-byte units whatever the logical block size.</summary>
+    public long Sector { get; set; }
+
+    /// <summary>Bytes the bio transfers.</summary>
+    public int Size { get; private set; }
+
+    public QueueLimits Limits { get; private set; }
+
+    public BioFlags Flags { get; private set; }
+
+    public BlkStatus Status { get; private set; }
+
+    /// <summary>The submitter's callback (bi_end_io), run once by <see cref="Complete"/>.</summary>
+    public Action<Bio>? EndIo { get; set; }
+
+    /// <summary>The submitter's context for <see cref="EndIo"/> (bi_private).</summary>
+    public object? Private { get; set; }
+
+    public IReadOnlyList<BioVec> Vecs => _vecList ??= new VecList(this);
+
+    /// <summary>The vecs without an allocation, for devices on the hot path.</summary>
+    public ReadOnlySpan<BioVec> VecSpan => _vecs.AsSpan(0, _vecCount);
+
+    public int VecCount => _vecCount;
+
+    /// <summary>Byte offset on the device of the first byte.</summary>
+    public long Position => Sector * QueueLimits.SectorSize;
+
+    public bool IsCompleted => Volatile.Read(ref _completed) != 0;
+
+    /// <summary>
+    /// bio_iov_iter_get_pages(): takes pages from <paramref name="iter"/> — pinning them for
+    /// <see cref="IterKind.Iovec"/> and <see cref="IterKind.Pipe"/> (the bio becomes
+    /// <see cref="BioFlags.PagePinned"/>), taking nothing for <see cref="IterKind.Kvec"/> and
+    /// <see cref="IterKind.Bvec"/> (<see cref="BioFlags.NoPageRef"/>) — until the bio is full
+    /// or the iterator empty, and advances the iterator by the bytes taken. A bio already
+    /// holding pages of the other class takes nothing and returns 0: start a new bio.
+    /// The size is trimmed down to a multiple of the logical block size, the rest given back
+    /// to the iterator. Release with <see cref="ReleasePages"/>. Discard: EFAULT.
+    /// </summary>
+    public long AddPagesFrom(IovIter iter)
+    {
+        ArgumentNullException.ThrowIfNull(iter);
+        BioFlags wanted = iter.ExtractWillPin ? BioFlags.PagePinned : BioFlags.NoPageRef;
+        return AddPagesCore(iter, wanted, getReferences: false);
+    }
+
+    /// <summary>
+    /// The FOLL_GET path, kept for comparison: takes a plain reference on every page, of
+    /// every kind; the bio carries neither flag, and <see cref="ReleasePages"/> puts them.
+    /// </summary>
+    public long AddPagesWithReferencesFrom(IovIter iter)
+    {
+        ArgumentNullException.ThrowIfNull(iter);
+        return AddPagesCore(iter, BioFlags.None, getReferences: true);
+    }
+
+    /// <summary>
+    /// bio_add_page() for pages the caller keeps referenced for the whole I/O: the bio takes
+    /// no reference (<see cref="BioFlags.NoPageRef"/>). False when the bio is full, when it
+    /// holds pages of another class, or when the range would break the limits.
+    /// </summary>
+    public bool AddPage(Page page, int length, int offset)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        if (!AcceptsClass(BioFlags.NoPageRef) || Size + length > Limits.MaxSectorsBytes)
+        {
+            return false;
+        }
+        if (!TryAppend(page, offset, length))
+        {
+            return false;
+        }
+        Flags = BioFlags.NoPageRef;
+        return true;
+    }
+
+    /// <summary>
+    /// bio_release_pages(): pinned bios unpin every page (dirtying it first when
+    /// <paramref name="markDirty"/>, after a read); <see cref="BioFlags.NoPageRef"/> bios
+    /// release nothing; bios built by <see cref="AddPagesWithReferencesFrom"/> put their
+    /// references. Exactly once per bio: a second call is a bug and throws.
+    /// </summary>
+    public void ReleasePages(bool markDirty)
+    {
+        if (Interlocked.Exchange(ref _released, 1) != 0)
+        {
+            ThrowHelper.ThrowMisuse("ReleasePages called twice on one bio: every page is released exactly once.");
+        }
+        ReadOnlySpan<Page> pages = _acquired.AsSpan(0, _acquiredCount);
+        if ((Flags & BioFlags.PagePinned) != 0)
+        {
+            Gup.UnpinUserPagesDirtyLock(pages, markDirty);
+        }
+        else if ((Flags & BioFlags.NoPageRef) == 0)
+        {
+            PutReferences(pages, markDirty);
+        }
+        ClearAcquired();
+    }
+
+    /// <summary>bio_endio(): records <paramref name="status"/> and runs <see cref="EndIo"/>. Exactly once.</summary>
+    public void Complete(BlkStatus status)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) != 0)
+        {
+            ThrowHelper.ThrowMisuse($"Bio at sector {Sector} completed twice: a device ends every bio exactly once.");
+        }
+        Status = status;
+        EndIo?.Invoke(this);
+    }
+
+    public override string ToString() => $"Bio {Op} sector {Sector} size {Size} vecs {_vecCount} {Flags} {Status}";
+
+    /// <summary>Makes a pooled bio new again. Its pages must have been released.</summary>
+    internal void Reset(BioOp op, long sector, QueueLimits limits)
+    {
+        Debug.Assert(_acquiredCount == 0, "Resetting a bio that still holds pages");
+        Op = op;
+        Sector = sector;
+        Limits = limits;
+        Size = 0;
+        Flags = BioFlags.None;
+        Status = BlkStatus.Ok;
+        EndIo = null;
+        Private = null;
+        Array.Clear(_vecs, 0, _vecCount);
+        _vecCount = 0;
+        _released = 0;
+        _completed = 0;
+    }
+
+    private long AddPagesCore(IovIter iter, BioFlags wanted, bool getReferences)
+    {
+        if (Op == BioOp.Flush)
+        {
+            ThrowHelper.ThrowMisuse("A flush bio carries no data.");
+        }
+        if (!AcceptsClass(wanted))
+        {
+            return 0;
+        }
+        long added = 0;
+        while (iter.Count > 0 && Size < Limits.MaxSectorsBytes)
+        {
+            long got = ExtractOnce(iter, wanted, getReferences);
+            if (got <= 0)
+            {
+                break;
+            }
+            added += got;
+        }
+        added -= AlignDownToBlock(iter, added);
+        return added;
+    }
+
+    /// <summary>A bio that holds pages takes more only of the same class.</summary>
+    private bool AcceptsClass(BioFlags wanted) => (_vecCount == 0 && _acquiredCount == 0) || Flags == wanted;
+
+    private long ExtractOnce(IovIter iter, BioFlags wanted, bool getReferences)
+    {
+        int segmentsLeft = Limits.MaxSegments - _vecCount;
+        // One more page than free segments: it may merge into the last vec.
+        int maxPages = Math.Min(ExtractBatchPages, segmentsLeft + (_vecCount > 0 ? 1 : 0));
+        if (maxPages <= 0)
+        {
+            return 0;
+        }
+        Span<Page> pages = (_extractScratch ??= new Page[ExtractBatchPages]).AsSpan(0, maxPages);
+        long room = Limits.MaxSectorsBytes - Size;
+        long got = getReferences ? iter.GetPages(pages, room, out int offset) : iter.PinPages(pages, room, out offset);
+        if (got == 0)
+        {
+            return 0;
+        }
+        Flags = wanted;
+        bool holdsReferences = wanted == BioFlags.PagePinned || getReferences;
+        int count = PageSize.PagesSpanned(offset, got);
+        long placed = PlacePages(pages[..count], offset, got, holdsReferences);
+        if (placed < got)
+        {
+            iter.Revert(got - placed);
+        }
+        pages[..count].Clear();
+        return placed;
+    }
+
+    /// <summary>Adds the extracted run as vecs; pages that do not fit are released at once.</summary>
+    private long PlacePages(ReadOnlySpan<Page> pages, int offset, long bytes, bool holdsReferences)
+    {
+        long placed = 0;
+        int i = 0;
+        for (; i < pages.Length && placed < bytes; i++)
+        {
+            int len = (int)Math.Min(bytes - placed, PageSize.Bytes - offset);
+            if (!TryAppend(pages[i], offset, len))
+            {
+                break;
+            }
+            if (holdsReferences)
+            {
+                RecordAcquired(pages[i], len);
+            }
+            placed += len;
+            offset = 0;
+        }
+        if (holdsReferences)
+        {
+            ReleaseUnplaced(pages[i..]);
+        }
+        return placed;
+    }
+
+    private void ReleaseUnplaced(ReadOnlySpan<Page> pages)
+    {
+        foreach (Page page in pages)
+        {
+            if (Flags == BioFlags.PagePinned)
+            {
+                Gup.UnpinUserPage(page);
+            }
+            else
+            {
+                page.Put();
+            }
+        }
+    }
+
+    /// <summary>Appends a range, merging it into the last vec when memory is adjacent and the segment size allows.</summary>
+    private bool TryAppend(Page page, int offset, int length)
+    {
+        if (_vecCount > 0)
+        {
+            ref BioVec last = ref _vecs[_vecCount - 1];
+            if (last.Address + last.Length == page.Address + offset && last.Length + length <= Limits.MaxSegmentSize)
+            {
+                last = last with { Length = last.Length + length };
+                Size += length;
+                return true;
+            }
+        }
+        if (_vecCount == Limits.MaxSegments || length > Limits.MaxSegmentSize)
+        {
+            return false;
+        }
+        if (_vecCount == _vecs.Length)
+        {
+            Array.Resize(ref _vecs, Math.Min(_vecs.Length * 2, Math.Max(Limits.MaxSegments, InlineVecs)));
+        }
+        _vecs[_vecCount++] = new BioVec(page, offset, length);
+        Size += length;
+        return true;
+    }
+
+    private void RecordAcquired(Page page, int bytes)
+    {
+        if (_acquiredCount == _acquired.Length)
+        {
+            Array.Resize(ref _acquired, _acquired.Length * 2);
+            Array.Resize(ref _acquiredBytes, _acquired.Length);
+        }
+        _acquired[_acquiredCount] = page;
+        _acquiredBytes[_acquiredCount] = bytes;
+        _acquiredCount++;
+    }
+
+    /// <summary>
+    /// bio_iov_iter_align_down(): a bio must end on a logical block. Gives the tail back to
+    /// the iterator and releases pages no longer in the bio. Returns the bytes trimmed.
+    /// </summary>
+    private long AlignDownToBlock(IovIter iter, long added)
+    {
+        int trim = (int)Math.Min(Size % Limits.LogicalBlockSize, added);
+        if (trim == 0)
+        {
+            return 0;
+        }
+        if (Size == trim)
+        {
+            TrimTail(trim);
+            iter.Revert(trim);
+            ThrowHelper.ThrowDirectIo(Errno.EINVAL,
+                $"segments too small: {Limits.MaxSegments} segments cannot hold one logical block of {Limits.LogicalBlockSize} bytes; use larger, block-sized buffers");
+        }
+        TrimTail(trim);
+        iter.Revert(trim);
+        return trim;
+    }
+
+    private void TrimTail(int trim)
+    {
+        Size -= trim;
+        int left = trim;
+        while (left > 0)
+        {
+            ref BioVec last = ref _vecs[_vecCount - 1];
+            int cut = Math.Min(left, last.Length);
+            last = last with { Length = last.Length - cut };
+            if (last.Length == 0)
+            {
+                last = default;
+                _vecCount--;
+            }
+            left -= cut;
+        }
+        TrimAcquired(trim);
+    }
+
+    private void TrimAcquired(int trim)
+    {
+        while (trim > 0 && _acquiredCount > 0)
+        {
+            int i = _acquiredCount - 1;
+            if (_acquiredBytes[i] > trim)
+            {
+                _acquiredBytes[i] -= trim;
+                return;
+            }
+            trim -= _acquiredBytes[i];
+            ReleaseUnplaced(_acquired.AsSpan(i, 1));
+            _acquired[i] = null!;
+            _acquiredCount--;
+        }
+    }
+
+    private static void PutReferences(ReadOnlySpan<Page> pages, bool markDirty)
+    {
+        foreach (Page page in pages)
+        {
+            if (markDirty)
+            {
+                page.SetDirty();
+            }
+            page.Put();
+        }
+    }
+
+    private void ClearAcquired()
+    {
+        Array.Clear(_acquired, 0, _acquiredCount);
+        _acquiredCount = 0;
+    }
+
+    private sealed class VecList(Bio bio) : IReadOnlyList<BioVec>
+    {
+        public BioVec this[int index] => (uint)index < (uint)bio._vecCount ? bio._vecs[index] : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public int Count => bio._vecCount;
+
+        public IEnumerator<BioVec> GetEnumerator()
+        {
+            for (int i = 0; i < bio._vecCount; i++)
+            {
+                yield return bio._vecs[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}

@@ -1,0 +1,59 @@
+// Follows block/blk-settings.c (struct queue_limits and its defaults).
+using System.Numerics;
+
+namespace PinIo.Block;
+
+/// <summary>
+/// What a device accepts in one bio, as in <c>/sys/block/&lt;dev&gt;/queue/</c>. Sizes are in
+/// bytes; <see cref="DmaAlignment"/> is the required memory alignment in bytes (the
+/// kernel's <c>dma_alignment</c> mask plus one).
+/// </summary>
+public sealed record QueueLimits
+{
+    public const int SectorSize = 512;
+
+    /// <summary>Offsets and lengths of Direct I/O must be multiples of it (logical_block_size).</summary>
+    public int LogicalBlockSize { get; init; } = 512;
+
+    public int PhysicalBlockSize { get; init; } = 4096;
+
+    /// <summary>Largest bio in bytes (max_sectors_kb × 1024); BLK_DEF_MAX_SECTORS_CAP is 1280 KiB.</summary>
+    public int MaxSectorsBytes { get; init; } = 1280 * 1024;
+
+    /// <summary>Most vecs in one bio (max_segments; BLK_MAX_SEGMENTS is 128).</summary>
+    public int MaxSegments { get; init; } = 128;
+
+    /// <summary>Largest vec in bytes (max_segment_size; BLK_MAX_SEGMENT_SIZE is 64 KiB).</summary>
+    public int MaxSegmentSize { get; init; } = 64 * 1024;
+
+    /// <summary>Required alignment of memory, in bytes (dma_alignment + 1; the kernel default is 512).</summary>
+    public int DmaAlignment { get; init; } = 512;
+
+    public static QueueLimits Default { get; } = new();
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first limit that makes no sense.</summary>
+    public QueueLimits Validate()
+    {
+        Require(IsPowerOfTwo(LogicalBlockSize) && LogicalBlockSize >= SectorSize && LogicalBlockSize <= 65536,
+            $"LogicalBlockSize {LogicalBlockSize} must be a power of two from 512 to 65536");
+        Require(IsPowerOfTwo(PhysicalBlockSize) && PhysicalBlockSize >= LogicalBlockSize,
+            $"PhysicalBlockSize {PhysicalBlockSize} must be a power of two no smaller than LogicalBlockSize {LogicalBlockSize}");
+        Require(MaxSectorsBytes >= Mm.PageSize.Bytes && MaxSectorsBytes % LogicalBlockSize == 0,
+            $"MaxSectorsBytes {MaxSectorsBytes} must be at least a page and a multiple of LogicalBlockSize {LogicalBlockSize}");
+        Require(MaxSegments >= 1, $"MaxSegments {MaxSegments} must be at least 1");
+        Require(MaxSegmentSize >= Mm.PageSize.Bytes, $"MaxSegmentSize {MaxSegmentSize} must be at least a page (4096)");
+        Require(IsPowerOfTwo(DmaAlignment) && DmaAlignment <= Mm.PageSize.Bytes,
+            $"DmaAlignment {DmaAlignment} must be a power of two no larger than a page");
+        return this;
+    }
+
+    private static bool IsPowerOfTwo(int value) => value > 0 && BitOperations.IsPow2(value);
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException($"Invalid queue limits: {message}.");
+        }
+    }
+}

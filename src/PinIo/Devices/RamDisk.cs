@@ -1,0 +1,271 @@
+// Follows drivers/block/brd.c (a RAM-backed block device).
+using PinIo.Block;
+using PinIo.Iov;
+using PinIo.Mm;
+
+namespace PinIo.Devices;
+
+/// <summary>How a <see cref="RamDisk"/> ends its bios.</summary>
+public enum RamDiskCompletion
+{
+    /// <summary>Inside <see cref="IBlockDevice.Submit"/>, on the submitting thread.</summary>
+    Inline,
+
+    /// <summary>On a thread-pool thread, concurrently with the submitter (as a real device's interrupt).</summary>
+    Worker,
+}
+
+public sealed record RamDiskOptions
+{
+    public QueueLimits? Limits { get; init; }
+
+    public RamDiskCompletion Completion { get; init; } = RamDiskCompletion.Inline;
+}
+
+/// <summary>
+/// An in-memory block device: the embedded default for tests, examples and
+/// <c>pinio --filename=ram:SIZE</c>. It checks every bio against its limits and ends one that
+/// breaks them with <see cref="BlkStatus.Invalid"/> (counted in
+/// <see cref="LimitViolations"/>), so a caller that splits wrongly is caught, not served.
+/// Faults can be injected per bio, and completions held back, for tests.
+/// </summary>
+public sealed class RamDisk : IBlockDevice
+{
+    private readonly nint _memory;
+    private readonly Lock _holdLock = new();
+    private readonly Queue<Bio> _held = new();
+    private int _holds;
+    private long _inFlight;
+    private long _submitted;
+    private long _limitViolations;
+    private bool _disposed;
+
+    public RamDisk(long capacityBytes, QueueLimits? limits = null)
+        : this(capacityBytes, new RamDiskOptions { Limits = limits })
+    {
+    }
+
+    public RamDisk(long capacityBytes, RamDiskOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Limits = (options.Limits ?? QueueLimits.Default).Validate();
+        if (capacityBytes <= 0 || capacityBytes % Limits.LogicalBlockSize != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacityBytes), $"capacity {capacityBytes} must be a positive multiple of the logical block size {Limits.LogicalBlockSize}.");
+        }
+        Capacity = capacityBytes;
+        Completion = options.Completion;
+        _memory = NativeMemoryAccess.AllocPageAligned((nuint)capacityBytes);
+    }
+
+    public QueueLimits Limits { get; }
+
+    public long Capacity { get; }
+
+    public RamDiskCompletion Completion { get; }
+
+    /// <summary>
+    /// Decides a bio's fate before it is served: return <see cref="BlkStatus.Ok"/> to serve it,
+    /// anything else to end it with that status untouched (as dm-flakey does).
+    /// </summary>
+    public Func<Bio, BlkStatus>? FaultInjector { get; set; }
+
+    /// <summary>Called with every bio as it is submitted (for tests that inspect the split).</summary>
+    public Action<Bio>? OnSubmit { get; set; }
+
+    public long BiosSubmitted => Interlocked.Read(ref _submitted);
+
+    public long LimitViolations => Interlocked.Read(ref _limitViolations);
+
+    /// <summary>Bios submitted and not yet ended.</summary>
+    public long InFlight => Interlocked.Read(ref _inFlight);
+
+    public void Submit(Bio bio)
+    {
+        ArgumentNullException.ThrowIfNull(bio);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Interlocked.Increment(ref _submitted);
+        Interlocked.Increment(ref _inFlight);
+        OnSubmit?.Invoke(bio);
+        lock (_holdLock)
+        {
+            if (_holds > 0)
+            {
+                _held.Enqueue(bio);
+                return;
+            }
+        }
+        Dispatch(bio);
+    }
+
+    /// <summary>
+    /// Holds every bio submitted from now on, unserved and in flight, until the returned
+    /// handle is disposed: a test's way to keep a request under I/O.
+    /// </summary>
+    public IDisposable HoldCompletions()
+    {
+        lock (_holdLock)
+        {
+            _holds++;
+        }
+        return new Hold(this);
+    }
+
+    /// <summary>Copies device bytes out, bypassing bios (for checks).</summary>
+    public void ReadRaw(long offset, Span<byte> destination)
+    {
+        CheckRange(offset, destination.Length);
+        NativeMemoryAccess.Span(_memory + (nint)offset, destination.Length).CopyTo(destination);
+    }
+
+    /// <summary>Writes device bytes directly, bypassing bios (to set up or corrupt contents in tests).</summary>
+    public void WriteRaw(long offset, ReadOnlySpan<byte> data)
+    {
+        CheckRange(offset, data.Length);
+        data.CopyTo(NativeMemoryAccess.Span(_memory + (nint)offset, data.Length));
+    }
+
+    /// <summary>Waits for every bio in flight (memory under I/O is never freed), then frees the disk.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        ReleaseHeld(force: true);
+        SpinWait spin = default;
+        while (Interlocked.Read(ref _inFlight) > 0)
+        {
+            spin.SpinOnce();
+        }
+        NativeMemoryAccess.FreePageAligned(_memory);
+    }
+
+    private void Dispatch(Bio bio)
+    {
+        if (Completion == RamDiskCompletion.Inline)
+        {
+            Serve(bio);
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Disk.Serve(state.Bio), (Disk: this, Bio: bio), preferLocal: false);
+        }
+    }
+
+    private void Serve(Bio bio)
+    {
+        BlkStatus status = Check(bio);
+        if (status == BlkStatus.Ok && FaultInjector is { } inject)
+        {
+            status = inject(bio);
+        }
+        if (status == BlkStatus.Ok)
+        {
+            Transfer(bio);
+        }
+        Interlocked.Decrement(ref _inFlight);
+        bio.Complete(status);
+    }
+
+    private BlkStatus Check(Bio bio)
+    {
+        if (bio.Op == BioOp.Flush)
+        {
+            return BlkStatus.Ok;
+        }
+        bool fits = bio.Size > 0
+            && bio.Size <= Limits.MaxSectorsBytes
+            && bio.VecCount <= Limits.MaxSegments
+            && bio.Size % Limits.LogicalBlockSize == 0
+            && bio.Position % Limits.LogicalBlockSize == 0
+            && VecsFit(bio.VecSpan);
+        if (!fits)
+        {
+            Interlocked.Increment(ref _limitViolations);
+            return BlkStatus.Invalid;
+        }
+        return bio.Position + bio.Size <= Capacity ? BlkStatus.Ok : BlkStatus.IoError;
+    }
+
+    private bool VecsFit(ReadOnlySpan<BioVec> vecs)
+    {
+        foreach (BioVec vec in vecs)
+        {
+            if (vec.Length > Limits.MaxSegmentSize || (vec.Address & (Limits.DmaAlignment - 1)) != 0)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void Transfer(Bio bio)
+    {
+        nint device = _memory + (nint)bio.Position;
+        foreach (BioVec vec in bio.VecSpan)
+        {
+            if (bio.Op == BioOp.Read)
+            {
+                NativeMemoryAccess.Copy(device, vec.Address, vec.Length);
+            }
+            else
+            {
+                NativeMemoryAccess.Copy(vec.Address, device, vec.Length);
+            }
+            device += vec.Length;
+        }
+    }
+
+    private void ReleaseHeld(bool force)
+    {
+        List<Bio> release = [];
+        lock (_holdLock)
+        {
+            if (force)
+            {
+                _holds = 0;
+            }
+            if (_holds > 0)
+            {
+                return;
+            }
+            while (_held.Count > 0)
+            {
+                release.Add(_held.Dequeue());
+            }
+        }
+        foreach (Bio bio in release)
+        {
+            Dispatch(bio);
+        }
+    }
+
+    private void CheckRange(long offset, int length)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (offset < 0 || offset + length > Capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), $"range {offset}+{length} is outside the disk's {Capacity} bytes.");
+        }
+    }
+
+    private sealed class Hold(RamDisk disk) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) != 0)
+            {
+                return;
+            }
+            lock (disk._holdLock)
+            {
+                disk._holds--;
+            }
+            disk.ReleaseHeld(force: false);
+        }
+    }
+}

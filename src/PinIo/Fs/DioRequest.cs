@@ -1,0 +1,194 @@
+// Follows fs/iomap/direct-io.c (struct iomap_dio: a reference per bio, first error wins, last one completes).
+using System.Threading.Tasks.Sources;
+using PinIo.Block;
+using PinIo.Iov;
+
+namespace PinIo.Fs;
+
+/// <summary>
+/// The accounting of one Direct I/O request: the submitter holds one reference, each bio in
+/// flight one more; whoever drops the last completes the request. The result is the bytes
+/// before the earliest failed bio in file order (so the first failure by position wins, and
+/// the bytes reported are exactly those done before it), or an error when there are none.
+/// Pooled, and awaited through <see cref="IValueTaskSource{TResult}"/> so a request
+/// allocates nothing.
+/// </summary>
+internal sealed class DioRequest : IValueTaskSource<long>
+{
+    private static readonly ObjectCache<DioRequest> s_cache = new(Environment.ProcessorCount * 16);
+    private static readonly Action<Bio> s_endIo = OnBioEnd;
+
+    private ManualResetValueTaskSourceCore<long> _core;
+    private int _references;
+    private long _failedAt;
+    private int _failedStatus;
+    private Exception? _submitFailure;
+    private long _submitFailedAt;
+    private readonly Lock _failureLock = new();
+
+    private long _offset;
+    private long _submitted;
+    private long _hiddenByTruncate;
+    private BioOp _op;
+    private IovIter? _iter;
+
+    public static Action<Bio> EndIo => s_endIo;
+
+    public BioOp Op => _op;
+
+    public long Offset => _offset;
+
+    public static DioRequest Rent(BioOp op, long offset, IovIter iter, long hiddenByTruncate, bool inlineContinuations)
+    {
+        DioRequest dio = s_cache.TryTake() ?? new DioRequest();
+        dio._op = op;
+        dio._offset = offset;
+        dio._iter = iter;
+        dio._hiddenByTruncate = hiddenByTruncate;
+        dio._submitted = 0;
+        dio._references = 1;
+        dio._failedAt = long.MaxValue;
+        dio._failedStatus = (int)BlkStatus.Ok;
+        dio._submitFailure = null;
+        dio._core.Reset();
+        dio._core.RunContinuationsAsynchronously = !inlineContinuations;
+        return dio;
+    }
+
+    public short Version => _core.Version;
+
+    public void AddBio(Bio bio)
+    {
+        Interlocked.Increment(ref _references);
+        bio.EndIo = s_endIo;
+        bio.Private = this;
+        _submitted += bio.Size;
+    }
+
+    public long Submitted => _submitted;
+
+    /// <summary>Submission stopped at <paramref name="relativeOffset"/> because of <paramref name="failure"/>.</summary>
+    public void FailSubmission(long relativeOffset, Exception failure)
+    {
+        if (_submitFailure is null)
+        {
+            _submitFailure = failure;
+            _submitFailedAt = relativeOffset;
+        }
+        RecordFailure(relativeOffset, failure is DirectIoException d ? BlkStatusExtensions.FromErrno(d.Errno) : BlkStatus.IoError);
+    }
+
+    /// <summary>Drops the submitter's reference. True when that was the last: the request is done.</summary>
+    public bool ReleaseSubmitter() => Interlocked.Decrement(ref _references) == 0;
+
+    /// <summary>For a request the submitter finished itself: its result, or the exception to throw; then back to the cache.</summary>
+    public long ConsumeResult()
+    {
+        long result = Finish(out Exception? error);
+        Return(this);
+        return error is null ? result : throw error;
+    }
+
+    public long GetResult(short token)
+    {
+        try
+        {
+            return _core.GetResult(token);
+        }
+        finally
+        {
+            Return(this);
+        }
+    }
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    private static void OnBioEnd(Bio bio)
+    {
+        var dio = (DioRequest)bio.Private!;
+        if (bio.Status != BlkStatus.Ok)
+        {
+            dio.RecordFailure(bio.Position - dio._offset, bio.Status);
+        }
+        bio.ReleasePages(markDirty: bio.Op == BioOp.Read);
+        BioPool.Return(bio);
+        if (Interlocked.Decrement(ref dio._references) == 0)
+        {
+            dio.CompleteFromDevice();
+        }
+    }
+
+    private void CompleteFromDevice()
+    {
+        long result = Finish(out Exception? error);
+        if (error is null)
+        {
+            _core.SetResult(result);
+        }
+        else
+        {
+            _core.SetException(error);
+        }
+    }
+
+    /// <summary>
+    /// Called once every bio has ended. Steps the iterator back so that it has advanced by
+    /// exactly the bytes reported, and gives back what a truncation at the device's end hid.
+    /// </summary>
+    private long Finish(out Exception? error)
+    {
+        long failedAt;
+        BlkStatus failedStatus;
+        lock (_failureLock)
+        {
+            failedAt = _failedAt;
+            failedStatus = (BlkStatus)_failedStatus;
+        }
+        long result = Math.Min(failedAt, _submitted);
+        IovIter iter = _iter!;
+        _iter = null;
+        iter.Revert(_submitted - result);
+        if (_hiddenByTruncate > 0)
+        {
+            iter.Reexpand(iter.Count + _hiddenByTruncate);
+        }
+        error = null;
+        if (result == 0 && failedAt != long.MaxValue)
+        {
+            error = _submitFailure is not null && _submitFailedAt == failedAt ? _submitFailure : FailureException(failedStatus);
+        }
+        return result;
+    }
+
+    private DirectIoException FailureException(BlkStatus status) => new DirectIoException(status.ToErrno(), status switch
+    {
+        BlkStatus.NoSpace => $"{_op} at offset {_offset}: no space left on the device",
+        BlkStatus.NotSupported => $"{_op} at offset {_offset}: the device does not support this operation",
+        BlkStatus.Canceled => $"{_op} at offset {_offset} was canceled before any byte was transferred",
+        BlkStatus.Invalid => $"{_op} at offset {_offset}: the device refused the request's alignment or range",
+        BlkStatus.Again => $"{_op} at offset {_offset}: the device would block; retry",
+        _ => $"{_op} at offset {_offset}: the device reported an I/O error",
+    });
+
+    /// <summary>Keeps the failure earliest in file order. Failures are rare: a lock keeps position and status together.</summary>
+    private void RecordFailure(long relativeOffset, BlkStatus status)
+    {
+        lock (_failureLock)
+        {
+            if (relativeOffset < _failedAt)
+            {
+                _failedAt = relativeOffset;
+                _failedStatus = (int)status;
+            }
+        }
+    }
+
+    private static void Return(DioRequest dio)
+    {
+        dio._submitFailure = null;
+        s_cache.Return(dio);
+    }
+}

@@ -1,0 +1,207 @@
+// Follows fs/iomap/direct-io.c (__iomap_dio_rw) and block/fops.c (__blkdev_direct_IO).
+using PinIo.Block;
+using PinIo.Iov;
+using PinIo.Mm;
+
+namespace PinIo.Fs;
+
+/// <summary>
+/// Direct I/O over a block device: checks the request against the device's limits, splits it
+/// into as many bios as the limits demand, puts them all in flight at once, and completes
+/// when the last ends. Returns the bytes transferred: fewer than asked at the end of the
+/// device, or when a bio fails after earlier ones succeeded (the bytes before the first
+/// failure in file order); an error only when nothing was transferred. On return the
+/// iterator has advanced by exactly the bytes reported. Every page taken is released on every
+/// path.
+/// </summary>
+public static partial class DirectIo
+{
+    public static ValueTask<long> ReadAsync(IBlockDevice device, long offset, IovIter iter, CancellationToken ct = default) =>
+        RwAsync(device, BioOp.Read, offset, iter, DirectIoFlags.None, ct);
+
+    public static ValueTask<long> ReadAsync(IBlockDevice device, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct = default) =>
+        RwAsync(device, BioOp.Read, offset, iter, flags, ct);
+
+    public static ValueTask<long> WriteAsync(IBlockDevice device, long offset, IovIter iter, CancellationToken ct = default) =>
+        RwAsync(device, BioOp.Write, offset, iter, DirectIoFlags.None, ct);
+
+    public static ValueTask<long> WriteAsync(IBlockDevice device, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct = default) =>
+        RwAsync(device, BioOp.Write, offset, iter, flags, ct);
+
+    /// <summary>Sends a flush bio: everything the device acknowledged before it is durable when it ends.</summary>
+    public static ValueTask FlushAsync(IBlockDevice device, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ThrowIfCanceled(BioOp.Flush, 0, ct);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Bio bio = BioPool.Rent(BioOp.Flush, 0, device.Limits);
+        bio.Private = done;
+        bio.EndIo = static b =>
+        {
+            var tcs = (TaskCompletionSource)b.Private!;
+            BlkStatus status = b.Status;
+            BioPool.Return(b);
+            if (status == BlkStatus.Ok)
+            {
+                tcs.SetResult();
+            }
+            else
+            {
+                tcs.SetException(new DirectIoException(status.ToErrno(), "flush failed: data acknowledged before it may not be durable"));
+            }
+        };
+        SubmitOrFail(device, bio);
+        return new ValueTask(done.Task);
+    }
+
+    private static ValueTask<long> RwAsync(IBlockDevice device, BioOp op, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(iter);
+        CheckDirection(op, iter);
+        if (iter.Count == 0)
+        {
+            return new ValueTask<long>(0);
+        }
+        if (iter.Kind == IterKind.Discard)
+        {
+            ThrowHelper.ThrowDirectIo(Errno.EFAULT, $"{op} into a Discard iterator: Direct I/O needs memory to transfer into");
+        }
+        QueueLimits limits = device.Limits;
+        CheckBlockAlignment(op, offset, iter.Count, limits);
+        long hidden = ClampToDevice(device, op, offset, iter);
+        if (iter.Count == 0)
+        {
+            return new ValueTask<long>(0);
+        }
+        ThrowIfCanceled(op, offset, ct);
+        if (!BlkMap.CanMap(iter, limits))
+        {
+            if ((flags & DirectIoFlags.BounceMisaligned) == 0)
+            {
+                iter.Reexpand(iter.Count + hidden);
+                ThrowHelper.ThrowDirectIo(Errno.EINVAL,
+                    $"{op} memory is not aligned to the device's DmaAlignment of {limits.DmaAlignment} bytes (every buffer's address and length " +
+                    $"must be a multiple of it): use DirectFile.AllocateBuffer or aligned memory, or turn on bouncing of misaligned memory");
+            }
+            return BounceAsync(device, op, offset, iter, hidden, flags, ct);
+        }
+        return SubmitMapped(device, op, offset, iter, hidden, flags, ct);
+    }
+
+    /// <summary>Builds and submits every bio of a request whose memory fits the device.</summary>
+    private static ValueTask<long> SubmitMapped(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, DirectIoFlags flags, CancellationToken ct)
+    {
+        QueueLimits limits = device.Limits;
+        DioRequest dio = DioRequest.Rent(op, offset, iter, hidden, (flags & DirectIoFlags.InlineCompletion) != 0);
+        while (iter.Count > 0)
+        {
+            if (ct.IsCancellationRequested)
+            {
+                dio.FailSubmission(dio.Submitted, CanceledException(op, offset + dio.Submitted));
+                break;
+            }
+            Bio bio = BioPool.Rent(op, (offset + dio.Submitted) / QueueLimits.SectorSize, limits);
+            if (!TryFill(bio, iter, dio))
+            {
+                break;
+            }
+            dio.AddBio(bio);
+            SubmitOrFail(device, bio);
+        }
+        if (!dio.ReleaseSubmitter())
+        {
+            return new ValueTask<long>(dio, dio.Version);
+        }
+        return new ValueTask<long>(dio.ConsumeResult());
+    }
+
+    /// <summary>Fills a bio from the iterator; on failure releases what it took and records where submission stopped.</summary>
+    private static bool TryFill(Bio bio, IovIter iter, DioRequest dio)
+    {
+        try
+        {
+            if (bio.AddPagesFrom(iter) > 0)
+            {
+                return true;
+            }
+            dio.FailSubmission(dio.Submitted, new DirectIoException(Errno.EINVAL, "a bio could take no pages from the iterator"));
+        }
+        catch (Exception e) when (e is DirectIoException or InvalidOperationException or ArgumentException)
+        {
+            dio.FailSubmission(dio.Submitted, e);
+        }
+        bio.ReleasePages(markDirty: false);
+        BioPool.Return(bio);
+        return false;
+    }
+
+    /// <summary>submit_bio(): a device that throws instead of ending the bio gets the bio ended with an I/O error.</summary>
+    private static void SubmitOrFail(IBlockDevice device, Bio bio)
+    {
+        try
+        {
+            device.Submit(bio);
+        }
+        catch (Exception) when (!bio.IsCompleted)
+        {
+            bio.Complete(BlkStatus.IoError);
+        }
+    }
+
+    private static void CheckDirection(BioOp op, IovIter iter)
+    {
+        IterDirection needed = op == BioOp.Read ? IterDirection.Dest : IterDirection.Source;
+        if (iter.Direction != needed)
+        {
+            ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"a {op} needs a {needed} iterator, not a {iter.Direction} one");
+        }
+    }
+
+    private static void CheckBlockAlignment(BioOp op, long offset, long count, QueueLimits limits)
+    {
+        int block = limits.LogicalBlockSize;
+        if (offset < 0 || offset % block != 0)
+        {
+            ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"{op} offset {offset} is not a multiple of the logical block size {block}");
+        }
+        if (count % block != 0)
+        {
+            ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"{op} length {count} is not a multiple of the logical block size {block}");
+        }
+    }
+
+    /// <summary>
+    /// Reads stop at the end of the device (a short read); a write that starts at or past it
+    /// has no space, one that crosses it is cut short (block/fops.c). Returns the bytes hidden
+    /// by truncating the iterator, to be given back when the request ends.
+    /// </summary>
+    private static long ClampToDevice(IBlockDevice device, BioOp op, long offset, IovIter iter)
+    {
+        long capacity = device.Capacity;
+        if (offset >= capacity)
+        {
+            if (op == BioOp.Write)
+            {
+                ThrowHelper.ThrowDirectIo(Errno.ENOSPC, $"write at offset {offset} is at or past the end of the device ({capacity} bytes)");
+            }
+            long all = iter.Count;
+            iter.Truncate(0);
+            return all;
+        }
+        long hidden = Math.Max(0, iter.Count - (capacity - offset));
+        iter.Truncate(iter.Count - hidden);
+        return hidden;
+    }
+
+    private static void ThrowIfCanceled(BioOp op, long offset, CancellationToken ct)
+    {
+        if (ct.IsCancellationRequested)
+        {
+            throw CanceledException(op, offset);
+        }
+    }
+
+    private static DirectIoException CanceledException(BioOp op, long offset) =>
+        new(Errno.ECANCELED, $"{op} at offset {offset} was canceled before it was submitted", new OperationCanceledException());
+}

@@ -1,0 +1,19 @@
+namespace PinIo.Fs;
+
+[Flags]
+public enum DirectIoFlags
+{
+    None = 0,
+
+    /// <summary>
+    /// Memory that does not fit the device's <c>DmaAlignment</c> is copied through pooled
+    /// bounce pages (blk-map's copy path) instead of failing with EINVAL.
+    /// </summary>
+    BounceMisaligned = 1,
+
+    /// <summary>
+    /// The awaiting continuation runs on the thread that ends the last bio (a device's
+    /// completion thread) instead of the thread pool. Faster; the continuation must not block.
+    /// </summary>
+    InlineCompletion = 2,
+}
