@@ -119,6 +119,7 @@ public static partial class DirectIo
     /// <summary>Fills a bio from the iterator; on failure releases what it took and records where submission stopped.</summary>
     private static bool TryFill(Bio bio, IovIter iter, DioRequest dio)
     {
+        long before = iter.Consumed;
         try
         {
             if (bio.AddPagesFrom(iter) > 0)
@@ -133,6 +134,7 @@ public static partial class DirectIo
         }
         bio.ReleasePages(markDirty: false);
         BioPool.Return(bio);
+        iter.Revert(iter.Consumed - before);
         return false;
     }
 
