@@ -72,6 +72,24 @@ public sealed class PagePool : IDisposable
         return index < 0 ? null : _pages[index];
     }
 
+    /// <summary>
+    /// <paramref name="bytes"/> of page-aligned memory on adjacent pool pages, as
+    /// <see cref="System.Buffers.IMemoryOwner{T}"/>. Disposing it drops the owner's reference on
+    /// each page. Direct I/O into this memory takes no pin (it is a bvec of pool pages), and
+    /// a device with the pool registered uses it as fixed buffers.
+    /// </summary>
+    public System.Buffers.IMemoryOwner<byte> AllocateMemory(int bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
+        int pages = PageSize.PagesSpanned(0, bytes);
+        Page? first = TryAllocContiguous(pages);
+        if (first is null)
+        {
+            ThrowHelper.ThrowDirectIo(Errno.ENOMEM, $"PagePool of {Capacity} pages has no {pages} adjacent free pages for a {bytes}-byte buffer: use a larger pool or free buffers sooner.");
+        }
+        return new PoolMemory(this, first, pages, bytes);
+    }
+
     /// <summary>The page of this pool at <paramref name="index"/>.</summary>
     public Page this[int index] => _pages[index];
 
