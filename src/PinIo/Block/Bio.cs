@@ -8,7 +8,7 @@ namespace PinIo.Block;
 /// <summary>
 /// One block request: an operation, a starting sector (512-byte units) and a vector of
 /// memory ranges. Filled from an iterator by <see cref="AddPagesFrom"/>, handed to a device
-/// with <see cref="IBlockDevice.Submit"/>, ended by the device with <see cref="Complete"/>.
+/// with <see cref="IBlockDevice.Submit"/>, ended by the device with <see cref="Complete(BlkStatus)"/>.
 /// <para>
 /// The bio records every page it acquired and releases each exactly once, by the class of
 /// call that took it (<see cref="ReleasePages"/>). A bio never mixes pinned pages with pages
@@ -56,7 +56,7 @@ public sealed partial class Bio
 
     public BlkStatus Status { get; private set; }
 
-    /// <summary>The submitter's callback (bi_end_io), run once by <see cref="Complete"/>.</summary>
+    /// <summary>The submitter's callback (bi_end_io), run once by <see cref="Complete(BlkStatus)"/>.</summary>
     public Action<Bio>? EndIo { get; set; }
 
     /// <summary>The submitter's context for <see cref="EndIo"/> (bi_private).</summary>
@@ -148,15 +148,25 @@ public sealed partial class Bio
     }
 
     /// <summary>bio_endio(): records <paramref name="status"/> and runs <see cref="EndIo"/>. Exactly once.</summary>
-    public void Complete(BlkStatus status)
+    public void Complete(BlkStatus status) => Complete(status, status.ToErrno());
+
+    /// <summary>
+    /// As <see cref="Complete(BlkStatus)"/>, keeping the device's own <paramref name="errno"/>
+    /// (say EBADF or EFBIG from the kernel) so the submitter can report it precisely.
+    /// </summary>
+    public void Complete(BlkStatus status, Errno errno)
     {
         if (Interlocked.Exchange(ref _completed, 1) != 0)
         {
             ThrowHelper.ThrowMisuse($"Bio at sector {Sector} completed twice: a device ends every bio exactly once.");
         }
         Status = status;
+        Error = status == BlkStatus.Ok ? Errno.None : errno;
         EndIo?.Invoke(this);
     }
+
+    /// <summary>The device's errno when <see cref="Status"/> is not <see cref="BlkStatus.Ok"/>.</summary>
+    public Errno Error { get; private set; }
 
     public override string ToString() => $"Bio {Op} sector {Sector} size {Size} vecs {_vecCount} {Flags} {Status}";
 
@@ -170,6 +180,7 @@ public sealed partial class Bio
         Size = 0;
         Flags = BioFlags.None;
         Status = BlkStatus.Ok;
+        Error = Errno.None;
         EndIo = null;
         Private = null;
         Array.Clear(_vecs, 0, _vecCount);

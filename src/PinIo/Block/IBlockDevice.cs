@@ -3,7 +3,7 @@ namespace PinIo.Block;
 
 /// <summary>
 /// A device that takes bios. <see cref="Submit"/> hands the bio over; the device ends it
-/// exactly once, by calling <see cref="Bio.Complete"/> from any thread — possibly before
+/// exactly once, by calling <see cref="Bio.Complete(BlkStatus)"/> from any thread — possibly before
 /// <see cref="Submit"/> returns. A bio the device cannot do is ended with an error status,
 /// not thrown.
 /// </summary>

@@ -22,6 +22,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
     private int _references;
     private long _failedAt;
     private int _failedStatus;
+    private Errno _failedErrno;
     private Exception? _submitFailure;
     private long _submitFailedAt;
     private readonly Lock _failureLock = new();
@@ -75,7 +76,8 @@ internal sealed class DioRequest : IValueTaskSource<long>
             _submitFailure = failure;
             _submitFailedAt = relativeOffset;
         }
-        RecordFailure(relativeOffset, failure is DirectIoException d ? BlkStatusExtensions.FromErrno(d.Errno) : BlkStatus.IoError);
+        Errno errno = failure is DirectIoException d ? d.Errno : Errno.EIO;
+        RecordFailure(relativeOffset, BlkStatusExtensions.FromErrno(errno), errno);
     }
 
     /// <summary>Drops the submitter's reference. True when that was the last: the request is done.</summary>
@@ -111,7 +113,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
         var dio = (DioRequest)bio.Private!;
         if (bio.Status != BlkStatus.Ok)
         {
-            dio.RecordFailure(bio.Position - dio._offset, bio.Status);
+            dio.RecordFailure(bio.Position - dio._offset, bio.Status, bio.Error);
         }
         bio.ReleasePages(markDirty: bio.Op == BioOp.Read);
         BioPool.Return(bio);
@@ -142,10 +144,12 @@ internal sealed class DioRequest : IValueTaskSource<long>
     {
         long failedAt;
         BlkStatus failedStatus;
+        Errno failedErrno;
         lock (_failureLock)
         {
             failedAt = _failedAt;
             failedStatus = (BlkStatus)_failedStatus;
+            failedErrno = _failedErrno;
         }
         long result = Math.Min(failedAt, _submitted);
         IovIter iter = _iter!;
@@ -158,23 +162,25 @@ internal sealed class DioRequest : IValueTaskSource<long>
         error = null;
         if (result == 0 && failedAt != long.MaxValue)
         {
-            error = _submitFailure is not null && _submitFailedAt == failedAt ? _submitFailure : FailureException(failedStatus);
+            error = _submitFailure is not null && _submitFailedAt == failedAt ? _submitFailure : FailureException(failedStatus, failedErrno);
         }
         return result;
     }
 
-    private DirectIoException FailureException(BlkStatus status) => new DirectIoException(status.ToErrno(), status switch
+    private DirectIoException FailureException(BlkStatus status, Errno errno) => new DirectIoException(errno == Errno.None ? status.ToErrno() : errno, (status, errno) switch
     {
-        BlkStatus.NoSpace => $"{_op} at offset {_offset}: no space left on the device",
-        BlkStatus.NotSupported => $"{_op} at offset {_offset}: the device does not support this operation",
-        BlkStatus.Canceled => $"{_op} at offset {_offset} was canceled before any byte was transferred",
-        BlkStatus.Invalid => $"{_op} at offset {_offset}: the device refused the request's alignment or range",
-        BlkStatus.Again => $"{_op} at offset {_offset}: the device would block; retry",
+        (_, Errno.EBADF) => $"{_op} at offset {_offset}: the device was opened without the access this needs (a write on a read-only open?)",
+        (_, Errno.EFBIG) => $"{_op} at offset {_offset}: past the largest file size the file system allows",
+        (BlkStatus.NoSpace, _) => $"{_op} at offset {_offset}: no space left on the device",
+        (BlkStatus.NotSupported, _) => $"{_op} at offset {_offset}: the device does not support this operation",
+        (BlkStatus.Canceled, _) => $"{_op} at offset {_offset} was canceled before any byte was transferred",
+        (BlkStatus.Invalid, _) => $"{_op} at offset {_offset}: the device refused the request's alignment or range",
+        (BlkStatus.Again, _) => $"{_op} at offset {_offset}: the device would block; retry",
         _ => $"{_op} at offset {_offset}: the device reported an I/O error",
     });
 
     /// <summary>Keeps the failure earliest in file order. Failures are rare: a lock keeps position and status together.</summary>
-    private void RecordFailure(long relativeOffset, BlkStatus status)
+    private void RecordFailure(long relativeOffset, BlkStatus status, Errno errno)
     {
         lock (_failureLock)
         {
@@ -182,6 +188,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
             {
                 _failedAt = relativeOffset;
                 _failedStatus = (int)status;
+                _failedErrno = errno;
             }
         }
     }
