@@ -30,6 +30,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
     private long _offset;
     private long _submitted;
     private long _hiddenByTruncate;
+    private long _reportLimit;
     private BioOp _op;
     private IovIter? _iter;
 
@@ -39,13 +40,14 @@ internal sealed class DioRequest : IValueTaskSource<long>
 
     public long Offset => _offset;
 
-    public static DioRequest Rent(BioOp op, long offset, IovIter iter, long hiddenByTruncate, bool inlineContinuations)
+    public static DioRequest Rent(BioOp op, long offset, IovIter iter, long hiddenByTruncate, long reportLimit, bool inlineContinuations)
     {
         DioRequest dio = s_cache.TryTake() ?? new DioRequest();
         dio._op = op;
         dio._offset = offset;
         dio._iter = iter;
         dio._hiddenByTruncate = hiddenByTruncate;
+        dio._reportLimit = reportLimit;
         dio._submitted = 0;
         dio._references = 1;
         dio._failedAt = long.MaxValue;
@@ -151,7 +153,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
             failedStatus = (BlkStatus)_failedStatus;
             failedErrno = _failedErrno;
         }
-        long result = Math.Min(failedAt, _submitted);
+        long result = Math.Min(Math.Min(failedAt, _submitted), _reportLimit);
         IovIter iter = _iter!;
         _iter = null;
         iter.Revert(_submitted - result);

@@ -17,7 +17,7 @@ public static partial class DirectIo
     /// never pinned on this path. Stops at the first short round; an error after some bytes
     /// were done reports those bytes.
     /// </summary>
-    private static async ValueTask<long> BounceAsync(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, DirectIoFlags flags, CancellationToken ct)
+    private static async ValueTask<long> BounceAsync(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, CancellationToken ct)
     {
         long done = 0;
         try
@@ -38,6 +38,11 @@ public static partial class DirectIo
         }
         finally
         {
+            if (done > reportLimit)
+            {
+                iter.Revert(done - reportLimit);
+                done = reportLimit;
+            }
             iter.Reexpand(iter.Count + hidden);
         }
         return done;
@@ -55,7 +60,7 @@ public static partial class DirectIo
             long n;
             try
             {
-                n = await SubmitMapped(device, op, offset, bounce.ToIter(side), 0, flags & ~DirectIoFlags.InlineCompletion, ct).ConfigureAwait(false);
+                n = await SubmitMapped(device, op, offset, bounce.ToIter(side), 0, long.MaxValue, flags & ~DirectIoFlags.InlineCompletion, ct).ConfigureAwait(false);
             }
             catch (DirectIoException) when (op == BioOp.Write)
             {

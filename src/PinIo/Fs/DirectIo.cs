@@ -69,9 +69,10 @@ public static partial class DirectIo
         }
         QueueLimits limits = device.Limits;
         CheckBlockAlignment(op, offset, iter.Count, limits);
-        long hidden = ClampToDevice(device, op, offset, iter);
+        long hidden = ClampToDevice(device, op, offset, iter, out long reportLimit);
         if (iter.Count == 0)
         {
+            iter.Reexpand(hidden);
             return new ValueTask<long>(0);
         }
         ThrowIfCanceled(op, offset, ct);
@@ -84,16 +85,16 @@ public static partial class DirectIo
                     $"{op} memory is not aligned to the device's DmaAlignment of {limits.DmaAlignment} bytes (every buffer's address and length " +
                     $"must be a multiple of it): use DirectFile.AllocateBuffer or aligned memory, or turn on bouncing of misaligned memory");
             }
-            return BounceAsync(device, op, offset, iter, hidden, flags, ct);
+            return BounceAsync(device, op, offset, iter, hidden, reportLimit, flags, ct);
         }
-        return SubmitMapped(device, op, offset, iter, hidden, flags, ct);
+        return SubmitMapped(device, op, offset, iter, hidden, reportLimit, flags, ct);
     }
 
     /// <summary>Builds and submits every bio of a request whose memory fits the device.</summary>
-    private static ValueTask<long> SubmitMapped(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, DirectIoFlags flags, CancellationToken ct)
+    private static ValueTask<long> SubmitMapped(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, CancellationToken ct)
     {
         QueueLimits limits = device.Limits;
-        DioRequest dio = DioRequest.Rent(op, offset, iter, hidden, (flags & DirectIoFlags.InlineCompletion) != 0);
+        DioRequest dio = DioRequest.Rent(op, offset, iter, hidden, reportLimit, (flags & DirectIoFlags.InlineCompletion) != 0);
         while (iter.Count > 0)
         {
             if (ct.IsCancellationRequested)
@@ -174,25 +175,37 @@ public static partial class DirectIo
     }
 
     /// <summary>
-    /// Reads stop at the end of the device (a short read); a write that starts at or past it
-    /// has no space, one that crosses it is cut short (block/fops.c). Returns the bytes hidden
-    /// by truncating the iterator, to be given back when the request ends.
+    /// Reads stop at the end of the device: a short read. A file's end need not fall on a
+    /// block, so the read covers the block that holds it and reports only the bytes before
+    /// it (<paramref name="reportLimit"/>), as iomap clamps to i_size. A write that starts at
+    /// or past the end has no space (a file grows up to its largest size instead); one that
+    /// crosses it is cut short (block/fops.c). Returns the bytes hidden by truncating the
+    /// iterator, to be given back when the request ends.
     /// </summary>
-    private static long ClampToDevice(IBlockDevice device, BioOp op, long offset, IovIter iter)
+    private static long ClampToDevice(IBlockDevice device, BioOp op, long offset, IovIter iter, out long reportLimit)
     {
-        long capacity = device.Capacity;
-        if (offset >= capacity)
+        reportLimit = long.MaxValue;
+        long end = op == BioOp.Write && device is IGrowableDevice growable ? growable.MaxCapacity : device.Capacity;
+        if (offset >= end)
         {
             if (op == BioOp.Write)
             {
-                ThrowHelper.ThrowDirectIo(Errno.ENOSPC, $"write at offset {offset} is at or past the end of the device ({capacity} bytes)");
+                ThrowHelper.ThrowDirectIo(device is IGrowableDevice ? Errno.EFBIG : Errno.ENOSPC,
+                    $"write at offset {offset} is at or past the end of the device ({end} bytes)");
             }
             long all = iter.Count;
             iter.Truncate(0);
             return all;
         }
-        long hidden = Math.Max(0, iter.Count - (capacity - offset));
+        long visible = end - offset;
+        long block = device.Limits.LogicalBlockSize;
+        long reach = op == BioOp.Read ? (visible + block - 1) / block * block : visible;
+        long hidden = Math.Max(0, iter.Count - reach);
         iter.Truncate(iter.Count - hidden);
+        if (op == BioOp.Read && visible < iter.Count)
+        {
+            reportLimit = visible;
+        }
         return hidden;
     }
 
