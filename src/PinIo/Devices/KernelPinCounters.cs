@@ -11,5 +11,5 @@ public static class KernelPinCounters
 {
     /// <summary>False when the kernel does not publish the counters (reported as unavailable, not zero).</summary>
     public static bool TryRead(out long acquired, out long released) =>
-        Linux.ProcVmstat.TryReadFollPin(out acquired, out released);
+        Linux.ProcVmstat.TryRead(out acquired, out released);
 }

@@ -1,0 +1,162 @@
+// Follows liburing src/queue.c (__io_uring_flush_sq, __io_uring_submit) and the ordering notes atop io_uring/io_uring.c.
+namespace PinIo.Linux;
+
+internal sealed unsafe partial class IoUringRing
+{
+    /// <summary>Free SQ slots: how many more <see cref="TryGetSqe"/> calls succeed before a submit.</summary>
+    public uint SqSpaceLeft => _sq.RingEntries - SqReady;
+
+    /// <summary>SQEs handed out that the kernel has not consumed yet (submitted or not).</summary>
+    public uint SqReady
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            // Acquire: pairs with the kernel's smp_store_release of the SQ head in
+            // io_commit_sqring(), as in TryGetSqe.
+            return _sq.SqeTail - Volatile.Read(ref *_sq._kHead);
+        }
+    }
+
+    /// <summary>SQEs the kernel skipped as invalid since setup (sq_ring->dropped).</summary>
+    public uint SqDropped => Volatile.Read(ref *_sq._kDropped); // a fresh read; the kernel WRITE_ONCEs it
+
+    /// <summary>
+    /// Hands out the next SQ slot, or false when all <see cref="SqEntries"/> slots hold SQEs
+    /// the kernel has not consumed: submit, then try again. Fill the slot with a Prep*
+    /// helper (which writes all 64 bytes) before the next <see cref="Submit"/>.
+    /// </summary>
+    public bool TryGetSqe(out IoUringSqe* sqe)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        // Acquire: pairs with the kernel's smp_store_release of the SQ head in
+        // io_commit_sqring(). Once the head has moved past a slot the kernel is done reading
+        // it, so our stores into the reused slot cannot reach it early.
+        uint head = Volatile.Read(ref *_sq._kHead);
+        uint tail = _sq.SqeTail;
+        if (tail - head >= _sq.RingEntries)
+        {
+            sqe = null;
+            return false;
+        }
+
+        sqe = _sq.Sqes + (tail & _sq.RingMask);
+        _sq.SqeTail = tail + 1;
+        return true;
+    }
+
+    /// <summary>
+    /// Publishes every SQE taken since the last submit with one io_uring_enter. Returns the
+    /// number the kernel consumed, or -errno (EINTR is retried here).
+    /// </summary>
+    public int Submit() => SubmitAndWait(0);
+
+    /// <summary>
+    /// As <see cref="Submit"/>, in the same io_uring_enter, and then returns only once at
+    /// least <paramref name="waitNr"/> CQEs are ready (clamped to <see cref="CqEntries"/>).
+    /// A signal never cuts the wait short. If the wait fails after the SQEs went in, its
+    /// -errno is returned and the SQEs are in flight all the same.
+    /// </summary>
+    public int SubmitAndWait(uint waitNr)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        waitNr = Math.Min(waitNr, _cq.RingEntries);
+        int res;
+        do
+        {
+            res = SubmitOnce(waitNr);
+        }
+        while (res == -(int)Errno.EINTR);
+
+        if (res < 0 || waitNr == 0)
+        {
+            return res;
+        }
+
+        int waited = WaitReady(waitNr);
+        return waited < 0 ? waited : res;
+    }
+
+    private int SubmitOnce(uint waitNr)
+    {
+        uint pending = FlushSq();
+        uint flags = 0;
+        bool submitNeedsEnter = SqNeedsEnter(pending, ref flags);
+        bool getEvents = waitNr > 0 || CqNeedsEnter();
+        if (!submitNeedsEnter && !getEvents)
+        {
+            return (int)pending;
+        }
+
+        if (getEvents)
+        {
+            flags |= Interop.IORING_ENTER_GETEVENTS;
+        }
+
+        return Interop.IoUringEnter(_fd, pending, waitNr, flags, null, Interop.KernelSigsetSize);
+    }
+
+    /// <summary>Moves the shared tail over the SQEs filled since the last flush; returns how many the kernel has yet to consume.</summary>
+    private uint FlushSq()
+    {
+        uint tail = _sq.SqeTail;
+        if (_sq.SqeHead != tail)
+        {
+            _sq.SqeHead = tail;
+            // Release: every store into the SQEs happens before the tail store. Pairs with
+            // the kernel's smp_load_acquire of the SQ tail in io_sqring_entries(), so the
+            // kernel never reads an SQE we are still writing.
+            Volatile.Write(ref *_sq._kTail, tail);
+        }
+
+        // A plain load of the head, on purpose. Two cases: (1) without SQPOLL only our own
+        // io_uring_enter moves the head, and none is running; (2) with SQPOLL the kernel
+        // thread may move it at any moment, so the value is stale the instant it is read,
+        // acquire or not. Either way the count only decides whether to enter and how many
+        // to pass, and the kernel clamps that to what is really there.
+        return tail - *_sq._kHead;
+    }
+
+    private bool SqNeedsEnter(uint pending, ref uint flags)
+    {
+        if (pending == 0)
+        {
+            return false;
+        }
+
+        if ((_setupFlags & Interop.IORING_SETUP_SQPOLL) == 0)
+        {
+            return true;
+        }
+
+        // Full barrier between the tail store in FlushSq and the flags load below. Pairs with
+        // the smp_mb__after_atomic() the SQPOLL thread issues after setting
+        // IORING_SQ_NEED_WAKEUP and before it looks at the tail one last time: either the
+        // thread sees our new tail, or we see its flag and wake it.
+        Interlocked.MemoryBarrier();
+        if ((Volatile.Read(ref *_sq._kFlags) & Interop.IORING_SQ_NEED_WAKEUP) != 0)
+        {
+            flags |= Interop.IORING_ENTER_SQ_WAKEUP;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// IOPOLL rings reap only inside io_uring_enter; an overflowed CQ or pending task work
+    /// (IORING_SQ_CQ_OVERFLOW, IORING_SQ_TASKRUN) needs GETEVENTS to reach the ring.
+    /// </summary>
+    private bool CqNeedsEnter()
+    {
+        if ((_setupFlags & Interop.IORING_SETUP_IOPOLL) != 0)
+        {
+            return true;
+        }
+
+        // A fresh read is all that is needed: the kernel sets these bits with atomic_or and
+        // orders nothing else by them.
+        uint flags = Volatile.Read(ref *_sq._kFlags);
+        return (flags & (Interop.IORING_SQ_CQ_OVERFLOW | Interop.IORING_SQ_TASKRUN)) != 0;
+    }
+}
