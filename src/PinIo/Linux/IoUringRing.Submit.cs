@@ -77,6 +77,29 @@ internal sealed unsafe partial class IoUringRing
         return waited < 0 ? waited : res;
     }
 
+    /// <summary>
+    /// Publishes the SQEs filled since the last flush without entering the kernel; returns how
+    /// many the kernel has yet to consume. For an owner that submits with its own wait in
+    /// one <see cref="Enter"/>.
+    /// </summary>
+    public uint Flush()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return FlushSq();
+    }
+
+    /// <summary>
+    /// One io_uring_enter: submits up to <paramref name="toSubmit"/> published SQEs and, when
+    /// <paramref name="minComplete"/> is not 0, waits until that many CQEs are ready (running
+    /// deferred task work). Returns the SQEs consumed or -errno; EINTR is the caller's to retry.
+    /// </summary>
+    public int Enter(uint toSubmit, uint minComplete)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        uint flags = minComplete > 0 || CqNeedsEnter() ? Interop.IORING_ENTER_GETEVENTS : 0;
+        return Interop.IoUringEnter(_fd, toSubmit, minComplete, flags, null, Interop.KernelSigsetSize);
+    }
+
     private int SubmitOnce(uint waitNr)
     {
         uint pending = FlushSq();

@@ -1,0 +1,62 @@
+// Follows block/fops.c (a bio's vecs as the iovecs of one transfer) and lib/iov_iter.c (advancing past a short transfer).
+using PinIo.Block;
+using PinIo.Iov;
+using PinIo.Linux;
+using PinIo.Mm;
+
+namespace PinIo.Devices;
+
+/// <summary>What both file engines do with a bio's memory: iovecs, short transfers, the tail past end of file.</summary>
+internal static unsafe class BioTransfer
+{
+    /// <summary>Writes the bio's vecs from byte <paramref name="skip"/> on as iovecs; returns how many.</summary>
+    public static int FillIoVecs(ReadOnlySpan<BioVec> vecs, int skip, IoVec* iov)
+    {
+        int count = 0;
+        foreach (BioVec vec in vecs)
+        {
+            if (skip >= vec.Length)
+            {
+                skip -= vec.Length;
+                continue;
+            }
+            iov[count++] = new IoVec(vec.Address + skip, (nuint)(vec.Length - skip));
+            skip = 0;
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// A read that met the end of the file leaves the rest of the bio as it was: clear it, so
+    /// the caller sees zeroes past the end (as a block device reads a hole) and never stale data.
+    /// </summary>
+    public static void ZeroFrom(Bio bio, int done)
+    {
+        foreach (BioVec vec in bio.VecSpan)
+        {
+            if (done >= vec.Length)
+            {
+                done -= vec.Length;
+                continue;
+            }
+            NativeMemoryAccess.Span(vec.Address + done, vec.Length - done).Clear();
+            done = 0;
+        }
+    }
+
+    /// <summary>Ends a bio with the outcome of its syscalls: <paramref name="error"/> is a negative errno, or 0.</summary>
+    public static void Complete(FileDevice device, Bio bio, int error)
+    {
+        if (error < 0)
+        {
+            var errno = (Errno)(-error);
+            bio.Complete(BlkStatusExtensions.FromErrno(errno), errno);
+            return;
+        }
+        if (bio.Op == BioOp.Write)
+        {
+            device.NoteWritten(bio.Position + bio.Size);
+        }
+        bio.Complete(BlkStatus.Ok);
+    }
+}

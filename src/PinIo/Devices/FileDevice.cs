@@ -1,0 +1,240 @@
+// Follows block/fops.c (blkdev_direct_IO over a file or block device opened with O_DIRECT).
+using PinIo.Block;
+using PinIo.Linux;
+using PinIo.Mm;
+
+namespace PinIo.Devices;
+
+/// <summary>
+/// A regular file or a block device opened with <c>O_DIRECT</c>, as an
+/// <see cref="IBlockDevice"/>. Its <see cref="QueueLimits"/> come from
+/// <c>statx(STATX_DIOALIGN)</c> for files and from the ioctls and
+/// <c>/sys/block/&lt;dev&gt;/queue/</c> for block devices. Bios go out through an engine:
+/// io_uring (falling back to the sync engine where io_uring is unavailable) or
+/// preadv2/pwritev2 from worker threads. A file's <see cref="IBlockDevice.Capacity"/> is its
+/// size: reads stop there and writes past it extend it.
+/// </summary>
+public sealed partial class FileDevice : IGrowableDevice
+{
+    // Regular files have no request queue: the file system splits. These bound one bio.
+    private const int FileMaxBioBytes = 8 << 20;
+    private const int FileMaxSegments = 1024; // UIO_MAXIOV
+    private const int FileMaxSegmentSize = 1 << 30;
+
+    private readonly FileDescriptor _fd;
+    private readonly IFileEngine _engine;
+    private long _size;
+    private int _disposed;
+
+    private FileDevice(string path, FileDescriptor fd, bool isBlockDevice, long size, QueueLimits limits, FileDeviceOptions options)
+    {
+        Path = path;
+        _fd = fd;
+        IsBlockDevice = isBlockDevice;
+        _size = size;
+        Limits = limits;
+        ReadOnly = options.ReadOnly;
+        BufferPool = options.BufferPoolBytes > 0 ? new PagePool((int)Math.Max(1, options.BufferPoolBytes >> PageSize.Shift)) : null;
+        try
+        {
+            _engine = CreateEngine(options);
+        }
+        catch
+        {
+            BufferPool?.Dispose();
+            throw;
+        }
+        Engine = _engine is IoUringEngine ? IoEngine.IoUring : IoEngine.Sync;
+    }
+
+    public string Path { get; }
+
+    public QueueLimits Limits { get; }
+
+    public long Capacity => Volatile.Read(ref _size);
+
+    /// <summary>A block device cannot grow; a file can, to the largest offset Linux takes.</summary>
+    public long MaxCapacity => IsBlockDevice ? Capacity : long.MaxValue & ~(long)PageSize.OffsetMask;
+
+    public bool IsBlockDevice { get; }
+
+    public bool ReadOnly { get; }
+
+    /// <summary>The engine in use (io_uring may have fallen back to sync).</summary>
+    public IoEngine Engine { get; }
+
+    /// <summary>Pool memory registered with the ring as fixed buffers, when there is one.</summary>
+    public PagePool? BufferPool { get; }
+
+    /// <summary>Whether <see cref="BufferPool"/> is registered: I/O from it costs the kernel no pin per request.</summary>
+    public bool UsesFixedBuffers => _engine.UsesFixedBuffers;
+
+    internal FileDescriptor Descriptor => _fd;
+
+    /// <summary>
+    /// Opens <paramref name="path"/> with O_DIRECT. Throws <see cref="DirectIoException"/>:
+    /// ENOENT for a missing path, EOPNOTSUPP when the file system refuses O_DIRECT,
+    /// EACCES/EROFS when writing is not allowed, and so on, each saying what to change.
+    /// </summary>
+    public static FileDevice Open(string path, FileDeviceOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new FileDeviceOptions();
+        FileDescriptor fd = FileDescriptor.Open(path, OpenFlags(options));
+        try
+        {
+            StatxInfo st = StatxInfo.Get(fd, path);
+            if (!st.IsRegularFile && !st.IsBlockDevice)
+            {
+                Errors.Throw(Errno.EINVAL, "open", path);
+            }
+            long size = st.IsBlockDevice ? BlockDeviceInfo.Query(fd, path).SizeBytes : st.Size;
+            QueueLimits limits = st.IsBlockDevice ? BlockDeviceLimits(fd, path) : FileLimits(st);
+            if (st.IsRegularFile && options.InitialSize > size && !options.ReadOnly)
+            {
+                Errors.Check(Interop.Ftruncate(fd, options.InitialSize), "ftruncate", path);
+                size = options.InitialSize;
+            }
+            return new FileDevice(path, fd, st.IsBlockDevice, size, limits.Validate(), options);
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
+    public void Submit(Bio bio)
+    {
+        ArgumentNullException.ThrowIfNull(bio);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            bio.Complete(BlkStatus.IoError, Errno.EBADF);
+            return;
+        }
+        if (ReadOnly && bio.Op == BioOp.Write)
+        {
+            bio.Complete(BlkStatus.IoError, Errno.EBADF);
+            return;
+        }
+        _engine.Submit(bio);
+    }
+
+    /// <summary>Sets a regular file's size (ftruncate). Block devices cannot be resized.</summary>
+    public void SetLength(long length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (IsBlockDevice)
+        {
+            ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"'{Path}' is a block device: its size is fixed");
+        }
+        Errors.Check(Interop.Ftruncate(_fd, length), "ftruncate", Path);
+        Volatile.Write(ref _size, length);
+    }
+
+    /// <summary>Re-reads the size from the kernel (after another process changed the file).</summary>
+    public long RefreshCapacity()
+    {
+        long size = IsBlockDevice ? BlockDeviceInfo.Query(_fd, Path).SizeBytes : StatxInfo.Get(_fd, Path).Size;
+        Volatile.Write(ref _size, size);
+        return size;
+    }
+
+    /// <summary>Waits for every request in flight to complete (memory under I/O is never freed), then closes.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        _engine.Dispose();
+        _fd.Dispose();
+        BufferPool?.Dispose();
+    }
+
+    /// <summary>A write that ended past the file's size extended it.</summary>
+    internal void NoteWritten(long end)
+    {
+        long size = Volatile.Read(ref _size);
+        while (end > size && !IsBlockDevice)
+        {
+            long seen = Interlocked.CompareExchange(ref _size, end, size);
+            if (seen == size)
+            {
+                return;
+            }
+            size = seen;
+        }
+    }
+
+    private IFileEngine CreateEngine(FileDeviceOptions options)
+    {
+        if (options.Engine == IoEngine.IoUring && IoUringEngine.TryCreate(this, options, out IoUringEngine? ring))
+        {
+            return ring;
+        }
+        return new SyncEngine(this, Math.Max(1, options.SyncWorkers));
+    }
+
+    private static int OpenFlags(FileDeviceOptions options)
+    {
+        int flags = options.ReadOnly ? Interop.O_RDONLY : Interop.O_RDWR;
+        if (options.Direct)
+        {
+            flags |= Interop.O_DIRECT;
+        }
+        if (options.Create && !options.ReadOnly)
+        {
+            flags |= Interop.O_CREAT;
+        }
+        if (options.Dsync)
+        {
+            flags |= Interop.O_DSYNC;
+        }
+        return flags;
+    }
+
+    private static QueueLimits FileLimits(StatxInfo st)
+    {
+        // Without STATX_DIOALIGN (older kernels, tmpfs) fall back to the classic 512 rule.
+        int offsetAlign = st.DioOffsetAlign > 0 ? st.DioOffsetAlign : QueueLimits.SectorSize;
+        int memAlign = st.DioMemAlign > 0 ? st.DioMemAlign : QueueLimits.SectorSize;
+        return new QueueLimits
+        {
+            LogicalBlockSize = Math.Max(QueueLimits.SectorSize, offsetAlign),
+            PhysicalBlockSize = Math.Max(Math.Max(QueueLimits.SectorSize, offsetAlign), Math.Min(PageSize.Bytes, Pow2Floor(st.BlockSize))),
+            MaxSectorsBytes = FileMaxBioBytes,
+            MaxSegments = FileMaxSegments,
+            MaxSegmentSize = FileMaxSegmentSize,
+            DmaAlignment = Math.Min(PageSize.Bytes, memAlign),
+        };
+    }
+
+    private static QueueLimits BlockDeviceLimits(FileDescriptor fd, string path)
+    {
+        BlockDeviceInfo info = BlockDeviceInfo.Query(fd, path);
+        BlockQueueInfo q = info.Queue;
+        int logical = info.LogicalBlockSize;
+        int maxBytes = q.MaxSectorsKb is int kb ? (int)Math.Min(int.MaxValue & ~0xFFF, kb * 1024L) : QueueLimits.Default.MaxSectorsBytes;
+        return new QueueLimits
+        {
+            LogicalBlockSize = logical,
+            PhysicalBlockSize = Math.Max(logical, info.PhysicalBlockSize),
+            MaxSectorsBytes = Math.Max(PageSize.Bytes, maxBytes / logical * logical),
+            MaxSegments = Math.Max(1, q.MaxSegments ?? QueueLimits.Default.MaxSegments),
+            MaxSegmentSize = Math.Max(PageSize.Bytes, q.MaxSegmentSize ?? QueueLimits.Default.MaxSegmentSize),
+            DmaAlignment = Math.Min(PageSize.Bytes, (q.DmaAlignment ?? (QueueLimits.SectorSize - 1)) + 1),
+        };
+    }
+
+    private static int Pow2Floor(int value) => value <= 0 ? QueueLimits.SectorSize : 1 << (31 - int.LeadingZeroCount(value));
+}
+
+/// <summary>How a <see cref="FileDevice"/> moves its bios.</summary>
+internal interface IFileEngine : IDisposable
+{
+    bool UsesFixedBuffers { get; }
+
+    /// <summary>Takes the bio; ends it exactly once, from the engine's thread.</summary>
+    void Submit(Bio bio);
+}

@@ -1,0 +1,33 @@
+namespace PinIo.Devices;
+
+public sealed record FileDeviceOptions
+{
+    public IoEngine Engine { get; init; } = IoEngine.IoUring;
+
+    /// <summary>Requests in flight at once (io_uring ring entries; a power of two is used).</summary>
+    public int QueueDepth { get; init; } = 128;
+
+    public bool ReadOnly { get; init; }
+
+    /// <summary>Create the file if it does not exist.</summary>
+    public bool Create { get; init; }
+
+    /// <summary>A created (or shorter) regular file is extended to this size.</summary>
+    public long InitialSize { get; init; }
+
+    /// <summary>Open with O_DIRECT (the point of PinIo); off only to compare with buffered I/O.</summary>
+    public bool Direct { get; init; } = true;
+
+    /// <summary>Open with O_DSYNC: every write is durable when it completes.</summary>
+    public bool Dsync { get; init; }
+
+    /// <summary>Worker threads of the <see cref="IoEngine.Sync"/> engine.</summary>
+    public int SyncWorkers { get; init; } = 4;
+
+    /// <summary>
+    /// Bytes of <see cref="Mm.PagePool"/> memory registered with the ring as fixed buffers
+    /// (<see cref="FileDevice.BufferPool"/>); 0 for none. I/O from this memory needs no
+    /// per-request kernel pin.
+    /// </summary>
+    public long BufferPoolBytes { get; init; } = 16L << 20;
+}

@@ -1,0 +1,113 @@
+// Follows liburing's setup.c and register.c (ring creation, registered files and buffers).
+using System.Runtime.InteropServices;
+using PinIo.Linux;
+using PinIo.Mm;
+
+namespace PinIo.Devices;
+
+internal sealed unsafe partial class IoUringEngine
+{
+    // A registered buffer may not exceed 1 GiB (io_buffer_validate).
+    private const long MaxRegisteredBuffer = 1L << 30;
+
+    /// <summary>Runs on the ring thread: SINGLE_ISSUER makes the creating thread the only submitter.</summary>
+    private void Setup()
+    {
+        uint entries = (uint)Math.Clamp(RoundUpPow2(_options.QueueDepth + 1), 2, MaxEntries);
+        _ring = CreateRing(entries);
+        _segmentsPerSlot = Math.Min(_device.Limits.MaxSegments, MaxSegmentsPerSlot);
+        int slots = (int)_ring.SqEntries - 1; // one SQE stays for the eventfd read
+        _slots = new Slot[slots];
+        _freeSlots = new int[slots];
+        for (int i = 0; i < slots; i++)
+        {
+            _freeSlots[i] = slots - 1 - i;
+        }
+        _freeCount = slots;
+        _iovecs = (IoVec*)NativeMemory.AllocZeroed((nuint)(slots * _segmentsPerSlot), (nuint)sizeof(IoVec));
+        RegisterFile();
+        RegisterPool(_device.BufferPool);
+        CreateEventFd();
+        ArmWake();
+    }
+
+    /// <summary>Probe, then fall back, in one place: the owner-only flags need Linux 6.1.</summary>
+    private static IoUringRing CreateRing(uint entries)
+    {
+        try
+        {
+            return IoUringRing.Create(entries, Interop.IORING_SETUP_SINGLE_ISSUER | Interop.IORING_SETUP_DEFER_TASKRUN);
+        }
+        catch (DirectIoException e) when (e.Errno == Errno.EINVAL)
+        {
+            return IoUringRing.Create(entries, 0);
+        }
+    }
+
+    private void RegisterFile()
+    {
+        int raw = _device.Descriptor.DangerousFd;
+        int res = _ring.RegisterFiles([raw]);
+        _fd = res == 0 ? 0 : raw;
+        _fileFlags = res == 0 ? Interop.IOSQE_FIXED_FILE : (byte)0;
+    }
+
+    /// <summary>
+    /// The pool becomes fixed buffer 0. The kernel pins its pages once, long-term, here;
+    /// failure (RLIMIT_MEMLOCK for a non-root user) leaves pool I/O on the pinned path.
+    /// </summary>
+    private void RegisterPool(PagePool? pool)
+    {
+        if (pool is null || pool.SizeBytes > MaxRegisteredBuffer)
+        {
+            return;
+        }
+        IoVec buffer = new(pool.BaseAddress, (nuint)pool.SizeBytes);
+        if (_ring.RegisterBuffers(new ReadOnlySpan<IoVec>(in buffer)) == 0)
+        {
+            _poolBase = pool.BaseAddress;
+            _poolBytes = pool.SizeBytes;
+        }
+    }
+
+    private void CreateEventFd()
+    {
+        int fd = Interop.EventFd(0, Interop.EFD_CLOEXEC);
+        Errors.Check(fd, "eventfd");
+        _eventFd = new FileDescriptor(fd, ownsHandle: true);
+        _eventBuffer = (ulong*)NativeMemory.AllocZeroed((nuint)sizeof(ulong));
+    }
+
+    /// <summary>Keeps one 8-byte read of the eventfd in flight: a write from another thread completes it and wakes the owner.</summary>
+    private void ArmWake()
+    {
+        if (!_ring.TryGetSqe(out IoUringSqe* sqe))
+        {
+            _ring.Enter(_ring.Flush(), 0);
+            _ring.TryGetSqe(out sqe);
+        }
+        IoUringRing.PrepRead(sqe, _eventFd.DangerousFd, (nint)_eventBuffer, sizeof(ulong), 0, WakeTag);
+    }
+
+    /// <summary>
+    /// Closing the ring cancels the eventfd read; only then may its buffer go. Requests are
+    /// all complete by now (the loop ends only when none is in flight).
+    /// </summary>
+    private void FreeResources()
+    {
+        _ring?.Dispose();
+        _eventFd?.Dispose();
+        if (_eventBuffer is not null)
+        {
+            NativeMemory.Free(_eventBuffer);
+            _eventBuffer = null;
+        }
+        if (_iovecs is not null)
+        {
+            NativeMemory.Free(_iovecs);
+            _iovecs = null;
+        }
+    }
+
+    private static int RoundUpPow2(int value) => value <= 1 ? 1 : 1 << (32 - int.LeadingZeroCount(value - 1));
+}

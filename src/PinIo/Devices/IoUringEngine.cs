@@ -1,0 +1,230 @@
+// Follows io_uring/rw.c and liburing's queue.c: one ring per device, owned by one thread.
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
+using PinIo.Block;
+using PinIo.Linux;
+
+namespace PinIo.Devices;
+
+/// <summary>
+/// io_uring for a <see cref="FileDevice"/>, written over the raw syscalls. One thread owns the
+/// ring (IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN): it prepares every SQE, submits a whole
+/// batch and waits for completions in one io_uring_enter, and ends the bios. Other threads
+/// hand bios over through a queue and wake the owner through an eventfd whose read is always
+/// in flight on the ring — only when the owner may be asleep. Bios submitted from the owner's
+/// own thread (continuations run inline on completion) go straight into the ring.
+/// <para>
+/// The file is registered, and so is the device's <see cref="FileDevice.BufferPool"/>: a bio
+/// of one vec in that pool goes out as READ_FIXED/WRITE_FIXED, with no per-request kernel pin.
+/// Other bios go out as READ/READV. Short completions are resubmitted for the rest; -EAGAIN
+/// and -EINTR are retried; at most one request per slot, slots no more than SQ entries, and a
+/// CQ twice the SQ, so the completion queue cannot overflow.
+/// </para>
+/// </summary>
+internal sealed unsafe partial class IoUringEngine : IFileEngine
+{
+    private const ulong WakeTag = ulong.MaxValue;
+    private const int MaxEntries = 4096;
+    private const int MaxSegmentsPerSlot = 1024;
+
+    private readonly FileDevice _device;
+    private readonly FileDeviceOptions _options;
+    private readonly ConcurrentQueue<Bio> _incoming = new();
+    private readonly Queue<Bio> _waiting = new();
+    private readonly ManualResetEventSlim _started = new();
+    private readonly Thread _thread;
+
+    [ThreadStatic]
+    private static IoUringEngine? t_owner;
+
+    private IoUringRing _ring = null!;
+    private FileDescriptor _eventFd = null!;
+    private ulong* _eventBuffer;
+    private IoVec* _iovecs;
+    private int _segmentsPerSlot;
+    private Slot[] _slots = [];
+    private int[] _freeSlots = [];
+    private int _freeCount;
+    private int _inFlight;
+    private int _fd;
+    private byte _fileFlags;
+    private nint _poolBase;
+    private long _poolBytes;
+    private Exception? _setupFailure;
+    private int _sleeping;
+    private volatile bool _stopping;
+    private long _staleCompletions;
+
+    private struct Slot
+    {
+        public Bio? Bio;
+        public uint Generation;
+        public int Done;
+    }
+
+    private IoUringEngine(FileDevice device, FileDeviceOptions options)
+    {
+        _device = device;
+        _options = options;
+        _thread = new Thread(Run) { IsBackground = true, Name = "pinio-uring" };
+    }
+
+    public bool UsesFixedBuffers => _poolBytes > 0;
+
+    /// <summary>CQEs whose slot had moved on (a generation mismatch): detected and dropped, never delivered.</summary>
+    public long StaleCompletions => Interlocked.Read(ref _staleCompletions);
+
+    /// <summary>
+    /// Starts the ring thread and waits for its setup. False when io_uring is unavailable
+    /// (ENOSYS, EPERM): the caller falls back to the sync engine. Other failures throw.
+    /// </summary>
+    public static bool TryCreate(FileDevice device, FileDeviceOptions options, [NotNullWhen(true)] out IoUringEngine? engine)
+    {
+        var candidate = new IoUringEngine(device, options);
+        candidate._thread.Start();
+        candidate._started.Wait();
+        candidate._started.Dispose();
+        if (candidate._setupFailure is null)
+        {
+            engine = candidate;
+            return true;
+        }
+        candidate._thread.Join();
+        engine = null;
+        if (candidate._setupFailure is DirectIoException { Errno: Errno.ENOSYS or Errno.EPERM })
+        {
+            return false;
+        }
+        throw candidate._setupFailure;
+    }
+
+    public void Submit(Bio bio)
+    {
+        if (t_owner == this)
+        {
+            PrepOrWait(bio);
+            return;
+        }
+        _incoming.Enqueue(bio);
+        WakeOwner();
+    }
+
+    /// <summary>Waits for every request in flight, then tears the ring down (on its own thread).</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        if (t_owner == this)
+        {
+            return;
+        }
+        WakeOwner(force: true);
+        _thread.Join();
+    }
+
+    private void WakeOwner(bool force = false)
+    {
+        // Pairs with the owner's store of _sleeping and full fence before its last look at
+        // the queue: either it sees our bio, or we see it may sleep and write the eventfd.
+        Interlocked.MemoryBarrier();
+        if (force || (Volatile.Read(ref _sleeping) == 1 && Interlocked.Exchange(ref _sleeping, 0) == 1))
+        {
+            Interop.EventFdWrite(_eventFd, 1);
+        }
+    }
+
+    private void Run()
+    {
+        try
+        {
+            Setup();
+        }
+        catch (Exception e) when (e is DirectIoException or ArgumentException or OutOfMemoryException)
+        {
+            _setupFailure = e;
+            FreeResources();
+            _started.Set();
+            return;
+        }
+        _started.Set();
+        t_owner = this;
+        try
+        {
+            Loop();
+        }
+        catch (Exception e)
+        {
+            // A ring that cannot be entered any more would strand every request in flight and
+            // the memory under it: stop the process rather than fail silently.
+            Environment.FailFast("PinIo io_uring engine failed", e);
+        }
+        finally
+        {
+            t_owner = null;
+            FreeResources();
+        }
+    }
+
+    private void Loop()
+    {
+        Span<IoUringCqe> batch = stackalloc IoUringCqe[64];
+        while (true)
+        {
+            DrainIncoming();
+            uint pending = _ring.Flush();
+            if (_stopping && _inFlight == 0 && _waiting.Count == 0 && _incoming.IsEmpty)
+            {
+                return;
+            }
+            Volatile.Write(ref _sleeping, 1);
+            Interlocked.MemoryBarrier();
+            uint wait = _incoming.IsEmpty && _ring.CqReady == 0 ? 1u : 0u;
+            int res = _ring.Enter(pending, wait);
+            Volatile.Write(ref _sleeping, 0);
+            if (res < 0 && res != -(int)Errno.EINTR && res != -(int)Errno.EAGAIN && res != -(int)Errno.EBUSY)
+            {
+                throw new DirectIoException((Errno)(-res), "io_uring_enter failed on the device ring");
+            }
+            Reap(batch);
+        }
+    }
+
+    private void Reap(Span<IoUringCqe> batch)
+    {
+        int n;
+        while ((n = _ring.PeekBatch(batch)) > 0)
+        {
+            _ring.CqAdvance((uint)n);
+            for (int i = 0; i < n; i++)
+            {
+                Handle(batch[i]);
+            }
+        }
+    }
+
+    private void DrainIncoming()
+    {
+        while (_freeCount > 0 && _incoming.TryDequeue(out Bio? bio))
+        {
+            PrepOrWait(bio);
+        }
+    }
+
+    private void PrepOrWait(Bio bio)
+    {
+        if (_freeCount == 0 || _waiting.Count > 0)
+        {
+            _waiting.Enqueue(bio);
+            return;
+        }
+        Prep(_freeSlots[--_freeCount], bio, done: 0);
+    }
+
+    private void DrainWaiting()
+    {
+        while (_freeCount > 0 && _waiting.TryDequeue(out Bio? bio))
+        {
+            Prep(_freeSlots[--_freeCount], bio, done: 0);
+        }
+    }
+}

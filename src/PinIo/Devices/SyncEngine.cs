@@ -1,0 +1,115 @@
+// Follows block/fops.c (__blkdev_direct_IO_simple: one synchronous transfer per request).
+using System.Collections.Concurrent;
+using PinIo.Block;
+using PinIo.Linux;
+
+namespace PinIo.Devices;
+
+/// <summary>
+/// preadv2/pwritev2 of a bio's vecs, from a few worker threads so that several bios are in
+/// flight. The kernel pins the user pages of every request for its duration (FOLL_PIN).
+/// Short transfers continue where they stopped; a read that meets the end of the file
+/// zero-fills the rest.
+/// </summary>
+internal sealed unsafe class SyncEngine : IFileEngine
+{
+    private readonly FileDevice _device;
+    private readonly ConcurrentQueue<Bio> _queue = new();
+    private readonly SemaphoreSlim _ready = new(0);
+    private readonly Thread[] _workers;
+    private volatile bool _stopping;
+
+    public SyncEngine(FileDevice device, int workers)
+    {
+        _device = device;
+        _workers = new Thread[workers];
+        for (int i = 0; i < workers; i++)
+        {
+            _workers[i] = new Thread(Work) { IsBackground = true, Name = $"pinio-sync-{i}" };
+            _workers[i].Start();
+        }
+    }
+
+    public bool UsesFixedBuffers => false;
+
+    public void Submit(Bio bio)
+    {
+        _queue.Enqueue(bio);
+        _ready.Release();
+    }
+
+    /// <summary>Every bio queued before disposal is done before the workers stop.</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        _ready.Release(_workers.Length);
+        foreach (Thread worker in _workers)
+        {
+            worker.Join();
+        }
+        _ready.Dispose();
+    }
+
+    private void Work()
+    {
+        int maxSegments = _device.Limits.MaxSegments;
+        IoVec* iov = (IoVec*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)maxSegments, (nuint)sizeof(IoVec));
+        try
+        {
+            while (true)
+            {
+                _ready.Wait();
+                if (_queue.TryDequeue(out Bio? bio))
+                {
+                    BioTransfer.Complete(_device, bio, Execute(bio, iov));
+                }
+                else if (_stopping)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.Free(iov);
+        }
+    }
+
+    /// <summary>Returns 0 or a negative errno.</summary>
+    private int Execute(Bio bio, IoVec* iov)
+    {
+        FileDescriptor fd = _device.Descriptor;
+        if (bio.Op == BioOp.Flush)
+        {
+            return Math.Min(0, Interop.Fdatasync(fd));
+        }
+        int done = 0;
+        while (done < bio.Size)
+        {
+            int count = BioTransfer.FillIoVecs(bio.VecSpan, done, iov);
+            var vecs = new ReadOnlySpan<IoVec>(iov, count);
+            int res = bio.Op == BioOp.Read
+                ? Interop.Preadv2(fd, vecs, bio.Position + done, 0)
+                : Interop.Pwritev2(fd, vecs, bio.Position + done, 0);
+            if (res == -(int)Errno.EINTR || res == -(int)Errno.EAGAIN)
+            {
+                continue;
+            }
+            if (res < 0)
+            {
+                return res;
+            }
+            if (res == 0)
+            {
+                if (bio.Op == BioOp.Write)
+                {
+                    return -(int)Errno.EIO;
+                }
+                BioTransfer.ZeroFrom(bio, done);
+                return 0;
+            }
+            done += res;
+        }
+        return 0;
+    }
+}

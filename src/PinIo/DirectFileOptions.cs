@@ -1,0 +1,35 @@
+namespace PinIo;
+
+public sealed class DirectFileOptions
+{
+    public IoEngine Engine { get; init; } = IoEngine.IoUring;
+
+    /// <summary>Requests in flight at once on the device.</summary>
+    public int QueueDepth { get; init; } = 128;
+
+    /// <summary>Create the file when it does not exist.</summary>
+    public bool Create { get; init; }
+
+    /// <summary>A created (or shorter) file is extended to this size.</summary>
+    public long InitialSize { get; init; }
+
+    /// <summary>
+    /// Copy memory that does not fit the file's Direct I/O alignment through bounce pages
+    /// instead of failing with EINVAL.
+    /// </summary>
+    public bool BounceMisalignedMemory { get; init; }
+
+    public bool ReadOnly { get; init; }
+
+    /// <summary>Every write is durable when it completes (O_DSYNC).</summary>
+    public bool Dsync { get; init; }
+
+    /// <summary>Bytes of registered pool memory behind <see cref="DirectFile.AllocateBuffer"/>.</summary>
+    public long BufferPoolBytes { get; init; } = 16L << 20;
+
+    /// <summary>
+    /// Run the awaiting continuation on the engine's completion thread instead of the thread
+    /// pool: faster, but the continuation must not block.
+    /// </summary>
+    public bool InlineCompletions { get; init; }
+}
