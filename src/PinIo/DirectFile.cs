@@ -119,9 +119,19 @@ public sealed class DirectFile : IDisposable, IAsyncDisposable
         return DirectIo.WriteAsync(_device, offset, iter, _flags, ct);
     }
 
-    public int Read(long offset, Memory<byte> buffer) => Wait(ReadAsync(offset, buffer));
+    /// <summary>Synchronous read. Not from a continuation running inline on the completion thread: that would wait for itself.</summary>
+    public int Read(long offset, Memory<byte> buffer)
+    {
+        CheckMayBlock();
+        return Wait(ReadAsync(offset, buffer));
+    }
 
-    public int Write(long offset, ReadOnlyMemory<byte> buffer) => Wait(WriteAsync(offset, buffer));
+    /// <summary>Synchronous write; as <see cref="Read"/>.</summary>
+    public int Write(long offset, ReadOnlyMemory<byte> buffer)
+    {
+        CheckMayBlock();
+        return Wait(WriteAsync(offset, buffer));
+    }
 
     /// <summary>Everything written before the flush is durable when it completes (fdatasync / IORING_OP_FSYNC).</summary>
     public ValueTask FlushAsync(CancellationToken ct = default) => DirectIo.FlushAsync(_device, ct);
@@ -209,6 +219,14 @@ public sealed class DirectFile : IDisposable, IAsyncDisposable
     {
         iter.Clear();
         _iters.Return(iter);
+    }
+
+    private void CheckMayBlock()
+    {
+        if (_device.IsCompletionThread)
+        {
+            ThrowHelper.ThrowMisuse("Synchronous Read/Write on the io_uring completion thread would wait for itself: await ReadAsync/WriteAsync there instead.");
+        }
     }
 
     private void CheckWritable()

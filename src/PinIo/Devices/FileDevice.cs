@@ -92,7 +92,7 @@ public sealed partial class FileDevice : IGrowableDevice
             QueueLimits limits = st.IsBlockDevice ? BlockDeviceLimits(fd, path) : FileLimits(st);
             if (st.IsRegularFile && options.InitialSize > size && !options.ReadOnly)
             {
-                Errors.Check(Interop.Ftruncate(fd, options.InitialSize), "ftruncate", path);
+                Extend(fd, path, size, options.InitialSize);
                 size = options.InitialSize;
             }
             return new FileDevice(path, fd, st.IsBlockDevice, size, limits.Validate(), options);
@@ -166,6 +166,23 @@ public sealed partial class FileDevice : IGrowableDevice
             size = seen;
         }
     }
+
+    /// <summary>
+    /// Allocates real blocks (fallocate) so that reads of the new range reach the device
+    /// instead of a hole; file systems without fallocate get a sparse extension.
+    /// </summary>
+    private static void Extend(FileDescriptor fd, string path, long from, long to)
+    {
+        int res = Interop.Fallocate(fd, 0, from, to - from);
+        if (res == -(int)Errno.EOPNOTSUPP)
+        {
+            res = Interop.Ftruncate(fd, to);
+        }
+        Errors.Check(res, "fallocate", path);
+    }
+
+    /// <summary>True on the io_uring engine's own thread, where waiting for I/O would wait for itself.</summary>
+    internal bool IsCompletionThread => _engine is IoUringEngine ring && ring.IsOwnerThread;
 
     private IFileEngine CreateEngine(FileDeviceOptions options)
     {

@@ -72,6 +72,8 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
 
     public bool UsesFixedBuffers => _poolBytes > 0;
 
+    public bool IsOwnerThread => t_owner == this;
+
     /// <summary>CQEs whose slot had moved on (a generation mismatch): detected and dropped, never delivered.</summary>
     public long StaleCompletions => Interlocked.Read(ref _staleCompletions);
 
