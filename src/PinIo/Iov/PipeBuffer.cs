@@ -51,6 +51,10 @@ public sealed class PipeBuffer : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         EndReservation();
+        // Every iterator made before this write is stale, also a destination iterator whose
+        // reservation is already filled (EndReservation then had nothing to end): reverting it
+        // would un-publish these bytes.
+        _generation++;
         int n = (int)Math.Min(data.Length, FreeSpace);
         EnsurePages(_length + n);
         CopyIn(_consumed + _length, data[..n]);
