@@ -120,6 +120,10 @@ public sealed class PipeBuffer : IDisposable
     internal void Publish(int generation, long end)
     {
         CheckGeneration(generation);
+        if (end < _consumed)
+        {
+            ThrowHelper.ThrowMisuse("A pipe iterator was reverted over bytes the reader already consumed: only bytes still in the pipe can be taken back.");
+        }
         _length = end - _consumed;
         _reserved = _reservationEnd - end;
     }
