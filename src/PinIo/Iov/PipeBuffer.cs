@@ -51,6 +51,10 @@ public sealed class PipeBuffer : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         EndReservation();
+        // Every iterator made before this write is stale, also a destination iterator whose
+        // reservation is already filled (EndReservation then had nothing to end): reverting it
+        // would un-publish these bytes.
+        _generation++;
         int n = (int)Math.Min(data.Length, FreeSpace);
         EnsurePages(_length + n);
         CopyIn(_consumed + _length, data[..n]);
@@ -116,6 +120,10 @@ public sealed class PipeBuffer : IDisposable
     internal void Publish(int generation, long end)
     {
         CheckGeneration(generation);
+        if (end < _consumed)
+        {
+            ThrowHelper.ThrowMisuse("A pipe iterator was reverted over bytes the reader already consumed: only bytes still in the pipe can be taken back.");
+        }
         _length = end - _consumed;
         _reserved = _reservationEnd - end;
     }
