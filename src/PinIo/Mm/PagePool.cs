@@ -93,13 +93,14 @@ public sealed class PagePool : IDisposable
     /// <summary>The page of this pool at <paramref name="index"/>.</summary>
     public Page this[int index] => _pages[index];
 
-    public bool Contains(nint address) => address >= _base && address < _base + (nint)SizeBytes && !_disposed;
+    public bool Contains(nint address) => address >= _base && address < _base + (nint)SizeBytes;
 
     internal Page PageAt(nint address) => _pages[(int)((address - _base) >> PageSize.Shift)];
 
     /// <summary>The page's count reached zero: back to the free list.</summary>
     internal void Free(Page page)
     {
+        bool lastOfDisposed;
         lock (_lock)
         {
             int i = page.PoolIndex;
@@ -109,8 +110,14 @@ public sealed class PagePool : IDisposable
             {
                 _searchHint = i;
             }
+            lastOfDisposed = _disposed && _freeCount == Capacity;
         }
         PinStats.OnPoolPageFreed();
+        if (lastOfDisposed)
+        {
+            // The pool was disposed while this page was under I/O; now nothing uses its memory.
+            ReleaseMemory();
+        }
     }
 
     public void Dispose()
@@ -125,12 +132,18 @@ public sealed class PagePool : IDisposable
             _disposed = true;
             inUse = Capacity - _freeCount;
         }
-        PageTable.UnregisterPool(this);
         if (inUse > 0)
         {
             PinStats.OnPoolLeak(inUse, $"PagePool of {Capacity} pages at 0x{_base:x}");
             return;
         }
+        ReleaseMemory();
+    }
+
+    /// <summary>Frees the memory once no page is referenced; until then the pool stays findable by address.</summary>
+    private void ReleaseMemory()
+    {
+        PageTable.UnregisterPool(this);
         NativeMemoryAccess.FreePageAligned(_base);
         _base = 0;
     }
