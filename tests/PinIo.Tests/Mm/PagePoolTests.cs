@@ -177,6 +177,8 @@ public sealed class PagePoolTests : PinBalancedTest
         Gup.UnpinUserPage(page);
         Assert.Equal(0, page.RefCount);
         Assert.Equal(inUse, PinStats.PoolPagesInUse);
+        // With the last page back, the disposed pool's memory is freed after all.
+        Assert.Equal(0, pool.BaseAddress);
         Assert.Equal(3, pool.FreeCount);
     }
 
