@@ -41,7 +41,10 @@ public static class PinStats
     /// <summary>Pages unpinned so far (nr_foll_pin_released).</summary>
     public static long Released => Volatile.Read(ref s_released);
 
-    /// <summary>Managed buffers currently GC-pinned because some of their pages are referenced for I/O.</summary>
+    /// <summary>
+    /// GC pins currently held on managed buffers whose pages are referenced for I/O: one per
+    /// pinning call that found a page not yet anchored to that buffer, so one buffer may count more than once.
+    /// </summary>
     public static long GcPinnedBuffers => Volatile.Read(ref s_gcPinnedBuffers);
 
     /// <summary>Pages of every live <see cref="PagePool"/> that are currently referenced.</summary>
