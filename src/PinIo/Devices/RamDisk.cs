@@ -85,8 +85,10 @@ public sealed class RamDisk : IBlockDevice
         ArgumentNullException.ThrowIfNull(bio);
         ObjectDisposedException.ThrowIf(_disposed, this);
         Interlocked.Increment(ref _submitted);
-        Interlocked.Increment(ref _inFlight);
+        // Before the bio counts as in flight: a hook that throws makes Submit throw, and the
+        // disk never took the bio (the submitter ends it), so Dispose must not wait for it.
         OnSubmit?.Invoke(bio);
+        Interlocked.Increment(ref _inFlight);
         lock (_holdLock)
         {
             if (_holds > 0)

@@ -69,13 +69,14 @@ public static partial class DirectIo
         }
         QueueLimits limits = device.Limits;
         CheckBlockAlignment(op, offset, iter.Count, limits);
+        ThrowIfCanceled(op, offset, ct);
         long hidden = ClampToDevice(device, op, offset, iter, out long reportLimit);
         if (iter.Count == 0)
         {
+            // A read at or past the end: nothing transferred, the iterator as it was.
             iter.Reexpand(hidden);
             return new ValueTask<long>(0);
         }
-        ThrowIfCanceled(op, offset, ct);
         if (!BlkMap.CanMap(iter, limits))
         {
             if ((flags & DirectIoFlags.BounceMisaligned) == 0)
