@@ -90,15 +90,23 @@ public sealed class JobRunnerTests : PinBalancedTest
     [Fact]
     public void CancellationStopsATimeBasedJobWithNothingInFlight()
     {
-        JobPlan plan = TestJobs.Plan("--filename=ram:1m", "--rw=randread", "--runtime=0", "--time_based");
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        JobPlan plan = TestJobs.Plan("--filename=ram:1m", "--rw=randread", "--runtime=0", "--time_based", "--fixedbufs");
+        using var cancel = new CancellationTokenSource();
         using PinIo.Devices.RamDisk disk = plan.Target.Open();
         using var runner = new JobRunner(plan, disk);
         runner.Prepare(CancellationToken.None);
+        long submitted = disk.BiosSubmitted;
+        disk.OnSubmit = _ =>
+        {
+            if (disk.BiosSubmitted - submitted >= 1000)
+            {
+                cancel.Cancel();
+            }
+        };
 
         JobResult result = runner.Run(cancel.Token);
 
-        Assert.True(result.Stats.TotalIos > 0);
+        Assert.InRange(result.Stats.TotalIos, 1000, 1000 + plan.IoDepth);
         Assert.Equal(0, disk.InFlight);
     }
 }
