@@ -7,7 +7,9 @@ namespace PinIo.Cli.Runner;
 /// <summary>
 /// Runs jobs together, one thread each (fio runs a process or thread per job): every job lays
 /// out its region first, then all start their measured phases at once. Jobs that name the same
-/// target share one device, as fio's jobs share a file.
+/// target share one device, as fio's jobs share a file, unless their engines complete
+/// differently (a synchronous and an asynchronous engine): a RAM disk completes one way, so
+/// those get a disk each.
 /// </summary>
 internal static class JobGroup
 {
