@@ -1,0 +1,66 @@
+namespace PinIo.Cli.Options;
+
+/// <summary>The jobs of one run: the global options and the jobs built over them.</summary>
+internal sealed record JobSet(JobOptions Global, IReadOnlyList<JobOptions> Jobs);
+
+/// <summary>
+/// fio's command-line job grammar: <c>--opt=value</c> (or <c>--opt value</c>) tokens in
+/// order; options before the first <c>--name</c> are global, and each <c>--name</c> starts a
+/// new job that inherits the global options as they stand. This is a job-file format written
+/// on one line (fio turns it into the same job list as <c>[global]</c> and <c>[name]</c>
+/// sections), not a generic command line: the meaning of <c>--rw</c> depends on which
+/// <c>--name</c> came before it, an ordering that System.CommandLine's option model does not
+/// keep. So System.CommandLine parses the program switches and hands the rest, in order, here.
+/// </summary>
+internal static class CommandLineJobs
+{
+    /// <summary>
+    /// Parses the tokens. With no <c>--name</c>, the options apply over <paramref name="preset"/>
+    /// (pinio's main job); with one or more, jobs start from fio's defaults as fio's do.
+    /// Throws <see cref="OptionException"/> for an unknown option or a bad value.
+    /// </summary>
+    public static JobSet Parse(IReadOnlyList<string> tokens, JobOptions preset)
+    {
+        var global = new JobOptions();
+        var jobs = new List<JobOptions>();
+        JobOptions current = global;
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            string token = tokens[i];
+            if (!token.StartsWith("--", StringComparison.Ordinal) || token.Length == 2)
+            {
+                throw new OptionException(token.StartsWith('-')
+                    ? $"pinio: unrecognized option '{token}'"
+                    : $"pinio: '{token}': job files are not read yet (they come with the fio-compatible tool); give options as --name=value");
+            }
+            int eq = token.IndexOf('=', StringComparison.Ordinal);
+            string name = eq < 0 ? token[2..] : token[2..eq];
+            string? value = eq < 0 ? null : token[(eq + 1)..];
+            if (!OptionTable.TryFind(name, out OptionDef option))
+            {
+                string? hint = OptionTable.Suggest(name);
+                throw new OptionException($"pinio: unrecognized option '{token}'" + (hint is null ? "" : $"{Environment.NewLine}Did you mean {hint}?"));
+            }
+            if (value is null && !option.ValueOptional && i + 1 < tokens.Count && !tokens[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                value = tokens[++i];
+            }
+            if (option.Name == "name")
+            {
+                current = global.Clone();
+                jobs.Add(current);
+            }
+            current.Set(option.Name, value);
+        }
+        if (jobs.Count == 0)
+        {
+            JobOptions main = preset.Clone();
+            foreach (var (key, text) in global.Written)
+            {
+                main.Set(key, text);
+            }
+            jobs.Add(main);
+        }
+        return new JobSet(global, jobs);
+    }
+}

@@ -1,0 +1,71 @@
+namespace PinIo.Cli.Options;
+
+/// <summary>fio's rw= (readwrite=) modes that pinio runs.</summary>
+internal enum RwMode
+{
+    Read,
+    Write,
+    RandRead,
+    RandWrite,
+
+    /// <summary>rw=rw or readwrite: sequential, mixed by rwmixread.</summary>
+    ReadWrite,
+
+    /// <summary>rw=randrw: random, mixed by rwmixread.</summary>
+    RandRw,
+}
+
+/// <summary>fio's ioengine= names. On a <c>ram:</c> target each maps to PinIo's DirectIo (see <see cref="Jobs.Target"/>).</summary>
+internal enum IoEngineKind
+{
+    Psync,
+    Sync,
+    Pvsync2,
+    IoUring,
+    Libaio,
+
+    /// <summary>.NET RandomAccess on a file: the baseline of the fio comparison (files come with the real-I/O engines).</summary>
+    Dotnet,
+}
+
+/// <summary>fio's verify= checksums that pinio implements.</summary>
+internal enum VerifyKind
+{
+    None,
+    Crc32C,
+}
+
+internal static class OptionKindNames
+{
+    public static bool IsRandom(this RwMode rw) => rw is RwMode.RandRead or RwMode.RandWrite or RwMode.RandRw;
+
+    public static bool HasReads(this RwMode rw) => rw is RwMode.Read or RwMode.RandRead or RwMode.ReadWrite or RwMode.RandRw;
+
+    public static bool HasWrites(this RwMode rw) => rw is RwMode.Write or RwMode.RandWrite or RwMode.ReadWrite or RwMode.RandRw;
+
+    public static bool IsMixed(this RwMode rw) => rw is RwMode.ReadWrite or RwMode.RandRw;
+
+    /// <summary>The name fio prints in the job header (rw=randread).</summary>
+    public static string FioName(this RwMode rw) => rw switch
+    {
+        RwMode.Read => "read",
+        RwMode.Write => "write",
+        RwMode.RandRead => "randread",
+        RwMode.RandWrite => "randwrite",
+        RwMode.ReadWrite => "rw",
+        _ => "randrw",
+    };
+
+    public static string FioName(this IoEngineKind engine) => engine switch
+    {
+        IoEngineKind.Psync => "psync",
+        IoEngineKind.Sync => "sync",
+        IoEngineKind.Pvsync2 => "pvsync2",
+        IoEngineKind.IoUring => "io_uring",
+        IoEngineKind.Libaio => "libaio",
+        _ => "dotnet",
+    };
+
+    /// <summary>Engines whose I/O completes inside the submitting call, so that fio caps their depth at 1.</summary>
+    public static bool IsSynchronous(this IoEngineKind engine) => engine is IoEngineKind.Psync or IoEngineKind.Sync or IoEngineKind.Pvsync2 or IoEngineKind.Dotnet;
+}

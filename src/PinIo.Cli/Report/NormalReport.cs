@@ -1,0 +1,253 @@
+using PinIo.Cli.Jobs;
+using static System.FormattableString;
+using PinIo.Cli.Options;
+using PinIo.Cli.Runner;
+using PinIo.Cli.Stats;
+using static PinIo.Cli.Report.FioFormat;
+
+namespace PinIo.Cli.Report;
+
+/// <summary>
+/// fio's normal text report (stat.c show_thread_status_normal and show_group_stats), line for
+/// line where pinio measures the same thing, plus pinio's own "pins" line: pages pinned and
+/// unpinned per I/O by PinIo and by the kernel.
+/// </summary>
+internal static class NormalReport
+{
+    public const string Version = "pinio-0.1.0";
+
+    /// <summary>What fio prints before the jobs run: a header line per job, the version, the thread count.</summary>
+    public static void WriteStart(TextWriter w, IReadOnlyList<JobPlan> plans)
+    {
+        string? previous = null;
+        foreach (JobPlan plan in plans)
+        {
+            bool clone = previous == plan.Name && plan.Options.NumJobs > 1;
+            w.WriteLine(clone ? "..." : JobHeader(plan));
+            previous = plan.Name;
+        }
+        w.WriteLine(Version);
+        w.WriteLine(Invariant($"Starting {plans.Count} thread{(plans.Count == 1 ? "" : "s")}"));
+        foreach (JobPlan plan in plans.DistinctBy(p => p.Name))
+        {
+            if (plan.IoDepth > 1 && plan.Engine.IsSynchronous())
+            {
+                w.WriteLine("note: both iodepth >= 1 and synchronous I/O engine are selected, queue depth will be capped at 1");
+            }
+            if (plan.Rw.HasReads())
+            {
+                w.WriteLine(Invariant($"{plan.Name}: Laying out IO region ({plan.Target.Filename} / {Num2Str((ulong)plan.Size, 4, true, NumUnit.Byte)})"));
+            }
+        }
+    }
+
+    /// <summary>"main: (g=0): rw=randread, bs=(R) 4096B-4096B, (W) 4096B-4096B, (T) 4096B-4096B, ioengine=io_uring, iodepth=32".</summary>
+    public static string JobHeader(JobPlan plan)
+    {
+        string bs = Invariant($"{plan.BlockSize}B-{plan.BlockSize}B");
+        return Invariant($"{plan.Name}: (g={plan.GroupId}): rw={plan.Rw.FioName()}, bs=(R) {bs}, (W) {bs}, (T) {bs}, ioengine={plan.Engine.FioName()}, iodepth={plan.IoDepth}");
+    }
+
+    public static void Write(TextWriter w, IReadOnlyList<JobResult> results, int pid)
+    {
+        GroupStats group = GroupStats.From(results);
+        foreach (JobResult result in results)
+        {
+            WriteJob(w, result, group, pid);
+        }
+        WriteGroup(w, group);
+    }
+
+    private static void WriteJob(TextWriter w, JobResult r, GroupStats group, int pid)
+    {
+        string err = r.Error == 0 ? Invariant($"err= 0") : Invariant($"err={r.Error,2} ({r.ErrorText})");
+        w.WriteLine(Invariant($"{r.Plan.Name}: (groupid={r.Plan.GroupId}, jobs=1): {err}: pid={pid}: {CTime(r.FinishedAt)}"));
+        if (r.Plan.Options.Description is { } description)
+        {
+            w.WriteLine(Invariant($"  Description  : [{description}]"));
+        }
+        foreach (IoDir dir in (IoDir[])[IoDir.Read, IoDir.Write])
+        {
+            if (r.Stats[dir].IoBytes > 0)
+            {
+                WriteDirection(w, dir, r.Stats[dir], r.Plan, group);
+            }
+        }
+        WriteLatencyDecades(w, r.Stats);
+        JobStats s = r.Stats;
+        double usr = r.RuntimeMs > 0 ? r.Cpu.User.TotalMilliseconds * 100 / r.RuntimeMs : 0;
+        double sys = r.RuntimeMs > 0 ? r.Cpu.System.TotalMilliseconds * 100 / r.RuntimeMs : 0;
+        w.WriteLine(Invariant($"  cpu          : usr={Fixed(usr, 3, 2)}%, sys={Fixed(sys, 3, 2)}%, ctx={Int(r.Cpu.ContextSwitches)}, majf={Int(r.Cpu.MajorFaults)}, minf={Int(r.Cpu.MinorFaults)}"));
+        w.WriteLine(Invariant($"  IO depths    : {Distribution(["1", "2", "4", "8", "16", "32", ">=64"], s.DepthMap, s.TotalIos)}"));
+        w.WriteLine(Invariant($"     submit    : {Distribution(["0", "4", "8", "16", "32", "64", ">=64"], s.SubmitMap, s.TotalSubmitBatches)}"));
+        w.WriteLine(Invariant($"     complete  : {Distribution(["0", "4", "8", "16", "32", "64", ">=64"], s.CompleteMap, s.TotalCompleteBatches)}"));
+        w.WriteLine(Invariant($"     issued rwts: total={s.Read.TotalIos},{s.Write.TotalIos},0,0 short={s.Read.ShortIos},{s.Write.ShortIos},0,0 dropped=0,0,0,0"));
+        w.WriteLine(Invariant($"     latency   : target=0, window=0, percentile=100.00%, depth={r.Plan.IoDepth}"));
+        w.WriteLine(Invariant($"  pins         : {PinsText(r.Pins, s.TotalIos)}"));
+        if (r.VerifyFailure is { } failure)
+        {
+            w.WriteLine(Invariant($"  {failure.Message}"));
+        }
+        w.WriteLine();
+    }
+
+    /// <summary>"pinio acquired=N released=N (X.XX per I/O), kernel acquired=N released=N (X.XX per I/O)".</summary>
+    public static string PinsText(PinCounts pins, long ios)
+    {
+        string pinio = Invariant($"pinio acquired={pins.Acquired} released={pins.Released} ({PerIo(pins.Acquired, ios)} per I/O)");
+        string kernel = pins.KernelAvailable
+            ? Invariant($"kernel acquired={pins.KernelAcquired} released={pins.KernelReleased} ({PerIo(pins.KernelAcquired, ios)} per I/O)")
+            : "kernel unavailable";
+        return Invariant($"{pinio}, {kernel}");
+    }
+
+    private static string PerIo(long count, long ios) => Fixed(ios == 0 ? 0 : (double)count / ios, 0, 2);
+
+    private static void WriteDirection(TextWriter w, IoDir dir, DirStats d, JobPlan plan, GroupStats group)
+    {
+        long runtime = Math.Max(1, d.RuntimeMs);
+        ulong bw = (ulong)(d.IoBytes * 1000 / runtime);
+        ulong iops = (ulong)(d.TotalIos * 1000 / runtime);
+        string name = dir == IoDir.Read ? "read" : "write";
+        w.WriteLine(Invariant($"  {name}: IOPS={Num2Str(iops, 4, false, NumUnit.None)}, BW={Num2Str(bw, 4, true, NumUnit.BytePerSecond)} ({Num2Str(bw, 4, false, NumUnit.BytePerSecond)})({Num2Str((ulong)d.IoBytes, 4, true, NumUnit.Byte)}/{d.RuntimeMs}msec)"));
+        WriteLatencyLine(w, "slat", d.Slat);
+        WriteLatencyLine(w, "clat", d.Clat);
+        WriteLatencyLine(w, " lat", d.Lat);
+        WritePercentiles(w, d.ClatHistogram, plan.Percentiles);
+        if (d.Bw.Samples > 0)
+        {
+            double mean = d.Bw.Mean;
+            double per = group.PercentOfAggregate(dir, mean);
+            (double min, double max, double dev, string unit) = (d.Bw.Min, d.Bw.Max, d.Bw.StdDev, "KiB");
+            if (mean > 1024.0 * 1024.0)
+            {
+                (min, max, mean, dev, unit) = (min / 1024, max / 1024, mean / 1024, dev / 1024, "MiB");
+            }
+            w.WriteLine(Invariant($"   bw ({unit,5}/s): min={Int((long)min, 5)}, max={Int((long)max, 5)}, per={Fixed(per, 3, 2)}%, avg={Fixed(mean, 5, 2)}, stdev={Fixed(dev, 5, 2)}, samples={d.Bw.Samples}"));
+            w.WriteLine(Invariant($"   iops        : min={Int(d.Iops.Min, 5)}, max={Int(d.Iops.Max, 5)}, avg={Fixed(d.Iops.Mean, 5, 2)}, stdev={Fixed(d.Iops.StdDev, 5, 2)}, samples={d.Iops.Samples}"));
+        }
+    }
+
+    private static void WriteLatencyLine(TextWriter w, string name, RunningStat stat)
+    {
+        if (stat.Samples == 0)
+        {
+            return;
+        }
+        long min = stat.Min;
+        long max = stat.Max;
+        double mean = stat.Mean;
+        double dev = stat.StdDev;
+        string unit = ScaleLatency(ref min, ref max, ref mean, ref dev);
+        w.WriteLine(Invariant($"    {name} ({unit}): min={Num2Str((ulong)min, 6, false, NumUnit.None)}, max={Num2Str((ulong)max, 6, false, NumUnit.None)}, avg={Fixed(mean, 5, 2)}, stdev={Fixed(dev, 5, 2)}"));
+    }
+
+    /// <summary>fio's percentile block: a unit from the range of values, four entries a line.</summary>
+    private static void WritePercentiles(TextWriter w, LatencyHistogram histogram, IReadOnlyList<double> percentiles)
+    {
+        if (histogram.Count == 0 || percentiles.Count == 0)
+        {
+            return;
+        }
+        long[] values = histogram.Percentiles(percentiles);
+        long minValue = values.Min();
+        long maxValue = values.Max();
+        (string unit, int scaleDowns) = minValue > 2_000_000 && maxValue > 99_999_999 ? ("msec", 2)
+            : minValue > 2000 && maxValue > 99_999 ? ("usec", 1)
+            : ("nsec", 0);
+        for (int i = 0; i < values.Length; i++)
+        {
+            for (int s = 0; s < scaleDowns; s++)
+            {
+                values[i] = (values[i] + 999) / 1000;
+            }
+        }
+        long divisor = scaleDowns == 2 ? 1_000_000 : scaleDowns == 1 ? 1000 : 1;
+        int width = Math.Max(5, (int)Math.Log10(Math.Max(1, maxValue / divisor)) + 1);
+        int perLine = (80 - 7) / (2 + 10 + width);
+        w.Write(Invariant($"    clat percentiles ({unit}):{Environment.NewLine}     |"));
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (i != 0 && i % perLine == 0)
+            {
+                w.Write("     |");
+            }
+            bool last = i == values.Length - 1;
+            w.Write(Invariant($" {Fixed(percentiles[i], 5, 2)}th=[{Int(values[i], width)}]{(last ? "" : ",")}"));
+            if (last || i % perLine == perLine - 1)
+            {
+                w.WriteLine();
+            }
+        }
+    }
+
+    /// <summary>"  lat (usec)   : 2=0.01%, 4=..." from the decades, five entries a line, empty decades left out.</summary>
+    private static void WriteLatencyDecades(TextWriter w, JobStats s)
+    {
+        string[] decades = [.. JobStats.DecadeBounds.Select(b => b.ToString(Inv))];
+        WriteDecadeLines(w, "nsec", decades, s.LatNsec, s.TotalIos);
+        WriteDecadeLines(w, "usec", decades, s.LatUsec, s.TotalIos);
+        WriteDecadeLines(w, "msec", JobStats.MsecLabels, s.LatMsec, s.TotalIos);
+    }
+
+    private static void WriteDecadeLines(TextWriter w, string unit, string[] labels, long[] counts, long total)
+    {
+        if (total == 0)
+        {
+            return;
+        }
+        int onLine = 0;
+        for (int i = 0; i < counts.Length; i++)
+        {
+            if (counts[i] == 0)
+            {
+                continue;
+            }
+            double percent = Math.Max(0.01, counts[i] * 100.0 / total);
+            w.Write(onLine == 0 ? $"  lat ({unit})   : " : ", ");
+            w.Write(Invariant($"{labels[i]}={Fixed(percent, 3, 2)}%"));
+            if (++onLine == 5)
+            {
+                w.WriteLine();
+                onLine = 0;
+            }
+        }
+        if (onLine > 0)
+        {
+            w.WriteLine();
+        }
+    }
+
+    /// <summary>"1=0.1%, 2=0.1%, ..." with fio's floor of 0.1% for any bucket that was used.</summary>
+    private static string Distribution(string[] labels, long[] counts, long total)
+    {
+        var parts = new string[labels.Length];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            double percent = total == 0 ? 0 : counts[i] * 100.0 / total;
+            if (percent < 0.1 && counts[i] > 0)
+            {
+                percent = 0.1;
+            }
+            parts[i] = $"{labels[i]}={Fixed(percent, 3, 1)}%";
+        }
+        return string.Join(", ", parts);
+    }
+
+    private static void WriteGroup(TextWriter w, GroupStats g)
+    {
+        w.WriteLine(Invariant($"Run status group 0 (all jobs):"));
+        string[] names = ["   READ", "  WRITE"];
+        for (int d = 0; d < 2; d++)
+        {
+            if (g.MaxRunMs[d] == 0)
+            {
+                continue;
+            }
+            string Bw(long v, bool binary) => Num2Str((ulong)v, 4, binary, NumUnit.BytePerSecond);
+            string io = Num2Str((ulong)g.IoBytes[d], 4, true, NumUnit.Byte);
+            string ioAlt = Num2Str((ulong)g.IoBytes[d], 4, false, NumUnit.Byte);
+            w.WriteLine(Invariant($"{names[d]}: bw={Bw(g.AggBw[d], true)} ({Bw(g.AggBw[d], false)}), {Bw(g.MinBw[d], true)}-{Bw(g.MaxBw[d], true)} ({Bw(g.MinBw[d], false)}-{Bw(g.MaxBw[d], false)}), io={io} ({ioAlt}), run={g.MinRunMs[d]}-{g.MaxRunMs[d]}msec"));
+        }
+    }
+}

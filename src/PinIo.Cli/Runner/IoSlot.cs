@@ -1,0 +1,43 @@
+namespace PinIo.Cli.Runner;
+
+/// <summary>
+/// One of a job's <c>iodepth</c> request slots (fio's io_u): its buffer and, while an I/O is in
+/// flight, what the I/O is and when it started. Owned by the job thread, except
+/// <see cref="CompletedAt"/>, which the completing thread stamps before it hands the slot back
+/// through the job's completion queue (the queue's fences order the two).
+/// </summary>
+internal sealed class IoSlot(int index, BlockBuffer buffer)
+{
+    public int Index { get; } = index;
+
+    public BlockBuffer Buffer { get; } = buffer;
+
+    /// <summary>The continuation registered on the pending I/O: made once, so that waiting allocates nothing.</summary>
+    public Action? OnCompleted { get; set; }
+
+    public ValueTask<long> Pending { get; set; }
+
+    public bool IsWrite { get; set; }
+
+    public long Offset { get; set; }
+
+    public long Block { get; set; }
+
+    /// <summary>Sequence number of the write (verification), or the sequence a read expects.</summary>
+    public long Sequence { get; set; }
+
+    /// <summary>Whether the read is checked against its verify header when it completes.</summary>
+    public bool VerifyOnComplete { get; set; }
+
+    /// <summary>Whether the I/O had completed when its submitting call returned (as a synchronous engine's does).</summary>
+    public bool CompletedInline { get; set; }
+
+    /// <summary>Submitted and not yet reaped by the job thread.</summary>
+    public bool InFlight { get; set; }
+
+    public long StartedAt { get; set; }
+
+    public long SubmittedAt { get; set; }
+
+    public long CompletedAt;
+}

@@ -1,0 +1,32 @@
+using PinIo.Cli.Jobs;
+using PinIo.Cli.Stats;
+using PinIo.Cli.Verify;
+
+namespace PinIo.Cli.Runner;
+
+/// <summary>What one job thread did: its counters, the CPU and pins over its run, and how it ended.</summary>
+internal sealed record JobResult
+{
+    /// <summary>fio's error for a verification failure: EILSEQ.</summary>
+    public const int VerifyErrno = 84;
+
+    public required JobPlan Plan { get; init; }
+
+    public required JobStats Stats { get; init; }
+
+    public required CpuUsage Cpu { get; init; }
+
+    public required PinCounts Pins { get; init; }
+
+    /// <summary>Milliseconds of I/O, every phase (fio's total_run_time).</summary>
+    public required long RuntimeMs { get; init; }
+
+    public required DateTime FinishedAt { get; init; }
+
+    /// <summary>0, or the errno that stopped the job (EILSEQ for a verify failure, as fio).</summary>
+    public int Error { get; init; }
+
+    public string? ErrorText { get; init; }
+
+    public VerifyFailure? VerifyFailure { get; init; }
+}

@@ -1,0 +1,55 @@
+namespace PinIo.Cli.Stats;
+
+/// <summary>The two data directions fio reports (trim is not run).</summary>
+internal enum IoDir
+{
+    Read = 0,
+    Write = 1,
+}
+
+/// <summary>What one job did in one direction (the per-ddir half of fio's thread_stat).</summary>
+internal sealed class DirStats
+{
+    public long IoBytes { get; private set; }
+
+    public long TotalIos { get; private set; }
+
+    /// <summary>I/Os that transferred fewer bytes than asked.</summary>
+    public long ShortIos { get; private set; }
+
+    /// <summary>Submission latency: start of the call until it returned with the I/O in flight (asynchronous engines only).</summary>
+    public RunningStat Slat { get; } = new();
+
+    /// <summary>Completion latency: submitted until completed; for an I/O that completed in its call, the whole call.</summary>
+    public RunningStat Clat { get; } = new();
+
+    /// <summary>Total latency: start of the call until completed.</summary>
+    public RunningStat Lat { get; } = new();
+
+    public LatencyHistogram ClatHistogram { get; } = new();
+
+    /// <summary>Bandwidth samples in KiB/s, one per sampling window.</summary>
+    public RunningStat Bw { get; } = new();
+
+    public RunningStat Iops { get; } = new();
+
+    /// <summary>Milliseconds this direction was active (fio's runtime[ddir]).</summary>
+    public long RuntimeMs { get; set; }
+
+    public void Record(long bytes, bool isShort, long slatNs, long clatNs, long latNs)
+    {
+        IoBytes += bytes;
+        TotalIos++;
+        if (isShort)
+        {
+            ShortIos++;
+        }
+        if (slatNs >= 0)
+        {
+            Slat.Add(slatNs);
+        }
+        Clat.Add(clatNs);
+        Lat.Add(latNs);
+        ClatHistogram.Add(clatNs);
+    }
+}

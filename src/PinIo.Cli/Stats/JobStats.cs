@@ -1,0 +1,116 @@
+namespace PinIo.Cli.Stats;
+
+/// <summary>
+/// A job's counters as fio keeps them in thread_stat: per direction (<see cref="DirStats"/>),
+/// the depth at each submission, the sizes of submit and reap batches, and the total latency
+/// of every I/O in fio's coarse decades (2, 4, 10, 20, 50... in ns, us and ms). Written by the
+/// job thread only.
+/// </summary>
+internal sealed class JobStats
+{
+    public const int DepthBuckets = 7;
+
+    /// <summary>Upper bounds of fio's latency decades (the labels of "lat (usec)   : 2=..., 4=...").</summary>
+    public static readonly int[] DecadeBounds = [2, 4, 10, 20, 50, 100, 250, 500, 750, 1000];
+
+    /// <summary>Labels of the millisecond decades, which run on to 2000 and beyond.</summary>
+    public static readonly string[] MsecLabels = ["2", "4", "10", "20", "50", "100", "250", "500", "750", "1000", "2000", ">=2000"];
+
+    private readonly DirStats[] _dirs = [new(), new()];
+
+    public DirStats this[IoDir dir] => _dirs[(int)dir];
+
+    public DirStats Read => _dirs[0];
+
+    public DirStats Write => _dirs[1];
+
+    /// <summary>
+    /// I/Os by the depth in flight once their submit batch was committed, buckets 1, 2, 4, 8,
+    /// 16, 32, >=64 (fio's io_u_map: a batch that fills the queue counts every I/O at full depth).
+    /// </summary>
+    public long[] DepthMap { get; } = new long[DepthBuckets];
+
+    /// <summary>Submit batches by size, buckets 0, 1-4, 5-8, 9-16, 17-32, 33-64, >64 (fio's io_u_submit).</summary>
+    public long[] SubmitMap { get; } = new long[DepthBuckets];
+
+    public long[] CompleteMap { get; } = new long[DepthBuckets];
+
+    public long TotalSubmitBatches { get; private set; }
+
+    public long TotalCompleteBatches { get; private set; }
+
+    public long[] LatNsec { get; } = new long[10];
+
+    public long[] LatUsec { get; } = new long[10];
+
+    public long[] LatMsec { get; } = new long[12];
+
+    public long TotalIos => Read.TotalIos + Write.TotalIos;
+
+    public void MarkDepth(int depth, int count)
+    {
+        int bucket = depth switch
+        {
+            <= 1 => 0,
+            < 4 => 1,
+            < 8 => 2,
+            < 16 => 3,
+            < 32 => 4,
+            < 64 => 5,
+            _ => 6,
+        };
+        DepthMap[bucket] += count;
+    }
+
+    public void MarkSubmitBatch(int count)
+    {
+        SubmitMap[BatchBucket(count)]++;
+        TotalSubmitBatches++;
+    }
+
+    public void MarkCompleteBatch(int count)
+    {
+        CompleteMap[BatchBucket(count)]++;
+        TotalCompleteBatches++;
+    }
+
+    public void MarkLatency(long nanoseconds)
+    {
+        if (nanoseconds < 1000)
+        {
+            LatNsec[Decade(nanoseconds)]++;
+        }
+        else if (nanoseconds < 1_000_000)
+        {
+            LatUsec[Decade(nanoseconds / 1000)]++;
+        }
+        else
+        {
+            long ms = nanoseconds / 1_000_000;
+            LatMsec[ms switch { < 1000 => Decade(ms), < 2000 => 10, _ => 11 }]++;
+        }
+    }
+
+    private static int Decade(long value)
+    {
+        for (int i = 0; i < DecadeBounds.Length; i++)
+        {
+            if (value < DecadeBounds[i])
+            {
+                return i;
+            }
+        }
+        return DecadeBounds.Length - 1;
+    }
+
+    private static int BatchBucket(int count) => count switch
+    {
+        0 => 0,
+        <= 4 => 1,
+        <= 8 => 2,
+        <= 16 => 3,
+        <= 32 => 4,
+        <= 64 => 5,
+        _ => 6,
+    };
+}
