@@ -190,7 +190,7 @@ public sealed partial class FileDevice : IGrowableDevice
         {
             return ring;
         }
-        return new SyncEngine(this, Math.Max(1, options.SyncWorkers));
+        return new SyncEngine(this, Math.Max(0, options.SyncWorkers));
     }
 
     private static int OpenFlags(FileDeviceOptions options)

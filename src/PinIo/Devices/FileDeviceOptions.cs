@@ -21,7 +21,10 @@ public sealed record FileDeviceOptions
     /// <summary>Open with O_DSYNC: every write is durable when it completes.</summary>
     public bool Dsync { get; init; }
 
-    /// <summary>Worker threads of the <see cref="IoEngine.Sync"/> engine.</summary>
+    /// <summary>
+    /// Worker threads of the <see cref="IoEngine.Sync"/> engine; 0 runs each request inside
+    /// <see cref="FileDevice.Submit"/> on the caller's thread, as fio's psync does.
+    /// </summary>
     public int SyncWorkers { get; init; } = 4;
 
     /// <summary>

@@ -17,11 +17,15 @@ internal sealed unsafe class SyncEngine : IFileEngine
     private readonly ConcurrentQueue<Bio> _queue = new();
     private readonly SemaphoreSlim _ready = new(0);
     private readonly Thread[] _workers;
+    // Linux's UIO_FASTIOV is 8; a few more keep most bios off the heap.
+    private const int InlineStackVecs = 64;
     private volatile bool _stopping;
 
+    /// <summary>With no workers every bio runs inside <see cref="Submit"/>, on the caller's thread (fio's psync).</summary>
     public SyncEngine(FileDevice device, int workers)
     {
         _device = device;
+
         _workers = new Thread[workers];
         for (int i = 0; i < workers; i++)
         {
@@ -34,6 +38,11 @@ internal sealed unsafe class SyncEngine : IFileEngine
 
     public void Submit(Bio bio)
     {
+        if (_workers.Length == 0)
+        {
+            SubmitInline(bio);
+            return;
+        }
         _queue.Enqueue(bio);
         _ready.Release();
     }
@@ -42,12 +51,37 @@ internal sealed unsafe class SyncEngine : IFileEngine
     public void Dispose()
     {
         _stopping = true;
+
         _ready.Release(_workers.Length);
         foreach (Thread worker in _workers)
         {
             worker.Join();
         }
         _ready.Dispose();
+    }
+
+    /// <summary>Callers run in parallel (several jobs on one file): iovecs on the caller's stack, or for many vecs, a native array of their own.</summary>
+    private void SubmitInline(Bio bio)
+    {
+        int result;
+        if (bio.VecCount <= InlineStackVecs)
+        {
+            IoVec* iov = stackalloc IoVec[InlineStackVecs];
+            result = Execute(bio, iov);
+        }
+        else
+        {
+            IoVec* iov = (IoVec*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)bio.VecCount, (nuint)sizeof(IoVec));
+            try
+            {
+                result = Execute(bio, iov);
+            }
+            finally
+            {
+                System.Runtime.InteropServices.NativeMemory.Free(iov);
+            }
+        }
+        BioTransfer.Complete(_device, bio, result);
     }
 
     private void Work()
