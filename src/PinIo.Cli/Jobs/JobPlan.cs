@@ -76,9 +76,9 @@ internal sealed record JobPlan
     private static JobPlan ResolveOne(JobOptions o, int number)
     {
         string name = o.Name ?? throw new OptionException("pinio: a job needs a name (--name=NAME)");
-        Target target = Target.Parse(name, o.Filename, o.IoEngine);
+        Target target = Target.Parse(name, o);
         int bs = o.BlockSize;
-        int logical = QueueLimits.Default.LogicalBlockSize;
+        int logical = target.LogicalBlockSize;
         if (bs % logical != 0)
         {
             throw new OptionException($"pinio: job '{name}': bs={bs} is not a multiple of the target's logical block size {logical} (Direct I/O needs whole blocks)");

@@ -1,31 +1,66 @@
+using PinIo.Block;
 using PinIo.Cli.Options;
 using PinIo.Devices;
 
 namespace PinIo.Cli.Jobs;
 
 /// <summary>
-/// Where a job does its I/O. For now only <c>ram:SIZE</c>: PinIo's <see cref="RamDisk"/>,
-/// driven through <see cref="Fs.DirectIo"/>. The engine decides how the disk completes:
-/// synchronous engines (psync, sync, pvsync2) complete each bio inside the submitting call,
-/// as a synchronous syscall does (so fio's depth cap of 1 holds); asynchronous ones
-/// (io_uring, libaio) complete on a device thread, concurrently with submission, as a real
-/// device's interrupt would, so <c>iodepth</c> requests are in flight.
+/// Where a job does its I/O: <c>ram:SIZE</c>, PinIo's <see cref="RamDisk"/>, or a path — a
+/// regular file or a block device — opened as a <see cref="FileDevice"/>. Every I/O goes through
+/// <see cref="Fs.DirectIo"/> either way. Jobs whose targets have the same <see cref="DeviceKey"/>
+/// share one device, as fio's jobs share a file.
 /// </summary>
-internal sealed record Target(string Filename, long Capacity, RamDiskCompletion Completion)
+internal abstract record Target(string Filename)
 {
     public const string RamPrefix = "ram:";
 
-    /// <summary>Parses a job's filename; throws <see cref="OptionException"/> for a target pinio cannot open yet.</summary>
-    public static Target Parse(string jobName, string? filename, IoEngineKind engine)
+    /// <summary>Bytes the job may address.</summary>
+    public abstract long Capacity { get; }
+
+    /// <summary>Offsets and block sizes must be multiples of it.</summary>
+    public abstract int LogicalBlockSize { get; }
+
+    /// <summary>Whether reads need the region written first (fio lays out a new file; a RAM disk starts empty).</summary>
+    public abstract bool NeedsLayout { get; }
+
+    public abstract string DeviceKey { get; }
+
+    /// <summary>Opens the device; <paramref name="fixedBufferBytes"/> of registered pool memory for the jobs that use fixedbufs.</summary>
+    public abstract IBlockDevice Open(long fixedBufferBytes);
+
+    /// <summary>Parses a job's filename; throws <see cref="OptionException"/> for a target pinio cannot use.</summary>
+    public static Target Parse(string jobName, JobOptions o)
     {
-        if (filename is null)
+        string filename = o.Filename
+            ?? throw new OptionException($"pinio: job '{jobName}': no filename; use --filename=PATH (a file or block device) or ram:SIZE");
+        if (filename.StartsWith(RamPrefix, StringComparison.OrdinalIgnoreCase))
         {
-            throw new OptionException($"pinio: job '{jobName}': no filename; use --filename=ram:SIZE (files and block devices come with the real-I/O engines)");
+            return RamTarget.Parse(jobName, filename, o.IoEngine);
         }
-        if (!filename.StartsWith(RamPrefix, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new OptionException($"pinio: job '{jobName}': filename={filename}: only ram:SIZE targets are supported yet (files and block devices come with the real-I/O engines)");
-        }
+        return FileTarget.Parse(jobName, filename, o);
+    }
+}
+
+/// <summary>
+/// The embedded RAM disk. Synchronous engines (psync, sync, pvsync2) complete each bio inside
+/// the submitting call, as a synchronous syscall does; asynchronous ones (io_uring, libaio)
+/// complete on a device thread, concurrently with submission, as a real device's interrupt
+/// would, so <c>iodepth</c> requests are in flight.
+/// </summary>
+internal sealed record RamTarget(string Filename, long Bytes, RamDiskCompletion Completion) : Target(Filename)
+{
+    public override long Capacity => Bytes;
+
+    public override int LogicalBlockSize => QueueLimits.Default.LogicalBlockSize;
+
+    public override bool NeedsLayout => true;
+
+    public override string DeviceKey => $"{Filename.ToLowerInvariant()}|{Completion}";
+
+    public override IBlockDevice Open(long fixedBufferBytes) => new RamDisk(Bytes, new RamDiskOptions { Completion = Completion });
+
+    public static RamTarget Parse(string jobName, string filename, IoEngineKind engine)
+    {
         if (engine == IoEngineKind.Dotnet)
         {
             throw new OptionException($"pinio: job '{jobName}': ioengine=dotnet runs .NET RandomAccess on a file, not on a ram: target");
@@ -43,8 +78,69 @@ internal sealed record Target(string Filename, long Capacity, RamDiskCompletion 
         {
             throw new OptionException($"pinio: filename={filename}: a RAM disk needs a size that is a positive multiple of 4 KiB");
         }
-        return new Target(filename, capacity, engine.IsSynchronous() ? RamDiskCompletion.Inline : RamDiskCompletion.Worker);
+        return new RamTarget(filename, capacity, engine.IsSynchronous() ? RamDiskCompletion.Inline : RamDiskCompletion.Worker);
     }
+}
 
-    public RamDisk Open() => new(Capacity, new RamDiskOptions { Completion = Completion });
+/// <summary>
+/// A regular file or a block device. io_uring maps to PinIo's io_uring engine; psync, sync and
+/// pvsync2 to its sync engine run inside the submitting call (the job's own thread does the
+/// preadv2/pwritev2, as fio's does). A file that does not exist, or is smaller than the job's
+/// region, is created or extended and laid out (written) before a reading job starts.
+/// </summary>
+internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct, long ExistingBytes, long WantedBytes, bool IsBlockDevice, int Logical)
+    : Target(Filename)
+{
+    public override long Capacity => Math.Max(ExistingBytes, WantedBytes);
+
+    public override int LogicalBlockSize => Logical;
+
+    public override bool NeedsLayout => !IsBlockDevice && WantedBytes > ExistingBytes;
+
+    public override string DeviceKey => $"{System.IO.Path.GetFullPath(Filename)}|{Engine}|{Direct}";
+
+    public override IBlockDevice Open(long fixedBufferBytes) => FileDevice.Open(Filename, new FileDeviceOptions
+    {
+        Engine = Engine,
+        Create = !IsBlockDevice,
+        InitialSize = IsBlockDevice ? 0 : WantedBytes,
+        Direct = Direct,
+        SyncWorkers = 0,
+        BufferPoolBytes = fixedBufferBytes,
+    });
+
+    public static FileTarget Parse(string jobName, string filename, JobOptions o)
+    {
+        IoEngine engine = o.IoEngine switch
+        {
+            IoEngineKind.IoUring => IoEngine.IoUring,
+            IoEngineKind.Psync or IoEngineKind.Sync or IoEngineKind.Pvsync2 => IoEngine.Sync,
+            _ => throw new OptionException($"pinio: job '{jobName}': ioengine={o.IoEngine.FioName()} is not available on files yet; use io_uring, psync, sync or pvsync2"),
+        };
+        long wanted = o.Size is long size ? o.Offset + size : 0;
+        if (!File.Exists(filename))
+        {
+            if (wanted == 0)
+            {
+                throw new OptionException($"pinio: job '{jobName}': filename={filename} does not exist and no size= was given to create it");
+            }
+            return new FileTarget(filename, engine, o.Direct, 0, wanted, IsBlockDevice: false, QueueLimits.Default.LogicalBlockSize);
+        }
+        try
+        {
+            using FileDevice probe = FileDevice.Open(filename, new FileDeviceOptions
+            {
+                Engine = IoEngine.Sync,
+                SyncWorkers = 0,
+                ReadOnly = true,
+                Direct = o.Direct,
+                BufferPoolBytes = 0,
+            });
+            return new FileTarget(filename, engine, o.Direct, probe.Capacity, wanted, probe.IsBlockDevice, probe.Limits.LogicalBlockSize);
+        }
+        catch (DirectIoException e)
+        {
+            throw new OptionException($"pinio: job '{jobName}': filename={filename}: {e.Message}", e);
+        }
+    }
 }

@@ -1,6 +1,6 @@
 using System.Runtime.ExceptionServices;
 using PinIo.Cli.Jobs;
-using PinIo.Devices;
+using PinIo.Block;
 
 namespace PinIo.Cli.Runner;
 
@@ -15,19 +15,19 @@ internal static class JobGroup
 {
     public static IReadOnlyList<JobResult> Run(IReadOnlyList<JobPlan> plans, CancellationToken ct)
     {
-        var devices = new Dictionary<(string, RamDiskCompletion), RamDisk>();
+        var devices = new Dictionary<string, IBlockDevice>();
         var runners = new List<JobRunner>();
         try
         {
             foreach (JobPlan plan in plans)
             {
-                var key = (plan.Target.Filename.ToLowerInvariant(), plan.Target.Completion);
-                if (!devices.TryGetValue(key, out RamDisk? disk))
+                string key = plan.Target.DeviceKey;
+                if (!devices.TryGetValue(key, out IBlockDevice? device))
                 {
-                    disk = plan.Target.Open();
-                    devices.Add(key, disk);
+                    device = plan.Target.Open(FixedBufferBytes(plans, key));
+                    devices.Add(key, device);
                 }
-                runners.Add(new JobRunner(plan, disk));
+                runners.Add(new JobRunner(plan, device));
             }
             return RunThreads(runners, ct);
         }
@@ -37,11 +37,26 @@ internal static class JobGroup
             {
                 runner.Dispose();
             }
-            foreach (RamDisk disk in devices.Values)
+            foreach (IBlockDevice device in devices.Values)
             {
-                disk.Dispose();
+                device.Dispose();
             }
         }
+    }
+
+    /// <summary>The registered pool a device needs: every fixedbufs job on it holds iodepth page-rounded blocks.</summary>
+    private static long FixedBufferBytes(IReadOnlyList<JobPlan> plans, string key)
+    {
+        long bytes = 0;
+        foreach (JobPlan plan in plans)
+        {
+            if (plan.FixedBufs && plan.Target.DeviceKey == key)
+            {
+                long stride = (plan.BlockSize + Mm.PageSize.Bytes - 1) / Mm.PageSize.Bytes * Mm.PageSize.Bytes;
+                bytes += stride * plan.IoDepth;
+            }
+        }
+        return bytes;
     }
 
     private static JobResult[] RunThreads(List<JobRunner> runners, CancellationToken ct)

@@ -33,6 +33,7 @@ internal sealed partial class JobRunner : IDisposable
     private readonly ConcurrentQueue<IoSlot> _completed = new();
     private readonly SemaphoreSlim _completions = new(0);
     private readonly PagePool? _pool;
+    private readonly PagePool? _sharedPool;
     private readonly BlockLog? _log;
     private readonly JobStats _stats = new();
     private readonly JobStats _unmeasured = new();
@@ -60,8 +61,10 @@ internal sealed partial class JobRunner : IDisposable
         _log = plan.Verify == VerifyKind.None ? null : new BlockLog(plan.Blocks);
         if (plan.FixedBufs)
         {
+            // A file device registers its pool with the ring: buffers from it are fixed buffers.
             int pagesPerBlock = (plan.BlockSize + PageSize.Bytes - 1) / PageSize.Bytes;
-            _pool = new PagePool(checked(pagesPerBlock * plan.IoDepth));
+            _sharedPool = (device as Devices.FileDevice)?.BufferPool;
+            _pool = _sharedPool ?? new PagePool(checked(pagesPerBlock * plan.IoDepth));
         }
         _slots = CreateSlots();
         _free = new Stack<IoSlot>(_slots.Reverse());
@@ -72,7 +75,7 @@ internal sealed partial class JobRunner : IDisposable
     /// <summary>Lays out the region when the job reads, so that reads return data (fio's "Laying out IO file"). Not measured.</summary>
     public void Prepare(CancellationToken ct)
     {
-        if (!_plan.Rw.HasReads())
+        if (!_plan.Rw.HasReads() || !_plan.Target.NeedsLayout)
         {
             return;
         }
@@ -120,7 +123,10 @@ internal sealed partial class JobRunner : IDisposable
         {
             slot.Buffer.Release();
         }
-        _pool?.Dispose();
+        if (_sharedPool is null)
+        {
+            _pool?.Dispose();
+        }
         _completions.Dispose();
     }
 

@@ -51,8 +51,10 @@ internal sealed unsafe class SyncEngine : IFileEngine
     public void Dispose()
     {
         _stopping = true;
-
-        _ready.Release(_workers.Length);
+        if (_workers.Length > 0)
+        {
+            _ready.Release(_workers.Length);
+        }
         foreach (Thread worker in _workers)
         {
             worker.Join();

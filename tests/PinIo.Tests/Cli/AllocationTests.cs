@@ -69,7 +69,7 @@ public sealed class AllocationTests(ITestOutputHelper output) : PinBalancedTest
     private static (long Bytes, long Ios) Measure(string[] options)
     {
         var plan = TestJobs.Plan(options);
-        using PinIo.Devices.RamDisk disk = plan.Target.Open();
+        using var disk = (PinIo.Devices.RamDisk)plan.Target.Open(0);
         using var runner = new JobRunner(plan, disk);
         runner.Prepare(CancellationToken.None);
         long before = GC.GetAllocatedBytesForCurrentThread();

@@ -92,7 +92,7 @@ public sealed class JobRunnerTests : PinBalancedTest
     {
         JobPlan plan = TestJobs.Plan("--filename=ram:1m", "--rw=randread", "--runtime=0", "--time_based", "--fixedbufs");
         using var cancel = new CancellationTokenSource();
-        using PinIo.Devices.RamDisk disk = plan.Target.Open();
+        using var disk = (PinIo.Devices.RamDisk)plan.Target.Open(0);
         using var runner = new JobRunner(plan, disk);
         runner.Prepare(CancellationToken.None);
         long submitted = disk.BiosSubmitted;

@@ -157,7 +157,7 @@ public sealed class OptionParsingTests : PinBalancedTest
     }
 
     [Theory]
-    [InlineData("--filename=/dev/sda", "only ram:SIZE targets")]
+    [InlineData("--filename=/nonexistent/pinio.dat", "does not exist and no size= was given")]
     [InlineData("--filename=ram:1q", "failed parsing filename=ram:1q")]
     [InlineData("--filename=ram:1000", "multiple of 4 KiB")]
     [InlineData("--bs=1000", "not a multiple of the target's logical block size 512")]
@@ -191,8 +191,8 @@ public sealed class OptionParsingTests : PinBalancedTest
     [Fact]
     public void SynchronousEnginesCompleteInlineAndAsynchronousOnesOnADeviceThread()
     {
-        Assert.Equal(PinIo.Devices.RamDiskCompletion.Inline, TestJobs.Plan("--ioengine=psync").Target.Completion);
-        Assert.Equal(PinIo.Devices.RamDiskCompletion.Worker, TestJobs.Plan("--ioengine=io_uring").Target.Completion);
+        Assert.Equal(PinIo.Devices.RamDiskCompletion.Inline, ((RamTarget)TestJobs.Plan("--ioengine=psync").Target).Completion);
+        Assert.Equal(PinIo.Devices.RamDiskCompletion.Worker, ((RamTarget)TestJobs.Plan("--ioengine=io_uring").Target).Completion);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ internal static class TestJobs
 
     public static JobResult Run(JobPlan plan, Action<PinIo.Devices.RamDisk>? setup = null)
     {
-        using PinIo.Devices.RamDisk disk = plan.Target.Open();
+        using var disk = (PinIo.Devices.RamDisk)plan.Target.Open(0);
         setup?.Invoke(disk);
         using var runner = new JobRunner(plan, disk);
         runner.Prepare(CancellationToken.None);
