@@ -83,21 +83,28 @@ internal sealed record RamTarget(string Filename, long Bytes, RamDiskCompletion 
 }
 
 /// <summary>
-/// A regular file or a block device. io_uring maps to PinIo's io_uring engine; psync, sync and
-/// pvsync2 to its sync engine run inside the submitting call (the job's own thread does the
+/// A regular file or a block device. io_uring maps to PinIo's io_uring engine in polled mode:
+/// each job opens the file with a ring of its own, which its thread drives — one
+/// io_uring_enter submits the batch and reaps, as fio's job loop does. psync, sync and pvsync2
+/// map to the sync engine run inside the submitting call (the job's own thread does the
 /// preadv2/pwritev2, as fio's does). A file that does not exist, or is smaller than the job's
 /// region, is created or extended and laid out (written) before a reading job starts.
 /// </summary>
 internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct, long ExistingBytes, long WantedBytes, bool IsBlockDevice, int Logical)
     : Target(Filename)
 {
+    private static int s_nextRing;
+
+    /// <summary>A polled ring belongs to one job's thread: no two jobs share it.</summary>
+    private readonly int _ring = Engine == IoEngine.IoUring ? Interlocked.Increment(ref s_nextRing) : 0;
+
     public override long Capacity => Math.Max(ExistingBytes, WantedBytes);
 
     public override int LogicalBlockSize => Logical;
 
     public override bool NeedsLayout => !IsBlockDevice && WantedBytes > ExistingBytes;
 
-    public override string DeviceKey => $"{System.IO.Path.GetFullPath(Filename)}|{Engine}|{Direct}";
+    public override string DeviceKey => $"{System.IO.Path.GetFullPath(Filename)}|{Engine}|{Direct}|{_ring}";
 
     public override IBlockDevice Open(long fixedBufferBytes) => FileDevice.Open(Filename, new FileDeviceOptions
     {
@@ -106,6 +113,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         InitialSize = IsBlockDevice ? 0 : WantedBytes,
         Direct = Direct,
         SyncWorkers = 0,
+        PolledCompletions = Engine == IoEngine.IoUring,
         BufferPoolBytes = fixedBufferBytes,
     });
 

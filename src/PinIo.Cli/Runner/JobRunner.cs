@@ -34,6 +34,7 @@ internal sealed partial class JobRunner : IDisposable
     private readonly SemaphoreSlim _completions = new(0);
     private readonly PagePool? _pool;
     private readonly PagePool? _sharedPool;
+    private readonly Devices.FileDevice? _polled;
     private readonly BlockLog? _log;
     private readonly JobStats _stats = new();
     private readonly JobStats _unmeasured = new();
@@ -55,6 +56,7 @@ internal sealed partial class JobRunner : IDisposable
         _plan = plan;
         _device = device;
         _recording = _stats;
+        _polled = device is Devices.FileDevice { IsPolled: true } polled ? polled : null;
         _sampler = new RateSampler(_stats);
         _offsets = new OffsetGenerator(plan.Blocks, plan.Rw.IsRandom(), plan.RandomMap, Taus88.DeriveSeed(plan.Seed, plan.Number, 1));
         _mix = new Taus88(Taus88.DeriveSeed(plan.Seed, plan.Number, 2));
@@ -270,6 +272,15 @@ internal sealed partial class JobRunner : IDisposable
     /// <summary>Waits for one completion at least, then takes every other one already there (fio's getevents with min=1).</summary>
     private int ReapAtLeastOne()
     {
+        if (_polled is not null)
+        {
+            // The job's thread owns the ring: one io_uring_enter submits what was queued and
+            // waits for a completion, which then ends inline, here.
+            while (_completed.IsEmpty)
+            {
+                _polled.Poll(1);
+            }
+        }
         _completions.Wait();
         int reaped = 0;
         do

@@ -120,6 +120,24 @@ public sealed partial class FileDevice : IGrowableDevice
         _engine.Submit(bio);
     }
 
+    /// <summary>
+    /// With <see cref="FileDeviceOptions.PolledCompletions"/>: submits what is queued and ends
+    /// completed bios on this thread, waiting for at least <paramref name="minComplete"/> (no
+    /// more than are in flight). Returns the bios ended. Only the ring's owner may poll.
+    /// </summary>
+    public int Poll(int minComplete = 1)
+    {
+        if (_engine is not IoUringEngine { IsPolled: true } ring)
+        {
+            ThrowHelper.ThrowMisuse($"'{Path}' was not opened with PolledCompletions on the io_uring engine: its completions arrive by themselves.");
+            return 0;
+        }
+        return ring.Poll(minComplete);
+    }
+
+    /// <summary>Whether bios end only inside <see cref="Poll"/> (a polled io_uring device).</summary>
+    public bool IsPolled => _engine is IoUringEngine { IsPolled: true };
+
     /// <summary>Sets a regular file's size (ftruncate). Block devices cannot be resized.</summary>
     public void SetLength(long length)
     {

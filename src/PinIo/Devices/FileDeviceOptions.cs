@@ -33,4 +33,12 @@ public sealed record FileDeviceOptions
     /// per-request kernel pin.
     /// </summary>
     public long BufferPoolBytes { get; init; } = 16L << 20;
+
+    /// <summary>
+    /// io_uring without a completion thread: the first thread that submits or polls owns the
+    /// ring, and requests complete only inside <see cref="FileDevice.Poll"/> on that thread —
+    /// one io_uring_enter submits the batch and reaps, as fio's job loop does. For
+    /// thread-per-core designs; other threads' submissions wait for the owner's next poll.
+    /// </summary>
+    public bool PolledCompletions { get; init; }
 }

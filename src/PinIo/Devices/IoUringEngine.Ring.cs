@@ -16,7 +16,7 @@ internal sealed unsafe partial class IoUringEngine
         uint entries = (uint)Math.Clamp(RoundUpPow2(_options.QueueDepth + 1), 2, MaxEntries);
         _ring = CreateRing(entries);
         _segmentsPerSlot = Math.Min(_device.Limits.MaxSegments, MaxSegmentsPerSlot);
-        int slots = (int)_ring.SqEntries - 1; // one SQE stays for the eventfd read
+        int slots = (int)_ring.SqEntries - (_polled ? 0 : 1); // one SQE stays for the eventfd read
         _slots = new Slot[slots];
         _freeSlots = new int[slots];
         for (int i = 0; i < slots; i++)
@@ -27,16 +27,29 @@ internal sealed unsafe partial class IoUringEngine
         _iovecs = (IoVec*)NativeMemory.AllocZeroed((nuint)(slots * _segmentsPerSlot), (nuint)sizeof(IoVec));
         RegisterFile();
         RegisterPool(_device.BufferPool);
-        CreateEventFd();
-        ArmWake();
+        if (!_polled)
+        {
+            CreateEventFd();
+            ArmWake();
+        }
     }
 
-    /// <summary>Probe, then fall back, in one place: the owner-only flags need Linux 6.1.</summary>
-    private static IoUringRing CreateRing(uint entries)
+    /// <summary>
+    /// Probe, then fall back, in one place: the owner-only flags need Linux 6.1. A polled ring
+    /// is made disabled, so that the thread that later enables it becomes its owner.
+    /// </summary>
+    private IoUringRing CreateRing(uint entries)
     {
+        uint owned = Interop.IORING_SETUP_SINGLE_ISSUER | Interop.IORING_SETUP_DEFER_TASKRUN;
+        if (_polled)
+        {
+            owned |= Interop.IORING_SETUP_R_DISABLED;
+        }
         try
         {
-            return IoUringRing.Create(entries, Interop.IORING_SETUP_SINGLE_ISSUER | Interop.IORING_SETUP_DEFER_TASKRUN);
+            IoUringRing ring = IoUringRing.Create(entries, owned);
+            _disabledAtSetup = _polled;
+            return ring;
         }
         catch (DirectIoException e) when (e.Errno == Errno.EINVAL)
         {
@@ -96,6 +109,7 @@ internal sealed unsafe partial class IoUringEngine
     private void FreeResources()
     {
         _ring?.Dispose();
+        _freeCount = 0;
         _eventFd?.Dispose();
         if (_eventBuffer is not null)
         {

@@ -149,6 +149,7 @@ internal sealed unsafe partial class IoUringEngine
         slot.Generation++;
         _freeSlots[_freeCount++] = index;
         _inFlight--;
+        _completedInPoll++;
         BioTransfer.Complete(_device, bio, error);
         DrainWaiting();
     }

@@ -30,13 +30,11 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
 
     private readonly FileDevice _device;
     private readonly FileDeviceOptions _options;
+    private readonly bool _polled;
     private readonly ConcurrentQueue<Bio> _incoming = new();
     private readonly Queue<Bio> _waiting = new();
     private readonly ManualResetEventSlim _started = new();
     private readonly Thread _thread;
-
-    [ThreadStatic]
-    private static IoUringEngine? t_owner;
 
     private IoUringRing _ring = null!;
     private FileDescriptor _eventFd = null!;
@@ -55,6 +53,9 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     private int _sleeping;
     private volatile bool _stopping;
     private long _staleCompletions;
+    private int _ownerThreadId;
+    private int _completedInPoll;
+    private bool _disabledAtSetup;
 
     private struct Slot
     {
@@ -67,12 +68,15 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     {
         _device = device;
         _options = options;
+        _polled = options.PolledCompletions;
         _thread = new Thread(Run) { IsBackground = true, Name = "pinio-uring" };
     }
 
     public bool UsesFixedBuffers => _poolBytes > 0;
 
-    public bool IsOwnerThread => t_owner == this;
+    public bool IsOwnerThread => Volatile.Read(ref _ownerThreadId) == Environment.CurrentManagedThreadId;
+
+    public bool IsPolled => _polled;
 
     /// <summary>CQEs whose slot had moved on (a generation mismatch): detected and dropped, never delivered.</summary>
     public long StaleCompletions => Interlocked.Read(ref _staleCompletions);
@@ -84,15 +88,25 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     public static bool TryCreate(FileDevice device, FileDeviceOptions options, [NotNullWhen(true)] out IoUringEngine? engine)
     {
         var candidate = new IoUringEngine(device, options);
-        candidate._thread.Start();
-        candidate._started.Wait();
+        if (candidate._polled)
+        {
+            candidate.SetupOrRecord();
+        }
+        else
+        {
+            candidate._thread.Start();
+            candidate._started.Wait();
+            if (candidate._setupFailure is not null)
+            {
+                candidate._thread.Join();
+            }
+        }
         candidate._started.Dispose();
         if (candidate._setupFailure is null)
         {
             engine = candidate;
             return true;
         }
-        candidate._thread.Join();
         engine = null;
         if (candidate._setupFailure is DirectIoException { Errno: Errno.ENOSYS or Errno.EPERM })
         {
@@ -103,25 +117,109 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
 
     public void Submit(Bio bio)
     {
-        if (t_owner == this)
+        if (IsOwnerThread || (_polled && TryClaimOwner()))
         {
             PrepOrWait(bio);
             return;
         }
         _incoming.Enqueue(bio);
-        WakeOwner();
+        if (!_polled)
+        {
+            WakeOwner();
+        }
     }
+
+    /// <summary>
+    /// Polled mode: submits everything prepared since the last call and reaps completions, with
+    /// one io_uring_enter, waiting until at least <paramref name="minComplete"/> requests (no
+    /// more than are in flight) have ended. Bios end here, on the calling thread — the ring's
+    /// owner, the first thread that submitted or polled. Returns the requests ended.
+    /// </summary>
+    public int Poll(int minComplete)
+    {
+        if (!_polled)
+        {
+            ThrowHelper.ThrowMisuse("Poll is for a device opened with PolledCompletions; this one has a completion thread.");
+        }
+        if (!IsOwnerThread && !TryClaimOwner())
+        {
+            ThrowHelper.ThrowMisuse("Poll from a thread that does not own the ring: a polled device is driven by the thread that first submitted or polled.");
+        }
+        _completedInPoll = 0;
+        Span<IoUringCqe> batch = stackalloc IoUringCqe[64];
+        DrainIncoming();
+        uint wait = (uint)Math.Clamp(minComplete, 0, _inFlight);
+        int res;
+        do
+        {
+            res = _ring.Enter(_ring.Flush(), wait);
+        }
+        while (res == -(int)Errno.EINTR);
+        if (res < 0 && res != -(int)Errno.EAGAIN && res != -(int)Errno.EBUSY)
+        {
+            throw new DirectIoException((Errno)(-res), "io_uring_enter failed on the device ring");
+        }
+        Reap(batch);
+        return _completedInPoll;
+    }
+
+    /// <summary>Requests prepared or in flight on the ring, and bios waiting for a slot.</summary>
+    public int Pending => _inFlight + _waiting.Count + _incoming.Count;
 
     /// <summary>Waits for every request in flight, then tears the ring down (on its own thread).</summary>
     public void Dispose()
     {
         _stopping = true;
-        if (t_owner == this)
+        if (_polled)
+        {
+            DisposePolled();
+            return;
+        }
+        if (IsOwnerThread)
         {
             return;
         }
         WakeOwner(force: true);
         _thread.Join();
+    }
+
+    /// <summary>Memory under I/O is never freed: the owner reaps what is in flight first; another thread may only close an idle ring.</summary>
+    private void DisposePolled()
+    {
+        if (_ring is null)
+        {
+            return;
+        }
+        if (IsOwnerThread || TryClaimOwner())
+        {
+            while (Pending > 0)
+            {
+                Poll(1);
+            }
+        }
+        else if (Pending > 0)
+        {
+            ThrowHelper.ThrowMisuse("A polled device with requests in flight must be disposed on its owner thread, which reaps them first.");
+        }
+        FreeResources();
+        _ring = null!;
+    }
+
+    /// <summary>
+    /// The first thread to submit or poll owns a polled ring: enabling the ring (made
+    /// R_DISABLED) makes it the SINGLE_ISSUER submitter.
+    /// </summary>
+    private bool TryClaimOwner()
+    {
+        if (Interlocked.CompareExchange(ref _ownerThreadId, Environment.CurrentManagedThreadId, 0) != 0)
+        {
+            return IsOwnerThread;
+        }
+        if (_disabledAtSetup)
+        {
+            Errors.Check(_ring.EnableRings(), "io_uring_register(IORING_REGISTER_ENABLE_RINGS)");
+        }
+        return true;
     }
 
     private void WakeOwner(bool force = false)
@@ -137,19 +235,13 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
 
     private void Run()
     {
-        try
+        if (!SetupOrRecord())
         {
-            Setup();
-        }
-        catch (Exception e) when (e is DirectIoException or ArgumentException or OutOfMemoryException)
-        {
-            _setupFailure = e;
-            FreeResources();
             _started.Set();
             return;
         }
+        _ownerThreadId = Environment.CurrentManagedThreadId;
         _started.Set();
-        t_owner = this;
         try
         {
             Loop();
@@ -162,8 +254,23 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         }
         finally
         {
-            t_owner = null;
+            _ownerThreadId = 0;
             FreeResources();
+        }
+    }
+
+    private bool SetupOrRecord()
+    {
+        try
+        {
+            Setup();
+            return true;
+        }
+        catch (Exception e) when (e is DirectIoException or ArgumentException or OutOfMemoryException)
+        {
+            _setupFailure = e;
+            FreeResources();
+            return false;
         }
     }
 

@@ -51,6 +51,17 @@ internal sealed unsafe partial class IoUringRing
     }
 
     /// <summary>
+    /// Enables a ring made with IORING_SETUP_R_DISABLED. With SINGLE_ISSUER the calling thread
+    /// becomes the ring's only submitter, so a ring can be made on one thread and owned by
+    /// another. Returns 0 or -errno.
+    /// </summary>
+    public int EnableRings()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Interop.IoUringRegister(_fd, Interop.IORING_REGISTER_ENABLE_RINGS, null, 0);
+    }
+
+    /// <summary>
     /// Whether this kernel implements <paramref name="opcode"/>, from one IORING_REGISTER_PROBE
     /// made on first use. Kernels before 5.6 have no probe: everything then reads as
     /// unsupported, and callers fall back to the Sync engine.

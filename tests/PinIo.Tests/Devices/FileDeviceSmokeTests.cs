@@ -32,6 +32,50 @@ public sealed class FileDeviceSmokeTests : PinBalancedTest
         }
     }
 
+    [Fact]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2012", Justification = "A polled device's requests are held and checked before they are awaited once each.")]
+    public async Task PolledDeviceEndsBiosOnlyInsidePollOnTheOwnerThread()
+    {
+        string dir = Directory.CreateTempSubdirectory("pinio-polled").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "f");
+            using var device = PinIo.Devices.FileDevice.Open(path, new PinIo.Devices.FileDeviceOptions { Create = true, InitialSize = 1 << 20, PolledCompletions = true, BufferPoolBytes = 1 << 20 });
+            Assert.True(device.IsPolled);
+            using var buffer = device.BufferPool!.AllocateMemory(8 * 4096);
+            buffer.Memory.Span.Fill(0x3C);
+            var write = PinIo.Fs.DirectIo.WriteAsync(device, 0, PinIo.Iov.IovIter.User(PinIo.Iov.IterDirection.Source, buffer.Memory));
+            Assert.False(write.IsCompleted);
+            while (!write.IsCompleted)
+            {
+                device.Poll(1);
+            }
+            Assert.Equal(8 * 4096, await write);
+
+            var reads = new ValueTask<long>[8];
+            using var back = device.BufferPool.AllocateMemory(8 * 4096);
+            for (int i = 0; i < reads.Length; i++)
+            {
+                reads[i] = PinIo.Fs.DirectIo.ReadAsync(device, i * 4096, PinIo.Iov.IovIter.User(PinIo.Iov.IterDirection.Dest, back.Memory.Slice(i * 4096, 4096)), PinIo.Fs.DirectIoFlags.InlineCompletion);
+            }
+            int ended = 0;
+            while (ended < reads.Length)
+            {
+                ended += device.Poll(1);
+            }
+            foreach (var read in reads)
+            {
+                Assert.True(read.IsCompleted);
+                Assert.Equal(4096, await read);
+            }
+            Assert.True(back.Memory.Span.IndexOfAnyExcept((byte)0x3C) < 0);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     private static unsafe Memory<byte> AlignedSlice(byte[] array, int length)
     {
         fixed (byte* p = array)
