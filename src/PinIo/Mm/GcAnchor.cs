@@ -9,30 +9,42 @@ namespace PinIo.Mm;
 /// </summary>
 internal sealed class GcAnchor
 {
+    private static readonly ObjectCache<GcAnchor> s_cache = new(Environment.ProcessorCount * 32);
+
     private MemoryHandle _handle;
     private int _holders;
 
-    /// <summary>Takes ownership of <paramref name="handle"/>; the creator holds the first reference.</summary>
-    public GcAnchor(object target, MemoryHandle handle)
+    private GcAnchor()
     {
-        Target = target;
-        _handle = handle;
-        _holders = 1;
-        PinStats.OnGcPinned();
     }
 
     /// <summary>The managed object that is pinned: an array or a memory manager.</summary>
-    public object Target { get; }
+    public object? Target { get; private set; }
+
+    /// <summary>Takes ownership of <paramref name="handle"/>; the caller holds the first reference. Recycled, so I/O allocates none.</summary>
+    public static GcAnchor Rent(object target, MemoryHandle handle)
+    {
+        GcAnchor anchor = s_cache.TryTake() ?? new GcAnchor();
+        anchor.Target = target;
+        anchor._handle = handle;
+        anchor._holders = 1;
+        PinStats.OnGcPinned();
+        return anchor;
+    }
 
     public void AddHolder() => Interlocked.Increment(ref _holders);
 
+    /// <summary>The last holder drops the GC pin; nobody holds the anchor after that, so it goes back to the cache.</summary>
     public void RemoveHolder()
     {
         int left = Interlocked.Decrement(ref _holders);
         if (left == 0)
         {
             _handle.Dispose();
+            _handle = default;
+            Target = null;
             PinStats.OnGcUnpinned();
+            s_cache.Return(this);
         }
     }
 }

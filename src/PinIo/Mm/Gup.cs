@@ -101,7 +101,7 @@ public static class Gup
             object? movable = MovableOwnerOf(buffer);
             if (movable is not null)
             {
-                anchor = new GcAnchor(movable, handle);
+                anchor = GcAnchor.Rent(movable, handle);
                 handle = default;
             }
             return AcquireAnchoredPages(address, buffer.Length, pages, pin, anchor);
