@@ -46,6 +46,7 @@ public sealed class DirectFile : IDisposable, IAsyncDisposable
             InitialSize = options.InitialSize,
             ReadOnly = options.ReadOnly,
             Dsync = options.Dsync,
+            SyncWorkers = options.SyncWorkers,
             BufferPoolBytes = options.BufferPoolBytes,
         });
         return new DirectFile(device, options);

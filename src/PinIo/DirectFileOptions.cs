@@ -21,6 +21,12 @@ public sealed class DirectFileOptions
 
     public bool ReadOnly { get; init; }
 
+    /// <summary>
+    /// Worker threads of the <see cref="IoEngine.Sync"/> engine; 0 runs each request on the
+    /// calling thread inside the call (as fio's psync), which suits one request at a time.
+    /// </summary>
+    public int SyncWorkers { get; init; } = 4;
+
     /// <summary>Every write is durable when it completes (O_DSYNC).</summary>
     public bool Dsync { get; init; }
 

@@ -19,6 +19,7 @@ public static class PinStats
     private static long s_gcPinnedBuffers;
     private static long s_poolPagesInUse;
     private static long s_leakedPoolPages;
+    private static int s_ownerEntries;
 
     private static readonly Meter s_meter = new(MeterName);
     private static readonly ConcurrentDictionary<Page, ConcurrentStack<string>> s_owners = new();
@@ -80,15 +81,21 @@ public static class PinStats
         if (RecordPinOwners)
         {
             s_owners.GetOrAdd(page, static _ => new ConcurrentStack<string>()).Push(Environment.StackTrace);
+            Interlocked.Increment(ref s_ownerEntries);
         }
     }
 
     internal static void OnUnpinned(Page page)
     {
         Interlocked.Increment(ref s_released);
-        if (!s_owners.IsEmpty && s_owners.TryGetValue(page, out var stacks))
+        // ConcurrentDictionary.IsEmpty takes every lock when the dictionary is empty: a plain
+        // count keeps the unpin path lock-free when no owner is recorded.
+        if (Volatile.Read(ref s_ownerEntries) != 0 && s_owners.TryGetValue(page, out var stacks))
         {
-            stacks.TryPop(out _);
+            if (stacks.TryPop(out _))
+            {
+                Interlocked.Decrement(ref s_ownerEntries);
+            }
             if (stacks.IsEmpty)
             {
                 s_owners.TryRemove(page, out _);
