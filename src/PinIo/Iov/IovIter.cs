@@ -132,24 +132,16 @@ public sealed partial class IovIter
     {
         _single ??= new Memory<byte>[1];
         _single[0] = buffer;
-        Kind = IterKind.Iovec;
-        Direction = d;
+        Reuse(IterKind.Iovec, d);
         _user = _single;
-        _kvecs = null;
-        _bvecs = null;
-        _pipe = null;
         Start(buffer.Length);
     }
 
     /// <summary>Points a reusable iterator at a caller's list of buffers.</summary>
     internal void ResetUser(IterDirection d, IReadOnlyList<Memory<byte>> buffers)
     {
-        Kind = IterKind.Iovec;
-        Direction = d;
+        Reuse(IterKind.Iovec, d);
         _user = buffers;
-        _kvecs = null;
-        _bvecs = null;
-        _pipe = null;
         long total = 0;
         for (int i = 0; i < buffers.Count; i++)
         {
@@ -161,12 +153,8 @@ public sealed partial class IovIter
     /// <summary>Points a reusable iterator at pages the caller references.</summary>
     internal void ResetPages(IterDirection d, IReadOnlyList<BioVec> vecs, long total)
     {
-        Kind = IterKind.Bvec;
-        Direction = d;
+        Reuse(IterKind.Bvec, d);
         _bvecs = vecs;
-        _user = null;
-        _kvecs = null;
-        _pipe = null;
         Start(total);
     }
 
@@ -177,11 +165,18 @@ public sealed partial class IovIter
         {
             _single[0] = default;
         }
+        Reuse(Kind, Direction);
+        Start(0);
+    }
+
+    private void Reuse(IterKind kind, IterDirection d)
+    {
+        Kind = kind;
+        Direction = d;
         _user = null;
         _kvecs = null;
         _bvecs = null;
         _pipe = null;
-        Start(0);
     }
 
     /// <summary>iov_iter_advance(): moves past <paramref name="n"/> bytes (0 &lt;= n &lt;= Count).</summary>
