@@ -7,6 +7,7 @@ summarizes a results.jsonl into medians, ratios to fio and PASS/MISS per target.
   report.py summary results.jsonl
 """
 import json
+import os
 import statistics
 import sys
 
@@ -56,6 +57,8 @@ COUNTERPART = {
     "pinio-uring-fixed": "fio-uring-fixed",
     "pinio-sync": "fio-psync",
     "dotnet": "fio-uring",
+    "dotnet-sync": "fio-uring",
+    "fio-uring-batch": "fio-uring",
 }
 # (case, pinio engine, reference engine, metric, minimum ratio, label)
 TARGETS = [
@@ -103,7 +106,12 @@ def summary(path):
         if r["target"] not in targets:
             targets.append(r["target"])
     runs = len({r["run"] for r in rows})
-    print(f"Medians of {runs} alternating runs (ratio = median / median of the fio counterpart).")
+    loads = [r.get("load1") for r in rows if r.get("load1") is not None]
+    print(f"Medians of {runs} alternating runs (ratio = median / median of the fio counterpart; "
+          f"in brackets the lowest..highest of the per-run ratios, each pair measured back to back).")
+    if loads:
+        print(f"1-minute load average before each measurement: median {statistics.median(loads):.1f}, "
+              f"range {min(loads):.1f}..{max(loads):.1f} on {os.cpu_count()} CPUs (other work shares this machine).")
     for target in targets:
         for case in ("qd1", "qd32", "seq"):
             engines = [e for (t, c, e) in by if t == target and c == case]
@@ -149,13 +157,20 @@ def summary(path):
             print(f"| {target} | {label} | {ratio:.2f}x{spread} | >= {need:.2f}x | {verdict} |")
 
 
+def with_load(d):
+    """bench/run.sh passes the 1-minute load average seen before the measurement."""
+    load = os.environ.get("LOAD")
+    d["load1"] = float(load) if load else None
+    return d
+
+
 def main(argv):
     mode = argv[1]
     if mode == "fio":
-        print(json.dumps(norm_fio(*argv[2:9])))
+        print(json.dumps(with_load(norm_fio(*argv[2:9]))))
     elif mode == "pinio":
         line = sys.stdin.read().strip().splitlines()[-1]
-        print(json.dumps(norm_pinio(line, *argv[3:7])))
+        print(json.dumps(with_load(norm_pinio(line, *argv[3:7]))))
     elif mode == "summary":
         summary(argv[2])
     else:

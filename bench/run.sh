@@ -81,14 +81,18 @@ run_fio() {
         fio-uring) extra=(--ioengine=io_uring) ;;
         fio-uring-fixed) extra=(--ioengine=io_uring --fixedbufs) ;;
         fio-psync) extra=(--ioengine=psync) ;;
+        # Diagnostic: fio submitting in batches as PinIo's ring thread does (one
+        # io_uring_enter per reap cycle) instead of one request per io_uring_enter.
+        fio-uring-batch) extra=(--ioengine=io_uring --iodepth_batch_submit="$depth" --iodepth_batch_complete_max="$depth") ;;
     esac
     local json="$OUT/fio-$target-$case-$engine-$run.json" p0 p1
+    local load; load=$(cut -d' ' -f1 /proc/loadavg)
     p0=$(vmstat_pins)
     fio --name=bench --filename="${TARGET_PATH[$target]}" --readonly --direct=1 --rw="$rw" --bs="$bs" \
         --iodepth="$depth" "${extra[@]}" --time_based --runtime="$RUNTIME" --size="$SIZE" \
         --norandommap --randrepeat=0 --lat_percentiles=1 --output-format=json --output="$json" >/dev/null
     p1=$(vmstat_pins)
-    python3 "$HERE/report.py" fio "$json" "$target" "$case" "$engine" "$run" "$p0" "$p1" >>"$OUT/results.jsonl"
+    LOAD=$load python3 "$HERE/report.py" fio "$json" "$target" "$case" "$engine" "$run" "$p0" "$p1" >>"$OUT/results.jsonl"
 }
 
 # run_pinio TARGET CASE ENGINE RW BS DEPTH RUN
@@ -99,18 +103,19 @@ run_pinio() {
         pinio-uring-fixed) args=(--engine=pinio-uring --fixed) ;;
         pinio-sync) args=(--engine=pinio-sync) ;;
         dotnet) args=(--engine=dotnet) ;;
+        dotnet-sync) args=(--engine=dotnet --dotnet-api=sync) ;;
     esac
-    local line
+    local line load; load=$(cut -d' ' -f1 /proc/loadavg)
     line=$("$BENCH" "${args[@]}" --file="${TARGET_PATH[$target]}" --rw="$rw" --bs="$bs" --iodepth="$depth" \
         --runtime="$RUNTIME" --ramp="$RAMP" --size="$SIZE")
-    python3 "$HERE/report.py" pinio - "$target" "$case" "$engine" "$run" <<<"$line" >>"$OUT/results.jsonl"
+    LOAD=$load python3 "$HERE/report.py" pinio - "$target" "$case" "$engine" "$run" <<<"$line" >>"$OUT/results.jsonl"
 }
 
 # CASE -> rw bs iodepth engines (fio, pinio and dotnet interleaved)
 case_spec() {
     case $1 in
         qd1) echo "randread 4k 1 fio-uring pinio-uring fio-uring-fixed pinio-uring-fixed fio-psync pinio-sync dotnet" ;;
-        qd32) echo "randread 4k 32 fio-uring pinio-uring fio-uring-fixed pinio-uring-fixed pinio-sync dotnet" ;;
+        qd32) echo "randread 4k 32 fio-uring pinio-uring fio-uring-fixed pinio-uring-fixed fio-uring-batch pinio-sync dotnet dotnet-sync" ;;
         seq) echo "read 1m 8 fio-uring pinio-uring fio-uring-fixed pinio-uring-fixed pinio-sync dotnet" ;;
         *) log "unknown case $1"; exit 1 ;;
     esac
