@@ -1,0 +1,166 @@
+using System.Globalization;
+
+namespace PinIo.Bench;
+
+internal enum BenchEngine
+{
+    PinIoUring,
+    PinIoSync,
+    Dotnet,
+}
+
+internal enum Pattern
+{
+    RandRead,
+    Read,
+}
+
+/// <summary>The command line, in fio's spelling where fio has one (--rw, --bs, --iodepth, --runtime, --size).</summary>
+internal sealed class BenchOptions
+{
+    public BenchEngine Engine { get; private set; } = BenchEngine.PinIoUring;
+
+    public string EngineName { get; private set; } = "pinio-uring";
+
+    /// <summary>pinio: memory from DirectFile.AllocateBuffer (registered, fixed-buffer I/O).</summary>
+    public bool Fixed { get; private set; }
+
+    public Pattern Rw { get; private set; } = Pattern.RandRead;
+
+    public int BlockSize { get; private set; } = 4096;
+
+    public int IoDepth { get; private set; } = 1;
+
+    public double RuntimeSeconds { get; private set; } = 5;
+
+    /// <summary>Seconds run before measuring (JIT, tiering, ring warm-up); not counted.</summary>
+    public double RampSeconds { get; private set; } = 1;
+
+    public string File { get; private set; } = "/var/tmp/pinio-bench.dat";
+
+    /// <summary>Bytes of the file used, from offset 0; 0 for all of it.</summary>
+    public long Size { get; private set; }
+
+    /// <summary>dotnet: ReadAsync (the thread-pool path) or Read on dedicated threads.</summary>
+    public bool DotnetSync { get; private set; }
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var o = new BenchOptions();
+        foreach (string arg in args)
+        {
+            string name = arg;
+            string value = "";
+            int eq = arg.IndexOf('=', StringComparison.Ordinal);
+            if (eq >= 0)
+            {
+                name = arg[..eq];
+                value = arg[(eq + 1)..];
+            }
+            switch (name)
+            {
+                case "--engine":
+                    o.EngineName = value;
+                    o.Engine = value switch
+                    {
+                        "pinio-uring" => BenchEngine.PinIoUring,
+                        "pinio-sync" => BenchEngine.PinIoSync,
+                        "dotnet" => BenchEngine.Dotnet,
+                        _ => throw new ArgumentException($"--engine={value}: use pinio-uring, pinio-sync or dotnet"),
+                    };
+                    break;
+                case "--fixed":
+                    o.Fixed = true;
+                    break;
+                case "--rw":
+                    o.Rw = value switch
+                    {
+                        "randread" => Pattern.RandRead,
+                        "read" => Pattern.Read,
+                        _ => throw new ArgumentException($"--rw={value}: use randread or read"),
+                    };
+                    break;
+                case "--bs":
+                    o.BlockSize = checked((int)ParseSize(value));
+                    break;
+                case "--iodepth":
+                    o.IoDepth = int.Parse(value, CultureInfo.InvariantCulture);
+                    break;
+                case "--runtime":
+                    o.RuntimeSeconds = ParseSeconds(value);
+                    break;
+                case "--ramp":
+                    o.RampSeconds = ParseSeconds(value);
+                    break;
+                case "--file":
+                case "--filename":
+                    o.File = value;
+                    break;
+                case "--size":
+                    o.Size = ParseSize(value);
+                    break;
+                case "--dotnet-api":
+                    o.DotnetSync = value switch
+                    {
+                        "async" => false,
+                        "sync" => true,
+                        _ => throw new ArgumentException($"--dotnet-api={value}: use async or sync"),
+                    };
+                    break;
+                default:
+                    throw new ArgumentException($"unknown option '{arg}'");
+            }
+        }
+        if (o.BlockSize <= 0 || o.BlockSize % 512 != 0)
+        {
+            throw new ArgumentException("--bs must be a positive multiple of 512");
+        }
+        if (o.IoDepth <= 0 || o.RuntimeSeconds <= 0 || o.RampSeconds < 0)
+        {
+            throw new ArgumentException("--iodepth and --runtime must be positive, --ramp not negative");
+        }
+        return o;
+    }
+
+    /// <summary>fio's sizes: 4k, 1m, 1g (powers of 1024), or plain bytes.</summary>
+    public static long ParseSize(string text)
+    {
+        string t = text.Trim().ToLowerInvariant();
+        if (t.EndsWith('b'))
+        {
+            t = t[..^1];
+        }
+        if (t.EndsWith('i'))
+        {
+            t = t[..^1];
+        }
+        long unit = 1;
+        if (t.Length > 0 && char.IsLetter(t[^1]))
+        {
+            unit = t[^1] switch
+            {
+                'k' => 1L << 10,
+                'm' => 1L << 20,
+                'g' => 1L << 30,
+                't' => 1L << 40,
+                _ => throw new ArgumentException($"size '{text}': unknown unit"),
+            };
+            t = t[..^1];
+        }
+        return checked(long.Parse(t, CultureInfo.InvariantCulture) * unit);
+    }
+
+    private static double ParseSeconds(string text)
+    {
+        string t = text.Trim().ToLowerInvariant();
+        if (t.EndsWith("ms", StringComparison.Ordinal))
+        {
+            return double.Parse(t[..^2], CultureInfo.InvariantCulture) / 1000;
+        }
+        if (t.EndsWith('s'))
+        {
+            t = t[..^1];
+        }
+        return double.Parse(t, CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,27 @@
+// PinIo.Bench: runs ONE measurement of an fio-like read job and prints one JSON line.
+//   --engine=pinio-uring|pinio-sync|dotnet  --fixed  --rw=randread|read  --bs=4k  --iodepth=32
+//   --runtime=5  --ramp=1  --file=PATH  --size=1g  --dotnet-api=async|sync
+// bench/run.sh runs it alternately with fio and prints medians and ratios.
+using PinIo.Bench;
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+{
+    Console.Error.WriteLine($"PinIo.Bench: {e.Message}");
+    return 2;
+}
+
+if (options.Fixed && options.Engine == BenchEngine.Dotnet)
+{
+    Console.Error.WriteLine("PinIo.Bench: --fixed needs a pinio engine (registered buffers come from DirectFile.AllocateBuffer)");
+    return 2;
+}
+
+Result result = options.Engine == BenchEngine.Dotnet ? DotnetRunner.Run(options) : PinIoRunner.Run(options);
+using Stream stdout = Console.OpenStandardOutput();
+result.Write(stdout);
+return 0;
