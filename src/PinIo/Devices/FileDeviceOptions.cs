@@ -41,4 +41,11 @@ public sealed record FileDeviceOptions
     /// thread-per-core designs; other threads' submissions wait for the owner's next poll.
     /// </summary>
     public bool PolledCompletions { get; init; }
+
+    /// <summary>
+    /// While the io_uring engine ends a batch of completions, requests queued by inline
+    /// continuations go out as soon as this many wait (fio's iodepth_batch_submit; 1 = each at
+    /// once). Larger batches cost fewer syscalls but leave the device idle longer.
+    /// </summary>
+    public int SubmitBatch { get; init; } = 1;
 }

@@ -28,12 +28,13 @@ internal sealed unsafe partial class IoUringEngine
         bool read = bio.Op == BioOp.Read;
         long offset = bio.Position + done;
         ReadOnlySpan<BioVec> vecs = bio.VecSpan;
-        if (vecs.Length == 1)
+        if (vecs.Length == 1 || IsOneRange(vecs))
         {
-            BioVec vec = vecs[0];
-            nint address = vec.Address + done;
-            uint length = (uint)(vec.Length - done);
-            if (InRegisteredPool(vec))
+            // A bio of adjacent vecs (split only by MaxSegmentSize) is one range of memory:
+            // one READ/READ_FIXED, and the registered pool needs no pin for any of it.
+            nint address = vecs[0].Address + done;
+            uint length = (uint)(bio.Size - done);
+            if (InRegisteredPool(vecs[0].Address, bio.Size))
             {
                 if (read)
                 {
@@ -81,8 +82,20 @@ internal sealed unsafe partial class IoUringEngine
         return sqe;
     }
 
-    private bool InRegisteredPool(BioVec vec) =>
-        _poolBytes > 0 && vec.Address >= _poolBase && vec.Address + vec.Length <= _poolBase + (nint)_poolBytes;
+    private bool InRegisteredPool(nint address, int length) =>
+        _poolBytes > 0 && address >= _poolBase && address + length <= _poolBase + (nint)_poolBytes;
+
+    private static bool IsOneRange(ReadOnlySpan<BioVec> vecs)
+    {
+        for (int i = 1; i < vecs.Length; i++)
+        {
+            if (vecs[i].Address != vecs[i - 1].Address + vecs[i - 1].Length)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 
     private void Handle(in IoUringCqe cqe)
     {

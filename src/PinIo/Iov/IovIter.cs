@@ -339,9 +339,9 @@ public sealed partial class IovIter
         return page.Address + offset;
     }
 
-    private static nint UserAddress(Memory<byte> memory)
-    {
-        using System.Buffers.MemoryHandle handle = memory.Pin();
-        return NativeMemoryAccess.AddressOf(handle);
-    }
+    /// <summary>
+    /// Where the memory is now. No GC pin is taken for the look: the answer would be as
+    /// stale after unpinning as without a pin; memory under I/O is pinned when it is mapped.
+    /// </summary>
+    private static nint UserAddress(Memory<byte> memory) => NativeMemoryAccess.AddressOf(memory.Span);
 }

@@ -89,15 +89,16 @@ internal sealed unsafe partial class IoUringRing
     }
 
     /// <summary>
-    /// One io_uring_enter: submits up to <paramref name="toSubmit"/> published SQEs and, when
-    /// <paramref name="minComplete"/> is not 0, waits until that many CQEs are ready (running
-    /// deferred task work). Returns the SQEs consumed or -errno; EINTR is the caller's to retry.
+    /// One io_uring_enter: submits up to <paramref name="toSubmit"/> published SQEs and waits
+    /// until <paramref name="minComplete"/> CQEs are ready (0: no wait). Always with GETEVENTS:
+    /// under DEFER_TASKRUN completions reach the CQ only when the owner enters with it, and with
+    /// no wait it costs nothing more. Returns the SQEs consumed or -errno; EINTR is the caller's
+    /// to retry.
     /// </summary>
     public int Enter(uint toSubmit, uint minComplete)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        uint flags = minComplete > 0 || CqNeedsEnter() ? Interop.IORING_ENTER_GETEVENTS : 0;
-        return Interop.IoUringEnter(_fd, toSubmit, minComplete, flags, null, Interop.KernelSigsetSize);
+        return Interop.IoUringEnter(_fd, toSubmit, minComplete, Interop.IORING_ENTER_GETEVENTS, null, Interop.KernelSigsetSize);
     }
 
     private int SubmitOnce(uint waitNr)

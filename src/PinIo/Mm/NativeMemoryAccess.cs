@@ -23,6 +23,9 @@ internal static unsafe class NativeMemoryAccess
     /// <summary>Address of pinned memory (the pointer of a live <see cref="System.Buffers.MemoryHandle"/>).</summary>
     public static nint AddressOf(in System.Buffers.MemoryHandle handle) => (nint)handle.Pointer;
 
+    /// <summary>Address of the first byte of <paramref name="span"/> at this moment (unpinned managed memory may move after).</summary>
+    public static nint AddressOf(Span<byte> span) => (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(span));
+
     public static void Copy(nint source, nint destination, int length) =>
         Buffer.MemoryCopy((void*)source, (void*)destination, length, length);
 }
