@@ -72,7 +72,8 @@ internal static class ProgressLine
             bytes[1] += s.WriteBytes - p.WriteBytes;
             ios[0] += s.ReadIos - p.ReadIos;
             ios[1] += s.WriteIos - p.WriteIos;
-            ticks = Math.Max(ticks, s.TakenAt - p.TakenAt);
+            // A job that began its measured phase since the last round moved its bytes since then.
+            ticks = Math.Max(ticks, s.TakenAt - Math.Max(p.TakenAt, s.StartedAt));
         }
         var line = new StringBuilder();
         line.Append(CultureInfo.InvariantCulture, $"Jobs: {running} (f={running})");

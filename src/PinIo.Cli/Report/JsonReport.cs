@@ -63,9 +63,11 @@ internal static class JsonReport
         // fio reports no ETA for a run younger than 3 s (INT_MAX) and 0 once its jobs are done.
         w.Int("eta", context.ElapsedSeconds < 3 ? int.MaxValue : 0);
         w.Int("elapsed", context.ElapsedSeconds);
-        if (t.JobOptions.Count > 0)
+        // A job inherits the global options as it starts; fio lists only the job's own.
+        var own = t.JobOptions.Where(o => !context.GlobalOptions.Contains(o)).ToList();
+        if (own.Count > 0)
         {
-            WriteOptions(w, "job options", t.JobOptions);
+            WriteOptions(w, "job options", own);
         }
         WriteDirection(w, "read", t.Stats.Read, t.Options, group, IoDir.Read, plus);
         WriteDirection(w, "write", t.Stats.Write, t.Options, group, IoDir.Write, plus);

@@ -48,6 +48,13 @@ internal static class NormalReport
         return Invariant($"{plan.Name}: (g={plan.GroupId}): rw={plan.Rw.FioName()}, bs=(R) {bs}, (W) {bs}, (T) {bs}, ioengine={plan.Engine.FioName()}, iodepth={plan.IoDepth}");
     }
 
+    /// <summary>The report of <paramref name="results"/>, each job's own report options applied (a shortcut for tests and callers without a context).</summary>
+    public static void Write(TextWriter w, IReadOnlyList<JobResult> results, int pid)
+    {
+        IReadOnlyList<ThreadStat> blocks = ThreadStat.Build(results);
+        Write(w, blocks, GroupStats.From(blocks), new ReportContext { Pid = pid });
+    }
+
     /// <summary>
     /// The report after the run: a newline (which also ends a progress line), every block,
     /// then the "Run status group" lines of every group, as fio's __show_run_stats prints them.
