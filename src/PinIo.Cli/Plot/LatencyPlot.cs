@@ -36,7 +36,9 @@ internal sealed record PlotSeries(string Job, string Direction, LatencyHistogram
 /// direction is one series: its latency histogram regrouped into 20 bins a decade on a log
 /// latency axis, drawn as a filled step outline, the height of a bin the share of the series'
 /// I/Os in it, so that series of different sizes compare; p50, p99 and p99.9 are marked with
-/// dashed lines in the series' colour and named in the legend. The SVG is written by hand (no
+/// dashed lines in the series' colour and named in the legend. Under it, on the same latency
+/// axis, a tail panel draws each series' share of I/Os slower than each latency on a log
+/// scale, where the rare slow completions that a histogram flattens to nothing show. The SVG is written by hand (no
 /// dependency); a <c>.png</c> name is rendered from it with <c>rsvg-convert</c> when that
 /// program is installed.
 /// </summary>
@@ -45,12 +47,20 @@ internal static class LatencyPlot
     public const int BinsPerDecade = 20;
     public static readonly double[] MarkedPercentiles = [50, 99, 99.9];
 
-    private const int Width = 1000;
-    private const int Height = 600;
+    private const int Width = 1120;
+    private const int Height = 800;
     private const double Left = 84;
-    private const double Right = 28;
+
+    /// <summary>The column right of the plot that holds the legend, so that it hides no bar and no mark.</summary>
+    private const double Right = 336;
     private const double Top = 78;
-    private const double Bottom = 74;
+
+    /// <summary>Bottom of the histogram's plot area.</summary>
+    private const double MainBottom = 430;
+
+    /// <summary>The tail panel (share of I/Os slower than a latency, log scale) under the histogram.</summary>
+    private const double TailTop = 482;
+    private const double TailBottom = 724;
     private const string Font = "DejaVu Sans, Helvetica, Arial, sans-serif";
 
     private static readonly string[] s_palette = ["#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#ff9da7", "#bab0ac"];
@@ -96,7 +106,7 @@ internal static class LatencyPlot
         double peak = binned.Max(b => b.Max());
         double yMax = NiceCeiling(peak * 1.08);
         double plotW = Width - Left - Right;
-        double plotH = Height - Top - Bottom;
+        double plotH = MainBottom - Top;
         double X(double ns) => Left + ((Math.Log10(ns) - lo) / (hi - lo) * plotW);
         double Y(double percent) => Top + plotH - (percent / yMax * plotH);
 
@@ -105,6 +115,7 @@ internal static class LatencyPlot
         {
             WriteSeries(svg, series[i], binned[i], lo, i, X, Y);
         }
+        WriteTail(svg, series, lo, hi, X);
         WriteLegend(svg, series);
         svg.Append("</svg>\n");
         return svg.ToString();
@@ -218,7 +229,6 @@ internal static class LatencyPlot
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(left - 9)}\" y=\"{F(yy + 4)}\" text-anchor=\"end\">{Escape(Percent(value, yStep))}</text>\n");
         }
         svg.Append("</g>\n");
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F((left + right) / 2)}\" y=\"{Height - 22}\" font-size=\"14\" fill=\"#222\" text-anchor=\"middle\">completion latency (log scale)</text>\n");
         svg.Append(CultureInfo.InvariantCulture, $"<text transform=\"translate(24 {F((top + bottom) / 2)}) rotate(-90)\" font-size=\"14\" fill=\"#222\" text-anchor=\"middle\">I/Os in bin (% of the series)</text>\n");
     }
 
@@ -241,41 +251,138 @@ internal static class LatencyPlot
         svg.Append(CultureInfo.InvariantCulture, $"<path d=\"{outline} Z\" fill=\"{color}\" fill-opacity=\"0.22\" stroke=\"none\"/>\n");
         svg.Append(CultureInfo.InvariantCulture, $"<path d=\"{outline}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.8\" stroke-linejoin=\"round\"/>\n");
         long[] marks = s.Histogram.Percentiles(MarkedPercentiles);
-        double top = y(0) - (Height - Top - Bottom);
+        double top = Top;
+        double lastLabelEnd = double.MinValue;
+        double drop = 0;
         for (int m = 0; m < marks.Length; m++)
         {
             double xx = x(Math.Max(1, marks[m]));
             string name = PercentileName(MarkedPercentiles[m]);
-            svg.Append(CultureInfo.InvariantCulture, $"<line class=\"percentile\" data-p=\"{name}\" x1=\"{F(xx)}\" y1=\"{F(baseY)}\" x2=\"{F(xx)}\" y2=\"{F(top + 14 + (index * 14))}\" stroke=\"{color}\" stroke-width=\"1.3\" stroke-dasharray=\"{s_dashes[m % s_dashes.Length]}\"/>\n");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(xx + 3)}\" y=\"{F(top + 12 + (index * 14))}\" font-size=\"11\" fill=\"{color}\">{name}</text>\n");
+            // A label that would run into the one before it goes a little lower.
+            drop = xx + 3 < lastLabelEnd ? drop + 11 : 0;
+            double labelY = top + 12 + (index * 14) + drop;
+            lastLabelEnd = xx + 3 + (name.Length * 6.5);
+            svg.Append(CultureInfo.InvariantCulture, $"<line class=\"percentile\" data-p=\"{name}\" x1=\"{F(xx)}\" y1=\"{F(baseY)}\" x2=\"{F(xx)}\" y2=\"{F(labelY + 2)}\" stroke=\"{color}\" stroke-width=\"1.3\" stroke-dasharray=\"{s_dashes[m % s_dashes.Length]}\"/>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(xx + 3)}\" y=\"{F(labelY)}\" font-size=\"11\" fill=\"{color}\">{name}</text>\n");
         }
+        svg.Append("</g>\n");
+    }
+
+    /// <summary>
+    /// The tail panel: for each series the share of its I/Os slower than each latency, on a log
+    /// scale from 100% down past one I/O, so that the rare slow completions the histogram
+    /// cannot show have a height; where a series crosses the 50%, 1% and 0.1% guides are its
+    /// p50, p99 and p99.9.
+    /// </summary>
+    private static void WriteTail(StringBuilder svg, IReadOnlyList<PlotSeries> series, double lo, double hi, Func<double, double> x)
+    {
+        long most = series.Max(s => s.Histogram.Count);
+        double floorExp = Math.Min(-2, Math.Floor(Math.Log10(100.0 / most)));
+        double top = TailTop;
+        double bottom = TailBottom;
+        double Y(double percent) => top + ((2 - Math.Log10(Math.Max(percent, Math.Pow(10, floorExp)))) / (2 - floorExp) * (bottom - top));
+        double left = x(Math.Pow(10, lo));
+        double right = x(Math.Pow(10, hi));
+
+        svg.Append("<g class=\"tail\">\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{F(left)}\" y=\"{F(top)}\" width=\"{F(right - left)}\" height=\"{F(bottom - top)}\" fill=\"#fafafa\" stroke=\"none\"/>\n");
+        List<(double Ns, bool Major)> ticks = XTicks(lo, hi);
+        foreach ((double ns, bool major) in ticks)
+        {
+            double xx = x(ns);
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{F(xx)}\" y1=\"{F(top)}\" x2=\"{F(xx)}\" y2=\"{F(bottom)}\" stroke=\"{(major ? "#e3e3e3" : "#efefef")}\"/>\n");
+        }
+        for (double e = 2; e >= floorExp; e--)
+        {
+            double yy = Y(Math.Pow(10, e));
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{F(left - 5)}\" y1=\"{F(yy)}\" x2=\"{F(right)}\" y2=\"{F(yy)}\" stroke=\"#e3e3e3\"/>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(left - 9)}\" y=\"{F(yy + 4)}\" font-size=\"12\" fill=\"#333\" text-anchor=\"end\">{Escape(Math.Pow(10, e).ToString("0.#########", CultureInfo.InvariantCulture))}%</text>\n");
+        }
+        for (int m = 0; m < MarkedPercentiles.Length; m++)
+        {
+            double yy = Y(100 - MarkedPercentiles[m]);
+            string name = PercentileName(MarkedPercentiles[m]);
+            svg.Append(CultureInfo.InvariantCulture, $"<line class=\"guide\" data-p=\"{name}\" x1=\"{F(left)}\" y1=\"{F(yy)}\" x2=\"{F(right)}\" y2=\"{F(yy)}\" stroke=\"#888\" stroke-width=\"1\" stroke-dasharray=\"{s_dashes[m % s_dashes.Length]}\"/>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(right - 4)}\" y=\"{F(yy - 4)}\" font-size=\"11\" fill=\"#777\" text-anchor=\"end\">{name}</text>\n");
+        }
+        for (int i = 0; i < series.Count; i++)
+        {
+            LatencyHistogram h = series[i].Histogram;
+            string color = s_palette[i % s_palette.Length];
+            var path = new StringBuilder();
+            long done = 0;
+            bool started = false;
+            for (int b = 0; b < LatencyHistogram.BucketCount && done < h.Count; b++)
+            {
+                if (h[b] == 0)
+                {
+                    continue;
+                }
+                if (!started)
+                {
+                    path.Append(CultureInfo.InvariantCulture, $"M{F(x(Math.Max(1, LatencyHistogram.LowerBound(b))))},{F(Y(100))}");
+                    started = true;
+                }
+                done += h[b];
+                double slower = (h.Count - done) * 100.0 / h.Count;
+                path.Append(CultureInfo.InvariantCulture, $" H{F(x(LatencyHistogram.UpperBound(b)))} V{F(done == h.Count ? bottom : Y(slower))}");
+            }
+            svg.Append(CultureInfo.InvariantCulture, $"<path class=\"exceedance\" data-job=\"{Escape(series[i].Job)}\" data-dir=\"{series[i].Direction}\" d=\"{path}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.8\" stroke-linejoin=\"round\"/>\n");
+        }
+        svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{F(left)}\" y1=\"{F(bottom)}\" x2=\"{F(right)}\" y2=\"{F(bottom)}\" stroke=\"#444\" stroke-width=\"1.2\"/>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{F(left)}\" y1=\"{F(top)}\" x2=\"{F(left)}\" y2=\"{F(bottom)}\" stroke=\"#444\" stroke-width=\"1.2\"/>\n");
+        bool labelMinor = hi - lo <= 3.01;
+        foreach ((double ns, bool major) in ticks)
+        {
+            double xx = x(ns);
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{F(xx)}\" y1=\"{F(bottom)}\" x2=\"{F(xx)}\" y2=\"{F(bottom + (major ? 6 : 3))}\" stroke=\"#444\"/>\n");
+            if (major || labelMinor)
+            {
+                svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(xx)}\" y=\"{F(bottom + 20)}\" font-size=\"12\" text-anchor=\"middle\" fill=\"{(major ? "#333" : "#777")}\">{Escape(TickLabel(ns))}</text>\n");
+            }
+        }
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(left + 8)}\" y=\"{F(top - 10)}\" font-size=\"13\" fill=\"#444\">{Escape("Tail: share of I/Os slower than each latency (log scale)")}</text>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<text transform=\"translate(24 {F((top + bottom) / 2)}) rotate(-90)\" font-size=\"14\" fill=\"#222\" text-anchor=\"middle\">I/Os slower</text>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F((left + right) / 2)}\" y=\"{Height - 26}\" font-size=\"14\" fill=\"#222\" text-anchor=\"middle\">completion latency (log scale)</text>\n");
         svg.Append("</g>\n");
     }
 
     private static void WriteLegend(StringBuilder svg, IReadOnlyList<PlotSeries> series)
     {
-        var lines = series.Select(s =>
-        {
-            long[] marks = s.Histogram.Percentiles(MarkedPercentiles);
-            string percentiles = string.Join("  ", MarkedPercentiles.Select((p, i) => $"{PercentileName(p)} {Latency(marks[i])}"));
-            return (Title: $"{s.Label} · {Count(s.Histogram.Count)} I/Os", Detail: percentiles);
-        }).ToList();
-        double width = Math.Max(230, lines.Max(l => Math.Max(l.Title.Length * 7.0, l.Detail.Length * 6.3)) + 40);
-        double height = 14 + (lines.Count * 36);
-        double left = Width - Right - width - 10;
-        double top = Top + 10;
+        double left = Width - Right + 18;
+        double width = Right - 36;
+        double top = Top;
+        double rowHeight = 40;
+        double keyTop = top + 14 + (series.Count * rowHeight);
+        double height = keyTop - top + 70;
         svg.Append("<g class=\"legend\">\n");
-        svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{F(left)}\" y=\"{F(top)}\" width=\"{F(width)}\" height=\"{F(height)}\" rx=\"5\" fill=\"#ffffff\" fill-opacity=\"0.92\" stroke=\"#cccccc\"/>\n");
-        for (int i = 0; i < lines.Count; i++)
+        svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{F(left)}\" y=\"{F(top)}\" width=\"{F(width)}\" height=\"{F(height)}\" rx=\"6\" fill=\"#ffffff\" stroke=\"#d0d0d0\"/>\n");
+        for (int i = 0; i < series.Count; i++)
         {
+            PlotSeries s = series[i];
             string color = s_palette[i % s_palette.Length];
-            double yy = top + 22 + (i * 36);
-            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{F(left + 12)}\" y=\"{F(yy - 10)}\" width=\"14\" height=\"14\" fill=\"{color}\" fill-opacity=\"0.35\" stroke=\"{color}\" stroke-width=\"1.5\"/>\n");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(left + 34)}\" y=\"{F(yy + 2)}\" font-size=\"13\" fill=\"#222\">{Escape(lines[i].Title)}</text>\n");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(left + 34)}\" y=\"{F(yy + 18)}\" font-size=\"11.5\" fill=\"#555\">{Escape(lines[i].Detail)}</text>\n");
+            long[] marks = s.Histogram.Percentiles(MarkedPercentiles);
+            string title = $"{Shorten(s.Label, 30)} · {Count(s.Histogram.Count)} I/Os";
+            string detail = string.Join(" · ", MarkedPercentiles.Select((p, m) => $"{PercentileName(p)} {Latency(marks[m])}"));
+            double yy = top + 24 + (i * rowHeight);
+            svg.Append(CultureInfo.InvariantCulture, $"<rect x=\"{F(left + 12)}\" y=\"{F(yy - 11)}\" width=\"14\" height=\"14\" fill=\"{color}\" fill-opacity=\"0.35\" stroke=\"{color}\" stroke-width=\"1.5\"/>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(left + 34)}\" y=\"{F(yy + 1)}\" font-size=\"13\" fill=\"#222\">{Escape(title)}</text>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(left + 34)}\" y=\"{F(yy + 17)}\" font-size=\"11\" fill=\"#555\">{Escape(detail)}</text>\n");
         }
+        svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{F(left + 12)}\" y1=\"{F(keyTop)}\" x2=\"{F(left + width - 12)}\" y2=\"{F(keyTop)}\" stroke=\"#e3e3e3\"/>\n");
+        for (int m = 0; m < MarkedPercentiles.Length; m++)
+        {
+            double x = left + 14 + (m * 82);
+            double y = keyTop + 22;
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{F(x)}\" y1=\"{F(y - 4)}\" x2=\"{F(x + 26)}\" y2=\"{F(y - 4)}\" stroke=\"#555\" stroke-width=\"1.3\" stroke-dasharray=\"{s_dashes[m % s_dashes.Length]}\"/>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(x + 31)}\" y=\"{F(y)}\" font-size=\"11\" fill=\"#555\">{PercentileName(MarkedPercentiles[m])}</text>\n");
+        }
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(left + 14)}\" y=\"{F(keyTop + 44)}\" font-size=\"11\" fill=\"#777\">{Escape("p99: 99% of the series' I/Os completed")}</text>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(left + 14)}\" y=\"{F(keyTop + 58)}\" font-size=\"11\" fill=\"#777\">{Escape("within that latency")}</text>\n");
         svg.Append("</g>\n");
     }
+
+    private static string Shorten(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 
     private static List<(double Ns, bool Major)> XTicks(double lo, double hi)
     {

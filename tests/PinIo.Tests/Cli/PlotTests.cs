@@ -30,6 +30,9 @@ public sealed class PlotTests : PinBalancedTest
             Assert.Equal(2, s.Elements(s_svg + "path").Count());
             Assert.Equal(["p50", "p99", "p99.9"], s.Elements(s_svg + "line").Select(l => l.Attribute("data-p")!.Value));
         }
+        XElement[] tails = [.. doc.Descendants(s_svg + "path").Where(p => (string?)p.Attribute("class") == "exceedance")];
+        Assert.Equal(series.Length, tails.Length);
+        Assert.Equal(3, doc.Descendants(s_svg + "line").Count(l => (string?)l.Attribute("class") == "guide"));
         string[] texts = [.. doc.Descendants(s_svg + "text").Select(t => t.Value)];
         Assert.Contains("completion latency (log scale)", texts);
         Assert.Contains(texts, t => t.StartsWith("I/Os in bin", StringComparison.Ordinal));
