@@ -35,6 +35,7 @@ internal static class Program
         var format = new Option<string>("--output-format")
         {
             Description = "Report format: normal, json, json+ or terse, or several separated by commas (normal,json)",
+            HelpName = "FORMAT",
             DefaultValueFactory = _ => "normal",
         };
         format.Validators.Add(result =>
@@ -46,14 +47,18 @@ internal static class Program
             }
         });
         var minimal = new Option<bool>("--minimal") { Description = "Terse output: fio's semicolon-separated terse line (version 3) per job" };
-        var output = new Option<FileInfo?>("--output") { Description = "Write the report to FILE instead of standard output" };
+        var output = new Option<FileInfo?>("--output") { Description = "Write the report to FILE instead of standard output", HelpName = "FILE" };
         var eta = new Option<string>("--eta")
         {
             Description = "Live progress line: auto (when standard output is a terminal), always or never",
             DefaultValueFactory = _ => "auto",
         };
         eta.AcceptOnlyFromAmong("auto", "always", "never");
-        var latPlot = new Option<FileInfo?>("--lat-plot") { Description = "Draw the completion-latency distribution (one series per job and direction) as an SVG picture in FILE" };
+        var latPlot = new Option<FileInfo?>("--lat-plot")
+        {
+            Description = "Draw the completion-latency distribution (one series per job and direction, p50/p99/p99.9 marked) in FILE: .svg, or .png (rendered by rsvg-convert)",
+            HelpName = "FILE",
+        };
         var root = new RootCommand(HelpText()) { format, minimal, output, eta, latPlot };
         root.TreatUnmatchedTokensAsErrors = false;
         foreach (Option option in root.Options)
