@@ -10,6 +10,7 @@ using PinIo.Cli.Plot;
 using PinIo.Cli.Progress;
 using PinIo.Cli.Report;
 using PinIo.Cli.Runner;
+using PinIo.Cli.Stats;
 
 namespace PinIo.Cli;
 
@@ -140,6 +141,7 @@ internal static class Program
         ProgressPrinter? progress = ProgressPrinter.ShouldShow(settings.Eta, settings.StdoutIsTerminal, settings.Formats, reportOnStdout)
             ? new ProgressPrinter(stdout, plans, settings.ProgramStart)
             : null;
+        var disks = new DiskWatch(plans.Select(p => p.Target.Filename).Where(f => !f.StartsWith(Target.RamPrefix, StringComparison.OrdinalIgnoreCase)).Distinct());
         try
         {
             progress?.Start();
@@ -160,6 +162,7 @@ internal static class Program
             Time = DateTimeOffset.Now,
             ElapsedSeconds = ((Stopwatch.GetTimestamp() - settings.ProgramStart) * 1000 / Stopwatch.Frequency + 999) / 1000,
             GlobalOptions = settings.GlobalOptions,
+            Disks = disks.Finish(),
         };
         // fio's order when several formats are asked for: terse, json, normal.
         if ((settings.Formats & OutputFormats.Terse) != 0)

@@ -12,7 +12,8 @@ namespace PinIo.Cli.Report;
 /// <c>latency_us</c>... json+ adds the <c>bins</c> of each histogram whose percentiles are
 /// printed (bucket value in ns → count). pinio adds a <c>pins</c> object to each job, and
 /// <c>verror</c> with the error text when a job failed. "trim" and "sync" hold zeros (pinio
-/// runs neither) and "disk_util" is empty.
+/// runs neither); "disk_util" lists the block devices under the jobs' files (none for a RAM
+/// disk or a memory file system).
 /// </summary>
 internal static class JsonReport
 {
@@ -38,6 +39,23 @@ internal static class JsonReport
         }
         w.EndArray();
         w.StartArray("disk_util");
+        foreach (DiskUtil disk in context.Disks)
+        {
+            DiskCounters c = disk.Counters;
+            w.StartObject();
+            w.String("name", disk.Name);
+            w.Int("read_ios", c.ReadIos);
+            w.Int("write_ios", c.WriteIos);
+            w.Int("read_sectors", c.ReadSectors);
+            w.Int("write_sectors", c.WriteSectors);
+            w.Int("read_merges", c.ReadMerges);
+            w.Int("write_merges", c.WriteMerges);
+            w.Int("read_ticks", c.ReadTicks);
+            w.Int("write_ticks", c.WriteTicks);
+            w.Int("in_queue", c.TimeInQueue);
+            w.Float("util", disk.UtilPercent);
+            w.EndObject();
+        }
         w.EndArray();
         w.EndDocument();
     }

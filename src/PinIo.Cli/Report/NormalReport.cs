@@ -57,7 +57,8 @@ internal static class NormalReport
 
     /// <summary>
     /// The report after the run: a newline (which also ends a progress line), every block,
-    /// then the "Run status group" lines of every group, as fio's __show_run_stats prints them.
+    /// the "Run status group" lines of every group, then the disks' counters, as fio's
+    /// __show_run_stats prints them.
     /// </summary>
     public static void Write(TextWriter w, IReadOnlyList<ThreadStat> blocks, IReadOnlyList<GroupStats> groups, ReportContext context)
     {
@@ -69,6 +70,15 @@ internal static class NormalReport
         foreach (GroupStats group in groups)
         {
             WriteGroup(w, group);
+        }
+        if (context.Disks.Count > 0)
+        {
+            w.Write("\nDisk stats (read/write):\n");
+            foreach (DiskUtil disk in context.Disks)
+            {
+                DiskCounters c = disk.Counters;
+                w.Write(Invariant($"  {disk.Name}: ios={c.ReadIos}/{c.WriteIos}, sectors={c.ReadSectors}/{c.WriteSectors}, merge={c.ReadMerges}/{c.WriteMerges}, ticks={c.ReadTicks}/{c.WriteTicks}, in_queue={c.TimeInQueue}, util={Fixed(disk.UtilPercent, 3, 2)}%\n"));
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+using PinIo.Cli.Stats;
+
 namespace PinIo.Cli.Report;
 
 /// <summary>Report formats (fio's --output-format; several may be combined with commas).</summary>
@@ -26,6 +28,9 @@ internal sealed record ReportContext
 
     /// <summary>Seconds since pinio started, rounded up (fio's "elapsed").</summary>
     public long ElapsedSeconds { get; init; }
+
+    /// <summary>What the block devices under the jobs' files did during the run (fio's disk_util).</summary>
+    public IReadOnlyList<DiskUtil> Disks { get; init; } = [];
 
     /// <summary>The options set before any job (fio's "global options"), in order.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> GlobalOptions { get; init; } = [];

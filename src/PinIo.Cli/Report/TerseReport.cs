@@ -9,9 +9,10 @@ namespace PinIo.Cli.Report;
 /// show_thread_status_terse_all), one semicolon-separated line per block: version, fio version,
 /// job name, group, error; per direction (read, write) KiB, KiB/s, IOPS, runtime, slat, clat,
 /// 20 clat percentiles (or lat percentiles with lat_percentiles), lat and bandwidth; CPU; IO
-/// depths; the latency distribution in µs (ns folded into the first bucket) and ms; the
-/// description when there is one. Latencies are in µs, as fio writes them here. 121 fields
-/// without a description. pinio adds nothing to this line: its fields are positional.
+/// depths; the latency distribution in µs (ns folded into the first bucket) and ms; nine
+/// fields for each block device under the jobs' files; the description when there is one.
+/// Latencies are in µs, as fio writes them here: 121 fields without a disk or a description.
+/// pinio adds nothing to this line: its fields are positional.
 /// </summary>
 internal static class TerseReport
 {
@@ -54,6 +55,11 @@ internal static class TerseReport
         foreach (long count in s.LatMsec)
         {
             line.Append(';').Append(JsonReport.Share(count, s.TotalIos, 0.01).ToString("F2", CultureInfo.InvariantCulture)).Append('%');
+        }
+        foreach (DiskUtil disk in context.Disks)
+        {
+            DiskCounters c = disk.Counters;
+            line.Append(CultureInfo.InvariantCulture, $";{disk.Name};{c.ReadIos};{c.WriteIos};{c.ReadMerges};{c.WriteMerges};{c.ReadTicks};{c.WriteTicks};{c.TimeInQueue};{disk.UtilPercent:F2}%");
         }
         if (!string.IsNullOrEmpty(t.Description))
         {
