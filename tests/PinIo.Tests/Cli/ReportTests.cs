@@ -65,7 +65,7 @@ public sealed class ReportTests : PinBalancedTest
             @"^     lat \((nsec|usec|msec)\): min=[\d.]+k?, max=[\d.]+[kM]?, avg=\d+\.\d\d, stdev=\d+\.\d\d$",
             @"^    clat percentiles \((nsec|usec|msec)\):$",
             @"^     \|  1\.00th=\[ *\d+\],  5\.00th=\[ *\d+\], 10\.00th=\[ *\d+\],",
-            @"^     \| \d\d\.\d\dth=\[ *\d+\]$",
+            @"^     \| .*99\.99th=\[ *\d+\]$",
             @"^   bw \(  [KM]iB/s\): min= *\d+, max= *\d+, per=\d+\.\d\d%, avg= *\d+\.\d\d, stdev= *\d+\.\d\d, samples=\d+$",
             @"^   iops        : min= *\d+, max= *\d+, avg= *\d+\.\d\d, stdev= *\d+\.\d\d, samples=\d+$",
             @"^  lat \((nsec|usec|msec)\)   : (\d+|>=2000)=\d+\.\d\d%",
