@@ -10,7 +10,7 @@ using PinIo.Cli.Stats;
 namespace PinIo.Cli.Progress;
 
 /// <summary>What the progress line needs to know of a job beforehand: its letter, the bytes it plans to move and for how long it may run.</summary>
-internal sealed record ProgressJob(char Letter, long BytesTotal, long RuntimeSeconds, bool TimeBased)
+internal sealed record ProgressJob(char Letter, long BytesTotal, long RuntimeSeconds, bool TimeBased, bool Stonewall = false)
 {
     /// <summary>
     /// fio's view of a job: 'r'/'R' random or sequential reads, 'w'/'W' writes, 'm'/'M' a mix;
@@ -32,7 +32,8 @@ internal sealed record ProgressJob(char Letter, long BytesTotal, long RuntimeSec
         {
             total += plan.Rw.IsMixed() ? total * (100 - plan.RwMixRead) / 100 : total;
         }
-        return new ProgressJob(letter, total, (plan.RuntimeUs + 999_999) / 1_000_000, plan.TimeBased);
+        bool stonewall = plan.Options.Written.Any(o => o.Key is "stonewall" or "wait_for_previous" && o.Value is not ("0" or "false"));
+        return new ProgressJob(letter, total, (plan.RuntimeUs + 999_999) / 1_000_000, plan.TimeBased, stonewall);
     }
 }
 
@@ -41,8 +42,9 @@ internal sealed record ProgressJob(char Letter, long BytesTotal, long RuntimeSec
 /// <c>Jobs: 1 (f=1): [r(1)][45.0%][r=1145MiB/s][r=293k IOPS][eta 00m:05s]</c> — jobs running
 /// (and their files), each job's state letter run-length condensed, the share of the run done,
 /// the bandwidth and IOPS since the previous round for each direction that moved, and the time
-/// left, which is the longest of the jobs' (fio's thread_eta: bytes done of bytes planned, or
-/// time of runtime for a time-based job, capped by the runtime left).
+/// left: the longest of the jobs' (fio's thread_eta: bytes done of bytes planned, or time of
+/// runtime for a time-based job, capped by the runtime left), plus the time of each job still
+/// waiting behind a stonewall.
 /// </summary>
 internal static class ProgressLine
 {
@@ -54,6 +56,7 @@ internal static class ProgressLine
     {
         int running = 0;
         long eta = 0;
+        long waiting = 0;
         var states = new StringBuilder(jobs.Count);
         long[] bytes = new long[2];
         long[] ios = new long[2];
@@ -67,7 +70,15 @@ internal static class ProgressLine
                 running++;
             }
             states.Append(Letter(jobs[i], s.Phase));
-            eta = Math.Max(eta, EtaSeconds(jobs[i], s));
+            // As fio: a job that waits behind a stonewall adds its time; the others overlap.
+            if (s.Phase == JobPhase.Pending && jobs[i].Stonewall)
+            {
+                waiting += EtaSeconds(jobs[i], s);
+            }
+            else
+            {
+                eta = Math.Max(eta, EtaSeconds(jobs[i], s));
+            }
             bytes[0] += s.ReadBytes - p.ReadBytes;
             bytes[1] += s.WriteBytes - p.WriteBytes;
             ios[0] += s.ReadIos - p.ReadIos;
@@ -81,6 +92,7 @@ internal static class ProgressLine
         {
             return line.ToString();
         }
+        eta += waiting;
         long ms = ticks * 1000 / Stopwatch.Frequency;
         double done = elapsedSeconds + eta == 0 ? 0 : 100.0 * elapsedSeconds / (elapsedSeconds + eta);
         line.Append(CultureInfo.InvariantCulture, $": [{Condense(states.ToString())}][{done:F1}%]");

@@ -52,6 +52,20 @@ public sealed class ProgressLineTests : PinBalancedTest
     }
 
     [Fact]
+    public void JobsWaitingBehindAStonewallAddTheirTime()
+    {
+        var first = new ProgressJob('r', 64 * MiB, 10, true);
+        var second = new ProgressJob('w', 64 * MiB, 20, true, Stonewall: true);
+        JobProgressSnapshot[] previous = [Running(0, 0, 1), default];
+        JobProgressSnapshot[] now = [Running(MiB, 256, 5), default];
+
+        string line = ProgressLine.Format([first, second], previous, now, elapsedSeconds: 4);
+
+        Assert.StartsWith("Jobs: 1 (f=1): [r(1),P(1)][", line, StringComparison.Ordinal);
+        Assert.EndsWith("[eta 00m:26s]", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ASizeBoundJobsEtaComesFromTheBytesLeft()
     {
         var job = new ProgressJob('R', 100 * MiB, RuntimeSeconds: 0, TimeBased: false);
