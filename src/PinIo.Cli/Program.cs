@@ -1,43 +1,66 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.Text;
 using PinIo.Cli.Jobs;
 using static System.FormattableString;
 using PinIo.Cli.Options;
+using PinIo.Cli.Plot;
+using PinIo.Cli.Progress;
 using PinIo.Cli.Report;
 using PinIo.Cli.Runner;
+using PinIo.Cli.Stats;
 
 namespace PinIo.Cli;
 
 /// <summary>
 /// <c>pinio</c>: fio's command line over PinIo. System.CommandLine parses the program switches
-/// (<c>--help</c>, <c>--version</c>, <c>--output-format</c>, <c>--output</c>, <c>--eta</c>); every
+/// (<c>--help</c>, <c>--version</c>, <c>--output-format</c>, <c>--minimal</c>, <c>--output</c>,
+/// <c>--eta</c>, <c>--lat-plot</c>); every
 /// other token is a job option and goes, in order, to <see cref="CommandLineJobs"/>, because
 /// fio's job grammar depends on the order of its options (see there). Exit status: 0, or 1 for
 /// a bad option, a failed I/O or a verification mismatch.
 /// </summary>
 internal static class Program
 {
-    private static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    private static int Main(string[] args) => Run(args, Console.Out, Console.Error, stdoutIsTerminal: !Console.IsOutputRedirected);
 
     /// <summary>Runs pinio with <paramref name="args"/>, writing the report to <paramref name="stdout"/> (or <c>--output</c>).</summary>
-    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, stdoutIsTerminal: false);
+
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>; <paramref name="stdoutIsTerminal"/> says whether --eta=auto shows the progress line.</summary>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool stdoutIsTerminal)
     {
+        long programStart = Stopwatch.GetTimestamp();
         var format = new Option<string>("--output-format")
         {
-            Description = "Report format: normal or json",
+            Description = "Report format: normal, json, json+ or terse, or several separated by commas (normal,json)",
+            HelpName = "FORMAT",
             DefaultValueFactory = _ => "normal",
         };
-        format.AcceptOnlyFromAmong("normal", "json");
-        var output = new Option<FileInfo?>("--output") { Description = "Write the report to FILE instead of standard output" };
+        format.Validators.Add(result =>
+        {
+            string text = result.GetValueOrDefault<string>() ?? "";
+            if (!ReportContext.TryParseFormats(text, out _, out string? bad))
+            {
+                result.AddError($"pinio: unknown output format '{bad ?? text}' (use normal, json, json+ or terse, comma-separated)");
+            }
+        });
+        var minimal = new Option<bool>("--minimal") { Description = "Terse output: fio's semicolon-separated terse line (version 3) per job" };
+        var output = new Option<FileInfo?>("--output") { Description = "Write the report to FILE instead of standard output", HelpName = "FILE" };
         var eta = new Option<string>("--eta")
         {
-            Description = "Live progress line: auto, always or never (the progress line comes with the fio-compatible tool; pinio prints none yet)",
+            Description = "Live progress line: auto (when standard output is a terminal), always or never",
             DefaultValueFactory = _ => "auto",
         };
         eta.AcceptOnlyFromAmong("auto", "always", "never");
-        var root = new RootCommand(HelpText()) { format, output, eta };
+        var latPlot = new Option<FileInfo?>("--lat-plot")
+        {
+            Description = "Draw the completion-latency distribution (one series per job and direction, p50/p99/p99.9 marked) in FILE: .svg, or .png (rendered by rsvg-convert)",
+            HelpName = "FILE",
+        };
+        var root = new RootCommand(HelpText()) { format, minimal, output, eta, latPlot };
         root.TreatUnmatchedTokensAsErrors = false;
         foreach (Option option in root.Options)
         {
@@ -61,9 +84,23 @@ internal static class Program
         {
             JobSet set = CommandLineJobs.Parse(parse.UnmatchedTokens, MainJob.Options());
             IReadOnlyList<JobPlan> plans = JobPlan.Resolve(set);
-            FileInfo? file = parse.GetValue(output);
-            using TextWriter report = file is null ? TextWriter.Synchronized(stdout) : new StreamWriter(file.FullName, append: false, Encoding.UTF8);
-            return RunJobs(plans, parse.GetValue(format) == "json", report, stdout);
+            if (!ReportContext.TryParseFormats(parse.GetValue(format) ?? "normal", out OutputFormats formats, out _))
+            {
+                formats = OutputFormats.Normal;
+            }
+            if (parse.GetValue(minimal))
+            {
+                formats = OutputFormats.Terse;
+            }
+            var settings = new RunSettings(
+                formats,
+                Enum.Parse<EtaMode>(parse.GetValue(eta) ?? "auto", ignoreCase: true),
+                stdoutIsTerminal,
+                parse.GetValue(output)?.FullName,
+                parse.GetValue(latPlot)?.FullName,
+                set.Global.Written,
+                programStart);
+            return RunJobs(plans, settings, stdout, stderr);
         }
         catch (OptionException e)
         {
@@ -72,9 +109,22 @@ internal static class Program
         }
     }
 
-    private static int RunJobs(IReadOnlyList<JobPlan> plans, bool json, TextWriter report, TextWriter stdout)
+    /// <summary>The program-level switches of one run.</summary>
+    private sealed record RunSettings(
+        OutputFormats Formats,
+        EtaMode Eta,
+        bool StdoutIsTerminal,
+        string? OutputPath,
+        string? LatPlotPath,
+        IReadOnlyList<KeyValuePair<string, string>> GlobalOptions,
+        long ProgramStart);
+
+    private static int RunJobs(IReadOnlyList<JobPlan> plans, RunSettings settings, TextWriter stdout, TextWriter stderr)
     {
-        if (!json)
+        bool normal = (settings.Formats & OutputFormats.Normal) != 0;
+        bool reportOnStdout = settings.OutputPath is null;
+        using TextWriter report = reportOnStdout ? TextWriter.Synchronized(stdout) : new StreamWriter(settings.OutputPath!, append: false, new UTF8Encoding(false));
+        if (normal)
         {
             NormalReport.WriteStart(report, plans);
             report.Flush();
@@ -88,29 +138,61 @@ internal static class Program
         };
         Console.CancelKeyPress += onCancel;
         IReadOnlyList<JobResult> results;
+        ProgressPrinter? progress = ProgressPrinter.ShouldShow(settings.Eta, settings.StdoutIsTerminal, settings.Formats, reportOnStdout)
+            ? new ProgressPrinter(stdout, plans, settings.ProgramStart)
+            : null;
+        var disks = new DiskWatch(plans.Select(p => p.Target.Filename).Where(f => !f.StartsWith(Target.RamPrefix, StringComparison.OrdinalIgnoreCase)).Distinct());
         try
         {
+            progress?.Start();
             results = JobGroup.Run(plans, cancel.Token);
         }
         finally
         {
             Console.CancelKeyPress -= onCancel;
+            // The normal report begins with a newline, which ends the progress line as fio's does.
+            progress?.Stop(endLine: !(reportOnStdout && normal && (settings.Formats & (OutputFormats.Json | OutputFormats.Terse)) == 0));
+            progress?.Dispose();
         }
-        if (json)
+
+        IReadOnlyList<ThreadStat> blocks = ThreadStat.Build(results);
+        IReadOnlyList<GroupStats> groups = GroupStats.From(blocks);
+        var context = new ReportContext
         {
-            using var buffer = new MemoryStream();
-            JsonReport.Write(buffer, results, DateTimeOffset.Now);
-            report.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
+            Time = DateTimeOffset.Now,
+            ElapsedSeconds = ((Stopwatch.GetTimestamp() - settings.ProgramStart) * 1000 / Stopwatch.Frequency + 999) / 1000,
+            GlobalOptions = settings.GlobalOptions,
+            Disks = disks.Finish(),
+        };
+        // fio's order when several formats are asked for: terse, json, normal.
+        if ((settings.Formats & OutputFormats.Terse) != 0)
+        {
+            TerseReport.Write(report, blocks, groups, context);
         }
-        else
+        if ((settings.Formats & OutputFormats.Json) != 0)
         {
-            report.WriteLine();
-            NormalReport.Write(report, results, Environment.ProcessId);
+            JsonReport.Write(report, blocks, groups, context, plus: (settings.Formats & OutputFormats.JsonPlus) != 0);
+        }
+        if (normal)
+        {
+            NormalReport.Write(report, blocks, groups, context);
         }
         report.Flush();
+        if (settings.LatPlotPath is { } plotPath)
+        {
+            try
+            {
+                LatencyPlot.Write(plotPath, blocks);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+            {
+                stderr.WriteLine(Invariant($"pinio: --lat-plot {plotPath}: {e.Message}"));
+                return 1;
+            }
+        }
         foreach (JobResult result in results.Where(r => r.VerifyFailure is not null))
         {
-            stdout.WriteLine(Invariant($"pinio: {result.Plan.Name}: {result.VerifyFailure!.Message}"));
+            stderr.WriteLine(Invariant($"pinio: {result.Plan.Name}: {result.VerifyFailure!.Message}"));
         }
         return ExitStatus(results);
     }

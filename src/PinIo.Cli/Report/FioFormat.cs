@@ -29,12 +29,14 @@ internal static class FioFormat
     /// <paramref name="num"/> in at most <paramref name="maxDigits"/> digits (the decimal point
     /// counts): divided by 1000 (or 1024 when <paramref name="binary"/>) until it fits, then
     /// as many decimals of the remainder as the room left allows, else rounded.
+    /// <paramref name="firstPrefix"/> says the number is already in units of that prefix
+    /// (1: KiB, as fio's num2str with units=1024 takes its progress-line rates).
     /// </summary>
-    public static string Num2Str(ulong num, int maxDigits, bool binary, NumUnit unit)
+    public static string Num2Str(ulong num, int maxDigits, bool binary, NumUnit unit, int firstPrefix = 0)
     {
         uint thousand = binary ? 1024u : 1000u;
         string[] prefixes = binary ? s_iec : s_si;
-        int prefix = 0;
+        int prefix = firstPrefix;
         ulong? remainder = null;
         bool carry = false;
         while (prefix < prefixes.Length - 1 && Digits(num) > maxDigits)

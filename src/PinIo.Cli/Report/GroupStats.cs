@@ -1,23 +1,26 @@
-using PinIo.Cli.Runner;
 using PinIo.Cli.Stats;
 
 namespace PinIo.Cli.Report;
 
 /// <summary>
-/// A reporting group's totals per direction (fio's group_run_stats): bytes, shortest and
-/// longest job runtime, slowest and fastest job bandwidth, and the aggregate bandwidth (all
-/// bytes over the longest runtime). pinio puts every job in group 0, as fio does without
-/// <c>stonewall</c> or <c>new_group</c>.
+/// A reporting group's totals per direction (fio's group_run_stats), computed from the
+/// report's blocks as fio computes them: bytes added, the shortest and longest runtime, the
+/// bandwidth of the slowest and fastest block, and the aggregate bandwidth (all bytes over the
+/// longest runtime). With group_reporting a group is one block, so its range is one value.
 /// </summary>
 internal sealed class GroupStats
 {
+    public GroupStats(int groupId) => GroupId = groupId;
+
+    public int GroupId { get; }
+
     public long[] IoBytes { get; } = new long[2];
 
-    public long[] MinRunMs { get; } = [long.MaxValue, long.MaxValue];
+    public long[] MinRunMs { get; } = new long[2];
 
     public long[] MaxRunMs { get; } = new long[2];
 
-    /// <summary>Bytes per second of the slowest and fastest job.</summary>
+    /// <summary>Bytes per second of the slowest and fastest block.</summary>
     public long[] MinBw { get; } = [long.MaxValue, long.MaxValue];
 
     public long[] MaxBw { get; } = new long[2];
@@ -25,37 +28,55 @@ internal sealed class GroupStats
     /// <summary>Aggregate bytes per second.</summary>
     public long[] AggBw { get; } = new long[2];
 
-    public static GroupStats From(IReadOnlyList<JobResult> results)
+    /// <summary>The groups from 0 to the highest group any block is in (fio prints each, even an empty one).</summary>
+    public static IReadOnlyList<GroupStats> From(IReadOnlyList<ThreadStat> blocks)
     {
-        var group = new GroupStats();
-        foreach (JobResult result in results)
+        int last = blocks.Count == 0 ? 0 : blocks.Max(b => b.GroupId);
+        var groups = new GroupStats[last + 1];
+        for (int g = 0; g <= last; g++)
+        {
+            groups[g] = new GroupStats(g);
+        }
+        foreach (ThreadStat block in blocks)
+        {
+            groups[block.GroupId].Add(block.Stats);
+        }
+        foreach (GroupStats group in groups)
         {
             for (int d = 0; d < 2; d++)
             {
-                DirStats dir = result.Stats[(IoDir)d];
-                if (dir.RuntimeMs == 0 || dir.TotalIos == 0)
-                {
-                    continue;
-                }
-                long bw = dir.IoBytes * 1000 / dir.RuntimeMs;
-                group.IoBytes[d] += dir.IoBytes;
-                group.MinRunMs[d] = Math.Min(group.MinRunMs[d], dir.RuntimeMs);
-                group.MaxRunMs[d] = Math.Max(group.MaxRunMs[d], dir.RuntimeMs);
-                group.MinBw[d] = Math.Min(group.MinBw[d], bw);
-                group.MaxBw[d] = Math.Max(group.MaxBw[d], bw);
+                group.AggBw[d] = group.MaxRunMs[d] == 0 ? 0 : group.IoBytes[d] * 1000 / group.MaxRunMs[d];
             }
         }
-        for (int d = 0; d < 2; d++)
-        {
-            group.AggBw[d] = group.MaxRunMs[d] == 0 ? 0 : group.IoBytes[d] * 1000 / group.MaxRunMs[d];
-        }
-        return group;
+        return groups;
     }
 
-    /// <summary>A job's mean sampled bandwidth as a percentage of the group's aggregate (fio's "per=").</summary>
+    private void Add(JobStats stats)
+    {
+        for (int d = 0; d < 2; d++)
+        {
+            DirStats dir = stats[(IoDir)d];
+            if (dir.RuntimeMs == 0)
+            {
+                continue;
+            }
+            if (MinRunMs[d] == 0 || dir.RuntimeMs < MinRunMs[d])
+            {
+                MinRunMs[d] = dir.RuntimeMs;
+            }
+            MaxRunMs[d] = Math.Max(MaxRunMs[d], dir.RuntimeMs);
+            long bw = dir.IoBytes * 1000 / dir.RuntimeMs;
+            MinBw[d] = Math.Min(MinBw[d], bw);
+            MaxBw[d] = Math.Max(MaxBw[d], bw);
+            IoBytes[d] += dir.IoBytes;
+        }
+    }
+
+    /// <summary>A block's mean sampled bandwidth (KiB/s) as a percentage of the group's aggregate (fio's "per=" and bw_agg).</summary>
     public double PercentOfAggregate(IoDir dir, double meanKiBps)
     {
         long agg = AggBw[(int)dir];
-        return agg > 1024 ? Math.Min(100.0, meanKiBps * 100.0 / (agg / 1024.0)) : 100.0;
+        // fio passes the mean as an int here.
+        return agg > 1024 ? Math.Min(100.0, (long)meanKiBps * 100.0 / (agg / 1024.0)) : 100.0;
     }
 }

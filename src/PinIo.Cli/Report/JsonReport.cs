@@ -1,181 +1,234 @@
 using System.Globalization;
-using System.Text.Json;
-using PinIo.Cli.Runner;
 using PinIo.Cli.Stats;
 
 namespace PinIo.Cli.Report;
 
 /// <summary>
-/// <c>--output-format=json</c>: fio's JSON document (stat.c show_thread_status_json) with fio's
-/// field names and nesting, so that scripts written for fio's JSON read pinio's:
-/// <c>jobs[].read.iops</c>, <c>.bw</c> (KiB/s), <c>.io_bytes</c>, <c>.clat_ns.percentile["99.000000"]</c>,
-/// <c>.lat_ns</c>, <c>usr_cpu</c>, <c>iodepth_level</c>, <c>latency_us</c>... Not yet: "trim" and
-/// "sync" hold zeros, "disk_util" is empty, there is no "global options". pinio adds a
-/// <c>pins</c> object to each job.
+/// <c>--output-format=json</c> and <c>json+</c>: fio's JSON document (stat.c
+/// show_thread_status_json and __show_run_stats) with fio's field names, nesting and number
+/// formats, so that scripts written for fio's JSON read pinio's unchanged:
+/// <c>jobs[].read.iops</c>, <c>.bw</c> (KiB/s), <c>.io_bytes</c>,
+/// <c>.clat_ns.percentile["99.000000"]</c>, <c>.lat_ns</c>, <c>usr_cpu</c>, <c>iodepth_level</c>,
+/// <c>latency_us</c>... json+ adds the <c>bins</c> of each histogram whose percentiles are
+/// printed (bucket value in ns → count). pinio adds a <c>pins</c> object to each job, and
+/// <c>verror</c> with the error text when a job failed. "trim" and "sync" hold zeros (pinio
+/// runs neither); "disk_util" lists the block devices under the jobs' files (none for a RAM
+/// disk or a memory file system).
 /// </summary>
 internal static class JsonReport
 {
-    public static void Write(Stream stream, IReadOnlyList<JobResult> results, DateTimeOffset time)
+    private static readonly string[] s_depthLabels = ["1", "2", "4", "8", "16", "32", ">=64"];
+    private static readonly string[] s_batchLabels = ["0", "4", "8", "16", "32", "64", ">=64"];
+
+    public static void Write(TextWriter output, IReadOnlyList<ThreadStat> blocks, IReadOnlyList<GroupStats> groups, ReportContext context, bool plus)
     {
-        GroupStats group = GroupStats.From(results);
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        w.WriteStartObject();
-        w.WriteString("fio version", NormalReport.Version);
-        w.WriteNumber("timestamp", time.ToUnixTimeSeconds());
-        w.WriteNumber("timestamp_ms", time.ToUnixTimeMilliseconds());
-        w.WriteString("time", FioFormat.CTime(time.LocalDateTime));
-        w.WriteStartArray("jobs");
-        foreach (JobResult result in results)
+        var w = new FioJsonWriter(output);
+        w.StartDocument();
+        w.String("fio version", context.Version);
+        w.Int("timestamp", context.Time.ToUnixTimeSeconds());
+        w.Int("timestamp_ms", context.Time.ToUnixTimeMilliseconds());
+        w.String("time", FioFormat.CTime(context.Time.LocalDateTime));
+        if (context.GlobalOptions.Count > 0)
         {
-            WriteJob(w, result, group);
+            WriteOptions(w, "global options", context.GlobalOptions);
         }
-        w.WriteEndArray();
-        w.WriteStartArray("disk_util");
-        w.WriteEndArray();
-        w.WriteEndObject();
+        w.StartArray("jobs");
+        foreach (ThreadStat block in blocks)
+        {
+            WriteJob(w, block, groups[block.GroupId], context, plus);
+        }
+        w.EndArray();
+        w.StartArray("disk_util");
+        foreach (DiskUtil disk in context.Disks)
+        {
+            DiskCounters c = disk.Counters;
+            w.StartObject();
+            w.String("name", disk.Name);
+            w.Int("read_ios", c.ReadIos);
+            w.Int("write_ios", c.WriteIos);
+            w.Int("read_sectors", c.ReadSectors);
+            w.Int("write_sectors", c.WriteSectors);
+            w.Int("read_merges", c.ReadMerges);
+            w.Int("write_merges", c.WriteMerges);
+            w.Int("read_ticks", c.ReadTicks);
+            w.Int("write_ticks", c.WriteTicks);
+            w.Int("in_queue", c.TimeInQueue);
+            w.Float("util", disk.UtilPercent);
+            w.EndObject();
+        }
+        w.EndArray();
+        w.EndDocument();
     }
 
-    private static void WriteJob(Utf8JsonWriter w, JobResult r, GroupStats group)
+    private static void WriteOptions(FioJsonWriter w, string name, IReadOnlyList<KeyValuePair<string, string>> options)
     {
-        w.WriteStartObject();
-        w.WriteString("jobname", r.Plan.Name);
-        w.WriteNumber("groupid", r.Plan.GroupId);
-        w.WriteNumber("error", r.Error);
-        if (r.ErrorText is not null)
+        w.StartObject(name);
+        foreach (var (key, value) in options)
         {
-            w.WriteString("verror", r.ErrorText);
+            w.String(key, value);
         }
-        w.WriteNumber("elapsed", (r.RuntimeMs + 999) / 1000);
-        w.WriteStartObject("job options");
-        foreach (var (name, value) in r.Plan.Options.Written)
+        w.EndObject();
+    }
+
+    private static void WriteJob(FioJsonWriter w, ThreadStat t, GroupStats group, ReportContext context, bool plus)
+    {
+        w.StartObject();
+        w.String("jobname", t.Name);
+        w.Int("groupid", t.GroupId);
+        w.Int("job_start", new DateTimeOffset(t.JobStart).ToUnixTimeMilliseconds());
+        w.Int("error", t.Error);
+        w.String("verror", t.ErrorText);
+        // fio reports no ETA for a run younger than 3 s (INT_MAX) and 0 once its jobs are done.
+        w.Int("eta", context.ElapsedSeconds < 3 ? int.MaxValue : 0);
+        w.Int("elapsed", context.ElapsedSeconds);
+        // A job inherits the global options as it starts; fio lists only the job's own.
+        var own = t.JobOptions.Where(o => !context.GlobalOptions.Contains(o)).ToList();
+        if (own.Count > 0)
         {
-            w.WriteString(name, value);
+            WriteOptions(w, "job options", own);
         }
-        w.WriteEndObject();
-        WriteDirection(w, "read", r.Stats.Read, r.Plan.Percentiles, group, IoDir.Read);
-        WriteDirection(w, "write", r.Stats.Write, r.Plan.Percentiles, group, IoDir.Write);
-        WriteDirection(w, "trim", new DirStats(), r.Plan.Percentiles, group, IoDir.Write);
-        w.WriteStartObject("sync");
-        w.WriteNumber("total_ios", 0);
-        WriteLatency(w, "lat_ns", new RunningStat(), null, r.Plan.Percentiles);
-        w.WriteEndObject();
-        w.WriteNumber("job_runtime", r.RuntimeMs);
-        w.WriteNumber("usr_cpu", r.RuntimeMs > 0 ? r.Cpu.User.TotalMilliseconds * 100 / r.RuntimeMs : 0);
-        w.WriteNumber("sys_cpu", r.RuntimeMs > 0 ? r.Cpu.System.TotalMilliseconds * 100 / r.RuntimeMs : 0);
-        w.WriteNumber("ctx", r.Cpu.ContextSwitches);
-        w.WriteNumber("majf", r.Cpu.MajorFaults);
-        w.WriteNumber("minf", r.Cpu.MinorFaults);
-        JobStats s = r.Stats;
-        WriteDistribution(w, "iodepth_level", ["1", "2", "4", "8", "16", "32", ">=64"], s.DepthMap, s.TotalIos);
-        WriteDistribution(w, "iodepth_submit", ["0", "4", "8", "16", "32", "64", ">=64"], s.SubmitMap, s.TotalSubmitBatches);
-        WriteDistribution(w, "iodepth_complete", ["0", "4", "8", "16", "32", "64", ">=64"], s.CompleteMap, s.TotalCompleteBatches);
+        WriteDirection(w, "read", t.Stats.Read, t.Options, group, IoDir.Read, plus);
+        WriteDirection(w, "write", t.Stats.Write, t.Options, group, IoDir.Write, plus);
+        WriteDirection(w, "trim", new DirStats(), t.Options, null, IoDir.Write, plus);
+        w.StartObject("sync");
+        w.Int("total_ios", 0);
+        WriteLatency(w, "lat_ns", new RunningStat(), null, t.Options, plus);
+        w.EndObject();
+        w.Int("job_runtime", t.TotalRunTimeMs);
+        w.Float("usr_cpu", t.UsrCpuPercent);
+        w.Float("sys_cpu", t.SysCpuPercent);
+        w.Int("ctx", t.ContextSwitches);
+        w.Int("majf", t.MajorFaults);
+        w.Int("minf", t.MinorFaults);
+        JobStats s = t.Stats;
+        WriteShares(w, "iodepth_level", s_depthLabels, s.DepthMap, s.TotalIos, 0.1);
+        WriteShares(w, "iodepth_submit", s_batchLabels, s.SubmitMap, s.TotalSubmitBatches, 0.1);
+        WriteShares(w, "iodepth_complete", s_batchLabels, s.CompleteMap, s.TotalCompleteBatches, 0.1);
         string[] decades = [.. JobStats.DecadeBounds.Select(b => b.ToString(CultureInfo.InvariantCulture))];
-        WriteDecades(w, "latency_ns", decades, s.LatNsec, s.TotalIos);
-        WriteDecades(w, "latency_us", decades, s.LatUsec, s.TotalIos);
-        WriteDecades(w, "latency_ms", JobStats.MsecLabels, s.LatMsec, s.TotalIos);
-        w.WriteNumber("latency_depth", r.Plan.IoDepth);
-        w.WriteNumber("latency_target", 0);
-        w.WriteNumber("latency_percentile", 100.0);
-        w.WriteNumber("latency_window", 0);
-        WritePins(w, r.Pins, s.TotalIos);
-        w.WriteEndObject();
+        WriteShares(w, "latency_ns", decades, s.LatNsec, s.TotalIos, 0.01);
+        WriteShares(w, "latency_us", decades, s.LatUsec, s.TotalIos, 0.01);
+        WriteShares(w, "latency_ms", JobStats.MsecLabels, s.LatMsec, s.TotalIos, 0.01);
+        w.Int("latency_depth", t.LatencyDepth);
+        w.Int("latency_target", 0);
+        w.Float("latency_percentile", 100.0);
+        w.Int("latency_window", 0);
+        w.String("desc", t.Description);
+        WritePins(w, t.Pins, s.TotalIos);
+        w.EndObject();
     }
 
-    private static void WriteDirection(Utf8JsonWriter w, string name, DirStats d, IReadOnlyList<double> percentiles, GroupStats group, IoDir dir)
+    private static void WriteDirection(FioJsonWriter w, string name, DirStats d, ReportOptions options, GroupStats? group, IoDir dir, bool plus)
     {
         long runtime = d.RuntimeMs;
         long bwBytes = runtime > 0 ? d.IoBytes * 1000 / runtime : 0;
-        w.WriteStartObject(name);
-        w.WriteNumber("io_bytes", d.IoBytes);
-        w.WriteNumber("io_kbytes", d.IoBytes >> 10);
-        w.WriteNumber("bw_bytes", bwBytes);
-        w.WriteNumber("bw", bwBytes / 1024);
-        w.WriteNumber("iops", runtime > 0 ? d.TotalIos * 1000.0 / runtime : 0.0);
-        w.WriteNumber("runtime", runtime);
-        w.WriteNumber("total_ios", d.TotalIos);
-        w.WriteNumber("short_ios", d.ShortIos);
-        w.WriteNumber("drop_ios", 0);
-        WriteLatency(w, "slat_ns", d.Slat, null, percentiles);
-        WriteLatency(w, "clat_ns", d.Clat, d.ClatHistogram, percentiles);
-        WriteLatency(w, "lat_ns", d.Lat, null, percentiles);
+        w.StartObject(name);
+        w.Int("io_bytes", d.IoBytes);
+        w.Int("io_kbytes", d.IoBytes >> 10);
+        w.Int("bw_bytes", bwBytes);
+        w.Int("bw", bwBytes / 1024);
+        w.Float("iops", runtime > 0 ? d.TotalIos * 1000.0 / runtime : 0.0);
+        w.Int("runtime", runtime);
+        w.Int("total_ios", d.TotalIos);
+        w.Int("short_ios", d.ShortIos);
+        w.Int("drop_ios", 0);
+        WriteLatency(w, "slat_ns", d.Slat, null, options, plus);
+        WriteLatency(w, "clat_ns", d.Clat, options.ClatPercentiles ? d.ClatHistogram : null, options, plus);
+        WriteLatency(w, "lat_ns", d.Lat, options.LatPercentiles ? d.LatHistogram : null, options, plus);
         bool sampled = d.Bw.Samples > 0;
-        w.WriteNumber("bw_min", sampled ? d.Bw.Min : 0);
-        w.WriteNumber("bw_max", d.Bw.Max);
-        w.WriteNumber("bw_agg", sampled ? group.PercentOfAggregate(dir, d.Bw.Mean) : 0.0);
-        w.WriteNumber("bw_mean", d.Bw.Mean);
-        w.WriteNumber("bw_dev", d.Bw.StdDev);
-        w.WriteNumber("bw_samples", d.Bw.Samples);
-        w.WriteNumber("iops_min", sampled ? d.Iops.Min : 0);
-        w.WriteNumber("iops_max", d.Iops.Max);
-        w.WriteNumber("iops_mean", d.Iops.Mean);
-        w.WriteNumber("iops_stddev", d.Iops.StdDev);
-        w.WriteNumber("iops_samples", d.Iops.Samples);
-        w.WriteEndObject();
+        w.Int("bw_min", sampled ? d.Bw.Min : 0);
+        w.Int("bw_max", sampled ? d.Bw.Max : 0);
+        w.Float("bw_agg", sampled && group is not null ? group.PercentOfAggregate(dir, d.Bw.Mean) : 0.0);
+        w.Float("bw_mean", sampled ? d.Bw.Mean : 0);
+        w.Float("bw_dev", sampled ? d.Bw.StdDev : 0);
+        w.Int("bw_samples", d.Bw.Samples);
+        bool iopsSampled = d.Iops.Samples > 0;
+        w.Int("iops_min", iopsSampled ? d.Iops.Min : 0);
+        w.Int("iops_max", iopsSampled ? d.Iops.Max : 0);
+        w.Float("iops_mean", iopsSampled ? d.Iops.Mean : 0);
+        w.Float("iops_stddev", iopsSampled ? d.Iops.StdDev : 0);
+        w.Int("iops_samples", d.Iops.Samples);
+        w.EndObject();
     }
 
-    private static void WriteLatency(Utf8JsonWriter w, string name, RunningStat stat, LatencyHistogram? histogram, IReadOnlyList<double> percentiles)
+    /// <summary>min, max, mean, stddev, N; with a histogram, its percentiles (and with json+ its bins).</summary>
+    private static void WriteLatency(FioJsonWriter w, string name, RunningStat stat, LatencyHistogram? histogram, ReportOptions options, bool plus)
     {
-        w.WriteStartObject(name);
-        w.WriteNumber("min", stat.Samples > 0 ? stat.Min : 0);
-        w.WriteNumber("max", stat.Max);
-        w.WriteNumber("mean", stat.Mean);
-        w.WriteNumber("stddev", stat.StdDev);
-        w.WriteNumber("N", stat.Samples);
-        if (histogram is { Count: > 0 })
+        bool any = stat.Samples > 0;
+        w.StartObject(name);
+        w.Int("min", any ? stat.Min : 0);
+        w.Int("max", any ? stat.Max : 0);
+        w.Float("mean", any ? stat.Mean : 0);
+        w.Float("stddev", any ? stat.StdDev : 0);
+        w.Int("N", stat.Samples);
+        if (histogram is { Count: > 0 } && options.Percentiles.Count > 0)
         {
-            long[] values = histogram.Percentiles(percentiles);
-            w.WriteStartObject("percentile");
+            long[] values = histogram.Percentiles(options.Percentiles);
+            w.StartObject("percentile");
             for (int i = 0; i < values.Length; i++)
             {
-                w.WriteNumber(percentiles[i].ToString("F6", CultureInfo.InvariantCulture), values[i]);
+                w.Int(PercentileKey(options.Percentiles[i]), values[i]);
             }
-            w.WriteEndObject();
+            w.EndObject();
+            if (plus)
+            {
+                w.StartObject("bins");
+                for (int b = 0; b < LatencyHistogram.BucketCount; b++)
+                {
+                    if (histogram[b] > 0)
+                    {
+                        w.Int(LatencyHistogram.ValueOf(b).ToString(CultureInfo.InvariantCulture), histogram[b]);
+                    }
+                }
+                w.EndObject();
+            }
         }
-        w.WriteEndObject();
+        w.EndObject();
     }
 
-    private static void WriteDistribution(Utf8JsonWriter w, string name, string[] labels, long[] counts, long total)
+    /// <summary>fio's key for a percentile: printf's "%f" ("99.000000", "99.990000").</summary>
+    public static string PercentileKey(double percentile) => FioJsonWriter.Fixed6(percentile);
+
+    /// <summary>Counts as percentages of <paramref name="total"/>, a used bucket shown as at least <paramref name="floor"/> (fio's stat_calc_dist and stat_calc_lat).</summary>
+    private static void WriteShares(FioJsonWriter w, string name, string[] labels, long[] counts, long total, double floor)
     {
-        w.WriteStartObject(name);
+        w.StartObject(name);
         for (int i = 0; i < labels.Length; i++)
         {
-            double percent = total == 0 ? 0 : counts[i] * 100.0 / total;
-            w.WriteNumber(labels[i], counts[i] > 0 && percent < 0.1 ? 0.1 : percent);
+            w.Float(labels[i], Share(counts[i], total, floor));
         }
-        w.WriteEndObject();
+        w.EndObject();
     }
 
-    private static void WriteDecades(Utf8JsonWriter w, string name, string[] labels, long[] counts, long total)
+    public static double Share(long count, long total, double floor)
     {
-        w.WriteStartObject(name);
-        for (int i = 0; i < labels.Length; i++)
+        if (total == 0)
         {
-            double percent = total == 0 ? 0 : counts[i] * 100.0 / total;
-            w.WriteNumber(labels[i], counts[i] > 0 && percent < 0.01 ? 0.01 : percent);
+            return 0;
         }
-        w.WriteEndObject();
+        double percent = count * 100.0 / total;
+        return count > 0 && percent < floor ? floor : percent;
     }
 
-    private static void WritePins(Utf8JsonWriter w, PinCounts pins, long ios)
+    private static void WritePins(FioJsonWriter w, PinCounts pins, long ios)
     {
-        w.WriteStartObject("pins");
-        w.WriteStartObject("pinio");
-        w.WriteNumber("acquired", pins.Acquired);
-        w.WriteNumber("released", pins.Released);
-        w.WriteNumber("per_io", ios == 0 ? 0 : (double)pins.Acquired / ios);
-        w.WriteEndObject();
+        w.StartObject("pins");
+        w.StartObject("pinio");
+        w.Int("acquired", pins.Acquired);
+        w.Int("released", pins.Released);
+        w.Float("per_io", ios == 0 ? 0 : (double)pins.Acquired / ios);
+        w.EndObject();
         if (pins.KernelAvailable)
         {
-            w.WriteStartObject("kernel");
-            w.WriteNumber("acquired", pins.KernelAcquired);
-            w.WriteNumber("released", pins.KernelReleased);
-            w.WriteNumber("per_io", ios == 0 ? 0 : (double)pins.KernelAcquired / ios);
-            w.WriteEndObject();
+            w.StartObject("kernel");
+            w.Int("acquired", pins.KernelAcquired);
+            w.Int("released", pins.KernelReleased);
+            w.Float("per_io", ios == 0 ? 0 : (double)pins.KernelAcquired / ios);
+            w.EndObject();
         }
         else
         {
-            w.WriteNull("kernel");
+            w.Null("kernel");
         }
-        w.WriteEndObject();
+        w.EndObject();
     }
 }

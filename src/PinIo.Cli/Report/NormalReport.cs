@@ -48,47 +48,73 @@ internal static class NormalReport
         return Invariant($"{plan.Name}: (g={plan.GroupId}): rw={plan.Rw.FioName()}, bs=(R) {bs}, (W) {bs}, (T) {bs}, ioengine={plan.Engine.FioName()}, iodepth={plan.IoDepth}");
     }
 
+    /// <summary>The report of <paramref name="results"/>, each job's own report options applied (a shortcut for tests and callers without a context).</summary>
     public static void Write(TextWriter w, IReadOnlyList<JobResult> results, int pid)
     {
-        GroupStats group = GroupStats.From(results);
-        foreach (JobResult result in results)
-        {
-            WriteJob(w, result, group, pid);
-        }
-        WriteGroup(w, group);
+        IReadOnlyList<ThreadStat> blocks = ThreadStat.Build(results);
+        Write(w, blocks, GroupStats.From(blocks), new ReportContext { Pid = pid });
     }
 
-    private static void WriteJob(TextWriter w, JobResult r, GroupStats group, int pid)
+    /// <summary>
+    /// The report after the run: a newline (which also ends a progress line), every block,
+    /// the "Run status group" lines of every group, then the disks' counters, as fio's
+    /// __show_run_stats prints them.
+    /// </summary>
+    public static void Write(TextWriter w, IReadOnlyList<ThreadStat> blocks, IReadOnlyList<GroupStats> groups, ReportContext context)
     {
-        string err = r.Error == 0 ? Invariant($"err= 0") : Invariant($"err={r.Error,2} ({r.ErrorText})");
-        w.WriteLine(Invariant($"{r.Plan.Name}: (groupid={r.Plan.GroupId}, jobs=1): {err}: pid={pid}: {CTime(r.FinishedAt)}"));
-        if (r.Plan.Options.Description is { } description)
+        w.Write('\n');
+        foreach (ThreadStat block in blocks)
         {
-            w.WriteLine(Invariant($"  Description  : [{description}]"));
+            WriteJob(w, block, groups[block.GroupId], context);
+        }
+        foreach (GroupStats group in groups)
+        {
+            WriteGroup(w, group);
+        }
+        if (context.Disks.Count > 0)
+        {
+            w.Write("\nDisk stats (read/write):\n");
+            foreach (DiskUtil disk in context.Disks)
+            {
+                DiskCounters c = disk.Counters;
+                w.Write(Invariant($"  {disk.Name}: ios={c.ReadIos}/{c.WriteIos}, sectors={c.ReadSectors}/{c.WriteSectors}, merge={c.ReadMerges}/{c.WriteMerges}, ticks={c.ReadTicks}/{c.WriteTicks}, in_queue={c.TimeInQueue}, util={Fixed(disk.UtilPercent, 3, 2)}%\n"));
+            }
+        }
+    }
+
+    private static void WriteJob(TextWriter w, ThreadStat t, GroupStats group, ReportContext context)
+    {
+        if (t.Stats.Read.IoBytes + t.Stats.Write.IoBytes == 0 && t.Stats.TotalIos == 0 && t.Error == 0)
+        {
+            // fio prints nothing for a job that did no I/O.
+            return;
+        }
+        string err = t.Error == 0 ? "err= 0" : Invariant($"err={t.Error,2} ({t.ErrorText})");
+        w.Write(Invariant($"{t.Name}: (groupid={t.GroupId}, jobs={t.Members.Count}): {err}: pid={context.Pid}: {CTime(context.Time.LocalDateTime)}\n"));
+        if (t.Description is { Length: > 0 } description)
+        {
+            w.Write(Invariant($"  Description  : [{description}]\n"));
         }
         foreach (IoDir dir in (IoDir[])[IoDir.Read, IoDir.Write])
         {
-            if (r.Stats[dir].IoBytes > 0)
+            if (t.Stats[dir].IoBytes > 0 && t.Stats[dir].RuntimeMs > 0)
             {
-                WriteDirection(w, dir, r.Stats[dir], r.Plan, group);
+                WriteDirection(w, dir, t.Stats[dir], t.Options, group);
             }
         }
-        WriteLatencyDecades(w, r.Stats);
-        JobStats s = r.Stats;
-        double usr = r.RuntimeMs > 0 ? r.Cpu.User.TotalMilliseconds * 100 / r.RuntimeMs : 0;
-        double sys = r.RuntimeMs > 0 ? r.Cpu.System.TotalMilliseconds * 100 / r.RuntimeMs : 0;
-        w.WriteLine(Invariant($"  cpu          : usr={Fixed(usr, 3, 2)}%, sys={Fixed(sys, 3, 2)}%, ctx={Int(r.Cpu.ContextSwitches)}, majf={Int(r.Cpu.MajorFaults)}, minf={Int(r.Cpu.MinorFaults)}"));
-        w.WriteLine(Invariant($"  IO depths    : {Distribution(["1", "2", "4", "8", "16", "32", ">=64"], s.DepthMap, s.TotalIos)}"));
-        w.WriteLine(Invariant($"     submit    : {Distribution(["0", "4", "8", "16", "32", "64", ">=64"], s.SubmitMap, s.TotalSubmitBatches)}"));
-        w.WriteLine(Invariant($"     complete  : {Distribution(["0", "4", "8", "16", "32", "64", ">=64"], s.CompleteMap, s.TotalCompleteBatches)}"));
-        w.WriteLine(Invariant($"     issued rwts: total={s.Read.TotalIos},{s.Write.TotalIos},0,0 short={s.Read.ShortIos},{s.Write.ShortIos},0,0 dropped=0,0,0,0"));
-        w.WriteLine(Invariant($"     latency   : target=0, window=0, percentile=100.00%, depth={r.Plan.IoDepth}"));
-        w.WriteLine(Invariant($"  pins         : {PinsText(r.Pins, s.TotalIos)}"));
-        if (r.VerifyFailure is { } failure)
+        WriteLatencyDecades(w, t.Stats);
+        JobStats s = t.Stats;
+        w.Write(Invariant($"  cpu          : usr={Fixed(t.UsrCpuPercent, 3, 2)}%, sys={Fixed(t.SysCpuPercent, 3, 2)}%, ctx={t.ContextSwitches}, majf={t.MajorFaults}, minf={t.MinorFaults}\n"));
+        w.Write(Invariant($"  IO depths    : {Distribution(["1", "2", "4", "8", "16", "32", ">=64"], s.DepthMap, s.TotalIos)}\n"));
+        w.Write(Invariant($"     submit    : {Distribution(["0", "4", "8", "16", "32", "64", ">=64"], s.SubmitMap, s.TotalSubmitBatches)}\n"));
+        w.Write(Invariant($"     complete  : {Distribution(["0", "4", "8", "16", "32", "64", ">=64"], s.CompleteMap, s.TotalCompleteBatches)}\n"));
+        w.Write(Invariant($"     issued rwts: total={s.Read.TotalIos},{s.Write.TotalIos},0,0 short={s.Read.ShortIos},{s.Write.ShortIos},0,0 dropped=0,0,0,0\n"));
+        w.Write(Invariant($"     latency   : target=0, window=0, percentile=100.00%, depth={t.LatencyDepth}\n"));
+        w.Write(Invariant($"  pins         : {PinsText(t.Pins, s.TotalIos)}\n"));
+        foreach (var failure in t.VerifyFailures)
         {
-            w.WriteLine(Invariant($"  {failure.Message}"));
+            w.Write(Invariant($"  {failure.Message}\n"));
         }
-        w.WriteLine();
     }
 
     /// <summary>"pinio acquired=N released=N (X.XX per I/O), kernel acquired=N released=N (X.XX per I/O)".</summary>
@@ -103,7 +129,7 @@ internal static class NormalReport
 
     private static string PerIo(long count, long ios) => Fixed(ios == 0 ? 0 : (double)count / ios, 0, 2);
 
-    private static void WriteDirection(TextWriter w, IoDir dir, DirStats d, JobPlan plan, GroupStats group)
+    private static void WriteDirection(TextWriter w, IoDir dir, DirStats d, ReportOptions options, GroupStats group)
     {
         long runtime = Math.Max(1, d.RuntimeMs);
         ulong bw = (ulong)(d.IoBytes * 1000 / runtime);
@@ -113,7 +139,14 @@ internal static class NormalReport
         WriteLatencyLine(w, "slat", d.Slat);
         WriteLatencyLine(w, "clat", d.Clat);
         WriteLatencyLine(w, " lat", d.Lat);
-        WritePercentiles(w, d.ClatHistogram, plan.Percentiles);
+        if (options.ClatPercentiles)
+        {
+            WritePercentiles(w, "clat", d.ClatHistogram, options);
+        }
+        if (options.LatPercentiles)
+        {
+            WritePercentiles(w, "lat", d.LatHistogram, options);
+        }
         if (d.Bw.Samples > 0)
         {
             double mean = d.Bw.Mean;
@@ -142,9 +175,14 @@ internal static class NormalReport
         w.WriteLine(Invariant($"    {name} ({unit}): min={Num2Str((ulong)min, 6, false, NumUnit.None)}, max={Num2Str((ulong)max, 6, false, NumUnit.None)}, avg={Fixed(mean, 5, 2)}, stdev={Fixed(dev, 5, 2)}"));
     }
 
-    /// <summary>fio's percentile block: a unit from the range of values, four entries a line.</summary>
-    private static void WritePercentiles(TextWriter w, LatencyHistogram histogram, IReadOnlyList<double> percentiles)
+    /// <summary>
+    /// fio's percentile block ("    clat percentiles (usec):" then "     |  1.00th=[   40], ..."):
+    /// one unit for the block from the range of its values, as many decimals as the list's
+    /// precision, as many entries a line as fit in 80 columns.
+    /// </summary>
+    public static void WritePercentiles(TextWriter w, string name, LatencyHistogram histogram, ReportOptions options)
     {
+        IReadOnlyList<double> percentiles = options.Percentiles;
         if (histogram.Count == 0 || percentiles.Count == 0)
         {
             return;
@@ -152,9 +190,9 @@ internal static class NormalReport
         long[] values = histogram.Percentiles(percentiles);
         long minValue = values.Min();
         long maxValue = values.Max();
-        (string unit, int scaleDowns) = minValue > 2_000_000 && maxValue > 99_999_999 ? ("msec", 2)
-            : minValue > 2000 && maxValue > 99_999 ? ("usec", 1)
-            : ("nsec", 0);
+        (string unit, int scaleDowns, long divisor) = minValue > 2_000_000 && maxValue > 99_999_999 ? ("msec", 2, 1_000_000L)
+            : minValue > 2000 && maxValue > 99_999 ? ("usec", 1, 1000L)
+            : ("nsec", 0, 1L);
         for (int i = 0; i < values.Length; i++)
         {
             for (int s = 0; s < scaleDowns; s++)
@@ -162,10 +200,10 @@ internal static class NormalReport
                 values[i] = (values[i] + 999) / 1000;
             }
         }
-        long divisor = scaleDowns == 2 ? 1_000_000 : scaleDowns == 1 ? 1000 : 1;
+        int precision = options.PercentilePrecision;
         int width = Math.Max(5, (int)Math.Log10(Math.Max(1, maxValue / divisor)) + 1);
-        int perLine = (80 - 7) / (2 + 10 + width);
-        w.Write(Invariant($"    clat percentiles ({unit}):{Environment.NewLine}     |"));
+        int perLine = Math.Max(1, (80 - 7) / (precision + 10 + width));
+        w.Write(Invariant($"    {name} percentiles ({unit}):\n     |"));
         for (int i = 0; i < values.Length; i++)
         {
             if (i != 0 && i % perLine == 0)
@@ -173,10 +211,10 @@ internal static class NormalReport
                 w.Write("     |");
             }
             bool last = i == values.Length - 1;
-            w.Write(Invariant($" {Fixed(percentiles[i], 5, 2)}th=[{Int(values[i], width)}]{(last ? "" : ",")}"));
-            if (last || i % perLine == perLine - 1)
+            w.Write(Invariant($" {Fixed(percentiles[i], precision + 3, precision)}th=[{Int(values[i], width)}]{(last ? '\n' : ',')}"));
+            if (!last && i % perLine == perLine - 1)
             {
-                w.WriteLine();
+                w.Write('\n');
             }
         }
     }
@@ -234,9 +272,10 @@ internal static class NormalReport
         return string.Join(", ", parts);
     }
 
-    private static void WriteGroup(TextWriter w, GroupStats g)
+    /// <summary>"\nRun status group N (all jobs):" and a READ and/or WRITE line: aggregate bandwidth, the slowest-fastest range, bytes and runtimes.</summary>
+    public static void WriteGroup(TextWriter w, GroupStats g)
     {
-        w.WriteLine(Invariant($"Run status group 0 (all jobs):"));
+        w.Write(Invariant($"\nRun status group {g.GroupId} (all jobs):\n"));
         string[] names = ["   READ", "  WRITE"];
         for (int d = 0; d < 2; d++)
         {
@@ -247,7 +286,7 @@ internal static class NormalReport
             string Bw(long v, bool binary) => Num2Str((ulong)v, 4, binary, NumUnit.BytePerSecond);
             string io = Num2Str((ulong)g.IoBytes[d], 4, true, NumUnit.Byte);
             string ioAlt = Num2Str((ulong)g.IoBytes[d], 4, false, NumUnit.Byte);
-            w.WriteLine(Invariant($"{names[d]}: bw={Bw(g.AggBw[d], true)} ({Bw(g.AggBw[d], false)}), {Bw(g.MinBw[d], true)}-{Bw(g.MaxBw[d], true)} ({Bw(g.MinBw[d], false)}-{Bw(g.MaxBw[d], false)}), io={io} ({ioAlt}), run={g.MinRunMs[d]}-{g.MaxRunMs[d]}msec"));
+            w.Write(Invariant($"{names[d]}: bw={Bw(g.AggBw[d], true)} ({Bw(g.AggBw[d], false)}), {Bw(g.MinBw[d], true)}-{Bw(g.MaxBw[d], true)} ({Bw(g.MinBw[d], false)}-{Bw(g.MaxBw[d], false)}), io={io} ({ioAlt}), run={g.MinRunMs[d]}-{g.MaxRunMs[d]}msec\n"));
         }
     }
 }

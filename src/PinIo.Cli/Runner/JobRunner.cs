@@ -39,6 +39,7 @@ internal sealed partial class JobRunner : IDisposable
     private readonly JobStats _stats = new();
     private readonly JobStats _unmeasured = new();
     private readonly RateSampler _sampler;
+    private readonly JobProgress _progress;
     private readonly OffsetGenerator _offsets;
     private Taus88 _mix;
 
@@ -58,6 +59,7 @@ internal sealed partial class JobRunner : IDisposable
         _recording = _stats;
         _polled = device is Devices.FileDevice { IsPolled: true } polled ? polled : null;
         _sampler = new RateSampler(_stats);
+        _progress = JobProgress.For(plan);
         _offsets = new OffsetGenerator(plan.Blocks, plan.Rw.IsRandom(), plan.RandomMap, Taus88.DeriveSeed(plan.Seed, plan.Number, 1));
         _mix = new Taus88(Taus88.DeriveSeed(plan.Seed, plan.Number, 2));
         _log = plan.Verify == VerifyKind.None ? null : new BlockLog(plan.Blocks);
@@ -105,6 +107,7 @@ internal sealed partial class JobRunner : IDisposable
             totalTicks += verifyTicks;
         }
 
+        _progress.Finish();
         return new JobResult
         {
             Plan = _plan,
@@ -146,6 +149,7 @@ internal sealed partial class JobRunner : IDisposable
     {
         _cursor = 0;
         _issuedBytes = 0;
+        _progress.BeginPhase(phase switch { Phase.Layout => JobPhase.LayingOut, Phase.Main => JobPhase.Running, _ => JobPhase.Verifying });
         long start = Stopwatch.GetTimestamp();
         if (_sampling)
         {
@@ -335,6 +339,7 @@ internal sealed partial class JobRunner : IDisposable
         if (_sampling)
         {
             _sampler.Tick(slot.CompletedAt);
+            _progress.Completed(slot.IsWrite, bytes);
         }
         _free.Push(slot);
     }

@@ -28,6 +28,9 @@ internal sealed class DirStats
 
     public LatencyHistogram ClatHistogram { get; } = new();
 
+    /// <summary>Total latencies in the same buckets, for fio's <c>lat_percentiles</c>.</summary>
+    public LatencyHistogram LatHistogram { get; } = new();
+
     /// <summary>Bandwidth samples in KiB/s, one per sampling window.</summary>
     public RunningStat Bw { get; } = new();
 
@@ -51,5 +54,26 @@ internal sealed class DirStats
         Clat.Add(clatNs);
         Lat.Add(latNs);
         ClatHistogram.Add(clatNs);
+        LatHistogram.Add(latNs);
+    }
+
+    /// <summary>
+    /// Adds another job's counters, as fio's sum_thread_stats does for group_reporting: bytes
+    /// and I/Os add up, latencies combine as one population, bandwidth and IOPS samples add up
+    /// (the jobs ran side by side), histograms merge, and the runtime is the longest.
+    /// </summary>
+    public void Merge(DirStats other)
+    {
+        IoBytes += other.IoBytes;
+        TotalIos += other.TotalIos;
+        ShortIos += other.ShortIos;
+        Slat.Merge(other.Slat);
+        Clat.Merge(other.Clat);
+        Lat.Merge(other.Lat);
+        ClatHistogram.Merge(other.ClatHistogram);
+        LatHistogram.Merge(other.LatHistogram);
+        Bw.SumRates(other.Bw);
+        Iops.SumRates(other.Iops);
+        RuntimeMs = Math.Max(RuntimeMs, other.RuntimeMs);
     }
 }

@@ -47,6 +47,31 @@ internal sealed class JobStats
 
     public long TotalIos => Read.TotalIos + Write.TotalIos;
 
+    /// <summary>Adds another job's counters into this one (fio's sum_thread_stats).</summary>
+    public void Merge(JobStats other)
+    {
+        for (int d = 0; d < _dirs.Length; d++)
+        {
+            _dirs[d].Merge(other._dirs[d]);
+        }
+        Add(DepthMap, other.DepthMap);
+        Add(SubmitMap, other.SubmitMap);
+        Add(CompleteMap, other.CompleteMap);
+        Add(LatNsec, other.LatNsec);
+        Add(LatUsec, other.LatUsec);
+        Add(LatMsec, other.LatMsec);
+        TotalSubmitBatches += other.TotalSubmitBatches;
+        TotalCompleteBatches += other.TotalCompleteBatches;
+    }
+
+    private static void Add(long[] into, long[] from)
+    {
+        for (int i = 0; i < into.Length; i++)
+        {
+            into[i] += from[i];
+        }
+    }
+
     public void MarkDepth(int depth, int count)
     {
         int bucket = depth switch

@@ -22,6 +22,9 @@ internal sealed class LatencyHistogram
 
     public long Count { get; private set; }
 
+    /// <summary>Samples in bucket <paramref name="bucket"/> (fio's io_u_plat[bucket]).</summary>
+    public long this[int bucket] => _buckets[bucket];
+
     public void Add(long nanoseconds)
     {
         _buckets[BucketOf(nanoseconds)]++;
@@ -74,6 +77,20 @@ internal sealed class LatencyHistogram
         int index = ((errorBits + 1) << Bits) + (int)((value >> errorBits) & (PerGroup - 1));
         return Math.Min(index, BucketCount - 1);
     }
+
+    /// <summary>The smallest latency that falls in <paramref name="bucket"/>.</summary>
+    public static long LowerBound(int bucket)
+    {
+        if (bucket < PerGroup * 2)
+        {
+            return bucket;
+        }
+        int errorBits = (bucket >> Bits) - 1;
+        return (1L << (errorBits + Bits)) + ((long)(bucket % PerGroup) << errorBits);
+    }
+
+    /// <summary>The first latency past <paramref name="bucket"/> (the next bucket's lower bound).</summary>
+    public static long UpperBound(int bucket) => bucket + 1 < BucketCount ? LowerBound(bucket + 1) : LowerBound(bucket) * 2;
 
     /// <summary>The value a bucket stands for: exact below 128 ns, else the middle of its range.</summary>
     public static long ValueOf(int bucket)

@@ -55,4 +55,30 @@ internal sealed class RunningStat
         Min = Math.Min(Min, other.Min);
         Max = Math.Max(Max, other.Max);
     }
+
+    /// <summary>
+    /// fio's "pure sum" of two jobs' rate samples under group_reporting: bandwidth and IOPS of
+    /// jobs that ran side by side add up, so min, max, mean and the sum of squares are added
+    /// rather than combined as one population (stat.c sum_stat with pure_sum).
+    /// </summary>
+    public void SumRates(RunningStat other)
+    {
+        if (other.Samples == 0)
+        {
+            return;
+        }
+        if (Samples == 0)
+        {
+            (Min, Max, Mean, Samples, _s) = (other.Min, other.Max, other.Mean, other.Samples, other._s);
+            return;
+        }
+        Min += other.Min;
+        Max += other.Max;
+        Mean += other.Mean;
+        Samples += other.Samples;
+        _s += other._s;
+    }
+
+    /// <summary>A copy, so that merging into it leaves this one as it is.</summary>
+    public RunningStat Clone() => new() { Min = Min, Max = Max, Mean = Mean, Samples = Samples, _s = _s };
 }

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using PinIo.Cli.Runner;
 using PinIo.Cli.Report;
 using PinIo.Cli.Stats;
 using PinIo.Tests.Infrastructure;
@@ -37,13 +39,97 @@ public sealed class ReportTests : PinBalancedTest
             "     issued rwts: total=",
             "     latency   : target=0, window=0, percentile=100.00%, depth=32",
             "  pins         : pinio acquired=",
-            "Run status group 0 (all jobs):",
+            "\n\nRun status group 0 (all jobs):\n",
             "   READ: bw=",
         ];
         foreach (string line in expected)
         {
             Assert.Contains(line, report, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void TheNormalReportsLinesAreFormattedAsFioFormatsThem()
+    {
+        var stdout = new StringWriter();
+        Assert.Equal(0, PinIo.Cli.Program.Run(["--filename=ram:8m", "--runtime=200ms", "--rw=randrw"], stdout, new StringWriter()));
+        string[] lines = stdout.ToString().Split('\n');
+
+        string[] patterns =
+        [
+            @"^main: \(groupid=0, jobs=1\): err= 0: pid=\d+: \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$",
+            @"^  read: IOPS=\d+(\.\d+)?k?, BW=[\d.]+[KMG]?iB/s \([\d.]+[kMG]?B/s\)\([\d.]+[KMG]?iB/\d+msec\)$",
+            @"^  write: IOPS=\d+(\.\d+)?k?, BW=[\d.]+[KMG]?iB/s \([\d.]+[kMG]?B/s\)\([\d.]+[KMG]?iB/\d+msec\)$",
+            @"^    slat \((nsec|usec|msec)\): min=[\d.]+k?, max=[\d.]+[kM]?, avg=\d+\.\d\d, stdev=\d+\.\d\d$",
+            @"^    clat \((nsec|usec|msec)\): min=[\d.]+k?, max=[\d.]+[kM]?, avg=\d+\.\d\d, stdev=\d+\.\d\d$",
+            @"^     lat \((nsec|usec|msec)\): min=[\d.]+k?, max=[\d.]+[kM]?, avg=\d+\.\d\d, stdev=\d+\.\d\d$",
+            @"^    clat percentiles \((nsec|usec|msec)\):$",
+            @"^     \|  1\.00th=\[ *\d+\],  5\.00th=\[ *\d+\], 10\.00th=\[ *\d+\],",
+            @"^     \| .*99\.99th=\[ *\d+\]$",
+            @"^   bw \(  [KM]iB/s\): min= *\d+, max= *\d+, per=\d+\.\d\d%, avg= *\d+\.\d\d, stdev= *\d+\.\d\d, samples=\d+$",
+            @"^   iops        : min= *\d+, max= *\d+, avg= *\d+\.\d\d, stdev= *\d+\.\d\d, samples=\d+$",
+            @"^  lat \((nsec|usec|msec)\)   : (\d+|>=2000)=\d+\.\d\d%",
+            @"^  cpu          : usr=\d+\.\d\d%, sys=\d+\.\d\d%, ctx=\d+, majf=\d+, minf=\d+$",
+            @"^  IO depths    : 1=\d+\.\d%, 2=\d+\.\d%, 4=\d+\.\d%, 8=\d+\.\d%, 16=\d+\.\d%, 32=\d+\.\d%, >=64=\d+\.\d%$",
+            @"^     issued rwts: total=\d+,\d+,0,0 short=\d+,\d+,0,0 dropped=0,0,0,0$",
+            @"^   READ: bw=[\d.]+[KMG]?iB/s \([\d.]+[kMG]?B/s\), [\d.]+[KMG]?iB/s-[\d.]+[KMG]?iB/s \([\d.]+[kMG]?B/s-[\d.]+[kMG]?B/s\), io=[\d.]+[KMG]?iB \([\d.]+[kMG]?B\), run=\d+-\d+msec$",
+            @"^  WRITE: bw=",
+        ];
+        foreach (string pattern in patterns)
+        {
+            Assert.True(lines.Any(l => Regex.IsMatch(l, pattern)), $"no line matches {pattern}");
+        }
+    }
+
+    [Fact]
+    public void LatPercentilesAddALatBlockAndThePrecisionFollowsTheList()
+    {
+        JobResult result = TestJobs.Run("--filename=ram:4m", "--runtime=60ms");
+        var options = new ReportOptions { LatPercentiles = true, Percentiles = [10, 50, 99.999], PercentilePrecision = 3 };
+        IReadOnlyList<ThreadStat> blocks = ThreadStat.Build([result], _ => options);
+        var output = new StringWriter();
+
+        NormalReport.Write(output, blocks, GroupStats.From(blocks), new ReportContext());
+
+        string report = output.ToString();
+        Assert.Contains("    clat percentiles (", report, StringComparison.Ordinal);
+        Assert.Contains("    lat percentiles (", report, StringComparison.Ordinal);
+        Assert.Matches(@"\| 10\.000th=\[ *\d+\], 50\.000th=\[ *\d+\], 99\.999th=\[ *\d+\]\n", report);
+        Assert.DoesNotContain("99.99th", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ClatPercentilesCanBeTurnedOff()
+    {
+        JobResult result = TestJobs.Run("--filename=ram:4m", "--runtime=40ms");
+        IReadOnlyList<ThreadStat> blocks = ThreadStat.Build([result], _ => new ReportOptions { ClatPercentiles = false });
+        var output = new StringWriter();
+
+        NormalReport.Write(output, blocks, GroupStats.From(blocks), new ReportContext());
+
+        Assert.DoesNotContain("percentiles", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("50:99", 0)]
+    [InlineData("50:99.999:10", 3)]
+    [InlineData("1:5:99.5", 1)]
+    public void ThePercentilePrecisionIsTheListsMostDecimals(string list, int precision)
+    {
+        Assert.Equal(precision, ReportOptions.Precision(list));
+    }
+
+    [Fact]
+    public void ReportOptionsComeFromTheJobsOptionsSortedWithFiosDefaults()
+    {
+        ReportOptions options = ReportOptions.From(TestJobs.Plan("--percentile_list=99.9:50:1"));
+
+        Assert.Equal([1.0, 50, 99.9], options.Percentiles);
+        Assert.Equal(1, options.PercentilePrecision);
+        Assert.True(options.ClatPercentiles);
+        Assert.False(options.LatPercentiles);
+        Assert.False(options.GroupReporting);
+        Assert.Equal(2, ReportOptions.From(TestJobs.Plan()).PercentilePrecision);
     }
 
     [Fact]
@@ -121,6 +207,12 @@ public sealed class ReportTests : PinBalancedTest
             Assert.InRange(value, ns - (ns / 128) - 1, ns + (ns / 128) + 1);
         }
         Assert.Equal(127, LatencyHistogram.BucketOf(127));
+        for (int b = 0; b < LatencyHistogram.BucketCount - 1; b++)
+        {
+            Assert.Equal(b, LatencyHistogram.BucketOf(LatencyHistogram.LowerBound(b)));
+            Assert.Equal(b, LatencyHistogram.BucketOf(LatencyHistogram.UpperBound(b) - 1));
+            Assert.InRange(LatencyHistogram.ValueOf(b), LatencyHistogram.LowerBound(b), LatencyHistogram.UpperBound(b) - 1);
+        }
         Assert.Equal(LatencyHistogram.BucketCount - 1, LatencyHistogram.BucketOf(long.MaxValue));
     }
 

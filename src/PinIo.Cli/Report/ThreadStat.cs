@@ -1,0 +1,137 @@
+using PinIo.Cli.Runner;
+using PinIo.Cli.Stats;
+using PinIo.Cli.Verify;
+
+namespace PinIo.Cli.Report;
+
+/// <summary>
+/// One block of the report (fio's struct thread_stat as __show_run_stats fills it): a single
+/// job, or with <c>group_reporting</c> every consecutive job of one reporting group summed as
+/// fio sums them (sum_thread_stats): bytes and I/Os added, latencies combined as one
+/// population with their histograms merged, bandwidth and IOPS samples added, each
+/// direction's runtime the longest, job runtimes and CPU times added. The name, description
+/// and group are the first member's; the job options printed in JSON are the last member's,
+/// as fio's are.
+/// <para>
+/// pinio runs its jobs as threads of one process, so a job's context switches, faults and
+/// pins are the whole process's over that job's run; several members' figures overlap rather
+/// than add, and a block takes the largest of them instead of their sum. CPU times are added
+/// with the runtimes, as fio does, so usr and sys stay the process's share of the time.
+/// </para>
+/// </summary>
+internal sealed class ThreadStat
+{
+    private readonly List<JobResult> _members = [];
+
+    private ThreadStat(JobResult first, ReportOptions options)
+    {
+        Name = first.Plan.Name;
+        Description = first.Plan.Options.Description;
+        GroupId = first.Plan.GroupId;
+        Options = options;
+        JobStart = first.FinishedAt - TimeSpan.FromMilliseconds(first.RuntimeMs);
+    }
+
+    public string Name { get; }
+
+    public string? Description { get; }
+
+    public int GroupId { get; }
+
+    /// <summary>Percentile and grouping options (the last member's).</summary>
+    public ReportOptions Options { get; private set; }
+
+    public JobStats Stats { get; } = new();
+
+    public IReadOnlyList<JobResult> Members => _members;
+
+    /// <summary>0, or the first member's errno.</summary>
+    public int Error { get; private set; }
+
+    public string? ErrorText { get; private set; }
+
+    public TimeSpan UserTime { get; private set; }
+
+    public TimeSpan SystemTime { get; private set; }
+
+    public long ContextSwitches { get; private set; }
+
+    public long MajorFaults { get; private set; }
+
+    public long MinorFaults { get; private set; }
+
+    public PinCounts Pins { get; private set; }
+
+    /// <summary>Milliseconds of I/O of every member, added (fio's total_run_time).</summary>
+    public long TotalRunTimeMs { get; private set; }
+
+    public DateTime JobStart { get; }
+
+    public DateTime FinishedAt { get; private set; }
+
+    /// <summary>The iodepth of the last member (fio's latency_depth).</summary>
+    public int LatencyDepth { get; private set; }
+
+    /// <summary>The options the last member was given, in order (fio's "job options").</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> JobOptions { get; private set; } = [];
+
+    public double UsrCpuPercent => TotalRunTimeMs > 0 ? UserTime.TotalMilliseconds * 100 / TotalRunTimeMs : 0;
+
+    public double SysCpuPercent => TotalRunTimeMs > 0 ? SystemTime.TotalMilliseconds * 100 / TotalRunTimeMs : 0;
+
+    public IEnumerable<VerifyFailure> VerifyFailures => _members.Select(m => m.VerifyFailure).OfType<VerifyFailure>();
+
+    /// <summary>The report's blocks for <paramref name="results"/>, in job order, with each job's own report options.</summary>
+    public static IReadOnlyList<ThreadStat> Build(IReadOnlyList<JobResult> results) => Build(results, r => ReportOptions.From(r.Plan));
+
+    /// <summary>
+    /// As <see cref="Build(IReadOnlyList{JobResult})"/> with the report options of each job
+    /// given: a job joins the block before it when both have group_reporting and belong to
+    /// the same group, as fio's __show_run_stats groups consecutive jobs.
+    /// </summary>
+    public static IReadOnlyList<ThreadStat> Build(IReadOnlyList<JobResult> results, Func<JobResult, ReportOptions> optionsOf)
+    {
+        var blocks = new List<ThreadStat>();
+        ThreadStat? current = null;
+        foreach (JobResult result in results)
+        {
+            ReportOptions options = optionsOf(result);
+            bool joins = current is not null
+                && options.GroupReporting
+                && current.Options.GroupReporting
+                && current.GroupId == result.Plan.GroupId;
+            if (!joins)
+            {
+                current = new ThreadStat(result, options);
+                blocks.Add(current);
+            }
+            current!.Add(result, options);
+        }
+        return blocks;
+    }
+
+    private void Add(JobResult r, ReportOptions options)
+    {
+        _members.Add(r);
+        Options = options;
+        Stats.Merge(r.Stats);
+        if (Error == 0 && r.Error != 0)
+        {
+            Error = r.Error;
+            ErrorText = r.ErrorText;
+        }
+        UserTime += r.Cpu.User;
+        SystemTime += r.Cpu.System;
+        ContextSwitches = Math.Max(ContextSwitches, r.Cpu.ContextSwitches);
+        MajorFaults = Math.Max(MajorFaults, r.Cpu.MajorFaults);
+        MinorFaults = Math.Max(MinorFaults, r.Cpu.MinorFaults);
+        if (_members.Count == 1 || r.Pins.Acquired > Pins.Acquired)
+        {
+            Pins = r.Pins;
+        }
+        TotalRunTimeMs += r.RuntimeMs;
+        FinishedAt = r.FinishedAt > FinishedAt ? r.FinishedAt : FinishedAt;
+        LatencyDepth = r.Plan.IoDepth;
+        JobOptions = r.Plan.Options.Written;
+    }
+}
