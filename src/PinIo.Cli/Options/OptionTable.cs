@@ -71,6 +71,9 @@ internal static class OptionTable
         new() { Name = "randrepeat", Kind = OptionKind.Bool, Default = "1", Help = "Random sequences repeat from run to run (seeded by randseed)" },
         new() { Name = "norandommap", Kind = OptionKind.Flag, Default = "0", Help = "Don't track visited blocks: random offsets may repeat within a pass" },
         new() { Name = "percentile_list", Kind = OptionKind.PercentList, Default = "1:5:10:20:30:40:50:60:70:80:90:95:99:99.5:99.9:99.95:99.99", Help = "Completion-latency percentiles to report" },
+        new() { Name = "group_reporting", Kind = OptionKind.Flag, Default = "0", Help = "Report each group of jobs as one block (io summed, latency histograms merged)" },
+        new() { Name = "clat_percentiles", Kind = OptionKind.Bool, Default = "1", Help = "Report completion-latency percentiles" },
+        new() { Name = "lat_percentiles", Kind = OptionKind.Bool, Default = "0", Help = "Report total-latency (submission + completion) percentiles" },
     ];
 
     private static readonly FrozenDictionary<string, OptionDef> s_byName = BuildIndex();
