@@ -72,6 +72,9 @@ public sealed partial class FileDevice : IGrowableDevice
 
     internal FileDescriptor Descriptor => _fd;
 
+    /// <summary>The engine behind the device, for tests and diagnostics (IoUringEngine.StaleCompletions).</summary>
+    internal IFileEngine EngineCore => _engine;
+
     /// <summary>
     /// Opens <paramref name="path"/> with O_DIRECT. Throws <see cref="DirectIoException"/>:
     /// ENOENT for a missing path, EOPNOTSUPP when the file system refuses O_DIRECT,
