@@ -133,6 +133,61 @@ public sealed class DirectFileTests(ITestOutputHelper output) : PinBalancedTest
         Assert.Equal((1 << 20) + data.Length, new FileInfo(file.Path).Length);
     }
 
+    [Theory]
+    [InlineData(IoEngine.IoUring)]
+    [InlineData(IoEngine.Sync)]
+    public async Task MultiBioBouncedAndListReadsAcrossTheEnd_ReturnExactlyTheBytesBeforeIt(IoEngine engine)
+    {
+        await using DirectFile file = DirectFile.Open(_dir.File("f"), new DirectFileOptions { Engine = engine, Create = true, BounceMisalignedMemory = true });
+        using FilePinRecording quiet = FilePinRecording.Suspend();
+        int size = file.Device.Limits.MaxSectorsBytes + (1 << 20) + 1000;
+        byte[] content = FileWorkload.Data(size, seed: 17);
+        Memory<byte> staging = FileBuffers.PinnedAligned((size + file.Alignment - 1) / file.Alignment * file.Alignment);
+        content.CopyTo(staging);
+        Assert.Equal(staging.Length, await file.WriteAsync(0, staging));
+        file.SetLength(size);
+
+        // Several bios, the last one crossing the end.
+        Memory<byte> big = FileBuffers.PinnedAligned(2 * file.Device.Limits.MaxSectorsBytes);
+        Assert.Equal(size, await file.ReadAsync(0, big));
+        FileModel.AssertSame(content, big.Span[..size], 0, "multi-bio read across the end");
+
+        // Bounced (misaligned memory), in rounds, the last one crossing the end.
+        long offset = (size - 300_000) / file.Alignment * file.Alignment;
+        Memory<byte> odd = new byte[(1 << 20) + 1].AsMemory(1);
+        Assert.Equal(size - offset, await file.ReadAsync(offset, odd));
+        FileModel.AssertSame(content.AsSpan((int)offset), odd.Span[..(int)(size - offset)], offset, "bounced read across the end");
+
+        // A list whose second buffer holds the end.
+        Memory<byte> first = FileBuffers.PinnedAligned(4096), second = FileBuffers.PinnedAligned(8192);
+        long listOffset = (size - 6000) / file.Alignment * file.Alignment;
+        Assert.Equal(size - listOffset, await file.ReadAsync(listOffset, [first, second]));
+        FileModel.AssertSame(content.AsSpan((int)listOffset), [.. first.ToArray(), .. second.Span[..(int)(size - listOffset - 4096)].ToArray()], listOffset, "list read across the end");
+    }
+
+    [Theory]
+    [InlineData(IoEngine.IoUring)]
+    [InlineData(IoEngine.Sync)]
+    public async Task AWriteOverTheBlockThatHoldsAnUnalignedEnd_ExtendsTheFileToTheBlockEnd(IoEngine engine)
+    {
+        await using DirectFile file = OpenFile(engine);
+        byte[] content = FileWorkload.Data(10000, seed: 19);
+        File.WriteAllBytes(file.Path, content);
+        file.Device.RefreshCapacity();
+        Assert.Equal(10000, file.Length);
+        long last = 10000 / file.Alignment * file.Alignment;
+        Memory<byte> block = FileBuffers.PinnedAligned(file.Alignment);
+        block.Span.Fill(0x77);
+
+        Assert.Equal(file.Alignment, await file.WriteAsync(last, block));
+
+        Assert.Equal(last + file.Alignment, file.Length);
+        Memory<byte> back = FileBuffers.PinnedAligned((int)file.Length);
+        Assert.Equal(file.Length, await file.ReadAsync(0, back));
+        FileModel.AssertSame(content.AsSpan(0, (int)last), back.Span[..(int)last], 0, "bytes before the rewritten block");
+        Assert.True(back.Span[(int)last..].IndexOfAnyExcept((byte)0x77) < 0);
+    }
+
     [Fact]
     public void Alignment_IsWhatStatxReports()
     {
