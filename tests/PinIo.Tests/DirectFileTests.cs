@@ -50,6 +50,10 @@ public sealed class DirectFileTests(ITestOutputHelper output) : PinBalancedTest
             (kind == FileMemoryKind.NormalHeap ? (file.MemoryAlignment > 8 ? " (heap arrays bounced)" : " (heap arrays mapped)") : string.Empty));
         Assert.True(runner.Reads + runner.Writes >= 2000);
         Assert.True(runner.MultiBioRequests > 0, "no request spanned several bios");
+        if (file.Device.EngineCore is PinIo.Devices.IoUringEngine ring)
+        {
+            Assert.Equal(0, ring.StaleCompletions);
+        }
     }
 
     [Theory]

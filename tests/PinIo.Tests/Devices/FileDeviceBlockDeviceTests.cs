@@ -90,6 +90,10 @@ public sealed class FileDeviceBlockDeviceTests(ITestOutputHelper output) : PinBa
 
         output.WriteLine($"{engine}/{kind} on {loop.Path}: {runner.Reads} reads, {runner.Writes} writes, {runner.MultiBioRequests} multi-bio, {runner.BytesMoved >> 20} MiB");
         Assert.True(runner.MultiBioRequests > 0, "no request spanned several bios");
+        if (file.Device.EngineCore is PinIo.Devices.IoUringEngine ring)
+        {
+            Assert.Equal(0, ring.StaleCompletions);
+        }
     }
 
     [Theory]

@@ -208,6 +208,54 @@ public sealed class IoUringEngineTests(ITestOutputHelper output) : PinBalancedTe
 
     private static ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter AwaiterOf(ValueTask<int> pending) => pending.ConfigureAwait(false).GetAwaiter();
 
+    [Fact]
+    public async Task DisposedFromAnInlineContinuationOnTheRingThread_EveryOtherRequestStillEnds()
+    {
+        // Dispose cannot wait for the ring on the ring's own thread: it must still end every
+        // request in flight and free nothing under I/O.
+        DirectFile file = Open(new DirectFileOptions { InlineCompletions = true, InitialSize = 64L * Block, BufferPoolBytes = 0 });
+        using FilePinRecording quiet = FilePinRecording.Suspend();
+        Memory<byte>[] buffers = [.. Enumerable.Range(0, 32).Select(_ => FileBuffers.PinnedAligned(Block))];
+        var disposedOn = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var others = new List<Task<int>>();
+
+        Task<int> first = DisposeWhenDoneAsync(file, buffers[0], disposedOn);
+        for (int i = 1; i < buffers.Length; i++)
+        {
+            try
+            {
+                others.Add(file.ReadAsync((long)i * Block, buffers[i]).AsTask());
+            }
+            catch (DirectIoException e) when (e.Errno == Errno.EBADF)
+            {
+                break;
+            }
+        }
+        await first;
+        output.WriteLine($"disposed on '{await disposedOn.Task}' with {others.Count} other reads submitted");
+
+        foreach (Task<int> other in others)
+        {
+            try
+            {
+                Assert.Equal(Block, await other);
+            }
+            catch (DirectIoException e)
+            {
+                Assert.Equal(Errno.EBADF, e.Errno);
+            }
+        }
+        file.Dispose();
+    }
+
+    private static async Task<int> DisposeWhenDoneAsync(DirectFile file, Memory<byte> buffer, TaskCompletionSource<string?> disposedOn)
+    {
+        int n = await file.ReadAsync(0, buffer).ConfigureAwait(false);
+        file.Dispose();
+        disposedOn.SetResult(Thread.CurrentThread.Name);
+        return n;
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
