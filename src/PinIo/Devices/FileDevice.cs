@@ -25,6 +25,7 @@ public sealed partial class FileDevice : IGrowableDevice
     private readonly IFileEngine _engine;
     private long _size;
     private int _disposed;
+    private int _submitters;
 
     private FileDevice(string path, FileDescriptor fd, bool isBlockDevice, long size, QueueLimits limits, FileDeviceOptions options)
     {
@@ -71,6 +72,9 @@ public sealed partial class FileDevice : IGrowableDevice
 
     internal FileDescriptor Descriptor => _fd;
 
+    /// <summary>The engine behind the device, for tests and diagnostics (IoUringEngine.StaleCompletions).</summary>
+    internal IFileEngine EngineCore => _engine;
+
     /// <summary>
     /// Opens <paramref name="path"/> with O_DIRECT. Throws <see cref="DirectIoException"/>:
     /// ENOENT for a missing path, EOPNOTSUPP when the file system refuses O_DIRECT,
@@ -107,17 +111,29 @@ public sealed partial class FileDevice : IGrowableDevice
     public void Submit(Bio bio)
     {
         ArgumentNullException.ThrowIfNull(bio);
-        if (Volatile.Read(ref _disposed) != 0)
+        // Dispose waits for the submitters in here (blk_queue_enter against a queue freeze):
+        // a bio either sees the device disposed, or reaches the engine before the engine
+        // stops. Without this a bio that passed the check as Dispose began could land in a
+        // stopped engine's queue and never end. Refused bios end outside, so that a
+        // continuation run inline that disposes the device does not wait for itself.
+        bool refused;
+        Interlocked.Increment(ref _submitters);
+        try
+        {
+            refused = Volatile.Read(ref _disposed) != 0 || (ReadOnly && bio.Op == BioOp.Write);
+            if (!refused)
+            {
+                _engine.Submit(bio);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _submitters);
+        }
+        if (refused)
         {
             bio.Complete(BlkStatus.IoError, Errno.EBADF);
-            return;
         }
-        if (ReadOnly && bio.Op == BioOp.Write)
-        {
-            bio.Complete(BlkStatus.IoError, Errno.EBADF);
-            return;
-        }
-        _engine.Submit(bio);
     }
 
     /// <summary>
@@ -164,6 +180,13 @@ public sealed partial class FileDevice : IGrowableDevice
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
+        }
+        // Pairs with the increment-then-check in Submit: both sides use full fences, so
+        // either that Submit sees _disposed or this loop sees it in flight.
+        SpinWait spin = default;
+        while (Volatile.Read(ref _submitters) != 0)
+        {
+            spin.SpinOnce();
         }
         _engine.Dispose();
         _fd.Dispose();

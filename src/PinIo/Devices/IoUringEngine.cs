@@ -289,7 +289,11 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
             }
             Volatile.Write(ref _sleeping, 1);
             Interlocked.MemoryBarrier();
-            uint wait = _incoming.IsEmpty && _ring.CqReady == 0 ? 1u : 0u;
+            // Wait for a completion when nothing new can go out: the queue is empty, or every
+            // slot is in flight (bios left in _incoming wait for a slot). Entering without a
+            // wait passes no GETEVENTS, and under DEFER_TASKRUN completions are only posted
+            // when we enter with it: spinning on a full ring would never see one.
+            uint wait = (_incoming.IsEmpty || _freeCount == 0) && _ring.CqReady == 0 ? 1u : 0u;
             int res = _ring.Enter(pending, wait);
             Volatile.Write(ref _sleeping, 0);
             if (res < 0 && res != -(int)Errno.EINTR && res != -(int)Errno.EAGAIN && res != -(int)Errno.EBUSY)

@@ -171,7 +171,8 @@ internal sealed class DioRequest : IValueTaskSource<long>
 
     private DirectIoException FailureException(BlkStatus status, Errno errno) => new DirectIoException(errno == Errno.None ? status.ToErrno() : errno, (status, errno) switch
     {
-        (_, Errno.EBADF) => $"{_op} at offset {_offset}: the device was opened without the access this needs (a write on a read-only open?)",
+        (_, Errno.EBADF) => $"{_op} at offset {_offset}: the device is closed (disposed), or was opened without the access this needs (a write on a read-only open): open it again, with ReadOnly = false to write",
+        (_, Errno.EPERM) => $"{_op} at offset {_offset} was not permitted: the device is read-only (open it with ReadOnly = true, or make it writable: blockdev --setrw)",
         (_, Errno.EFBIG) => $"{_op} at offset {_offset}: past the largest file size the file system allows",
         (BlkStatus.NoSpace, _) => $"{_op} at offset {_offset}: no space left on the device",
         (BlkStatus.NotSupported, _) => $"{_op} at offset {_offset}: the device does not support this operation",

@@ -186,12 +186,17 @@ public static partial class DirectIo
     private static long ClampToDevice(IBlockDevice device, BioOp op, long offset, IovIter iter, out long reportLimit)
     {
         reportLimit = long.MaxValue;
-        long end = op == BioOp.Write && device is IGrowableDevice growable ? growable.MaxCapacity : device.Capacity;
+        // A growable device that cannot grow (a block device behind a FileDevice) ends where a
+        // plain device does: a write at its end has no space (blkdev_write_iter), not EFBIG.
+        long capacity = device.Capacity;
+        long maxCapacity = device is IGrowableDevice growable ? growable.MaxCapacity : capacity;
+        bool grows = maxCapacity > capacity;
+        long end = op == BioOp.Write ? maxCapacity : capacity;
         if (offset >= end)
         {
             if (op == BioOp.Write)
             {
-                ThrowHelper.ThrowDirectIo(device is IGrowableDevice ? Errno.EFBIG : Errno.ENOSPC,
+                ThrowHelper.ThrowDirectIo(grows ? Errno.EFBIG : Errno.ENOSPC,
                     $"write at offset {offset} is at or past the end of the device ({end} bytes)");
             }
             long all = iter.Count;

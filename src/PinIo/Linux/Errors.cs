@@ -55,12 +55,18 @@ internal static class Errors
     /// open(2) refuses O_DIRECT with EINVAL when the file system cannot do it
     /// (do_dentry_open without FMODE_CAN_ODIRECT); that case is reported as EOPNOTSUPP, the
     /// error PinIo's contract gives for it, so that callers can tell it from misalignment.
+    /// A directory opened read-only gets the same EINVAL (directories have no direct I/O on
+    /// any file system; opened for writing they get EISDIR first): it is reported as EISDIR.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static DirectIoException CreateOpen(Errno errno, string path, int flags)
     {
         bool writing = (flags & Interop.O_ACCMODE) != Interop.O_RDONLY;
-        if (errno == Errno.EINVAL && (flags & Interop.O_DIRECT) != 0)
+        if (errno == Errno.EINVAL && (flags & Interop.O_DIRECT) != 0 && IsDirectory(path))
+        {
+            errno = Errno.EISDIR;
+        }
+        else if (errno == Errno.EINVAL && (flags & Interop.O_DIRECT) != 0)
         {
             return new(Errno.EOPNOTSUPP,
                 $"the file system under '{path}' refuses O_DIRECT (open returned EINVAL): " +
@@ -101,6 +107,9 @@ internal static class Errors
         };
         return new DirectIoException(errno, message);
     }
+
+    private static bool IsDirectory(string path) =>
+        StatxInfo.TryGet(path, out StatxInfo info) == 0 && (info.Mode & Interop.S_IFMT) == Interop.S_IFDIR;
 
     private static string Describe(Errno errno, string what, string? path)
     {

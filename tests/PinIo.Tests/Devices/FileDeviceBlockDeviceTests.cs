@@ -1,0 +1,180 @@
+using PinIo.Devices;
+using PinIo.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace PinIo.Tests.Devices;
+
+/// <summary>
+/// FileDevice and DirectFile on a real block device: a loop device over a sparse file in
+/// /tmp, made for each test and detached after it. Where loop devices cannot be made here
+/// (no root, no loop driver) the tests say so and end.
+/// </summary>
+public sealed class FileDeviceBlockDeviceTests(ITestOutputHelper output) : PinBalancedTest
+{
+    private const long DeviceSize = 16L << 20;
+
+    [Fact]
+    public void Open_OnALoopDevice_ReportsTheBlockDevice_ItsSize_AndItsQueueLimitsFromSysfs()
+    {
+        using FileLoopDevice? loop = MakeLoop(DeviceSize);
+        if (loop is null)
+        {
+            return;
+        }
+
+        using FileDevice device = FileDevice.Open(loop.Path, new FileDeviceOptions { Engine = IoEngine.Sync });
+
+        Assert.True(device.IsBlockDevice);
+        Assert.Equal(DeviceSize, device.Capacity);
+        Assert.Equal(DeviceSize, device.MaxCapacity);
+        Assert.Equal(loop.QueueAttribute("logical_block_size"), device.Limits.LogicalBlockSize);
+        Assert.Equal(loop.QueueAttribute("dma_alignment") + 1, device.Limits.DmaAlignment);
+        Assert.Equal(loop.QueueAttribute("max_segments"), device.Limits.MaxSegments);
+        Assert.Equal(loop.QueueAttribute("max_sectors_kb") * 1024, device.Limits.MaxSectorsBytes);
+        Assert.Equal(Math.Max(4096, loop.QueueAttribute("max_segment_size")), device.Limits.MaxSegmentSize);
+        Assert.Equal(loop.QueueAttribute("physical_block_size"), device.Limits.PhysicalBlockSize);
+        output.WriteLine($"{loop.Path}: {device.Limits}");
+    }
+
+    [Theory]
+    [InlineData(IoEngine.IoUring)]
+    [InlineData(IoEngine.Sync)]
+    public async Task ALoopDeviceWith4KiBBlocks_TakesOnly4KiBAlignedOffsets(IoEngine engine)
+    {
+        using FileLoopDevice? loop = MakeLoop(DeviceSize, logicalBlockSize: 4096);
+        if (loop is null)
+        {
+            return;
+        }
+        await using DirectFile file = DirectFile.Open(loop.Path, new DirectFileOptions { Engine = engine });
+        Assert.Equal(4096, file.Alignment);
+        using var buffer = file.AllocateBuffer(8192);
+
+        DirectIoException offset = await Assert.ThrowsAsync<DirectIoException>(async () => await file.ReadAsync(512, buffer.Memory));
+        DirectIoException length = await Assert.ThrowsAsync<DirectIoException>(async () => await file.WriteAsync(0, buffer.Memory[..512]));
+
+        Assert.Equal(Errno.EINVAL, offset.Errno);
+        Assert.Contains("logical block size 4096", offset.Message, StringComparison.Ordinal);
+        Assert.Equal(Errno.EINVAL, length.Errno);
+        Assert.Equal(8192, await file.WriteAsync(4096, buffer.Memory));
+    }
+
+    public static TheoryData<IoEngine, FileMemoryKind> EnginesAndMemory() => new()
+    {
+        { IoEngine.IoUring, FileMemoryKind.Pool },
+        { IoEngine.IoUring, FileMemoryKind.PinnedManaged },
+        { IoEngine.IoUring, FileMemoryKind.BufferList },
+        { IoEngine.Sync, FileMemoryKind.Pool },
+        { IoEngine.Sync, FileMemoryKind.PinnedManaged },
+        { IoEngine.Sync, FileMemoryKind.BufferList },
+    };
+
+    [Theory]
+    [MemberData(nameof(EnginesAndMemory))]
+    public async Task RandomConcurrentReadsAndWrites_OnALoopDevice_MatchTheModel(IoEngine engine, FileMemoryKind kind)
+    {
+        using FileLoopDevice? loop = MakeLoop(DeviceSize);
+        if (loop is null)
+        {
+            return;
+        }
+        await using DirectFile file = DirectFile.Open(loop.Path, new DirectFileOptions { Engine = engine, BufferPoolBytes = 32L << 20 });
+        Assert.True(file.Device.IsBlockDevice);
+        var runner = new FileIntegrityRunner(file, new FileModel(DeviceSize), kind, seed: 2000 + (int)kind) { Operations = 2000, MultiBioEvery = 40 };
+
+        using (FilePinRecording.Suspend())
+        {
+            await runner.RunAsync();
+        }
+
+        output.WriteLine($"{engine}/{kind} on {loop.Path}: {runner.Reads} reads, {runner.Writes} writes, {runner.MultiBioRequests} multi-bio, {runner.BytesMoved >> 20} MiB");
+        Assert.True(runner.MultiBioRequests > 0, "no request spanned several bios");
+        if (file.Device.EngineCore is PinIo.Devices.IoUringEngine ring)
+        {
+            Assert.Equal(0, ring.StaleCompletions);
+        }
+    }
+
+    [Theory]
+    [InlineData(IoEngine.IoUring)]
+    [InlineData(IoEngine.Sync)]
+    public async Task IoPastTheEndOfABlockDevice_ReadsShortOrNothing_AndWritesAtTheEndFailWithEnospc(IoEngine engine)
+    {
+        using FileLoopDevice? loop = MakeLoop(DeviceSize);
+        if (loop is null)
+        {
+            return;
+        }
+        await using DirectFile file = DirectFile.Open(loop.Path, new DirectFileOptions { Engine = engine });
+        using var buffer = file.AllocateBuffer(16384);
+        Memory<byte> managed = FileBuffers.PinnedAligned(16384);
+        byte[] tail = FileWorkload.Data(4096, seed: 4);
+        tail.CopyTo(managed);
+
+        // A write that crosses the end is cut short at it; one at the end has no space.
+        Assert.Equal(4096, await file.WriteAsync(DeviceSize - 4096, managed));
+        DirectIoException atEnd = await Assert.ThrowsAsync<DirectIoException>(async () => await file.WriteAsync(DeviceSize, buffer.Memory));
+        DirectIoException pastEnd = await Assert.ThrowsAsync<DirectIoException>(async () => await file.WriteAsync(DeviceSize + 4096, managed));
+        Assert.Equal(Errno.ENOSPC, atEnd.Errno);
+        Assert.Equal(Errno.ENOSPC, pastEnd.Errno);
+        Assert.Equal(DeviceSize, file.Length);
+
+        // A read that crosses the end is short; one at or past it reads nothing.
+        Assert.Equal(4096, await file.ReadAsync(DeviceSize - 4096, buffer.Memory));
+        FileModel.AssertSame(tail, buffer.Memory.Span[..4096], DeviceSize - 4096, "last block of the device");
+        Assert.Equal(0, await file.ReadAsync(DeviceSize, buffer.Memory));
+        Assert.Equal(0, await file.ReadAsync(DeviceSize + (1 << 20), managed));
+
+        DirectIoException resize = Assert.Throws<DirectIoException>(() => file.SetLength(DeviceSize * 2));
+        Assert.Equal(Errno.EINVAL, resize.Errno);
+        Assert.Contains("block device", resize.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(IoEngine.IoUring)]
+    [InlineData(IoEngine.Sync)]
+    public async Task AReadOnlyBlockDevice_OpenedForWriting_RefusesWrites(IoEngine engine)
+    {
+        using FileLoopDevice? loop = MakeLoop(DeviceSize, readOnly: true);
+        if (loop is null)
+        {
+            return;
+        }
+        DirectFile? file = null;
+        try
+        {
+            file = DirectFile.Open(loop.Path, new DirectFileOptions { Engine = engine });
+            using var buffer = file.AllocateBuffer(4096);
+            DirectIoException write = await Assert.ThrowsAsync<DirectIoException>(async () => await file.WriteAsync(0, buffer.Memory));
+            output.WriteLine($"write: {write.Errno}: {write.Message}");
+            // Linux lets a read-only block device be opened for writing and fails each write
+            // with EPERM (blkdev_write_iter); the message must say what to change.
+            Assert.Equal(Errno.EPERM, write.Errno);
+            Assert.Contains("read-only", write.Message, StringComparison.Ordinal);
+            Assert.Contains("ReadOnly = true", write.Message, StringComparison.Ordinal);
+        }
+        catch (DirectIoException open)
+        {
+            output.WriteLine($"open: {open.Errno}: {open.Message}");
+            Assert.True(open.Errno is Errno.EROFS or Errno.EACCES, open.Message);
+        }
+        finally
+        {
+            file?.Dispose();
+        }
+        await using DirectFile readOnly = DirectFile.Open(loop.Path, new DirectFileOptions { Engine = engine, ReadOnly = true });
+        using var back = readOnly.AllocateBuffer(4096);
+        Assert.Equal(4096, await readOnly.ReadAsync(0, back.Memory));
+    }
+
+    private FileLoopDevice? MakeLoop(long size, bool readOnly = false, int logicalBlockSize = 512)
+    {
+        FileLoopDevice? loop = FileLoopDevice.TryCreate(size, out string reason, readOnly, logicalBlockSize);
+        if (loop is null)
+        {
+            output.WriteLine($"skipped, no loop device here: {reason}");
+        }
+        return loop;
+    }
+}
