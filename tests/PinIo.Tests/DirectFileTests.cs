@@ -302,14 +302,14 @@ public sealed class DirectFileTests(ITestOutputHelper output) : PinBalancedTest
         byte[] data = FileWorkload.Data(length, seed: 11);
         Memory<byte> source = FileBuffers.PinnedAligned(length + 4096)[1..][..length];
         data.CopyTo(source);
-        long before = Mm.PinStats.Acquired;
+        long before = global::PinIo.Mm.PinStats.Acquired;
 
         Assert.Equal(length, await file.WriteAsync(file.Alignment, source));
 
         Memory<byte> destination = new byte[length + 3].AsMemory(3, length);
         Assert.Equal(length, await file.ReadAsync(file.Alignment, destination));
         FileModel.AssertSame(data, destination.Span, file.Alignment, "bounced read of a bounced write");
-        Assert.Equal(before, Mm.PinStats.Acquired);
+        Assert.Equal(before, global::PinIo.Mm.PinStats.Acquired);
 
         // Scattered misaligned pieces of a list, and the bytes on disk through aligned memory.
         Memory<byte> whole = FileBuffers.PinnedAligned(length);
@@ -335,7 +335,7 @@ public sealed class DirectFileTests(ITestOutputHelper output) : PinBalancedTest
         {
             async () => await file.WriteAsync(0, buffer.Memory),
             async () => await file.WriteAsync(0, [(ReadOnlyMemory<byte>)buffer.Memory]),
-            async () => await file.WriteAsync(0, Iov.IovIter.User(Iov.IterDirection.Source, buffer.Memory)),
+            async () => await file.WriteAsync(0, global::PinIo.Iov.IovIter.User(global::PinIo.Iov.IterDirection.Source, buffer.Memory)),
             () => Task.FromResult(file.Write(0, buffer.Memory)),
         })
         {

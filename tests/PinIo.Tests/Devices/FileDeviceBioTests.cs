@@ -44,9 +44,9 @@ public sealed class FileDeviceBioTests : PinBalancedTest
         byte[] data = FileWorkload.Data(4096 + 1024 + 2560, seed: 13);
         // Three pieces on pages that are not adjacent, at odd (512-aligned) places in them.
         var pages = Enumerable.Range(0, 6).Select(_ => bios.Page()).ToArray();
-        (Mm.Page, int, int)[] source = [(pages[0], 0, 4096), (pages[2], 512, 1024), (pages[4], 1536, 2560)];
+        (global::PinIo.Mm.Page, int, int)[] source = [(pages[0], 0, 4096), (pages[2], 512, 1024), (pages[4], 1536, 2560)];
         int at = 0;
-        foreach ((Mm.Page page, int offset, int length) in source)
+        foreach ((global::PinIo.Mm.Page page, int offset, int length) in source)
         {
             data.AsSpan(at, length).CopyTo(page.AsSpan()[offset..]);
             at += length;
@@ -75,8 +75,8 @@ public sealed class FileDeviceBioTests : PinBalancedTest
         Bio write = await bios.SubmitAsync(bios.Make(BioOp.Write, 0, (bios.Page(), 0, 4096)));
         Bio read = await bios.SubmitAsync(bios.Make(BioOp.Read, 0, (bios.Page(), 0, 4096)));
         readOnly.Dispose();
-        using var own = new Mm.PagePool(1);
-        Mm.Page page = own.Alloc();
+        using var own = new global::PinIo.Mm.PagePool(1);
+        global::PinIo.Mm.Page page = own.Alloc();
         var late = new Bio(BioOp.Read, 0, readOnly.Limits);
         Assert.True(late.AddPage(page, 4096, 0));
         Bio readAfter = await FileBios.SubmitAsync(readOnly, late);
