@@ -20,13 +20,11 @@ namespace PinIo;
 /// returns the bytes done before the failure; otherwise failures are
 /// <see cref="DirectIoException"/> with the errno.
 /// </summary>
-public sealed class DirectFile : IDisposable, IAsyncDisposable
+public sealed partial class DirectFile : IDisposable, IAsyncDisposable
 {
     private readonly FileDevice _device;
     private readonly DirectIoFlags _flags;
-    private readonly ObjectCache<IovIter> _iters = new(64);
-    private readonly ObjectCache<BioVec[]> _poolVecs = new(64);
-    private readonly ObjectCache<WritableView> _views = new(16);
+    private readonly ObjectCache<Request> _requests = new(64);
 
     private DirectFile(FileDevice device, DirectFileOptions options)
     {
@@ -82,32 +80,36 @@ public sealed class DirectFile : IDisposable, IAsyncDisposable
         return pool.AllocateMemory(bytes);
     }
 
-    public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken ct = default) =>
-        TransferOneAsync(read: true, offset, buffer, ct);
+    public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken ct = default)
+    {
+        Request request = RentRequest();
+        request.SetOne(IterDirection.Dest, buffer);
+        return TransferIntAsync(read: true, offset, request, ct);
+    }
 
     public ValueTask<int> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
     {
         CheckWritable();
-        return TransferOneAsync(read: false, offset, MemoryMarshal.AsMemory(buffer), ct);
+        Request request = RentRequest();
+        request.SetOne(IterDirection.Source, MemoryMarshal.AsMemory(buffer));
+        return TransferIntAsync(read: false, offset, request, ct);
     }
 
     public ValueTask<long> ReadAsync(long offset, IReadOnlyList<Memory<byte>> buffers, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(buffers);
-        IovIter iter = RentIter();
-        iter.ResetUser(IterDirection.Dest, buffers);
-        return TransferAsync(read: true, offset, iter, ct);
+        Request request = RentRequest();
+        request.SetList(IterDirection.Dest, buffers);
+        return TransferAsync(read: true, offset, request, ct);
     }
 
     public ValueTask<long> WriteAsync(long offset, IReadOnlyList<ReadOnlyMemory<byte>> buffers, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(buffers);
         CheckWritable();
-        WritableView view = _views.TryTake() ?? new WritableView();
-        view.Buffers = buffers;
-        IovIter iter = RentIter();
-        iter.ResetUser(IterDirection.Source, view);
-        return TransferViewAsync(offset, iter, view, ct);
+        Request request = RentRequest();
+        request.SetList(IterDirection.Source, buffers);
+        return TransferAsync(read: false, offset, request, ct);
     }
 
     /// <summary>Any iterator kind, straight to <see cref="DirectIo"/>; the iterator stays the caller's.</summary>
@@ -146,81 +148,45 @@ public sealed class DirectFile : IDisposable, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>One buffer: pool memory goes out as a bvec of pool pages (fixed-buffer I/O, no pin); other memory as user memory (pinned).</summary>
-    private ValueTask<int> TransferOneAsync(bool read, long offset, Memory<byte> buffer, CancellationToken ct)
-    {
-        IterDirection direction = read ? IterDirection.Dest : IterDirection.Source;
-        IovIter iter = RentIter();
-        BioVec[]? vecs = null;
-        if (MemoryMarshal.TryGetMemoryManager<byte, PoolMemory>(buffer, out PoolMemory? pool, out int start, out int length))
-        {
-            vecs = _poolVecs.TryTake() ?? new BioVec[1];
-            vecs[0] = new BioVec(pool!.PageAt(start), start & (int)PageSize.OffsetMask, length);
-            iter.ResetPages(direction, vecs, length);
-        }
-        else
-        {
-            iter.ResetUser(direction, buffer);
-        }
-        return TransferIntAsync(read, offset, iter, vecs, ct);
-    }
-
+    // Two methods rather than one awaiting the other: one state machine per request, which
+    // matters where the compiler makes them classes (Debug builds).
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> TransferIntAsync(bool read, long offset, IovIter iter, BioVec[]? vecs, CancellationToken ct)
+    private async ValueTask<int> TransferIntAsync(bool read, long offset, Request request, CancellationToken ct)
     {
         try
         {
-            return (int)await Submit(read, offset, iter, ct).ConfigureAwait(false);
+            return (int)await Submit(read, offset, request.Iter, ct).ConfigureAwait(false);
         }
         finally
         {
-            ReturnIter(iter);
-            if (vecs is not null)
-            {
-                vecs[0] = default;
-                _poolVecs.Return(vecs);
-            }
+            ReturnRequest(request);
         }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<long> TransferAsync(bool read, long offset, IovIter iter, CancellationToken ct)
+    private async ValueTask<long> TransferAsync(bool read, long offset, Request request, CancellationToken ct)
     {
         try
         {
-            return await Submit(read, offset, iter, ct).ConfigureAwait(false);
+            return await Submit(read, offset, request.Iter, ct).ConfigureAwait(false);
         }
         finally
         {
-            ReturnIter(iter);
+            ReturnRequest(request);
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<long> TransferViewAsync(long offset, IovIter iter, WritableView view, CancellationToken ct)
+    private void ReturnRequest(Request request)
     {
-        try
-        {
-            return await TransferAsync(read: false, offset, iter, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            view.Buffers = null;
-            _views.Return(view);
-        }
+        request.Clear();
+        _requests.Return(request);
     }
 
     private ValueTask<long> Submit(bool read, long offset, IovIter iter, CancellationToken ct) => read
         ? DirectIo.ReadAsync(_device, offset, iter, _flags, ct)
         : DirectIo.WriteAsync(_device, offset, iter, _flags, ct);
 
-    private IovIter RentIter() => _iters.TryTake() ?? IovIter.CreateReusable();
-
-    private void ReturnIter(IovIter iter)
-    {
-        iter.Clear();
-        _iters.Return(iter);
-    }
+    private Request RentRequest() => _requests.TryTake() ?? new Request();
 
     private void CheckMayBlock()
     {
@@ -240,27 +206,4 @@ public sealed class DirectFile : IDisposable, IAsyncDisposable
 
     private static int Wait(ValueTask<int> pending) =>
         pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
-
-    /// <summary>
-    /// A write's read-only buffers seen as the iterator's memory list without copying the list.
-    /// The iterator of a write only reads from them.
-    /// </summary>
-    private sealed class WritableView : IReadOnlyList<Memory<byte>>
-    {
-        public IReadOnlyList<ReadOnlyMemory<byte>>? Buffers { get; set; }
-
-        public int Count => Buffers!.Count;
-
-        public Memory<byte> this[int index] => MemoryMarshal.AsMemory(Buffers![index]);
-
-        public IEnumerator<Memory<byte>> GetEnumerator()
-        {
-            for (int i = 0; i < Count; i++)
-            {
-                yield return this[i];
-            }
-        }
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-    }
 }

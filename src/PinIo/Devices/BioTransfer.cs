@@ -30,17 +30,21 @@ internal static unsafe class BioTransfer
     /// A read that met the end of the file leaves the rest of the bio as it was: clear it, so
     /// the caller sees zeroes past the end (as a block device reads a hole) and never stale data.
     /// </summary>
-    public static void ZeroFrom(Bio bio, int done)
+    public static void ZeroFrom(Bio bio, int done) => ZeroRange(bio, done, bio.Size);
+
+    /// <summary>Clears bytes <paramref name="from"/> to <paramref name="to"/> of the bio's memory.</summary>
+    public static void ZeroRange(Bio bio, int from, int to)
     {
+        int position = 0;
         foreach (BioVec vec in bio.VecSpan)
         {
-            if (done >= vec.Length)
+            int start = Math.Max(from, position);
+            int end = Math.Min(to, position + vec.Length);
+            if (start < end)
             {
-                done -= vec.Length;
-                continue;
+                NativeMemoryAccess.Span(vec.Address + (start - position), end - start).Clear();
             }
-            NativeMemoryAccess.Span(vec.Address + done, vec.Length - done).Clear();
-            done = 0;
+            position += vec.Length;
         }
     }
 

@@ -8,15 +8,48 @@ namespace PinIo.Devices;
 internal sealed unsafe partial class IoUringEngine
 {
     /// <summary>
-    /// Writes the SQE for a slot: the rest of the bio from byte <paramref name="done"/>.
-    /// user_data is the slot index and its generation, so a CQE for a recycled slot is
-    /// recognised, never delivered.
+    /// Starts a bio on as many slots as it has pieces, when they are free: one piece, or —
+    /// for separate vecs all in the registered pool — a READ_FIXED/WRITE_FIXED per vec, so
+    /// that pool memory costs the kernel no pin whichever way the caller laid it out.
     /// </summary>
-    private void Prep(int index, Bio bio, int done)
+    private bool TryStart(Bio bio)
+    {
+        ReadOnlySpan<BioVec> vecs = bio.VecSpan;
+        int pieces = bio.Op != BioOp.Flush && vecs.Length > 1 && vecs.Length <= _slots.Length && !IsOneRange(vecs) && AllInRegisteredPool(vecs)
+            ? vecs.Length
+            : 1;
+        if (_freeCount < pieces)
+        {
+            return false;
+        }
+        int lead = _freeSlots[_freeCount - 1];
+        _slots[lead].PiecesLeft = pieces;
+        _slots[lead].Error = 0;
+        int start = 0;
+        for (int i = 0; i < pieces; i++)
+        {
+            int index = _freeSlots[--_freeCount];
+            ref Slot slot = ref _slots[index];
+            slot.Bio = bio;
+            slot.Lead = lead;
+            slot.VecIndex = pieces == 1 ? -1 : i;
+            slot.PieceStart = start;
+            slot.PieceLength = pieces == 1 ? bio.Size : vecs[i].Length;
+            slot.Done = 0;
+            start += slot.PieceLength;
+            Prep(index);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Writes the SQE for what is left of a slot's piece. user_data is the slot index and its
+    /// generation, so a CQE for a recycled slot is recognised, never delivered.
+    /// </summary>
+    private void Prep(int index)
     {
         ref Slot slot = ref _slots[index];
-        slot.Bio = bio;
-        slot.Done = done;
+        Bio bio = slot.Bio!;
         ulong userData = ((ulong)slot.Generation << 32) | (uint)index;
         IoUringSqe* sqe = NextSqe();
         _inFlight++;
@@ -26,24 +59,23 @@ internal sealed unsafe partial class IoUringEngine
             return;
         }
         bool read = bio.Op == BioOp.Read;
+        int done = slot.PieceStart + slot.Done;
         long offset = bio.Position + done;
+        uint length = (uint)(slot.PieceLength - slot.Done);
         ReadOnlySpan<BioVec> vecs = bio.VecSpan;
+        if (slot.VecIndex >= 0)
+        {
+            PrepFixed(sqe, read, vecs[slot.VecIndex].Address + slot.Done, length, offset, userData);
+            return;
+        }
         if (vecs.Length == 1 || IsOneRange(vecs))
         {
             // A bio of adjacent vecs (split only by MaxSegmentSize) is one range of memory:
             // one READ/READ_FIXED, and the registered pool needs no pin for any of it.
             nint address = vecs[0].Address + done;
-            uint length = (uint)(bio.Size - done);
             if (InRegisteredPool(vecs[0].Address, bio.Size))
             {
-                if (read)
-                {
-                    IoUringRing.PrepReadFixed(sqe, _fd, address, length, offset, 0, userData, 0, _fileFlags);
-                }
-                else
-                {
-                    IoUringRing.PrepWriteFixed(sqe, _fd, address, length, offset, 0, userData, 0, _fileFlags);
-                }
+                PrepFixed(sqe, read, address, length, offset, userData);
             }
             else if (read)
             {
@@ -65,6 +97,30 @@ internal sealed unsafe partial class IoUringEngine
         {
             IoUringRing.PrepWritev(sqe, _fd, iov, count, offset, userData, 0, _fileFlags);
         }
+    }
+
+    private void PrepFixed(IoUringSqe* sqe, bool read, nint address, uint length, long offset, ulong userData)
+    {
+        if (read)
+        {
+            IoUringRing.PrepReadFixed(sqe, _fd, address, length, offset, 0, userData, 0, _fileFlags);
+        }
+        else
+        {
+            IoUringRing.PrepWriteFixed(sqe, _fd, address, length, offset, 0, userData, 0, _fileFlags);
+        }
+    }
+
+    private bool AllInRegisteredPool(ReadOnlySpan<BioVec> vecs)
+    {
+        foreach (BioVec vec in vecs)
+        {
+            if (!InRegisteredPool(vec.Address, vec.Length))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>There is always an SQE: requests in flight never outnumber the slots, and the slots are one fewer than the SQ.</summary>
@@ -119,51 +175,75 @@ internal sealed unsafe partial class IoUringEngine
         int res = cqe.Res;
         if (res == -(int)Errno.EAGAIN || res == -(int)Errno.EINTR)
         {
-            Reissue(index, bio, slot.Done);
+            Reissue(index);
             return;
         }
         if (res < 0 || bio.Op == BioOp.Flush)
         {
-            Finish(index, Math.Min(res, 0));
+            FinishPiece(index, Math.Min(res, 0));
             return;
         }
-        int done = slot.Done + res;
-        if (done >= bio.Size)
+        slot.Done += res;
+        if (slot.Done >= slot.PieceLength)
         {
-            Finish(index, 0);
+            FinishPiece(index, 0);
         }
         else if (res > 0)
         {
-            Reissue(index, bio, done);
+            Reissue(index);
         }
         else if (bio.Op == BioOp.Read)
         {
-            BioTransfer.ZeroFrom(bio, done);
-            Finish(index, 0);
+            BioTransfer.ZeroRange(bio, slot.PieceStart + slot.Done, slot.PieceStart + slot.PieceLength);
+            FinishPiece(index, 0);
         }
         else
         {
-            Finish(index, -(int)Errno.EIO);
+            FinishPiece(index, -(int)Errno.EIO);
         }
     }
 
-    private void Reissue(int index, Bio bio, int done)
+    private void Reissue(int index)
     {
         _inFlight--;
-        Prep(index, bio, done);
+        Prep(index);
     }
 
-    /// <summary>Frees the slot before ending the bio, so that a continuation run inline can reuse it.</summary>
-    private void Finish(int index, int error)
+    /// <summary>
+    /// A piece ended. Its slot is freed at once unless it leads its bio; the last piece frees
+    /// the lead and ends the bio with the first error, after the slots are free, so that a
+    /// continuation run inline can reuse them.
+    /// </summary>
+    private void FinishPiece(int index, int error)
+    {
+        _inFlight--;
+        int lead = _slots[index].Lead;
+        ref Slot head = ref _slots[lead];
+        if (head.Error == 0)
+        {
+            head.Error = error;
+        }
+        if (index != lead)
+        {
+            Release(index);
+        }
+        if (--head.PiecesLeft > 0)
+        {
+            return;
+        }
+        Bio bio = head.Bio!;
+        int result = head.Error;
+        Release(lead);
+        _completedInPoll++;
+        BioTransfer.Complete(_device, bio, result);
+        DrainWaiting();
+    }
+
+    private void Release(int index)
     {
         ref Slot slot = ref _slots[index];
-        Bio bio = slot.Bio!;
         slot.Bio = null;
         slot.Generation++;
         _freeSlots[_freeCount++] = index;
-        _inFlight--;
-        _completedInPoll++;
-        BioTransfer.Complete(_device, bio, error);
-        DrainWaiting();
     }
 }

@@ -58,11 +58,22 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     private bool _disabledAtSetup;
     private readonly uint _submitBatch;
 
+    /// <summary>
+    /// One request on the ring: a piece of a bio — the whole bio, or for a bio of separate
+    /// pool vecs one vec, each its own READ_FIXED so that no page needs a kernel pin. The
+    /// lead slot of a bio counts its pieces and keeps the first error.
+    /// </summary>
     private struct Slot
     {
         public Bio? Bio;
         public uint Generation;
+        public int PieceStart;
+        public int PieceLength;
         public int Done;
+        public int VecIndex;
+        public int Lead;
+        public int PiecesLeft;
+        public int Error;
     }
 
     private IoUringEngine(FileDevice device, FileDeviceOptions options)
@@ -347,19 +358,17 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
 
     private void PrepOrWait(Bio bio)
     {
-        if (_freeCount == 0 || _waiting.Count > 0)
+        if (_waiting.Count > 0 || !TryStart(bio))
         {
             _waiting.Enqueue(bio);
-            return;
         }
-        Prep(_freeSlots[--_freeCount], bio, done: 0);
     }
 
     private void DrainWaiting()
     {
-        while (_freeCount > 0 && _waiting.TryDequeue(out Bio? bio))
+        while (_waiting.TryPeek(out Bio? bio) && TryStart(bio))
         {
-            Prep(_freeSlots[--_freeCount], bio, done: 0);
+            _waiting.Dequeue();
         }
     }
 }

@@ -33,6 +33,33 @@ public sealed class FileDeviceSmokeTests : PinBalancedTest
     }
 
     [Fact]
+    public async Task ListOfSeparatePoolBuffers_GoesOutWithoutAPinAndRoundTrips()
+    {
+        string dir = Directory.CreateTempSubdirectory("pinio-poollist").FullName;
+        try
+        {
+            await using var file = DirectFile.Open(Path.Combine(dir, "f"), new DirectFileOptions { Create = true, InitialSize = 1 << 20 });
+            using var a = file.AllocateBuffer(8192);
+            using var gap = file.AllocateBuffer(4096);
+            using var b = file.AllocateBuffer(8192);
+            a.Memory.Span.Fill(0xA1);
+            b.Memory.Span.Fill(0xB2);
+            long pins = global::PinIo.Mm.PinStats.Acquired;
+            Assert.Equal(16384, await file.WriteAsync(0, new ReadOnlyMemory<byte>[] { a.Memory, b.Memory }));
+            a.Memory.Span.Clear();
+            b.Memory.Span.Clear();
+            Assert.Equal(16384, await file.ReadAsync(0, new Memory<byte>[] { b.Memory, a.Memory }));
+            Assert.Equal(pins, global::PinIo.Mm.PinStats.Acquired);
+            Assert.True(b.Memory.Span.IndexOfAnyExcept((byte)0xA1) < 0);
+            Assert.True(a.Memory.Span.IndexOfAnyExcept((byte)0xB2) < 0);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2012", Justification = "A polled device's requests are held and checked before they are awaited once each.")]
     public async Task PolledDeviceEndsBiosOnlyInsidePollOnTheOwnerThread()
     {

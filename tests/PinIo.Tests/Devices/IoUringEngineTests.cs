@@ -263,22 +263,25 @@ public sealed class IoUringEngineTests(ITestOutputHelper output) : PinBalancedTe
     {
         using DirectFile file = Open(new DirectFileOptions { InitialSize = 1 << 20, InlineCompletions = inlineCompletions });
         using IMemoryOwner<byte> buffer = file.AllocateBuffer(4096);
-        long threadBytes = 0, totalBytes = 0;
 
         // One dedicated thread submits and waits for each read in turn, without a Task.
-        RunOnThread(() =>
+        (long, long, bool) Measure()
         {
-            using var waiter = new FileWaiter();
-            waiter.ReadLoop(file, buffer.Memory, 500);
-            long thread0 = GC.GetAllocatedBytesForCurrentThread();
-            long total0 = GC.GetTotalAllocatedBytes(precise: true);
-            waiter.ReadLoop(file, buffer.Memory, Ios);
-            totalBytes = GC.GetTotalAllocatedBytes(precise: true) - total0;
-            threadBytes = GC.GetAllocatedBytesForCurrentThread() - thread0;
-        });
+            long threadBytes = 0, totalBytes = 0;
+            RunOnThread(() =>
+            {
+                using var waiter = new FileWaiter();
+                waiter.ReadLoop(file, buffer.Memory, 500);
+                long thread0 = GC.GetAllocatedBytesForCurrentThread();
+                long total0 = GC.GetTotalAllocatedBytes(precise: true);
+                waiter.ReadLoop(file, buffer.Memory, Ios);
+                totalBytes = GC.GetTotalAllocatedBytes(precise: true) - total0;
+                threadBytes = GC.GetAllocatedBytesForCurrentThread() - thread0;
+            });
+            return (threadBytes, totalBytes, true);
+        }
 
-        string figures = $"InlineCompletions={inlineCompletions}: waiting thread {PerIo(threadBytes)} B/IO, whole process {PerIo(totalBytes)} B/IO over {Ios} reads";
-        AssertAllocationFree(threadBytes, totalBytes, figures, () => RunOnThread(() =>
+        AssertAllocationFree(Measure, $"InlineCompletions={inlineCompletions}: waiting thread", () => RunOnThread(() =>
         {
             using var waiter = new FileWaiter();
             waiter.ReadLoop(file, buffer.Memory, 20 * Ios);
@@ -293,13 +296,13 @@ public sealed class IoUringEngineTests(ITestOutputHelper output) : PinBalancedTe
         await using DirectFile file = Open(new DirectFileOptions { InitialSize = 1 << 20, InlineCompletions = inlineCompletions });
         using IMemoryOwner<byte> buffer = file.AllocateBuffer(4096);
 
-        (long threadBytes, long totalBytes, bool oneThread) = await AwaitLoopAsync(file, buffer.Memory, Ios);
-
         // With one thread throughout (always so with inline completions: the ring thread), the
         // per-thread count covers every await; otherwise the continuations hopped between pool threads.
-        string figures = $"awaited, InlineCompletions={inlineCompletions}: whole process {PerIo(totalBytes)} B/IO" +
-            (oneThread ? $", awaiting thread (one throughout) {PerIo(threadBytes)} B/IO" : ", awaiting thread changed between reads") + $" over {Ios} reads";
-        AssertAllocationFree(oneThread ? threadBytes : 0, totalBytes, figures, () => AwaitLoopAsync(file, buffer.Memory, 20 * Ios).GetAwaiter().GetResult());
+        (long, long, bool) Measure() => AwaitLoopAsync(file, buffer.Memory, Ios).GetAwaiter().GetResult();
+
+        await Task.Yield();
+        AssertAllocationFree(Measure, $"awaited, InlineCompletions={inlineCompletions}: awaiting thread",
+            () => AwaitLoopAsync(file, buffer.Memory, 20 * Ios).GetAwaiter().GetResult());
     }
 
     private const int Ios = 2000;
@@ -311,20 +314,29 @@ public sealed class IoUringEngineTests(ITestOutputHelper output) : PinBalancedTe
     /// an optimized build must allocate nothing. Over the bound, a second run under an
     /// allocation sampler names the types that allocate.
     /// </summary>
-    private void AssertAllocationFree(long threadBytes, long totalBytes, string figures, Action diagnose)
+    private void AssertAllocationFree(Func<(long ThreadBytes, long TotalBytes, bool OneThread)> measure, string what, Action diagnose)
     {
         long stateMachine = FileAllocationSampler.DebugStateMachineBytes(typeof(DirectFile), "TransferIntAsync");
         long bound = (8 + stateMachine) * Ios;
-        output.WriteLine(figures + (stateMachine > 0
-            ? $" (Debug build of PinIo: DirectFile.<TransferIntAsync> state machine is a {stateMachine}-byte class per call; bound {8 + stateMachine} B/IO)"
-            : " (optimized build; bound 8 B/IO)"));
-        if (threadBytes < bound && totalBytes < bound)
+        // A steady state allocates the same every time; a one-off (a thread-pool thread made
+        // under load, a queue segment grown) does not recur. Three measurements, the least counts.
+        string figures = "";
+        for (int attempt = 0; attempt < 3; attempt++)
         {
-            return;
+            (long threadBytes, long totalBytes, bool oneThread) = measure();
+            long perThread = oneThread ? threadBytes : 0;
+            figures = $"{what} {(oneThread ? PerIo(threadBytes) : "changed between reads;")} B/IO, whole process {PerIo(totalBytes)} B/IO over {Ios} reads";
+            output.WriteLine(figures + (stateMachine > 0
+                ? $" (Debug build of PinIo: DirectFile.<TransferIntAsync> state machine is a {stateMachine}-byte class per call; bound {8 + stateMachine} B/IO)"
+                : " (optimized build; bound 8 B/IO)"));
+            if (perThread < bound && totalBytes < bound)
+            {
+                return;
+            }
         }
         using var sampler = new FileAllocationSampler();
         diagnose();
-        Assert.Fail($"{figures}: over {bound / Ios} B/IO. Sampled allocations: {sampler.Describe()}");
+        Assert.Fail($"{figures}: over {bound / Ios} B/IO in three measurements. Sampled allocations: {sampler.Describe()}");
     }
 
     private static string PerIo(long bytes) => ((double)bytes / Ios).ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
