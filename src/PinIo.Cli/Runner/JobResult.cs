@@ -28,5 +28,15 @@ internal sealed record JobResult
 
     public string? ErrorText { get; init; }
 
+    /// <summary>The first verification mismatch (fio stops at it with verify_fatal; pinio goes on checking otherwise).</summary>
     public VerifyFailure? VerifyFailure { get; init; }
+
+    /// <summary>The first mismatches, up to 16, in the order found.</summary>
+    public IReadOnlyList<VerifyFailure> VerifyFailures { get; init; } = [];
+
+    /// <summary>Blocks that failed verification.</summary>
+    public long VerifyMismatches { get; init; }
+
+    /// <summary>Device flushes issued (fsync=, fdatasync=, end_fsync).</summary>
+    public long Flushes { get; init; }
 }

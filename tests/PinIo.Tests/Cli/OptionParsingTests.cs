@@ -170,11 +170,11 @@ public sealed class OptionParsingTests : PinBalancedTest
     }
 
     [Fact]
-    public void AJobWithoutAFilenameIsAnError()
+    public void AJobWithoutAFilenameUsesFiosDefaultNameWhichNeedsASizeToBeCreated()
     {
-        JobSet set = CommandLineJobs.Parse(["--name=x"], MainJob.Options());
+        JobSet set = CommandLineJobs.Parse(["--name=x", "--directory=/nonexistent-pinio-dir"], MainJob.Options());
         var e = Assert.Throws<OptionException>(() => JobPlan.Resolve(set));
-        Assert.Contains("job 'x': no filename", e.Message, StringComparison.Ordinal);
+        Assert.Contains("job 'x': filename=/nonexistent-pinio-dir/x.0.0 does not exist and no size= was given", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -18,8 +18,9 @@ public sealed class VerifyHeaderTests : PinBalancedTest
     }
 
     [Theory]
-    [InlineData(48)]
+    [InlineData(80)]
     [InlineData(100)]
+    [InlineData(530)]
     [InlineData(4095)]
     public void AFlippedPayloadByteIsACrcMismatchNamingTheByte(int at)
     {
