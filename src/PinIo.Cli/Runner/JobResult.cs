@@ -23,6 +23,11 @@ internal sealed record JobResult
 
     public required DateTime FinishedAt { get; init; }
 
+    /// <summary>Stopwatch timestamps of the start of the job's first phase after layout (ramp included) and of its end: the order of stonewalled jobs.</summary>
+    public long StartTimestamp { get; init; }
+
+    public long EndTimestamp { get; init; }
+
     /// <summary>0, or the errno that stopped the job (EILSEQ for a verify failure, as fio).</summary>
     public int Error { get; init; }
 

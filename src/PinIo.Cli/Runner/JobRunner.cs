@@ -127,6 +127,7 @@ internal sealed partial class JobRunner : IDisposable
     /// <summary>Runs the measured phases and returns what they did. Call once, after <see cref="Prepare"/>.</summary>
     public JobResult Run(CancellationToken ct)
     {
+        long startTimestamp = Stopwatch.GetTimestamp();
         if (_plan.RampUs > 0 && !_plan.VerifyOnly)
         {
             _recording = _unmeasured;
@@ -169,6 +170,8 @@ internal sealed partial class JobRunner : IDisposable
             Pins = PinCounts.Now() - pinStart,
             RuntimeMs = TicksToMs(totalTicks),
             FinishedAt = DateTime.Now,
+            StartTimestamp = startTimestamp,
+            EndTimestamp = Stopwatch.GetTimestamp(),
             Error = _verifyFailure is not null ? JobResult.VerifyErrno : ErrnoOf(_ioError),
             ErrorText = VerifySummary() ?? _ioError?.Message,
             VerifyFailure = _verifyFailure,
