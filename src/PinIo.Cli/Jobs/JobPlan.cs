@@ -173,14 +173,16 @@ internal sealed record JobPlan
         {
             throw new OptionException($"pinio: job '{name}': blockalign={grain} is not a multiple of the target's logical block size {logical}");
         }
-        if (o.Offset % logical != 0 || o.Offset >= target.Capacity)
+        long offset = o.OffsetSpec.Resolve(target.Capacity, grain);
+        if (offset % logical != 0 || offset >= target.Capacity)
         {
-            throw new OptionException($"pinio: job '{name}': offset={o.Offset} must be a multiple of {logical} inside the {target.Capacity}-byte target");
+            throw new OptionException($"pinio: job '{name}': offset={offset} must be a multiple of {logical} inside the {target.Capacity}-byte target");
         }
-        long size = o.Size ?? (o.FileSize is long fileSize && fileSize > o.Offset ? fileSize - o.Offset : target.Capacity - o.Offset);
-        if (o.Offset + size > target.Capacity)
+        long size = o.SizePercent is double percent ? (long)(target.Capacity * (percent / 100.0))
+            : o.Size ?? (o.FileSize is long fileSize && fileSize > offset ? fileSize - offset : target.Capacity - offset);
+        if (offset + size > target.Capacity)
         {
-            throw new OptionException($"pinio: job '{name}': offset={o.Offset} plus size={size} runs past the end of {target.Filename} ({target.Capacity} bytes)");
+            throw new OptionException($"pinio: job '{name}': offset={offset} plus size={size} runs past the end of {target.Filename} ({target.Capacity} bytes)");
         }
         size -= size % grain;
         if (size < maxBs)
@@ -228,7 +230,7 @@ internal sealed record JobPlan
             IoDepth = o.IoDepth,
             BatchSubmit = batchSubmit,
             BatchCompleteMin = Math.Min(o.IoDepthBatchCompleteMin, o.IoDepth),
-            Offset = o.Offset,
+            Offset = offset,
             Size = size,
             IoBudget = checked(perLoop * o.Loops),
             MaxPasses = o.IoSize is long ioSize && ioSize > size ? long.MaxValue : o.Loops,

@@ -156,7 +156,9 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         {
             if (wanted == 0)
             {
-                throw new OptionException($"pinio: job '{jobName}': filename={filename} does not exist and no size= was given to create it");
+                throw new OptionException(o.SizePercent is null
+                    ? $"pinio: job '{jobName}': filename={filename} does not exist and no size= was given to create it"
+                    : $"pinio: job '{jobName}': filename={filename} does not exist, and size= as a percentage needs an existing file or device");
             }
             return new FileTarget(filename, engine, o.Direct, 0, wanted, IsBlockDevice: false, QueueLimits.Default.LogicalBlockSize) { Dotnet = dotnet, Dsync = dsync };
         }

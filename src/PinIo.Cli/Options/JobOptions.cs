@@ -87,8 +87,11 @@ internal sealed class JobOptions
 
     public int NumJobs => (int)Get<long>("numjobs");
 
-    /// <summary>Bytes of the region; null when not set (the target's size less the offset).</summary>
-    public long? Size => IsSet("size") ? Get<long>("size") : null;
+    /// <summary>Bytes of the region; null when not set (the target's size less the offset) or given as a percentage.</summary>
+    public long? Size => IsSet("size") && Get<SizeOrPercent>("size") is { IsPercent: false } size ? size.Bytes : null;
+
+    /// <summary>size= as a percentage of the target; null when not given so.</summary>
+    public double? SizePercent => IsSet("size") && Get<SizeOrPercent>("size") is { IsPercent: true } size ? size.Percent : null;
 
     public long? FileSize => IsSet("filesize") ? Get<long>("filesize") : null;
 
@@ -96,7 +99,10 @@ internal sealed class JobOptions
 
     public string? Directory => Get<string?>("directory");
 
-    public long Offset => Get<long>("offset");
+    /// <summary>offset= in bytes; 0 when given as a percentage (see <see cref="OffsetSpec"/>).</summary>
+    public long Offset => Get<SizeOrPercent>("offset").Bytes;
+
+    public SizeOrPercent OffsetSpec => Get<SizeOrPercent>("offset");
 
     public int Loops => (int)Get<long>("loops");
 

@@ -39,8 +39,12 @@ internal static class OptionTable
         },
         new() { Name = "iodepth", Kind = OptionKind.Int, Default = "1", Min = 1, Max = 65536, Help = "Number of I/Os to keep in flight" },
         new() { Name = "numjobs", Kind = OptionKind.Int, Default = "1", Min = 1, Max = 4096, Help = "Number of clones (threads) of this job" },
-        new() { Name = "size", Kind = OptionKind.Size, Min = 1, Help = "Bytes of the target this job covers (default: the whole target)" },
-        new() { Name = "offset", Kind = OptionKind.Size, Default = "0", Min = 0, Help = "Start of the job's region in the target" },
+        new()
+        {
+            Name = "size", Kind = OptionKind.Custom, Parser = (_, v) => ValueParsers.ParseSizeOrPercent(v, 1),
+            Help = "Bytes of the target this job covers, or a percentage of it (size=50%) (default: the whole target)",
+        },
+        new() { Name = "offset", Kind = OptionKind.Custom, Default = "0", Parser = (_, v) => ValueParsers.ParseSizeOrPercent(v, 0), Help = "Start of the job's region in the target, in bytes or as a percentage of it" },
         new() { Name = "loops", Kind = OptionKind.Int, Default = "1", Min = 1, Help = "Number of times to run the job over its region" },
         new() { Name = "runtime", Aliases = ["timeout"], Kind = OptionKind.Time, Default = "0", Min = 0, Help = "Stop after this long (seconds, or with a unit: 200ms, 2m); 0 = no limit" },
         new() { Name = "time_based", Kind = OptionKind.Flag, Default = "0", Help = "Keep running for runtime, looping over the region" },

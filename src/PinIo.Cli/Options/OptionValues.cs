@@ -40,3 +40,13 @@ internal readonly record struct Distribution(DistributionKind Kind, double Param
         _ => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"normal:{Parameter}"),
     };
 }
+
+/// <summary>size= or offset=: bytes, or a percentage of the target (size=50%).</summary>
+internal readonly record struct SizeOrPercent(long Bytes, double Percent)
+{
+    public bool IsPercent => Percent > 0;
+
+    /// <summary>The bytes this stands for on a target of <paramref name="capacity"/> bytes, rounded down to <paramref name="alignment"/>.</summary>
+    public long Resolve(long capacity, long alignment) =>
+        IsPercent ? (long)(capacity * (Percent / 100.0)) / alignment * alignment : Bytes;
+}

@@ -124,6 +124,27 @@ internal static partial class ValueParsers
         }
     }
 
+    /// <summary>size= and offset=: a size with fio's suffixes, or a percentage of the target in (0, 100] (<c>size=50%</c>).</summary>
+    public static SizeOrPercent ParseSizeOrPercent(string text, long min)
+    {
+        string s = text.Trim();
+        if (s.EndsWith('%'))
+        {
+            double percent = ParseDouble(s[..^1]);
+            if (percent is <= 0 or > 100)
+            {
+                throw new FormatException($"{s} is not a percentage in (0, 100]");
+            }
+            return new SizeOrPercent(0, percent);
+        }
+        long bytes = ParseSize(s);
+        if (bytes < min)
+        {
+            throw new FormatException($"{bytes} is out of range: at least {min}");
+        }
+        return new SizeOrPercent(bytes, 0);
+    }
+
     /// <summary>rw=MODE[:N]: N is a size for sequential modes (the bytes skipped) and a count for random ones.</summary>
     public static RwSpec ParseRw(OptionDef option, string text)
     {
