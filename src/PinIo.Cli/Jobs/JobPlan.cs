@@ -158,7 +158,9 @@ internal sealed record JobPlan
             maxBs = Math.Max(maxBs, bs.Write.Max);
         }
         bool randomMap = !o.NoRandomMap && o.RandomDistribution.Kind == DistributionKind.Random;
-        int grain = minBs;
+        // Random offsets are multiples of the smallest block (fio's default blockalign); a
+        // sequential cursor moves by whole blocks and skips, so every size divides its unit.
+        int grain = o.Rw.IsRandom() ? minBs : SequentialGrain(o, bs, minBs);
         PerDir<long?> align = o.BlockAlign;
         if (o.Rw.IsRandom() && (align.Read ?? align.Write) is long ba)
         {
@@ -171,7 +173,7 @@ internal sealed record JobPlan
         }
         if (grain % logical != 0)
         {
-            throw new OptionException($"pinio: job '{name}': blockalign={grain} is not a multiple of the target's logical block size {logical}");
+            throw new OptionException($"pinio: job '{name}': offsets would fall on multiples of {grain} bytes (from bs, bssplit, blockalign and rw=...:N), not of the target's logical block size {logical}");
         }
         long offset = o.OffsetSpec.Resolve(target.Capacity, grain);
         if (offset % logical != 0 || offset >= target.Capacity)
@@ -282,6 +284,28 @@ internal sealed record JobPlan
             }
             return spec;
         }
+    }
+
+    /// <summary>The greatest common divisor of every block size and skip a sequential job can use: all its offsets are multiples of it.</summary>
+    private static int SequentialGrain(JobOptions o, PerDir<BlockSizeSpec> bs, int minBs)
+    {
+        long grain = minBs;
+        foreach (bool write in new[] { false, true })
+        {
+            if (write ? !o.Rw.HasWrites() : !o.Rw.HasReads())
+            {
+                continue;
+            }
+            foreach (int size in bs[write].Sizes())
+            {
+                grain = (long)System.Numerics.BigInteger.GreatestCommonDivisor(grain, size);
+            }
+        }
+        if (o.RwModifier > 0)
+        {
+            grain = (long)System.Numerics.BigInteger.GreatestCommonDivisor(grain, o.RwModifier);
+        }
+        return (int)grain;
     }
 
     private static void AddEngineNotes(JobOptions o, Target target, List<string> notes)

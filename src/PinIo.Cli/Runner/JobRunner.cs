@@ -92,7 +92,10 @@ internal sealed partial class JobRunner : IDisposable
         _writeSizes = new BlockSizePicker(plan.Bs.Write, Taus88.DeriveSeed(plan.Seed, plan.Number, 4));
         _fillState = Taus88.DeriveSeed(plan.Seed, plan.Number, 5);
         _log = plan.Verify == VerifyKind.None ? null : new BlockLog(plan.Grains);
-        _layoutChunk = _log is not null && plan.Bs.Read.IsFixed && plan.Rw.HasReads() ? plan.Bs.Read.Min : plan.BlockSize;
+        // With verification, lay out in read-sized pieces where reads have one size, so that the
+        // main phase's reads land on whole logged writes and can be checked.
+        int chunk = _log is not null && plan.Bs.Read.IsFixed && plan.Rw.HasReads() ? plan.Bs.Read.Min : plan.BlockSize;
+        _layoutChunk = Math.Max(plan.Grain, chunk / plan.Grain * plan.Grain);
         _failures = new List<VerifyFailure>(MaxFailuresKept);
         int backlog = plan.VerifyBacklog > 0 && _log is not null && plan.Rw.HasWrites() ? plan.VerifyBacklog : 0;
         _backlogFirst = new long[backlog];

@@ -230,6 +230,27 @@ public sealed class VerificationTests : PinBalancedTest
     }
 
     [Fact]
+    public void SequentialWritesOfSizesThatAreNotMultiplesOfEachOtherVerifyClean()
+    {
+        // 4k and 6k blocks in sequence put offsets on 2k multiples: the unit of the block log.
+        JobPlan plan = TestJobs.Plan("--filename=ram:1m", "--rw=write", "--bssplit=4k/50:6k/50", "--verify=sha256", "--ioengine=psync", "--fixedbufs",
+            "--loops=3", "--time_based=0", "--runtime=0");
+
+        JobResult result = TestJobs.Run(plan);
+
+        Assert.Equal(2048, plan.Grain);
+        Assert.Equal(0, result.Error);
+        Assert.True(result.Stats.Read.TotalIos > 100);
+    }
+
+    [Fact]
+    public void ASkipThatIsNotAWholeSectorIsRefused()
+    {
+        var e = Assert.Throws<OptionException>(() => TestJobs.Plan("--filename=ram:1m", "--rw=write:100"));
+        Assert.Contains("offsets would fall on multiples of 4 bytes", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheBlockLogForgetsAWriteThatALaterOneOverwritesInPart()
     {
         var log = new BlockLog(8);
