@@ -318,6 +318,10 @@ internal sealed record JobPlan
         {
             notes.Add("hipri: PinIo's rings are interrupt-driven (no IORING_SETUP_IOPOLL); completions are reaped as without hipri");
         }
+        if (o.IoEngine == IoEngineKind.Libaio)
+        {
+            notes.Add("ioengine=libaio: PinIo has no libaio engine; the job runs on its io_uring engine (on ram:, asynchronous completions)");
+        }
         if (o.FixedBufs && o.IoEngine == IoEngineKind.Dotnet)
         {
             notes.Add("fixedbufs: ioengine=dotnet has no registered buffers; ordinary pinned memory is used");
