@@ -3,8 +3,8 @@ namespace PinIo.Cli.Options;
 /// <summary>
 /// One job's options, keyed by fio's option names: what was set (in the order it was set,
 /// with the text as written) over the defaults of <see cref="OptionTable"/>. Filled by the
-/// command-line job grammar (<see cref="CommandLineJobs"/>) and, later, by a job-file parser
-/// through the same <see cref="Set"/>; read through the typed properties.
+/// command-line job grammar (<see cref="CommandLineJobs"/>) and by job files
+/// (<see cref="JobFile"/>) through the same <see cref="Set"/>; read through the typed properties.
 /// </summary>
 internal sealed class JobOptions
 {

@@ -36,7 +36,7 @@ internal sealed record OptionChoice(string Value, object Parsed, string Help);
 
 /// <summary>
 /// One row of the option table: fio's name, its aliases, how its value is parsed and its
-/// default as fio writes it. The command line and (later) job files both set options
+/// default as fio writes it. The command line and job files both set options
 /// through <see cref="Parse"/>, so an option means the same wherever it is written.
 /// </summary>
 internal sealed class OptionDef
