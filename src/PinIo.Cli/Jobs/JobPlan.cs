@@ -1,14 +1,13 @@
 using System.Security.Cryptography;
-using PinIo.Block;
 using PinIo.Cli.Options;
 
 namespace PinIo.Cli.Jobs;
 
 /// <summary>
 /// One job thread as it will run: its options resolved against its target and checked, with
-/// fio's derived values (size from the target, the region rounded down to whole blocks, a
-/// clone's own seed). <see cref="Resolve"/> turns a <see cref="JobSet"/> into plans, one per
-/// <c>numjobs</c> clone.
+/// fio's derived values (size from the target, the region rounded down to whole grains, a
+/// clone's own seed and file, the reporting group and the stonewall segment).
+/// <see cref="Resolve"/> turns a <see cref="JobSet"/> into plans, one per <c>numjobs</c> clone.
 /// </summary>
 internal sealed record JobPlan
 {
@@ -17,7 +16,17 @@ internal sealed record JobPlan
     /// <summary>1-based number of this thread among all jobs (fio's thread_number).</summary>
     public required int Number { get; init; }
 
+    /// <summary>0-based number of this clone among its job's numjobs (fio's jobnum in file names).</summary>
+    public int CloneIndex { get; init; }
+
+    /// <summary>The reporting group (fio's groupid): a new one at each stonewall or new_group.</summary>
     public int GroupId { get; init; }
+
+    /// <summary>
+    /// The stonewall segment: jobs of one segment run together, and a segment starts when the
+    /// one before it has ended (a stonewall job starts the next segment).
+    /// </summary>
+    public int RunOrder { get; init; }
 
     public required JobOptions Options { get; init; }
 
@@ -25,30 +34,64 @@ internal sealed record JobPlan
 
     public required RwMode Rw { get; init; }
 
+    /// <summary>The <c>:N</c> of rw=: bytes skipped after each sequential I/O, or I/Os in sequence between random offsets.</summary>
+    public long RwModifier { get; init; }
+
+    /// <summary>How each direction picks its block sizes.</summary>
+    public required PerDir<BlockSizeSpec> Bs { get; init; }
+
+    /// <summary>The largest block any I/O of the job may have: the size of each I/O buffer.</summary>
     public required int BlockSize { get; init; }
+
+    /// <summary>The unit of offsets within the region (blockalign, by default the smallest block size).</summary>
+    public required int Grain { get; init; }
 
     public required int IoDepth { get; init; }
 
+    /// <summary>I/Os prepared before they are submitted together (iodepth_batch_submit, 0 read as iodepth).</summary>
+    public int BatchSubmit { get; init; } = 1;
+
+    /// <summary>Completions to wait for at least when reaping (iodepth_batch_complete_min; 0 = poll).</summary>
+    public int BatchCompleteMin { get; init; } = 1;
+
     public required long Offset { get; init; }
 
-    /// <summary>Bytes of the region, a whole number of blocks.</summary>
+    /// <summary>Bytes of the region, a whole number of grains.</summary>
     public required long Size { get; init; }
 
-    /// <summary>Bytes to transfer before the job ends when it is not time based (size × loops).</summary>
+    /// <summary>Bytes to transfer before the job ends when it is not time based ((io_size or size) × loops).</summary>
     public required long IoBudget { get; init; }
+
+    /// <summary>Passes over the region before the job ends when it is not time based: loops, unbounded when io_size lets it wrap.</summary>
+    public long MaxPasses { get; init; } = long.MaxValue;
 
     public required long RuntimeUs { get; init; }
 
     public required bool TimeBased { get; init; }
 
+    public long RampUs { get; init; }
+
+    public long StartDelayUs { get; init; }
+
     public required VerifyKind Verify { get; init; }
 
+    /// <summary>verify_pattern: the payload (or, for verify=pattern, the whole block) written and checked.</summary>
+    public byte[]? VerifyPattern { get; init; }
+
     public required bool DoVerify { get; init; }
+
+    public bool VerifyOnly { get; init; }
+
+    public int VerifyBacklog { get; init; }
+
+    public bool VerifyFatal { get; init; }
 
     /// <summary>The job's seed; a clone's differs from the others'.</summary>
     public required ulong Seed { get; init; }
 
     public required bool RandomMap { get; init; }
+
+    public Distribution Distribution { get; init; } = Distribution.Uniform;
 
     public required IoEngineKind Engine { get; init; }
 
@@ -58,68 +101,284 @@ internal sealed record JobPlan
 
     public required IReadOnlyList<double> Percentiles { get; init; }
 
-    public long Blocks => Size / BlockSize;
+    /// <summary>Flush the device after every this many writes (fsync= or fdatasync=; 0 never).</summary>
+    public int FlushEvery { get; init; }
+
+    public bool EndFsync { get; init; }
+
+    public bool ZeroBuffers { get; init; }
+
+    public bool RefillBuffers { get; init; }
+
+    public int CompressPercentage { get; init; }
+
+    /// <summary>What pinio does differently from fio for this job's options (sqthread_poll, hipri...), one line each.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>Grains in the region.</summary>
+    public long Grains => Size / Grain;
 
     public static IReadOnlyList<JobPlan> Resolve(JobSet set)
     {
         var plans = new List<JobPlan>();
+        int groupId = 0;
+        int runOrder = 0;
         foreach (JobOptions job in set.Jobs)
         {
+            // fio's add_job: stonewall or new_group opens a new group once a job precedes it;
+            // stonewall also waits for every job before it.
+            if (plans.Count > 0 && (job.Stonewall || job.NewGroup))
+            {
+                groupId++;
+            }
+            if (plans.Count > 0 && job.Stonewall)
+            {
+                runOrder++;
+            }
             for (int clone = 0; clone < job.NumJobs; clone++)
             {
-                plans.Add(ResolveOne(job, plans.Count + 1));
+                plans.Add(ResolveOne(job, plans.Count + 1, clone) with { GroupId = groupId, RunOrder = runOrder });
             }
         }
         return plans;
     }
 
-    private static JobPlan ResolveOne(JobOptions o, int number)
+    private static JobPlan ResolveOne(JobOptions o, int number, int clone)
     {
         string name = o.Name ?? throw new OptionException("pinio: a job needs a name (--name=NAME)");
-        Target target = Target.Parse(name, o);
-        int bs = o.BlockSize;
+        var notes = new List<string>();
+        Target target = Target.Parse(name, o, clone);
         int logical = target.LogicalBlockSize;
-        if (bs % logical != 0)
+        PerDir<BlockSizeSpec> bs = BlockSizes(name, o, logical);
+        int maxBs = Math.Max(o.Rw.HasReads() ? bs.Read.Max : 0, o.Rw.HasWrites() ? bs.Write.Max : 0);
+        int minBs = Math.Min(o.Rw.HasReads() ? bs.Read.Min : int.MaxValue, o.Rw.HasWrites() ? bs.Write.Min : int.MaxValue);
+        if (o.Verify != VerifyKind.None || o.VerifyPattern is not null)
         {
-            throw new OptionException($"pinio: job '{name}': bs={bs} is not a multiple of the target's logical block size {logical} (Direct I/O needs whole blocks)");
+            // The read-back reads what was written with the write sizes.
+            maxBs = Math.Max(maxBs, bs.Write.Max);
         }
-        if (o.Offset % bs != 0 || o.Offset >= target.Capacity)
+        bool randomMap = !o.NoRandomMap && o.RandomDistribution.Kind == DistributionKind.Random;
+        // Random offsets are multiples of the smallest block (fio's default blockalign); a
+        // sequential cursor moves by whole blocks and skips, so every size divides its unit.
+        int grain = o.Rw.IsRandom() ? minBs : SequentialGrain(o, bs, minBs);
+        PerDir<long?> align = o.BlockAlign;
+        if (o.Rw.IsRandom() && (align.Read ?? align.Write) is long ba)
         {
-            throw new OptionException($"pinio: job '{name}': offset={o.Offset} must be a multiple of bs={bs} inside the {target.Capacity}-byte target");
+            grain = checked((int)Math.Min(align.Read ?? ba, align.Write ?? ba));
+            if (grain != minBs && randomMap)
+            {
+                randomMap = false;
+                notes.Add("blockalign differs from the smallest block size: the random map is off (as fio: \"Any use of blockalign= turns off randommap\")");
+            }
         }
-        long size = o.Size ?? target.Capacity - o.Offset;
-        if (o.Offset + size > target.Capacity)
+        if (grain % logical != 0)
         {
-            throw new OptionException($"pinio: job '{name}': offset={o.Offset} plus size={size} runs past the end of {target.Filename} ({target.Capacity} bytes)");
+            throw new OptionException($"pinio: job '{name}': offsets would fall on multiples of {grain} bytes (from bs, bssplit, blockalign and rw=...:N), not of the target's logical block size {logical}");
         }
-        size -= size % bs;
-        if (size == 0)
+        long offset = o.OffsetSpec.Resolve(target.Capacity, grain);
+        if (offset % logical != 0 || offset >= target.Capacity)
         {
-            throw new OptionException($"pinio: job '{name}': size is smaller than one block of bs={bs}");
+            throw new OptionException($"pinio: job '{name}': offset={offset} must be a multiple of {logical} inside the {target.Capacity}-byte target");
         }
+        long size = o.SizePercent is double percent ? (long)(target.Capacity * (percent / 100.0))
+            : o.Size ?? (o.FileSize is long fileSize && fileSize > offset ? fileSize - offset : target.Capacity - offset);
+        if (offset + size > target.Capacity)
+        {
+            throw new OptionException($"pinio: job '{name}': offset={offset} plus size={size} runs past the end of {target.Filename} ({target.Capacity} bytes)");
+        }
+        size -= size % grain;
+        if (size < maxBs)
+        {
+            throw new OptionException($"pinio: job '{name}': size is smaller than one block of bs={maxBs}");
+        }
+        VerifyKind verify = o.Verify;
+        if (verify == VerifyKind.None && o.VerifyPattern is not null && !o.IsSet("verify"))
+        {
+            // fio's str_verify_pattern_cb: a pattern alone means verify=pattern.
+            verify = VerifyKind.Pattern;
+        }
+        if (verify == VerifyKind.Pattern && o.VerifyPattern is null)
+        {
+            throw new OptionException($"pinio: job '{name}': verify=pattern needs verify_pattern (0x hex bytes or a \"string\")");
+        }
+        if (o.VerifyOnly && verify == VerifyKind.None)
+        {
+            throw new OptionException($"pinio: job '{name}': verify_only needs verify= (the checksum the earlier run wrote)");
+        }
+        if (o.VerifyOnly && (o.TimeBased || o.RampTimeUs > 0))
+        {
+            throw new OptionException($"pinio: job '{name}': verify_only replays the earlier run's writes from its seed, which a time_based or ramp_time job cannot: make the job size-bound");
+        }
+        if (verify != VerifyKind.None && o.Rw.HasWrites() && !o.DoVerify && o.VerifyBacklog == 0 && !o.VerifyOnly)
+        {
+            notes.Add("do_verify=0: blocks are written with verify headers and not read back");
+        }
+        AddEngineNotes(o, target, notes);
         ulong seed = o.RandRepeat || o.IsSet("randseed") ? o.RandSeed : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+        long perLoop = o.IoSize ?? size;
+        int batchSubmit = o.IoDepthBatchSubmit == 0 ? o.IoDepth : Math.Min(o.IoDepthBatchSubmit, o.IoDepth);
         return new JobPlan
         {
             Name = name,
             Number = number,
+            CloneIndex = clone,
             Options = o,
             Target = target,
             Rw = o.Rw,
-            BlockSize = bs,
+            RwModifier = o.RwModifier,
+            Bs = bs,
+            BlockSize = maxBs,
+            Grain = grain,
             IoDepth = o.IoDepth,
-            Offset = o.Offset,
+            BatchSubmit = batchSubmit,
+            BatchCompleteMin = Math.Min(o.IoDepthBatchCompleteMin, o.IoDepth),
+            Offset = offset,
             Size = size,
-            IoBudget = checked(size * o.Loops),
+            IoBudget = checked(perLoop * o.Loops),
+            MaxPasses = o.IoSize is long ioSize && ioSize > size ? long.MaxValue : o.Loops,
             RuntimeUs = o.RuntimeUs,
             TimeBased = o.TimeBased,
-            Verify = o.Verify,
+            RampUs = o.RampTimeUs,
+            StartDelayUs = o.StartDelayUs,
+            Verify = verify,
+            VerifyPattern = o.VerifyPattern,
             DoVerify = o.DoVerify,
+            VerifyOnly = o.VerifyOnly,
+            VerifyBacklog = o.VerifyBacklog,
+            VerifyFatal = o.VerifyFatal,
             Seed = Runner.Taus88.DeriveSeed(seed, number, 0),
-            RandomMap = !o.NoRandomMap,
+            RandomMap = randomMap,
+            Distribution = o.RandomDistribution,
             Engine = o.IoEngine,
-            FixedBufs = o.FixedBufs,
+            FixedBufs = o.FixedBufs && o.IoEngine != IoEngineKind.Dotnet,
             RwMixRead = o.RwMixRead,
             Percentiles = o.PercentileList,
+            FlushEvery = MinPositive(o.Fsync, o.Fdatasync),
+            EndFsync = o.EndFsync,
+            ZeroBuffers = o.ZeroBuffers,
+            RefillBuffers = o.RefillBuffers,
+            CompressPercentage = o.BufferCompressPercentage,
+            Notes = notes,
         };
     }
+
+    /// <summary>bs=, bsrange= and bssplit= per direction (bssplit over bsrange over bs, as fio), each checked against the target.</summary>
+    private static PerDir<BlockSizeSpec> BlockSizes(string name, JobOptions o, int logical)
+    {
+        PerDir<int> bs = o.Bs;
+        PerDir<BsRange?> range = o.BsRange;
+        PerDir<BsSplitEntry[]?> split = o.BsSplit;
+        return new PerDir<BlockSizeSpec>(One(false), One(true));
+
+        BlockSizeSpec One(bool write)
+        {
+            BlockSizeSpec spec = split[write] is { } entries ? BlockSizeSpec.FromSplit(entries)
+                : range[write] is BsRange r ? new BlockSizeSpec(r.Min, r.Max, null)
+                : new BlockSizeSpec(bs[write], bs[write], null);
+            foreach (int size in spec.Sizes())
+            {
+                if (size % logical != 0)
+                {
+                    throw new OptionException($"pinio: job '{name}': bs={size} is not a multiple of the target's logical block size {logical} (Direct I/O needs whole blocks)");
+                }
+            }
+            return spec;
+        }
+    }
+
+    /// <summary>The greatest common divisor of every block size and skip a sequential job can use: all its offsets are multiples of it.</summary>
+    private static int SequentialGrain(JobOptions o, PerDir<BlockSizeSpec> bs, int minBs)
+    {
+        long grain = minBs;
+        foreach (bool write in new[] { false, true })
+        {
+            if (write ? !o.Rw.HasWrites() : !o.Rw.HasReads())
+            {
+                continue;
+            }
+            foreach (int size in bs[write].Sizes())
+            {
+                grain = (long)System.Numerics.BigInteger.GreatestCommonDivisor(grain, size);
+            }
+        }
+        if (o.RwModifier > 0)
+        {
+            grain = (long)System.Numerics.BigInteger.GreatestCommonDivisor(grain, o.RwModifier);
+        }
+        return (int)grain;
+    }
+
+    private static void AddEngineNotes(JobOptions o, Target target, List<string> notes)
+    {
+        if (o.SqThreadPoll)
+        {
+            notes.Add("sqthread_poll: PinIo's rings do not use SQPOLL; the job thread submits with io_uring_enter");
+        }
+        if (o.HiPri)
+        {
+            notes.Add("hipri: PinIo's rings are interrupt-driven (no IORING_SETUP_IOPOLL); completions are reaped as without hipri");
+        }
+        if (o.IoEngine == IoEngineKind.Libaio)
+        {
+            notes.Add("ioengine=libaio: PinIo has no libaio engine; the job runs on its io_uring engine (on ram:, asynchronous completions)");
+        }
+        if (o.FixedBufs && o.IoEngine == IoEngineKind.Dotnet)
+        {
+            notes.Add("fixedbufs: ioengine=dotnet has no registered buffers; ordinary pinned memory is used");
+        }
+        if (target is RamTarget && o.Sync != SyncMode.None)
+        {
+            notes.Add("sync: a ram: target has no cache to write through; writes are durable on completion already");
+        }
+        if (target is RamTarget && o.VerifyOnly)
+        {
+            notes.Add("verify_only on a ram: target: the disk starts empty, so only a write earlier in this run on the same disk can be checked");
+        }
+        if (o.Sync == SyncMode.Sync && target is FileTarget)
+        {
+            notes.Add("sync=1: opened with O_DSYNC (data and what reads it need), not O_SYNC: PinIo's FileDevice offers O_DSYNC");
+        }
+    }
+
+    private static int MinPositive(int a, int b) => a <= 0 ? Math.Max(b, 0) : b <= 0 ? a : Math.Min(a, b);
+}
+
+/// <summary>
+/// How one direction of a job picks the size of each I/O: a fixed size (<c>Min == Max</c>),
+/// a uniform draw between <see cref="Min"/> and <see cref="Max"/> in multiples of
+/// <see cref="Min"/> (bsrange), or a weighted choice (bssplit).
+/// </summary>
+internal sealed record BlockSizeSpec(int Min, int Max, BsSplitEntry[]? Split)
+{
+    public bool IsFixed => Split is null && Min == Max;
+
+    public static BlockSizeSpec FromSplit(BsSplitEntry[] entries)
+    {
+        int min = int.MaxValue;
+        int max = 0;
+        foreach (BsSplitEntry entry in entries)
+        {
+            min = Math.Min(min, entry.Size);
+            max = Math.Max(max, entry.Size);
+        }
+        return new BlockSizeSpec(min, max, entries);
+    }
+
+    /// <summary>Every size the spec can produce that has to fit the target (for checks).</summary>
+    public IEnumerable<int> Sizes()
+    {
+        if (Split is not null)
+        {
+            foreach (BsSplitEntry entry in Split)
+            {
+                yield return entry.Size;
+            }
+            yield break;
+        }
+        yield return Min;
+        yield return Max;
+    }
+
+    /// <summary>fio's job-header form: 4096B-4096B.</summary>
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Min}B-{Max}B");
 }

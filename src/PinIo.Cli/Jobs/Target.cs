@@ -28,14 +28,21 @@ internal abstract record Target(string Filename)
     /// <summary>Opens the device; <paramref name="fixedBufferBytes"/> of registered pool memory for the jobs that use fixedbufs.</summary>
     public abstract IBlockDevice Open(long fixedBufferBytes);
 
-    /// <summary>Parses a job's filename; throws <see cref="OptionException"/> for a target pinio cannot use.</summary>
-    public static Target Parse(string jobName, JobOptions o)
+    /// <summary>
+    /// Parses a job's filename, fio's default (<c>jobname.clone.0</c>) when there is none, taken
+    /// in <c>directory</c> when that is set and the name is relative. Throws
+    /// <see cref="OptionException"/> for a target pinio cannot use.
+    /// </summary>
+    public static Target Parse(string jobName, JobOptions o, int clone = 0)
     {
-        string filename = o.Filename
-            ?? throw new OptionException($"pinio: job '{jobName}': no filename; use --filename=PATH (a file or block device) or ram:SIZE");
+        string filename = o.Filename ?? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{jobName}.{clone}.0");
         if (filename.StartsWith(RamPrefix, StringComparison.OrdinalIgnoreCase))
         {
             return RamTarget.Parse(jobName, filename, o.IoEngine);
+        }
+        if (o.Directory is { Length: > 0 } directory && !System.IO.Path.IsPathRooted(filename))
+        {
+            filename = System.IO.Path.Combine(directory, filename);
         }
         return FileTarget.Parse(jobName, filename, o);
     }
@@ -63,7 +70,7 @@ internal sealed record RamTarget(string Filename, long Bytes, RamDiskCompletion 
     {
         if (engine == IoEngineKind.Dotnet)
         {
-            throw new OptionException($"pinio: job '{jobName}': ioengine=dotnet runs .NET RandomAccess on a file, not on a ram: target");
+            throw new OptionException($"pinio: job '{jobName}': ioengine=dotnet runs .NET RandomAccess on a file, not on a ram: target (PinIo's RAM disk has no file handle)");
         }
         long capacity;
         try
@@ -87,8 +94,9 @@ internal sealed record RamTarget(string Filename, long Bytes, RamDiskCompletion 
 /// each job opens the file with a ring of its own, which its thread drives — one
 /// io_uring_enter submits the batch and reaps, as fio's job loop does. psync, sync and pvsync2
 /// map to the sync engine run inside the submitting call (the job's own thread does the
-/// preadv2/pwritev2, as fio's does). A file that does not exist, or is smaller than the job's
-/// region, is created or extended and laid out (written) before a reading job starts.
+/// preadv2/pwritev2, as fio's does). dotnet opens the file with .NET alone (see
+/// <see cref="DotnetFile"/>). A file that does not exist, or is smaller than the job's region,
+/// is created or extended and laid out (written) before a reading job starts.
 /// </summary>
 internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct, long ExistingBytes, long WantedBytes, bool IsBlockDevice, int Logical)
     : Target(Filename)
@@ -98,41 +106,61 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     /// <summary>A polled ring belongs to one job's thread: no two jobs share it.</summary>
     private readonly int _ring = Engine == IoEngine.IoUring ? Interlocked.Increment(ref s_nextRing) : 0;
 
+    /// <summary>ioengine=dotnet: .NET's RandomAccess instead of PinIo.</summary>
+    public bool Dotnet { get; init; }
+
+    /// <summary>sync=: open with O_DSYNC.</summary>
+    public bool Dsync { get; init; }
+
     public override long Capacity => Math.Max(ExistingBytes, WantedBytes);
 
     public override int LogicalBlockSize => Logical;
 
     public override bool NeedsLayout => !IsBlockDevice && WantedBytes > ExistingBytes;
 
-    public override string DeviceKey => $"{System.IO.Path.GetFullPath(Filename)}|{Engine}|{Direct}|{_ring}";
+    public override string DeviceKey => $"{System.IO.Path.GetFullPath(Filename)}|{(Dotnet ? "dotnet" : Engine)}|{Direct}|{Dsync}|{_ring}";
 
-    public override IBlockDevice Open(long fixedBufferBytes) => FileDevice.Open(Filename, new FileDeviceOptions
+    public override IBlockDevice Open(long fixedBufferBytes)
     {
-        Engine = Engine,
-        Create = !IsBlockDevice,
-        InitialSize = IsBlockDevice ? 0 : WantedBytes,
-        Direct = Direct,
-        SyncWorkers = 0,
-        PolledCompletions = Engine == IoEngine.IoUring,
-        BufferPoolBytes = fixedBufferBytes,
-    });
+        if (Dotnet)
+        {
+            throw new InvalidOperationException("a dotnet target opens with OpenDotnet: PinIo is not in its path");
+        }
+        return FileDevice.Open(Filename, new FileDeviceOptions
+        {
+            Engine = Engine,
+            Create = !IsBlockDevice,
+            InitialSize = IsBlockDevice ? 0 : WantedBytes,
+            Direct = Direct,
+            Dsync = Dsync,
+            SyncWorkers = 0,
+            PolledCompletions = Engine == IoEngine.IoUring,
+            BufferPoolBytes = fixedBufferBytes,
+        });
+    }
+
+    /// <summary>Opens the file for ioengine=dotnet, created or extended to the job's size.</summary>
+    public DotnetFile OpenDotnet() => DotnetFile.Open(Filename, IsBlockDevice ? 0 : WantedBytes, Direct, Dsync);
 
     public static FileTarget Parse(string jobName, string filename, JobOptions o)
     {
         IoEngine engine = o.IoEngine switch
         {
-            IoEngineKind.IoUring => IoEngine.IoUring,
-            IoEngineKind.Psync or IoEngineKind.Sync or IoEngineKind.Pvsync2 => IoEngine.Sync,
-            _ => throw new OptionException($"pinio: job '{jobName}': ioengine={o.IoEngine.FioName()} is not available on files yet; use io_uring, psync, sync or pvsync2"),
+            IoEngineKind.IoUring or IoEngineKind.Libaio => IoEngine.IoUring,
+            _ => IoEngine.Sync,
         };
-        long wanted = o.Size is long size ? o.Offset + size : 0;
+        bool dotnet = o.IoEngine == IoEngineKind.Dotnet;
+        bool dsync = o.Sync != SyncMode.None;
+        long wanted = o.FileSize ?? (o.Size is long size ? o.Offset + size : 0);
         if (!File.Exists(filename))
         {
             if (wanted == 0)
             {
-                throw new OptionException($"pinio: job '{jobName}': filename={filename} does not exist and no size= was given to create it");
+                throw new OptionException(o.SizePercent is null
+                    ? $"pinio: job '{jobName}': filename={filename} does not exist and no size= was given to create it"
+                    : $"pinio: job '{jobName}': filename={filename} does not exist, and size= as a percentage needs an existing file or device");
             }
-            return new FileTarget(filename, engine, o.Direct, 0, wanted, IsBlockDevice: false, QueueLimits.Default.LogicalBlockSize);
+            return new FileTarget(filename, engine, o.Direct, 0, wanted, IsBlockDevice: false, QueueLimits.Default.LogicalBlockSize) { Dotnet = dotnet, Dsync = dsync };
         }
         try
         {
@@ -144,7 +172,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
                 Direct = o.Direct,
                 BufferPoolBytes = 0,
             });
-            return new FileTarget(filename, engine, o.Direct, probe.Capacity, wanted, probe.IsBlockDevice, probe.Limits.LogicalBlockSize);
+            return new FileTarget(filename, engine, o.Direct, probe.Capacity, wanted, probe.IsBlockDevice, probe.Limits.LogicalBlockSize) { Dotnet = dotnet, Dsync = dsync };
         }
         catch (DirectIoException e)
         {

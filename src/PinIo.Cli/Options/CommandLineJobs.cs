@@ -11,27 +11,38 @@ internal sealed record JobSet(JobOptions Global, IReadOnlyList<JobOptions> Jobs)
 /// sections), not a generic command line: the meaning of <c>--rw</c> depends on which
 /// <c>--name</c> came before it, an ordering that System.CommandLine's option model does not
 /// keep. So System.CommandLine parses the program switches and hands the rest, in order, here.
+/// Tokens that are not options are job files (<c>pinio a.fio b.fio</c>), read as fio's
+/// parse_options does: after the whole command line, the command line's global options being
+/// the defaults that each file's <c>[global]</c> and job sections start from, the command
+/// line's own jobs first, and each file after the first separated from the jobs before it by a
+/// stonewall. Unlike fio, which starts the second and later files from its built-in defaults,
+/// every file starts from the command line's global options.
 /// </summary>
 internal static class CommandLineJobs
 {
     /// <summary>
-    /// Parses the tokens. With no <c>--name</c>, the options apply over <paramref name="preset"/>
-    /// (pinio's main job); with one or more, jobs start from fio's defaults as fio's do.
-    /// Throws <see cref="OptionException"/> for an unknown option or a bad value.
+    /// Parses the tokens. With no <c>--name</c> and no job file, the options apply over
+    /// <paramref name="preset"/> (pinio's main job); otherwise jobs start from fio's defaults as
+    /// fio's do. Throws <see cref="OptionException"/> for an unknown option, a bad value, a job
+    /// file that cannot be read or holds no job.
     /// </summary>
     public static JobSet Parse(IReadOnlyList<string> tokens, JobOptions preset)
     {
         var global = new JobOptions();
         var jobs = new List<JobOptions>();
+        var files = new List<string>();
         JobOptions current = global;
         for (int i = 0; i < tokens.Count; i++)
         {
             string token = tokens[i];
+            if (token == "-" || !token.StartsWith('-'))
+            {
+                files.Add(token);
+                continue;
+            }
             if (!token.StartsWith("--", StringComparison.Ordinal) || token.Length == 2)
             {
-                throw new OptionException(token.StartsWith('-')
-                    ? $"pinio: unrecognized option '{token}'"
-                    : $"pinio: '{token}': job files are not read yet (they come with the fio-compatible tool); give options as --name=value");
+                throw new OptionException($"pinio: unrecognized option '{token}'");
             }
             int eq = token.IndexOf('=', StringComparison.Ordinal);
             string name = eq < 0 ? token[2..] : token[2..eq];
@@ -47,10 +58,25 @@ internal static class CommandLineJobs
             }
             if (option.Name == "name")
             {
+                if (value == "global")
+                {
+                    // fio: --name=global goes back to the global options.
+                    current = global;
+                    continue;
+                }
                 current = global.Clone();
                 jobs.Add(current);
             }
             current.Set(option.Name, value);
+        }
+        for (int f = 0; f < files.Count; f++)
+        {
+            IReadOnlyList<JobOptions> fromFile = JobFile.Read(files[f], global.Clone(), stonewallFirstJob: f > 0);
+            if (fromFile.Count == 0)
+            {
+                throw new OptionException($"pinio: no job defined in {files[f]} (a job is a [name] section other than [global])");
+            }
+            jobs.AddRange(fromFile);
         }
         if (jobs.Count == 0)
         {

@@ -3,11 +3,13 @@ namespace PinIo.Cli.Options;
 /// <summary>
 /// One job's options, keyed by fio's option names: what was set (in the order it was set,
 /// with the text as written) over the defaults of <see cref="OptionTable"/>. Filled by the
-/// command-line job grammar (<see cref="CommandLineJobs"/>) and, later, by a job-file parser
-/// through the same <see cref="Set"/>; read through the typed properties.
+/// command-line job grammar (<see cref="CommandLineJobs"/>) and by job files
+/// (<see cref="JobFile"/>) through the same <see cref="Set"/>; read through the typed properties.
 /// </summary>
 internal sealed class JobOptions
 {
+    private const int DefaultBlockSize = 4096;
+
     private readonly Dictionary<string, object> _values = new(StringComparer.Ordinal);
     private readonly List<KeyValuePair<string, string>> _written = [];
 
@@ -18,7 +20,13 @@ internal sealed class JobOptions
         {
             throw new OptionException($"pinio: unrecognized option '{name}'");
         }
-        _values[option.Name] = option.Parse(value);
+        object parsed = option.Parse(value);
+        _values[option.Name] = parsed;
+        if (option.Inverse is { } inverse)
+        {
+            _values[inverse] = !(bool)parsed;
+            _written.RemoveAll(kv => kv.Key == inverse);
+        }
         _written.RemoveAll(kv => kv.Key == option.Name);
         _written.Add(new(option.Name, value ?? "1"));
     }
@@ -45,20 +53,56 @@ internal sealed class JobOptions
 
     public string? Filename => Get<string?>("filename");
 
-    public RwMode Rw => Get<RwMode>("rw");
+    public RwMode Rw => Get<RwSpec>("rw").Mode;
+
+    /// <summary>The <c>:N</c> of rw=: bytes skipped after each sequential I/O, or sequential I/Os between random offsets; 0 when absent.</summary>
+    public long RwModifier => Get<RwSpec>("rw").Modifier;
 
     public int RwMixRead => IsSet("rwmixread") || !IsSet("rwmixwrite") ? (int)Get<long>("rwmixread") : 100 - (int)Get<long>("rwmixwrite");
 
-    public int BlockSize => (int)Get<long>("bs");
+    /// <summary>The read block size (bs=R,W sets both).</summary>
+    public int BlockSize => Bs.Read;
+
+    /// <summary>bs= per direction, fio's 4 KiB where a field was left empty.</summary>
+    public PerDir<int> Bs
+    {
+        get
+        {
+            PerDir<long?> bs = Get<PerDir<long?>>("bs");
+            return new PerDir<int>((int)(bs.Read ?? DefaultBlockSize), (int)(bs.Write ?? DefaultBlockSize));
+        }
+    }
+
+    public PerDir<BsRange?> BsRange => IsSet("bsrange") ? Get<PerDir<BsRange?>>("bsrange") : default;
+
+    public PerDir<BsSplitEntry[]?> BsSplit => IsSet("bssplit") ? Get<PerDir<BsSplitEntry[]?>>("bssplit") : default;
+
+    public PerDir<long?> BlockAlign => IsSet("blockalign") ? Get<PerDir<long?>>("blockalign") : default;
 
     public int IoDepth => (int)Get<long>("iodepth");
 
+    public int IoDepthBatchSubmit => (int)Get<long>("iodepth_batch_submit");
+
+    public int IoDepthBatchCompleteMin => (int)Get<long>("iodepth_batch_complete_min");
+
     public int NumJobs => (int)Get<long>("numjobs");
 
-    /// <summary>Bytes of the region; null when not set (the target's size less the offset).</summary>
-    public long? Size => IsSet("size") ? Get<long>("size") : null;
+    /// <summary>Bytes of the region; null when not set (the target's size less the offset) or given as a percentage.</summary>
+    public long? Size => IsSet("size") && Get<SizeOrPercent>("size") is { IsPercent: false } size ? size.Bytes : null;
 
-    public long Offset => Get<long>("offset");
+    /// <summary>size= as a percentage of the target; null when not given so.</summary>
+    public double? SizePercent => IsSet("size") && Get<SizeOrPercent>("size") is { IsPercent: true } size ? size.Percent : null;
+
+    public long? FileSize => IsSet("filesize") ? Get<long>("filesize") : null;
+
+    public long? IoSize => IsSet("io_size") ? Get<long>("io_size") : null;
+
+    public string? Directory => Get<string?>("directory");
+
+    /// <summary>offset= in bytes; 0 when given as a percentage (see <see cref="OffsetSpec"/>).</summary>
+    public long Offset => Get<SizeOrPercent>("offset").Bytes;
+
+    public SizeOrPercent OffsetSpec => Get<SizeOrPercent>("offset");
 
     public int Loops => (int)Get<long>("loops");
 
@@ -66,21 +110,57 @@ internal sealed class JobOptions
 
     public bool TimeBased => Get<bool>("time_based");
 
+    public long RampTimeUs => Get<long>("ramp_time");
+
+    public long StartDelayUs => Get<long>("startdelay");
+
     public IoEngineKind IoEngine => Get<IoEngineKind>("ioengine");
 
     public bool Direct => Get<bool>("direct");
 
+    public SyncMode Sync => Get<SyncMode>("sync");
+
+    public int Fsync => (int)Get<long>("fsync");
+
+    public int Fdatasync => (int)Get<long>("fdatasync");
+
+    public bool EndFsync => Get<bool>("end_fsync");
+
     public bool FixedBufs => Get<bool>("fixedbufs");
+
+    public bool SqThreadPoll => Get<bool>("sqthread_poll");
+
+    public bool HiPri => Get<bool>("hipri");
+
+    public bool Stonewall => Get<bool>("stonewall");
+
+    public bool NewGroup => Get<bool>("new_group");
+
+    public bool ZeroBuffers => Get<bool>("zero_buffers");
+
+    public bool RefillBuffers => Get<bool>("refill_buffers");
+
+    public int BufferCompressPercentage => (int)Get<long>("buffer_compress_percentage");
 
     public VerifyKind Verify => Get<VerifyKind>("verify");
 
     public bool DoVerify => Get<bool>("do_verify");
+
+    public byte[]? VerifyPattern => IsSet("verify_pattern") ? Get<byte[]>("verify_pattern") : null;
+
+    public bool VerifyOnly => Get<bool>("verify_only");
+
+    public int VerifyBacklog => (int)Get<long>("verify_backlog");
+
+    public bool VerifyFatal => Get<bool>("verify_fatal");
 
     public ulong RandSeed => (ulong)Get<long>("randseed");
 
     public bool RandRepeat => Get<bool>("randrepeat");
 
     public bool NoRandomMap => Get<bool>("norandommap");
+
+    public Distribution RandomDistribution => Get<Distribution>("random_distribution");
 
     public IReadOnlyList<double> PercentileList => Get<double[]>("percentile_list");
 

@@ -24,6 +24,9 @@ internal enum OptionKind
     /// <summary>One of a list of names (FIO_OPT_STR with posval).</summary>
     Choice,
 
+    /// <summary>A value with a grammar of its own (bs=4k,64k; bssplit=; rw=read:4k), parsed by <see cref="OptionDef.Parser"/>.</summary>
+    Custom,
+
     /// <summary>Colon-separated percentiles (FIO_OPT_FLOAT_LIST).</summary>
     PercentList,
 }
@@ -33,7 +36,7 @@ internal sealed record OptionChoice(string Value, object Parsed, string Help);
 
 /// <summary>
 /// One row of the option table: fio's name, its aliases, how its value is parsed and its
-/// default as fio writes it. The command line and (later) job files both set options
+/// default as fio writes it. The command line and job files both set options
 /// through <see cref="Parse"/>, so an option means the same wherever it is written.
 /// </summary>
 internal sealed class OptionDef
@@ -55,6 +58,12 @@ internal sealed class OptionDef
 
     public long Max { get; init; } = long.MaxValue;
 
+    /// <summary>The parser of a <see cref="OptionKind.Custom"/> option; throws <see cref="FormatException"/> with the reason.</summary>
+    public Func<OptionDef, string, object>? Parser { get; init; }
+
+    /// <summary>A boolean option that sets this other one to its opposite (fio's .inverse: direct and buffered).</summary>
+    public string? Inverse { get; init; }
+
     /// <summary>Whether the option may be written without a value (<c>--time_based</c>).</summary>
     public bool ValueOptional => Kind == OptionKind.Flag;
 
@@ -75,6 +84,7 @@ internal sealed class OptionDef
                 OptionKind.Bool or OptionKind.Flag => ValueParsers.ParseBool(value),
                 OptionKind.Time => CheckRange(ValueParsers.ParseTimeUs(value)),
                 OptionKind.Choice => ParseChoice(value),
+                OptionKind.Custom => Parser!(this, value),
                 _ => ValueParsers.ParsePercentileList(value),
             };
             return parsed;
@@ -96,7 +106,8 @@ internal sealed class OptionDef
         return value;
     }
 
-    private object ParseChoice(string value)
+    /// <summary>The choice named <paramref name="value"/> (any case); throws <see cref="FormatException"/> when there is none.</summary>
+    public object ParseChoice(string value)
     {
         foreach (OptionChoice choice in Choices)
         {

@@ -24,15 +24,35 @@ internal enum IoEngineKind
     IoUring,
     Libaio,
 
-    /// <summary>.NET RandomAccess on a file: the baseline of the fio comparison (files come with the real-I/O engines).</summary>
+    /// <summary>.NET RandomAccess on a file opened with O_DIRECT: the baseline of the fio comparison, not PinIo.</summary>
     Dotnet,
 }
 
-/// <summary>fio's verify= checksums that pinio implements.</summary>
+/// <summary>fio's verify= modes that pinio implements.</summary>
 internal enum VerifyKind
 {
     None,
     Crc32C,
+    Md5,
+    Sha256,
+
+    /// <summary>fio's xxhash; pinio's digest is XXH64.</summary>
+    XxHash,
+
+    /// <summary>No header: every block holds <c>verify_pattern</c>, checked byte by byte.</summary>
+    Pattern,
+}
+
+/// <summary>fio's sync=: how writes are made durable as they complete.</summary>
+internal enum SyncMode
+{
+    None,
+
+    /// <summary>sync=1 or sync=sync: fio's O_SYNC; PinIo opens with O_DSYNC, which makes the data durable (see FileDeviceOptions.Dsync).</summary>
+    Sync,
+
+    /// <summary>sync=dsync: O_DSYNC.</summary>
+    Dsync,
 }
 
 internal static class OptionKindNames
@@ -67,5 +87,16 @@ internal static class OptionKindNames
     };
 
     /// <summary>Engines whose I/O completes inside the submitting call, so that fio caps their depth at 1.</summary>
-    public static bool IsSynchronous(this IoEngineKind engine) => engine is IoEngineKind.Psync or IoEngineKind.Sync or IoEngineKind.Pvsync2 or IoEngineKind.Dotnet;
+    public static bool IsSynchronous(this IoEngineKind engine) => engine is IoEngineKind.Psync or IoEngineKind.Sync or IoEngineKind.Pvsync2;
+
+    /// <summary>The name fio's verify= takes for the mode.</summary>
+    public static string FioName(this VerifyKind verify) => verify switch
+    {
+        VerifyKind.None => "0",
+        VerifyKind.Crc32C => "crc32c",
+        VerifyKind.Md5 => "md5",
+        VerifyKind.Sha256 => "sha256",
+        VerifyKind.XxHash => "xxhash",
+        _ => "pattern",
+    };
 }

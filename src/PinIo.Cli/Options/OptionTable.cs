@@ -14,10 +14,11 @@ internal static class OptionTable
     [
         new() { Name = "name", Kind = OptionKind.Text, Help = "Name of this job; on a command line it starts a new job" },
         new() { Name = "description", Kind = OptionKind.Text, Help = "Text to print with the job's results" },
-        new() { Name = "filename", Kind = OptionKind.Text, Help = "Target: ram:SIZE for PinIo's embedded RAM disk (files and block devices come with the real-I/O engines)" },
+        new() { Name = "filename", Kind = OptionKind.Text, Help = "Target: a file, a block device, or ram:SIZE for PinIo's embedded RAM disk (default: jobname.jobnum.0 in directory)" },
         new()
         {
-            Name = "rw", Aliases = ["readwrite"], Kind = OptionKind.Choice, Default = "read", Help = "I/O pattern",
+            Name = "rw", Aliases = ["readwrite"], Kind = OptionKind.Custom, Default = "read", Parser = (o, v) => ValueParsers.ParseRw(o, v),
+            Help = "I/O pattern, with an optional :N (rw=read:4k skips 4k after each I/O; rw=randread:8 takes a new random offset every 8 I/Os)",
             Choices =
             [
                 new("read", RwMode.Read, "Sequential read"),
@@ -31,11 +32,19 @@ internal static class OptionTable
         },
         new() { Name = "rwmixread", Kind = OptionKind.Int, Default = "50", Min = 0, Max = 100, Help = "Percentage of a mixed workload that is reads" },
         new() { Name = "rwmixwrite", Kind = OptionKind.Int, Default = "50", Min = 0, Max = 100, Help = "Percentage of a mixed workload that is writes" },
-        new() { Name = "bs", Aliases = ["blocksize"], Kind = OptionKind.Size, Default = "4k", Min = 1, Max = int.MaxValue, Help = "Block size of each I/O" },
+        new()
+        {
+            Name = "bs", Aliases = ["blocksize"], Kind = OptionKind.Custom, Default = "4k", Parser = (_, v) => ValueParsers.ParseSizePerDirection(v),
+            Help = "Block size of each I/O; bs=4k,64k gives reads and writes their own",
+        },
         new() { Name = "iodepth", Kind = OptionKind.Int, Default = "1", Min = 1, Max = 65536, Help = "Number of I/Os to keep in flight" },
         new() { Name = "numjobs", Kind = OptionKind.Int, Default = "1", Min = 1, Max = 4096, Help = "Number of clones (threads) of this job" },
-        new() { Name = "size", Kind = OptionKind.Size, Min = 1, Help = "Bytes of the target this job covers (default: the whole target)" },
-        new() { Name = "offset", Kind = OptionKind.Size, Default = "0", Min = 0, Help = "Start of the job's region in the target" },
+        new()
+        {
+            Name = "size", Kind = OptionKind.Custom, Parser = (_, v) => ValueParsers.ParseSizeOrPercent(v, 1),
+            Help = "Bytes of the target this job covers, or a percentage of it (size=50%) (default: the whole target)",
+        },
+        new() { Name = "offset", Kind = OptionKind.Custom, Default = "0", Parser = (_, v) => ValueParsers.ParseSizeOrPercent(v, 0), Help = "Start of the job's region in the target, in bytes or as a percentage of it" },
         new() { Name = "loops", Kind = OptionKind.Int, Default = "1", Min = 1, Help = "Number of times to run the job over its region" },
         new() { Name = "runtime", Aliases = ["timeout"], Kind = OptionKind.Time, Default = "0", Min = 0, Help = "Stop after this long (seconds, or with a unit: 200ms, 2m); 0 = no limit" },
         new() { Name = "time_based", Kind = OptionKind.Flag, Default = "0", Help = "Keep running for runtime, looping over the region" },
@@ -49,11 +58,67 @@ internal static class OptionTable
                 new("pvsync2", IoEngineKind.Pvsync2, "Synchronous vectored I/O (as psync)"),
                 new("io_uring", IoEngineKind.IoUring, "Asynchronous I/O: iodepth requests in flight, completed by the device"),
                 new("libaio", IoEngineKind.Libaio, "Asynchronous I/O (as io_uring)"),
-                new("dotnet", IoEngineKind.Dotnet, ".NET RandomAccess on a file (needs a file target)"),
+                new("dotnet", IoEngineKind.Dotnet, "Plain .NET RandomAccess.ReadAsync/WriteAsync on an O_DIRECT file, iodepth at once: the baseline, not PinIo"),
             ],
         },
-        new() { Name = "direct", Kind = OptionKind.Bool, Default = "0", Help = "O_DIRECT; ram: targets always take PinIo's Direct I/O path" },
+        new() { Name = "direct", Kind = OptionKind.Bool, Default = "0", Inverse = "buffered", Help = "O_DIRECT; ram: targets always take PinIo's Direct I/O path" },
         new() { Name = "fixedbufs", Kind = OptionKind.Flag, Default = "0", Help = "Use PagePool pages (never pinned per I/O) instead of managed memory pinned per I/O" },
+        // Job files, I/O shape, engines and verification (the fio-jobs work); report options go at the end.
+        new() { Name = "registerfiles", Kind = OptionKind.Flag, Default = "0", Help = "Register the file with the ring (PinIo always does: accepted, changes nothing)" },
+        new() { Name = "sqthread_poll", Kind = OptionKind.Flag, Default = "0", Help = "Kernel SQ polling thread (accepted; PinIo's rings do not use SQPOLL, the job thread enters the ring itself)" },
+        new() { Name = "hipri", Kind = OptionKind.Flag, Default = "0", Help = "Polled completions (IOPOLL) (accepted; PinIo's rings are interrupt-driven)" },
+        new() { Name = "stonewall", Aliases = ["wait_for_previous"], Kind = OptionKind.Flag, Default = "0", Help = "Wait for the jobs before this one to end before starting; starts a new reporting group" },
+        new() { Name = "new_group", Kind = OptionKind.Flag, Default = "0", Help = "Start a new reporting group (without waiting, unlike stonewall)" },
+        new() { Name = "directory", Kind = OptionKind.Text, Help = "Directory of the job's files: a relative filename and the default name are taken in it" },
+        new() { Name = "filesize", Kind = OptionKind.Size, Min = 1, Help = "Size of the file to create or extend (default: offset + size)" },
+        new() { Name = "io_size", Aliases = ["io_limit"], Kind = OptionKind.Size, Min = 1, Help = "Bytes of I/O per loop (default: size); above size the job wraps over its region" },
+        new()
+        {
+            Name = "bsrange", Aliases = ["blocksize_range"], Kind = OptionKind.Custom, Parser = (_, v) => ValueParsers.ParseBsRange(v),
+            Help = "Block sizes drawn uniformly between min and max, in multiples of min (bsrange=1k-64k, or per direction 4k-8k,16k-64k)",
+        },
+        new()
+        {
+            Name = "bssplit", Kind = OptionKind.Custom, Parser = (_, v) => ValueParsers.ParseBsSplit(v),
+            Help = "Block sizes by share of I/Os (bssplit=4k/50:64k/40:1m/10; per direction with a comma)",
+        },
+        new()
+        {
+            Name = "blockalign", Aliases = ["ba"], Kind = OptionKind.Custom, Parser = (_, v) => ValueParsers.ParseSizePerDirection(v),
+            Help = "Alignment of random offsets (default: the smallest block size); like fio, turns off the random map",
+        },
+        new() { Name = "iodepth_batch_submit", Aliases = ["iodepth_batch"], Kind = OptionKind.Int, Default = "1", Min = 0, Max = 65536, Help = "I/Os to prepare before submitting them together (0 = iodepth)" },
+        new() { Name = "iodepth_batch_complete_min", Aliases = ["iodepth_batch_complete"], Kind = OptionKind.Int, Default = "1", Min = 0, Max = 65536, Help = "Completions to wait for at least when reaping (0 = reap without waiting)" },
+        new() { Name = "ramp_time", Kind = OptionKind.Time, Default = "0", Min = 0, Help = "Run this long before measuring (not counted in the results)" },
+        new() { Name = "startdelay", Kind = OptionKind.Time, Default = "0", Min = 0, Help = "Wait this long before starting the job" },
+        new()
+        {
+            Name = "random_distribution", Kind = OptionKind.Custom, Default = "random", Parser = (_, v) => ValueParsers.ParseDistribution(v),
+            Help = "Offsets of random I/O: random (uniform), zipf:theta, pareto:h or normal:sigma% (optional :center, 0-1)",
+        },
+        new() { Name = "buffered", Kind = OptionKind.Bool, Default = "1", Inverse = "direct", Help = "Buffered I/O, the opposite of direct" },
+        new()
+        {
+            Name = "sync", Kind = OptionKind.Choice, Default = "0", Help = "Open for synchronous writes",
+            Choices =
+            [
+                new("0", SyncMode.None, "Ordinary writes"),
+                new("none", SyncMode.None, "Ordinary writes"),
+                new("1", SyncMode.Sync, "O_SYNC (PinIo: O_DSYNC, data durable on completion)"),
+                new("sync", SyncMode.Sync, "O_SYNC (PinIo: O_DSYNC, data durable on completion)"),
+                new("dsync", SyncMode.Dsync, "O_DSYNC"),
+            ],
+        },
+        new() { Name = "fsync", Kind = OptionKind.Int, Default = "0", Min = 0, Help = "Flush the device after every N writes (0 = never)" },
+        new() { Name = "fdatasync", Kind = OptionKind.Int, Default = "0", Min = 0, Help = "As fsync (a PinIo flush covers data and metadata alike)" },
+        new() { Name = "end_fsync", Kind = OptionKind.Bool, Default = "0", Help = "Flush the device when the job's writes end" },
+        new() { Name = "zero_buffers", Kind = OptionKind.Flag, Default = "0", Help = "Fill write buffers with zeros (default: random data)" },
+        new() { Name = "refill_buffers", Kind = OptionKind.Flag, Default = "0", Help = "New random data for every write (default: filled once)" },
+        new() { Name = "buffer_compress_percentage", Kind = OptionKind.Int, Default = "0", Min = 0, Max = 100, Help = "Make write data this compressible (zeros in each 512-byte chunk)" },
+        new() { Name = "verify_pattern", Kind = OptionKind.Custom, Parser = (_, v) => ValueParsers.ParsePattern(v), Help = "Pattern written and checked: 0x hex bytes or a \"string\" (verify=pattern; with a checksum, the payload)" },
+        new() { Name = "verify_only", Kind = OptionKind.Flag, Default = "0", Help = "Write nothing: check the data an earlier run of the same job (same seed) wrote" },
+        new() { Name = "verify_backlog", Kind = OptionKind.Int, Default = "0", Min = 0, Help = "Read back and check written blocks after every N writes (0 = at the end)" },
+        new() { Name = "verify_fatal", Kind = OptionKind.Bool, Default = "0", Help = "Stop the job at the first mismatch (default: check everything, report the first)" },
         new() { Name = "thread", Kind = OptionKind.Flag, Default = "0", Help = "Run jobs as threads (pinio always does)" },
         new()
         {
@@ -62,8 +127,12 @@ internal static class OptionTable
             [
                 new("0", VerifyKind.None, "Don't verify"),
                 new("none", VerifyKind.None, "Don't verify"),
-                new("crc32c", VerifyKind.Crc32C, "CRC-32C of each block's payload, in a header with offset and sequence"),
+                new("crc32c", VerifyKind.Crc32C, "CRC-32C of each block's payload, in a header with offset, seed and sequence"),
                 new("crc32c-intel", VerifyKind.Crc32C, "Same as crc32c (hardware CRC-32C is used when the CPU has it)"),
+                new("md5", VerifyKind.Md5, "MD5 of the payload, in the header"),
+                new("sha256", VerifyKind.Sha256, "SHA-256 of the payload, in the header"),
+                new("xxhash", VerifyKind.XxHash, "XXH64 of the payload, in the header"),
+                new("pattern", VerifyKind.Pattern, "No header: every block holds verify_pattern, checked byte by byte"),
             ],
         },
         new() { Name = "do_verify", Kind = OptionKind.Bool, Default = "1", Help = "Read back and check what a write phase wrote" },

@@ -11,7 +11,7 @@ namespace PinIo.Cli.Options;
 /// (<c>us</c>, <c>ms</c>, <c>s</c>, <c>m</c>, <c>h</c>, <c>d</c>) follows. Every parser throws
 /// <see cref="FormatException"/> with the reason; the option table adds the option's name.
 /// </summary>
-internal static class ValueParsers
+internal static partial class ValueParsers
 {
     public static long ParseSize(string text)
     {

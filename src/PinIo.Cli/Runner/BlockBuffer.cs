@@ -38,6 +38,9 @@ internal sealed class BlockBuffer
 
     public IovIter WriteIter { get; }
 
+    /// <summary>The managed memory of a <see cref="FromManaged"/> buffer (for RandomAccess); empty for pool memory.</summary>
+    public Memory<byte> Memory => _managed;
+
     /// <summary>The bytes of the buffer; valid while the buffer is alive and no I/O is in flight on it.</summary>
     public unsafe Span<byte> Span => _pages.Length == 0 ? _managed.Span : new Span<byte>((void*)_native, Length);
 
@@ -70,10 +73,17 @@ internal sealed class BlockBuffer
     public static BlockBuffer FromManaged(Memory<byte> memory) =>
         new(memory, 0, memory.Length, [], IovIter.User(IterDirection.Dest, memory), IovIter.User(IterDirection.Source, memory));
 
-    /// <summary>Rewinds an iterator of this buffer after an I/O so the next I/O covers the whole block again.</summary>
-    public static void Rewind(IovIter iter)
+    /// <summary>Limits an iterator of this buffer to an I/O of <paramref name="length"/> bytes (the block's first bytes); <see cref="Rewind"/> undoes it.</summary>
+    public static void Shorten(IovIter iter, int length)
+    {
+        iter.Truncate(length);
+    }
+
+    /// <summary>Rewinds an iterator of this buffer after an I/O so the next I/O may cover the whole buffer again.</summary>
+    public void Rewind(IovIter iter)
     {
         iter.Revert(iter.Consumed);
+        iter.Reexpand(Length);
     }
 
     /// <summary>Drops the pool references taken by <see cref="FromPool"/>.</summary>

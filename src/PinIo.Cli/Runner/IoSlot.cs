@@ -15,13 +15,28 @@ internal sealed class IoSlot(int index, BlockBuffer buffer)
     /// <summary>The continuation registered on the pending I/O: made once, so that waiting allocates nothing.</summary>
     public Action? OnCompleted { get; set; }
 
+    /// <summary>Which of the pending values below the I/O left.</summary>
+    public PendingKind Kind { get; set; }
+
+    /// <summary>A PinIo I/O: DirectIo's bytes transferred.</summary>
     public ValueTask<long> Pending { get; set; }
+
+    /// <summary>An ioengine=dotnet read: RandomAccess.ReadAsync's bytes.</summary>
+    public ValueTask<int> PendingDotnetRead { get; set; }
+
+    /// <summary>An ioengine=dotnet write: RandomAccess.WriteAsync (all or an exception).</summary>
+    public ValueTask PendingDotnetWrite { get; set; }
 
     public bool IsWrite { get; set; }
 
+    /// <summary>Byte offset on the target.</summary>
     public long Offset { get; set; }
 
-    public long Block { get; set; }
+    /// <summary>Byte offset within the job's region.</summary>
+    public long RegionOffset { get; set; }
+
+    /// <summary>Bytes of this I/O (the first bytes of the buffer).</summary>
+    public int Length { get; set; }
 
     /// <summary>Sequence number of the write (verification), or the sequence a read expects.</summary>
     public long Sequence { get; set; }
@@ -40,4 +55,12 @@ internal sealed class IoSlot(int index, BlockBuffer buffer)
     public long SubmittedAt { get; set; }
 
     public long CompletedAt;
+}
+
+/// <summary>What an <see cref="IoSlot"/>'s I/O went through.</summary>
+internal enum PendingKind
+{
+    PinIo,
+    DotnetRead,
+    DotnetWrite,
 }

@@ -1,35 +1,51 @@
 using System.Runtime.ExceptionServices;
-using PinIo.Cli.Jobs;
 using PinIo.Block;
+using PinIo.Cli.Jobs;
+using PinIo.Cli.Options;
 
 namespace PinIo.Cli.Runner;
 
 /// <summary>
-/// Runs jobs together, one thread each (fio runs a process or thread per job): every job lays
-/// out its region first, then all start their measured phases at once. Jobs that name the same
-/// target share one device, as fio's jobs share a file, unless their engines complete
-/// differently (a synchronous and an asynchronous engine): a RAM disk completes one way, so
-/// those get a disk each.
+/// Runs jobs one thread each (fio runs a process or thread per job), in stonewall segments:
+/// the jobs of a segment (<see cref="JobPlan.RunOrder"/>) lay out their regions, then start
+/// their measured phases together (each after its own startdelay); the next segment starts
+/// when every job of this one has ended, as fio's stonewall waits for the jobs before it.
+/// Devices are opened once for the whole run, so a later segment sees what an earlier one
+/// wrote. Jobs that name the same target share one device, as fio's jobs share a file, unless
+/// their engines complete differently (a synchronous and an asynchronous engine): a RAM disk
+/// completes one way, so those get a disk each.
 /// </summary>
 internal static class JobGroup
 {
     public static IReadOnlyList<JobResult> Run(IReadOnlyList<JobPlan> plans, CancellationToken ct)
     {
-        var devices = new Dictionary<string, IBlockDevice>();
+        var devices = new Dictionary<string, IDisposable>();
         var runners = new List<JobRunner>();
         try
         {
             foreach (JobPlan plan in plans)
             {
                 string key = plan.Target.DeviceKey;
-                if (!devices.TryGetValue(key, out IBlockDevice? device))
+                if (!devices.TryGetValue(key, out IDisposable? device))
                 {
-                    device = plan.Target.Open(FixedBufferBytes(plans, key));
+                    device = plan.Engine == IoEngineKind.Dotnet && plan.Target is FileTarget file
+                        ? file.OpenDotnet()
+                        : plan.Target.Open(FixedBufferBytes(plans, key));
                     devices.Add(key, device);
                 }
-                runners.Add(new JobRunner(plan, device));
+                runners.Add(device is DotnetFile dotnet ? new JobRunner(plan, dotnet) : new JobRunner(plan, (IBlockDevice)device));
             }
-            return RunThreads(runners, ct);
+            var results = new JobResult[runners.Count];
+            foreach (IGrouping<int, int> segment in Enumerable.Range(0, runners.Count).GroupBy(i => runners[i].Plan.RunOrder).OrderBy(g => g.Key))
+            {
+                int[] members = [.. segment];
+                JobResult[] done = RunThreads([.. members.Select(i => runners[i])], ct);
+                for (int i = 0; i < members.Length; i++)
+                {
+                    results[members[i]] = done[i];
+                }
+            }
+            return results;
         }
         finally
         {
@@ -37,7 +53,7 @@ internal static class JobGroup
             {
                 runner.Dispose();
             }
-            foreach (IBlockDevice device in devices.Values)
+            foreach (IDisposable device in devices.Values)
             {
                 device.Dispose();
             }
@@ -72,15 +88,20 @@ internal static class JobGroup
             {
                 try
                 {
+                    JobRunner runner = runners[index];
                     try
                     {
-                        runners[index].Prepare(ct);
+                        runner.Prepare(ct);
                     }
                     finally
                     {
                         laidOut.SignalAndWait();
                     }
-                    results[index] = runners[index].Run(ct);
+                    if (runner.Plan.StartDelayUs > 0)
+                    {
+                        ct.WaitHandle.WaitOne(TimeSpan.FromMicroseconds(runner.Plan.StartDelayUs));
+                    }
+                    results[index] = runner.Run(ct);
                 }
                 catch (Exception e)
                 {

@@ -23,10 +23,25 @@ internal sealed record JobResult
 
     public required DateTime FinishedAt { get; init; }
 
+    /// <summary>Stopwatch timestamps of the start of the job's first phase after layout (ramp included) and of its end: the order of stonewalled jobs.</summary>
+    public long StartTimestamp { get; init; }
+
+    public long EndTimestamp { get; init; }
+
     /// <summary>0, or the errno that stopped the job (EILSEQ for a verify failure, as fio).</summary>
     public int Error { get; init; }
 
     public string? ErrorText { get; init; }
 
+    /// <summary>The first verification mismatch (fio stops at it with verify_fatal; pinio goes on checking otherwise).</summary>
     public VerifyFailure? VerifyFailure { get; init; }
+
+    /// <summary>The first mismatches, up to 16, in the order found.</summary>
+    public IReadOnlyList<VerifyFailure> VerifyFailures { get; init; } = [];
+
+    /// <summary>Blocks that failed verification.</summary>
+    public long VerifyMismatches { get; init; }
+
+    /// <summary>Device flushes issued (fsync=, fdatasync=, end_fsync).</summary>
+    public long Flushes { get; init; }
 }

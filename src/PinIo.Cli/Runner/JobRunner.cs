@@ -1,3 +1,4 @@
+// Follows fio's backend.c (do_io, thread_main) and io_u.c in meaning, not in code.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using PinIo.Block;
@@ -13,21 +14,27 @@ namespace PinIo.Cli.Runner;
 
 /// <summary>
 /// Runs one job on its own thread, the way fio's thread loop does: keep <c>iodepth</c>
-/// requests in flight, reap at least one completion when the queue is full or the job is
-/// out of work, submit new ones as old ones complete. Each I/O goes through PinIo's
-/// <see cref="DirectIo"/> with a reused iterator; a completion is stamped on the thread that
-/// ends it and handed to the job thread through a queue, so latency is measured where the I/O
-/// ended and all statistics are kept by the job thread alone. Phases: layout (fill the region
-/// so that reads return data; not measured), the main phase, and for writing jobs with
-/// <c>verify</c> a read-back of every written block. Steady state allocates nothing: slots,
-/// iterators, continuations and statistics are made up front.
+/// requests in flight, submitting them in batches of <c>iodepth_batch_submit</c> and reaping at
+/// least <c>iodepth_batch_complete_min</c> completions when the queue is full or the job is out
+/// of work. Each I/O goes through PinIo's <see cref="DirectIo"/> with a reused iterator (or,
+/// for ioengine=dotnet, through <see cref="RandomAccess"/> on the same buffers); a completion is
+/// stamped on the thread that ends it and handed to the job thread through a queue, so latency
+/// is measured where the I/O ended and all statistics are kept by the job thread alone.
+/// Phases: layout (fill the region so that reads return data; not measured), ramp (run,
+/// not measured), the main phase, and for writing jobs with <c>verify</c> a read-back of every
+/// written block. Steady state allocates nothing per I/O: slots, iterators, continuations,
+/// block-size and offset generators and statistics are made up front.
 /// </summary>
 internal sealed partial class JobRunner : IDisposable
 {
+    /// <summary>Layout writes number from here, apart from the main phase's, which a verify_only replay numbers from 0.</summary>
+    private const long LayoutSequenceBase = 1L << 62;
+
     private static readonly double s_nsPerTick = 1e9 / Stopwatch.Frequency;
 
     private readonly JobPlan _plan;
-    private readonly IBlockDevice _device;
+    private readonly IBlockDevice? _device;
+    private readonly DotnetFile? _dotnet;
     private readonly IoSlot[] _slots;
     private readonly Stack<IoSlot> _free;
     private readonly ConcurrentQueue<IoSlot> _completed = new();
@@ -41,28 +48,61 @@ internal sealed partial class JobRunner : IDisposable
     private readonly RateSampler _sampler;
     private readonly JobProgress _progress;
     private readonly OffsetGenerator _offsets;
+    private readonly BlockSizePicker _readSizes;
+    private readonly BlockSizePicker _writeSizes;
+    private readonly int _layoutChunk;
     private Taus88 _mix;
+    private ulong _fillState;
 
     private JobStats _recording;
     private bool _sampling;
     private int _inFlight;
     private long _cursor;
     private long _sequence;
+    private long _layoutSequence = LayoutSequenceBase;
     private long _issuedBytes;
-    private VerifyFailure? _verifyFailure;
-    private DirectIoException? _ioError;
+    private long _passBase;
+    private int _writesSinceFlush;
+    private bool _flushDue;
+    private long _flushes;
+    private Exception? _ioError;
 
     public JobRunner(JobPlan plan, IBlockDevice device)
+        : this(plan, device, null)
+    {
+    }
+
+    public JobRunner(JobPlan plan, DotnetFile file)
+        : this(plan, null, file)
+    {
+    }
+
+    private JobRunner(JobPlan plan, IBlockDevice? device, DotnetFile? dotnet)
     {
         _plan = plan;
         _device = device;
+        _dotnet = dotnet;
         _recording = _stats;
         _polled = device is Devices.FileDevice { IsPolled: true } polled ? polled : null;
         _sampler = new RateSampler(_stats);
         _progress = JobProgress.For(plan);
-        _offsets = new OffsetGenerator(plan.Blocks, plan.Rw.IsRandom(), plan.RandomMap, Taus88.DeriveSeed(plan.Seed, plan.Number, 1));
+        int minLength = Math.Min(plan.Rw.HasReads() ? plan.Bs.Read.Min : int.MaxValue, plan.Rw.HasWrites() ? plan.Bs.Write.Min : int.MaxValue);
+        _offsets = new OffsetGenerator(plan.Size, plan.Grain, minLength, plan.Rw.IsRandom(), plan.RandomMap, plan.Distribution, plan.RwModifier,
+            Taus88.DeriveSeed(plan.Seed, plan.Number, 1));
         _mix = new Taus88(Taus88.DeriveSeed(plan.Seed, plan.Number, 2));
-        _log = plan.Verify == VerifyKind.None ? null : new BlockLog(plan.Blocks);
+        _readSizes = new BlockSizePicker(plan.Bs.Read, Taus88.DeriveSeed(plan.Seed, plan.Number, 3));
+        _writeSizes = new BlockSizePicker(plan.Bs.Write, Taus88.DeriveSeed(plan.Seed, plan.Number, 4));
+        _fillState = Taus88.DeriveSeed(plan.Seed, plan.Number, 5);
+        _log = plan.Verify == VerifyKind.None ? null : new BlockLog(plan.Grains);
+        // With verification, lay out in read-sized pieces where reads have one size, so that the
+        // main phase's reads land on whole logged writes and can be checked.
+        int chunk = _log is not null && plan.Bs.Read.IsFixed && plan.Rw.HasReads() ? plan.Bs.Read.Min : plan.BlockSize;
+        _layoutChunk = Math.Max(plan.Grain, chunk / plan.Grain * plan.Grain);
+        _failures = new List<VerifyFailure>(MaxFailuresKept);
+        int backlog = plan.VerifyBacklog > 0 && _log is not null && plan.Rw.HasWrites() ? plan.VerifyBacklog : 0;
+        _backlogFirst = new long[backlog];
+        _backlogCount = new int[backlog];
+        _backlogSequence = new long[backlog];
         if (plan.FixedBufs)
         {
             // A file device registers its pool with the ring: buffers from it are fixed buffers.
@@ -79,8 +119,13 @@ internal sealed partial class JobRunner : IDisposable
     /// <summary>Lays out the region when the job reads, so that reads return data (fio's "Laying out IO file"). Not measured.</summary>
     public void Prepare(CancellationToken ct)
     {
-        if (!_plan.Rw.HasReads() || !_plan.Target.NeedsLayout)
+        if (!_plan.Rw.HasReads() || !_plan.Target.NeedsLayout || _plan.VerifyOnly)
         {
+            return;
+        }
+        if (_log is null && _dotnet is null)
+        {
+            LayOutQuickly(ct);
             return;
         }
         _recording = _unmeasured;
@@ -89,19 +134,80 @@ internal sealed partial class JobRunner : IDisposable
         _recording = _stats;
     }
 
+    /// <summary>
+    /// A layout whose data nobody checks: the region written in 1 MiB pieces, one at a time,
+    /// from pool pages of its own (so nothing is pinned per I/O), however small the job's blocks.
+    /// </summary>
+    private void LayOutQuickly(CancellationToken ct)
+    {
+        const int Chunk = 1 << 20;
+        using var pool = new PagePool(Chunk / PageSize.Bytes);
+        BlockBuffer buffer = BlockBuffer.FromPool(pool, Chunk) ?? throw new InvalidOperationException("a fresh page pool has no run of pages for the layout buffer");
+        try
+        {
+            FillBuffer(buffer.Span);
+            IovIter iter = buffer.WriteIter;
+            for (long offset = 0; offset < _plan.Size && _ioError is null && !ct.IsCancellationRequested; offset += Chunk)
+            {
+                BlockBuffer.Shorten(iter, (int)Math.Min(Chunk, _plan.Size - offset));
+                try
+                {
+                    ValueTask<long> write = DirectIo.WriteAsync(_device!, _plan.Offset + offset, iter, CancellationToken.None);
+                    while (_polled is not null && !write.IsCompleted)
+                    {
+                        _polled.Poll(1);
+                    }
+                    write.AsTask().GetAwaiter().GetResult();
+                }
+                catch (DirectIoException e)
+                {
+                    _ioError ??= e;
+                }
+                finally
+                {
+                    buffer.Rewind(iter);
+                }
+            }
+        }
+        finally
+        {
+            buffer.Release();
+        }
+    }
+
     /// <summary>Runs the measured phases and returns what they did. Call once, after <see cref="Prepare"/>.</summary>
     public JobResult Run(CancellationToken ct)
     {
+        long startTimestamp = Stopwatch.GetTimestamp();
+        if (_plan.RampUs > 0 && !_plan.VerifyOnly)
+        {
+            _recording = _unmeasured;
+            _sampling = false;
+            RunPhase(Phase.Main, Stopwatch.GetTimestamp() + UsToTicks(_plan.RampUs), ct);
+            _recording = _stats;
+        }
         CpuUsage cpuStart = CpuUsage.Now();
         PinCounts pinStart = PinCounts.Now();
-        long deadline = _plan.RuntimeUs > 0 ? Stopwatch.GetTimestamp() + (long)(_plan.RuntimeUs * (Stopwatch.Frequency / 1e6)) : long.MaxValue;
-
-        _sampling = true;
-        long mainTicks = RunPhase(Phase.Main, deadline, ct);
-        AddRuntime(mainTicks, _plan.Rw.HasReads(), _plan.Rw.HasWrites());
-        long totalTicks = mainTicks;
-        if (_log is not null && _plan.DoVerify && _plan.Rw.HasWrites() && _ioError is null && _verifyFailure is null && !ct.IsCancellationRequested)
+        long totalTicks = 0;
+        if (_plan.VerifyOnly)
         {
+            ReplayWrites();
+        }
+        else
+        {
+            long deadline = _plan.RuntimeUs > 0 ? Stopwatch.GetTimestamp() + UsToTicks(_plan.RuntimeUs) : long.MaxValue;
+            _sampling = true;
+            long mainTicks = RunPhase(Phase.Main, deadline, ct);
+            if (_plan.EndFsync && _plan.Rw.HasWrites() && _ioError is null)
+            {
+                Flush();
+            }
+            AddRuntime(mainTicks, _plan.Rw.HasReads(), _plan.Rw.HasWrites());
+            totalTicks = mainTicks;
+        }
+        if (_log is not null && (_plan.VerifyOnly || (_plan.DoVerify && _plan.Rw.HasWrites())) && !Failed && !ct.IsCancellationRequested)
+        {
+            _sampling = true;
             long verifyTicks = RunPhase(Phase.Verify, long.MaxValue, ct);
             AddRuntime(verifyTicks, read: true, write: false);
             totalTicks += verifyTicks;
@@ -116,9 +222,14 @@ internal sealed partial class JobRunner : IDisposable
             Pins = PinCounts.Now() - pinStart,
             RuntimeMs = TicksToMs(totalTicks),
             FinishedAt = DateTime.Now,
-            Error = _verifyFailure is not null ? JobResult.VerifyErrno : _ioError is not null ? (int)_ioError.Errno : 0,
-            ErrorText = _verifyFailure?.Message ?? _ioError?.Message,
+            StartTimestamp = startTimestamp,
+            EndTimestamp = Stopwatch.GetTimestamp(),
+            Error = _verifyFailure is not null ? JobResult.VerifyErrno : ErrnoOf(_ioError),
+            ErrorText = VerifySummary() ?? _ioError?.Message,
             VerifyFailure = _verifyFailure,
+            VerifyFailures = _failures,
+            VerifyMismatches = _verifyMismatches,
+            Flushes = _flushes,
         };
     }
 
@@ -142,7 +253,8 @@ internal sealed partial class JobRunner : IDisposable
         Verify,
     }
 
-    private bool Failed => _ioError is not null || _verifyFailure is not null;
+    /// <summary>Whether the job must stop issuing: an I/O error, or a mismatch with verify_fatal.</summary>
+    private bool Failed => _ioError is not null || (_verifyFailure is not null && _plan.VerifyFatal);
 
     /// <summary>Runs one phase to its end (out of work, past the deadline, canceled or failed) with nothing left in flight; returns its length in ticks.</summary>
     private long RunPhase(Phase phase, long deadline, CancellationToken ct)
@@ -150,27 +262,46 @@ internal sealed partial class JobRunner : IDisposable
         _cursor = 0;
         _issuedBytes = 0;
         _progress.BeginPhase(phase switch { Phase.Layout => JobPhase.LayingOut, Phase.Main => JobPhase.Running, _ => JobPhase.Verifying });
+        _passBase = _offsets.Passes;
         long start = Stopwatch.GetTimestamp();
         if (_sampling)
         {
             _sampler.Start(start, read: phase == Phase.Verify || _plan.Rw.HasReads(), write: phase == Phase.Main && _plan.Rw.HasWrites());
         }
         bool issuing = true;
+        int uncommitted = 0;
         while (true)
         {
             int queued = 0;
             while (issuing && _inFlight < _plan.IoDepth)
             {
-                if (ct.IsCancellationRequested || Failed || Stopwatch.GetTimestamp() >= deadline || !TryNext(phase, out bool write, out long block))
+                if (ct.IsCancellationRequested || Failed || Stopwatch.GetTimestamp() >= deadline)
                 {
                     issuing = false;
                     break;
                 }
-                if (write && _log is not null)
+                if (_flushDue)
                 {
-                    WaitUntilIdle(block);
+                    DrainAndFlush();
+                    continue;
                 }
-                if (Submit(_free.Pop(), phase, write, block))
+                if (!TryNext(phase, out IoRequest request))
+                {
+                    issuing = false;
+                    break;
+                }
+                if (_log is not null)
+                {
+                    WaitForOverlaps(request.Offset, request.Length, request.Write);
+                }
+                if (uncommitted >= _plan.BatchSubmit && _polled is not null)
+                {
+                    // iodepth_batch_submit I/Os are prepared: submit them before preparing more.
+                    // The last batch before a reap goes in the reap's own io_uring_enter.
+                    _polled.Poll(0);
+                    uncommitted = 0;
+                }
+                if (Submit(_free.Pop(), phase, request))
                 {
                     _recording.MarkDepth(1, 1);
                     _recording.MarkSubmitBatch(1);
@@ -179,6 +310,7 @@ internal sealed partial class JobRunner : IDisposable
                 else
                 {
                     queued++;
+                    uncommitted++;
                 }
             }
             if (queued > 0)
@@ -194,7 +326,16 @@ internal sealed partial class JobRunner : IDisposable
                 }
                 continue;
             }
-            _recording.MarkCompleteBatch(ReapAtLeastOne());
+            uncommitted = 0;
+            int reaped = Reap(issuing ? _plan.BatchCompleteMin : 1);
+            if (reaped > 0)
+            {
+                _recording.MarkCompleteBatch(reaped);
+            }
+            else
+            {
+                Thread.SpinWait(16);
+            }
         }
         long end = Stopwatch.GetTimestamp();
         if (_sampling)
@@ -204,102 +345,202 @@ internal sealed partial class JobRunner : IDisposable
         return end - start;
     }
 
-    private bool TryNext(Phase phase, out bool write, out long block)
+    /// <summary>The next I/O of a phase, or false when the phase has no more work.</summary>
+    private bool TryNext(Phase phase, out IoRequest request)
     {
         switch (phase)
         {
             case Phase.Layout:
-                write = true;
-                block = _cursor++;
-                return block < _plan.Blocks;
+            {
+                long offset = _cursor;
+                int length = (int)Math.Min(_layoutChunk, _plan.Size - offset);
+                _cursor += length;
+                request = new IoRequest(true, offset, length, BlockLog.NeverWritten, CountsToBudget: true);
+                return offset < _plan.Size;
+            }
             case Phase.Verify:
-                write = false;
-                while (_cursor < _plan.Blocks && _log![_cursor] == BlockLog.NeverWritten)
-                {
-                    _cursor++;
-                }
-                block = _cursor++;
-                return block < _plan.Blocks;
+                return TryNextVerify(out request);
             default:
-                write = _plan.Rw.IsMixed() ? (int)_mix.NextBelow(100) >= _plan.RwMixRead : _plan.Rw.HasWrites();
-                block = _offsets.NextBlock();
-                return _plan.TimeBased || _issuedBytes < _plan.IoBudget;
+                if (_backlogDraining && TryNextBacklog(out request))
+                {
+                    return true;
+                }
+                return TryNextMain(out request);
         }
     }
 
-    /// <summary>Starts one I/O on <paramref name="slot"/>. Returns true when it completed within its call (and was accounted).</summary>
-    private bool Submit(IoSlot slot, Phase phase, bool write, long block)
+    /// <summary>The main phase's next I/O: direction by rwmixread, size by bs/bsrange/bssplit, offset from the generator; false past the budget or the passes.</summary>
+    private bool TryNextMain(out IoRequest request)
     {
-        long offset = _plan.Offset + (block * _plan.BlockSize);
-        slot.IsWrite = write;
-        slot.Offset = offset;
-        slot.Block = block;
-        slot.VerifyOnComplete = false;
-        if (_log is not null)
+        if (!_plan.TimeBased && (_issuedBytes >= _plan.IoBudget || _offsets.Passes - _passBase >= _plan.MaxPasses))
         {
-            PrepareVerify(slot, phase);
+            request = default;
+            return false;
         }
-        IovIter iter = write ? slot.Buffer.WriteIter : slot.Buffer.ReadIter;
+        bool write = _plan.Rw.IsMixed() ? (int)_mix.NextBelow(100) >= _plan.RwMixRead : _plan.Rw.HasWrites();
+        int length = write ? _writeSizes.Next() : _readSizes.Next();
+        long offset = _offsets.Next(length);
+        request = new IoRequest(write, offset, length, write ? BlockLog.NeverWritten : ExpectedForRead(offset, length), CountsToBudget: true);
+        return true;
+    }
+
+    /// <summary>
+    /// Starts one I/O on <paramref name="slot"/>. Returns true when it completed within its call
+    /// (and was accounted), or failed to start.
+    /// </summary>
+    private bool Submit(IoSlot slot, Phase phase, IoRequest request)
+    {
+        long offset = _plan.Offset + request.Offset;
+        slot.IsWrite = request.Write;
+        slot.Offset = offset;
+        slot.RegionOffset = request.Offset;
+        slot.Length = request.Length;
+        slot.Sequence = request.Expected;
+        slot.VerifyOnComplete = !request.Write && request.Expected != BlockLog.NeverWritten;
+        if (request.Write)
+        {
+            PrepareWrite(slot, phase);
+        }
         slot.StartedAt = Stopwatch.GetTimestamp();
+        if (request.CountsToBudget)
+        {
+            _issuedBytes += request.Length;
+        }
+        switch (_dotnet is not null ? StartDotnet(slot) : StartPinIo(slot))
+        {
+            case Start.Failed:
+                _free.Push(slot);
+                return true;
+            case Start.Completed:
+                slot.CompletedInline = true;
+                slot.CompletedAt = slot.SubmittedAt;
+                Complete(slot);
+                return true;
+            default:
+                slot.CompletedInline = false;
+                slot.InFlight = true;
+                _inFlight++;
+                return false;
+        }
+    }
+
+    private enum Start
+    {
+        InFlight,
+        Completed,
+        Failed,
+    }
+
+    /// <summary>Starts a PinIo I/O: in flight, ended within its call, or refused (the error is kept).</summary>
+    private Start StartPinIo(IoSlot slot)
+    {
+        IovIter iter = slot.IsWrite ? slot.Buffer.WriteIter : slot.Buffer.ReadIter;
+        BlockBuffer.Shorten(iter, slot.Length);
         ValueTask<long> pending;
         try
         {
-            pending = write
-                ? DirectIo.WriteAsync(_device, offset, iter, DirectIoFlags.InlineCompletion)
-                : DirectIo.ReadAsync(_device, offset, iter, DirectIoFlags.InlineCompletion);
+            pending = slot.IsWrite
+                ? DirectIo.WriteAsync(_device!, slot.Offset, iter, DirectIoFlags.InlineCompletion)
+                : DirectIo.ReadAsync(_device!, slot.Offset, iter, DirectIoFlags.InlineCompletion);
         }
         catch (DirectIoException e)
         {
             _ioError ??= e;
-            BlockBuffer.Rewind(iter);
-            _free.Push(slot);
-            return true;
+            slot.Buffer.Rewind(iter);
+            return Start.Failed;
         }
-        long now = Stopwatch.GetTimestamp();
-        slot.SubmittedAt = now;
+        slot.SubmittedAt = Stopwatch.GetTimestamp();
+        slot.Kind = PendingKind.PinIo;
         slot.Pending = pending;
-        _issuedBytes += _plan.BlockSize;
         if (pending.IsCompleted)
         {
-            slot.CompletedInline = true;
-            slot.CompletedAt = now;
-            Complete(slot);
-            return true;
+            return Start.Completed;
         }
-        slot.CompletedInline = false;
-        slot.InFlight = true;
-        _inFlight++;
         pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(slot.OnCompleted!);
-        return false;
+        return Start.InFlight;
     }
 
-    /// <summary>Waits for one completion at least, then takes every other one already there (fio's getevents with min=1).</summary>
-    private int ReapAtLeastOne()
+    /// <summary>ioengine=dotnet: the same I/O through RandomAccess, which runs it on the thread pool.</summary>
+    private Start StartDotnet(IoSlot slot)
     {
+        Memory<byte> memory = slot.Buffer.Memory[..slot.Length];
+        try
+        {
+            if (slot.IsWrite)
+            {
+                ValueTask pending = RandomAccess.WriteAsync(_dotnet!.Handle, memory, slot.Offset);
+                slot.SubmittedAt = Stopwatch.GetTimestamp();
+                slot.Kind = PendingKind.DotnetWrite;
+                slot.PendingDotnetWrite = pending;
+                if (pending.IsCompleted)
+                {
+                    return Start.Completed;
+                }
+                pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(slot.OnCompleted!);
+                return Start.InFlight;
+            }
+            ValueTask<int> read = RandomAccess.ReadAsync(_dotnet!.Handle, memory, slot.Offset);
+            slot.SubmittedAt = Stopwatch.GetTimestamp();
+            slot.Kind = PendingKind.DotnetRead;
+            slot.PendingDotnetRead = read;
+            if (read.IsCompleted)
+            {
+                return Start.Completed;
+            }
+            read.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(slot.OnCompleted!);
+            return Start.InFlight;
+        }
+        catch (IOException e)
+        {
+            _ioError ??= e;
+            return Start.Failed;
+        }
+    }
+
+    /// <summary>
+    /// Waits for at least <paramref name="min"/> completions (no more than are in flight; 0 takes
+    /// what has ended without waiting), then takes every other one already there (fio's
+    /// io_getevents with min and max).
+    /// </summary>
+    private int Reap(int min)
+    {
+        min = Math.Min(min, _inFlight);
         if (_polled is not null)
         {
             // The job's thread owns the ring: one io_uring_enter submits what was queued and
-            // waits for a completion, which then ends inline, here.
-            while (_completed.IsEmpty)
+            // waits, and the completions end inline, here.
+            if (min == 0)
             {
-                _polled.Poll(1);
+                _polled.Poll(0);
+            }
+            while (_completions.CurrentCount < min)
+            {
+                _polled.Poll(min - _completions.CurrentCount);
             }
         }
-        _completions.Wait();
         int reaped = 0;
-        do
+        for (; reaped < min; reaped++)
         {
-            if (!_completed.TryDequeue(out IoSlot? slot))
-            {
-                throw new InvalidOperationException("a completion was signaled but none was queued");
-            }
-            slot.InFlight = false;
-            _inFlight--;
-            Complete(slot);
+            _completions.Wait();
+            TakeCompleted();
+        }
+        while (_completions.Wait(0))
+        {
+            TakeCompleted();
             reaped++;
         }
-        while (_completions.Wait(0));
         return reaped;
+    }
+
+    private void TakeCompleted()
+    {
+        if (!_completed.TryDequeue(out IoSlot? slot))
+        {
+            throw new InvalidOperationException("a completion was signaled but none was queued");
+        }
+        slot.InFlight = false;
+        _inFlight--;
+        Complete(slot);
     }
 
     /// <summary>Accounts a finished I/O on the job thread and frees its slot.</summary>
@@ -308,14 +549,31 @@ internal sealed partial class JobRunner : IDisposable
         long bytes = 0;
         try
         {
-            bytes = slot.Pending.Result;
+            switch (slot.Kind)
+            {
+                case PendingKind.PinIo:
+                    bytes = slot.Pending.Result;
+                    break;
+                case PendingKind.DotnetRead:
+                    bytes = slot.PendingDotnetRead.Result;
+                    break;
+                default:
+                    slot.PendingDotnetWrite.GetAwaiter().GetResult();
+                    bytes = slot.Length;
+                    break;
+            }
         }
-        catch (DirectIoException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _ioError ??= e;
         }
         slot.Pending = default;
-        BlockBuffer.Rewind(slot.IsWrite ? slot.Buffer.WriteIter : slot.Buffer.ReadIter);
+        slot.PendingDotnetRead = default;
+        slot.PendingDotnetWrite = default;
+        if (_dotnet is null)
+        {
+            slot.Buffer.Rewind(slot.IsWrite ? slot.Buffer.WriteIter : slot.Buffer.ReadIter);
+        }
 
         long latNs = TicksToNs(slot.CompletedAt - slot.StartedAt);
         long slatNs = -1;
@@ -327,14 +585,12 @@ internal sealed partial class JobRunner : IDisposable
         }
         if (bytes > 0)
         {
-            _recording[slot.IsWrite ? IoDir.Write : IoDir.Read].Record(bytes, bytes < _plan.BlockSize, slatNs, clatNs, latNs);
+            _recording[slot.IsWrite ? IoDir.Write : IoDir.Read].Record(bytes, bytes < slot.Length, slatNs, clatNs, latNs);
             _recording.MarkLatency(latNs);
         }
-        if (slot.VerifyOnComplete && _verifyFailure is null)
+        if (slot.VerifyOnComplete)
         {
-            _verifyFailure = bytes == _plan.BlockSize
-                ? VerifyHeader.Check(slot.Buffer.Span, slot.Offset, _plan.Seed, slot.Sequence)
-                : new VerifyFailure(slot.Offset, _plan.BlockSize, "short read", $"{_plan.BlockSize} bytes", $"{bytes} bytes");
+            CheckRead(slot, bytes);
         }
         if (_sampling)
         {
@@ -350,6 +606,43 @@ internal sealed partial class JobRunner : IDisposable
         slot.CompletedAt = Stopwatch.GetTimestamp();
         _completed.Enqueue(slot);
         _completions.Release();
+    }
+
+    /// <summary>Reaps everything in flight, then flushes the device (fsync=N, end_fsync): a flush covers the writes that completed before it.</summary>
+    private void DrainAndFlush()
+    {
+        _flushDue = false;
+        while (_inFlight > 0)
+        {
+            int reaped = Reap(1);
+            _recording.MarkCompleteBatch(reaped);
+        }
+        Flush();
+    }
+
+    private void Flush()
+    {
+        try
+        {
+            if (_dotnet is not null)
+            {
+                RandomAccess.FlushToDisk(_dotnet.Handle);
+            }
+            else
+            {
+                ValueTask flush = DirectIo.FlushAsync(_device!);
+                while (_polled is not null && !flush.IsCompleted)
+                {
+                    _polled.Poll(1);
+                }
+                flush.AsTask().GetAwaiter().GetResult();
+            }
+            _flushes++;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _ioError ??= e;
+        }
     }
 
     private void AddRuntime(long ticks, bool read, bool write)
@@ -372,13 +665,12 @@ internal sealed partial class JobRunner : IDisposable
         byte[]? arena = _pool is null ? GC.AllocateArray<byte>(checked((stride * _plan.IoDepth) + PageSize.Bytes), pinned: true) : null;
         int skip = arena is null ? 0 : AlignmentSkip(arena);
         var slots = new IoSlot[_plan.IoDepth];
-        var random = new Random((int)_plan.Seed);
         for (int i = 0; i < slots.Length; i++)
         {
             BlockBuffer buffer = _pool is not null
                 ? BlockBuffer.FromPool(_pool, bs) ?? throw new InvalidOperationException("a fresh page pool has no run of pages for a block")
                 : BlockBuffer.FromManaged(arena.AsMemory(skip + (i * stride), bs));
-            random.NextBytes(buffer.Span);
+            FillBuffer(buffer.Span);
             IoSlot slot = new(i, buffer);
             slot.OnCompleted = () => OnIoCompleted(slot);
             slots[i] = slot;
@@ -394,7 +686,19 @@ internal sealed partial class JobRunner : IDisposable
         }
     }
 
+    private static int ErrnoOf(Exception? error) => error switch
+    {
+        null => 0,
+        DirectIoException d => (int)d.Errno,
+        _ => (int)Errno.EIO,
+    };
+
+    private static long UsToTicks(long us) => (long)(us * (Stopwatch.Frequency / 1e6));
+
     private static long TicksToNs(long ticks) => (long)(ticks * s_nsPerTick);
 
     private static long TicksToMs(long ticks) => (long)Math.Round(ticks * 1000.0 / Stopwatch.Frequency);
+
+    /// <summary>One I/O to issue: direction, bytes from the region's start, length, and the write sequence a read must find (NeverWritten: unchecked).</summary>
+    private readonly record struct IoRequest(bool Write, long Offset, int Length, long Expected, bool CountsToBudget);
 }

@@ -1,57 +1,137 @@
+// Follows fio's io_u.c (get_next_offset, get_next_seq_offset, get_next_rand_offset) in meaning.
+using PinIo.Cli.Options;
+
 namespace PinIo.Cli.Runner;
 
 /// <summary>
-/// The next block of a job's region: in order for sequential jobs (wrapping at the end, one
-/// cursor for both directions of a mixed job), uniformly at random for random ones, through a
-/// <see cref="RandomMap"/> unless <c>norandommap</c>, so that each pass visits every block once
-/// as fio's default does; a full map starts the next pass. Differences from fio: the seed
-/// derivation (see <see cref="Taus88"/>) and the flat map, so the same randseed gives a
-/// different (equally reproducible) order than fio's.
+/// Where the next I/O of a job goes, in bytes from the start of its region, always a multiple
+/// of the grain (blockalign) with the whole I/O inside the region:
+/// <list type="bullet">
+/// <item>sequential: in order, skipping the rw=...:N bytes after each I/O; the pass ends when
+/// the next I/O no longer fits, and the next pass starts again at 0;</item>
+/// <item>random: a grain drawn uniformly — through a <see cref="RandomMap"/> unless
+/// norandommap, so that each pass visits every grain once as fio's default does (the pass ends
+/// when the map is full) — or from a <see cref="SkewedIndex"/> (zipf, pareto, normal, which
+/// fio also runs without the map). An I/O that would run past the end is moved back to end at
+/// it. With rw=rand...:N, N I/Os run in sequence before a new random offset.</item>
+/// </list>
+/// One cursor serves both directions of a mixed sequential job (fio keeps one per direction).
+/// The seed derivation differs from fio's (see <see cref="Taus88"/>), so the same randseed gives
+/// a different, equally reproducible, order.
 /// </summary>
 internal sealed class OffsetGenerator
 {
-    private readonly long _blocks;
+    private readonly long _size;
+    private readonly int _grain;
+    private readonly long _grains;
+    private readonly int _minLength;
     private readonly bool _random;
     private readonly RandomMap? _map;
+    private readonly SkewedIndex? _skew;
+    private readonly long _skip;
+    private readonly long _run;
     private Taus88 _rng;
     private long _cursor;
+    private long _runLeft;
 
-    public OffsetGenerator(long blocks, bool random, bool randomMap, ulong seed)
+    /// <summary>A generator over <paramref name="size"/> bytes in grains of <paramref name="grain"/>; I/Os are at least <paramref name="minLength"/> bytes.</summary>
+    public OffsetGenerator(long size, int grain, int minLength, bool random, bool randomMap, Distribution distribution, long modifier, ulong seed)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blocks);
-        _blocks = blocks;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(grain);
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, grain);
+        _size = size;
+        _grain = grain;
+        _grains = size / grain;
+        _minLength = Math.Max(minLength, grain);
         _random = random;
-        _map = random && randomMap ? new RandomMap(blocks) : null;
         _rng = new Taus88(seed);
+        if (random)
+        {
+            if (distribution.Kind != DistributionKind.Random)
+            {
+                _skew = new SkewedIndex(distribution, _grains, Taus88.DeriveSeed(seed, 0, 1));
+            }
+            else if (randomMap)
+            {
+                _map = new RandomMap(_grains);
+            }
+            _run = Math.Max(1, modifier);
+        }
+        else
+        {
+            _skip = modifier;
+        }
     }
 
-    public long Blocks => _blocks;
+    /// <summary>Uniform blocks of one unit each: <see cref="NextBlock"/> returns block numbers.</summary>
+    public OffsetGenerator(long blocks, bool random, bool randomMap, ulong seed)
+        : this(blocks, 1, 1, random, randomMap, Distribution.Uniform, 0, seed)
+    {
+    }
 
-    /// <summary>Passes completed over the region (whole wraps of the cursor or the map).</summary>
+    public long Grains => _grains;
+
+    /// <summary>Passes completed over the region (the sequential cursor wrapped, or the random map filled).</summary>
     public long Passes { get; private set; }
 
-    public long NextBlock()
+    /// <summary>The grain of the next one-grain I/O.</summary>
+    public long NextBlock() => Next(_grain) / _grain;
+
+    /// <summary>The offset of the next I/O of <paramref name="length"/> bytes (a multiple of the grain, at most the region).</summary>
+    public long Next(int length)
     {
         if (!_random)
         {
-            long block = _cursor;
-            if (++_cursor == _blocks)
+            return NextSequential(length);
+        }
+        long offset;
+        if (_runLeft > 0 && _cursor + length <= _size)
+        {
+            _runLeft--;
+            offset = _cursor;
+        }
+        else
+        {
+            long grain = _skew?.Next() ?? (long)_rng.NextBelow((ulong)_grains);
+            if (_map is not null)
             {
-                _cursor = 0;
+                grain = _map.Claim(grain);
+            }
+            offset = grain * _grain;
+            if (offset + length > _size)
+            {
+                offset = (_size - length) / _grain * _grain;
+            }
+            _runLeft = _run - 1;
+        }
+        _cursor = offset + length;
+        if (_map is not null)
+        {
+            _map.MarkRange(offset / _grain, (length + _grain - 1) / _grain);
+            if (_map.FreeBlocks == 0)
+            {
+                _map.Reset();
                 Passes++;
             }
-            return block;
         }
-        long pick = (long)_rng.NextBelow((ulong)_blocks);
-        if (_map is null)
+        return offset;
+    }
+
+    private long NextSequential(int length)
+    {
+        long offset = _cursor;
+        if (offset + length > _size)
         {
-            return pick;
-        }
-        if (_map.FreeBlocks == 0)
-        {
-            _map.Reset();
+            // A larger block than the smallest does not fit the end: the pass is over.
             Passes++;
+            offset = 0;
         }
-        return _map.Claim(pick);
+        _cursor = offset + length + _skip;
+        if (_cursor + _minLength > _size)
+        {
+            Passes++;
+            _cursor = 0;
+        }
+        return offset;
     }
 }

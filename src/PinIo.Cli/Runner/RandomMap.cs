@@ -39,6 +39,27 @@ internal sealed class RandomMap
         return found;
     }
 
+    /// <summary>
+    /// Marks <paramref name="count"/> blocks from <paramref name="first"/> visited (those not
+    /// already), as fio marks every block an I/O covers; returns how many were newly marked.
+    /// </summary>
+    public long MarkRange(long first, long count)
+    {
+        long marked = 0;
+        long end = Math.Min(first + count, _blocks);
+        for (long block = first; block < end; block++)
+        {
+            ulong bit = 1UL << (int)(block & 63);
+            if ((_used[block >> 6] & bit) == 0)
+            {
+                _used[block >> 6] |= bit;
+                marked++;
+            }
+        }
+        _free -= marked;
+        return marked;
+    }
+
     /// <summary>Starts a new pass: every block is free again.</summary>
     public void Reset()
     {

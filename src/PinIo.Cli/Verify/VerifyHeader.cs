@@ -1,72 +1,92 @@
-// Follows fio's verify.c (struct verify_header) in purpose; pinio's own layout.
+// Follows fio's verify.c (struct verify_header, verify_io_u) in purpose; pinio's own layout.
 using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using PinIo.Cli.Options;
 using PinIo.Cli.Runner;
 
 namespace PinIo.Cli.Verify;
 
 /// <summary>
-/// The header pinio writes at the start of every block when <c>verify=crc32c</c>, and the
-/// check of a block read back. The payload after the header is a pattern derived from (seed,
-/// offset, sequence), so a mismatch can name the first bad byte. Little-endian layout:
+/// The header pinio writes at the start of every verified block, the stamps in each further
+/// sector, and the check of a block read back. Little-endian layout:
 /// <code>
-///  0 u32 magic "pinv"        4 u16 version   6 u16 header size (48)
-///  8 u32 block length       12 u32 crc32c of the payload (bytes 48..length)
+///  0 u32 magic "pinv"       4 u16 version (2)       6 u16 checksum kind (VerifyKind)
+///  8 u32 block length      12 u32 header size (80)
 /// 16 u64 offset of the block on the target
-/// 24 u64 seed of the job    32 u64 sequence number of the write
-/// 40 u32 crc32c of bytes 0..40 (a torn or overwritten header)   44 u32 zero
+/// 24 u64 seed of the job   32 u64 sequence number of the write
+/// 40 32 bytes: digest of bytes 80..length (crc32c 4, xxhash 8, md5 16, sha256 32; zero-padded)
+/// 72 u32 crc32c of bytes 0..72 (a torn or overwritten header)   76 u32 zero
+/// 80 payload
 /// </code>
-/// What each check catches: header crc — a torn write or garbage; offset — a block written
-/// to or read from the wrong place; seed — another job's or run's data; sequence — a stale
-/// block (an older write of this block); payload crc — corrupted data.
+/// The payload is a pattern derived from (seed, offset, sequence), or verify_pattern repeated;
+/// each further 512-byte sector begins with a 24-byte stamp (u64 offset, u64 sequence, u32
+/// crc32c of those 16 bytes, u32 zero), so that a block made of two writes is recognised as
+/// torn, sector by sector. What each check catches: header crc — a corrupted header;
+/// offset — a block written to or read from the wrong place; seed — another job's or run's
+/// data; stamps of another sequence — a torn write; the header's sequence — a stale block
+/// (an older write of the whole block); the digest — corrupted data, down to the first bad byte.
 /// </summary>
 internal static class VerifyHeader
 {
-    public const int Size = 48;
+    public const int Size = 80;
     public const uint Magic = 0x766E6970; // "pinv"
-    public const ushort Version = 1;
+    public const ushort Version = 2;
+
+    /// <summary>Sectors carry stamps at this granularity: the smallest unit a device writes whole.</summary>
+    public const int SectorSize = 512;
+
+    public const int StampSize = 24;
+
+    private const int DigestOffset = 40;
+    private const int DigestBytes = 32;
+    private const int HeaderCrcOffset = 72;
 
     /// <summary>Fills <paramref name="block"/> with the header and payload of write <paramref name="sequence"/> at <paramref name="offset"/>.</summary>
-    public static void Write(Span<byte> block, long offset, ulong seed, long sequence)
+    public static void Write(Span<byte> block, long offset, ulong seed, long sequence, VerifyKind kind = VerifyKind.Crc32C, ReadOnlySpan<byte> pattern = default)
     {
         if (block.Length < Size + 8 || block.Length % 8 != 0)
         {
             throw new ArgumentException($"a verified block needs at least {Size + 8} bytes in a multiple of 8, not {block.Length}", nameof(block));
         }
-        Span<byte> payload = block[Size..];
-        FillPayload(payload, offset, seed, sequence);
+        FillPayload(block, offset, seed, sequence, pattern);
         BinaryPrimitives.WriteUInt32LittleEndian(block, Magic);
         BinaryPrimitives.WriteUInt16LittleEndian(block[4..], Version);
-        BinaryPrimitives.WriteUInt16LittleEndian(block[6..], Size);
+        BinaryPrimitives.WriteUInt16LittleEndian(block[6..], (ushort)kind);
         BinaryPrimitives.WriteUInt32LittleEndian(block[8..], (uint)block.Length);
-        BinaryPrimitives.WriteUInt32LittleEndian(block[12..], Crc32C(payload));
+        BinaryPrimitives.WriteUInt32LittleEndian(block[12..], Size);
         BinaryPrimitives.WriteInt64LittleEndian(block[16..], offset);
         BinaryPrimitives.WriteUInt64LittleEndian(block[24..], seed);
         BinaryPrimitives.WriteInt64LittleEndian(block[32..], sequence);
-        BinaryPrimitives.WriteUInt32LittleEndian(block[40..], Crc32C(block[..40]));
-        BinaryPrimitives.WriteUInt32LittleEndian(block[44..], 0);
+        Span<byte> digest = block.Slice(DigestOffset, DigestBytes);
+        digest.Clear();
+        ComputeDigest(kind, block[Size..], digest);
+        BinaryPrimitives.WriteUInt32LittleEndian(block[HeaderCrcOffset..], Crc32C(block[..HeaderCrcOffset]));
+        BinaryPrimitives.WriteUInt32LittleEndian(block[76..], 0);
     }
 
     /// <summary>
     /// Checks a block read from <paramref name="offset"/> that should hold write
     /// <paramref name="expectedSequence"/> of the job seeded <paramref name="seed"/>. Returns null
-    /// when it does, else the first check that failed.
+    /// when it does, else what is wrong, with the expected and actual values.
     /// </summary>
-    public static VerifyFailure? Check(ReadOnlySpan<byte> block, long offset, ulong seed, long expectedSequence)
+    public static VerifyFailure? Check(ReadOnlySpan<byte> block, long offset, ulong seed, long expectedSequence, VerifyKind kind = VerifyKind.Crc32C, ReadOnlySpan<byte> pattern = default)
     {
         int length = block.Length;
         uint magic = BinaryPrimitives.ReadUInt32LittleEndian(block);
-        if (magic != Magic)
+        uint headerCrc = BinaryPrimitives.ReadUInt32LittleEndian(block[HeaderCrcOffset..]);
+        uint computedHeaderCrc = Crc32C(block[..HeaderCrcOffset]);
+        if (magic != Magic || headerCrc != computedHeaderCrc)
         {
-            return new VerifyFailure(offset, length, "bad magic", Hex(Magic), Hex(magic), "no pinio header: never written with verify, or overwritten");
-        }
-        uint headerCrc = BinaryPrimitives.ReadUInt32LittleEndian(block[40..]);
-        uint computedHeaderCrc = Crc32C(block[..40]);
-        if (headerCrc != computedHeaderCrc)
-        {
-            return new VerifyFailure(offset, length, "header crc32c mismatch", Hex(headerCrc), Hex(computedHeaderCrc), "a torn or corrupted header");
+            if (TornAtHeader(block, offset, seed, expectedSequence, kind, pattern) is { } torn)
+            {
+                return torn;
+            }
+            return magic != Magic
+                ? new VerifyFailure(offset, length, "bad magic", Hex(Magic), Hex(magic), "no pinio header: never written with verify, or overwritten")
+                : new VerifyFailure(offset, length, "header crc32c mismatch", Hex(headerCrc), Hex(computedHeaderCrc), "a corrupted header");
         }
         long writtenOffset = BinaryPrimitives.ReadInt64LittleEndian(block[16..]);
         if (writtenOffset != offset)
@@ -76,55 +96,236 @@ internal static class VerifyHeader
         uint writtenLength = BinaryPrimitives.ReadUInt32LittleEndian(block[8..]);
         if (writtenLength != (uint)length)
         {
-            return new VerifyFailure(offset, length, "length mismatch", Num(length), Num(writtenLength));
+            return new VerifyFailure(offset, length, "length mismatch", Num(length), Num(writtenLength), "the write there had another block size");
         }
         ulong writtenSeed = BinaryPrimitives.ReadUInt64LittleEndian(block[24..]);
         if (writtenSeed != seed)
         {
             return new VerifyFailure(offset, length, "seed mismatch", Hex(seed), Hex(writtenSeed), "written by another job or run");
         }
+        var writtenKind = (VerifyKind)BinaryPrimitives.ReadUInt16LittleEndian(block[6..]);
+        if (writtenKind != kind)
+        {
+            return new VerifyFailure(offset, length, "checksum kind mismatch", kind.FioName(), writtenKind.FioName(), "written with another verify=");
+        }
         long writtenSequence = BinaryPrimitives.ReadInt64LittleEndian(block[32..]);
+        if (TornInPayload(block, offset, writtenSequence, expectedSequence) is { } tornPayload)
+        {
+            return tornPayload;
+        }
         if (writtenSequence != expectedSequence)
         {
             string what = writtenSequence < expectedSequence ? "an older write of this block: a lost or reordered write" : "a newer write than the one expected";
             return new VerifyFailure(offset, length, "stale block", $"sequence {expectedSequence}", $"sequence {writtenSequence}", what);
         }
-        ReadOnlySpan<byte> payload = block[Size..];
-        uint storedCrc = BinaryPrimitives.ReadUInt32LittleEndian(block[12..]);
-        uint actualCrc = Crc32C(payload);
-        if (storedCrc != actualCrc)
+        Span<byte> computed = stackalloc byte[DigestBytes];
+        computed.Clear();
+        ComputeDigest(kind, block[Size..], computed);
+        ReadOnlySpan<byte> stored = block.Slice(DigestOffset, DigestBytes);
+        if (!stored.SequenceEqual(computed))
         {
-            return new VerifyFailure(offset, length, "crc32c mismatch", Hex(storedCrc), Hex(actualCrc), FirstBadByte(payload, offset, seed, expectedSequence));
+            return new VerifyFailure(offset, length, $"{kind.FioName()} mismatch", FormatDigest(kind, stored), FormatDigest(kind, computed),
+                FirstBadByte(block, offset, seed, expectedSequence, pattern));
+        }
+        return null;
+    }
+
+    /// <summary>verify=pattern: fills the whole block with the pattern, repeated from its first byte.</summary>
+    public static void WritePattern(Span<byte> block, ReadOnlySpan<byte> pattern) => Repeat(block, pattern);
+
+    /// <summary>verify=pattern: the first byte that differs from the pattern, or null.</summary>
+    public static VerifyFailure? CheckPattern(ReadOnlySpan<byte> block, long offset, ReadOnlySpan<byte> pattern)
+    {
+        for (int start = 0; start < block.Length; start += pattern.Length)
+        {
+            ReadOnlySpan<byte> expected = pattern[..Math.Min(pattern.Length, block.Length - start)];
+            ReadOnlySpan<byte> actual = block.Slice(start, expected.Length);
+            int same = actual.CommonPrefixLength(expected);
+            if (same < expected.Length)
+            {
+                int at = start + same;
+                return new VerifyFailure(offset, block.Length, "pattern mismatch", $"0x{expected[same]:x2}", $"0x{actual[same]:x2}",
+                    string.Create(CultureInfo.InvariantCulture, $"first bad byte at block offset {at}"));
+            }
         }
         return null;
     }
 
     public static uint Crc32C(ReadOnlySpan<byte> data) => Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, data);
 
-    private static void FillPayload(Span<byte> payload, long offset, ulong seed, long sequence)
+    /// <summary>The payload and stamps of write <paramref name="sequence"/>; bytes 0..80 are left to the header.</summary>
+    private static void FillPayload(Span<byte> block, long offset, ulong seed, long sequence, ReadOnlySpan<byte> pattern)
     {
-        ulong state = seed ^ ((ulong)offset * 0x9E3779B97F4A7C15UL) ^ ((ulong)sequence << 1);
-        Span<ulong> words = MemoryMarshal.Cast<byte, ulong>(payload);
-        for (int i = 0; i < words.Length; i++)
+        Span<byte> payload = block[Size..];
+        if (pattern.IsEmpty)
         {
-            words[i] = Taus88.SplitMix64(ref state);
+            ulong state = seed ^ ((ulong)offset * 0x9E3779B97F4A7C15UL) ^ ((ulong)sequence << 1);
+            Span<ulong> words = MemoryMarshal.Cast<byte, ulong>(payload);
+            for (int i = 0; i < words.Length; i++)
+            {
+                words[i] = Taus88.SplitMix64(ref state);
+            }
+        }
+        else
+        {
+            Repeat(payload, pattern);
+        }
+        for (int sector = SectorSize; sector + StampSize <= block.Length; sector += SectorSize)
+        {
+            WriteStamp(block.Slice(sector, StampSize), offset, sequence);
         }
     }
 
-    private static string? FirstBadByte(ReadOnlySpan<byte> payload, long offset, ulong seed, long sequence)
+    private static void WriteStamp(Span<byte> stamp, long offset, long sequence)
     {
-        byte[] expected = new byte[payload.Length];
-        FillPayload(expected, offset, seed, sequence);
-        int at = payload.CommonPrefixLength(expected);
-        if (at == payload.Length)
-        {
-            return "the payload is as written: the stored checksum is wrong";
-        }
-        return string.Create(CultureInfo.InvariantCulture,
-            $"first bad byte at block offset {Size + at}: expected 0x{expected[at]:x2}, actual 0x{payload[at]:x2}");
+        BinaryPrimitives.WriteInt64LittleEndian(stamp, offset);
+        BinaryPrimitives.WriteInt64LittleEndian(stamp[8..], sequence);
+        BinaryPrimitives.WriteUInt32LittleEndian(stamp[16..], Crc32C(stamp[..16]));
+        BinaryPrimitives.WriteUInt32LittleEndian(stamp[20..], 0);
     }
 
-    private static string Hex(ulong value) => string.Create(CultureInfo.InvariantCulture, $"0x{value:x}");
+    /// <summary>A sector's stamp, when it is one (its crc holds): the offset and sequence of the write that wrote the sector.</summary>
+    private static bool TryReadStamp(ReadOnlySpan<byte> stamp, out long offset, out long sequence)
+    {
+        offset = BinaryPrimitives.ReadInt64LittleEndian(stamp);
+        sequence = BinaryPrimitives.ReadInt64LittleEndian(stamp[8..]);
+        return BinaryPrimitives.ReadUInt32LittleEndian(stamp[16..]) == Crc32C(stamp[..16]);
+    }
+
+    /// <summary>
+    /// A header sector that is not this write's while later sectors are: the write was torn (its
+    /// first sector did not land). A header sector that differs from this write's in a few
+    /// bytes only is a corrupted header instead, and is left to the caller.
+    /// </summary>
+    private static VerifyFailure? TornAtHeader(ReadOnlySpan<byte> block, long offset, ulong seed, long expectedSequence, VerifyKind kind, ReadOnlySpan<byte> pattern)
+    {
+        const int FewBytes = 16;
+        if (block.Length < SectorSize * 2)
+        {
+            return null;
+        }
+        byte[] expected = new byte[block.Length];
+        Write(expected, offset, seed, expectedSequence, kind, pattern);
+        int differing = 0;
+        for (int i = 0; i < SectorSize; i++)
+        {
+            if (block[i] != expected[i])
+            {
+                differing++;
+            }
+        }
+        if (differing <= FewBytes)
+        {
+            return null;
+        }
+        for (int sector = SectorSize; sector + StampSize <= block.Length; sector += SectorSize)
+        {
+            if (TryReadStamp(block.Slice(sector, StampSize), out long stampOffset, out long stampSequence)
+                && stampOffset == offset && stampSequence == expectedSequence)
+            {
+                return new VerifyFailure(offset, block.Length, "torn block", $"sequence {expectedSequence} in every sector",
+                    DescribeSectors(block, offset, headerSequence: null), "the header sector does not hold this write's header: part of the write did not land");
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Sectors whose stamps name another write than the header does: a block made of two writes.</summary>
+    private static VerifyFailure? TornInPayload(ReadOnlySpan<byte> block, long offset, long headerSequence, long expectedSequence)
+    {
+        for (int sector = SectorSize; sector + StampSize <= block.Length; sector += SectorSize)
+        {
+            if (TryReadStamp(block.Slice(sector, StampSize), out long stampOffset, out long stampSequence)
+                && (stampOffset != offset || stampSequence != headerSequence))
+            {
+                return new VerifyFailure(offset, block.Length, "torn block", $"sequence {expectedSequence} in every sector",
+                    DescribeSectors(block, offset, headerSequence), "the block holds parts of different writes: a write landed only in part");
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Which write each run of sectors holds: "sequence 9 in bytes 0..2047, sequence 3 in bytes 2048..4095".</summary>
+    private static string DescribeSectors(ReadOnlySpan<byte> block, long offset, long? headerSequence)
+    {
+        var runs = new List<string>();
+        string? current = headerSequence is long h ? Invariant($"sequence {h}") : "no valid header";
+        int runStart = 0;
+        for (int sector = SectorSize; sector < block.Length; sector += SectorSize)
+        {
+            string what = sector + StampSize > block.Length ? current!
+                : !TryReadStamp(block.Slice(sector, StampSize), out long stampOffset, out long stampSequence) ? "no stamp"
+                : stampOffset != offset ? Invariant($"offset {stampOffset} sequence {stampSequence}")
+                : Invariant($"sequence {stampSequence}");
+            if (what != current)
+            {
+                runs.Add(Invariant($"{current} in bytes {runStart}..{sector - 1}"));
+                (current, runStart) = (what, sector);
+            }
+        }
+        runs.Add(Invariant($"{current} in bytes {runStart}..{block.Length - 1}"));
+        return runs.Count <= 6 ? string.Join(", ", runs) : string.Join(", ", runs.Take(6)) + Invariant($", and {runs.Count - 6} more runs");
+    }
+
+    private static void ComputeDigest(VerifyKind kind, ReadOnlySpan<byte> payload, Span<byte> digest)
+    {
+        switch (kind)
+        {
+            case VerifyKind.Crc32C:
+                BinaryPrimitives.WriteUInt32LittleEndian(digest, Crc32C(payload));
+                break;
+            case VerifyKind.XxHash:
+                BinaryPrimitives.WriteUInt64LittleEndian(digest, XxHash64.HashToUInt64(payload));
+                break;
+            case VerifyKind.Md5:
+#pragma warning disable CA5351 // fio's verify=md5 detects corruption; it is not a security boundary.
+                MD5.HashData(payload, digest);
+#pragma warning restore CA5351
+                break;
+            case VerifyKind.Sha256:
+                SHA256.HashData(payload, digest);
+                break;
+            default:
+                throw new ArgumentException($"verify={kind.FioName()} has no digest in a header", nameof(kind));
+        }
+    }
+
+    /// <summary>A digest as people read it: crc32c and xxhash as numbers, md5 and sha256 as byte strings.</summary>
+    private static string FormatDigest(VerifyKind kind, ReadOnlySpan<byte> digest) => kind switch
+    {
+        VerifyKind.Crc32C => Hex(BinaryPrimitives.ReadUInt32LittleEndian(digest)),
+        VerifyKind.XxHash => Hex(BinaryPrimitives.ReadUInt64LittleEndian(digest)),
+        VerifyKind.Md5 => "0x" + Convert.ToHexStringLower(digest[..16]),
+        _ => "0x" + Convert.ToHexStringLower(digest[..32]),
+    };
+
+    private static string? FirstBadByte(ReadOnlySpan<byte> block, long offset, ulong seed, long sequence, ReadOnlySpan<byte> pattern)
+    {
+        byte[] expected = new byte[block.Length];
+        FillPayload(expected, offset, seed, sequence, pattern);
+        int at = block[Size..].CommonPrefixLength(expected.AsSpan(Size));
+        if (at == block.Length - Size)
+        {
+            return "the payload is as written: the stored digest is wrong";
+        }
+        at += Size;
+        return Invariant($"first bad byte at block offset {at}: expected 0x{expected[at]:x2}, actual 0x{block[at]:x2}");
+    }
+
+    private static void Repeat(Span<byte> destination, ReadOnlySpan<byte> pattern)
+    {
+        int at = 0;
+        while (at < destination.Length)
+        {
+            int n = Math.Min(pattern.Length, destination.Length - at);
+            pattern[..n].CopyTo(destination[at..]);
+            at += n;
+        }
+    }
+
+    private static string Hex(ulong value) => Invariant($"0x{value:x}");
 
     private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 }

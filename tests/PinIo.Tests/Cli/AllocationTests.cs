@@ -29,6 +29,14 @@ public sealed class AllocationTests(ITestOutputHelper output) : PinBalancedTest
     }
 
     [Fact]
+    public void TheRunnerAllocatesNothingPerIoWithMixedBlockSizes()
+    {
+        double perIo = AllocatedPerIo("--fixedbufs", "--rw=randrw", "--bssplit=4k/50:8k/30:16k/20,64k", "--norandommap", "--verify=crc32c", "--do_verify=0");
+        output.WriteLine($"fixedbufs, randrw with bssplit reads, 64k writes and crc32c headers: {perIo:F3} bytes per I/O");
+        AssertNoObjectPerIo(perIo);
+    }
+
+    [Fact]
     public void WhatTheLibraryAllocatesPerIoIsShown()
     {
         // Pinning managed memory goes through PinIo's Gup, which allocates per pin (a GC anchor),
@@ -56,14 +64,24 @@ public sealed class AllocationTests(ITestOutputHelper output) : PinBalancedTest
     private static void AssertNoObjectPerIo(double bytesPerIo) =>
         Assert.True(bytesPerIo < 1.0, $"the runner allocated {bytesPerIo:F2} bytes per I/O in its steady state");
 
+    /// <summary>
+    /// The least of three measurements: an allocation per I/O shows in every one, while a
+    /// one-off on the job thread (a method tiering up in the middle of the longer run, when the
+    /// machine is loaded) shows in one at most.
+    /// </summary>
     private static double AllocatedPerIo(params string[] extra)
     {
         string[] common = ["--filename=ram:8m", "--rw=randread", "--bs=4k", "--ioengine=psync", "--iodepth=1", "--time_based=0", "--runtime=0"];
         common = [.. common, .. extra];
         Measure([.. common, "--loops=1"]);
-        (long smallBytes, long smallIos) = Measure([.. common, "--loops=1"]);
-        (long largeBytes, long largeIos) = Measure([.. common, "--loops=5"]);
-        return (double)(largeBytes - smallBytes) / (largeIos - smallIos);
+        double least = double.MaxValue;
+        for (int attempt = 0; attempt < 3 && least >= 1.0; attempt++)
+        {
+            (long smallBytes, long smallIos) = Measure([.. common, "--loops=1"]);
+            (long largeBytes, long largeIos) = Measure([.. common, "--loops=5"]);
+            least = Math.Min(least, (double)(largeBytes - smallBytes) / (largeIos - smallIos));
+        }
+        return least;
     }
 
     private static (long Bytes, long Ios) Measure(string[] options)

@@ -14,7 +14,7 @@ public sealed class JobRunnerTests : PinBalancedTest
     [InlineData("psync", false)]
     public void AShortTimedRunCountsBytesAsIosTimesBs(string engine, bool fixedbufs)
     {
-        string[] options = ["--filename=ram:16m", "--rw=randread", "--bs=4k", "--iodepth=8", "--runtime=200ms", $"--ioengine={engine}"];
+        string[] options = ["--filename=ram:4m", "--rw=randread", "--bs=4k", "--iodepth=8", "--runtime=200ms", $"--ioengine={engine}"];
         JobResult result = TestJobs.Run(fixedbufs ? [.. options, "--fixedbufs"] : options);
 
         DirStats read = result.Stats.Read;
@@ -45,8 +45,8 @@ public sealed class JobRunnerTests : PinBalancedTest
     [Fact]
     public void ASizeBoundJobDoesTheRegionOncePerLoop()
     {
-        JobResult once = TestJobs.Run("--filename=ram:1m", "--rw=write", "--time_based=0", "--runtime=0", "--iodepth=4");
-        JobResult twice = TestJobs.Run("--filename=ram:1m", "--rw=randwrite", "--time_based=0", "--runtime=0", "--loops=2");
+        JobResult once = TestJobs.Run("--filename=ram:1m", "--rw=write", "--time_based=0", "--runtime=0", "--iodepth=4", "--fixedbufs");
+        JobResult twice = TestJobs.Run("--filename=ram:1m", "--rw=randwrite", "--time_based=0", "--runtime=0", "--loops=2", "--fixedbufs");
 
         Assert.Equal(256, once.Stats.Write.TotalIos);
         Assert.Equal(1L << 20, once.Stats.Write.IoBytes);
@@ -65,7 +65,7 @@ public sealed class JobRunnerTests : PinBalancedTest
     [Fact]
     public void AMixedJobSplitsByRwmixread()
     {
-        JobResult result = TestJobs.Run("--filename=ram:4m", "--rw=randrw", "--rwmixread=75", "--time_based=0", "--runtime=0", "--loops=4", "--iodepth=4");
+        JobResult result = TestJobs.Run("--filename=ram:4m", "--rw=randrw", "--rwmixread=75", "--time_based=0", "--runtime=0", "--loops=4", "--iodepth=4", "--fixedbufs");
 
         long total = result.Stats.TotalIos;
         Assert.Equal(4096, total);

@@ -170,11 +170,11 @@ public sealed class OptionParsingTests : PinBalancedTest
     }
 
     [Fact]
-    public void AJobWithoutAFilenameIsAnError()
+    public void AJobWithoutAFilenameUsesFiosDefaultNameWhichNeedsASizeToBeCreated()
     {
-        JobSet set = CommandLineJobs.Parse(["--name=x"], MainJob.Options());
+        JobSet set = CommandLineJobs.Parse(["--name=x", "--directory=/nonexistent-pinio-dir"], MainJob.Options());
         var e = Assert.Throws<OptionException>(() => JobPlan.Resolve(set));
-        Assert.Contains("job 'x': no filename", e.Message, StringComparison.Ordinal);
+        Assert.Contains("job 'x': filename=/nonexistent-pinio-dir/x.0.0 does not exist and no size= was given", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -193,6 +193,112 @@ public sealed class OptionParsingTests : PinBalancedTest
     {
         Assert.Equal(PinIo.Devices.RamDiskCompletion.Inline, ((RamTarget)TestJobs.Plan("--ioengine=psync").Target).Completion);
         Assert.Equal(PinIo.Devices.RamDiskCompletion.Worker, ((RamTarget)TestJobs.Plan("--ioengine=io_uring").Target).Completion);
+    }
+
+    [Theory]
+    [InlineData("4k", 4096, 4096)]
+    [InlineData("4k,64k", 4096, 65536)]
+    [InlineData("8k,", 8192, 4096)]
+    [InlineData(",8k", 4096, 8192)]
+    [InlineData("8k,32k,", 8192, 32768)]
+    public void BsTakesFiosPerDirectionList(string value, int read, int write)
+    {
+        var job = new JobOptions();
+        job.Set("bs", value);
+        Assert.Equal(new PerDir<int>(read, write), job.Bs);
+    }
+
+    [Fact]
+    public void BssplitEntriesWithoutAPercentageShareWhatIsLeft()
+    {
+        PerDir<BsSplitEntry[]?> split = ValueParsers.ParseBsSplit("4k/40:8k:16k,1m");
+
+        Assert.Equal([new(4096, 40), new(8192, 30), new(16384, 30)], split.Read!);
+        Assert.Equal([new(1 << 20, 100)], split.Write!);
+    }
+
+    [Theory]
+    [InlineData("--bssplit=4k/60:8k/60", "add up to 120, not 100")]
+    [InlineData("--bssplit=4k/50:8k/40", "add up to 90, not 100")]
+    [InlineData("--bsrange=4k", "is not a range")]
+    [InlineData("--random_distribution=zoned:50/5", "not implemented by pinio")]
+    [InlineData("--random_distribution=zipf:1", "theta must be above 0 and not 1")]
+    [InlineData("--random_distribution=pareto:1.5", "between 0 and 1")]
+    [InlineData("--random_distribution=normal", "needs one parameter")]
+    [InlineData("--rw=randread:x", "failed parsing rw=randread:x")]
+    [InlineData("--verify_pattern=0x", "0x without hex digits")]
+    [InlineData("--sync=maybe", "failed parsing sync=maybe")]
+    [InlineData("--size=150%", "not a percentage")]
+    public void NewOptionsRefuseBadValuesWithTheReason(string token, string message)
+    {
+        var e = Assert.Throws<OptionException>(() => CommandLineJobs.Parse([token], MainJob.Options()));
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DirectAndBufferedAreOppositesAndTheLastOneWins()
+    {
+        var job = new JobOptions();
+        Assert.False(job.Direct);
+        job.Set("buffered", "0");
+        Assert.True(job.Direct);
+        job.Set("direct", "0");
+        Assert.False(job.Direct);
+    }
+
+    [Fact]
+    public void TheOtherJobOptionsParseToFiosMeanings()
+    {
+        JobSet set = CommandLineJobs.Parse(["--name=j", "--filename=ram:4m", "--rw=write:8k", "--sync=dsync", "--fsync=4", "--startdelay=2", "--ramp_time=500ms",
+            "--iodepth=8", "--iodepth_batch=4", "--iodepth_batch_complete=2", "--random_distribution=pareto:0.8:0.25", "--verify=md5", "--verify_backlog=32",
+            "--io_limit=2m", "--filesize=8m", "--size=50%", "--offset=25%"], MainJob.Options());
+
+        JobOptions job = Assert.Single(set.Jobs);
+        Assert.Equal((RwMode.Write, 8192L), (job.Rw, job.RwModifier));
+        Assert.Equal((SyncMode.Dsync, 4), (job.Sync, job.Fsync));
+        Assert.Equal((2_000_000L, 500_000L), (job.StartDelayUs, job.RampTimeUs));
+        Assert.Equal((4, 2), (job.IoDepthBatchSubmit, job.IoDepthBatchCompleteMin));
+        Assert.Equal(new Distribution(DistributionKind.Pareto, 0.8, 0.25), job.RandomDistribution);
+        Assert.Equal((VerifyKind.Md5, 32), (job.Verify, job.VerifyBacklog));
+        Assert.Equal((2L << 20, 8L << 20), (job.IoSize, job.FileSize));
+        JobPlan plan = JobPlan.Resolve(set)[0];
+        Assert.Equal((1L << 20, 2L << 20), (plan.Offset, plan.Size));
+        Assert.Equal(2L << 20, plan.IoBudget);
+    }
+
+    [Fact]
+    public void AVerifyPatternAloneMeansVerifyPattern()
+    {
+        JobPlan plan = TestJobs.Plan("--verify_pattern=\"abc\"");
+        Assert.Equal(VerifyKind.Pattern, plan.Verify);
+        Assert.Equal("abc"u8.ToArray(), plan.VerifyPattern);
+    }
+
+    [Fact]
+    public void BlockalignTurnsTheRandomMapOffAsFioDoes()
+    {
+        JobPlan plan = TestJobs.Plan("--filename=ram:1m", "--rw=randread", "--bs=8k", "--blockalign=4k");
+
+        Assert.Equal(4096, plan.Grain);
+        Assert.False(plan.RandomMap);
+        Assert.Contains(plan.Notes, n => n.Contains("turns off randommap", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void NonUniformDistributionsRunWithoutTheRandomMap()
+    {
+        Assert.True(TestJobs.Plan("--rw=randread").RandomMap);
+        Assert.False(TestJobs.Plan("--rw=randread", "--random_distribution=zipf:0.9").RandomMap);
+    }
+
+    [Fact]
+    public void VerifyOnlyNeedsASizeBoundJobWithAChecksum()
+    {
+        var none = Assert.Throws<OptionException>(() => TestJobs.Plan("--verify_only"));
+        var timed = Assert.Throws<OptionException>(() => TestJobs.Plan("--verify_only", "--verify=crc32c"));
+
+        Assert.Contains("verify_only needs verify=", none.Message, StringComparison.Ordinal);
+        Assert.Contains("make the job size-bound", timed.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
+using PinIo.Block;
 using PinIo.Cli.Jobs;
 using PinIo.Cli.Options;
 using PinIo.Cli.Runner;
+using PinIo.Devices;
 
 namespace PinIo.Tests.Cli;
 
@@ -11,14 +13,65 @@ internal static class TestJobs
     public static JobPlan Plan(params string[] options) =>
         JobPlan.Resolve(CommandLineJobs.Parse(options, MainJob.Options()))[0];
 
-    public static JobResult Run(JobPlan plan, Action<PinIo.Devices.RamDisk>? setup = null)
+    public static JobResult Run(JobPlan plan, Action<RamDisk>? setup = null)
     {
-        using var disk = (PinIo.Devices.RamDisk)plan.Target.Open(0);
+        using var disk = (RamDisk)plan.Target.Open(0);
         setup?.Invoke(disk);
-        using var runner = new JobRunner(plan, disk);
+        return Run(plan, disk);
+    }
+
+    /// <summary>Lays out and runs <paramref name="plan"/> on a device the caller owns (so that a later job can look at what it left).</summary>
+    public static JobResult Run(JobPlan plan, IBlockDevice device)
+    {
+        using var runner = new JobRunner(plan, device);
         runner.Prepare(CancellationToken.None);
         return runner.Run(CancellationToken.None);
     }
 
     public static JobResult Run(params string[] options) => Run(Plan(options));
+
+    /// <summary>Runs a job on a RAM disk and records the bios of its measured phases (not the layout) in submission order.</summary>
+    public static (JobResult Result, List<(BioOp Op, long Position, int Size)> Bios) RunRecording(params string[] options)
+    {
+        JobPlan plan = Plan(options);
+        using var disk = (RamDisk)plan.Target.Open(0);
+        using var runner = new JobRunner(plan, disk);
+        runner.Prepare(CancellationToken.None);
+        var bios = new List<(BioOp, long, int)>();
+        var gate = new Lock();
+        disk.OnSubmit = bio =>
+        {
+            lock (gate)
+            {
+                bios.Add((bio.Op, bio.Position, bio.Size));
+            }
+        };
+        JobResult result = runner.Run(CancellationToken.None);
+        return (result, bios);
+    }
+
+    /// <summary>Runs with PinStats' per-pin owner stacks off (the balance is still checked): for tests that pin hundreds of thousands of pages.</summary>
+    public static T WithoutPinOwnerStacks<T>(Func<T> run)
+    {
+        bool recording = PinIo.Mm.PinStats.RecordPinOwners;
+        PinIo.Mm.PinStats.RecordPinOwners = false;
+        try
+        {
+            return run();
+        }
+        finally
+        {
+            PinIo.Mm.PinStats.RecordPinOwners = recording;
+        }
+    }
+
+    /// <summary>The share of all hits that the most-hit tenth of the keys take.</summary>
+    public static double TopTenthShare<TKey>(IEnumerable<TKey> hits, long keys)
+        where TKey : notnull
+    {
+        long[] counts = [.. hits.GroupBy(h => h).Select(g => (long)g.Count()).OrderDescending()];
+        long total = counts.Sum();
+        long top = counts.Take((int)Math.Max(1, keys / 10)).Sum();
+        return (double)top / total;
+    }
 }

@@ -18,8 +18,9 @@ public sealed class VerifyHeaderTests : PinBalancedTest
     }
 
     [Theory]
-    [InlineData(48)]
+    [InlineData(80)]
     [InlineData(100)]
+    [InlineData(530)]
     [InlineData(4095)]
     public void AFlippedPayloadByteIsACrcMismatchNamingTheByte(int at)
     {
@@ -100,7 +101,7 @@ public sealed class VerifyHeaderTests : PinBalancedTest
     [Fact]
     public void AWriteJobWithVerifyReadsEveryBlockBackAndPasses()
     {
-        JobResult result = TestJobs.Run("--filename=ram:1m", "--rw=randwrite", "--verify=crc32c", "--iodepth=8", "--time_based=0", "--runtime=0");
+        JobResult result = TestJobs.Run("--filename=ram:1m", "--rw=randwrite", "--verify=crc32c", "--iodepth=8", "--fixedbufs", "--time_based=0", "--runtime=0");
 
         Assert.Equal(0, result.Error);
         Assert.Null(result.VerifyFailure);
@@ -113,7 +114,7 @@ public sealed class VerifyHeaderTests : PinBalancedTest
     {
         int corrupted = 0;
         long corruptedAt = -1;
-        JobResult result = TestJobs.Run(TestJobs.Plan("--filename=ram:1m", "--rw=write", "--verify=crc32c", "--ioengine=psync", "--time_based=0", "--runtime=0"), disk =>
+        JobResult result = TestJobs.Run(TestJobs.Plan("--filename=ram:1m", "--rw=write", "--verify=crc32c", "--ioengine=psync", "--fixedbufs", "--time_based=0", "--runtime=0"), disk =>
             disk.OnSubmit = bio =>
             {
                 if (bio.Op == BioOp.Read && bio.Position == 65536 && Interlocked.Exchange(ref corrupted, 1) == 0)
@@ -142,7 +143,7 @@ public sealed class VerifyHeaderTests : PinBalancedTest
     public void ABlockCopiedOverAnotherIsDetectedAsTheWrongBlock()
     {
         bool done = false;
-        JobResult result = TestJobs.Run(TestJobs.Plan("--filename=ram:1m", "--rw=write", "--verify=crc32c", "--ioengine=psync", "--time_based=0", "--runtime=0"), disk =>
+        JobResult result = TestJobs.Run(TestJobs.Plan("--filename=ram:1m", "--rw=write", "--verify=crc32c", "--ioengine=psync", "--fixedbufs", "--time_based=0", "--runtime=0"), disk =>
             disk.OnSubmit = bio =>
             {
                 if (bio.Op == BioOp.Read && bio.Position == 8192 && !done)
@@ -166,7 +167,7 @@ public sealed class VerifyHeaderTests : PinBalancedTest
         // so the read-back finds the first pass's data there.
         int writesOfBlock2 = 0;
         byte[] firstPass = new byte[4096];
-        JobResult result = TestJobs.Run(TestJobs.Plan("--filename=ram:16k", "--rw=write", "--verify=crc32c", "--ioengine=psync", "--loops=2", "--time_based=0", "--runtime=0"), disk =>
+        JobResult result = TestJobs.Run(TestJobs.Plan("--filename=ram:16k", "--rw=write", "--verify=crc32c", "--ioengine=psync", "--loops=2", "--fixedbufs", "--time_based=0", "--runtime=0"), disk =>
             disk.OnSubmit = bio =>
             {
                 if (bio.Op == BioOp.Write && bio.Position == 8192 && ++writesOfBlock2 == 2)
@@ -186,7 +187,7 @@ public sealed class VerifyHeaderTests : PinBalancedTest
     [Fact]
     public void ARandomReadJobVerifiesTheLaidOutData()
     {
-        JobResult result = TestJobs.Run("--filename=ram:1m", "--rw=randread", "--verify=crc32c", "--runtime=50ms");
+        JobResult result = TestJobs.Run("--filename=ram:1m", "--rw=randread", "--verify=crc32c", "--runtime=50ms", "--fixedbufs");
 
         Assert.Equal(0, result.Error);
         Assert.True(result.Stats.Read.TotalIos > 0);
