@@ -84,6 +84,11 @@ internal static class Program
         {
             JobSet set = CommandLineJobs.Parse(parse.UnmatchedTokens, MainJob.Options());
             IReadOnlyList<JobPlan> plans = JobPlan.Resolve(set);
+            foreach (string note in plans.SelectMany(p => p.Notes.Select(n => $"pinio: {p.Name}: {n}")).Distinct())
+            {
+                // Where pinio runs a job differently from fio, it says so (fio prints its notes the same way).
+                stderr.WriteLine(note);
+            }
             if (!ReportContext.TryParseFormats(parse.GetValue(format) ?? "normal", out OutputFormats formats, out _))
             {
                 formats = OutputFormats.Normal;
@@ -208,6 +213,8 @@ internal static class Program
         text.AppendLine("Without a --name, pinio runs its main job (4 KiB random reads at iodepth 32 on a 1 GiB embedded");
         text.AppendLine("RAM disk for 5 s) with any job options given applied to it. With --name, jobs are built as fio");
         text.AppendLine("builds them: options before the first --name are global, each --name starts a job.");
+        text.AppendLine("Job files are read as fio reads them: pinio job1.fio [job2.fio ...] ([global] and job");
+        text.AppendLine("sections, stonewall/new_group, include, $ENV); see examples/.");
         text.AppendLine();
         text.AppendLine("Job options (fio's names and meanings; write --name=value):");
         foreach (OptionDef option in OptionTable.All)

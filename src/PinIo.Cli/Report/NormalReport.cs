@@ -34,7 +34,7 @@ internal static class NormalReport
             {
                 w.WriteLine("note: both iodepth >= 1 and synchronous I/O engine are selected, queue depth will be capped at 1");
             }
-            if (plan.Rw.HasReads())
+            if (plan.Rw.HasReads() && plan.Target.NeedsLayout && !plan.VerifyOnly)
             {
                 w.WriteLine(Invariant($"{plan.Name}: Laying out IO region ({plan.Target.Filename} / {Num2Str((ulong)plan.Size, 4, true, NumUnit.Byte)})"));
             }
@@ -44,8 +44,7 @@ internal static class NormalReport
     /// <summary>"main: (g=0): rw=randread, bs=(R) 4096B-4096B, (W) 4096B-4096B, (T) 4096B-4096B, ioengine=io_uring, iodepth=32".</summary>
     public static string JobHeader(JobPlan plan)
     {
-        string bs = Invariant($"{plan.BlockSize}B-{plan.BlockSize}B");
-        return Invariant($"{plan.Name}: (g={plan.GroupId}): rw={plan.Rw.FioName()}, bs=(R) {bs}, (W) {bs}, (T) {bs}, ioengine={plan.Engine.FioName()}, iodepth={plan.IoDepth}");
+        return Invariant($"{plan.Name}: (g={plan.GroupId}): rw={plan.Rw.FioName()}, bs=(R) {plan.Bs.Read}, (W) {plan.Bs.Write}, (T) {plan.Bs.Write}, ioengine={plan.Engine.FioName()}, iodepth={plan.IoDepth}");
     }
 
     /// <summary>The report of <paramref name="results"/>, each job's own report options applied (a shortcut for tests and callers without a context).</summary>
