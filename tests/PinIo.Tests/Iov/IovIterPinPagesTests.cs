@@ -14,20 +14,8 @@ public sealed class IovIterPinPagesTests : PinBalancedTest
     private const int BufferBytes = 0x100000;
     private const int BufferPages = BufferBytes / PageSize.Bytes;
 
-    public static TheoryData<int, int> KunitRanges => new()
-    {
-        { 0x00002, 0x00002 },
-        { 0x00027, 0x03000 },
-        { 0x05193, 0x18794 },
-        { 0x20000, 0x20000 },
-        { 0x20000, 0x24000 },
-        { 0x24000, 0x27001 },
-        { 0x29000, 0xffffb },
-        { 0xffffd, 0xfffff },
-    };
-
     [Theory]
-    [MemberData(nameof(KunitRanges))]
+    [MemberData(nameof(KunitRanges.All), MemberType = typeof(KunitRanges))]
     public void PinPages_OfIovec_PinsThePagesCoveringTheRange(int from, int to)
     {
         using var buffer = new NativeBuffer(BufferBytes);
@@ -46,7 +34,7 @@ public sealed class IovIterPinPagesTests : PinBalancedTest
     }
 
     [Theory]
-    [MemberData(nameof(KunitRanges))]
+    [MemberData(nameof(KunitRanges.All), MemberType = typeof(KunitRanges))]
     public void PinPages_OfIovecOverManagedMemory_PinsItAndGcPinsTheArray(int from, int to)
     {
         Memory<byte> memory = ManagedBuffers.PageAlignedPinnedHeap(BufferBytes, out _);
@@ -62,7 +50,7 @@ public sealed class IovIterPinPagesTests : PinBalancedTest
     }
 
     [Theory]
-    [MemberData(nameof(KunitRanges))]
+    [MemberData(nameof(KunitRanges.All), MemberType = typeof(KunitRanges))]
     public void PinPages_OfKvec_TakesNoReference(int from, int to)
     {
         using var buffer = new NativeBuffer(BufferBytes);
@@ -81,7 +69,7 @@ public sealed class IovIterPinPagesTests : PinBalancedTest
     }
 
     [Theory]
-    [MemberData(nameof(KunitRanges))]
+    [MemberData(nameof(KunitRanges.All), MemberType = typeof(KunitRanges))]
     public void PinPages_OfBvec_TakesNoReference(int from, int to)
     {
         using var pool = new PagePool(BufferPages);

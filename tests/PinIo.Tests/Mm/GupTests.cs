@@ -9,21 +9,8 @@ public sealed class GupTests : PinBalancedTest
 {
     private const int BufferBytes = 0x100000;
 
-    /// <summary>kunit_iov_iter.c's kvec_test_ranges: [from, to) in a 1 MiB buffer, crossing page edges at odd offsets.</summary>
-    public static TheoryData<int, int> KunitRanges => new()
-    {
-        { 0x00002, 0x00002 },
-        { 0x00027, 0x03000 },
-        { 0x05193, 0x18794 },
-        { 0x20000, 0x20000 },
-        { 0x20000, 0x24000 },
-        { 0x24000, 0x27001 },
-        { 0x29000, 0xffffb },
-        { 0xffffd, 0xfffff },
-    };
-
     [Theory]
-    [MemberData(nameof(KunitRanges))]
+    [MemberData(nameof(KunitRanges.All), MemberType = typeof(KunitRanges))]
     public void PinUserPages_OfNativeRange_PinsEveryPageCoveringIt(int from, int to)
     {
         using var buffer = new NativeBuffer(BufferBytes);
@@ -31,7 +18,7 @@ public sealed class GupTests : PinBalancedTest
     }
 
     [Theory]
-    [MemberData(nameof(KunitRanges))]
+    [MemberData(nameof(KunitRanges.All), MemberType = typeof(KunitRanges))]
     public void PinUserPages_OfManagedRange_PinsEveryPageCoveringIt(int from, int to)
     {
         Memory<byte> memory = ManagedBuffers.PageAlignedPinnedHeap(BufferBytes, out _);
