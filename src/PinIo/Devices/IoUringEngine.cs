@@ -162,12 +162,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         Span<IoUringCqe> batch = stackalloc IoUringCqe[64];
         DrainIncoming();
         uint wait = (uint)Math.Clamp(minComplete, 0, _inFlight);
-        int res;
-        do
-        {
-            res = _ring.Enter(_ring.Flush(), wait);
-        }
-        while (res == -(int)Errno.EINTR);
+        int res = EnterRetrying(wait);
         if (res < 0 && res != -(int)Errno.EAGAIN && res != -(int)Errno.EBUSY)
         {
             throw new DirectIoException((Errno)(-res), "io_uring_enter failed on the device ring");
@@ -338,14 +333,18 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         }
     }
 
-    private void SubmitNow()
+    private void SubmitNow() => EnterRetrying(0);
+
+    /// <summary>Submits everything published and waits for <paramref name="wait"/> completions; a signal only restarts it.</summary>
+    private int EnterRetrying(uint wait)
     {
         int res;
         do
         {
-            res = _ring.Enter(_ring.Flush(), 0);
+            res = _ring.Enter(_ring.Flush(), wait);
         }
         while (res == -(int)Errno.EINTR);
+        return res;
     }
 
     private void DrainIncoming()

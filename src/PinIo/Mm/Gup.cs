@@ -124,7 +124,7 @@ public static class Gup
             for (; taken < count; taken++)
             {
                 nint pageAddress = first + ((nint)taken << PageSize.Shift);
-                pages[taken] = pin ? PageTable.PinAt(pageAddress, anchor) : PageTable.GetAt(pageAddress, anchor);
+                pages[taken] = PageTable.AcquireAt(pageAddress, anchor, pin);
             }
         }
         catch

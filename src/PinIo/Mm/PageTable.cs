@@ -51,44 +51,38 @@ internal static class PageTable
         return null;
     }
 
-    /// <summary>Pins the page at <paramref name="pageAddress"/>; anchors <paramref name="anchor"/> to it for managed memory.</summary>
-    public static Page PinAt(nint pageAddress, GcAnchor? anchor)
+    /// <summary>
+    /// Pins (or, without <paramref name="pin"/>, takes a plain reference on) the page at
+    /// <paramref name="pageAddress"/>; anchors <paramref name="anchor"/> to it for managed memory.
+    /// </summary>
+    public static Page AcquireAt(nint pageAddress, GcAnchor? anchor, bool pin)
     {
         PagePool? pool = FindPool(pageAddress);
         if (pool is not null)
         {
             Page poolPage = pool.PageAt(pageAddress);
-            poolPage.PinReferenced();
-            return poolPage;
-        }
-        Shard shard = ShardOf(pageAddress);
-        lock (shard.Lock)
-        {
-            Page page = FindOrAddLocked(shard, pageAddress);
-            page.PinLive();
-            if (anchor is not null)
+            if (pin)
             {
-                page.Anchors.Attach(anchor);
+                poolPage.PinReferenced();
             }
-            return page;
-        }
-    }
-
-    /// <summary>Takes a plain reference on the page at <paramref name="pageAddress"/>.</summary>
-    public static Page GetAt(nint pageAddress, GcAnchor? anchor)
-    {
-        PagePool? pool = FindPool(pageAddress);
-        if (pool is not null)
-        {
-            Page poolPage = pool.PageAt(pageAddress);
-            poolPage.Get();
+            else
+            {
+                poolPage.Get();
+            }
             return poolPage;
         }
         Shard shard = ShardOf(pageAddress);
         lock (shard.Lock)
         {
             Page page = FindOrAddLocked(shard, pageAddress);
-            page.GetLive();
+            if (pin)
+            {
+                page.PinLive();
+            }
+            else
+            {
+                page.GetLive();
+            }
             if (anchor is not null)
             {
                 page.Anchors.Attach(anchor);
