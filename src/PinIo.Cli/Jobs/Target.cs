@@ -25,6 +25,9 @@ internal abstract record Target(string Filename)
 
     public abstract string DeviceKey { get; }
 
+    /// <summary>Whether every I/O of a job completes on the job's own thread (its CPU time is then the job's).</summary>
+    public abstract bool CompletesOnJobThread { get; }
+
     /// <summary>Opens the device; <paramref name="fixedBufferBytes"/> of registered pool memory for the jobs that use fixedbufs.</summary>
     public abstract IBlockDevice Open(long fixedBufferBytes);
 
@@ -63,6 +66,8 @@ internal sealed record RamTarget(string Filename, long Bytes, RamDiskCompletion 
     public override bool NeedsLayout => true;
 
     public override string DeviceKey => $"{Filename.ToLowerInvariant()}|{Completion}";
+
+    public override bool CompletesOnJobThread => Completion == RamDiskCompletion.Inline;
 
     public override IBlockDevice Open(long fixedBufferBytes) => new RamDisk(Bytes, new RamDiskOptions { Completion = Completion });
 
@@ -113,6 +118,9 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     public bool Dsync { get; init; }
 
     public override long Capacity => Math.Max(ExistingBytes, WantedBytes);
+
+    /// <summary>A polled ring and the inline sync engine run on the job's thread; .NET's RandomAccess completes on its thread pool.</summary>
+    public override bool CompletesOnJobThread => !Dotnet;
 
     public override int LogicalBlockSize => Logical;
 

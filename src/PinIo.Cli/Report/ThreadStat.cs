@@ -110,6 +110,24 @@ internal sealed class ThreadStat
         return blocks;
     }
 
+    /// <summary>
+    /// Per-thread counters add up over the group's jobs, as fio sums its jobs'; process-wide ones
+    /// overlap (each job saw the whole process), so the group keeps the largest.
+    /// </summary>
+    private void AddScheduling(CpuUsage cpu)
+    {
+        if (cpu.PerThread)
+        {
+            ContextSwitches += cpu.ContextSwitches;
+            MajorFaults += cpu.MajorFaults;
+            MinorFaults += cpu.MinorFaults;
+            return;
+        }
+        ContextSwitches = Math.Max(ContextSwitches, cpu.ContextSwitches);
+        MajorFaults = Math.Max(MajorFaults, cpu.MajorFaults);
+        MinorFaults = Math.Max(MinorFaults, cpu.MinorFaults);
+    }
+
     private void Add(JobResult r, ReportOptions options)
     {
         _members.Add(r);
@@ -122,9 +140,7 @@ internal sealed class ThreadStat
         }
         UserTime += r.Cpu.User;
         SystemTime += r.Cpu.System;
-        ContextSwitches = Math.Max(ContextSwitches, r.Cpu.ContextSwitches);
-        MajorFaults = Math.Max(MajorFaults, r.Cpu.MajorFaults);
-        MinorFaults = Math.Max(MinorFaults, r.Cpu.MinorFaults);
+        AddScheduling(r.Cpu);
         if (_members.Count == 1 || r.Pins.Acquired > Pins.Acquired)
         {
             Pins = r.Pins;

@@ -39,6 +39,7 @@ internal sealed partial class JobRunner : IDisposable
     private readonly Stack<IoSlot> _free;
     private readonly ConcurrentQueue<IoSlot> _completed = new();
     private readonly SemaphoreSlim _completions = new(0);
+    private readonly Queue<IoSlot> _completedOnJobThread;
     private readonly PagePool? _pool;
     private readonly PagePool? _sharedPool;
     private readonly Devices.FileDevice? _polled;
@@ -57,6 +58,9 @@ internal sealed partial class JobRunner : IDisposable
     private JobStats _recording;
     private bool _sampling;
     private int _inFlight;
+    private int _jobThreadId;
+    private IoSlot[] _uncommitted = [];
+    private int _uncommittedCount;
     private long _cursor;
     private long _sequence;
     private long _layoutSequence = LayoutSequenceBase;
@@ -111,6 +115,8 @@ internal sealed partial class JobRunner : IDisposable
             _pool = _sharedPool ?? new PagePool(checked(pagesPerBlock * plan.IoDepth));
         }
         _slots = CreateSlots();
+        _completedOnJobThread = new Queue<IoSlot>(_slots.Length);
+        _uncommitted = new IoSlot[_slots.Length];
         _free = new Stack<IoSlot>(_slots.Reverse());
     }
 
@@ -119,6 +125,7 @@ internal sealed partial class JobRunner : IDisposable
     /// <summary>Lays out the region when the job reads, so that reads return data (fio's "Laying out IO file"). Not measured.</summary>
     public void Prepare(CancellationToken ct)
     {
+        _jobThreadId = Environment.CurrentManagedThreadId;
         if (!_plan.Rw.HasReads() || !_plan.Target.NeedsLayout || _plan.VerifyOnly)
         {
             return;
@@ -178,6 +185,7 @@ internal sealed partial class JobRunner : IDisposable
     /// <summary>Runs the measured phases and returns what they did. Call once, after <see cref="Prepare"/>.</summary>
     public JobResult Run(CancellationToken ct)
     {
+        _jobThreadId = Environment.CurrentManagedThreadId;
         long startTimestamp = Stopwatch.GetTimestamp();
         if (_plan.RampUs > 0 && !_plan.VerifyOnly)
         {
@@ -186,7 +194,7 @@ internal sealed partial class JobRunner : IDisposable
             RunPhase(Phase.Main, Stopwatch.GetTimestamp() + UsToTicks(_plan.RampUs), ct);
             _recording = _stats;
         }
-        CpuUsage cpuStart = CpuUsage.Now();
+        CpuUsage cpuStart = ReadCpu();
         PinCounts pinStart = PinCounts.Now();
         long totalTicks = 0;
         if (_plan.VerifyOnly)
@@ -218,7 +226,7 @@ internal sealed partial class JobRunner : IDisposable
         {
             Plan = _plan,
             Stats = _stats,
-            Cpu = CpuUsage.Now() - cpuStart,
+            Cpu = ReadCpu() - cpuStart,
             Pins = PinCounts.Now() - pinStart,
             RuntimeMs = TicksToMs(totalTicks),
             FinishedAt = DateTime.Now,
@@ -269,13 +277,13 @@ internal sealed partial class JobRunner : IDisposable
             _sampler.Start(start, read: phase == Phase.Verify || _plan.Rw.HasReads(), write: phase == Phase.Main && _plan.Rw.HasWrites());
         }
         bool issuing = true;
-        int uncommitted = 0;
         while (true)
         {
             int queued = 0;
             while (issuing && _inFlight < _plan.IoDepth)
             {
-                if (ct.IsCancellationRequested || Failed || Stopwatch.GetTimestamp() >= deadline)
+                long now = Stopwatch.GetTimestamp();
+                if (ct.IsCancellationRequested || Failed || now >= deadline)
                 {
                     issuing = false;
                     break;
@@ -294,14 +302,13 @@ internal sealed partial class JobRunner : IDisposable
                 {
                     WaitForOverlaps(request.Offset, request.Length, request.Write);
                 }
-                if (uncommitted >= _plan.BatchSubmit && _polled is not null)
+                if (_uncommittedCount >= _plan.BatchSubmit)
                 {
                     // iodepth_batch_submit I/Os are prepared: submit them before preparing more.
-                    // The last batch before a reap goes in the reap's own io_uring_enter.
-                    _polled.Poll(0);
-                    uncommitted = 0;
+                    CommitPolled();
                 }
-                if (Submit(_free.Pop(), phase, request))
+                IoSlot slot = _free.Pop();
+                if (Submit(slot, phase, request, now))
                 {
                     _recording.MarkDepth(1, 1);
                     _recording.MarkSubmitBatch(1);
@@ -310,7 +317,10 @@ internal sealed partial class JobRunner : IDisposable
                 else
                 {
                     queued++;
-                    uncommitted++;
+                    if (_polled is not null)
+                    {
+                        _uncommitted[_uncommittedCount++] = slot;
+                    }
                 }
             }
             if (queued > 0)
@@ -326,7 +336,6 @@ internal sealed partial class JobRunner : IDisposable
                 }
                 continue;
             }
-            uncommitted = 0;
             int reaped = Reap(issuing ? _plan.BatchCompleteMin : 1);
             if (reaped > 0)
             {
@@ -388,7 +397,7 @@ internal sealed partial class JobRunner : IDisposable
     /// Starts one I/O on <paramref name="slot"/>. Returns true when it completed within its call
     /// (and was accounted), or failed to start.
     /// </summary>
-    private bool Submit(IoSlot slot, Phase phase, IoRequest request)
+    private bool Submit(IoSlot slot, Phase phase, IoRequest request, long now)
     {
         long offset = _plan.Offset + request.Offset;
         slot.IsWrite = request.Write;
@@ -401,7 +410,9 @@ internal sealed partial class JobRunner : IDisposable
         {
             PrepareWrite(slot, phase);
         }
-        slot.StartedAt = Stopwatch.GetTimestamp();
+        // A write's buffer fill is part of preparing it, as fio stamps the start before filling.
+        slot.StartedAt = request.Write ? Stopwatch.GetTimestamp() : now;
+        slot.CompletedAt = 0;
         if (request.CountsToBudget)
         {
             _issuedBytes += request.Length;
@@ -449,7 +460,8 @@ internal sealed partial class JobRunner : IDisposable
             slot.Buffer.Rewind(iter);
             return Start.Failed;
         }
-        slot.SubmittedAt = Stopwatch.GetTimestamp();
+        // On a polled ring the request is only queued here: CommitPolled stamps its submission.
+        slot.SubmittedAt = _polled is null ? Stopwatch.GetTimestamp() : slot.StartedAt;
         slot.Kind = PendingKind.PinIo;
         slot.Pending = pending;
         if (pending.IsCompleted)
@@ -504,6 +516,7 @@ internal sealed partial class JobRunner : IDisposable
     /// </summary>
     private int Reap(int min)
     {
+        CommitPolled();
         min = Math.Min(min, _inFlight);
         if (_polled is not null)
         {
@@ -513,31 +526,65 @@ internal sealed partial class JobRunner : IDisposable
             {
                 _polled.Poll(0);
             }
-            while (_completions.CurrentCount < min)
+            while (_completedOnJobThread.Count < min)
             {
-                _polled.Poll(min - _completions.CurrentCount);
+                _polled.Poll(min - _completedOnJobThread.Count);
             }
         }
         int reaped = 0;
+        while (_completedOnJobThread.TryDequeue(out IoSlot? slot))
+        {
+            TakeCompleted(slot);
+            reaped++;
+        }
         for (; reaped < min; reaped++)
         {
             _completions.Wait();
-            TakeCompleted();
+            TakeCompletedElsewhere();
         }
-        while (_completions.Wait(0))
+        while (_completions.CurrentCount > 0 && _completions.Wait(0))
         {
-            TakeCompleted();
+            TakeCompletedElsewhere();
             reaped++;
         }
         return reaped;
     }
 
-    private void TakeCompleted()
+    /// <summary>
+    /// Polled ring: submits the prepared I/Os with an io_uring_enter of their own, which reaps
+    /// nothing, and stamps them submitted once it returns, as fio's commit does — so slat
+    /// covers the submitting syscall, clat runs until the reap that sees the completion, and
+    /// a slot stays in flight until then, in fio's meaning.
+    /// </summary>
+    private void CommitPolled()
+    {
+        if (_uncommittedCount == 0)
+        {
+            return;
+        }
+        _polled!.Commit();
+        long now = Stopwatch.GetTimestamp();
+        for (int i = 0; i < _uncommittedCount; i++)
+        {
+            IoSlot slot = _uncommitted[i];
+            // One that already ended (inside this enter) was submitted no later than it ended.
+            slot.SubmittedAt = slot.CompletedAt != 0 ? Math.Min(now, slot.CompletedAt) : now;
+            _uncommitted[i] = null!;
+        }
+        _uncommittedCount = 0;
+    }
+
+    private void TakeCompletedElsewhere()
     {
         if (!_completed.TryDequeue(out IoSlot? slot))
         {
             throw new InvalidOperationException("a completion was signaled but none was queued");
         }
+        TakeCompleted(slot);
+    }
+
+    private void TakeCompleted(IoSlot slot)
+    {
         slot.InFlight = false;
         _inFlight--;
         Complete(slot);
@@ -600,10 +647,19 @@ internal sealed partial class JobRunner : IDisposable
         _free.Push(slot);
     }
 
-    /// <summary>Runs on the thread that ends the I/O: stamps the time and hands the slot to the job thread.</summary>
+    /// <summary>
+    /// Runs on the thread that ends the I/O: stamps the time and hands the slot to the job
+    /// thread — through a plain queue when that is this thread (a polled ring ends I/O inside
+    /// the job's own io_uring_enter), else through a concurrent queue and a semaphore.
+    /// </summary>
     private void OnIoCompleted(IoSlot slot)
     {
         slot.CompletedAt = Stopwatch.GetTimestamp();
+        if (Environment.CurrentManagedThreadId == _jobThreadId)
+        {
+            _completedOnJobThread.Enqueue(slot);
+            return;
+        }
         _completed.Enqueue(slot);
         _completions.Release();
     }
@@ -692,6 +748,9 @@ internal sealed partial class JobRunner : IDisposable
         DirectIoException d => (int)d.Errno,
         _ => (int)Errno.EIO,
     };
+
+    /// <summary>The job thread's own counters when it does all of the job's work, else the process's.</summary>
+    private CpuUsage ReadCpu() => _plan.Target.CompletesOnJobThread ? CpuUsage.ForThread() : CpuUsage.ForProcess();
 
     private static long UsToTicks(long us) => (long)(us * (Stopwatch.Frequency / 1e6));
 

@@ -4,20 +4,41 @@ using System.Globalization;
 namespace PinIo.Cli.Stats;
 
 /// <summary>
-/// Process CPU and scheduling counters at one moment, the getrusage(2) fields fio reports:
-/// user and system time from <see cref="Process"/>, faults from <c>/proc/self/stat</c> (which
-/// sums every thread, live or exited), context switches summed over
-/// <c>/proc/self/task/*/status</c> (live threads only: a thread that exited during the run
-/// takes its switches with it). Process-wide, where fio's are per job process: with several
-/// jobs, each job's figures are the whole process's over that job's run.
+/// CPU and scheduling counters at one moment, the getrusage(2) fields fio reports: user and
+/// system time, context switches, minor and major faults. <see cref="ForThread"/> reads the
+/// calling thread alone (fio's per-job figures: a job that drives its own I/O — a polled ring,
+/// a synchronous syscall, an inline RAM disk — does all its work on its thread, the kernel's
+/// share of io_uring included). <see cref="ForProcess"/> reads the whole process, for jobs whose
+/// completions run on other threads (a device thread, .NET's thread pool): each such job's
+/// figures are then the whole process's over that job's run.
 /// </summary>
-internal readonly record struct CpuUsage(TimeSpan User, TimeSpan System, long ContextSwitches, long MinorFaults, long MajorFaults)
+internal readonly record struct CpuUsage(TimeSpan User, TimeSpan System, long ContextSwitches, long MinorFaults, long MajorFaults, bool PerThread)
 {
-    public static CpuUsage Now()
+    /// <summary>The counters of the calling thread, or of the process when the thread's cannot be read.</summary>
+    public static CpuUsage ForThread()
+    {
+        int? tid = CurrentThreadId();
+        using Process self = Process.GetCurrentProcess();
+        foreach (ProcessThread thread in self.Threads)
+        {
+            using (thread)
+            {
+                if (thread.Id == tid)
+                {
+                    (long minor, long major) = ReadFaults("/proc/thread-self/stat");
+                    return new CpuUsage(thread.UserProcessorTime, thread.PrivilegedProcessorTime,
+                        ReadTaskSwitches("/proc/thread-self/status"), minor, major, PerThread: true);
+                }
+            }
+        }
+        return ForProcess();
+    }
+
+    public static CpuUsage ForProcess()
     {
         using Process self = Process.GetCurrentProcess();
-        (long minor, long major) = ReadFaults();
-        return new CpuUsage(self.UserProcessorTime, self.PrivilegedProcessorTime, ReadContextSwitches(), minor, major);
+        (long minor, long major) = ReadFaults("/proc/self/stat");
+        return new CpuUsage(self.UserProcessorTime, self.PrivilegedProcessorTime, ReadProcessSwitches(), minor, major, PerThread: false);
     }
 
     public static CpuUsage operator -(CpuUsage end, CpuUsage start) => new(
@@ -25,13 +46,28 @@ internal readonly record struct CpuUsage(TimeSpan User, TimeSpan System, long Co
         end.System - start.System,
         Math.Max(0, end.ContextSwitches - start.ContextSwitches),
         end.MinorFaults - start.MinorFaults,
-        end.MajorFaults - start.MajorFaults);
+        end.MajorFaults - start.MajorFaults,
+        end.PerThread && start.PerThread);
 
-    private static (long Minor, long Major) ReadFaults()
+    /// <summary>The kernel's id of the calling thread: /proc/thread-self links to "PID/task/TID".</summary>
+    private static int? CurrentThreadId()
     {
         try
         {
-            string stat = File.ReadAllText("/proc/self/stat");
+            string? link = new FileInfo("/proc/thread-self").LinkTarget;
+            return link is not null && int.TryParse(Path.GetFileName(link), NumberStyles.None, CultureInfo.InvariantCulture, out int tid) ? tid : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static (long Minor, long Major) ReadFaults(string statPath)
+    {
+        try
+        {
+            string stat = File.ReadAllText(statPath);
             // The command name (field 2) may hold spaces: fields are counted after its ')'.
             string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             // fields[0] is field 3 (state): minflt is field 10, majflt field 12.
@@ -43,7 +79,11 @@ internal readonly record struct CpuUsage(TimeSpan User, TimeSpan System, long Co
         }
     }
 
-    private static long ReadContextSwitches()
+    /// <summary>
+    /// Switches summed over /proc/self/task/*/status: live threads only (a thread that exited
+    /// during the run takes its switches with it).
+    /// </summary>
+    private static long ReadProcessSwitches()
     {
         long total = 0;
         try

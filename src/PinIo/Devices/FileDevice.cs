@@ -151,6 +151,21 @@ public sealed partial class FileDevice : IGrowableDevice
         return ring.Poll(minComplete);
     }
 
+    /// <summary>
+    /// With <see cref="FileDeviceOptions.PolledCompletions"/>: submits what is queued, with no
+    /// wait and no reaping (completions are left for the next <see cref="Poll"/>). Returns the
+    /// requests submitted. Only the ring's owner may commit.
+    /// </summary>
+    public int Commit()
+    {
+        if (_engine is not IoUringEngine { IsPolled: true } ring)
+        {
+            ThrowHelper.ThrowMisuse($"'{Path}' was not opened with PolledCompletions on the io_uring engine: its requests go out by themselves.");
+            return 0;
+        }
+        return ring.Commit();
+    }
+
     /// <summary>Whether bios end only inside <see cref="Poll"/> (a polled io_uring device).</summary>
     public bool IsPolled => _engine is IoUringEngine { IsPolled: true };
 

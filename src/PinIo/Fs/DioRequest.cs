@@ -144,15 +144,11 @@ internal sealed class DioRequest : IValueTaskSource<long>
     /// </summary>
     private long Finish(out Exception? error)
     {
-        long failedAt;
-        BlkStatus failedStatus;
-        Errno failedErrno;
-        lock (_failureLock)
-        {
-            failedAt = _failedAt;
-            failedStatus = (BlkStatus)_failedStatus;
-            failedErrno = _failedErrno;
-        }
+        // No lock: every RecordFailure happened before its bio's (or the submitter's)
+        // interlocked release of a reference, and this runs after the last one.
+        long failedAt = _failedAt;
+        var failedStatus = (BlkStatus)_failedStatus;
+        Errno failedErrno = _failedErrno;
         long result = Math.Min(Math.Min(failedAt, _submitted), _reportLimit);
         IovIter iter = _iter!;
         _iter = null;

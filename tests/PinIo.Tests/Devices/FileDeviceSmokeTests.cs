@@ -103,6 +103,58 @@ public sealed class FileDeviceSmokeTests : PinBalancedTest
         }
     }
 
+    [Fact]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2012", Justification = "A polled device's requests are held and checked before they are awaited once each.")]
+    public async Task PolledCommit_SubmitsWithoutReaping_TheNextPollEndsTheBios()
+    {
+        string dir = Directory.CreateTempSubdirectory("pinio-commit").FullName;
+        try
+        {
+            using var device = PinIo.Devices.FileDevice.Open(Path.Combine(dir, "f"), new PinIo.Devices.FileDeviceOptions { Create = true, InitialSize = 1 << 20, PolledCompletions = true, BufferPoolBytes = 1 << 20 });
+            using var buffer = device.BufferPool!.AllocateMemory(4 * 4096);
+            var reads = new ValueTask<long>[4];
+            for (int i = 0; i < reads.Length; i++)
+            {
+                reads[i] = PinIo.Fs.DirectIo.ReadAsync(device, i * 4096, PinIo.Iov.IovIter.User(PinIo.Iov.IterDirection.Dest, buffer.Memory.Slice(i * 4096, 4096)), PinIo.Fs.DirectIoFlags.InlineCompletion);
+            }
+            Assert.Equal(4, device.Commit());
+            // The reads are in the kernel's hands; give them time to finish there.
+            Thread.Sleep(50);
+            Assert.All(reads, r => Assert.False(r.IsCompleted));
+            Assert.Equal(0, device.Commit());
+            int ended = 0;
+            while (ended < reads.Length)
+            {
+                ended += device.Poll(1);
+            }
+            Assert.Equal(4, ended);
+            foreach (var read in reads)
+            {
+                Assert.Equal(4096, await read);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void Commit_OnADeviceWithACompletionThread_IsRefused()
+    {
+        string dir = Directory.CreateTempSubdirectory("pinio-commit-misuse").FullName;
+        try
+        {
+            using var device = PinIo.Devices.FileDevice.Open(Path.Combine(dir, "f"), new PinIo.Devices.FileDeviceOptions { Create = true, InitialSize = 1 << 20 });
+            Assert.False(device.IsPolled);
+            Assert.Throws<InvalidOperationException>(() => device.Commit());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     private static unsafe Memory<byte> AlignedSlice(byte[] array, int length)
     {
         fixed (byte* p = array)
