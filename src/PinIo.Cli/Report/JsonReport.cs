@@ -11,8 +11,8 @@ namespace PinIo.Cli.Report;
 /// <c>.clat_ns.percentile["99.000000"]</c>, <c>.lat_ns</c>, <c>usr_cpu</c>, <c>iodepth_level</c>,
 /// <c>latency_us</c>... json+ adds the <c>bins</c> of each histogram whose percentiles are
 /// printed (bucket value in ns → count). pinio adds a <c>pins</c> object to each job, and
-/// <c>verror</c> with the error text when a job failed. "trim" and "sync" hold zeros (pinio
-/// runs neither); "disk_util" lists the block devices under the jobs' files (none for a RAM
+/// <c>verror</c> with the error text when a job failed. "sync" holds the flushes
+/// (fsync=, fdatasync=, end_fsync) and their latency; "trim" holds zeros (pinio runs none); "disk_util" lists the block devices under the jobs' files (none for a RAM
 /// disk or a memory file system).
 /// </summary>
 internal static class JsonReport
@@ -91,8 +91,8 @@ internal static class JsonReport
         WriteDirection(w, "write", t.Stats.Write, t.Options, group, IoDir.Write, plus);
         WriteDirection(w, "trim", new DirStats(), t.Options, null, IoDir.Write, plus);
         w.StartObject("sync");
-        w.Int("total_ios", 0);
-        WriteLatency(w, "lat_ns", new RunningStat(), null, t.Options, plus);
+        w.Int("total_ios", t.Stats.SyncLat.Samples);
+        WriteLatency(w, "lat_ns", t.Stats.SyncLat, t.Stats.SyncHistogram, t.Options, plus);
         w.EndObject();
         w.Int("job_runtime", t.TotalRunTimeMs);
         w.Float("usr_cpu", t.UsrCpuPercent);

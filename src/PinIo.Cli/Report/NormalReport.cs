@@ -103,11 +103,20 @@ internal static class NormalReport
         }
         WriteLatencyDecades(w, t.Stats);
         JobStats s = t.Stats;
+        if (s.SyncLat.Samples > 0)
+        {
+            w.Write("  fsync/fdatasync/sync_file_range:\n");
+            WriteLatencyLine(w, "sync", s.SyncLat);
+            if (t.Options.ClatPercentiles)
+            {
+                WritePercentiles(w, "sync", s.SyncHistogram, t.Options);
+            }
+        }
         w.Write(Invariant($"  cpu          : usr={Fixed(t.UsrCpuPercent, 3, 2)}%, sys={Fixed(t.SysCpuPercent, 3, 2)}%, ctx={t.ContextSwitches}, majf={t.MajorFaults}, minf={t.MinorFaults}\n"));
         w.Write(Invariant($"  IO depths    : {Distribution(["1", "2", "4", "8", "16", "32", ">=64"], s.DepthMap, s.TotalIos)}\n"));
         w.Write(Invariant($"     submit    : {Distribution(["0", "4", "8", "16", "32", "64", ">=64"], s.SubmitMap, s.TotalSubmitBatches)}\n"));
         w.Write(Invariant($"     complete  : {Distribution(["0", "4", "8", "16", "32", "64", ">=64"], s.CompleteMap, s.TotalCompleteBatches)}\n"));
-        w.Write(Invariant($"     issued rwts: total={s.Read.TotalIos},{s.Write.TotalIos},0,0 short={s.Read.ShortIos},{s.Write.ShortIos},0,0 dropped=0,0,0,0\n"));
+        w.Write(Invariant($"     issued rwts: total={s.Read.TotalIos},{s.Write.TotalIos},0,{s.SyncLat.Samples} short={s.Read.ShortIos},{s.Write.ShortIos},0,0 dropped=0,0,0,0\n"));
         w.Write(Invariant($"     latency   : target=0, window=0, percentile=100.00%, depth={t.LatencyDepth}\n"));
         w.Write(Invariant($"  pins         : {PinsText(t.Pins, s.TotalIos)}\n"));
         foreach (var failure in t.VerifyFailures)

@@ -678,6 +678,7 @@ internal sealed partial class JobRunner : IDisposable
 
     private void Flush()
     {
+        long start = Stopwatch.GetTimestamp();
         try
         {
             if (_dotnet is not null)
@@ -694,6 +695,7 @@ internal sealed partial class JobRunner : IDisposable
                 flush.AsTask().GetAwaiter().GetResult();
             }
             _flushes++;
+            _recording.RecordSync(TicksToNs(Stopwatch.GetTimestamp() - start));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -47,6 +47,17 @@ internal sealed class JobStats
 
     public long TotalIos => Read.TotalIos + Write.TotalIos;
 
+    /// <summary>Latency of each flush (fsync=, fdatasync=, end_fsync): fio's sync_stat.</summary>
+    public RunningStat SyncLat { get; } = new();
+
+    public LatencyHistogram SyncHistogram { get; } = new();
+
+    public void RecordSync(long nanoseconds)
+    {
+        SyncLat.Add(nanoseconds);
+        SyncHistogram.Add(nanoseconds);
+    }
+
     /// <summary>Adds another job's counters into this one (fio's sum_thread_stats).</summary>
     public void Merge(JobStats other)
     {
@@ -54,6 +65,8 @@ internal sealed class JobStats
         {
             _dirs[d].Merge(other._dirs[d]);
         }
+        SyncLat.Merge(other.SyncLat);
+        SyncHistogram.Merge(other.SyncHistogram);
         Add(DepthMap, other.DepthMap);
         Add(SubmitMap, other.SubmitMap);
         Add(CompleteMap, other.CompleteMap);

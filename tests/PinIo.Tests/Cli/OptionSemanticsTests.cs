@@ -196,6 +196,10 @@ public sealed class OptionSemanticsTests : PinBalancedTest
         Assert.Equal(32, every8.Flushes);
         Assert.Equal(5, withEnd.Flushes);
         Assert.Equal(0, withEnd.Error);
+        Assert.Equal(32, every8.Stats.SyncLat.Samples);
+        Assert.Equal(5, withEnd.Stats.SyncLat.Samples);
+        Assert.Equal(5, withEnd.Stats.SyncHistogram.Count);
+        Assert.True(withEnd.Stats.SyncLat.Min > 0);
     }
 
     [Theory]

@@ -49,6 +49,26 @@ public sealed class ReportTests : PinBalancedTest
     }
 
     [Fact]
+    public void FlushesAreReportedAsFiosSyncBlockAndJsonSyncSection()
+    {
+        string[] job = ["--filename=ram:1m", "--rw=write", "--bs=4k", "--size=256k", "--fsync=16", "--time_based=0", "--runtime=0"];
+        var normal = new StringWriter();
+        Assert.Equal(0, PinIo.Cli.Program.Run(job, normal, new StringWriter()));
+        var json = new StringWriter();
+        Assert.Equal(0, PinIo.Cli.Program.Run([.. job, "--output-format=json"], json, new StringWriter()));
+
+        string report = normal.ToString();
+        Assert.Contains("  fsync/fdatasync/sync_file_range:\n    sync (", report, StringComparison.Ordinal);
+        Assert.Contains("    sync percentiles (", report, StringComparison.Ordinal);
+        Assert.Contains("issued rwts: total=0,64,0,4 ", report, StringComparison.Ordinal);
+        JsonElement sync = JsonDocument.Parse(json.ToString()).RootElement.GetProperty("jobs")[0].GetProperty("sync");
+        Assert.Equal(4, sync.GetProperty("total_ios").GetInt64());
+        Assert.Equal(4, sync.GetProperty("lat_ns").GetProperty("N").GetInt64());
+        Assert.True(sync.GetProperty("lat_ns").GetProperty("mean").GetDouble() > 0);
+        Assert.True(sync.GetProperty("lat_ns").GetProperty("percentile").GetProperty("99.000000").GetInt64() > 0);
+    }
+
+    [Fact]
     public void TheNormalReportsLinesAreFormattedAsFioFormatsThem()
     {
         var stdout = new StringWriter();
