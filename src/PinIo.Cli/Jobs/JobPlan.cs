@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using PinIo.Cli.Logs;
 using PinIo.Cli.Options;
 
 namespace PinIo.Cli.Jobs;
@@ -112,6 +113,9 @@ internal sealed record JobPlan
 
     public int CompressPercentage { get; init; }
 
+    /// <summary>The job's log files (write_lat_log, write_bw_log, write_iops_log) and how they are written.</summary>
+    public LogPlan Logs { get; init; } = LogPlan.None;
+
     /// <summary>What pinio does differently from fio for this job's options (sqthread_poll, hipri...), one line each.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
@@ -214,6 +218,7 @@ internal sealed record JobPlan
             notes.Add("do_verify=0: blocks are written with verify headers and not read back");
         }
         AddEngineNotes(o, target, notes);
+        AddLogNotes(o, notes);
         ulong seed = o.RandRepeat || o.IsSet("randseed") ? o.RandSeed : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
         long perLoop = o.IoSize ?? size;
         int batchSubmit = o.IoDepthBatchSubmit == 0 ? o.IoDepth : Math.Min(o.IoDepthBatchSubmit, o.IoDepth);
@@ -253,6 +258,7 @@ internal sealed record JobPlan
             FixedBufs = o.FixedBufs && o.IoEngine != IoEngineKind.Dotnet,
             RwMixRead = o.RwMixRead,
             Percentiles = o.PercentileList,
+            Logs = LogPlan.Resolve(o, name, number),
             FlushEvery = MinPositive(o.Fsync, o.Fdatasync),
             EndFsync = o.EndFsync,
             ZeroBuffers = o.ZeroBuffers,
@@ -337,6 +343,19 @@ internal sealed record JobPlan
         if (o.Sync == SyncMode.Sync && target is FileTarget)
         {
             notes.Add("sync=1: opened with O_DSYNC (data and what reads it need), not O_SYNC: PinIo's FileDevice offers O_DSYNC");
+        }
+    }
+
+    private static void AddLogNotes(JobOptions o, List<string> notes)
+    {
+        if (o.BwLogPrefix is not null || o.IopsLogPrefix is not null)
+        {
+            // fio's add_job sets bw_avg_time and iops_avg_time to log_avg_msec when these logs are on.
+            notes.Add("write_bw_log/write_iops_log: the report's bw and iops lines keep their 500 ms samples; fio's take the log's (one per I/O, or per log_avg_msec window)");
+        }
+        if (!o.PerJobLogs && o.NumJobs > 1 && (o.LatLogPrefix ?? o.BwLogPrefix ?? o.IopsLogPrefix) is not null)
+        {
+            notes.Add("per_job_logs=0: the clones' lines reach their shared file in chunks as the clones run, not one whole job after another as fio writes them");
         }
     }
 

@@ -28,7 +28,7 @@ internal sealed class JobOptions
             _written.RemoveAll(kv => kv.Key == inverse);
         }
         _written.RemoveAll(kv => kv.Key == option.Name);
-        _written.Add(new(option.Name, value ?? "1"));
+        _written.Add(new(option.Name, value ?? option.OmittedValue ?? "1"));
     }
 
     public bool IsSet(string name) => _values.ContainsKey(name);
@@ -163,6 +163,22 @@ internal sealed class JobOptions
     public Distribution RandomDistribution => Get<Distribution>("random_distribution");
 
     public IReadOnlyList<double> PercentileList => Get<double[]>("percentile_list");
+
+    /// <summary>write_lat_log's prefix: null when not set, "" when set without one (the job's name).</summary>
+    public string? LatLogPrefix => Get<string?>("write_lat_log");
+
+    public string? BwLogPrefix => Get<string?>("write_bw_log");
+
+    public string? IopsLogPrefix => Get<string?>("write_iops_log");
+
+    public int LogAvgMsec => (int)Get<long>("log_avg_msec");
+
+    /// <summary>log_max_value: 0 the window's mean, 1 its maximum, 2 both.</summary>
+    public int LogMaxValue => (int)Get<long>("log_max_value");
+
+    public bool LogOffset => Get<bool>("log_offset");
+
+    public bool PerJobLogs => Get<bool>("per_job_logs");
 
     private T Get<T>(string name)
     {

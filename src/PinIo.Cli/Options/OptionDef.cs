@@ -64,15 +64,26 @@ internal sealed class OptionDef
     /// <summary>A boolean option that sets this other one to its opposite (fio's .inverse: direct and buffered).</summary>
     public string? Inverse { get; init; }
 
-    /// <summary>Whether the option may be written without a value (<c>--time_based</c>).</summary>
-    public bool ValueOptional => Kind == OptionKind.Flag;
+    /// <summary>
+    /// What an option written without a value stands for, when it may be (fio's FIO_OPT_STR
+    /// options whose callback takes a missing string: a bare <c>write_lat_log</c> is "" and the
+    /// job's name becomes the log's prefix); null when a value is required.
+    /// </summary>
+    public string? OmittedValue { get; init; }
+
+    /// <summary>Whether the option may be written without a value (<c>--time_based</c>, <c>--write_lat_log</c>).</summary>
+    public bool ValueOptional => Kind == OptionKind.Flag || OmittedValue is not null;
 
     /// <summary>Parses <paramref name="value"/> (null for a bare flag); throws <see cref="OptionException"/> naming the option.</summary>
     public object Parse(string? value)
     {
         if (value is null)
         {
-            return ValueOptional ? true : throw new OptionException($"pinio: option '{Name}' requires a value ({Help})");
+            if (OmittedValue is null)
+            {
+                return Kind == OptionKind.Flag ? true : throw new OptionException($"pinio: option '{Name}' requires a value ({Help})");
+            }
+            value = OmittedValue;
         }
         try
         {

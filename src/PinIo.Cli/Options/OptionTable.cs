@@ -143,6 +143,18 @@ internal static class OptionTable
         new() { Name = "group_reporting", Kind = OptionKind.Flag, Default = "0", Help = "Report each group of jobs as one block (io summed, latency histograms merged)" },
         new() { Name = "clat_percentiles", Kind = OptionKind.Bool, Default = "1", Help = "Report completion-latency percentiles" },
         new() { Name = "lat_percentiles", Kind = OptionKind.Bool, Default = "0", Help = "Report total-latency (submission + completion) percentiles" },
+        // Logs of the run as fio writes them (see Logs/LogPlan.cs for the file names).
+        new()
+        {
+            Name = "write_lat_log", Kind = OptionKind.Text, OmittedValue = "",
+            Help = "Log each I/O's latencies in ns to PREFIX_lat.N.log (total), PREFIX_clat.N.log and PREFIX_slat.N.log, N the job's number (without a PREFIX, the job's name)",
+        },
+        new() { Name = "write_bw_log", Kind = OptionKind.Text, OmittedValue = "", Help = "Log bandwidth in KiB/s to PREFIX_bw.N.log, per I/O or per log_avg_msec window (without a PREFIX, the job's name)" },
+        new() { Name = "write_iops_log", Kind = OptionKind.Text, OmittedValue = "", Help = "Log IOPS to PREFIX_iops.N.log: 1 per I/O, or the rate of each log_avg_msec window (without a PREFIX, the job's name)" },
+        new() { Name = "log_avg_msec", Kind = OptionKind.Int, Default = "0", Min = 0, Max = int.MaxValue, Help = "Write one log line per direction for each window of this many ms, of the window's mean (0 = a line per I/O)" },
+        new() { Name = "log_max_value", Kind = OptionKind.Int, Default = "0", Min = 0, Max = 2, Help = "With log_avg_msec, log each window's mean (0), its maximum (1), or both (2: the maximum in a column after the mean)" },
+        new() { Name = "log_offset", Kind = OptionKind.Bool, Default = "0", Help = "Add each I/O's byte offset to its log line" },
+        new() { Name = "per_job_logs", Kind = OptionKind.Bool, Default = "1", Help = "Number log files by job; with 0 the jobs that share a PREFIX append to one PREFIX_lat.log (as fio, keeping what an earlier run wrote)" },
     ];
 
     private static readonly FrozenDictionary<string, OptionDef> s_byName = BuildIndex();

@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using PinIo.Block;
 using PinIo.Cli.Jobs;
+using PinIo.Cli.Logs;
 using PinIo.Cli.Options;
 
 namespace PinIo.Cli.Runner;
@@ -13,12 +14,14 @@ namespace PinIo.Cli.Runner;
 /// Devices are opened once for the whole run, so a later segment sees what an earlier one
 /// wrote. Jobs that name the same target share one device, as fio's jobs share a file, unless
 /// their engines complete differently (a synchronous and an asynchronous engine): a RAM disk
-/// completes one way, so those get a disk each.
+/// completes one way, so those get a disk each. Log files are opened for the whole run too,
+/// before any device, so that a log that cannot be written stops the run before any I/O.
 /// </summary>
 internal static class JobGroup
 {
     public static IReadOnlyList<JobResult> Run(IReadOnlyList<JobPlan> plans, CancellationToken ct)
     {
+        using LogFiles logFiles = LogFiles.Open(plans);
         var devices = new Dictionary<string, IDisposable>();
         var runners = new List<JobRunner>();
         try
@@ -33,7 +36,7 @@ internal static class JobGroup
                         : plan.Target.Open(FixedBufferBytes(plans, key));
                     devices.Add(key, device);
                 }
-                runners.Add(device is DotnetFile dotnet ? new JobRunner(plan, dotnet) : new JobRunner(plan, (IBlockDevice)device));
+                runners.Add(device is DotnetFile dotnet ? new JobRunner(plan, dotnet, logFiles) : new JobRunner(plan, (IBlockDevice)device, logFiles));
             }
             var results = new JobResult[runners.Count];
             foreach (IGrouping<int, int> segment in Enumerable.Range(0, runners.Count).GroupBy(i => runners[i].Plan.RunOrder).OrderBy(g => g.Key))

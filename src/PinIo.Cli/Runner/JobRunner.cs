@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using PinIo.Block;
 using PinIo.Cli.Jobs;
+using PinIo.Cli.Logs;
 using PinIo.Cli.Options;
 using PinIo.Cli.Stats;
 using PinIo.Cli.Verify;
@@ -23,7 +24,8 @@ namespace PinIo.Cli.Runner;
 /// Phases: layout (fill the region so that reads return data; not measured), ramp (run,
 /// not measured), the main phase, and for writing jobs with <c>verify</c> a read-back of every
 /// written block. Steady state allocates nothing per I/O: slots, iterators, continuations,
-/// block-size and offset generators and statistics are made up front.
+/// block-size and offset generators and statistics are made up front; so are the buffers of
+/// the job's logs, which are written out in chunks as they fill.
 /// </summary>
 internal sealed partial class JobRunner : IDisposable
 {
@@ -52,6 +54,8 @@ internal sealed partial class JobRunner : IDisposable
     private readonly BlockSizePicker _readSizes;
     private readonly BlockSizePicker _writeSizes;
     private readonly int _layoutChunk;
+    private readonly JobLogs? _logs;
+    private readonly LogFiles? _ownLogFiles;
     private Taus88 _mix;
     private ulong _fillState;
 
@@ -71,17 +75,22 @@ internal sealed partial class JobRunner : IDisposable
     private long _flushes;
     private Exception? _ioError;
 
-    public JobRunner(JobPlan plan, IBlockDevice device)
-        : this(plan, device, null)
+    /// <summary>
+    /// A runner for <paramref name="plan"/> on <paramref name="device"/>. The job's logs go to
+    /// <paramref name="logFiles"/>, opened for the whole run; without it, a job that writes logs
+    /// opens its own files, which the runner closes in <see cref="Dispose"/>.
+    /// </summary>
+    public JobRunner(JobPlan plan, IBlockDevice device, LogFiles? logFiles = null)
+        : this(plan, device, null, logFiles)
     {
     }
 
-    public JobRunner(JobPlan plan, DotnetFile file)
-        : this(plan, null, file)
+    public JobRunner(JobPlan plan, DotnetFile file, LogFiles? logFiles = null)
+        : this(plan, null, file, logFiles)
     {
     }
 
-    private JobRunner(JobPlan plan, IBlockDevice? device, DotnetFile? dotnet)
+    private JobRunner(JobPlan plan, IBlockDevice? device, DotnetFile? dotnet, LogFiles? logFiles)
     {
         _plan = plan;
         _device = device;
@@ -118,6 +127,12 @@ internal sealed partial class JobRunner : IDisposable
         _completedOnJobThread = new Queue<IoSlot>(_slots.Length);
         _uncommitted = new IoSlot[_slots.Length];
         _free = new Stack<IoSlot>(_slots.Reverse());
+        // Last, so that nothing after it can fail and leave the files open.
+        if (plan.Logs.Any && logFiles is null)
+        {
+            _ownLogFiles = logFiles = LogFiles.Open([plan]);
+        }
+        _logs = logFiles is null ? null : JobLogs.Create(plan.Logs, logFiles);
     }
 
     public JobPlan Plan => _plan;
@@ -196,6 +211,8 @@ internal sealed partial class JobRunner : IDisposable
         }
         CpuUsage cpuStart = ReadCpu();
         PinCounts pinStart = PinCounts.Now();
+        // fio's epoch, the zero of its log times, is reset when ramp_time ends.
+        _logs?.Start(Stopwatch.GetTimestamp());
         long totalTicks = 0;
         if (_plan.VerifyOnly)
         {
@@ -222,6 +239,7 @@ internal sealed partial class JobRunner : IDisposable
         }
 
         _progress.Finish();
+        FinishLogs();
         return new JobResult
         {
             Plan = _plan,
@@ -252,6 +270,18 @@ internal sealed partial class JobRunner : IDisposable
             _pool?.Dispose();
         }
         _completions.Dispose();
+        _ownLogFiles?.Dispose();
+    }
+
+    /// <summary>Writes out the logs; one that could not be written fails the job, as an I/O error does.</summary>
+    private void FinishLogs()
+    {
+        if (_logs is null)
+        {
+            return;
+        }
+        _logs.Finish(Stopwatch.GetTimestamp());
+        _ioError ??= _logs.Error;
     }
 
     private enum Phase
@@ -431,6 +461,10 @@ internal sealed partial class JobRunner : IDisposable
                 slot.CompletedInline = false;
                 slot.InFlight = true;
                 _inFlight++;
+                if (_sampling)
+                {
+                    _logs?.Submitted(slot.IsWrite ? IoDir.Write : IoDir.Read, slot.Length, slot.Offset, TicksToNs(slot.SubmittedAt - slot.StartedAt), slot.SubmittedAt);
+                }
                 return false;
         }
     }
@@ -643,6 +677,10 @@ internal sealed partial class JobRunner : IDisposable
         {
             _sampler.Tick(slot.CompletedAt);
             _progress.Completed(slot.IsWrite, bytes);
+            if (bytes > 0)
+            {
+                _logs?.Completed(slot.IsWrite ? IoDir.Write : IoDir.Read, bytes, slot.Offset, clatNs, latNs, slot.CompletedAt);
+            }
         }
         _free.Push(slot);
     }

@@ -37,6 +37,26 @@ public sealed class AllocationTests(ITestOutputHelper output) : PinBalancedTest
     }
 
     [Fact]
+    public void TheRunnerAllocatesNothingPerIoWithEveryLogOn()
+    {
+        string directory = Directory.CreateTempSubdirectory("pinio-alloc-logs-").FullName;
+        try
+        {
+            string prefix = Path.Combine(directory, "job");
+            string[] logs = ["--fixedbufs", "--rw=randrw", $"--write_lat_log={prefix}", $"--write_bw_log={prefix}", $"--write_iops_log={prefix}", "--log_offset=1"];
+            double perIo = AllocatedPerIo(logs);
+            double perIoWindowed = AllocatedPerIo([.. logs, "--log_avg_msec=1", "--log_max_value=2"]);
+            output.WriteLine($"fixedbufs, randrw, every log a line per I/O: {perIo:F3} bytes per I/O; in 1 ms windows: {perIoWindowed:F3}");
+            AssertNoObjectPerIo(perIo);
+            AssertNoObjectPerIo(perIoWindowed);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void WhatTheLibraryAllocatesPerIoIsShown()
     {
         // Pinning managed memory goes through PinIo's Gup, which allocates per pin (a GC anchor),
