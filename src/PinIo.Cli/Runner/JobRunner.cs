@@ -461,9 +461,9 @@ internal sealed partial class JobRunner : IDisposable
                 slot.CompletedInline = false;
                 slot.InFlight = true;
                 _inFlight++;
-                if (_sampling)
+                if (_polled is null)
                 {
-                    _logs?.Submitted(slot.IsWrite ? IoDir.Write : IoDir.Read, slot.Length, slot.Offset, TicksToNs(slot.SubmittedAt - slot.StartedAt), slot.SubmittedAt);
+                    LogSubmitted(slot);
                 }
                 return false;
         }
@@ -603,9 +603,18 @@ internal sealed partial class JobRunner : IDisposable
             IoSlot slot = _uncommitted[i];
             // One that already ended (inside this enter) was submitted no later than it ended.
             slot.SubmittedAt = slot.CompletedAt != 0 ? Math.Min(now, slot.CompletedAt) : now;
+            LogSubmitted(slot);
             _uncommitted[i] = null!;
         }
         _uncommittedCount = 0;
+    }
+
+    private void LogSubmitted(IoSlot slot)
+    {
+        if (_sampling)
+        {
+            _logs?.Submitted(slot.IsWrite ? IoDir.Write : IoDir.Read, slot.Length, slot.Offset, TicksToNs(slot.SubmittedAt - slot.StartedAt), slot.SubmittedAt);
+        }
     }
 
     private void TakeCompletedElsewhere()

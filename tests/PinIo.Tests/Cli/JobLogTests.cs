@@ -222,6 +222,27 @@ public sealed class JobLogTests : PinBalancedTest
     }
 
     [Fact]
+    public void OnAPolledRingTheSlatLogHasEachIoStampedWhenItsCommitReturned()
+    {
+        string prefix = Path.Combine(_directory, "polled");
+        string file = Path.Combine(_directory, "data");
+        var stdout = new StringWriter();
+
+        int status = PinIo.Cli.Program.Run(
+            [$"--filename={file}", "--size=4m", "--rw=randread", "--ioengine=io_uring", "--iodepth=4", "--direct=1", "--runtime=300ms", "--time_based",
+             "--output-format=json", $"--write_lat_log={prefix}"],
+            stdout, new StringWriter());
+
+        Assert.Equal(0, status);
+        JsonElement read = JsonDocument.Parse(stdout.ToString()).RootElement.GetProperty("jobs")[0].GetProperty("read");
+        long[][] slat = ReadLog($"{prefix}_slat.1.log", columns: 5);
+        Assert.Equal(read.GetProperty("total_ios").GetInt64(), slat.Length);
+        // The commit's io_uring_enter is inside every slat: none is zero.
+        Assert.All(slat, line => Assert.True(line[1] > 0, $"a zero slat: {string.Join(", ", line)}"));
+        Assert.Equal(read.GetProperty("slat_ns").GetProperty("mean").GetDouble(), slat.Average(line => (double)line[1]), 0);
+    }
+
+    [Fact]
     public void ALogThatCannotBeOpenedStopsTheRunAndNamesTheFile()
     {
         string prefix = Path.Combine(_directory, "missing", "x");
