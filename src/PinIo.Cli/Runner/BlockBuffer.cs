@@ -1,3 +1,4 @@
+using System.Buffers;
 using PinIo.Iov;
 using PinIo.Mm;
 
@@ -6,12 +7,16 @@ namespace PinIo.Cli.Runner;
 /// <summary>
 /// The memory one I/O slot transfers, with a read (Dest) and a write (Source) iterator over it
 /// made once and rewound after every I/O, so that steady-state I/O builds no iterator.
-/// Two kinds, as fio's fixedbufs switch picks:
+/// Three kinds:
 /// <list type="bullet">
-/// <item>pool pages (<see cref="FromPool"/>): a Bvec iterator; PinIo takes no reference and
-/// pins nothing per I/O (the pages are the pool's, as io_uring's registered buffers are);</item>
-/// <item>a page-aligned slice of a pinned-heap array (<see cref="FromManaged"/>): an Iovec
-/// iterator; PinIo pins its pages for each I/O, as the kernel pins an O_DIRECT user buffer.</item>
+/// <item>pages of the device's registered pool (<see cref="FromPool"/>, fixedbufs=1): a Bvec
+/// iterator; PinIo takes no reference and pins nothing per I/O (the pages are the pool's, as
+/// io_uring's registered buffers are);</item>
+/// <item>native memory (<see cref="FromNative"/>, fixedbufs=0, fio's malloc'd buffers): an
+/// Iovec iterator; PinIo pins its pages for each I/O, as the kernel pins an O_DIRECT user
+/// buffer; native memory cannot move, so no GC pin is taken;</item>
+/// <item>a page-aligned slice of a pinned-heap array (<see cref="FromManaged"/>): for
+/// ioengine=dotnet, whose RandomAccess calls take managed memory.</item>
 /// </list>
 /// </summary>
 internal sealed class BlockBuffer
@@ -19,12 +24,14 @@ internal sealed class BlockBuffer
     private readonly Memory<byte> _managed;
     private readonly nint _native;
     private readonly Page[] _pages;
+    private readonly IMemoryOwner<byte>? _owner;
 
-    private BlockBuffer(Memory<byte> managed, nint native, int length, Page[] pages, IovIter read, IovIter write)
+    private BlockBuffer(Memory<byte> managed, nint native, int length, Page[] pages, IovIter read, IovIter write, IMemoryOwner<byte>? owner = null)
     {
         _managed = managed;
         _native = native;
         _pages = pages;
+        _owner = owner;
         Length = length;
         ReadIter = read;
         WriteIter = write;
@@ -69,6 +76,26 @@ internal sealed class BlockBuffer
             IovIter.Pages(IterDirection.Dest, vecs), IovIter.Pages(IterDirection.Source, vecs));
     }
 
+    /// <summary>
+    /// Takes <paramref name="length"/> bytes of native memory from <paramref name="pool"/>, a pool
+    /// the ring has not registered: the I/O goes out as a plain READ/WRITE of user memory.
+    /// Released by <see cref="Release"/>. Null when the pool has no such run free.
+    /// </summary>
+    public static BlockBuffer? FromNative(PagePool pool, int length)
+    {
+        IMemoryOwner<byte> owner;
+        try
+        {
+            owner = pool.AllocateMemory(length);
+        }
+        catch (DirectIoException e) when (e.Errno == Errno.ENOMEM)
+        {
+            return null;
+        }
+        Memory<byte> memory = owner.Memory;
+        return new BlockBuffer(memory, 0, length, [], IovIter.User(IterDirection.Dest, memory), IovIter.User(IterDirection.Source, memory), owner);
+    }
+
     /// <summary>Wraps page-aligned memory of a pinned-heap array; nothing to release.</summary>
     public static BlockBuffer FromManaged(Memory<byte> memory) =>
         new(memory, 0, memory.Length, [], IovIter.User(IterDirection.Dest, memory), IovIter.User(IterDirection.Source, memory));
@@ -86,9 +113,10 @@ internal sealed class BlockBuffer
         iter.Reexpand(Length);
     }
 
-    /// <summary>Drops the pool references taken by <see cref="FromPool"/>.</summary>
+    /// <summary>Drops the pool references taken by <see cref="FromPool"/>, or the memory of <see cref="FromNative"/>.</summary>
     public void Release()
     {
+        _owner?.Dispose();
         foreach (Page page in _pages)
         {
             page.Put();

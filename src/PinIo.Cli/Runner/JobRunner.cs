@@ -43,6 +43,7 @@ internal sealed partial class JobRunner : IDisposable
     private readonly SemaphoreSlim _completions = new(0);
     private readonly Queue<IoSlot> _completedOnJobThread;
     private readonly PagePool? _pool;
+    private readonly PagePool? _nativePool;
     private readonly PagePool? _sharedPool;
     private readonly Devices.FileDevice? _polled;
     private readonly BlockLog? _log;
@@ -122,6 +123,13 @@ internal sealed partial class JobRunner : IDisposable
             int pagesPerBlock = (plan.BlockSize + PageSize.Bytes - 1) / PageSize.Bytes;
             _sharedPool = (device as Devices.FileDevice)?.BufferPool;
             _pool = _sharedPool ?? new PagePool(checked(pagesPerBlock * plan.IoDepth));
+        }
+        else if (dotnet is null)
+        {
+            // fio's buffers without fixedbufs are plain memory the kernel pins per I/O: native
+            // pages the ring has not registered, which PinIo pins per I/O as user memory.
+            int pagesPerBlock = (plan.BlockSize + PageSize.Bytes - 1) / PageSize.Bytes;
+            _nativePool = new PagePool(checked(pagesPerBlock * plan.IoDepth));
         }
         _slots = CreateSlots();
         _completedOnJobThread = new Queue<IoSlot>(_slots.Length);
@@ -269,6 +277,7 @@ internal sealed partial class JobRunner : IDisposable
         {
             _pool?.Dispose();
         }
+        _nativePool?.Dispose();
         _completions.Dispose();
         _ownLogFiles?.Dispose();
     }
@@ -767,13 +776,13 @@ internal sealed partial class JobRunner : IDisposable
     {
         int bs = _plan.BlockSize;
         int stride = (bs + PageSize.Bytes - 1) / PageSize.Bytes * PageSize.Bytes;
-        byte[]? arena = _pool is null ? GC.AllocateArray<byte>(checked((stride * _plan.IoDepth) + PageSize.Bytes), pinned: true) : null;
+        byte[]? arena = _pool is null && _nativePool is null ? GC.AllocateArray<byte>(checked((stride * _plan.IoDepth) + PageSize.Bytes), pinned: true) : null;
         int skip = arena is null ? 0 : AlignmentSkip(arena);
         var slots = new IoSlot[_plan.IoDepth];
         for (int i = 0; i < slots.Length; i++)
         {
-            BlockBuffer buffer = _pool is not null
-                ? BlockBuffer.FromPool(_pool, bs) ?? throw new InvalidOperationException("a fresh page pool has no run of pages for a block")
+            BlockBuffer buffer = _pool is not null ? BlockBuffer.FromPool(_pool, bs) ?? throw new InvalidOperationException("a fresh page pool has no run of pages for a block")
+                : _nativePool is not null ? BlockBuffer.FromNative(_nativePool, bs) ?? throw new InvalidOperationException("a fresh page pool has no run of pages for a block")
                 : BlockBuffer.FromManaged(arena.AsMemory(skip + (i * stride), bs));
             FillBuffer(buffer.Span);
             IoSlot slot = new(i, buffer);
