@@ -64,6 +64,7 @@ internal sealed partial class JobRunner : IDisposable
     private bool _sampling;
     private int _inFlight;
     private int _jobThreadId;
+    private long _pollStamp;
     private IoSlot[] _uncommitted = [];
     private int _uncommittedCount;
     private long _cursor;
@@ -185,7 +186,7 @@ internal sealed partial class JobRunner : IDisposable
                     ValueTask<long> write = DirectIo.WriteAsync(_device!, _plan.Offset + offset, iter, CancellationToken.None);
                     while (_polled is not null && !write.IsCompleted)
                     {
-                        _polled.Poll(1);
+                        PollDevice(1);
                     }
                     write.AsTask().GetAwaiter().GetResult();
                 }
@@ -567,11 +568,11 @@ internal sealed partial class JobRunner : IDisposable
             // waits, and the completions end inline, here.
             if (min == 0)
             {
-                _polled.Poll(0);
+                PollDevice(0);
             }
             while (_completedOnJobThread.Count < min)
             {
-                _polled.Poll(min - _completedOnJobThread.Count);
+                PollDevice(min - _completedOnJobThread.Count);
             }
         }
         int reaped = 0;
@@ -606,6 +607,7 @@ internal sealed partial class JobRunner : IDisposable
             return;
         }
         _polled!.Commit();
+        _pollStamp = 0; // a request the engine failed while submitting ended here, stamped alone
         long now = Stopwatch.GetTimestamp();
         for (int i = 0; i < _uncommittedCount; i++)
         {
@@ -616,6 +618,17 @@ internal sealed partial class JobRunner : IDisposable
             _uncommitted[i] = null!;
         }
         _uncommittedCount = 0;
+    }
+
+    /// <summary>
+    /// Reaps the polled ring. The completions it ends are stamped with one time, taken when
+    /// the first of them is handled — fio stamps a reaped batch once, before handling it.
+    /// </summary>
+    private void PollDevice(int minComplete)
+    {
+        _pollStamp = 0;
+        _polled!.Poll(minComplete);
+        _pollStamp = 0;
     }
 
     private void LogSubmitted(IoSlot slot)
@@ -710,12 +723,18 @@ internal sealed partial class JobRunner : IDisposable
     /// </summary>
     private void OnIoCompleted(IoSlot slot)
     {
-        slot.CompletedAt = Stopwatch.GetTimestamp();
         if (Environment.CurrentManagedThreadId == _jobThreadId)
         {
+            // Inside PollDevice: the batch's completions share one time, taken at the first.
+            if (_pollStamp == 0)
+            {
+                _pollStamp = Stopwatch.GetTimestamp();
+            }
+            slot.CompletedAt = _pollStamp;
             _completedOnJobThread.Enqueue(slot);
             return;
         }
+        slot.CompletedAt = Stopwatch.GetTimestamp();
         _completed.Enqueue(slot);
         _completions.Release();
     }
@@ -746,7 +765,7 @@ internal sealed partial class JobRunner : IDisposable
                 ValueTask flush = DirectIo.FlushAsync(_device!);
                 while (_polled is not null && !flush.IsCompleted)
                 {
-                    _polled.Poll(1);
+                    PollDevice(1);
                 }
                 flush.AsTask().GetAwaiter().GetResult();
             }

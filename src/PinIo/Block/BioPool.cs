@@ -4,7 +4,7 @@ namespace PinIo.Block;
 /// <summary>Recycled bios, so that steady-state I/O allocates none.</summary>
 internal static class BioPool
 {
-    private static readonly ObjectCache<Bio> s_cache = new(Environment.ProcessorCount * 64);
+    private static readonly ObjectCache<Bio> s_cache = new(Environment.ProcessorCount * 64, perThread: true);
 
     public static Bio Rent(BioOp op, long sector, QueueLimits limits)
     {

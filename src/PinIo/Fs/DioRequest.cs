@@ -15,7 +15,7 @@ namespace PinIo.Fs;
 /// </summary>
 internal sealed class DioRequest : IValueTaskSource<long>
 {
-    private static readonly ObjectCache<DioRequest> s_cache = new(Environment.ProcessorCount * 16);
+    private static readonly ObjectCache<DioRequest> s_cache = new(Environment.ProcessorCount * 16, perThread: true);
     private static readonly Action<Bio> s_endIo = OnBioEnd;
 
     private ManualResetValueTaskSourceCore<long> _core;

@@ -9,7 +9,7 @@ namespace PinIo.Mm;
 /// </summary>
 internal sealed class GcAnchor
 {
-    private static readonly ObjectCache<GcAnchor> s_cache = new(Environment.ProcessorCount * 32);
+    private static readonly ObjectCache<GcAnchor> s_cache = new(Environment.ProcessorCount * 32, perThread: true);
 
     private MemoryHandle _handle;
     private int _holders;
