@@ -107,6 +107,9 @@ internal sealed record JobPlan
 
     public bool EndFsync { get; init; }
 
+    /// <summary>unlink=1: the job's file is deleted when the run ends.</summary>
+    public bool Unlink { get; init; }
+
     public bool ZeroBuffers { get; init; }
 
     public bool RefillBuffers { get; init; }
@@ -261,6 +264,7 @@ internal sealed record JobPlan
             Logs = LogPlan.Resolve(o, name, number),
             FlushEvery = MinPositive(o.Fsync, o.Fdatasync),
             EndFsync = o.EndFsync,
+            Unlink = o.Unlink,
             ZeroBuffers = o.ZeroBuffers,
             RefillBuffers = o.RefillBuffers,
             CompressPercentage = o.BufferCompressPercentage,

@@ -126,6 +126,8 @@ internal sealed class JobOptions
 
     public bool EndFsync => Get<bool>("end_fsync");
 
+    public bool Unlink => Get<bool>("unlink");
+
     public bool FixedBufs => Get<bool>("fixedbufs");
 
     public bool SqThreadPoll => Get<bool>("sqthread_poll");

@@ -112,6 +112,7 @@ internal static class OptionTable
         new() { Name = "fsync", Kind = OptionKind.Int, Default = "0", Min = 0, Help = "Flush the device after every N writes (0 = never)" },
         new() { Name = "fdatasync", Kind = OptionKind.Int, Default = "0", Min = 0, Help = "As fsync (a PinIo flush covers data and metadata alike)" },
         new() { Name = "end_fsync", Kind = OptionKind.Bool, Default = "0", Help = "Flush the device when the job's writes end" },
+        new() { Name = "unlink", Kind = OptionKind.Bool, Default = "0", Help = "Delete the job's regular files when the run ends (never a block device)" },
         new() { Name = "zero_buffers", Kind = OptionKind.Flag, Default = "0", Help = "Fill write buffers with zeros (default: random data)" },
         new() { Name = "refill_buffers", Kind = OptionKind.Flag, Default = "0", Help = "New random data for every write (default: filled once)" },
         new() { Name = "buffer_compress_percentage", Kind = OptionKind.Int, Default = "0", Min = 0, Max = 100, Help = "Make write data this compressible (zeros in each 512-byte chunk)" },

@@ -60,6 +60,19 @@ internal static class JobGroup
             {
                 device.Dispose();
             }
+            UnlinkFiles(plans);
+        }
+    }
+
+    /// <summary>unlink=1: fio deletes a job's files when it is done; a block device is never deleted.</summary>
+    private static void UnlinkFiles(IReadOnlyList<JobPlan> plans)
+    {
+        foreach (JobPlan plan in plans)
+        {
+            if (plan.Unlink && plan.Target is FileTarget { IsBlockDevice: false } file)
+            {
+                File.Delete(file.Filename);
+            }
         }
     }
 

@@ -188,6 +188,28 @@ public sealed class OptionSemanticsTests : PinBalancedTest
     }
 
     [Fact]
+    public void UnlinkDeletesTheJobsFileWhenTheRunEnds_WithoutItTheFileStays()
+    {
+        string dir = Directory.CreateTempSubdirectory("pinio-unlink").FullName;
+        try
+        {
+            string kept = Path.Combine(dir, "kept");
+            string deleted = Path.Combine(dir, "deleted");
+            string[] job = ["--rw=write", "--size=1m", "--ioengine=psync", "--time_based=0", "--runtime=0"];
+
+            Assert.Equal(0, PinIo.Cli.Program.Run([.. job, $"--name=k", $"--filename={kept}", "--name=d", $"--filename={deleted}", "--unlink=1"], new StringWriter(), new StringWriter()));
+
+            Assert.True(File.Exists(kept));
+            Assert.Equal(1 << 20, new FileInfo(kept).Length);
+            Assert.False(File.Exists(deleted));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public void FsyncFlushesAfterEveryNWritesAndEndFsyncOnceMore()
     {
         JobResult every8 = TestJobs.Run(["--filename=ram:1m", "--rw=write", "--fsync=8", "--fixedbufs", .. s_sizeBound]);
