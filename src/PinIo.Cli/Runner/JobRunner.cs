@@ -450,8 +450,9 @@ internal sealed partial class JobRunner : IDisposable
         {
             PrepareWrite(slot, phase);
         }
-        // A write's buffer fill is part of preparing it, as fio stamps the start before filling.
-        slot.StartedAt = request.Write ? Stopwatch.GetTimestamp() : now;
+        // The start is stamped once the buffer is ready, as fio's is: a write that was filled
+        // (verify headers, refill_buffers) takes a fresh time.
+        slot.StartedAt = request.Write && (_log is not null || _plan.RefillBuffers) ? Stopwatch.GetTimestamp() : now;
         slot.CompletedAt = 0;
         if (request.CountsToBudget)
         {
