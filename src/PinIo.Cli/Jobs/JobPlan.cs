@@ -320,13 +320,18 @@ internal sealed record JobPlan
 
     private static void AddEngineNotes(JobOptions o, Target target, List<string> notes)
     {
-        if (o.SqThreadPoll)
+        bool ring = target is FileTarget { Engine: IoEngine.IoUring, Dotnet: false };
+        if (o.SqThreadPoll && !ring)
         {
-            notes.Add("sqthread_poll: PinIo's rings do not use SQPOLL; the job thread submits with io_uring_enter");
+            notes.Add(target is RamTarget
+                ? "sqthread_poll: a ram: target has no ring (PinIo's RAM disk takes its bios directly), so no kernel submission thread runs"
+                : $"sqthread_poll: ioengine={o.IoEngine.FioName()} has no ring; only io_uring starts a kernel submission thread");
         }
-        if (o.HiPri)
+        if (o.HiPri && !ring)
         {
-            notes.Add("hipri: PinIo's rings are interrupt-driven (no IORING_SETUP_IOPOLL); completions are reaped as without hipri");
+            notes.Add(target is RamTarget
+                ? "hipri: a ram: target has no ring and no device queue to poll; completions arrive as without hipri"
+                : $"hipri: ioengine={o.IoEngine.FioName()} does not poll (fio's pvsync2 would pass RWF_HIPRI); only io_uring polls, with IORING_SETUP_IOPOLL");
         }
         if (o.IoEngine == IoEngineKind.Libaio)
         {

@@ -97,9 +97,10 @@ internal sealed record RamTarget(string Filename, long Bytes, RamDiskCompletion 
 /// <summary>
 /// A regular file or a block device. io_uring maps to PinIo's io_uring engine in polled mode:
 /// each job opens the file with a ring of its own, which its thread drives — one
-/// io_uring_enter submits the batch and reaps, as fio's job loop does. psync, sync and pvsync2
-/// map to the sync engine run inside the submitting call (the job's own thread does the
-/// preadv2/pwritev2, as fio's does). dotnet opens the file with .NET alone (see
+/// io_uring_enter submits the batch and reaps, as fio's job loop does; sqthread_poll and hipri
+/// give that ring a kernel submission thread (SQPOLL) and polled completions (IOPOLL), as fio's
+/// do. psync, sync and pvsync2 map to the sync engine run inside the submitting call (the job's
+/// own thread does the preadv2/pwritev2, as fio's does). dotnet opens the file with .NET alone (see
 /// <see cref="DotnetFile"/>). A file that does not exist, or is smaller than the job's region,
 /// is created or extended and laid out (written) before a reading job starts.
 /// </summary>
@@ -116,6 +117,15 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
 
     /// <summary>sync=: open with O_DSYNC.</summary>
     public bool Dsync { get; init; }
+
+    /// <summary>sqthread_poll=1: the ring has a kernel submission thread (IORING_SETUP_SQPOLL).</summary>
+    public bool SubmissionPolling { get; init; }
+
+    /// <summary>sqthread_poll_cpu=: the CPU that thread is bound to (IORING_SETUP_SQ_AFF); without sqthread_poll it does nothing, as in fio.</summary>
+    public int? SubmissionPollCpu { get; init; }
+
+    /// <summary>hipri=1: the ring polls the device for completions (IORING_SETUP_IOPOLL).</summary>
+    public bool CompletionPolling { get; init; }
 
     public override long Capacity => Math.Max(ExistingBytes, WantedBytes);
 
@@ -144,6 +154,9 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
             SyncWorkers = 0,
             PolledCompletions = Engine == IoEngine.IoUring,
             BufferPoolBytes = fixedBufferBytes,
+            SubmissionPolling = SubmissionPolling,
+            SubmissionPollCpu = SubmissionPolling ? SubmissionPollCpu : null,
+            CompletionPolling = CompletionPolling,
         });
     }
 
@@ -159,6 +172,12 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         };
         bool dotnet = o.IoEngine == IoEngineKind.Dotnet;
         bool dsync = o.Sync != SyncMode.None;
+        // fio's sqthread_poll and hipri are io_uring's; the sync engines have no ring to set up.
+        bool ring = engine == IoEngine.IoUring;
+        if (ring && o.HiPri && !o.Direct)
+        {
+            throw new OptionException($"pinio: job '{jobName}': hipri polls for direct I/O only (an IOPOLL ring refuses buffered I/O): set direct=1, or drop hipri");
+        }
         long wanted = o.FileSize ?? (o.Size is long size ? o.Offset + size : 0);
         if (!File.Exists(filename))
         {
@@ -168,7 +187,10 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
                     ? $"pinio: job '{jobName}': filename={filename} does not exist and no size= was given to create it"
                     : $"pinio: job '{jobName}': filename={filename} does not exist, and size= as a percentage needs an existing file or device");
             }
-            return new FileTarget(filename, engine, o.Direct, 0, wanted, IsBlockDevice: false, QueueLimits.Default.LogicalBlockSize) { Dotnet = dotnet, Dsync = dsync };
+            return new FileTarget(filename, engine, o.Direct, 0, wanted, IsBlockDevice: false, QueueLimits.Default.LogicalBlockSize)
+            {
+                Dotnet = dotnet, Dsync = dsync, SubmissionPolling = ring && o.SqThreadPoll, SubmissionPollCpu = o.SqThreadPollCpu, CompletionPolling = ring && o.HiPri,
+            };
         }
         try
         {
@@ -180,7 +202,10 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
                 Direct = o.Direct,
                 BufferPoolBytes = 0,
             });
-            return new FileTarget(filename, engine, o.Direct, probe.Capacity, wanted, probe.IsBlockDevice, probe.Limits.LogicalBlockSize) { Dotnet = dotnet, Dsync = dsync };
+            return new FileTarget(filename, engine, o.Direct, probe.Capacity, wanted, probe.IsBlockDevice, probe.Limits.LogicalBlockSize)
+            {
+                Dotnet = dotnet, Dsync = dsync, SubmissionPolling = ring && o.SqThreadPoll, SubmissionPollCpu = o.SqThreadPollCpu, CompletionPolling = ring && o.HiPri,
+            };
         }
         catch (DirectIoException e)
         {

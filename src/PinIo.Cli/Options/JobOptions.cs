@@ -132,6 +132,8 @@ internal sealed class JobOptions
 
     public bool SqThreadPoll => Get<bool>("sqthread_poll");
 
+    public int? SqThreadPollCpu => IsSet("sqthread_poll_cpu") ? (int)Get<long>("sqthread_poll_cpu") : null;
+
     public bool HiPri => Get<bool>("hipri");
 
     public bool Stonewall => Get<bool>("stonewall");

@@ -65,8 +65,9 @@ internal static class OptionTable
         new() { Name = "fixedbufs", Kind = OptionKind.Flag, Default = "0", Help = "Use PagePool pages (never pinned per I/O) instead of managed memory pinned per I/O" },
         // Job files, I/O shape, engines and verification (the fio-jobs work); report options go at the end.
         new() { Name = "registerfiles", Kind = OptionKind.Flag, Default = "0", Help = "Register the file with the ring (PinIo always does: accepted, changes nothing)" },
-        new() { Name = "sqthread_poll", Kind = OptionKind.Flag, Default = "0", Help = "Kernel SQ polling thread (accepted; PinIo's rings do not use SQPOLL, the job thread enters the ring itself)" },
-        new() { Name = "hipri", Kind = OptionKind.Flag, Default = "0", Help = "Polled completions (IOPOLL) (accepted; PinIo's rings are interrupt-driven)" },
+        new() { Name = "sqthread_poll", Kind = OptionKind.Flag, Default = "0", Help = "io_uring: a kernel thread takes the submissions off the ring (IORING_SETUP_SQPOLL), so submitting needs no syscall while it is awake" },
+        new() { Name = "sqthread_poll_cpu", Kind = OptionKind.Int, Min = 0, Help = "io_uring with sqthread_poll: the CPU the kernel submission thread is bound to (IORING_SETUP_SQ_AFF)" },
+        new() { Name = "hipri", Kind = OptionKind.Flag, Default = "0", Help = "io_uring: find completions by polling the device's queue (IORING_SETUP_IOPOLL); needs a device with poll queues (NVMe poll_queues), else I/O fails with EOPNOTSUPP" },
         new() { Name = "stonewall", Aliases = ["wait_for_previous"], Kind = OptionKind.Flag, Default = "0", Help = "Wait for the jobs before this one to end before starting; starts a new reporting group" },
         new() { Name = "new_group", Kind = OptionKind.Flag, Default = "0", Help = "Start a new reporting group (without waiting, unlike stonewall)" },
         new() { Name = "directory", Kind = OptionKind.Text, Help = "Directory of the job's files: a relative filename and the default name are taken in it" },

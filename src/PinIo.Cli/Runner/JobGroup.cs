@@ -31,9 +31,7 @@ internal static class JobGroup
                 string key = plan.Target.DeviceKey;
                 if (!devices.TryGetValue(key, out IDisposable? device))
                 {
-                    device = plan.Engine == IoEngineKind.Dotnet && plan.Target is FileTarget file
-                        ? file.OpenDotnet()
-                        : plan.Target.Open(FixedBufferBytes(plans, key));
+                    device = Open(plan, FixedBufferBytes(plans, key));
                     devices.Add(key, device);
                 }
                 runners.Add(device is DotnetFile dotnet ? new JobRunner(plan, dotnet, logFiles) : new JobRunner(plan, (IBlockDevice)device, logFiles));
@@ -73,6 +71,24 @@ internal static class JobGroup
             {
                 File.Delete(file.Filename);
             }
+        }
+    }
+
+    /// <summary>
+    /// Opens a job's target. A device that cannot be opened as asked (a kernel that refuses
+    /// sqthread_poll's submission thread, say) ends the run with the reason, as a bad option does.
+    /// </summary>
+    private static IDisposable Open(JobPlan plan, long fixedBufferBytes)
+    {
+        try
+        {
+            return plan.Engine == IoEngineKind.Dotnet && plan.Target is FileTarget file
+                ? file.OpenDotnet()
+                : plan.Target.Open(fixedBufferBytes);
+        }
+        catch (DirectIoException e)
+        {
+            throw new OptionException($"pinio: job '{plan.Name}': filename={plan.Target.Filename}: {e.Message}", e);
         }
     }
 

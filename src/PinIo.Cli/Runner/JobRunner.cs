@@ -77,6 +77,10 @@ internal sealed partial class JobRunner : IDisposable
     private long _flushes;
     private Exception? _ioError;
 
+    // fio's io_uring engine sets disable_slat with sqthread_poll: submitting is storing into the
+    // SQ ring (a syscall only to wake the kernel thread), so no submission latency is recorded.
+    private readonly bool _slatDisabled;
+
     /// <summary>
     /// A runner for <paramref name="plan"/> on <paramref name="device"/>. The job's logs go to
     /// <paramref name="logFiles"/>, opened for the whole run; without it, a job that writes logs
@@ -99,6 +103,7 @@ internal sealed partial class JobRunner : IDisposable
         _dotnet = dotnet;
         _recording = _stats;
         _polled = device is Devices.FileDevice { IsPolled: true } polled ? polled : null;
+        _slatDisabled = plan.Target is FileTarget { SubmissionPolling: true };
         _sampler = new RateSampler(_stats);
         _progress = JobProgress.For(plan);
         int minLength = Math.Min(plan.Rw.HasReads() ? plan.Bs.Read.Min : int.MaxValue, plan.Rw.HasWrites() ? plan.Bs.Write.Min : int.MaxValue);
@@ -634,7 +639,7 @@ internal sealed partial class JobRunner : IDisposable
 
     private void LogSubmitted(IoSlot slot)
     {
-        if (_sampling)
+        if (_sampling && !_slatDisabled)
         {
             _logs?.Submitted(slot.IsWrite ? IoDir.Write : IoDir.Read, slot.Length, slot.Offset, TicksToNs(slot.SubmittedAt - slot.StartedAt), slot.SubmittedAt);
         }
@@ -693,7 +698,7 @@ internal sealed partial class JobRunner : IDisposable
         long clatNs = latNs;
         if (!slot.CompletedInline)
         {
-            slatNs = TicksToNs(slot.SubmittedAt - slot.StartedAt);
+            slatNs = _slatDisabled ? -1 : TicksToNs(slot.SubmittedAt - slot.StartedAt);
             clatNs = Math.Max(0, TicksToNs(slot.CompletedAt - slot.SubmittedAt));
         }
         if (bytes > 0)

@@ -154,7 +154,15 @@ public sealed partial class Bio
     /// As <see cref="Complete(BlkStatus)"/>, keeping the device's own <paramref name="errno"/>
     /// (say EBADF or EFBIG from the kernel) so the submitter can report it precisely.
     /// </summary>
-    public void Complete(BlkStatus status, Errno errno)
+    public void Complete(BlkStatus status, Errno errno) => Complete(status, errno, null);
+
+    /// <summary>
+    /// As <see cref="Complete(BlkStatus, Errno)"/>, with the device's own account of a failure
+    /// when the errno alone would mislead (EOPNOTSUPP from a ring that polls for completions
+    /// means that the device cannot be polled): the submitter puts it in its exception. Pass a
+    /// constant string, so that a failure allocates nothing.
+    /// </summary>
+    public void Complete(BlkStatus status, Errno errno, string? reason)
     {
         if (Interlocked.Exchange(ref _completed, 1) != 0)
         {
@@ -162,11 +170,15 @@ public sealed partial class Bio
         }
         Status = status;
         Error = status == BlkStatus.Ok ? Errno.None : errno;
+        FailureReason = status == BlkStatus.Ok ? null : reason;
         EndIo?.Invoke(this);
     }
 
     /// <summary>The device's errno when <see cref="Status"/> is not <see cref="BlkStatus.Ok"/>.</summary>
     public Errno Error { get; private set; }
+
+    /// <summary>What the device said about a failure beyond <see cref="Error"/>, or null: what the user should change.</summary>
+    public string? FailureReason { get; private set; }
 
     public override string ToString() => $"Bio {Op} sector {Sector} size {Size} vecs {_vecCount} {Flags} {Status}";
 
@@ -181,6 +193,7 @@ public sealed partial class Bio
         Flags = BioFlags.None;
         Status = BlkStatus.Ok;
         Error = Errno.None;
+        FailureReason = null;
         EndIo = null;
         Private = null;
         Array.Clear(_vecs, 0, _vecCount);

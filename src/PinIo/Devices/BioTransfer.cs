@@ -48,13 +48,17 @@ internal static unsafe class BioTransfer
         }
     }
 
-    /// <summary>Ends a bio with the outcome of its syscalls: <paramref name="error"/> is a negative errno, or 0.</summary>
-    public static void Complete(FileDevice device, Bio bio, int error)
+    /// <summary>
+    /// Ends a bio with the outcome of its syscalls: <paramref name="error"/> is a negative errno,
+    /// or 0. <paramref name="reason"/>, when the engine knows more than the errno says, goes
+    /// with the failure (<see cref="Bio.FailureReason"/>).
+    /// </summary>
+    public static void Complete(FileDevice device, Bio bio, int error, string? reason = null)
     {
         if (error < 0)
         {
             var errno = (Errno)(-error);
-            bio.Complete(BlkStatusExtensions.FromErrno(errno), errno);
+            bio.Complete(BlkStatusExtensions.FromErrno(errno), errno, reason);
             return;
         }
         if (bio.Op == BioOp.Write)

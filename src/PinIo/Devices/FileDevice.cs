@@ -79,11 +79,14 @@ public sealed partial class FileDevice : IGrowableDevice
     /// Opens <paramref name="path"/> with O_DIRECT. Throws <see cref="DirectIoException"/>:
     /// ENOENT for a missing path, EOPNOTSUPP when the file system refuses O_DIRECT,
     /// EACCES/EROFS when writing is not allowed, and so on, each saying what to change.
+    /// Options that cannot work together throw <see cref="ArgumentException"/> before anything
+    /// is opened (CompletionPolling without PolledCompletions, for one).
     /// </summary>
     public static FileDevice Open(string path, FileDeviceOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new FileDeviceOptions();
+        options.Validate();
         FileDescriptor fd = FileDescriptor.Open(path, OpenFlags(options));
         try
         {

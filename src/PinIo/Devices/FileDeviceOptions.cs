@@ -48,4 +48,69 @@ public sealed record FileDeviceOptions
     /// once). Larger batches cost fewer syscalls but leave the device idle longer.
     /// </summary>
     public int SubmitBatch { get; init; } = 1;
+
+    /// <summary>
+    /// io_uring with a kernel submission thread (IORING_SETUP_SQPOLL, fio's sqthread_poll): the
+    /// thread takes requests off the ring as they are published, so submitting costs no system
+    /// call while it is awake. After <see cref="SubmissionPollIdleMs"/> without work it sleeps,
+    /// and the next submission wakes it with one io_uring_enter. Waiting for completions still
+    /// enters the kernel. The thread keeps a CPU busy while awake. Unprivileged processes need
+    /// Linux 5.11 (before, CAP_SYS_ADMIN); a refusal throws <see cref="DirectIoException"/>
+    /// (EPERM) rather than fall back.
+    /// </summary>
+    public bool SubmissionPolling { get; init; }
+
+    /// <summary>
+    /// Milliseconds the submission thread polls without work before it sleeps (sq_thread_idle);
+    /// 1000 is the kernel's own default (0 asks for it too).
+    /// </summary>
+    public int SubmissionPollIdleMs { get; init; } = 1000;
+
+    /// <summary>
+    /// The CPU the submission thread is bound to (IORING_SETUP_SQ_AFF, fio's sqthread_poll_cpu);
+    /// null lets the scheduler place it. Needs <see cref="SubmissionPolling"/>.
+    /// </summary>
+    public int? SubmissionPollCpu { get; init; }
+
+    /// <summary>
+    /// Completions found by polling the device's queue instead of by interrupt
+    /// (IORING_SETUP_IOPOLL, fio's hipri). The kernel polls only inside io_uring_enter, which
+    /// <see cref="FileDevice.Poll"/> calls: this needs <see cref="PolledCompletions"/> and
+    /// <see cref="Direct"/>. Only a block device with poll queues supports it (NVMe with
+    /// nvme.poll_queues, null_blk with poll_queues), directly or under a file system. Anywhere
+    /// else the requests that reach the device fail with EOPNOTSUPP and a message that says to
+    /// turn this off (ext4 over virtio-blk fails reads of written data and lets writes through;
+    /// a loop device fails both). A flush runs as fdatasync on the polling thread, since an
+    /// IOPOLL ring refuses IORING_OP_FSYNC.
+    /// </summary>
+    public bool CompletionPolling { get; init; }
+
+    /// <summary>Refuses combinations that cannot work, before anything is opened; each message says what to change.</summary>
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(SubmissionPollIdleMs);
+        if ((SubmissionPolling || CompletionPolling) && Engine != IoEngine.IoUring)
+        {
+            throw new ArgumentException("SubmissionPolling and CompletionPolling are io_uring ring settings: use Engine = IoEngine.IoUring, or turn them off");
+        }
+        if (SubmissionPollCpu is int cpu)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(cpu, nameof(SubmissionPollCpu));
+            if (!SubmissionPolling)
+            {
+                throw new ArgumentException("SubmissionPollCpu places the kernel submission thread: set SubmissionPolling = true, or leave SubmissionPollCpu null");
+            }
+        }
+        if (CompletionPolling && !PolledCompletions)
+        {
+            throw new ArgumentException("CompletionPolling (IORING_SETUP_IOPOLL, fio's hipri) finds completions only inside io_uring_enter, " +
+                "and a completion thread sleeps on an eventfd read that an IOPOLL ring cannot do: set PolledCompletions = true " +
+                "and reap with FileDevice.Poll, or turn CompletionPolling off");
+        }
+        if (CompletionPolling && !Direct)
+        {
+            throw new ArgumentException("CompletionPolling polls direct I/O only (an IOPOLL ring refuses buffered reads and writes): " +
+                "set Direct = true, or turn CompletionPolling off");
+        }
+    }
 }

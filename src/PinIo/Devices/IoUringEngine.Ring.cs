@@ -36,25 +36,66 @@ internal sealed unsafe partial class IoUringEngine
 
     /// <summary>
     /// Probe, then fall back, in one place: the owner-only flags need Linux 6.1. A polled ring
-    /// is made disabled, so that the thread that later enables it becomes its owner.
+    /// is made disabled, so that the thread that later enables it becomes its owner (an SQPOLL
+    /// thread starts polling only then, too). The polling flags were asked for by name and
+    /// never fall back: a kernel that refuses them throws.
     /// </summary>
     private IoUringRing CreateRing(uint entries)
     {
-        uint owned = Interop.IORING_SETUP_SINGLE_ISSUER | Interop.IORING_SETUP_DEFER_TASKRUN;
-        if (_polled)
-        {
-            owned |= Interop.IORING_SETUP_R_DISABLED;
-        }
+        IoUringParams p = PollingParams();
+        uint owned = OwnerFlags();
         try
         {
-            IoUringRing ring = IoUringRing.Create(entries, owned);
+            p.Flags |= owned;
+            IoUringRing ring = IoUringRing.Create(entries, in p);
             _disabledAtSetup = _polled;
             return ring;
         }
         catch (DirectIoException e) when (e.Errno == Errno.EINVAL)
         {
-            return IoUringRing.Create(entries, 0);
+            p.Flags &= ~owned;
+            return IoUringRing.Create(entries, in p);
         }
+    }
+
+    /// <summary>
+    /// SINGLE_ISSUER, and DEFER_TASKRUN but with SQPOLL: the kernel thread then submits and
+    /// runs the completions' task work itself, and the kernel refuses DEFER_TASKRUN (as it does
+    /// COOP_TASKRUN) beside SQPOLL with EINVAL.
+    /// </summary>
+    private uint OwnerFlags()
+    {
+        uint flags = Interop.IORING_SETUP_SINGLE_ISSUER;
+        if (!_options.SubmissionPolling)
+        {
+            flags |= Interop.IORING_SETUP_DEFER_TASKRUN;
+        }
+        if (_polled)
+        {
+            flags |= Interop.IORING_SETUP_R_DISABLED;
+        }
+        return flags;
+    }
+
+    /// <summary>IORING_SETUP_SQPOLL with its idle time and CPU, and IORING_SETUP_IOPOLL, as the options ask.</summary>
+    private IoUringParams PollingParams()
+    {
+        IoUringParams p = default;
+        if (_options.SubmissionPolling)
+        {
+            p.Flags |= Interop.IORING_SETUP_SQPOLL;
+            p.SqThreadIdle = (uint)_options.SubmissionPollIdleMs;
+            if (_options.SubmissionPollCpu is int cpu)
+            {
+                p.Flags |= Interop.IORING_SETUP_SQ_AFF;
+                p.SqThreadCpu = (uint)cpu;
+            }
+        }
+        if (_options.CompletionPolling)
+        {
+            p.Flags |= Interop.IORING_SETUP_IOPOLL;
+        }
+        return p;
     }
 
     private void RegisterFile()
@@ -94,11 +135,7 @@ internal sealed unsafe partial class IoUringEngine
     /// <summary>Keeps one 8-byte read of the eventfd in flight: a write from another thread completes it and wakes the owner.</summary>
     private void ArmWake()
     {
-        if (!_ring.TryGetSqe(out IoUringSqe* sqe))
-        {
-            _ring.Enter(_ring.Flush(), 0);
-            _ring.TryGetSqe(out sqe);
-        }
+        IoUringSqe* sqe = NextSqe();
         IoUringRing.PrepRead(sqe, _eventFd.DangerousFd, (nint)_eventBuffer, sizeof(ulong), 0, WakeTag);
     }
 

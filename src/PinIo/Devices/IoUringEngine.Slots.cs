@@ -14,6 +14,11 @@ internal sealed unsafe partial class IoUringEngine
     /// </summary>
     private bool TryStart(Bio bio)
     {
+        if (bio.Op == BioOp.Flush && _completionPolling)
+        {
+            FlushNow(bio);
+            return true;
+        }
         ReadOnlySpan<BioVec> vecs = bio.VecSpan;
         int pieces = bio.Op != BioOp.Flush && vecs.Length > 1 && vecs.Length <= _slots.Length && !IsOneRange(vecs) && AllInRegisteredPool(vecs)
             ? vecs.Length
@@ -41,6 +46,13 @@ internal sealed unsafe partial class IoUringEngine
         }
         return true;
     }
+
+    /// <summary>
+    /// An IOPOLL ring refuses IORING_OP_FSYNC (EINVAL: the opcode cannot be polled), so a flush
+    /// there is an fdatasync on the polling thread, as the sync engine's. Like IORING_OP_FSYNC it
+    /// covers the writes that have completed; the bio ends in the next <see cref="Poll"/>.
+    /// </summary>
+    private void FlushNow(Bio bio) => _flushed.Enqueue((bio, Math.Min(0, Interop.Fdatasync(_device.Descriptor))));
 
     /// <summary>
     /// Writes the SQE for what is left of a slot's piece. user_data is the slot index and its
@@ -123,7 +135,11 @@ internal sealed unsafe partial class IoUringEngine
         return true;
     }
 
-    /// <summary>There is always an SQE: requests in flight never outnumber the slots, and the slots are one fewer than the SQ.</summary>
+    /// <summary>
+    /// There is always an SQE: requests in flight never outnumber the slots, and the slots are
+    /// one fewer than the SQ. Were it ever full, submitting frees it — at once without SQPOLL,
+    /// and with SQPOLL once the kernel thread has taken an SQE.
+    /// </summary>
     private IoUringSqe* NextSqe()
     {
         if (_ring.TryGetSqe(out IoUringSqe* sqe))
@@ -131,6 +147,7 @@ internal sealed unsafe partial class IoUringEngine
             return sqe;
         }
         _ring.Enter(_ring.Flush(), 0);
+        _ring.WaitSqSpace();
         if (!_ring.TryGetSqe(out sqe))
         {
             throw new InvalidOperationException("io_uring SQ full although every slot's SQE was submitted");
@@ -235,9 +252,13 @@ internal sealed unsafe partial class IoUringEngine
         int result = head.Error;
         Release(lead);
         _completedInPoll++;
-        BioTransfer.Complete(_device, bio, result);
+        BioTransfer.Complete(_device, bio, result, FailureReason(result));
         DrainWaiting();
     }
+
+    /// <summary>What a failed request means on this ring beyond its errno, when it means more.</summary>
+    private string? FailureReason(int result) =>
+        result == -(int)Errno.EOPNOTSUPP && _completionPolling ? PolledIoUnsupported : null;
 
     private void Release(int index)
     {

@@ -22,6 +22,16 @@ namespace PinIo.Devices;
 /// and -EINTR are retried; at most one request per slot, slots no more than SQ entries, and a
 /// CQ twice the SQ, so the completion queue cannot overflow.
 /// </para>
+/// <para>
+/// Two kernel polling modes, as fio's sqthread_poll and hipri. SubmissionPolling
+/// (IORING_SETUP_SQPOLL): a kernel thread takes SQEs as they are published, so the owner enters
+/// only to wake it or to wait; DEFER_TASKRUN cannot go with it, so the ring is SINGLE_ISSUER
+/// alone. CompletionPolling (IORING_SETUP_IOPOLL): completions are found by polling the
+/// device's queue inside io_uring_enter, which only <see cref="Poll"/> calls, so it comes only
+/// with PolledCompletions; a flush becomes fdatasync on the polling thread (an IOPOLL ring
+/// refuses IORING_OP_FSYNC), and a device that cannot be polled fails the requests that reach
+/// it with EOPNOTSUPP and a message that says so.
+/// </para>
 /// </summary>
 internal sealed unsafe partial class IoUringEngine : IFileEngine
 {
@@ -29,11 +39,18 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     private const int MaxEntries = 4096;
     private const int MaxSegmentsPerSlot = 1024;
 
+    // What EOPNOTSUPP means on an IOPOLL ring: the request reached a file or queue that cannot poll.
+    private const string PolledIoUnsupported = "the device does not support polled I/O (hipri / CompletionPolling): turn it off. " +
+        "IORING_SETUP_IOPOLL needs a block device with poll queues (NVMe with nvme.poll_queues, null_blk with poll_queues), " +
+        "directly or under the file system";
+
     private readonly FileDevice _device;
     private readonly FileDeviceOptions _options;
     private readonly bool _polled;
+    private readonly bool _completionPolling;
     private readonly ConcurrentQueue<Bio> _incoming = new();
     private readonly Queue<Bio> _waiting = new();
+    private readonly Queue<(Bio Bio, int Error)> _flushed = new();
     private readonly ManualResetEventSlim _started = new();
     private readonly Thread _thread;
 
@@ -82,6 +99,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         _device = device;
         _options = options;
         _polled = options.PolledCompletions;
+        _completionPolling = options.CompletionPolling;
         _submitBatch = (uint)Math.Max(1, options.SubmitBatch);
         _thread = new Thread(Run) { IsBackground = true, Name = "pinio-uring" };
     }
@@ -92,12 +110,19 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
 
     public bool IsPolled => _polled;
 
+    /// <summary>IORING_SETUP_* of the ring, for tests and diagnostics (IORING_SETUP_SQPOLL when SubmissionPolling took effect).</summary>
+    public uint SetupFlags => _ring.SetupFlags;
+
+    /// <summary>SQPOLL: whether the kernel submission thread has gone idle and waits to be woken (IORING_SQ_NEED_WAKEUP).</summary>
+    public bool SubmissionThreadSleeping => _ring.SqNeedsWakeup;
+
     /// <summary>CQEs whose slot had moved on (a generation mismatch): detected and dropped, never delivered.</summary>
     public long StaleCompletions => Interlocked.Read(ref _staleCompletions);
 
     /// <summary>
     /// Starts the ring thread and waits for its setup. False when io_uring is unavailable
-    /// (ENOSYS, EPERM): the caller falls back to the sync engine. Other failures throw.
+    /// (ENOSYS, EPERM): the caller falls back to the sync engine — unless SubmissionPolling or
+    /// CompletionPolling asked for io_uring by name, which then throws. Other failures throw.
     /// </summary>
     public static bool TryCreate(FileDevice device, FileDeviceOptions options, [NotNullWhen(true)] out IoUringEngine? engine)
     {
@@ -122,7 +147,8 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
             return true;
         }
         engine = null;
-        if (candidate._setupFailure is DirectIoException { Errno: Errno.ENOSYS or Errno.EPERM })
+        bool ringAskedFor = options.SubmissionPolling || options.CompletionPolling;
+        if (candidate._setupFailure is DirectIoException { Errno: Errno.ENOSYS or Errno.EPERM } && !ringAskedFor)
         {
             return false;
         }
@@ -163,13 +189,15 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         _completedInPoll = 0;
         Span<IoUringCqe> batch = stackalloc IoUringCqe[64];
         DrainIncoming();
-        uint wait = (uint)Math.Clamp(minComplete, 0, _inFlight);
+        EndFlushed();
+        uint wait = (uint)Math.Clamp(minComplete - _completedInPoll, 0, _inFlight);
         int res = EnterRetrying(wait);
         if (res < 0 && res != -(int)Errno.EAGAIN && res != -(int)Errno.EBUSY)
         {
             throw new DirectIoException((Errno)(-res), "io_uring_enter failed on the device ring");
         }
         Reap(batch);
+        EndFlushed();
         return _completedInPoll;
     }
 
@@ -197,8 +225,8 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         return Math.Max(0, res);
     }
 
-    /// <summary>Requests prepared or in flight on the ring, and bios waiting for a slot.</summary>
-    public int Pending => _inFlight + _waiting.Count + _incoming.Count;
+    /// <summary>Requests prepared or in flight on the ring, bios waiting for a slot, and flushes done but not yet ended.</summary>
+    public int Pending => _inFlight + _waiting.Count + _incoming.Count + _flushed.Count;
 
     /// <summary>Waits for every request in flight, then tears the ring down (on its own thread).</summary>
     public void Dispose()
@@ -372,6 +400,16 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         }
         while (res == -(int)Errno.EINTR);
         return res;
+    }
+
+    /// <summary>Ends the flushes that ran as fdatasync (<see cref="FlushNow"/>), on the polling thread, as Reap ends the others.</summary>
+    private void EndFlushed()
+    {
+        while (_flushed.TryDequeue(out (Bio Bio, int Error) done))
+        {
+            _completedInPoll++;
+            BioTransfer.Complete(_device, done.Bio, done.Error);
+        }
     }
 
     private void DrainIncoming()

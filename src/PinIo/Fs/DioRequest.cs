@@ -23,6 +23,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
     private long _failedAt;
     private int _failedStatus;
     private Errno _failedErrno;
+    private string? _failedReason;
     private Exception? _submitFailure;
     private long _submitFailedAt;
     private readonly Lock _failureLock = new();
@@ -52,6 +53,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
         dio._references = 1;
         dio._failedAt = long.MaxValue;
         dio._failedStatus = (int)BlkStatus.Ok;
+        dio._failedReason = null;
         dio._submitFailure = null;
         dio._core.Reset();
         dio._core.RunContinuationsAsynchronously = !inlineContinuations;
@@ -79,7 +81,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
             _submitFailedAt = relativeOffset;
         }
         Errno errno = failure is DirectIoException d ? d.Errno : Errno.EIO;
-        RecordFailure(relativeOffset, BlkStatusExtensions.FromErrno(errno), errno);
+        RecordFailure(relativeOffset, BlkStatusExtensions.FromErrno(errno), errno, reason: null);
     }
 
     /// <summary>Drops the submitter's reference. True when that was the last: the request is done.</summary>
@@ -115,7 +117,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
         var dio = (DioRequest)bio.Private!;
         if (bio.Status != BlkStatus.Ok)
         {
-            dio.RecordFailure(bio.Position - dio._offset, bio.Status, bio.Error);
+            dio.RecordFailure(bio.Position - dio._offset, bio.Status, bio.Error, bio.FailureReason);
         }
         bio.ReleasePages(markDirty: bio.Op == BioOp.Read);
         BioPool.Return(bio);
@@ -167,6 +169,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
 
     private DirectIoException FailureException(BlkStatus status, Errno errno) => new DirectIoException(errno == Errno.None ? status.ToErrno() : errno, (status, errno) switch
     {
+        _ when _failedReason is not null => $"{_op} at offset {_offset}: {_failedReason}",
         (_, Errno.EBADF) => $"{_op} at offset {_offset}: the device is closed (disposed), or was opened without the access this needs (a write on a read-only open): open it again, with ReadOnly = false to write",
         (_, Errno.EPERM) => $"{_op} at offset {_offset} was not permitted: the device is read-only (open it with ReadOnly = true, or make it writable: blockdev --setrw)",
         (_, Errno.EFBIG) => $"{_op} at offset {_offset}: past the largest file size the file system allows",
@@ -179,7 +182,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
     });
 
     /// <summary>Keeps the failure earliest in file order. Failures are rare: a lock keeps position and status together.</summary>
-    private void RecordFailure(long relativeOffset, BlkStatus status, Errno errno)
+    private void RecordFailure(long relativeOffset, BlkStatus status, Errno errno, string? reason)
     {
         lock (_failureLock)
         {
@@ -188,6 +191,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
                 _failedAt = relativeOffset;
                 _failedStatus = (int)status;
                 _failedErrno = errno;
+                _failedReason = reason;
             }
         }
     }

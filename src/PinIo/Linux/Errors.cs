@@ -88,12 +88,28 @@ internal static class Errors
         };
     }
 
+    /// <summary>
+    /// io_uring_setup(2) ERRORS. A ring that asked for SQPOLL or IOPOLL gets advice about
+    /// those: the caller asked for them by name, so turning them off is the change to offer.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static DirectIoException CreateIoUringSetup(Errno errno, uint entries, uint flags)
     {
         const string Fallback = "the Sync engine (preadv2/pwritev2) works without it";
+        bool sqPoll = (flags & Interop.IORING_SETUP_SQPOLL) != 0;
+        bool polling = (flags & (Interop.IORING_SETUP_SQPOLL | Interop.IORING_SETUP_IOPOLL)) != 0;
         string message = errno switch
         {
+            Errno.EPERM when sqPoll => "io_uring_setup refused a kernel submission thread (IORING_SETUP_SQPOLL: " +
+                "SubmissionPolling, fio's sqthread_poll): before Linux 5.11 it needs CAP_SYS_ADMIN, and io_uring may be " +
+                "disabled for this process (sysctl kernel.io_uring_disabled, or a seccomp or container policy): " +
+                "run with that privilege, or turn SubmissionPolling off",
+            Errno.ENOSYS or Errno.EPERM when polling => "io_uring is not available to this process (io_uring_setup " +
+                $"returned {errno}): SubmissionPolling and CompletionPolling (fio's sqthread_poll and hipri) need it; " +
+                "turn them off, and the Sync engine takes over",
+            Errno.EINVAL when (flags & Interop.IORING_SETUP_SQ_AFF) != 0 => "io_uring_setup refused to bind the " +
+                "submission thread: SubmissionPollCpu (fio's sqthread_poll_cpu) must be an online CPU this process " +
+                "may run on (see taskset -p and /sys/devices/system/cpu/online)",
             Errno.ENOSYS => $"io_uring is not available in this kernel (io_uring_setup is not implemented): {Fallback}",
             Errno.EPERM => "io_uring is disabled for this process (sysctl kernel.io_uring_disabled, " +
                 $"or a seccomp or container policy): {Fallback}",

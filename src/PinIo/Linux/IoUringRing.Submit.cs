@@ -89,16 +89,84 @@ internal sealed unsafe partial class IoUringRing
     }
 
     /// <summary>
-    /// One io_uring_enter: submits up to <paramref name="toSubmit"/> published SQEs and waits
-    /// until <paramref name="minComplete"/> CQEs are ready (0: no wait). Always with GETEVENTS:
-    /// under DEFER_TASKRUN completions reach the CQ only when the owner enters with it, and with
-    /// no wait it costs nothing more. Returns the SQEs consumed or -errno; EINTR is the caller's
-    /// to retry.
+    /// Submits up to <paramref name="toSubmit"/> published SQEs and waits until
+    /// <paramref name="minComplete"/> CQEs are ready (0: no wait). Returns the SQEs consumed or
+    /// -errno; EINTR is the caller's to retry.
+    /// <para>
+    /// Without SQPOLL this is always one io_uring_enter with GETEVENTS: under DEFER_TASKRUN
+    /// completions reach the CQ only when the owner enters with it, and with no wait it costs
+    /// nothing more. With SQPOLL the kernel thread submits, so the call enters only when it
+    /// must, as liburing's submit and get_cqe paths do: to wake a sleeping thread, to wait for
+    /// CQEs the ring does not hold yet, or to flush an overflowed CQ. Otherwise it returns
+    /// <paramref name="toSubmit"/> without a system call: those SQEs are the thread's to take.
+    /// </para>
     /// </summary>
     public int Enter(uint toSubmit, uint minComplete)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return Interop.IoUringEnter(_fd, toSubmit, minComplete, Interop.IORING_ENTER_GETEVENTS, null, Interop.KernelSigsetSize);
+        uint flags = Interop.IORING_ENTER_GETEVENTS;
+        if ((_setupFlags & Interop.IORING_SETUP_SQPOLL) != 0 && !SqPollNeedsEnter(toSubmit, minComplete, out flags))
+        {
+            return (int)toSubmit;
+        }
+
+        return Interop.IoUringEnter(_fd, toSubmit, minComplete, flags, null, Interop.KernelSigsetSize);
+    }
+
+    /// <summary>
+    /// SQPOLL: whether the kernel thread has gone idle and sleeps (IORING_SQ_NEED_WAKEUP) until
+    /// an io_uring_enter wakes it; the next submission does. Always false without SQPOLL.
+    /// </summary>
+    public bool SqNeedsWakeup
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            // A fresh read: the kernel sets and clears the bit with atomics and orders nothing by it.
+            return (Volatile.Read(ref *_sq._kFlags) & Interop.IORING_SQ_NEED_WAKEUP) != 0;
+        }
+    }
+
+    /// <summary>
+    /// SQPOLL with a full SQ: returns once the kernel thread has taken an SQE off it
+    /// (IORING_ENTER_SQ_WAIT, waking the thread first if it sleeps), as liburing's
+    /// io_uring_sqring_wait. At once when there is room, or without SQPOLL, where only our own
+    /// io_uring_enter consumes SQEs. Returns 0 or -errno.
+    /// </summary>
+    public int WaitSqSpace()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if ((_setupFlags & Interop.IORING_SETUP_SQPOLL) == 0 || SqSpaceLeft > 0)
+        {
+            return 0;
+        }
+
+        uint flags = Interop.IORING_ENTER_SQ_WAIT;
+        SqNeedsEnter(SqReady, ref flags);
+        int res;
+        do
+        {
+            res = Interop.IoUringEnter(_fd, 0, 0, flags, null, Interop.KernelSigsetSize);
+        }
+        while (res == -(int)Errno.EINTR);
+        return Math.Min(res, 0);
+    }
+
+    /// <summary>
+    /// SQPOLL: the flags for an io_uring_enter, and whether one is needed at all — to wake the
+    /// thread for <paramref name="toSubmit"/> new SQEs, or to wait for CQEs not in the ring yet.
+    /// </summary>
+    private bool SqPollNeedsEnter(uint toSubmit, uint minComplete, out uint flags)
+    {
+        flags = 0;
+        bool wake = SqNeedsEnter(toSubmit, ref flags);
+        bool wait = minComplete > CqReady || CqNeedsEnter();
+        if (wait)
+        {
+            flags |= Interop.IORING_ENTER_GETEVENTS;
+        }
+
+        return wake || wait;
     }
 
     private int SubmitOnce(uint waitNr)
@@ -168,12 +236,15 @@ internal sealed unsafe partial class IoUringRing
     }
 
     /// <summary>
-    /// IOPOLL rings reap only inside io_uring_enter; an overflowed CQ or pending task work
+    /// IOPOLL rings reap only inside io_uring_enter — unless an SQPOLL thread polls for them
+    /// (io_sq_thread runs io_do_iopoll; the kernel then leaves ctx->syscall_iopoll off and
+    /// io_uring_enter only waits). An overflowed CQ or pending task work
     /// (IORING_SQ_CQ_OVERFLOW, IORING_SQ_TASKRUN) needs GETEVENTS to reach the ring.
     /// </summary>
     private bool CqNeedsEnter()
     {
-        if ((_setupFlags & Interop.IORING_SETUP_IOPOLL) != 0)
+        const uint PollingFlags = Interop.IORING_SETUP_IOPOLL | Interop.IORING_SETUP_SQPOLL;
+        if ((_setupFlags & PollingFlags) == Interop.IORING_SETUP_IOPOLL)
         {
             return true;
         }

@@ -85,4 +85,33 @@ public sealed class ErrorsTests
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
         Assert.Contains("Sync engine", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void CreateIoUringSetup_SqpollRefusedWithEperm_NamesTheOptionAndThePrivilege()
+    {
+        DirectIoException e = Errors.CreateIoUringSetup(Errno.EPERM, 64, Interop.IORING_SETUP_SQPOLL | Interop.IORING_SETUP_SINGLE_ISSUER);
+
+        Assert.Equal(Errno.EPERM, e.Errno);
+        Assert.Contains("CAP_SYS_ADMIN", e.Message, StringComparison.Ordinal);
+        Assert.Contains("turn SubmissionPolling off", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(Errno.ENOSYS)]
+    [InlineData(Errno.EPERM)]
+    public void CreateIoUringSetup_IopollWithoutIoUring_SaysToTurnPollingOff(Errno errno)
+    {
+        DirectIoException e = Errors.CreateIoUringSetup(errno, 64, Interop.IORING_SETUP_IOPOLL);
+
+        Assert.Equal(errno, e.Errno);
+        Assert.Contains("turn them off", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CreateIoUringSetup_SqAffRefused_PointsAtTheCpu()
+    {
+        DirectIoException e = Errors.CreateIoUringSetup(Errno.EINVAL, 64, Interop.IORING_SETUP_SQPOLL | Interop.IORING_SETUP_SQ_AFF);
+
+        Assert.Contains("SubmissionPollCpu", e.Message, StringComparison.Ordinal);
+    }
 }
