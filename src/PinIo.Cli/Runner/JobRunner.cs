@@ -42,6 +42,7 @@ internal sealed partial class JobRunner : IDisposable
     private readonly ConcurrentQueue<IoSlot> _completed = new();
     private readonly SemaphoreSlim _completions = new(0);
     private readonly Queue<IoSlot> _completedOnJobThread;
+    private readonly IoSlot[] _uncommitted;
     private readonly PagePool? _pool;
     private readonly PagePool? _nativePool;
     private readonly PagePool? _sharedPool;
@@ -65,7 +66,6 @@ internal sealed partial class JobRunner : IDisposable
     private int _inFlight;
     private int _jobThreadId;
     private long _pollStamp;
-    private IoSlot[] _uncommitted = [];
     private int _uncommittedCount;
     private long _cursor;
     private long _sequence;
@@ -570,8 +570,8 @@ internal sealed partial class JobRunner : IDisposable
         min = Math.Min(min, _inFlight);
         if (_polled is not null)
         {
-            // The job's thread owns the ring: one io_uring_enter submits what was queued and
-            // waits, and the completions end inline, here.
+            // The job's thread owns the ring: what was prepared is committed above, and here
+            // one io_uring_enter waits; the completions end inline, in it.
             if (min == 0)
             {
                 PollDevice(0);
