@@ -119,6 +119,27 @@ internal sealed record JobPlan
     /// <summary>The job's log files (write_lat_log, write_bw_log, write_iops_log) and how they are written.</summary>
     public LogPlan Logs { get; init; } = LogPlan.None;
 
+    /// <summary>The CPUs the job's thread is bound to (cpus_allowed or cpumask, one of them under cpus_allowed_policy=split); null: not bound.</summary>
+    public IReadOnlyList<int>? Cpus { get; init; }
+
+    /// <summary>exitall: when this job ends, the other jobs of its group are stopped.</summary>
+    public bool ExitAll { get; init; }
+
+    /// <summary>exitall_on_error: when this job ends with an error, every job of the run is stopped.</summary>
+    public bool ExitAllOnError { get; init; }
+
+    /// <summary>disable_lat (or gtod_reduce): no total latency is recorded.</summary>
+    public bool DisableLat { get; init; }
+
+    /// <summary>disable_clat (or gtod_reduce): no completion latency, no clat histogram, no latency decades.</summary>
+    public bool DisableClat { get; init; }
+
+    /// <summary>disable_slat (or gtod_reduce): no submission latency.</summary>
+    public bool DisableSlat { get; init; }
+
+    /// <summary>disable_bw_measurement (or gtod_reduce): no bandwidth or IOPS samples.</summary>
+    public bool DisableBw { get; init; }
+
     /// <summary>What pinio does differently from fio for this job's options (sqthread_poll, hipri...), one line each.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
@@ -268,8 +289,29 @@ internal sealed record JobPlan
             ZeroBuffers = o.ZeroBuffers,
             RefillBuffers = o.RefillBuffers,
             CompressPercentage = o.BufferCompressPercentage,
+            Cpus = JobCpus(o, number),
+            ExitAll = o.ExitAll,
+            ExitAllOnError = o.ExitAllOnError,
+            DisableLat = o.DisableLat,
+            DisableClat = o.DisableClat,
+            DisableSlat = o.DisableSlat,
+            DisableBw = o.DisableBw,
             Notes = notes,
         };
+    }
+
+    /// <summary>
+    /// The CPUs of job thread <paramref name="number"/>: the whole set when shared, else the set's
+    /// (number - 1)-th CPU, wrapping around — fio's fio_cpus_split by td->thread_number - 1, which
+    /// counts the threads of every job of the run, not the clones of this one.
+    /// </summary>
+    private static int[]? JobCpus(JobOptions o, int number)
+    {
+        if (o.CpusAllowed is not { } set)
+        {
+            return null;
+        }
+        return o.CpusAllowedPolicy == CpusAllowedPolicy.Split ? [set.Cpus[(number - 1) % set.Cpus.Length]] : set.Cpus;
     }
 
     /// <summary>bs=, bsrange= and bssplit= per direction (bssplit over bsrange over bs, as fio), each checked against the target.</summary>

@@ -184,6 +184,39 @@ internal sealed class JobOptions
 
     public bool PerJobLogs => Get<bool>("per_job_logs");
 
+    /// <summary>cpus_allowed= or cpumask=, whichever was written last; null when neither was (the thread keeps the process's CPUs).</summary>
+    public CpuSet? CpusAllowed
+    {
+        get
+        {
+            for (int i = _written.Count - 1; i >= 0; i--)
+            {
+                if (_written[i].Key is "cpus_allowed" or "cpumask")
+                {
+                    return Get<CpuSet>(_written[i].Key);
+                }
+            }
+            return null;
+        }
+    }
+
+    public CpusAllowedPolicy CpusAllowedPolicy => Get<CpusAllowedPolicy>("cpus_allowed_policy");
+
+    public bool ExitAll => Get<bool>("exitall");
+
+    public bool ExitAllOnError => Get<bool>("exitall_on_error");
+
+    /// <summary>gtod_reduce=1 turns on the four disable_ options below whatever they were set to.</summary>
+    public bool GtodReduce => Get<bool>("gtod_reduce");
+
+    public bool DisableLat => GtodReduce || Get<bool>("disable_lat");
+
+    public bool DisableClat => GtodReduce || Get<bool>("disable_clat");
+
+    public bool DisableSlat => GtodReduce || Get<bool>("disable_slat");
+
+    public bool DisableBw => GtodReduce || Get<bool>("disable_bw_measurement");
+
     private T Get<T>(string name)
     {
         if (_values.TryGetValue(name, out object? value))

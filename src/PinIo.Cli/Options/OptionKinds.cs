@@ -55,6 +55,16 @@ internal enum SyncMode
     Dsync,
 }
 
+/// <summary>fio's cpus_allowed_policy=.</summary>
+internal enum CpusAllowedPolicy
+{
+    /// <summary>Every job may run on every CPU of the set.</summary>
+    Shared,
+
+    /// <summary>Each job gets one CPU of the set, by its thread number, round robin.</summary>
+    Split,
+}
+
 internal static class OptionKindNames
 {
     public static bool IsRandom(this RwMode rw) => rw is RwMode.RandRead or RwMode.RandWrite or RwMode.RandRw;

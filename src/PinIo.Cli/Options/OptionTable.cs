@@ -145,6 +145,25 @@ internal static class OptionTable
         new() { Name = "group_reporting", Kind = OptionKind.Flag, Default = "0", Help = "Report each group of jobs as one block (io summed, latency histograms merged)" },
         new() { Name = "clat_percentiles", Kind = OptionKind.Bool, Default = "1", Help = "Report completion-latency percentiles" },
         new() { Name = "lat_percentiles", Kind = OptionKind.Bool, Default = "0", Help = "Report total-latency (submission + completion) percentiles" },
+        // Where jobs run, when they stop each other, and what they measure (fio's cpus_allowed, exitall, gtod_reduce).
+        new() { Name = "cpus_allowed", Kind = OptionKind.Custom, Parser = (_, v) => ValueParsers.ParseCpuList(v), Help = "CPUs the job's thread may run on: a list with ranges (cpus_allowed=0-3,6)" },
+        new() { Name = "cpumask", Kind = OptionKind.Custom, Parser = (_, v) => ValueParsers.ParseCpuMask(v), Help = "CPUs the job's thread may run on, as a bit mask (cpumask=0x5: CPUs 0 and 2)" },
+        new()
+        {
+            Name = "cpus_allowed_policy", Kind = OptionKind.Choice, Default = "shared", Help = "How the jobs share the CPUs of cpus_allowed or cpumask",
+            Choices =
+            [
+                new("shared", CpusAllowedPolicy.Shared, "Every job may run on all the CPUs of the set"),
+                new("split", CpusAllowedPolicy.Split, "Job N (its thread number less 1, all jobs counted) runs on the set's N-th CPU, round robin"),
+            ],
+        },
+        new() { Name = "exitall", Kind = OptionKind.Flag, Default = "0", Help = "When this job ends, stop the other jobs of its group (they report what they did until then)" },
+        new() { Name = "exitall_on_error", Kind = OptionKind.Flag, Default = "0", Help = "When this job ends with an error, stop every job of the run" },
+        new() { Name = "gtod_reduce", Kind = OptionKind.Bool, Default = "0", Help = "Measure no latency and no bandwidth samples (disable_lat, disable_clat, disable_slat and disable_bw_measurement at once); IOPS and bandwidth totals stay" },
+        new() { Name = "disable_lat", Kind = OptionKind.Bool, Default = "0", Help = "Don't measure total latency (no lat line)" },
+        new() { Name = "disable_clat", Kind = OptionKind.Bool, Default = "0", Help = "Don't measure completion latency (no clat line, no clat percentiles, no latency decades)" },
+        new() { Name = "disable_slat", Kind = OptionKind.Bool, Default = "0", Help = "Don't measure submission latency (no slat line)" },
+        new() { Name = "disable_bw_measurement", Aliases = ["disable_bw"], Kind = OptionKind.Bool, Default = "0", Help = "Don't take bandwidth and IOPS samples (no bw and iops lines)" },
         // Logs of the run as fio writes them (see Logs/LogPlan.cs for the file names).
         new()
         {

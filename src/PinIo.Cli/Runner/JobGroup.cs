@@ -3,6 +3,7 @@ using PinIo.Block;
 using PinIo.Cli.Jobs;
 using PinIo.Cli.Logs;
 using PinIo.Cli.Options;
+using PinIo.Linux;
 
 namespace PinIo.Cli.Runner;
 
@@ -37,10 +38,11 @@ internal static class JobGroup
                 runners.Add(device is DotnetFile dotnet ? new JobRunner(plan, dotnet, logFiles) : new JobRunner(plan, (IBlockDevice)device, logFiles));
             }
             var results = new JobResult[runners.Count];
+            using var stopRun = CancellationTokenSource.CreateLinkedTokenSource(ct);
             foreach (IGrouping<int, int> segment in Enumerable.Range(0, runners.Count).GroupBy(i => runners[i].Plan.RunOrder).OrderBy(g => g.Key))
             {
                 int[] members = [.. segment];
-                JobResult[] done = RunThreads([.. members.Select(i => runners[i])], ct);
+                JobResult[] done = RunThreads([.. members.Select(i => runners[i])], stopRun);
                 for (int i = 0; i < members.Length; i++)
                 {
                     results[members[i]] = done[i];
@@ -107,53 +109,115 @@ internal static class JobGroup
         return bytes;
     }
 
-    private static JobResult[] RunThreads(List<JobRunner> runners, CancellationToken ct)
+    /// <summary>
+    /// Runs one stonewall segment, a thread per job. A job's thread first binds itself to the
+    /// job's CPUs (cpus_allowed), so that its layout and every I/O it issues run there; I/O
+    /// that completes on another thread (a RAM disk's asynchronous completions) is not bound.
+    /// A job that ends with exitall stops the rest of its group; one that ends in error with
+    /// exitall_on_error stops <paramref name="stopRun"/>, the whole run. Stopped jobs end as
+    /// a canceled run does: they drain what is in flight and report what they did.
+    /// </summary>
+    private static JobResult[] RunThreads(List<JobRunner> runners, CancellationTokenSource stopRun)
     {
         var results = new JobResult[runners.Count];
         var failures = new ExceptionDispatchInfo?[runners.Count];
+        var stopGroup = new Dictionary<int, CancellationTokenSource>();
+        foreach (JobRunner runner in runners)
+        {
+            if (!stopGroup.ContainsKey(runner.Plan.GroupId))
+            {
+                stopGroup.Add(runner.Plan.GroupId, CancellationTokenSource.CreateLinkedTokenSource(stopRun.Token));
+            }
+        }
         using var laidOut = new Barrier(runners.Count);
         var threads = new Thread[runners.Count];
-        for (int i = 0; i < runners.Count; i++)
+        try
         {
-            int index = i;
-            threads[i] = new Thread(() =>
+            for (int i = 0; i < runners.Count; i++)
             {
-                try
+                int index = i;
+                threads[i] = new Thread(() =>
                 {
                     JobRunner runner = runners[index];
+                    CancellationTokenSource group = stopGroup[runner.Plan.GroupId];
                     try
                     {
-                        runner.Prepare(ct);
+                        results[index] = RunOne(runner, laidOut, group.Token);
                     }
-                    finally
+                    catch (Exception e)
                     {
-                        laidOut.SignalAndWait();
+                        failures[index] = ExceptionDispatchInfo.Capture(e);
                     }
-                    if (runner.Plan.StartDelayUs > 0)
+                    if (runner.Plan.ExitAll)
                     {
-                        ct.WaitHandle.WaitOne(TimeSpan.FromMicroseconds(runner.Plan.StartDelayUs));
+                        group.Cancel();
                     }
-                    results[index] = runner.Run(ct);
-                }
-                catch (Exception e)
+                    if (runner.Plan.ExitAllOnError && (failures[index] is not null || results[index].Error != 0))
+                    {
+                        stopRun.Cancel();
+                    }
+                })
                 {
-                    failures[index] = ExceptionDispatchInfo.Capture(e);
-                }
-            })
+                    Name = $"pinio job {runners[i].Plan.Name}",
+                    IsBackground = true,
+                };
+                threads[i].Start();
+            }
+            foreach (Thread thread in threads)
             {
-                Name = $"pinio job {runners[i].Plan.Name}",
-                IsBackground = true,
-            };
-            threads[i].Start();
+                thread.Join();
+            }
         }
-        foreach (Thread thread in threads)
+        finally
         {
-            thread.Join();
+            foreach (CancellationTokenSource source in stopGroup.Values)
+            {
+                source.Dispose();
+            }
         }
         foreach (ExceptionDispatchInfo? failure in failures)
         {
             failure?.Throw();
         }
         return results;
+    }
+
+    /// <summary>One job's thread: bind to its CPUs, lay out, wait for the segment, run; the result records the CPUs it ran on.</summary>
+    private static JobResult RunOne(JobRunner runner, Barrier laidOut, CancellationToken ct)
+    {
+        JobPlan plan = runner.Plan;
+        try
+        {
+            if (plan.Cpus is { } cpus)
+            {
+                BindToCpus(plan, cpus);
+            }
+            runner.Prepare(ct);
+        }
+        finally
+        {
+            // Every job signals, failed or stopped, or the others would wait for it forever.
+            laidOut.SignalAndWait(CancellationToken.None);
+        }
+        if (plan.StartDelayUs > 0)
+        {
+            ct.WaitHandle.WaitOne(TimeSpan.FromMicroseconds(plan.StartDelayUs));
+        }
+        JobResult result = runner.Run(ct);
+        return result with { Cpus = CpuAffinity.GetForCurrentThread() };
+    }
+
+    /// <summary>cpus_allowed/cpumask: sched_setaffinity on the job's own thread; CPUs that are offline or outside the process's cpuset fail the run with the option's name.</summary>
+    private static void BindToCpus(JobPlan plan, IReadOnlyList<int> cpus)
+    {
+        try
+        {
+            CpuAffinity.SetForCurrentThread(cpus);
+        }
+        catch (DirectIoException e)
+        {
+            string option = plan.Options.IsSet("cpus_allowed") ? "cpus_allowed" : "cpumask";
+            throw new OptionException($"pinio: job '{plan.Name}': {option}: cannot run on CPU {string.Join(',', cpus)}: {e.Message}", e);
+        }
     }
 }

@@ -42,6 +42,9 @@ internal sealed record JobResult
     /// <summary>Blocks that failed verification.</summary>
     public long VerifyMismatches { get; init; }
 
+    /// <summary>The CPUs the job's thread was allowed to run on at its end (sched_getaffinity); null when the job did not run on a thread of its own.</summary>
+    public IReadOnlyList<int>? Cpus { get; init; }
+
     /// <summary>Device flushes issued (fsync=, fdatasync=, end_fsync).</summary>
     public long Flushes { get; init; }
 }

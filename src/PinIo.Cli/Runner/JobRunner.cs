@@ -81,6 +81,11 @@ internal sealed partial class JobRunner : IDisposable
     // SQ ring (a syscall only to wake the kernel thread), so no submission latency is recorded.
     private readonly bool _slatDisabled;
 
+    // gtod_reduce, or all of disable_lat/clat/slat/bw, and no log that wants times: nothing
+    // reads an I/O's submission or completion stamp, so they are not taken (fio's gtod_reduce()).
+    // The issue loop's one read per I/O stays: runtime and time_based need it.
+    private readonly bool _clockReduced;
+
     /// <summary>
     /// A runner for <paramref name="plan"/> on <paramref name="device"/>. The job's logs go to
     /// <paramref name="logFiles"/>, opened for the whole run; without it, a job that writes logs
@@ -103,7 +108,8 @@ internal sealed partial class JobRunner : IDisposable
         _dotnet = dotnet;
         _recording = _stats;
         _polled = device is Devices.FileDevice { IsPolled: true } polled ? polled : null;
-        _slatDisabled = plan.Target is FileTarget { SubmissionPolling: true };
+        _slatDisabled = plan.DisableSlat || plan.Target is FileTarget { SubmissionPolling: true };
+        _clockReduced = plan.DisableLat && plan.DisableClat && plan.DisableSlat && plan.DisableBw && !plan.Logs.Any;
         _sampler = new RateSampler(_stats);
         _progress = JobProgress.For(plan);
         int minLength = Math.Min(plan.Rw.HasReads() ? plan.Bs.Read.Min : int.MaxValue, plan.Rw.HasWrites() ? plan.Bs.Write.Min : int.MaxValue);
@@ -317,7 +323,7 @@ internal sealed partial class JobRunner : IDisposable
         _progress.BeginPhase(phase switch { Phase.Layout => JobPhase.LayingOut, Phase.Main => JobPhase.Running, _ => JobPhase.Verifying });
         _passBase = _offsets.Passes;
         long start = Stopwatch.GetTimestamp();
-        if (_sampling)
+        if (_sampling && !_plan.DisableBw)
         {
             _sampler.Start(start, read: phase == Phase.Verify || _plan.Rw.HasReads(), write: phase == Phase.Main && _plan.Rw.HasWrites());
         }
@@ -392,7 +398,7 @@ internal sealed partial class JobRunner : IDisposable
             }
         }
         long end = Stopwatch.GetTimestamp();
-        if (_sampling)
+        if (_sampling && !_plan.DisableBw)
         {
             _sampler.Finish(end);
         }
@@ -457,7 +463,7 @@ internal sealed partial class JobRunner : IDisposable
         }
         // The start is stamped once the buffer is ready, as fio's is: a write that was filled
         // (verify headers, refill_buffers) takes a fresh time.
-        slot.StartedAt = request.Write && (_log is not null || _plan.RefillBuffers) ? Stopwatch.GetTimestamp() : now;
+        slot.StartedAt = request.Write && (_log is not null || _plan.RefillBuffers) && !_clockReduced ? Stopwatch.GetTimestamp() : now;
         slot.CompletedAt = 0;
         if (request.CountsToBudget)
         {
@@ -511,7 +517,7 @@ internal sealed partial class JobRunner : IDisposable
             return Start.Failed;
         }
         // On a polled ring the request is only queued here: CommitPolled stamps its submission.
-        slot.SubmittedAt = _polled is null ? Stopwatch.GetTimestamp() : slot.StartedAt;
+        slot.SubmittedAt = _polled is null ? Stamp(slot) : slot.StartedAt;
         slot.Kind = PendingKind.PinIo;
         slot.Pending = pending;
         if (pending.IsCompleted)
@@ -531,7 +537,7 @@ internal sealed partial class JobRunner : IDisposable
             if (slot.IsWrite)
             {
                 ValueTask pending = RandomAccess.WriteAsync(_dotnet!.Handle, memory, slot.Offset);
-                slot.SubmittedAt = Stopwatch.GetTimestamp();
+                slot.SubmittedAt = Stamp(slot);
                 slot.Kind = PendingKind.DotnetWrite;
                 slot.PendingDotnetWrite = pending;
                 if (pending.IsCompleted)
@@ -542,7 +548,7 @@ internal sealed partial class JobRunner : IDisposable
                 return Start.InFlight;
             }
             ValueTask<int> read = RandomAccess.ReadAsync(_dotnet!.Handle, memory, slot.Offset);
-            slot.SubmittedAt = Stopwatch.GetTimestamp();
+            slot.SubmittedAt = Stamp(slot);
             slot.Kind = PendingKind.DotnetRead;
             slot.PendingDotnetRead = read;
             if (read.IsCompleted)
@@ -637,6 +643,9 @@ internal sealed partial class JobRunner : IDisposable
         _pollStamp = 0;
     }
 
+    /// <summary>Now, or with a reduced clock the I/O's start: a stamp nothing will read, never 0 (CommitPolled takes 0 for "not ended").</summary>
+    private long Stamp(IoSlot slot) => _clockReduced ? slot.StartedAt : Stopwatch.GetTimestamp();
+
     private void LogSubmitted(IoSlot slot)
     {
         if (_sampling && !_slatDisabled)
@@ -703,8 +712,13 @@ internal sealed partial class JobRunner : IDisposable
         }
         if (bytes > 0)
         {
-            _recording[slot.IsWrite ? IoDir.Write : IoDir.Read].Record(bytes, bytes < slot.Length, slatNs, clatNs, latNs);
-            _recording.MarkLatency(latNs);
+            _recording[slot.IsWrite ? IoDir.Write : IoDir.Read].Record(bytes, bytes < slot.Length, slatNs,
+                _plan.DisableClat ? -1 : clatNs, _plan.DisableLat ? -1 : latNs);
+            if (!_plan.DisableClat)
+            {
+                // fio marks its latency decades with the clat sample (io_u_mark_latency under !disable_clat).
+                _recording.MarkLatency(latNs);
+            }
         }
         if (slot.VerifyOnComplete)
         {
@@ -712,7 +726,10 @@ internal sealed partial class JobRunner : IDisposable
         }
         if (_sampling)
         {
-            _sampler.Tick(slot.CompletedAt);
+            if (!_plan.DisableBw)
+            {
+                _sampler.Tick(slot.CompletedAt);
+            }
             _progress.Completed(slot.IsWrite, bytes);
             if (bytes > 0)
             {
@@ -740,7 +757,7 @@ internal sealed partial class JobRunner : IDisposable
             _completedOnJobThread.Enqueue(slot);
             return;
         }
-        slot.CompletedAt = Stopwatch.GetTimestamp();
+        slot.CompletedAt = Stamp(slot);
         _completed.Enqueue(slot);
         _completions.Release();
     }

@@ -39,6 +39,7 @@ internal sealed class DirStats
     /// <summary>Milliseconds this direction was active (fio's runtime[ddir]).</summary>
     public long RuntimeMs { get; set; }
 
+    /// <summary>Counts one I/O; a latency of -1 was not measured (an asynchronous engine's slat only; disable_slat, disable_clat, disable_lat) and is left out.</summary>
     public void Record(long bytes, bool isShort, long slatNs, long clatNs, long latNs)
     {
         IoBytes += bytes;
@@ -51,10 +52,16 @@ internal sealed class DirStats
         {
             Slat.Add(slatNs);
         }
-        Clat.Add(clatNs);
-        Lat.Add(latNs);
-        ClatHistogram.Add(clatNs);
-        LatHistogram.Add(latNs);
+        if (clatNs >= 0)
+        {
+            Clat.Add(clatNs);
+            ClatHistogram.Add(clatNs);
+        }
+        if (latNs >= 0)
+        {
+            Lat.Add(latNs);
+            LatHistogram.Add(latNs);
+        }
     }
 
     /// <summary>
