@@ -46,6 +46,8 @@ public sealed partial class DirectFile : IDisposable, IAsyncDisposable
             Dsync = options.Dsync,
             SyncWorkers = options.SyncWorkers,
             BufferPoolBytes = options.BufferPoolBytes,
+            SubmissionPolling = options.SubmissionPolling,
+            SubmissionPollIdleMs = options.SubmissionPollIdleMs,
         });
         return new DirectFile(device, options);
     }

@@ -38,4 +38,14 @@ public sealed class DirectFileOptions
     /// pool: faster, but the continuation must not block.
     /// </summary>
     public bool InlineCompletions { get; init; }
+
+    /// <summary>
+    /// A kernel thread polls the submission queue (IORING_SETUP_SQPOLL, fio's sqthread_poll):
+    /// requests go out without a system call while it is awake. See
+    /// <see cref="Devices.FileDeviceOptions.SubmissionPolling"/>.
+    /// </summary>
+    public bool SubmissionPolling { get; init; }
+
+    /// <summary>Milliseconds without work before the polling thread sleeps (woken by the next request).</summary>
+    public int SubmissionPollIdleMs { get; init; } = 1000;
 }

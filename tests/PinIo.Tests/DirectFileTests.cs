@@ -193,6 +193,31 @@ public sealed class DirectFileTests(ITestOutputHelper output) : PinBalancedTest
     }
 
     [Fact]
+    public async Task SubmissionPolling_RoundTripsThroughAnSqpollRing()
+    {
+        await using DirectFile file = DirectFile.Open(_dir.File("sqpoll"), new DirectFileOptions
+        {
+            Create = true,
+            InitialSize = 1 << 20,
+            SubmissionPolling = true,
+            SubmissionPollIdleMs = 10,
+        });
+        var engine = (PinIo.Devices.IoUringEngine)file.Device.EngineCore;
+        Assert.NotEqual(0u, engine.SetupFlags & PinIo.Linux.Interop.IORING_SETUP_SQPOLL);
+        using var buffer = file.AllocateBuffer(64 * 1024);
+        Random.Shared.NextBytes(buffer.Memory.Span);
+        byte[] expected = buffer.Memory.ToArray();
+
+        Assert.Equal(65536, await file.WriteAsync(8192, buffer.Memory));
+        buffer.Memory.Span.Clear();
+        // Past the 10 ms idle the kernel thread sleeps: the read must wake it.
+        await Task.Delay(50);
+        Assert.Equal(65536, await file.ReadAsync(8192, buffer.Memory));
+
+        Assert.True(buffer.Memory.Span.SequenceEqual(expected));
+    }
+
+    [Fact]
     public void Alignment_IsWhatStatxReports()
     {
         using DirectFile file = OpenFile(IoEngine.Sync);
