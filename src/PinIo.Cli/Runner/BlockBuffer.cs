@@ -45,7 +45,7 @@ internal sealed class BlockBuffer
 
     public IovIter WriteIter { get; }
 
-    /// <summary>The managed memory of a <see cref="FromManaged"/> buffer (for RandomAccess); empty for pool memory.</summary>
+    /// <summary>The memory of a <see cref="FromManaged"/> buffer (for RandomAccess) or of a <see cref="FromNative"/> one; empty for registered pool pages.</summary>
     public Memory<byte> Memory => _managed;
 
     /// <summary>The bytes of the buffer; valid while the buffer is alive and no I/O is in flight on it.</summary>

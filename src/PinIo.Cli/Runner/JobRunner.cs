@@ -129,19 +129,18 @@ internal sealed partial class JobRunner : IDisposable
         _backlogFirst = new long[backlog];
         _backlogCount = new int[backlog];
         _backlogSequence = new long[backlog];
+        int slotPages = checked(PageSize.PagesSpanned(0, plan.BlockSize) * plan.IoDepth);
         if (plan.FixedBufs)
         {
             // A file device registers its pool with the ring: buffers from it are fixed buffers.
-            int pagesPerBlock = (plan.BlockSize + PageSize.Bytes - 1) / PageSize.Bytes;
             _sharedPool = (device as Devices.FileDevice)?.BufferPool;
-            _pool = _sharedPool ?? new PagePool(checked(pagesPerBlock * plan.IoDepth));
+            _pool = _sharedPool ?? new PagePool(slotPages);
         }
         else if (dotnet is null)
         {
             // fio's buffers without fixedbufs are plain memory the kernel pins per I/O: native
             // pages the ring has not registered, which PinIo pins per I/O as user memory.
-            int pagesPerBlock = (plan.BlockSize + PageSize.Bytes - 1) / PageSize.Bytes;
-            _nativePool = new PagePool(checked(pagesPerBlock * plan.IoDepth));
+            _nativePool = new PagePool(slotPages);
         }
         _slots = CreateSlots();
         _completedOnJobThread = new Queue<IoSlot>(_slots.Length);

@@ -144,30 +144,18 @@ public sealed partial class FileDevice : IGrowableDevice
     /// completed bios on this thread, waiting for at least <paramref name="minComplete"/> (no
     /// more than are in flight). Returns the bios ended. Only the ring's owner may poll.
     /// </summary>
-    public int Poll(int minComplete = 1)
-    {
-        if (_engine is not IoUringEngine { IsPolled: true } ring)
-        {
-            ThrowHelper.ThrowMisuse($"'{Path}' was not opened with PolledCompletions on the io_uring engine: its completions arrive by themselves.");
-            return 0;
-        }
-        return ring.Poll(minComplete);
-    }
+    public int Poll(int minComplete = 1) => PolledRing("its completions arrive by themselves").Poll(minComplete);
 
     /// <summary>
     /// With <see cref="FileDeviceOptions.PolledCompletions"/>: submits what is queued, with no
     /// wait and no reaping (completions are left for the next <see cref="Poll"/>). Returns the
     /// requests submitted. Only the ring's owner may commit.
     /// </summary>
-    public int Commit()
-    {
-        if (_engine is not IoUringEngine { IsPolled: true } ring)
-        {
-            ThrowHelper.ThrowMisuse($"'{Path}' was not opened with PolledCompletions on the io_uring engine: its requests go out by themselves.");
-            return 0;
-        }
-        return ring.Commit();
-    }
+    public int Commit() => PolledRing("its requests go out by themselves").Commit();
+
+    private IoUringEngine PolledRing(string otherwise) => _engine as IoUringEngine is { IsPolled: true } ring
+        ? ring
+        : throw new InvalidOperationException($"'{Path}' was not opened with PolledCompletions on the io_uring engine: {otherwise}.");
 
     /// <summary>Whether bios end only inside <see cref="Poll"/> (a polled io_uring device).</summary>
     public bool IsPolled => _engine is IoUringEngine { IsPolled: true };

@@ -178,24 +178,13 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     [SkipLocalsInit] // the CQE batch is written before it is read: no need to zero 1 KiB per call
     public int Poll(int minComplete)
     {
-        if (!_polled)
-        {
-            ThrowHelper.ThrowMisuse("Poll is for a device opened with PolledCompletions; this one has a completion thread.");
-        }
-        if (!IsOwnerThread && !TryClaimOwner())
-        {
-            ThrowHelper.ThrowMisuse("Poll from a thread that does not own the ring: a polled device is driven by the thread that first submitted or polled.");
-        }
+        ClaimPolledRing(nameof(Poll));
         _completedInPoll = 0;
         Span<IoUringCqe> batch = stackalloc IoUringCqe[64];
         DrainIncoming();
         EndFlushed();
         uint wait = (uint)Math.Clamp(minComplete - _completedInPoll, 0, _inFlight);
-        int res = EnterRetrying(wait);
-        if (res < 0 && res != -(int)Errno.EAGAIN && res != -(int)Errno.EBUSY)
-        {
-            throw new DirectIoException((Errno)(-res), "io_uring_enter failed on the device ring");
-        }
+        ThrowIfEnterFailed(EnterRetrying(wait));
         Reap(batch);
         EndFlushed();
         return _completedInPoll;
@@ -208,21 +197,33 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     /// </summary>
     public int Commit()
     {
+        ClaimPolledRing(nameof(Commit));
+        DrainIncoming();
+        int res = _ring.Submit();
+        ThrowIfEnterFailed(res);
+        return Math.Max(0, res);
+    }
+
+    /// <summary>Poll and Commit run on a polled ring's owner, the first thread that submitted or polled.</summary>
+    private void ClaimPolledRing(string call)
+    {
         if (!_polled)
         {
-            ThrowHelper.ThrowMisuse("Commit is for a device opened with PolledCompletions; this one has a completion thread.");
+            ThrowHelper.ThrowMisuse($"{call} is for a device opened with PolledCompletions; this one has a completion thread.");
         }
         if (!IsOwnerThread && !TryClaimOwner())
         {
-            ThrowHelper.ThrowMisuse("Commit from a thread that does not own the ring: a polled device is driven by the thread that first submitted or polled.");
+            ThrowHelper.ThrowMisuse($"{call} from a thread that does not own the ring: a polled device is driven by the thread that first submitted or polled.");
         }
-        DrainIncoming();
-        int res = _ring.Submit();
+    }
+
+    /// <summary>EAGAIN and EBUSY leave the ring as it was (the caller polls again); any other failure strands what is in flight.</summary>
+    private static void ThrowIfEnterFailed(int res)
+    {
         if (res < 0 && res != -(int)Errno.EAGAIN && res != -(int)Errno.EBUSY)
         {
             throw new DirectIoException((Errno)(-res), "io_uring_enter failed on the device ring");
         }
-        return Math.Max(0, res);
     }
 
     /// <summary>Requests prepared or in flight on the ring, bios waiting for a slot, and flushes done but not yet ended.</summary>
