@@ -168,6 +168,7 @@ internal sealed record JobPlan
                 plans.Add(ResolveOne(job, plans.Count + 1, clone) with { GroupId = groupId, RunOrder = runOrder });
             }
         }
+        AvailableMemory.CheckRamDisks(plans);
         return plans;
     }
 
