@@ -12,6 +12,9 @@ namespace PinIo.Cli.Jobs;
 /// </summary>
 internal static class AvailableMemory
 {
+    /// <summary>Bytes per grain of a job's verify log (Verify/BlockLog: a sequence, a back-offset, a count and a length).</summary>
+    private const long BlockLogBytesPerGrain = sizeof(long) + (3 * sizeof(int));
+
     /// <summary>The bytes available now, or null when /proc/meminfo cannot tell.</summary>
     public static long? Bytes
     {
@@ -23,28 +26,55 @@ internal static class AvailableMemory
         }
     }
 
-    /// <summary>Refuses a run whose RAM disks (one per device key: jobs on one disk share it) need more than <see cref="Bytes"/>.</summary>
-    public static void CheckRamDisks(IReadOnlyList<JobPlan> plans)
+    /// <summary>
+    /// Refuses a run that needs more memory than <see cref="Bytes"/>: its RAM disks (one per
+    /// device key: jobs on one disk share it), and each job's I/O buffers (iodepth blocks) and
+    /// verify log — named by the option to change, a job's own needs before the run's total.
+    /// </summary>
+    public static void Check(IReadOnlyList<JobPlan> plans)
     {
+        if (Bytes is not long available)
+        {
+            return;
+        }
+        long jobs = 0;
+        foreach (JobPlan plan in plans)
+        {
+            long buffers = BufferBytes(plan);
+            long log = plan.Verify == VerifyKind.None ? 0 : Times(plan.Grains, BlockLogBytesPerGrain);
+            if (Plus(buffers, log) > available)
+            {
+                throw new OptionException(buffers >= log
+                    ? $"pinio: job '{plan.Name}': iodepth={plan.IoDepth} buffers of bs={plan.BlockSize} need {Binary(buffers)}, more memory than is available ({Binary(available)}, MemAvailable in /proc/meminfo): lower iodepth or bs"
+                    : $"pinio: job '{plan.Name}': verify={plan.Verify.FioName()} over {Binary(plan.Size)} in {plan.Grain}-byte pieces needs a {Binary(log)} log, more memory than is available ({Binary(available)}, MemAvailable in /proc/meminfo): verify a smaller size or with larger blocks");
+            }
+            jobs = Plus(jobs, Plus(buffers, log));
+        }
         RamTarget[] disks = [.. plans.Select(p => p.Target).OfType<RamTarget>().DistinctBy(t => t.DeviceKey)];
-        if (disks.Length == 0)
+        long ram = disks.Aggregate(0L, (sum, disk) => Plus(sum, disk.Bytes));
+        if (ram > 0 && Plus(ram, jobs) > available)
         {
-            return;
+            string names = string.Join(", ", disks.Select(d => d.Filename).Distinct(StringComparer.OrdinalIgnoreCase));
+            string what = disks.Length == 1 ? "a RAM disk of" : $"{disks.Length} RAM disks of together";
+            string buffers = jobs == 0 ? "" : $" (and {Binary(jobs)} of job buffers)";
+            throw new OptionException(
+                $"pinio: filename={names}: {what} {Binary(ram)}{buffers} need more memory than is available ({Binary(available)}, MemAvailable in /proc/meminfo): give a smaller ram: size");
         }
-        long needed = 0;
-        foreach (RamTarget disk in disks)
+        if (jobs > available)
         {
-            needed = needed > long.MaxValue - disk.Bytes ? long.MaxValue : needed + disk.Bytes;
+            throw new OptionException($"pinio: the run's {plans.Count} jobs need {Binary(jobs)} of buffers, more memory than is available ({Binary(available)}, MemAvailable in /proc/meminfo): run fewer jobs (numjobs=) or lower iodepth or bs");
         }
-        if (Bytes is not long available || needed <= available)
-        {
-            return;
-        }
-        string names = string.Join(", ", disks.Select(d => d.Filename).Distinct(StringComparer.OrdinalIgnoreCase));
-        string what = disks.Length == 1 ? "a RAM disk of" : $"{disks.Length} RAM disks of together";
-        throw new OptionException(
-            $"pinio: filename={names}: {what} {Binary(needed)} need more memory than is available ({Binary(available)}, MemAvailable in /proc/meminfo): give a smaller ram: size");
     }
+
+    private static long BufferBytes(JobPlan plan)
+    {
+        long stride = ((long)plan.BlockSize + Mm.PageSize.Bytes - 1) / Mm.PageSize.Bytes * Mm.PageSize.Bytes;
+        return Times(stride, plan.IoDepth);
+    }
+
+    private static long Times(long a, long b) => b != 0 && a > long.MaxValue / b ? long.MaxValue : a * b;
+
+    private static long Plus(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 
     /// <summary>The MemAvailable line of a meminfo file, in bytes.</summary>
     internal static long? MemInfoAvailable(string path)
