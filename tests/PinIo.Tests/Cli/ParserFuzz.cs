@@ -67,11 +67,16 @@ internal sealed class ParserFuzz
 
     /// <summary>Inputs: a command line of options, with a job file (random or a mutated example) a third of the time.</summary>
     public Gen<Input> Inputs() =>
-        Gen.Select(Gen.Int[0, 2], CommandLine(), JobFileText(), Gen.Bool).Select((kind, tokens, text, includeFile) =>
+        Gen.Select(Gen.Int[0, 3], CommandLine(), JobFileText(), Gen.Bool, TypedOption().Array[1, 5]).Select((kind, tokens, text, includeFile, typed) =>
         {
-            if (kind != 0)
+            if (kind == 1)
             {
                 return new Input(tokens, []);
+            }
+            if (kind >= 2)
+            {
+                // Options of the right kind only: most reach planning.
+                return new Input(["--filename=ram:1m", .. typed.Select(pair => $"--{pair.Name}={pair.Value}")], []);
             }
             string path = Path.Combine(_scratch, string.Create(CultureInfo.InvariantCulture, $"job{Interlocked.Increment(ref _fileNumber)}.fio"));
             (string, string)[] files = [(path, text)];
@@ -82,6 +87,12 @@ internal sealed class ParserFuzz
     /// <summary>Parses and plans <paramref name="input"/>; the exception when it ended in anything but a result or an <see cref="OptionException"/>.</summary>
     public static (Outcome Outcome, Exception? Error) Classify(Input input)
     {
+        (Outcome outcome, Exception? error, _) = Plan(input);
+        return (outcome, error);
+    }
+
+    private static (Outcome Outcome, Exception? Error, IReadOnlyList<JobPlan>? Plans) Plan(Input input)
+    {
         foreach ((string path, string text) in input.Files)
         {
             File.WriteAllText(path, text);
@@ -90,7 +101,7 @@ internal sealed class ParserFuzz
         {
             JobSet set = CommandLineJobs.Parse(input.Tokens, MainJob.Options());
             IReadOnlyList<JobPlan> plans = JobPlan.Resolve(set);
-            return plans.Count > 0 ? (Outcome.Result, null) : (Outcome.Unhandled, new InvalidOperationException("no plans and no error"));
+            return plans.Count > 0 ? (Outcome.Result, null, plans) : (Outcome.Unhandled, new InvalidOperationException("no plans and no error"), null);
         }
         catch (OptionException e)
         {
@@ -98,13 +109,13 @@ internal sealed class ParserFuzz
             string[] lines = e.Message.Split(Environment.NewLine);
             bool named = lines[0].StartsWith("pinio: ", StringComparison.Ordinal) && lines[0].Length > "pinio: ".Length
                 && lines.Skip(1).All(l => l.StartsWith("Did you mean", StringComparison.Ordinal) || l.StartsWith(' '));
-            return named ? (Outcome.NamedError, null) : (Outcome.Unhandled, new InvalidOperationException($"an error that is not pinio's one line: {e.Message}", e));
+            return named ? (Outcome.NamedError, null, null) : (Outcome.Unhandled, new InvalidOperationException($"an error that is not pinio's one line: {e.Message}", e), null);
         }
 #pragma warning disable CA1031 // the fuzzer's point: anything else is counted and reported
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            return (Outcome.Unhandled, e);
+            return (Outcome.Unhandled, e, null);
         }
         finally
         {
@@ -115,26 +126,70 @@ internal sealed class ParserFuzz
         }
     }
 
-    /// <summary>The counts of a run over <paramref name="count"/> inputs (or until <paramref name="limit"/>), and the first few unhandled inputs.</summary>
-    public Counts Run(int count, TimeSpan limit, string? seed = null)
+    /// <summary>
+    /// The counts of a run over <paramref name="count"/> inputs (or until <paramref name="limit"/>),
+    /// and the first few unhandled inputs. With <paramref name="dump"/>, every
+    /// <paramref name="every"/>-th input that is safe to run as a whole process (it fails in
+    /// planning, or its targets are small RAM disks) is written there for bench/fuzz-cli.sh,
+    /// with program switches (--output, --output-format, --eta, --lat-plot) of its own.
+    /// </summary>
+    public Counts Run(int count, TimeSpan limit, string? seed = null, string? dump = null, int every = 50)
     {
         var counts = new Counts();
         var clock = Stopwatch.StartNew();
-        Inputs().Sample(input =>
+        var switches = ProgramSwitches(dump ?? _scratch);
+        int dumped = 0;
+        Gen.Select(Inputs(), switches).Sample((input, programSwitches) =>
         {
             if (clock.Elapsed > limit)
             {
                 return;
             }
-            (Outcome outcome, Exception? error) = Classify(input);
+            (Outcome outcome, Exception? error, IReadOnlyList<JobPlan>? plans) = Plan(input);
             counts.Add(outcome, input, error);
+            if (dump is not null && counts.Inputs % every == 0 && outcome != Outcome.Unhandled && SafeToRun(input, plans))
+            {
+                Dump(dump, ++dumped, input, programSwitches);
+            }
         }, iter: count, threads: 1, seed: seed);
         return counts;
     }
 
+    /// <summary>Runs that touch no file: planning failed, or every target is a RAM disk of at most 64 MiB.</summary>
+    private static bool SafeToRun(Input input, IReadOnlyList<JobPlan>? plans) =>
+        !input.Tokens.Any(t => t.Contains('\0', StringComparison.Ordinal)) && (plans is null || plans.All(p => p.Target is RamTarget { Bytes: <= 64L << 20 } && p.Options.Directory is null));
+
+    private static void Dump(string dump, int number, Input input, string[] programSwitches)
+    {
+        string name = number.ToString("D5", CultureInfo.InvariantCulture);
+        var tokens = new List<string>(programSwitches);
+        foreach (string token in input.Tokens)
+        {
+            int file = Array.FindIndex(input.Files, f => f.Path == token);
+            if (file < 0)
+            {
+                tokens.Add(token);
+                continue;
+            }
+            string copy = Path.Combine(dump, $"{name}-{file}.fio");
+            File.WriteAllText(copy, input.Files[file].Text);
+            tokens.Add(copy);
+        }
+        File.WriteAllText(Path.Combine(dump, name + ".args"), string.Join('\0', tokens) + "\0");
+    }
+
+    private static Gen<string[]> ProgramSwitches(string dir) =>
+        Gen.OneOf(
+            Gen.Const(Array.Empty<string>()),
+            Gen.OneOf("--output-format=json", "--output-format=normal,json", "--output-format=terse", "--output-format=xml", "--output-format=", "--minimal",
+                "--eta=never", "--eta=bad", $"--output={Path.Combine(dir, "out.txt")}", $"--output={dir}", "--output=/proc/version",
+                $"--output={Path.Combine(dir, "nope", "o.txt")}", "--output", $"--lat-plot={Path.Combine(dir, "lat.svg")}", "--lat-plot=/proc/version/x.svg")
+                .Array[1, 2]);
+
     private Gen<string[]> CommandLine() =>
         Gen.Frequency(
-            (6, (IGen<string>)Gen.Select(OptionName(), Value(), Gen.Int[0, 9]).Select((name, value, form) => form switch
+            (4, (IGen<string>)TypedOption().Select(pair => $"--{pair.Name}={pair.Value}")),
+            (3, Gen.Select(OptionName(), Value(), Gen.Int[0, 9]).Select((name, value, form) => form switch
             {
                 0 => "--" + name,
                 1 => name,
@@ -199,9 +254,10 @@ internal sealed class ParserFuzz
     }
 
     private Gen<string> OptionLine() =>
-        Gen.Select(OptionName(), Value(), Gen.Int[0, 7], Filename()).Select((name, value, form, filename) => form switch
+        Gen.Select(OptionName(), Value(), Gen.Int[0, 9], Filename(), TypedOption()).Select((name, value, form, filename, typed) => form switch
         {
             0 => name,
+            8 or 9 => $"{typed.Name}={typed.Value}",
             1 => $"{name} = {value}",
             2 => "filename=" + filename,
             3 => $"  {name}={value}  ; comment",
@@ -226,6 +282,29 @@ internal sealed class ParserFuzz
             (8, (IGen<string>)Gen.OneOf(s_names)),
             (1, Gen.String[0, 12]),
             (1, Gen.Select(Gen.OneOf(s_names), Gen.Int[0, 3]).Select((n, k) => k switch { 0 => n.ToUpperInvariant(), 1 => n + "x", 2 => n[..^1], _ => " " + n })));
+
+    /// <summary>An option of the table with a value of its kind most of the time: inputs that get past the parser to planning.</summary>
+    private static Gen<(string Name, string Value)> TypedOption() =>
+        Gen.Select(Gen.Int[0, OptionTable.All.Count - 1], Gen.Int[0, 9], Value(), Gen.Int[0, int.MaxValue]).Select((index, roll, any, pick) =>
+        {
+            OptionDef option = OptionTable.All[index];
+            if (option.Name == "filename")
+            {
+                // Paths are Filename()'s: planning probes a file that exists.
+                return (option.Name, roll < 8 ? "ram:1m" : "ram:" + any);
+            }
+            string[] pool = option.Kind switch
+            {
+                OptionKind.Size => ["4k", "1m", "0", "512", "8k", "64k", "1g", "16t", "9223372036854775807", "1.5k", "-1", "50%", "2m", "3k"],
+                OptionKind.Int => ["0", "1", "2", "8", "-1", "100", "4096", "65536", "65537", "2147483648", "0x10", "9223372036854775807"],
+                OptionKind.Bool or OptionKind.Flag => ["0", "1", "2", "true", "", "-1"],
+                OptionKind.Time => ["1", "0", "1ms", "10ms", "1us", "2s", "99999999999d", "-1", "1h"],
+                OptionKind.PercentList => ["50", "1:50:99", "99.9:99.99", "0", "100", "101", "50:", ":"],
+                OptionKind.Choice => [.. option.Choices.Select(c => c.Value)],
+                _ => s_values,
+            };
+            return (option.Name, roll < 8 && pool.Length > 0 ? pool[pick % pool.Length] : any);
+        });
 
     private static Gen<string> Value() =>
         Gen.Frequency(

@@ -9,7 +9,8 @@ namespace PinIo.Tests.Cli;
 /// The option parser and job-file reader never end in anything but a plan or pinio's one-line
 /// error: random and mutated command lines and job files (<see cref="ParserFuzz"/>), a few
 /// seconds' worth here; bench/fuzz-cli.sh runs the same test over 10,000 inputs
-/// (PINIO_FUZZ_INPUTS) and prints the counts (PINIO_FUZZ_REPORT). The crashes the fuzzer found
+/// (PINIO_FUZZ_INPUTS), prints the counts (PINIO_FUZZ_REPORT) and runs every 50th input as a
+/// whole pinio process (PINIO_FUZZ_DUMP, PINIO_FUZZ_PROCESS_EVERY). The crashes the fuzzer found
 /// stay as regression cases below.
 /// </summary>
 public sealed class ParserFuzzTests : PinBalancedTest, IDisposable
@@ -24,7 +25,10 @@ public sealed class ParserFuzzTests : PinBalancedTest, IDisposable
         TimeSpan limit = inputs is null ? TimeSpan.FromSeconds(4) : TimeSpan.MaxValue;
         var fuzz = new ParserFuzz(_dir.Path, JobFiles());
 
-        ParserFuzz.Counts counts = fuzz.Run(count, limit, Environment.GetEnvironmentVariable("PINIO_FUZZ_SEED"));
+        string? dump = Environment.GetEnvironmentVariable("PINIO_FUZZ_DUMP");
+        string? every = Environment.GetEnvironmentVariable("PINIO_FUZZ_PROCESS_EVERY");
+        ParserFuzz.Counts counts = fuzz.Run(count, limit, Environment.GetEnvironmentVariable("PINIO_FUZZ_SEED"), dump is { Length: > 0 } ? dump : null,
+            every is null ? 50 : int.Parse(every, CultureInfo.InvariantCulture));
 
         if (Environment.GetEnvironmentVariable("PINIO_FUZZ_REPORT") is { Length: > 0 } report)
         {
