@@ -31,7 +31,7 @@ rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 "$pinio" --name=soak --filename="$filename" --size="$SIZE" --rw=randrw --rwmixread=70 --bs=4k --iodepth=16 \
     --ioengine="$engine" --direct=1 --verify=crc32c --time_based --runtime="${DURATION}s" --randrepeat=0 \
-    --output-format=json --output="$work/out.json" --eta=never 2>"$work/err" &
+    --output-format=normal --output="$work/out.txt" --eta=never 2>"$work/err" &
 pid=$!
 early=$(( DURATION < 20 ? 2 : 10 ))
 sleep "$early"
@@ -43,21 +43,23 @@ wait $pid
 status=$?
 set -e
 
-python3 - "$work/out.json" "$work/err" "$status" "$rss_start" "$rss_end" "$DURATION" "$filename" <<'PY'
-import json, re, sys
+python3 - "$work/out.txt" "$work/err" "$status" "$rss_start" "$rss_end" "$DURATION" "$filename" <<'PY'
+import re, sys
 out, err, status, rss_start, rss_end, duration, target = sys.argv[1:8]
-job = json.load(open(out))["jobs"][0]
+report = open(out).read()
 errors = open(err).read()
-reads, writes = job["read"]["total_ios"], job["write"]["total_ios"]
-pins = job["pins"]["pinio"]
+reads, writes = map(int, re.search(r"issued rwts: total=(\d+),(\d+),", report).groups())
+acquired, released = map(int, re.search(r"pins\s*: pinio acquired=(\d+) released=(\d+)", report).groups())
+header = re.search(r"\(groupid=\d+, jobs=\d+\): err=\s*(\d+)(.*)", report)
+error, text = int(header.group(1)), header.group(2)
 miscompares = 0
-m = re.search(r"verify failed at .*?(?:; (\d+) more blocks failed verification)?$", errors, re.M)
-if m:
-    miscompares = 1 + int(m.group(1) or 0)
-print(f"target={target} duration={duration}s exit={status} error={job['error']}")
+if "verify failed" in text:
+    more = re.search(r"; (\d+) more blocks failed verification", text)
+    miscompares = 1 + (int(more.group(1)) if more else 0)
+print(f"target={target} duration={duration}s exit={status} error={error}")
 print(f"operations={reads + writes} (reads={reads}, writes={writes}), {(reads + writes) / float(duration):.0f}/s")
 print(f"miscompares={miscompares}")
-print(f"pins acquired={pins['acquired']} released={pins['released']} outstanding={pins['acquired'] - pins['released']}")
+print(f"pins acquired={acquired} released={released} outstanding={acquired - released}")
 print(f"rss start={int(rss_start) // 1024} MiB end={int(rss_end) // 1024} MiB growth={(int(rss_end) - int(rss_start)) // 1024} MiB")
 if errors.strip():
     print("stderr:", errors.strip()[:2000])
