@@ -128,7 +128,7 @@ internal static class Program
     {
         bool normal = (settings.Formats & OutputFormats.Normal) != 0;
         bool reportOnStdout = settings.OutputPath is null;
-        using TextWriter report = reportOnStdout ? TextWriter.Synchronized(stdout) : new StreamWriter(settings.OutputPath!, append: false, new UTF8Encoding(false));
+        using TextWriter report = reportOnStdout ? TextWriter.Synchronized(stdout) : ReportFile.Open(settings.OutputPath!);
         if (normal)
         {
             NormalReport.WriteStart(report, plans);

@@ -168,6 +168,7 @@ internal sealed record JobPlan
                 plans.Add(ResolveOne(job, plans.Count + 1, clone) with { GroupId = groupId, RunOrder = runOrder });
             }
         }
+        AvailableMemory.Check(plans);
         return plans;
     }
 
@@ -263,7 +264,7 @@ internal sealed record JobPlan
             BatchCompleteMin = Math.Min(o.IoDepthBatchCompleteMin, o.IoDepth),
             Offset = offset,
             Size = size,
-            IoBudget = checked(perLoop * o.Loops),
+            IoBudget = perLoop > long.MaxValue / o.Loops ? long.MaxValue : perLoop * o.Loops,
             MaxPasses = o.IoSize is long ioSize && ioSize > size ? long.MaxValue : o.Loops,
             RuntimeUs = o.RuntimeUs,
             TimeBased = o.TimeBased,

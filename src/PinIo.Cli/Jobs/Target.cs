@@ -39,6 +39,10 @@ internal abstract record Target(string Filename)
     public static Target Parse(string jobName, JobOptions o, int clone = 0)
     {
         string filename = o.Filename ?? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{jobName}.{clone}.0");
+        if (filename.Length == 0 || filename.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new OptionException($"pinio: job '{jobName}': filename= is empty or holds a NUL: give a file, a block device or ram:SIZE");
+        }
         if (filename.StartsWith(RamPrefix, StringComparison.OrdinalIgnoreCase))
         {
             return RamTarget.Parse(jobName, filename, o.IoEngine);

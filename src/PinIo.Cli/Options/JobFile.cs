@@ -17,6 +17,9 @@ internal static class JobFile
 {
     private const int MaxIncludeDepth = 8;
 
+    /// <summary>A job file (or an include) longer than this is refused: fio's are a few KiB.</summary>
+    internal const int MaxFileBytes = 1 << 20;
+
     /// <summary>
     /// Reads the jobs of <paramref name="path"/> (<c>-</c> for standard input), starting from
     /// <paramref name="global"/>, which <c>[global]</c> sections change in place. When
@@ -25,16 +28,46 @@ internal static class JobFile
     /// </summary>
     public static IReadOnlyList<JobOptions> Read(string path, JobOptions global, bool stonewallFirstJob = false)
     {
+        if (path.Length == 0)
+        {
+            throw new OptionException("pinio: a job file name is empty (''): name a job file, or - for standard input");
+        }
         string text;
         try
         {
-            text = path == "-" ? Console.In.ReadToEnd() : File.ReadAllText(path);
+            text = ReadText(path, "job file");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             throw new OptionException($"pinio: unable to open '{path}' job file: {e.Message}", e);
         }
-        return Parse(text, path, global, stonewallFirstJob, Environment.GetEnvironmentVariable, ReadInclude);
+        return Parse(text, path, global, stonewallFirstJob, Environment.GetEnvironmentVariable, file => ReadText(file, "include file"));
+    }
+
+    /// <summary>
+    /// The text of a job or include file (<c>-</c>: standard input), read up to
+    /// <see cref="MaxFileBytes"/>: a device or a stream that never ends (<c>/dev/zero</c>) is
+    /// refused at the limit instead of filling memory.
+    /// </summary>
+    internal static string ReadText(string path, string what)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new OptionException($"pinio: '{path}' is a directory, not a {what}");
+        }
+        using Stream stream = path == "-" ? Console.OpenStandardInput() : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1);
+        byte[] buffer = new byte[MaxFileBytes + 1];
+        int length = 0;
+        int read;
+        while (length < buffer.Length && (read = stream.Read(buffer, length, buffer.Length - length)) > 0)
+        {
+            length += read;
+        }
+        if (length > MaxFileBytes)
+        {
+            throw new OptionException($"pinio: {what} '{path}' is larger than {MaxFileBytes >> 20} MiB: name a job file (is it a device or a stream?)");
+        }
+        return new System.Text.UTF8Encoding(false).GetString(buffer, 0, length);
     }
 
     /// <summary>
@@ -151,7 +184,7 @@ internal static class JobFile
         {
             text = context.ReadInclude(resolved);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             throw new OptionException($"pinio: unable to open include file '{file}' in {path} line {lineNumber}: {e.Message}", e);
         }
@@ -233,8 +266,6 @@ internal static class JobFile
     };
 
     private static string[] SplitLines(string text) => text.Split('\n');
-
-    private static string ReadInclude(string path) => File.ReadAllText(path);
 
     private sealed record Context(string Path, Func<string, string?> Environment, Func<string, string> ReadInclude);
 }

@@ -118,7 +118,7 @@ internal static class OptionTable
         new() { Name = "refill_buffers", Kind = OptionKind.Flag, Default = "0", Help = "New random data for every write (default: filled once)" },
         new() { Name = "buffer_compress_percentage", Kind = OptionKind.Int, Default = "0", Min = 0, Max = 100, Help = "Make write data this compressible (zeros in each 512-byte chunk)" },
         new() { Name = "verify_pattern", Kind = OptionKind.Custom, Parser = (_, v) => ValueParsers.ParsePattern(v), Help = "Pattern written and checked: 0x hex bytes or a \"string\" (verify=pattern; with a checksum, the payload)" },
-        new() { Name = "verify_only", Kind = OptionKind.Flag, Default = "0", Help = "Write nothing: check the data an earlier run of the same job (same seed) wrote" },
+        new() { Name = "verify_only", Kind = OptionKind.Flag, Default = "0", Help = "Write nothing: check the data an earlier run of the same job (same seed) wrote; a read-only job reads and checks every block" },
         new() { Name = "verify_backlog", Kind = OptionKind.Int, Default = "0", Min = 0, Help = "Read back and check written blocks after every N writes (0 = at the end)" },
         new() { Name = "verify_fatal", Kind = OptionKind.Bool, Default = "0", Help = "Stop the job at the first mismatch (default: check everything, report the first)" },
         new() { Name = "thread", Kind = OptionKind.Flag, Default = "0", Help = "Run jobs as threads (pinio always does)" },

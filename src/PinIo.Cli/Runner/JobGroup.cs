@@ -20,7 +20,10 @@ namespace PinIo.Cli.Runner;
 /// </summary>
 internal static class JobGroup
 {
-    public static IReadOnlyList<JobResult> Run(IReadOnlyList<JobPlan> plans, CancellationToken ct)
+    public static IReadOnlyList<JobResult> Run(IReadOnlyList<JobPlan> plans, CancellationToken ct) => Run(plans, static thread => thread.Start(), ct);
+
+    /// <summary>As <see cref="Run(IReadOnlyList{JobPlan}, CancellationToken)"/>; <paramref name="startThread"/> starts each job's thread (a test makes it fail).</summary>
+    internal static IReadOnlyList<JobResult> Run(IReadOnlyList<JobPlan> plans, Action<Thread> startThread, CancellationToken ct)
     {
         using LogFiles logFiles = LogFiles.Open(plans);
         var devices = new Dictionary<string, IDisposable>();
@@ -42,7 +45,7 @@ internal static class JobGroup
             foreach (IGrouping<int, int> segment in Enumerable.Range(0, runners.Count).GroupBy(i => runners[i].Plan.RunOrder).OrderBy(g => g.Key))
             {
                 int[] members = [.. segment];
-                JobResult[] done = RunThreads([.. members.Select(i => runners[i])], stopRun);
+                JobResult[] done = RunThreads([.. members.Select(i => runners[i])], stopRun, startThread);
                 for (int i = 0; i < members.Length; i++)
                 {
                     results[members[i]] = done[i];
@@ -117,7 +120,7 @@ internal static class JobGroup
     /// exitall_on_error stops <paramref name="stopRun"/>, the whole run. Stopped jobs end as
     /// a canceled run does: they drain what is in flight and report what they did.
     /// </summary>
-    private static JobResult[] RunThreads(List<JobRunner> runners, CancellationTokenSource stopRun)
+    private static JobResult[] RunThreads(List<JobRunner> runners, CancellationTokenSource stopRun, Action<Thread> startThread)
     {
         var results = new JobResult[runners.Count];
         var failures = new ExceptionDispatchInfo?[runners.Count];
@@ -161,7 +164,11 @@ internal static class JobGroup
                     Name = $"pinio job {runners[i].Plan.Name}",
                     IsBackground = true,
                 };
-                threads[i].Start();
+                if (!JobThreads.TryStart(threads[i], startThread, out Exception? failure))
+                {
+                    JobThreads.Unwind(threads, i, laidOut, stopRun);
+                    throw JobThreads.StartFailed(runners[i].Plan, i, runners.Count, failure);
+                }
             }
             foreach (Thread thread in threads)
             {
@@ -199,10 +206,7 @@ internal static class JobGroup
             // Every job signals, failed or stopped, or the others would wait for it forever.
             laidOut.SignalAndWait(CancellationToken.None);
         }
-        if (plan.StartDelayUs > 0)
-        {
-            ct.WaitHandle.WaitOne(TimeSpan.FromMicroseconds(plan.StartDelayUs));
-        }
+        JobThreads.Delay(plan.StartDelayUs, ct);
         JobResult result = runner.Run(ct);
         return result with { Cpus = CpuAffinity.GetForCurrentThread() };
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using PinIo.Cli.Options;
 using PinIo.Cli.Verify;
@@ -9,6 +10,9 @@ internal sealed partial class JobRunner
     /// <summary>Mismatches kept with their details; the rest are counted.</summary>
     private const int MaxFailuresKept = 16;
 
+    /// <summary>A read's expected sequence when it is checked against the header it holds: no write of this run is known there.</summary>
+    private const long OwnHeader = -2;
+
     private readonly List<VerifyFailure> _failures;
     private readonly long[] _backlogFirst;
     private readonly int[] _backlogCount;
@@ -18,6 +22,62 @@ internal sealed partial class JobRunner
     private bool _backlogDraining;
     private VerifyFailure? _verifyFailure;
     private long _verifyMismatches;
+
+    // time_based with a read-back: the main phase stops at the size, as fio's do_io does, so
+    // that its writes are read back before the next cycle.
+    private bool _verifyCycles;
+
+    /// <summary>
+    /// The measured phases, fio's thread_main loop: the main phase, then for a writing job with
+    /// verification the read-back, both within runtime — a read-back the runtime leaves no time
+    /// for is skipped, as fio's do_verify stops once the job's runtime is over. A time_based
+    /// job with a read-back runs in cycles, as fio's does: size bytes of the main phase, their
+    /// read-back, again, until the runtime ends. verify_only replays a writing job's writes
+    /// and reads them back; a read-only job's verify_only is its ordinary run, every block it
+    /// reads checked (fio runs do_io for it). Returns the ticks measured.
+    /// </summary>
+    private long RunMeasuredPhases(CancellationToken ct)
+    {
+        long deadline = _plan.RuntimeUs > 0 ? Stopwatch.GetTimestamp() + UsToTicks(_plan.RuntimeUs) : long.MaxValue;
+        bool readBack = _log is not null && _plan.Rw.HasWrites() && (_plan.VerifyOnly || _plan.DoVerify);
+        if (_plan.VerifyOnly && _plan.Rw.HasWrites())
+        {
+            ReplayWrites();
+            return RunReadBack(deadline, ct);
+        }
+        _verifyCycles = readBack && _plan.TimeBased;
+        long ticks = 0;
+        do
+        {
+            _sampling = true;
+            long mainTicks = RunPhase(Phase.Main, deadline, ct);
+            if (_plan.EndFsync && _plan.Rw.HasWrites() && _ioError is null)
+            {
+                Flush();
+            }
+            AddRuntime(mainTicks, _plan.Rw.HasReads(), _plan.Rw.HasWrites());
+            ticks += mainTicks;
+            if (readBack)
+            {
+                ticks += RunReadBack(deadline, ct);
+            }
+        }
+        while (_verifyCycles && Stopwatch.GetTimestamp() < deadline && !Failed && !ct.IsCancellationRequested);
+        return ticks;
+    }
+
+    /// <summary>The verify phase, unless the job failed, was stopped or its runtime is over.</summary>
+    private long RunReadBack(long deadline, CancellationToken ct)
+    {
+        if (Failed || ct.IsCancellationRequested || Stopwatch.GetTimestamp() >= deadline)
+        {
+            return 0;
+        }
+        _sampling = true;
+        long ticks = RunPhase(Phase.Verify, deadline, ct);
+        AddRuntime(ticks, read: true, write: false);
+        return ticks;
+    }
 
     /// <summary>
     /// Fills a write's buffer. With verification, a fresh sequence number and header (or the
@@ -59,10 +119,12 @@ internal sealed partial class JobRunner
     }
 
     /// <summary>
-    /// The write a main-phase read must find, or NeverWritten when it is not checked: reads are
-    /// checked there only when the job does not also write (a mixed job's read may race its
-    /// own write of the block; fio checks those in its verify phase too) and when they cover
-    /// exactly one logged write.
+    /// The write a main-phase read must find; <see cref="OwnHeader"/> when it is checked against
+    /// the header it holds; NeverWritten when it is not checked. A job that also writes checks
+    /// its reads in the verify phase only (a mixed job's read may race its own write of the
+    /// block; fio checks those in its verify phase too). A read-only job checks every block it
+    /// reads, as fio's does: against the write it logged there itself (its layout), or, where
+    /// this run wrote nothing, against the block's own header — what an earlier run wrote.
     /// </summary>
     private long ExpectedForRead(long offset, int length)
     {
@@ -70,22 +132,38 @@ internal sealed partial class JobRunner
         {
             return BlockLog.NeverWritten;
         }
-        return _log.TryGetWrite(offset / _plan.Grain, out long sequence, out int written, out _) && written == length ? sequence : BlockLog.NeverWritten;
+        long first = offset / _plan.Grain;
+        if (_log.TryGetWrite(first, out long sequence, out int written, out _) && written == length)
+        {
+            return sequence;
+        }
+        for (long grain = first; grain < first + GrainsOf(length); grain++)
+        {
+            if (_log[grain] != BlockLog.NeverWritten)
+            {
+                // This run wrote part of it, in another shape: nothing whole to check against.
+                return BlockLog.NeverWritten;
+            }
+        }
+        return OwnHeader;
     }
 
-    /// <summary>Checks a completed read against the write it should hold.</summary>
+    /// <summary>Checks a completed read against the write it should hold (or, for <see cref="OwnHeader"/>, its own header).</summary>
     private void CheckRead(IoSlot slot, long bytes)
     {
         ReadOnlySpan<byte> data = slot.Buffer.Span[..slot.Length];
+        long? sequence = slot.Sequence == OwnHeader ? null : slot.Sequence;
+        ulong? seed = slot.Sequence == OwnHeader ? null : _plan.Seed;
         VerifyFailure? failure = bytes != slot.Length
             ? new VerifyFailure(slot.Offset, slot.Length, "short read", $"{slot.Length} bytes", $"{bytes} bytes")
             : _plan.Verify == VerifyKind.Pattern
                 ? VerifyHeader.CheckPattern(data, slot.Offset, _plan.VerifyPattern)
-                : VerifyHeader.Check(data, slot.Offset, _plan.Seed, slot.Sequence, _plan.Verify, _plan.VerifyPattern);
+                : VerifyHeader.Check(data, slot.Offset, seed, sequence, _plan.Verify, _plan.VerifyPattern);
         if (failure is null)
         {
             return;
         }
+        failure = failure with { File = _plan.Target.Filename };
         _verifyMismatches++;
         _verifyFailure ??= failure;
         if (_failures.Count < MaxFailuresKept)

@@ -232,30 +232,7 @@ internal sealed partial class JobRunner : IDisposable
         PinCounts pinStart = PinCounts.Now();
         // fio's epoch, the zero of its log times, is reset when ramp_time ends.
         _logs?.Start(Stopwatch.GetTimestamp());
-        long totalTicks = 0;
-        if (_plan.VerifyOnly)
-        {
-            ReplayWrites();
-        }
-        else
-        {
-            long deadline = _plan.RuntimeUs > 0 ? Stopwatch.GetTimestamp() + UsToTicks(_plan.RuntimeUs) : long.MaxValue;
-            _sampling = true;
-            long mainTicks = RunPhase(Phase.Main, deadline, ct);
-            if (_plan.EndFsync && _plan.Rw.HasWrites() && _ioError is null)
-            {
-                Flush();
-            }
-            AddRuntime(mainTicks, _plan.Rw.HasReads(), _plan.Rw.HasWrites());
-            totalTicks = mainTicks;
-        }
-        if (_log is not null && (_plan.VerifyOnly || (_plan.DoVerify && _plan.Rw.HasWrites())) && !Failed && !ct.IsCancellationRequested)
-        {
-            _sampling = true;
-            long verifyTicks = RunPhase(Phase.Verify, long.MaxValue, ct);
-            AddRuntime(verifyTicks, read: true, write: false);
-            totalTicks += verifyTicks;
-        }
+        long totalTicks = RunMeasuredPhases(ct);
 
         _progress.Finish();
         FinishLogs();
@@ -431,7 +408,7 @@ internal sealed partial class JobRunner : IDisposable
     /// <summary>The main phase's next I/O: direction by rwmixread, size by bs/bsrange/bssplit, offset from the generator; false past the budget or the passes.</summary>
     private bool TryNextMain(out IoRequest request)
     {
-        if (!_plan.TimeBased && (_issuedBytes >= _plan.IoBudget || _offsets.Passes - _passBase >= _plan.MaxPasses))
+        if ((!_plan.TimeBased || _verifyCycles) && (_issuedBytes >= _plan.IoBudget || _offsets.Passes - _passBase >= _plan.MaxPasses))
         {
             request = default;
             return false;

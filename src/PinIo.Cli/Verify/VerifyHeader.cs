@@ -70,9 +70,13 @@ internal static class VerifyHeader
     /// <summary>
     /// Checks a block read from <paramref name="offset"/> that should hold write
     /// <paramref name="expectedSequence"/> of the job seeded <paramref name="seed"/>. Returns null
-    /// when it does, else what is wrong, with the expected and actual values.
+    /// when it does, else what is wrong, with the expected and actual values. With a null seed
+    /// and sequence (a read-only job reading what an earlier run wrote: it cannot know which
+    /// write of the block came last, as fio's read-only verify cannot) the block is checked
+    /// against its own header: magic, header crc, offset, length, checksum kind, sector stamps
+    /// and the digest, and the payload is rebuilt from the header's seed and sequence.
     /// </summary>
-    public static VerifyFailure? Check(ReadOnlySpan<byte> block, long offset, ulong seed, long expectedSequence, VerifyKind kind = VerifyKind.Crc32C, ReadOnlySpan<byte> pattern = default)
+    public static VerifyFailure? Check(ReadOnlySpan<byte> block, long offset, ulong? seed, long? expectedSequence, VerifyKind kind = VerifyKind.Crc32C, ReadOnlySpan<byte> pattern = default)
     {
         int length = block.Length;
         uint magic = BinaryPrimitives.ReadUInt32LittleEndian(block);
@@ -80,7 +84,7 @@ internal static class VerifyHeader
         uint computedHeaderCrc = Crc32C(block[..HeaderCrcOffset]);
         if (magic != Magic || headerCrc != computedHeaderCrc)
         {
-            if (TornAtHeader(block, offset, seed, expectedSequence, kind, pattern) is { } torn)
+            if (seed is ulong knownSeed && expectedSequence is long known && TornAtHeader(block, offset, knownSeed, known, kind, pattern) is { } torn)
             {
                 return torn;
             }
@@ -99,9 +103,9 @@ internal static class VerifyHeader
             return new VerifyFailure(offset, length, "length mismatch", Num(length), Num(writtenLength), "the write there had another block size");
         }
         ulong writtenSeed = BinaryPrimitives.ReadUInt64LittleEndian(block[24..]);
-        if (writtenSeed != seed)
+        if (seed is ulong expectedSeed && writtenSeed != expectedSeed)
         {
-            return new VerifyFailure(offset, length, "seed mismatch", Hex(seed), Hex(writtenSeed), "written by another job or run");
+            return new VerifyFailure(offset, length, "seed mismatch", Hex(expectedSeed), Hex(writtenSeed), "written by another job or run");
         }
         var writtenKind = (VerifyKind)BinaryPrimitives.ReadUInt16LittleEndian(block[6..]);
         if (writtenKind != kind)
@@ -109,11 +113,11 @@ internal static class VerifyHeader
             return new VerifyFailure(offset, length, "checksum kind mismatch", kind.FioName(), writtenKind.FioName(), "written with another verify=");
         }
         long writtenSequence = BinaryPrimitives.ReadInt64LittleEndian(block[32..]);
-        if (TornInPayload(block, offset, writtenSequence, expectedSequence) is { } tornPayload)
+        if (TornInPayload(block, offset, writtenSequence, expectedSequence ?? writtenSequence) is { } tornPayload)
         {
             return tornPayload;
         }
-        if (writtenSequence != expectedSequence)
+        if (expectedSequence is not null && writtenSequence != expectedSequence)
         {
             string what = writtenSequence < expectedSequence ? "an older write of this block: a lost or reordered write" : "a newer write than the one expected";
             return new VerifyFailure(offset, length, "stale block", $"sequence {expectedSequence}", $"sequence {writtenSequence}", what);
@@ -125,7 +129,10 @@ internal static class VerifyHeader
         if (!stored.SequenceEqual(computed))
         {
             return new VerifyFailure(offset, length, $"{kind.FioName()} mismatch", FormatDigest(kind, stored), FormatDigest(kind, computed),
-                FirstBadByte(block, offset, seed, expectedSequence, pattern));
+                FirstBadByte(block, offset, seed ?? writtenSeed, expectedSequence ?? writtenSequence, pattern))
+            {
+                Source = kind.FioName(),
+            };
         }
         return null;
     }
@@ -145,7 +152,10 @@ internal static class VerifyHeader
             {
                 int at = start + same;
                 return new VerifyFailure(offset, block.Length, "pattern mismatch", $"0x{expected[same]:x2}", $"0x{actual[same]:x2}",
-                    string.Create(CultureInfo.InvariantCulture, $"first bad byte at block offset {at}"));
+                    string.Create(CultureInfo.InvariantCulture, $"first bad byte at block offset {at}"))
+                {
+                    Source = "pattern",
+                };
             }
         }
         return null;

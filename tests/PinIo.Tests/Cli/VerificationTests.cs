@@ -317,7 +317,7 @@ public sealed class VerificationTests : PinBalancedTest
         Assert.NotNull(result.VerifyFailure);
         Assert.Equal(check, result.VerifyFailure.Check);
         Assert.Equal(DamagedOffset, result.VerifyFailure.Offset);
-        Assert.Contains($"at offset {DamagedOffset}", result.ErrorText, StringComparison.Ordinal);
+        Assert.Contains($"offset {DamagedOffset}, length {Block}: {check}", result.ErrorText, StringComparison.Ordinal);
         Assert.Contains(detail, result.ErrorText, StringComparison.Ordinal);
         Assert.Equal(Blocks, result.Stats.Read.TotalIos);
         Assert.Equal(1, PinIo.Cli.Program.ExitStatus([result]));

@@ -33,7 +33,7 @@ public sealed class VerifyHeaderTests : PinBalancedTest
         Assert.Equal("crc32c mismatch", failure.Check);
         Assert.Equal(8192, failure.Offset);
         Assert.Contains($"first bad byte at block offset {at}", failure.Message, StringComparison.Ordinal);
-        Assert.Contains("verify: crc32c mismatch at offset 8192, length 4096: expected 0x", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("crc32c: verify failed at offset 8192, length 4096: crc32c mismatch: expected 0x", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -131,12 +131,12 @@ public sealed class VerifyHeaderTests : PinBalancedTest
         Assert.Equal(JobResult.VerifyErrno, result.Error);
         Assert.NotNull(result.VerifyFailure);
         Assert.Equal(65536, result.VerifyFailure.Offset);
-        Assert.Contains("crc32c mismatch at offset 65536", result.ErrorText, StringComparison.Ordinal);
+        Assert.Contains("crc32c: verify failed at file ram:1m offset 65536, length 4096: crc32c mismatch", result.ErrorText, StringComparison.Ordinal);
         Assert.Contains("first bad byte at block offset 1000", result.ErrorText, StringComparison.Ordinal);
         Assert.Equal(1, PinIo.Cli.Program.ExitStatus([result]));
         var report = new StringWriter();
         PinIo.Cli.Report.NormalReport.Write(report, [result], pid: 1);
-        Assert.Contains("main: (groupid=0, jobs=1): err=84 (verify: crc32c mismatch at offset 65536", report.ToString(), StringComparison.Ordinal);
+        Assert.Contains("main: (groupid=0, jobs=1): err=84 (crc32c: verify failed at file ram:1m offset 65536", report.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
