@@ -68,21 +68,24 @@ public readonly record struct FaultRecord(long Sequence, TimeSpan Time, BioOp Op
         $"{Sequence,8} {Time.TotalMilliseconds,10:F3}ms {Op,-5} sector {Sector} +{Sectors} {Action}{(Detail is null ? "" : " " + Detail)}");
 }
 
-/// <summary>A bounded log: the newest <see cref="Capacity"/> records, and a count of those dropped before them.</summary>
+/// <summary>A bounded log: the newest <see cref="Capacity"/> records, and a count of those discarded before them.</summary>
 public sealed class FaultLog
 {
     private readonly Lock _lock = new();
-    private readonly FaultRecord[] _ring;
+    private readonly int _capacity;
+    private FaultRecord[] _ring;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _written;
 
     internal FaultLog(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
-        _ring = new FaultRecord[capacity];
+        _capacity = capacity;
+        // Grown as records come (a quiet device keeps a small log); it wraps only once full.
+        _ring = new FaultRecord[Math.Min(capacity, 64)];
     }
 
-    public int Capacity => _ring.Length;
+    public int Capacity => _capacity;
 
     /// <summary>Records made since the device was made, kept or not.</summary>
     public long Count
@@ -97,7 +100,7 @@ public sealed class FaultLog
     }
 
     /// <summary>Records older than the newest <see cref="Capacity"/>, no longer kept.</summary>
-    public long Dropped => Math.Max(0, Count - _ring.Length);
+    public long Discarded => Math.Max(0, Count - _capacity);
 
     internal TimeSpan Elapsed => _clock.Elapsed;
 
@@ -106,6 +109,10 @@ public sealed class FaultLog
         var record = new FaultRecord(sequence, _clock.Elapsed, op, sector, sectors, action, detail);
         lock (_lock)
         {
+            if (_written == _ring.Length && _ring.Length < _capacity)
+            {
+                Array.Resize(ref _ring, (int)Math.Min(_capacity, 2L * _ring.Length));
+            }
             _ring[_written % _ring.Length] = record;
             _written++;
         }
@@ -135,7 +142,7 @@ public sealed class FaultLog
     {
         ArgumentNullException.ThrowIfNull(writer);
         IReadOnlyList<FaultRecord> records = Snapshot();
-        writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# FaultDevice log: {records.Count} records ({Dropped} older dropped)"));
+        writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# FaultDevice log: {records.Count} records ({Discarded} older discarded)"));
         foreach (FaultRecord record in records)
         {
             writer.WriteLine(record.ToString());
