@@ -4,6 +4,7 @@ using PinIo.Devices;
 using PinIo.Fs;
 using PinIo.Iov;
 using PinIo.Tests.Infrastructure;
+using PinIo.Tests.Linux;
 using Xunit;
 
 namespace PinIo.Tests.Devices;
@@ -55,7 +56,14 @@ public sealed class FaultDevicePowerCutTests : PinBalancedTest
         int torn = 0, dropped = 0, kept = 0, early = 0;
         for (int seed = 0; seed < 150; seed++)
         {
-            FaultCutResult result = await RunAndCut(seed, completion, logicalBlock, e => early += e);
+            var limits = new QueueLimits { LogicalBlockSize = logicalBlock, MaxSectorsBytes = 16 * 1024 };
+            using var disk = new RamDisk(DiskBytes, new RamDiskOptions { Limits = limits, Completion = completion });
+            FaultCutResult result = await RunAndCut(seed, disk, () =>
+            {
+                byte[] onDisk = new byte[DiskBytes];
+                disk.ReadRaw(0, onDisk);
+                return onDisk;
+            }, $"{completion}, {logicalBlock}-byte blocks", e => early += e);
             torn += result.WritesTorn;
             dropped += result.WritesDropped;
             kept += result.WritesKept;
@@ -65,10 +73,28 @@ public sealed class FaultDevicePowerCutTests : PinBalancedTest
     }
 
     /// <summary>Random writes, flushes and reads on one seed, then a cut; checks every sector against the model.</summary>
-    private static async Task<FaultCutResult> RunAndCut(int seed, RamDiskCompletion completion, int logicalBlock, Action<int> countEarly)
+    [Theory]
+    [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.IoUring)]
+    public async Task AfterACut_AFileReopenedHoldsWhatWasFlushedOrALaterWrite(IoEngine engine)
     {
-        var limits = new QueueLimits { LogicalBlockSize = logicalBlock, MaxSectorsBytes = 16 * 1024 };
-        using var disk = new RamDisk(DiskBytes, new RamDiskOptions { Limits = limits, Completion = completion });
+        using var dir = new TempDirectory();
+        string path = dir.File("cut");
+        int torn = 0;
+        for (int seed = 0; seed < 12; seed++)
+        {
+            File.Delete(path);
+            using var file = FileDevice.Open(path, new FileDeviceOptions { Engine = engine, Create = true, InitialSize = DiskBytes, BufferPoolBytes = 0 });
+            // The file is read back by a new open, as after a reboot.
+            FaultCutResult result = await RunAndCut(seed, file, () => File.ReadAllBytes(path), $"file, {engine}", _ => { });
+            torn += result.WritesTorn;
+        }
+        Assert.True(torn > 0, "no cut tore a write");
+    }
+
+    private static async Task<FaultCutResult> RunAndCut(int seed, IBlockDevice disk, Func<byte[]> readBack, string what, Action<int> countEarly)
+    {
+        int logicalBlock = disk.Limits.LogicalBlockSize;
         using var device = new FaultDevice(disk, new FaultOptions { Seed = (ulong)seed, PowerCut = new PowerCutOptions { EarlyWriteBack = seed % 3 * 0.25 } }, leaveInnerOpen: true);
         var random = new Random(seed);
         var model = new SectorModel(DiskBytes / Sector);
@@ -104,9 +130,7 @@ public sealed class FaultDevicePowerCutTests : PinBalancedTest
         }
         countEarly(device.Log.CountOf(FaultAction.WrittenBackEarly));
         FaultCutResult result = device.Cut();
-        byte[] onDisk = new byte[DiskBytes];
-        disk.ReadRaw(0, onDisk);
-        model.CheckAfterCut(onDisk, $"seed {seed} ({completion}, {logicalBlock}-byte blocks)");
+        model.CheckAfterCut(readBack(), $"seed {seed} ({what})");
         return result;
     }
 
