@@ -151,6 +151,24 @@ public sealed class FaultDeviceFlakeyTests : PinBalancedTest
     }
 
     [Fact]
+    public async Task WhileUp_EveryBioAndFlushReachesTheInnerDevice_WhoseLimitsAndCapacityItHas()
+    {
+        using var disk = new RamDisk(1 << 20, s_limits);
+        var seen = new List<BioOp>();
+        disk.OnSubmit = bio => seen.Add(bio.Op);
+        using var device = new FaultDevice(disk, new FaultOptions { Flakey = new FlakeyOptions { Up = FaultInterval.Count(100), Down = FaultInterval.Count(1) } }, leaveInnerOpen: true);
+
+        await SubmitOne(device, BioOp.Write, 0);
+        await SubmitOne(device, BioOp.Read, 0);
+        await DirectIo.FlushAsync(device);
+
+        Assert.Equal([BioOp.Write, BioOp.Read, BioOp.Flush], seen);
+        Assert.Same(disk.Limits, device.Limits);
+        Assert.Equal(disk.Capacity, device.Capacity);
+        Assert.Equal(0, device.InFlight);
+    }
+
+    [Fact]
     public void InvalidSchedules_AreRefusedWithTheReason()
     {
         var mixed = new FlakeyOptions { Up = FaultInterval.Count(1), Down = FaultInterval.Time(TimeSpan.FromSeconds(1)) };
