@@ -2,7 +2,14 @@
 //   --engine=pinio-uring|pinio-sync|dotnet  --fixed  --rw=randread|read  --bs=4k  --iodepth=32
 //   --runtime=5  --ramp=1  --file=PATH  --size=1g  --dotnet-api=async|sync
 // bench/run.sh runs it alternately with fio and prints medians and ratios.
+//   durability-writer|durability-check --file=F --ack=A [--bs=4096 --blocks=2048 --batch=16 --seed=1]
+//   are the halves of bench/sigkill-durability.sh.
 using PinIo.Bench;
+
+if (args.Length > 0 && args[0] is "durability-writer" or "durability-check")
+{
+    return Durability.Run(args);
+}
 
 BenchOptions options;
 try

@@ -50,7 +50,7 @@ internal static class AvailableMemory
             }
             jobs = Plus(jobs, Plus(buffers, log));
         }
-        RamTarget[] disks = [.. plans.Select(p => p.Target).OfType<RamTarget>().DistinctBy(t => t.DeviceKey)];
+        RamTarget[] disks = [.. plans.Select(p => Innermost(p.Target)).OfType<RamTarget>().DistinctBy(t => t.DeviceKey)];
         long ram = disks.Aggregate(0L, (sum, disk) => Plus(sum, disk.Bytes));
         if (ram > 0 && Plus(ram, jobs) > available)
         {
@@ -65,6 +65,9 @@ internal static class AvailableMemory
             throw new OptionException($"pinio: the run's {plans.Count} jobs need {Binary(jobs)} of buffers, more memory than is available ({Binary(available)}, MemAvailable in /proc/meminfo): run fewer jobs (numjobs=) or lower iodepth or bs");
         }
     }
+
+    /// <summary>A faulty: target's memory is that of the target it wraps.</summary>
+    private static Target Innermost(Target target) => target is FaultTarget fault ? Innermost(fault.Inner) : target;
 
     private static long BufferBytes(JobPlan plan)
     {

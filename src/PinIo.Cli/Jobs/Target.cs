@@ -39,9 +39,19 @@ internal abstract record Target(string Filename)
     public static Target Parse(string jobName, JobOptions o, int clone = 0)
     {
         string filename = o.Filename ?? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{jobName}.{clone}.0");
+        return ParseName(jobName, filename, o);
+    }
+
+    /// <summary>As <see cref="Parse"/>, for a filename given apart from the options (the TARGET of a <c>faulty:</c> one).</summary>
+    public static Target ParseName(string jobName, string filename, JobOptions o)
+    {
         if (filename.Length == 0 || filename.Contains('\0', StringComparison.Ordinal))
         {
             throw new OptionException($"pinio: job '{jobName}': filename= is empty or holds a NUL: give a file, a block device or ram:SIZE");
+        }
+        if (filename.StartsWith(FaultTarget.Prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return FaultTarget.Parse(jobName, filename, o);
         }
         if (filename.StartsWith(RamPrefix, StringComparison.OrdinalIgnoreCase))
         {
@@ -131,6 +141,9 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     /// <summary>hipri=1: the ring polls the device for completions (IORING_SETUP_IOPOLL).</summary>
     public bool CompletionPolling { get; init; }
 
+    /// <summary>Completions on the ring's own thread rather than polled by the job (a <c>faulty:</c> target's device sits between job and ring).</summary>
+    public bool Unpolled { get; init; }
+
     public override long Capacity => Math.Max(ExistingBytes, WantedBytes);
 
     /// <summary>A polled ring and the inline sync engine run on the job's thread; .NET's RandomAccess completes on its thread pool.</summary>
@@ -156,7 +169,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
             Direct = Direct,
             Dsync = Dsync,
             SyncWorkers = 0,
-            PolledCompletions = Engine == IoEngine.IoUring,
+            PolledCompletions = Engine == IoEngine.IoUring && !Unpolled,
             BufferPoolBytes = fixedBufferBytes,
             SubmissionPolling = SubmissionPolling,
             SubmissionPollCpu = SubmissionPolling ? SubmissionPollCpu : null,

@@ -14,7 +14,7 @@ internal static class OptionTable
     [
         new() { Name = "name", Kind = OptionKind.Text, Help = "Name of this job; on a command line it starts a new job" },
         new() { Name = "description", Kind = OptionKind.Text, Help = "Text to print with the job's results" },
-        new() { Name = "filename", Kind = OptionKind.Text, Help = "Target: a file, a block device, or ram:SIZE for PinIo's embedded RAM disk (default: jobname.jobnum.0 in directory)" },
+        new() { Name = "filename", Kind = OptionKind.Text, Help = "Target: a file, a block device, ram:SIZE for PinIo's embedded RAM disk, or faulty:SPEC:TARGET for a target behind a fault-injecting device (README, Faulty devices) (default: jobname.jobnum.0 in directory)" },
         new()
         {
             Name = "rw", Aliases = ["readwrite"], Kind = OptionKind.Custom, Default = "read", Parser = (o, v) => ValueParsers.ParseRw(o, v),

@@ -93,6 +93,14 @@ public sealed class CliFailureTests : PinBalancedTest, IDisposable
     }
 
     [Fact]
+    public void ARamDiskBehindAFaultyTargetIsCheckedAgainstTheMemoryAvailableToo()
+    {
+        string error = Fails(["--filename=faulty:flakey,up=9io,down=1io:ram:16t", "--runtime=10ms"]);
+        Assert.Contains("filename=ram:16t", error, StringComparison.Ordinal);
+        Assert.Contains("MemAvailable", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RamDisksThatTogetherExceedTheMemoryAvailableAreRefused()
     {
         long available = AvailableMemory.Bytes ?? throw new InvalidOperationException("/proc/meminfo has no MemAvailable on this machine");
