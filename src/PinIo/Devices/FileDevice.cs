@@ -201,6 +201,7 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
             ThrowHelper.ThrowMisuse($"Dispose of '{Path}' on its engine's completion thread (a continuation run inline) would wait for itself: " +
                 "the requests it must wait for end on this thread. Use DisposeAsync there (it finishes on another thread), or dispose from outside the continuation.");
         }
+        _engine.CheckDisposeThread();
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             // Another thread is closing: return when it has, not before (its requests may still write into the caller's memory).
@@ -356,6 +357,9 @@ internal interface IFileEngine : IDisposable
 
     /// <summary>True on a thread of the engine's own, where waiting for its requests would wait for itself.</summary>
     bool IsEngineThread { get; }
+
+    /// <summary>Throws, changing nothing, when this thread cannot end what is in flight (a polled ring owned by another thread).</summary>
+    void CheckDisposeThread();
 
     /// <summary>Takes the bio; ends it exactly once, from the engine's thread.</summary>
     void Submit(Bio bio);

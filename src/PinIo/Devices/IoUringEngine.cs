@@ -250,6 +250,16 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         _thread.Join();
     }
 
+    /// <summary>A polled ring's requests end only in its owner's Poll: another thread may close it only when it is idle.</summary>
+    public void CheckDisposeThread()
+    {
+        int owner = Volatile.Read(ref _ownerThreadId);
+        if (_polled && owner != 0 && owner != Environment.CurrentManagedThreadId && Pending > 0)
+        {
+            ThrowHelper.ThrowMisuse("A polled device with requests in flight must be disposed on its owner thread, which reaps them first.");
+        }
+    }
+
     /// <summary>Memory under I/O is never freed: the owner reaps what is in flight first; another thread may only close an idle ring.</summary>
     private void DisposePolled()
     {
@@ -264,9 +274,9 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
                 Poll(1);
             }
         }
-        else if (Pending > 0)
+        else
         {
-            ThrowHelper.ThrowMisuse("A polled device with requests in flight must be disposed on its owner thread, which reaps them first.");
+            CheckDisposeThread();
         }
         FreeResources();
         _ring = null!;

@@ -44,6 +44,11 @@ internal sealed unsafe class SyncEngine : IFileEngine
 
     public bool IsEngineThread => t_workerOf == this;
 
+    /// <summary>Workers end what is queued whoever disposes: any thread but a worker may wait for them.</summary>
+    public void CheckDisposeThread()
+    {
+    }
+
     public void Submit(Bio bio)
     {
         Interlocked.Increment(ref _pending);

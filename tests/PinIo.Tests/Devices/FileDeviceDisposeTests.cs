@@ -194,6 +194,60 @@ public sealed class FileDeviceDisposeTests(ITestOutputHelper output) : PinBalanc
         }
     }
 
+    [Fact]
+    public void APolledDeviceDisposedByAnotherThread_Throws_AndItsOwnersDisposeStillReapsEverything()
+    {
+        using FilePinRecording quiet = FilePinRecording.Suspend();
+        string path = _dir.File("polled");
+        using (DirectFile.Open(path, new DirectFileOptions { Create = true, InitialSize = 1 << 20, BufferPoolBytes = 0 }))
+        {
+        }
+        using var buffer = new NativeBuffer(ReadBytes);
+        Exception? fromOtherThread = null;
+        Exception? ownerFailure = null;
+        (bool ReadEnded, int Pending, long Outstanding) afterOwnerDispose = default;
+        // Everything of the owner's on one thread of its own: a polled ring is driven by its owner.
+        var owner = new Thread(() =>
+        {
+            long pinsBefore = PinStats.Acquired - PinStats.Released;
+            FileDevice device = FileDevice.Open(path, new FileDeviceOptions { PolledCompletions = true, BufferPoolBytes = 0 });
+            ValueTask<long> read = DirectIo.ReadAsync(device, 0, IovIter.User(IterDirection.Dest, buffer.Memory));
+            device.Commit();
+            var other = new Thread(() =>
+            {
+                try
+                {
+                    device.Dispose();
+                }
+                catch (InvalidOperationException e)
+                {
+                    fromOtherThread = e;
+                }
+            });
+            other.Start();
+            other.Join();
+            try
+            {
+                device.Dispose();
+            }
+            catch (InvalidOperationException e)
+            {
+                ownerFailure = e;
+            }
+            afterOwnerDispose = (read.IsCompleted, device.EngineCore.Pending, PinStats.Acquired - PinStats.Released - pinsBefore);
+            if (read.IsCompleted)
+            {
+                _ = read.Result;
+            }
+        });
+        owner.Start();
+        Assert.True(owner.Join(TimeSpan.FromSeconds(60)), "the owner's Dispose never returned");
+
+        Assert.IsType<InvalidOperationException>(fromOtherThread);
+        Assert.Null(ownerFailure);
+        Assert.Equal((true, 0, 0L), afterOwnerDispose);
+    }
+
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
