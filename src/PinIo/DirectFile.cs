@@ -18,7 +18,10 @@ namespace PinIo;
 /// other memory is pinned by PinIo and by the kernel for the life of each request.
 /// A read that reaches the end of the file returns fewer bytes; a request that fails part way
 /// returns the bytes done before the failure; otherwise failures are
-/// <see cref="DirectIoException"/> with the errno.
+/// <see cref="DirectIoException"/> with the errno, and a request canceled before any byte
+/// moved throws <see cref="DirectIoCanceledException"/>, an
+/// <see cref="OperationCanceledException"/> (not an <see cref="IOException"/>: a cancellation
+/// is not a device failure) carrying the token and ECANCELED.
 /// </summary>
 public sealed partial class DirectFile : IDisposable, IAsyncDisposable
 {
