@@ -40,6 +40,9 @@ public sealed class DirectFilePoolMemoryTests : PinBalancedTest
             async () => await file.ReadAsync(0, [stale]),
             async () => await file.WriteAsync(0, [(ReadOnlyMemory<byte>)stale]),
             async () => await Task.Run(() => file.Read(0, stale)),
+            // Through an iterator of user memory (the pinning path) as well.
+            async () => await file.ReadAsync(0, PinIo.Iov.IovIter.User(PinIo.Iov.IterDirection.Dest, stale)),
+            async () => await PinIo.Fs.DirectIo.ReadAsync(file.Device, 0, PinIo.Iov.IovIter.User(PinIo.Iov.IterDirection.Dest, [Memory<byte>.Empty, stale])),
         })
         {
             await Assert.ThrowsAsync<ObjectDisposedException>(call);

@@ -26,6 +26,8 @@ internal sealed class PoolMemory : MemoryManager<byte>, INativeMemoryOwner
 
     public PagePool Pool { get; }
 
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
     public Page FirstPage => _first;
 
     public nint Address => _first.Address;
