@@ -135,14 +135,16 @@ public sealed class FileDeviceDisposeTests(ITestOutputHelper output) : PinBalanc
 
     private static int EnginePending(FileDevice device) => device.EngineCore.Pending;
 
-    [Fact]
-    public async Task DisposeOnTheRingThread_ThrowsInsteadOfReturningWithIoInFlight()
+    [Theory]
+    [InlineData(IoEngine.IoUring)]
+    [InlineData(IoEngine.Sync)]
+    public async Task DisposeOnTheEngineThread_ThrowsInsteadOfReturningWithIoInFlight(IoEngine engine)
     {
         DirectFile file = DirectFile.Open(_dir.File("self"), new DirectFileOptions
         {
-            Create = true, InitialSize = 1 << 20, InlineCompletions = true, BufferPoolBytes = 0,
+            Engine = engine, Create = true, InitialSize = 1 << 20, InlineCompletions = true, BufferPoolBytes = 0, SyncWorkers = 1,
         });
-        Assert.Equal(IoEngine.IoUring, file.Engine);
+        Assert.Equal(engine, file.Engine);
         Memory<byte> first = FileBuffers.PinnedAligned(4096);
 
         Exception? thrown = await DisposeInContinuationAsync(file, first).WaitAsync(TimeSpan.FromSeconds(30));
