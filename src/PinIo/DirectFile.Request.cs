@@ -39,13 +39,13 @@ public sealed partial class DirectFile
 
         public void SetList(IterDirection direction, IReadOnlyList<Memory<byte>> buffers) => Set(direction, buffers);
 
+        /// <summary>After the request ended (every bio of it): drops the page references it held and forgets its memory.</summary>
         public void Clear()
         {
             Iter.Clear();
             _one[0] = default;
             _view.Buffers = null;
-            Array.Clear(_vecs, 0, _count);
-            _count = 0;
+            ReleaseVecs();
         }
 
         public IEnumerator<BioVec> GetEnumerator()
@@ -70,7 +70,13 @@ public sealed partial class DirectFile
             }
         }
 
-        /// <summary>True when every non-empty buffer is pool memory: then the vecs describe them all.</summary>
+        /// <summary>
+        /// True when every non-empty buffer is pool memory: then the vecs describe them all, and
+        /// the request holds a reference on each of their pages until <see cref="Clear"/>, so a
+        /// buffer disposed while its I/O runs stays out of the pool until the I/O ends.
+        /// Memory of a disposed buffer throws <see cref="ObjectDisposedException"/>: its pages
+        /// may already be another buffer's.
+        /// </summary>
         private bool TryPoolVecs(IReadOnlyList<Memory<byte>> buffers, out long total)
         {
             total = 0;
@@ -83,18 +89,34 @@ public sealed partial class DirectFile
                 }
                 if (!MemoryMarshal.TryGetMemoryManager<byte, PoolMemory>(buffers[i], out PoolMemory? pool, out int start, out int length))
                 {
-                    Array.Clear(_vecs, 0, _count);
-                    _count = 0;
+                    ReleaseVecs();
                     return false;
+                }
+                if (!pool!.TryGetPages(start, length))
+                {
+                    ReleaseVecs();
+                    throw new ObjectDisposedException(nameof(AllocateBuffer),
+                        "I/O into memory of a buffer from DirectFile.AllocateBuffer after it was disposed: its pages may already belong to another buffer; use memory you still own");
                 }
                 if (_count == _vecs.Length)
                 {
                     Array.Resize(ref _vecs, _vecs.Length * 2);
                 }
-                _vecs[_count++] = new BioVec(pool!.PageAt(start), start & (int)PageSize.OffsetMask, length);
+                _vecs[_count++] = new BioVec(pool.PageAt(start), start & (int)PageSize.OffsetMask, length);
                 total += length;
             }
             return _count > 0;
+        }
+
+        private void ReleaseVecs()
+        {
+            for (int i = 0; i < _count; i++)
+            {
+                BioVec vec = _vecs[i];
+                PoolMemory.PutPages(vec.Page.Pool!, vec.Page.PoolIndex, PageSize.PagesSpanned(vec.Offset, vec.Length));
+            }
+            Array.Clear(_vecs, 0, _count);
+            _count = 0;
         }
     }
 

@@ -18,7 +18,10 @@ namespace PinIo;
 /// other memory is pinned by PinIo and by the kernel for the life of each request.
 /// A read that reaches the end of the file returns fewer bytes; a request that fails part way
 /// returns the bytes done before the failure; otherwise failures are
-/// <see cref="DirectIoException"/> with the errno.
+/// <see cref="DirectIoException"/> with the errno, and a request canceled before any byte
+/// moved throws <see cref="DirectIoCanceledException"/>, an
+/// <see cref="OperationCanceledException"/> (not an <see cref="IOException"/>: a cancellation
+/// is not a device failure) carrying the token and ECANCELED.
 /// </summary>
 public sealed partial class DirectFile : IDisposable, IAsyncDisposable
 {
@@ -141,14 +144,16 @@ public sealed partial class DirectFile : IDisposable, IAsyncDisposable
     /// <summary>Everything written before the flush is durable when it completes (fdatasync / IORING_OP_FSYNC).</summary>
     public ValueTask FlushAsync(CancellationToken ct = default) => DirectIo.FlushAsync(_device, ct);
 
-    /// <summary>Waits for every request in flight, then closes the file.</summary>
+    /// <summary>
+    /// Waits for every request in flight, then closes the file; from any number of threads,
+    /// each call returns only when no request can touch memory any more. Throws
+    /// <see cref="InvalidOperationException"/> on the engine's completion thread (a continuation
+    /// run inline), where it would wait for itself: use <see cref="DisposeAsync"/> there.
+    /// </summary>
     public void Dispose() => _device.Dispose();
 
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
-    }
+    /// <summary>As <see cref="Dispose"/>; on the engine's completion thread the wait moves to another thread.</summary>
+    public ValueTask DisposeAsync() => _device.DisposeAsync();
 
     // Two methods rather than one awaiting the other: one state machine per request, which
     // matters where the compiler makes them classes (Debug builds).
@@ -194,7 +199,7 @@ public sealed partial class DirectFile : IDisposable, IAsyncDisposable
     {
         if (_device.IsCompletionThread)
         {
-            ThrowHelper.ThrowMisuse("Synchronous Read/Write on the io_uring completion thread would wait for itself: await ReadAsync/WriteAsync there instead.");
+            ThrowHelper.ThrowMisuse("Synchronous Read/Write on the engine's completion thread (a continuation run inline) would wait for itself: await ReadAsync/WriteAsync there instead.");
         }
     }
 

@@ -31,29 +31,32 @@ public sealed record QueueLimits
 
     public static QueueLimits Default { get; } = new();
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first limit that makes no sense.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentOutOfRangeException"/> (an <see cref="ArgumentException"/>)
+    /// whose ParamName is the first limit that makes no sense, and whose message gives its range.
+    /// </summary>
     public QueueLimits Validate()
     {
-        Require(IsPowerOfTwo(LogicalBlockSize) && LogicalBlockSize >= SectorSize && LogicalBlockSize <= 65536,
+        Require(IsPowerOfTwo(LogicalBlockSize) && LogicalBlockSize >= SectorSize && LogicalBlockSize <= 65536, nameof(LogicalBlockSize), LogicalBlockSize,
             $"LogicalBlockSize {LogicalBlockSize} must be a power of two from 512 to 65536");
-        Require(IsPowerOfTwo(PhysicalBlockSize) && PhysicalBlockSize >= LogicalBlockSize,
+        Require(IsPowerOfTwo(PhysicalBlockSize) && PhysicalBlockSize >= LogicalBlockSize, nameof(PhysicalBlockSize), PhysicalBlockSize,
             $"PhysicalBlockSize {PhysicalBlockSize} must be a power of two no smaller than LogicalBlockSize {LogicalBlockSize}");
-        Require(MaxSectorsBytes >= Mm.PageSize.Bytes && MaxSectorsBytes % LogicalBlockSize == 0,
+        Require(MaxSectorsBytes >= Mm.PageSize.Bytes && MaxSectorsBytes % LogicalBlockSize == 0, nameof(MaxSectorsBytes), MaxSectorsBytes,
             $"MaxSectorsBytes {MaxSectorsBytes} must be at least a page and a multiple of LogicalBlockSize {LogicalBlockSize}");
-        Require(MaxSegments >= 1, $"MaxSegments {MaxSegments} must be at least 1");
-        Require(MaxSegmentSize >= Mm.PageSize.Bytes, $"MaxSegmentSize {MaxSegmentSize} must be at least a page (4096)");
-        Require(IsPowerOfTwo(DmaAlignment) && DmaAlignment <= Mm.PageSize.Bytes,
+        Require(MaxSegments >= 1, nameof(MaxSegments), MaxSegments, $"MaxSegments {MaxSegments} must be at least 1");
+        Require(MaxSegmentSize >= Mm.PageSize.Bytes, nameof(MaxSegmentSize), MaxSegmentSize, $"MaxSegmentSize {MaxSegmentSize} must be at least a page (4096)");
+        Require(IsPowerOfTwo(DmaAlignment) && DmaAlignment <= Mm.PageSize.Bytes, nameof(DmaAlignment), DmaAlignment,
             $"DmaAlignment {DmaAlignment} must be a power of two no larger than a page");
         return this;
     }
 
     private static bool IsPowerOfTwo(int value) => value > 0 && BitOperations.IsPow2(value);
 
-    private static void Require(bool condition, string message)
+    private static void Require(bool condition, string limit, int value, string message)
     {
         if (!condition)
         {
-            throw new ArgumentException($"Invalid queue limits: {message}.");
+            throw new ArgumentOutOfRangeException(limit, value, $"Invalid queue limits: {message}.");
         }
     }
 }

@@ -14,7 +14,7 @@ namespace PinIo.Devices;
 /// preadv2/pwritev2 from worker threads. A file's <see cref="IBlockDevice.Capacity"/> is its
 /// size: reads stop there and writes past it extend it.
 /// </summary>
-public sealed partial class FileDevice : IGrowableDevice
+public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
 {
     // Regular files have no request queue: the file system splits. These bound one bio.
     private const int FileMaxBioBytes = 8 << 20;
@@ -26,6 +26,7 @@ public sealed partial class FileDevice : IGrowableDevice
     private long _size;
     private int _disposed;
     private int _submitters;
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private FileDevice(string path, FileDescriptor fd, bool isBlockDevice, long size, QueueLimits limits, FileDeviceOptions options)
     {
@@ -35,7 +36,8 @@ public sealed partial class FileDevice : IGrowableDevice
         _size = size;
         Limits = limits;
         ReadOnly = options.ReadOnly;
-        BufferPool = options.BufferPoolBytes > 0 ? new PagePool((int)Math.Max(1, options.BufferPoolBytes >> PageSize.Shift)) : null;
+        // Validated against MaxBufferPoolBytes: the page count fits an int.
+        BufferPool = options.BufferPoolBytes > 0 ? new PagePool(PageSize.PagesSpanned(0, options.BufferPoolBytes)) : null;
         try
         {
             _engine = CreateEngine(options);
@@ -180,13 +182,64 @@ public sealed partial class FileDevice : IGrowableDevice
         return size;
     }
 
-    /// <summary>Waits for every request in flight to complete (memory under I/O is never freed), then closes.</summary>
+    /// <summary>
+    /// Waits for every request in flight to end (memory under I/O is never freed), then closes.
+    /// From any number of threads at once: every call returns only when no request can touch
+    /// memory any more. On the engine's own thread (a continuation run inline, with
+    /// InlineCompletions) waiting would wait for itself: that call throws
+    /// <see cref="InvalidOperationException"/> and changes nothing — use
+    /// <see cref="DisposeAsync"/> there, which finishes on another thread.
+    /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (_closed.Task.IsCompletedSuccessfully)
         {
             return;
         }
+        if (_engine.IsEngineThread)
+        {
+            ThrowHelper.ThrowMisuse($"Dispose of '{Path}' on its engine's completion thread (a continuation run inline) would wait for itself: " +
+                "the requests it must wait for end on this thread. Use DisposeAsync there (it finishes on another thread), or dispose from outside the continuation.");
+        }
+        _engine.CheckDisposeThread();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            // Another thread is closing: return when it has, not before (its requests may still write into the caller's memory).
+            _closed.Task.GetAwaiter().GetResult();
+            return;
+        }
+        try
+        {
+            Close();
+            _closed.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            _closed.TrySetException(e);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="Dispose"/>, and from the engine's own thread too: there the wait moves to a
+    /// thread-pool thread, and the returned task completes when nothing is in flight any more.
+    /// </summary>
+    public ValueTask DisposeAsync()
+    {
+        if (_engine.IsEngineThread && !_closed.Task.IsCompleted)
+        {
+            return new ValueTask(Task.Run(Dispose));
+        }
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return new ValueTask(_closed.Task);
+        }
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Close()
+    {
         // Pairs with the increment-then-check in Submit: both sides use full fences, so
         // either that Submit sees _disposed or this loop sees it in flight.
         SpinWait spin = default;
@@ -228,8 +281,8 @@ public sealed partial class FileDevice : IGrowableDevice
         Errors.Check(res, "fallocate", path);
     }
 
-    /// <summary>True on the io_uring engine's own thread, where waiting for I/O would wait for itself.</summary>
-    internal bool IsCompletionThread => _engine is IoUringEngine ring && ring.IsOwnerThread;
+    /// <summary>True on a thread that ends this device's bios (the ring's owner, a sync worker), where waiting for I/O would wait for itself.</summary>
+    internal bool IsCompletionThread => _engine.IsEngineThread || (_engine is IoUringEngine ring && ring.IsOwnerThread);
 
     private IFileEngine CreateEngine(FileDeviceOptions options)
     {
@@ -237,7 +290,7 @@ public sealed partial class FileDevice : IGrowableDevice
         {
             return ring;
         }
-        return new SyncEngine(this, Math.Max(0, options.SyncWorkers));
+        return new SyncEngine(this, options.SyncWorkers);
     }
 
     private static int OpenFlags(FileDeviceOptions options)
@@ -298,6 +351,15 @@ public sealed partial class FileDevice : IGrowableDevice
 internal interface IFileEngine : IDisposable
 {
     bool UsesFixedBuffers { get; }
+
+    /// <summary>Bios taken and not yet ended: 0 once nothing the engine holds can touch memory.</summary>
+    int Pending { get; }
+
+    /// <summary>True on a thread of the engine's own, where waiting for its requests would wait for itself.</summary>
+    bool IsEngineThread { get; }
+
+    /// <summary>Throws, changing nothing, when this thread cannot end what is in flight (a polled ring owned by another thread).</summary>
+    void CheckDisposeThread();
 
     /// <summary>Takes the bio; ends it exactly once, from the engine's thread.</summary>
     void Submit(Bio bio);

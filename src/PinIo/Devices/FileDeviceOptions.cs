@@ -29,8 +29,8 @@ public sealed record FileDeviceOptions
 
     /// <summary>
     /// Bytes of <see cref="Mm.PagePool"/> memory registered with the ring as fixed buffers
-    /// (<see cref="FileDevice.BufferPool"/>); 0 for none. I/O from this memory needs no
-    /// per-request kernel pin.
+    /// (<see cref="FileDevice.BufferPool"/>); 0 for none, at most <see cref="MaxBufferPoolBytes"/>,
+    /// rounded up to whole pages. I/O from this memory needs no per-request kernel pin.
     /// </summary>
     public long BufferPoolBytes { get; init; } = 16L << 20;
 
@@ -85,10 +85,46 @@ public sealed record FileDeviceOptions
     /// </summary>
     public bool CompletionPolling { get; init; }
 
-    /// <summary>Refuses combinations that cannot work, before anything is opened; each message says what to change.</summary>
+    /// <summary>Most requests in flight on one device: an io_uring ring has at most 4096 entries, one kept for the engine's wake-up read.</summary>
+    public const int MaxQueueDepth = 4095;
+
+    /// <summary>Most <see cref="SyncWorkers"/> threads (requests in flight on the sync engine).</summary>
+    public const int MaxSyncWorkers = 1024;
+
+    /// <summary>Largest <see cref="BufferPoolBytes"/>: a pool holds at most <see cref="Mm.PagePool.MaxPageCount"/> 4 KiB pages.</summary>
+    public const long MaxBufferPoolBytes = (long)Mm.PagePool.MaxPageCount << Mm.PageSize.Shift;
+
+    /// <summary>Largest <see cref="InitialSize"/>: Linux's largest file offset, whole pages.</summary>
+    public const long MaxInitialSize = long.MaxValue & ~(long)Mm.PageSize.OffsetMask;
+
+    /// <summary>Refuses values and combinations that cannot work, before anything is opened; each message says what to change.</summary>
     internal void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(SubmissionPollIdleMs);
+        CheckSizes();
+        CheckCombinations();
+    }
+
+    /// <summary>Every size and count: an impossible one names the option and its limit, never wraps or clamps silently.</summary>
+    private void CheckSizes()
+    {
+        RequireRange(QueueDepth, 1, MaxQueueDepth, nameof(QueueDepth), "requests in flight");
+        RequireRange(SyncWorkers, 0, MaxSyncWorkers, nameof(SyncWorkers), "worker threads (0 runs each request on the calling thread)");
+        RequireRange(BufferPoolBytes, 0, MaxBufferPoolBytes, nameof(BufferPoolBytes), "bytes of registered pool memory (0 for none)");
+        RequireRange(InitialSize, 0, MaxInitialSize, nameof(InitialSize), "bytes");
+        RequireRange(SubmitBatch, 1, int.MaxValue, nameof(SubmitBatch), "requests per submission");
+        RequireRange(SubmissionPollIdleMs, 0, int.MaxValue, nameof(SubmissionPollIdleMs), "milliseconds (0 for the kernel's default)");
+    }
+
+    private static void RequireRange(long value, long min, long max, string option, string unit)
+    {
+        if (value < min || value > max)
+        {
+            throw new ArgumentOutOfRangeException(option, value, $"{option} must be from {min} to {max} {unit}; it was {value}.");
+        }
+    }
+
+    private void CheckCombinations()
+    {
         if ((SubmissionPolling || CompletionPolling) && Engine != IoEngine.IoUring)
         {
             throw new ArgumentException("SubmissionPolling and CompletionPolling are io_uring ring settings: use Engine = IoEngine.IoUring, or turn them off");

@@ -100,7 +100,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         _options = options;
         _polled = options.PolledCompletions;
         _completionPolling = options.CompletionPolling;
-        _submitBatch = (uint)Math.Max(1, options.SubmitBatch);
+        _submitBatch = (uint)options.SubmitBatch;
         _thread = new Thread(Run) { IsBackground = true, Name = "pinio-uring" };
     }
 
@@ -109,6 +109,9 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     public bool IsOwnerThread => Volatile.Read(ref _ownerThreadId) == Environment.CurrentManagedThreadId;
 
     public bool IsPolled => _polled;
+
+    /// <summary>The completion thread of an unpolled ring (a polled ring's owner drives it, and may wait on it).</summary>
+    public bool IsEngineThread => !_polled && IsOwnerThread;
 
     /// <summary>IORING_SETUP_* of the ring, for tests and diagnostics (IORING_SETUP_SQPOLL when SubmissionPolling took effect).</summary>
     public uint SetupFlags => _ring.SetupFlags;
@@ -232,18 +235,29 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     /// <summary>Waits for every request in flight, then tears the ring down (on its own thread).</summary>
     public void Dispose()
     {
+        if (IsEngineThread)
+        {
+            // FileDevice refuses this before it gets here: the ring thread cannot wait for itself.
+            ThrowHelper.ThrowMisuse("The io_uring engine cannot be disposed on its own completion thread: dispose it from another thread.");
+        }
         _stopping = true;
         if (_polled)
         {
             DisposePolled();
             return;
         }
-        if (IsOwnerThread)
-        {
-            return;
-        }
         WakeOwner(force: true);
         _thread.Join();
+    }
+
+    /// <summary>A polled ring's requests end only in its owner's Poll: another thread may close it only when it is idle.</summary>
+    public void CheckDisposeThread()
+    {
+        int owner = Volatile.Read(ref _ownerThreadId);
+        if (_polled && owner != 0 && owner != Environment.CurrentManagedThreadId && Pending > 0)
+        {
+            ThrowHelper.ThrowMisuse("A polled device with requests in flight must be disposed on its owner thread, which reaps them first.");
+        }
     }
 
     /// <summary>Memory under I/O is never freed: the owner reaps what is in flight first; another thread may only close an idle ring.</summary>
@@ -260,9 +274,9 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
                 Poll(1);
             }
         }
-        else if (Pending > 0)
+        else
         {
-            ThrowHelper.ThrowMisuse("A polled device with requests in flight must be disposed on its owner thread, which reaps them first.");
+            CheckDisposeThread();
         }
         FreeResources();
         _ring = null!;

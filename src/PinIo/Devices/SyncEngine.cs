@@ -20,6 +20,10 @@ internal sealed unsafe class SyncEngine : IFileEngine
     // Linux's UIO_FASTIOV is 8; a few more keep most bios off the heap.
     private const int InlineStackVecs = 64;
     private volatile bool _stopping;
+    private int _pending;
+
+    [ThreadStatic]
+    private static SyncEngine? t_workerOf;
 
     /// <summary>With no workers every bio runs inside <see cref="Submit"/>, on the caller's thread (fio's psync).</summary>
     public SyncEngine(FileDevice device, int workers)
@@ -36,8 +40,18 @@ internal sealed unsafe class SyncEngine : IFileEngine
 
     public bool UsesFixedBuffers => false;
 
+    public int Pending => Volatile.Read(ref _pending);
+
+    public bool IsEngineThread => t_workerOf == this;
+
+    /// <summary>Workers end what is queued whoever disposes: any thread but a worker may wait for them.</summary>
+    public void CheckDisposeThread()
+    {
+    }
+
     public void Submit(Bio bio)
     {
+        Interlocked.Increment(ref _pending);
         if (_workers.Length == 0)
         {
             SubmitInline(bio);
@@ -83,11 +97,19 @@ internal sealed unsafe class SyncEngine : IFileEngine
                 System.Runtime.InteropServices.NativeMemory.Free(iov);
             }
         }
+        Complete(bio, result);
+    }
+
+    /// <summary>Ends the bio (its pages released in its EndIo), then stops counting it.</summary>
+    private void Complete(Bio bio, int result)
+    {
         BioTransfer.Complete(_device, bio, result);
+        Interlocked.Decrement(ref _pending);
     }
 
     private void Work()
     {
+        t_workerOf = this;
         int maxSegments = _device.Limits.MaxSegments;
         IoVec* iov = (IoVec*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)maxSegments, (nuint)sizeof(IoVec));
         try
@@ -97,7 +119,7 @@ internal sealed unsafe class SyncEngine : IFileEngine
                 _ready.Wait();
                 if (_queue.TryDequeue(out Bio? bio))
                 {
-                    BioTransfer.Complete(_device, bio, Execute(bio, iov));
+                    Complete(bio, Execute(bio, iov));
                 }
                 else if (_stopping)
                 {

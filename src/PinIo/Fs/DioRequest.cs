@@ -80,7 +80,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
             _submitFailure = failure;
             _submitFailedAt = relativeOffset;
         }
-        Errno errno = failure is DirectIoException d ? d.Errno : Errno.EIO;
+        Errno errno = ThrowHelper.ErrnoOf(failure);
         RecordFailure(relativeOffset, BlkStatusExtensions.FromErrno(errno), errno, reason: null);
     }
 
@@ -167,7 +167,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
         return result;
     }
 
-    private DirectIoException FailureException(BlkStatus status, Errno errno) => new DirectIoException(errno == Errno.None ? status.ToErrno() : errno, (status, errno) switch
+    private Exception FailureException(BlkStatus status, Errno errno) => ThrowHelper.CreateFailure(errno == Errno.None ? status.ToErrno() : errno, (status, errno) switch
     {
         _ when _failedReason is not null => $"{_op} at offset {_offset}: {_failedReason}",
         (_, Errno.EBADF) => $"{_op} at offset {_offset}: the device is closed (disposed), or was opened without the access this needs (a write on a read-only open): open it again, with ReadOnly = false to write",
@@ -175,7 +175,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
         (_, Errno.EFBIG) => $"{_op} at offset {_offset}: past the largest file size the file system allows",
         (BlkStatus.NoSpace, _) => $"{_op} at offset {_offset}: no space left on the device",
         (BlkStatus.NotSupported, _) => $"{_op} at offset {_offset}: the device does not support this operation",
-        (BlkStatus.Canceled, _) => $"{_op} at offset {_offset} was canceled before any byte was transferred",
+        (BlkStatus.Canceled, _) or (_, Errno.ECANCELED) => $"{_op} at offset {_offset} was canceled before any byte was transferred",
         (BlkStatus.Invalid, _) => $"{_op} at offset {_offset}: the device refused the request's alignment or range",
         (BlkStatus.Again, _) => $"{_op} at offset {_offset}: the device would block; retry",
         _ => $"{_op} at offset {_offset}: the device reported an I/O error",

@@ -40,6 +40,7 @@ public static partial class DirectIo
         {
             var tcs = (TaskCompletionSource)b.Private!;
             BlkStatus status = b.Status;
+            Errno errno = b.Error;
             BioPool.Return(b);
             if (status == BlkStatus.Ok)
             {
@@ -47,7 +48,7 @@ public static partial class DirectIo
             }
             else
             {
-                tcs.SetException(new DirectIoException(status.ToErrno(), "flush failed: data acknowledged before it may not be durable"));
+                tcs.SetException(FlushFailure(status, errno));
             }
         };
         SubmitOrFail(device, bio);
@@ -100,7 +101,7 @@ public static partial class DirectIo
         {
             if (ct.IsCancellationRequested)
             {
-                dio.FailSubmission(dio.Submitted, CanceledException(op, offset + dio.Submitted));
+                dio.FailSubmission(dio.Submitted, CanceledException(op, offset + dio.Submitted, ct));
                 break;
             }
             Bio bio = BioPool.Rent(op, (offset + dio.Submitted) / QueueLimits.SectorSize, limits);
@@ -219,10 +220,25 @@ public static partial class DirectIo
     {
         if (ct.IsCancellationRequested)
         {
-            throw CanceledException(op, offset);
+            throw CanceledException(op, offset, ct);
         }
     }
 
-    private static DirectIoException CanceledException(BioOp op, long offset) =>
-        new(Errno.ECANCELED, $"{op} at offset {offset} was canceled before it was submitted", new OperationCanceledException());
+    private static DirectIoCanceledException CanceledException(BioOp op, long offset, CancellationToken ct) =>
+        new($"{op} at offset {offset} was canceled before it was submitted", ct);
+
+    /// <summary>The device's own errno where it gave one (EBADF: closed), else the status's.</summary>
+    private static Exception FlushFailure(BlkStatus status, Errno errno)
+    {
+        if (errno == Errno.None)
+        {
+            errno = status.ToErrno();
+        }
+        return ThrowHelper.CreateFailure(errno, errno switch
+        {
+            Errno.EBADF => "flush failed: the device is closed (disposed): flush before disposing it, or open it again",
+            Errno.ECANCELED => "flush was canceled by the device",
+            _ => "flush failed: data acknowledged before it may not be durable",
+        });
+    }
 }

@@ -31,6 +31,11 @@ public sealed class PipeBuffer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxPages);
+        if (maxPages > pool.Capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxPages), maxPages,
+                $"a pipe of {maxPages} pages can never fill from a pool of {pool.Capacity}: maxPages must be from 1 to {pool.Capacity}, or use a larger pool.");
+        }
         _pool = pool;
         _ring = new Page?[maxPages];
     }

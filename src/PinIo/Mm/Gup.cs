@@ -104,7 +104,9 @@ public static class Gup
                 anchor = GcAnchor.Rent(movable, handle);
                 handle = default;
             }
-            return AcquireAnchoredPages(address, buffer.Length, pages, pin, anchor);
+            int count = AcquireAnchoredPages(address, buffer.Length, pages, pin, anchor);
+            ThrowIfPoolMemoryDisposed(buffer, pages[..count], pin);
+            return count;
         }
         finally
         {
@@ -133,6 +135,20 @@ public static class Gup
             throw;
         }
         return count;
+    }
+
+    /// <summary>
+    /// Pool memory disposed while its pages were being taken may already be another buffer's:
+    /// checked after taking them (as in <see cref="PoolMemory.TryGetPages"/>), so a Dispose this
+    /// misses comes later and only drops the owner's reference.
+    /// </summary>
+    private static void ThrowIfPoolMemoryDisposed(Memory<byte> buffer, ReadOnlySpan<Page> taken, bool pinned)
+    {
+        if (MemoryMarshal.TryGetMemoryManager<byte, PoolMemory>(buffer, out PoolMemory? pool) && pool.IsDisposed)
+        {
+            ReleaseAcquired(taken, pinned);
+            throw new ObjectDisposedException(nameof(PoolMemory), "I/O into pool memory after its owner was disposed: its pages may already belong to another buffer");
+        }
     }
 
     private static void ReleaseAcquired(ReadOnlySpan<Page> pages, bool pinned)

@@ -52,6 +52,26 @@ public sealed class Page
     /// <summary>GC anchors of the managed buffers on this page (table pages only).</summary>
     internal GcAnchorSet Anchors;
 
+    /// <summary>
+    /// get_page_unless_zero(): a plain reference on a page that is still referenced, or false
+    /// for a free page. The caller must then check that the page is still the one it meant (a
+    /// freed page may have a new owner), as the kernel's speculative lookups do.
+    /// </summary>
+    internal bool TryGet()
+    {
+        long state = Volatile.Read(ref _state);
+        while (RefOf(state) != 0)
+        {
+            long seen = Interlocked.CompareExchange(ref _state, state + 1, state);
+            if (seen == state)
+            {
+                return true;
+            }
+            state = seen;
+        }
+        return false;
+    }
+
     /// <summary>Takes a plain reference (get_page). Released by <see cref="Put"/>.</summary>
     public void Get()
     {

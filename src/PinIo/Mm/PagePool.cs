@@ -8,7 +8,7 @@ namespace PinIo.Mm;
 /// with one reference; the page returns to the free list when its count reaches zero, never
 /// earlier, so a page under I/O (pinned) is never handed to anyone else. A pool disposed
 /// while pages are still referenced keeps that memory (memory under I/O is never freed) and
-/// reports the leak through <see cref="PinStats.LeakedPoolPages"/>.
+/// reports the leak through <see cref="PinStats.LeakedPoolPages"/> until those pages come back.
 /// </summary>
 public sealed class PagePool : IDisposable
 {
@@ -20,9 +20,13 @@ public sealed class PagePool : IDisposable
     private int _searchHint;
     private bool _disposed;
 
+    /// <summary>Most pages one pool holds: the longest page array .NET makes (<see cref="Array.MaxLength"/>).</summary>
+    public const int MaxPageCount = 0x7FFFFFC7;
+
     public PagePool(int pageCount)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageCount);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(pageCount, MaxPageCount);
         _base = NativeMemoryAccess.AllocPageAligned((nuint)pageCount * PageSize.Bytes);
         _pages = new Page[pageCount];
         _freeBits = new ulong[(pageCount + 63) / 64];
@@ -101,8 +105,10 @@ public sealed class PagePool : IDisposable
     internal void Free(Page page)
     {
         bool lastOfDisposed;
+        bool ofDisposed;
         lock (_lock)
         {
+            ofDisposed = _disposed;
             int i = page.PoolIndex;
             _freeBits[i >> 6] |= 1UL << (i & 63);
             _freeCount++;
@@ -113,6 +119,11 @@ public sealed class PagePool : IDisposable
             lastOfDisposed = _disposed && _freeCount == Capacity;
         }
         PinStats.OnPoolPageFreed();
+        if (ofDisposed)
+        {
+            // Counted as leaked when the pool was disposed; it is back now.
+            PinStats.OnLeakedPoolPageReturned();
+        }
         if (lastOfDisposed)
         {
             // The pool was disposed while this page was under I/O; now nothing uses its memory.

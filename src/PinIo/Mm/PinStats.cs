@@ -51,7 +51,11 @@ public static class PinStats
     /// <summary>Pages of every live <see cref="PagePool"/> that are currently referenced.</summary>
     public static long PoolPagesInUse => Volatile.Read(ref s_poolPagesInUse);
 
-    /// <summary>Pool pages that a disposed pool could not free because they were still referenced.</summary>
+    /// <summary>
+    /// Pages of disposed pools that are still referenced, so their memory cannot be freed yet:
+    /// what is out now, not a history. A page that comes back later is no longer counted, so 0
+    /// means nothing leaked.
+    /// </summary>
     public static long LeakedPoolPages => Volatile.Read(ref s_leakedPoolPages);
 
     /// <summary>
@@ -110,6 +114,8 @@ public static class PinStats
     internal static void OnPoolPageAllocated(int count) => Interlocked.Add(ref s_poolPagesInUse, count);
 
     internal static void OnPoolPageFreed() => Interlocked.Decrement(ref s_poolPagesInUse);
+
+    internal static void OnLeakedPoolPageReturned() => Interlocked.Decrement(ref s_leakedPoolPages);
 
     internal static void OnPoolLeak(int pages, string poolDescription)
     {

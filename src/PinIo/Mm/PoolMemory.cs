@@ -26,6 +26,8 @@ internal sealed class PoolMemory : MemoryManager<byte>, INativeMemoryOwner
 
     public PagePool Pool { get; }
 
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
     public Page FirstPage => _first;
 
     public nint Address => _first.Address;
@@ -51,6 +53,44 @@ internal sealed class PoolMemory : MemoryManager<byte>, INativeMemoryOwner
 
     /// <summary>The pool page holding byte <paramref name="offset"/> of this memory.</summary>
     public Page PageAt(int offset) => Pool[_first.PoolIndex + (offset >> PageSize.Shift)];
+
+    /// <summary>
+    /// Takes a reference on every page under bytes [<paramref name="start"/>, +<paramref name="length"/>)
+    /// for one request, so that disposing this memory while the request runs keeps the pages
+    /// out of the pool until <see cref="PutPages"/>. False, with nothing taken, once disposed.
+    /// </summary>
+    public bool TryGetPages(int start, int length)
+    {
+        int first = _first.PoolIndex + (start >> PageSize.Shift);
+        int count = PageSize.PagesSpanned(start & (int)PageSize.OffsetMask, length);
+        for (int i = 0; i < count; i++)
+        {
+            if (!Pool[first + i].TryGet())
+            {
+                PutTaken(first, i);
+                return false;
+            }
+        }
+        // After the references: a Dispose that this read misses comes later and drops only the
+        // owner's reference, and one it sees may have freed pages whose new owner we let go.
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            PutTaken(first, count);
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Drops the references <see cref="TryGetPages"/> took (Pool and page index of the first).</summary>
+    public static void PutPages(PagePool pool, int firstIndex, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            pool[firstIndex + i].Put();
+        }
+    }
+
+    private void PutTaken(int firstIndex, int count) => PutPages(Pool, firstIndex, count);
 
     protected override void Dispose(bool disposing)
     {

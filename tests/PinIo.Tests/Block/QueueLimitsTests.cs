@@ -29,8 +29,9 @@ public sealed class QueueLimitsTests : PinBalancedTest
     [MemberData(nameof(NonsenseLimits))]
     public void ValidateRejectsNonsenseNamingTheLimit(string limit, QueueLimits limits)
     {
-        var e = Assert.Throws<ArgumentException>(() => limits.Validate());
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => limits.Validate());
 
+        Assert.Equal(limit, e.ParamName);
         Assert.Contains(limit, e.Message, StringComparison.Ordinal);
     }
 

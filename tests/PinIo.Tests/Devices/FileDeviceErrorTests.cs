@@ -258,8 +258,9 @@ public sealed class FileDeviceErrorTests(ITestOutputHelper output) : PinBalanced
             async () => await file.FlushAsync(canceled),
         })
         {
-            DirectIoException e = await Assert.ThrowsAsync<DirectIoException>(call);
+            DirectIoCanceledException e = await Assert.ThrowsAsync<DirectIoCanceledException>(call);
             Assert.Equal(Errno.ECANCELED, e.Errno);
+            Assert.Equal(canceled, e.CancellationToken);
         }
 
         Assert.Equal(pinsBefore, PinStats.Acquired);

@@ -211,8 +211,9 @@ public sealed class IoUringEngineTests(ITestOutputHelper output) : PinBalancedTe
     [Fact]
     public async Task DisposedFromAnInlineContinuationOnTheRingThread_EveryOtherRequestStillEnds()
     {
-        // Dispose cannot wait for the ring on the ring's own thread: it must still end every
-        // request in flight and free nothing under I/O.
+        // Dispose cannot wait for the ring on the ring's own thread (it throws there, see
+        // FileDeviceDisposeTests); DisposeAsync can: it must still end every request in flight
+        // and free nothing under I/O.
         DirectFile file = Open(new DirectFileOptions { InlineCompletions = true, InitialSize = 64L * Block, BufferPoolBytes = 0 });
         using FilePinRecording quiet = FilePinRecording.Suspend();
         Memory<byte>[] buffers = [.. Enumerable.Range(0, 32).Select(_ => FileBuffers.PinnedAligned(Block))];
@@ -251,8 +252,9 @@ public sealed class IoUringEngineTests(ITestOutputHelper output) : PinBalancedTe
     private static async Task<int> DisposeWhenDoneAsync(DirectFile file, Memory<byte> buffer, TaskCompletionSource<string?> disposedOn)
     {
         int n = await file.ReadAsync(0, buffer).ConfigureAwait(false);
-        file.Dispose();
-        disposedOn.SetResult(Thread.CurrentThread.Name);
+        string? thread = Thread.CurrentThread.Name;
+        await file.DisposeAsync().ConfigureAwait(false);
+        disposedOn.SetResult(thread);
         return n;
     }
 

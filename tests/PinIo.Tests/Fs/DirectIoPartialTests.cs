@@ -304,9 +304,10 @@ public sealed class DirectIoPartialTests : PinBalancedTest
     {
         using RamDisk disk = Disk(RamDiskCompletion.Inline);
 
-        var e = await Assert.ThrowsAsync<DirectIoException>(async () => await DirectIo.FlushAsync(disk, new CancellationToken(canceled: true)));
+        var e = await Assert.ThrowsAsync<DirectIoCanceledException>(async () => await DirectIo.FlushAsync(disk, new CancellationToken(canceled: true)));
 
         Assert.Equal(Errno.ECANCELED, e.Errno);
+        Assert.True(e.CancellationToken.IsCancellationRequested);
         Assert.Equal(0, disk.BiosSubmitted);
     }
 

@@ -118,9 +118,11 @@ public sealed class DirectIoValidationTests : PinBalancedTest
     {
         IovIter iter = IovIter.User(IterDirection.Dest, BlockMemory.Aligned(8192));
 
-        DirectIoException e = await AssertRefused(Errno.ECANCELED, () => DirectIo.ReadAsync(_disk, 0, iter, new CancellationToken(canceled: true)), iter);
+        var token = new CancellationToken(canceled: true);
 
-        Assert.IsType<OperationCanceledException>(e.InnerException);
+        DirectIoCanceledException e = await AssertCanceled(() => DirectIo.ReadAsync(_disk, 0, iter, token), iter);
+
+        Assert.Equal(token, e.CancellationToken);
         Assert.Equal(0, _disk.BiosSubmitted);
     }
 
@@ -129,7 +131,7 @@ public sealed class DirectIoValidationTests : PinBalancedTest
     {
         IovIter iter = IovIter.User(IterDirection.Dest, BlockMemory.Aligned(3 * 4096));
 
-        await AssertRefused(Errno.ECANCELED, () => DirectIo.ReadAsync(_disk, DiskBytes - 4096, iter, new CancellationToken(canceled: true)), iter);
+        await AssertCanceled(() => DirectIo.ReadAsync(_disk, DiskBytes - 4096, iter, new CancellationToken(canceled: true)), iter);
     }
 
     [Fact]
@@ -148,6 +150,21 @@ public sealed class DirectIoValidationTests : PinBalancedTest
             _disk.Dispose();
         }
         base.Dispose(disposing);
+    }
+
+    /// <summary>The request is canceled (an OperationCanceledException saying ECANCELED), pins nothing, and leaves <paramref name="iter"/> untouched.</summary>
+    private static async Task<DirectIoCanceledException> AssertCanceled(Func<ValueTask<long>> request, IovIter iter)
+    {
+        long count = iter.Count;
+        long consumed = iter.Consumed;
+        long acquired = PinStats.Acquired;
+
+        DirectIoCanceledException e = await Assert.ThrowsAsync<DirectIoCanceledException>(async () => await request());
+
+        Assert.Equal(Errno.ECANCELED, e.Errno);
+        Assert.Equal(acquired, PinStats.Acquired);
+        Assert.Equal((count, consumed), (iter.Count, iter.Consumed));
+        return e;
     }
 
     /// <summary>The request fails with <paramref name="errno"/>, pins nothing, and leaves <paramref name="iter"/> untouched.</summary>

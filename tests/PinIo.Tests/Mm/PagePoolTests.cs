@@ -183,6 +183,24 @@ public sealed class PagePoolTests : PinBalancedTest
     }
 
     [Fact]
+    public void LeakedPoolPages_CountsOnlyThePagesStillOut_SoZeroMeansNothingLeaked()
+    {
+        long leaked = PinStats.LeakedPoolPages;
+        var pool = new PagePool(4);
+        Page first = pool.Alloc();
+        Page second = pool.Alloc();
+
+        pool.Dispose();
+        Assert.Equal(leaked + 2, PinStats.LeakedPoolPages);
+        first.Put();
+        Assert.Equal(leaked + 1, PinStats.LeakedPoolPages);
+        second.Put();
+
+        Assert.Equal(leaked, PinStats.LeakedPoolPages);
+        Assert.Equal(0, pool.BaseAddress);
+    }
+
+    [Fact]
     public void Dispose_Twice_ReportsTheLeakOnce()
     {
         long leaked = PinStats.LeakedPoolPages;
