@@ -17,11 +17,11 @@ public sealed class FaultTargetTests : PinBalancedTest, IDisposable
     private readonly TempDirectory _dir = new();
 
     [Theory]
-    [InlineData("faulty:flakey,up=50io,down=5io,drop_writes:ram:4m", "psync", "bad magic at offset 204800")]
-    [InlineData("faulty:flakey,up=50io,down=1io,corrupt_bio_byte=778:ram:4m", "psync", "crc32c mismatch at offset 204800")]
-    [InlineData("faulty:flakey,up=50io,down=1io,corrupt_bio_byte=778:ram:4m", "io_uring", "crc32c mismatch at offset 204800")]
-    [InlineData("faulty:flakey,up=50io,down=5io,drop_writes:FILE", "io_uring", "bad magic at offset 204800")]
-    [InlineData("faulty:flakey,up=50io,down=5io,drop_writes:FILE", "psync", "bad magic at offset 204800")]
+    [InlineData("faulty:flakey,up=50io,down=5io,drop_writes:ram:4m", "psync", "offset 204800, length 4096: bad magic")]
+    [InlineData("faulty:flakey,up=50io,down=1io,corrupt_bio_byte=778:ram:4m", "psync", "offset 204800, length 4096: crc32c mismatch")]
+    [InlineData("faulty:flakey,up=50io,down=1io,corrupt_bio_byte=778:ram:4m", "io_uring", "offset 204800, length 4096: crc32c mismatch")]
+    [InlineData("faulty:flakey,up=50io,down=5io,drop_writes:FILE", "io_uring", "offset 204800, length 4096: bad magic")]
+    [InlineData("faulty:flakey,up=50io,down=5io,drop_writes:FILE", "psync", "offset 204800, length 4096: bad magic")]
     public void AWriteVerifyJob_FailsAndNamesTheOffset_WhenWritesAreDroppedOrCorrupted(string filename, string engine, string named)
     {
         (int status, string output) = Pinio(filename, engine);
