@@ -141,10 +141,13 @@ internal sealed class ThreadStat
         UserTime += r.Cpu.User;
         SystemTime += r.Cpu.System;
         AddScheduling(r.Cpu);
-        if (_members.Count == 1 || r.Pins.Acquired > Pins.Acquired)
+        // Each job's PinIo pins are its own, so a group's are their sum; the kernel's cover
+        // the whole window of every member, so the group keeps the widest.
+        Pins = _members.Count == 1 ? r.Pins : (r.Pins.KernelAcquired > Pins.KernelAcquired ? r.Pins : Pins) with
         {
-            Pins = r.Pins;
-        }
+            Acquired = Pins.Acquired + r.Pins.Acquired,
+            Released = Pins.Released + r.Pins.Released,
+        };
         TotalRunTimeMs += r.RuntimeMs;
         FinishedAt = r.FinishedAt > FinishedAt ? r.FinishedAt : FinishedAt;
         LatencyDepth = r.Plan.IoDepth;
