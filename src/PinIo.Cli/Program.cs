@@ -166,19 +166,23 @@ internal static class Program
             GlobalOptions = settings.GlobalOptions,
             Disks = disks.Finish(),
         };
+        // Composed first, written whole: a thousand jobs' reports written line by line to the
+        // console, which flushes every write, took seconds of system calls.
+        var body = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
         // fio's order when several formats are asked for: terse, json, normal.
         if ((settings.Formats & OutputFormats.Terse) != 0)
         {
-            TerseReport.Write(report, blocks, groups, context);
+            TerseReport.Write(body, blocks, groups, context);
         }
         if ((settings.Formats & OutputFormats.Json) != 0)
         {
-            JsonReport.Write(report, blocks, groups, context, plus: (settings.Formats & OutputFormats.JsonPlus) != 0);
+            JsonReport.Write(body, blocks, groups, context, plus: (settings.Formats & OutputFormats.JsonPlus) != 0);
         }
         if (normal)
         {
-            NormalReport.Write(report, blocks, groups, context);
+            NormalReport.Write(body, blocks, groups, context);
         }
+        report.Write(body.ToString());
         report.Flush();
         if (settings.LatPlotPath is { } plotPath)
         {
