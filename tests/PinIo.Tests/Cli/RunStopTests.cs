@@ -22,7 +22,7 @@ public sealed class RunStopTests : PinBalancedTest
         var stderr = new StringWriter();
         var clock = Stopwatch.StartNew();
         // The stop takes the path SIGINT takes, once the jobs have had time to do some I/O.
-        using var trigger = new Timer(_ => stop.Request(2), null, TimeSpan.FromSeconds(2), Timeout.InfiniteTimeSpan);
+        using var trigger = new Timer(_ => stop.Request(2), null, TimeSpan.FromSeconds(3), Timeout.InfiniteTimeSpan);
 
         int status = TestJobs.WithoutPinOwnerStacks(() => PinIo.Cli.Program.Run(
             ["--name=x", "--filename=ram:16m", "--rw=randread", "--numjobs=4", "--runtime=60", "--time_based"],
@@ -55,7 +55,7 @@ public sealed class RunStopTests : PinBalancedTest
 
         // The job list is printed once the signal handlers are in place; then let the jobs run a while.
         Assert.True(firstLine.Wait(HangBound), "pinio printed nothing");
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Task.Delay(TimeSpan.FromSeconds(3));
         var clock = Stopwatch.StartNew();
         Assert.Equal(0, FileShell.Run("kill", $"-{signal}", pinio.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ExitCode);
         bool exited = pinio.WaitForExit(HangBound);
