@@ -58,6 +58,9 @@ internal struct DioFileRange(long offset, int blockSize)
         return fresh;
     }
 
+    /// <summary>Notes that the request wrote into a new or unwritten block somewhere.</summary>
+    public void NoteUnwritten(bool fresh) => Unwritten |= fresh;
+
     /// <summary>Bytes of <paramref name="pos"/>'s file-system block in front of it.</summary>
     public readonly long HeadPad(long pos) => pos - AlignDown(pos, blockSize);
 

@@ -21,7 +21,7 @@ public sealed class DioPathTests : PinBalancedTest
 
     private readonly RamDisk _disk = NewDisk();
 
-    public static TheoryData<DioPath> Paths() => [DioPath.Iomap];
+    public static TheoryData<DioPath> Paths() => [DioPath.Iomap, DioPath.Legacy];
 
     [Theory]
     [MemberData(nameof(Paths))]
