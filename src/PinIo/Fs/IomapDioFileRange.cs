@@ -111,6 +111,9 @@ internal struct DioFileRange(long offset, int blockSize)
                 ExceptionDispatchInfo.Throw(failure);
             }
             DirectIo.ThrowIfCanceled(BioOp.Write, range.Offset, ct);
+            // The device failed inside the first new or unwritten block: its bytes are not done.
+            ThrowHelper.ThrowDirectIo(Errno.EIO,
+                $"Write at offset {range.Offset}: the device failed inside a new or unwritten block, so none of it was written (it still reads as zeroes)");
         }
         return range.Done;
     }
