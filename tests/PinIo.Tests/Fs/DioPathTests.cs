@@ -276,10 +276,10 @@ public sealed class DioPathTests : PinBalancedTest
         Assert.Equal(data, back.ToArray());
     }
 
-    internal static RamDisk NewDisk(QueueLimits? limits = null)
+    internal static RamDisk NewDisk(QueueLimits? limits = null, long diskBytes = DiskBytes)
     {
-        var disk = new RamDisk(DiskBytes, limits ?? new QueueLimits { LogicalBlockSize = 512 });
-        byte[] stale = new byte[DiskBytes];
+        var disk = new RamDisk(diskBytes, limits ?? new QueueLimits { LogicalBlockSize = 512 });
+        byte[] stale = new byte[diskBytes];
         stale.AsSpan().Fill(Stale);
         disk.WriteRaw(0, stale);
         return disk;
