@@ -161,6 +161,7 @@ public static partial class IomapDio
     }
 
     /// <summary>The bios of one extent: the iterator limited to <paramref name="chunk"/> bytes for the call.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<long> TransferChunkAsync(IBlockDevice device, BioOp op, long deviceOffset, IovIter iter, long chunk, bool bounce, DirectIoFlags flags, CancellationToken ct)
     {
         long rest = iter.Count - chunk;

@@ -26,20 +26,24 @@ public sealed class DioPathModelTests : PinBalancedTest
 
     private static readonly IterKind[] s_kinds = [IterKind.Iovec, IterKind.Kvec, IterKind.Bvec, IterKind.Pipe];
 
+    /// <summary>Small bios (one page) too, so requests split within blocks; a worker-thread completion so every await is real.</summary>
     [Theory]
-    [InlineData(DioPath.Iomap)]
-    [InlineData(DioPath.Legacy)]
-    public void RandomLayoutsAndRequestsMatchTheByteModel(DioPath path)
+    [InlineData(DioPath.Iomap, RamDiskCompletion.Inline, 1280 * 1024)]
+    [InlineData(DioPath.Legacy, RamDiskCompletion.Inline, 1280 * 1024)]
+    [InlineData(DioPath.Iomap, RamDiskCompletion.Worker, 4096)]
+    [InlineData(DioPath.Legacy, RamDiskCompletion.Worker, 4096)]
+    public void RandomLayoutsAndRequestsMatchTheByteModel(DioPath path, RamDiskCompletion completion, int maxBioBytes)
     {
+        var limits = new QueueLimits { LogicalBlockSize = Sector, MaxSectorsBytes = maxBioBytes };
         Gen.Select(Gen.Int[0, 2].Array[Blocks], Gen.Int[0, Blocks * Block], Gen.Int[0, 1000], s_requests).Sample((layout, size, seed, requests) =>
         {
-            Run(path, layout, size, seed, requests);
-        }, iter: 100, threads: 1);
+            using RamDisk disk = DioPathTests.NewDisk(limits, DiskBytes, completion);
+            Run(disk, path, layout, size, seed, requests);
+        }, iter: completion == RamDiskCompletion.Inline ? 100 : 40, threads: 1);
     }
 
-    private static void Run(DioPath path, int[] layout, int size, int seed, (bool Write, int Offset, int Length, int Kind)[] requests)
+    private static void Run(RamDisk disk, DioPath path, int[] layout, int size, int seed, (bool Write, int Offset, int Length, int Kind)[] requests)
     {
-        using var disk = DioPathTests.NewDisk(new QueueLimits { LogicalBlockSize = Sector }, DiskBytes);
         using var pool = new PagePool(64);
         var random = new Random(seed);
         var inode = new MemoryInode(disk, Block) { Size = size };

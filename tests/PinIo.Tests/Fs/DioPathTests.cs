@@ -276,9 +276,9 @@ public sealed class DioPathTests : PinBalancedTest
         Assert.Equal(data, back.ToArray());
     }
 
-    internal static RamDisk NewDisk(QueueLimits? limits = null, long diskBytes = DiskBytes)
+    internal static RamDisk NewDisk(QueueLimits? limits = null, long diskBytes = DiskBytes, RamDiskCompletion completion = RamDiskCompletion.Inline)
     {
-        var disk = new RamDisk(diskBytes, limits ?? new QueueLimits { LogicalBlockSize = 512 });
+        var disk = new RamDisk(diskBytes, new RamDiskOptions { Limits = limits ?? new QueueLimits { LogicalBlockSize = 512 }, Completion = completion });
         byte[] stale = new byte[diskBytes];
         stale.AsSpan().Fill(Stale);
         disk.WriteRaw(0, stale);
