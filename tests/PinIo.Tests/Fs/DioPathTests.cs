@@ -276,6 +276,38 @@ public sealed class DioPathTests : PinBalancedTest
         Assert.Equal(data, back.ToArray());
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task CanceledBeforeStartFailsWithEcanceledAndTouchesNothing(DioPath path)
+    {
+        var inode = new MemoryInode(_disk, Block);
+        IovIter iter = IovIter.User(IterDirection.Source, Aligned(Pattern(Block, 8)));
+
+        await Assert.ThrowsAsync<DirectIoCanceledException>(async () => await path.WriteAsync(inode, 0, iter, ct: new CancellationToken(canceled: true)));
+
+        Assert.Equal(Block, iter.Count);
+        Assert.True(inode.IsHole(0));
+        Assert.Equal(0, inode.MapCalls);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task ExtentsMappedAtOffsetsBeforeTheRequestAreUsedFromTheRightByte(DioPath path)
+    {
+        // One 16 KiB extent, read from its middle: the device offset is the extent's plus the distance into it.
+        var inode = new MemoryInode(_disk, Block) { Size = 4 * Block };
+        inode.SkipDeviceBlocks(5);
+        inode.Allocate(0, 4 * Block, unwritten: false);
+        byte[] device = Pattern(4 * Block, 9);
+        _disk.WriteRaw(inode.DeviceOffsetOf(0), device);
+        Memory<byte> back = BlockMemory.Aligned(Block + 1024);
+
+        long read = await path.ReadAsync(inode, Block + 1536, IovIter.User(IterDirection.Dest, back));
+
+        Assert.Equal(Block + 1024, read);
+        Assert.Equal(device.AsSpan(Block + 1536, Block + 1024).ToArray(), back.ToArray());
+    }
+
     internal static RamDisk NewDisk(QueueLimits? limits = null, long diskBytes = DiskBytes, RamDiskCompletion completion = RamDiskCompletion.Inline)
     {
         var disk = new RamDisk(diskBytes, new RamDiskOptions { Limits = limits ?? new QueueLimits { LogicalBlockSize = 512 }, Completion = completion });
