@@ -107,6 +107,7 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
             TotalBlocks = totalBlocks,
             LogAreaBlocks = logArea,
             Generation = 1,
+            LogEpoch = 1,
             ActiveArea = 0,
             LogStartSequence = 1,
             VolumeId = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)),
