@@ -1,0 +1,88 @@
+using PinIo.Devices;
+using PinIo.Fs;
+using PinIo.Tests.Infrastructure;
+using Xunit;
+using static PinIo.Tests.Fs.VolumeTesting;
+
+namespace PinIo.Tests.Fs;
+
+/// <summary>Direct I/O on a VolumeFile: sub-block writes into new blocks, reads bounded by the size, concurrent writers, data across a remount.</summary>
+public sealed class VolumeDataTests : PinBalancedTest
+{
+    [Fact]
+    public async Task A512ByteWrite_IntoANewBlock_ReadsBackWithTheOther3584BytesZero()
+    {
+        using RamDisk disk = StaleDisk();
+        using Volume volume = Volume.Format(disk);
+        using VolumeFile file = volume.Create("f");
+        byte[] data = Data(512, 9);
+        await WriteAsync(file, 1024, data);
+        Assert.Equal(1536, file.Length);
+        await file.SetLengthAsync(4096);
+        byte[] back = await ReadAsync(file, 0, 4096);
+        Assert.All(back[..1024], x => Assert.Equal(0, x));
+        Assert.Equal(data, back[1024..1536]);
+        Assert.All(back[1536..], x => Assert.Equal(0, x));
+
+        // On the device, too: the whole block was written, nothing stale left in it.
+        byte[] raw = new byte[4096];
+        disk.ReadRaw(file.Extents[0].DeviceOffset, raw);
+        Assert.DoesNotContain(Stale, raw);
+    }
+
+    [Fact]
+    public async Task AReadNeverReturnsBytesPastTheSize()
+    {
+        using RamDisk disk = StaleDisk();
+        using Volume volume = Volume.Format(disk);
+        using VolumeFile file = volume.Create("f");
+        await WriteAsync(file, 0, Data(8192, 1));
+        await file.SetLengthAsync(5000);
+        Assert.Equal(5000, (await ReadAsync(file, 0, 8192)).Length);
+        Assert.Empty(await ReadAsync(file, 8192, 4096));
+    }
+
+    [Fact]
+    public async Task ConcurrentWritersOnOneFile_EachRangeReadsBackItsData()
+    {
+        using RamDisk disk = StaleDisk(8 << 20);
+        using Volume volume = Volume.Format(disk);
+        using VolumeFile file = volume.Create("f");
+        const int Tasks = 8, Writes = 16, Size = 8192;
+        await Task.WhenAll(Enumerable.Range(0, Tasks).Select(t => Task.Run(async () =>
+        {
+            for (int w = 0; w < Writes; w++)
+            {
+                long offset = (long)(w * Tasks + t) * Size;
+                Assert.Equal(Size, await WriteAsync(file, offset, Data(Size, t * 100 + w)));
+            }
+        })));
+        Assert.Equal((long)Tasks * Writes * Size, file.Length);
+        for (int t = 0; t < Tasks; t++)
+        {
+            for (int w = 0; w < Writes; w++)
+            {
+                Assert.Equal(Data(Size, t * 100 + w), await ReadAsync(file, (long)(w * Tasks + t) * Size, Size));
+            }
+        }
+        AssertConsistent(volume);
+    }
+
+    [Fact]
+    public async Task FlushedData_ReadsBackAfterARemount()
+    {
+        using RamDisk disk = StaleDisk();
+        byte[] data = Data(40960, 4);
+        using (Volume volume = Volume.Format(disk))
+        {
+            using VolumeFile file = volume.Create("f");
+            await WriteAsync(file, 0, data[..20480]);
+            await WriteAsync(file, 20480, data[20480..]);
+            await file.FlushAsync();
+        }
+        using Volume again = Volume.Mount(disk);
+        using VolumeFile reopened = again.Open("f");
+        Assert.Equal(data, await ReadAllAsync(reopened));
+        AssertConsistent(again);
+    }
+}
