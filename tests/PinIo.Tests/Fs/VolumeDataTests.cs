@@ -85,4 +85,27 @@ public sealed class VolumeDataTests : PinBalancedTest
         Assert.Equal(data, await ReadAllAsync(reopened));
         AssertConsistent(again);
     }
+
+    [Fact]
+    public async Task ATruncate_WaitsForTheDirectIoInFlight_AndHoldsNewOnesBack()
+    {
+        using RamDisk disk = StaleDisk();
+        using Volume volume = Volume.Format(disk);
+        using VolumeFile file = volume.Create("f");
+        await WriteAsync(file, 0, Data(8192, 1));
+        Task<long> write;
+        Task truncate;
+        using (disk.HoldCompletions())
+        {
+            write = WriteAsync(file, 0, Data(8192, 2));
+            truncate = file.SetLengthAsync(0).AsTask();
+            // Without inode_dio_wait the truncate frees the blocks under the write at once.
+            Assert.False(truncate.IsCompleted, "the truncate did not wait for the write in flight");
+        }
+        Assert.Equal(8192, await write);
+        await truncate;
+        Assert.Equal(0, file.Length);
+        Assert.Empty(file.Extents);
+        AssertConsistent(volume);
+    }
 }
