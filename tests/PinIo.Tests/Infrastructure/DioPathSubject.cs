@@ -13,8 +13,8 @@ public enum DioPath
 internal static class DioPaths
 {
     public static ValueTask<long> ReadAsync(this DioPath path, IIomapInode inode, long offset, IovIter iter, DirectIoFlags flags = DirectIoFlags.None, CancellationToken ct = default) =>
-        path == DioPath.Iomap ? IomapDio.ReadAsync(inode, offset, iter, flags, ct) : throw new NotSupportedException("LegacyDirectIo is not on this commit yet");
+        path == DioPath.Iomap ? IomapDio.ReadAsync(inode, offset, iter, flags, ct) : LegacyDirectIo.ReadAsync(inode, offset, iter, flags, ct);
 
     public static ValueTask<long> WriteAsync(this DioPath path, IIomapInode inode, long offset, IovIter iter, DirectIoFlags flags = DirectIoFlags.None, CancellationToken ct = default) =>
-        path == DioPath.Iomap ? IomapDio.WriteAsync(inode, offset, iter, flags, ct) : throw new NotSupportedException("LegacyDirectIo is not on this commit yet");
+        path == DioPath.Iomap ? IomapDio.WriteAsync(inode, offset, iter, flags, ct) : LegacyDirectIo.WriteAsync(inode, offset, iter, flags, ct);
 }
