@@ -166,9 +166,9 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
 
     private static void CheckOptions(VolumeOptions options)
     {
-        if (options.DirectIoPath != DirectIoPath.Iomap)
+        if (!Enum.IsDefined(options.DirectIoPath))
         {
-            ThrowHelper.ThrowDirectIo(Errno.EOPNOTSUPP, $"DirectIoPath.{options.DirectIoPath} is not available in this build of the Volume yet: use DirectIoPath.Iomap");
+            ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"DirectIoPath {(int)options.DirectIoPath} is not one of Iomap, Legacy");
         }
     }
 

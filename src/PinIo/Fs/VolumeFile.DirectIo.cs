@@ -54,8 +54,14 @@ public sealed partial class VolumeFile
         return ExitWhenDoneAsync(request, gate);
     }
 
-    private ValueTask<long> Start(bool write, long offset, IovIter iter, CancellationToken ct) =>
-        write ? IomapDio.WriteAsync(this, offset, iter, ct) : IomapDio.ReadAsync(this, offset, iter, ct);
+    /// <summary>The volume's Direct I/O path: iomap (the default) or the legacy get_block walk.</summary>
+    private ValueTask<long> Start(bool write, long offset, IovIter iter, CancellationToken ct) => (_volume.Options.DirectIoPath, write) switch
+    {
+        (DirectIoPath.Legacy, true) => LegacyDirectIo.WriteAsync(this, offset, iter, ct),
+        (DirectIoPath.Legacy, false) => LegacyDirectIo.ReadAsync(this, offset, iter, ct),
+        (_, true) => IomapDio.WriteAsync(this, offset, iter, ct),
+        _ => IomapDio.ReadAsync(this, offset, iter, ct),
+    };
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<long> ExitWhenDoneAsync(ValueTask<long> request, DioGate gate)

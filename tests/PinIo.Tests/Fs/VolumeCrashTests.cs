@@ -19,21 +19,22 @@ public sealed class VolumeCrashTests : PinBalancedTest
     private const int FileSpan = 96 * 1024;
 
     [Theory]
-    [InlineData(0, 512)]
-    [InlineData(1000, 512)]
-    [InlineData(2000, 4096)]
-    public async Task AfterAPowerCutAtAnyBio_TheVolumeMounts_IsConsistent_KeepsWhatWasFlushed_ShowsNothingStale(int firstSeed, int logicalBlock)
+    [InlineData(0, 512, DirectIoPath.Iomap)]
+    [InlineData(1000, 512, DirectIoPath.Legacy)]
+    [InlineData(2000, 4096, DirectIoPath.Iomap)]
+    [InlineData(3000, 4096, DirectIoPath.Legacy)]
+    public async Task AfterAPowerCutAtAnyBio_TheVolumeMounts_IsConsistent_KeepsWhatWasFlushed_ShowsNothingStale(int firstSeed, int logicalBlock, DirectIoPath path)
     {
         int cutsMidCommit = 0;
         for (int seed = firstSeed; seed < firstSeed + 40; seed++)
         {
-            cutsMidCommit += await RunOneAsync(seed, logicalBlock) ? 1 : 0;
+            cutsMidCommit += await RunOneAsync(seed, logicalBlock, new VolumeOptions { DirectIoPath = path }) ? 1 : 0;
         }
         Assert.True(cutsMidCommit > 0, "no cut fell inside a journal commit: the test did not test torn commits");
     }
 
     /// <summary>One seed; true when the cut hit while a commit was in flight.</summary>
-    private static async Task<bool> RunOneAsync(int seed, int logicalBlock)
+    private static async Task<bool> RunOneAsync(int seed, int logicalBlock, VolumeOptions options)
     {
         var random = new Random(seed);
         using RamDisk disk = StaleDisk(2 << 20, logicalBlock);
@@ -43,7 +44,7 @@ public sealed class VolumeCrashTests : PinBalancedTest
         var flushed = new byte[Files][];
         var touched = new bool[Files];
         bool inCommit = false;
-        Volume volume = Volume.Format(cutter);
+        Volume volume = Volume.Format(cutter, options);
         try
         {
             var files = new VolumeFile[Files];
@@ -86,7 +87,7 @@ public sealed class VolumeCrashTests : PinBalancedTest
             fault.Cut();
         }
 
-        using Volume mounted = Volume.Mount(disk);
+        using Volume mounted = Volume.Mount(disk, options);
         IReadOnlyList<string> findings = mounted.Check();
         Assert.True(findings.Count == 0, $"seed {seed}: Check found: {string.Join("; ", findings)}");
         for (int i = 0; i < Files; i++)

@@ -6,14 +6,16 @@ using static PinIo.Tests.Fs.VolumeTesting;
 
 namespace PinIo.Tests.Fs;
 
-/// <summary>Direct I/O on a VolumeFile: sub-block writes into new blocks, reads bounded by the size, concurrent writers, data across a remount.</summary>
+/// <summary>Direct I/O on a VolumeFile, over both paths: sub-block writes into new blocks, reads bounded by the size, concurrent writers, data across a remount.</summary>
 public sealed class VolumeDataTests : PinBalancedTest
 {
-    [Fact]
-    public async Task A512ByteWrite_IntoANewBlock_ReadsBackWithTheOther3584BytesZero()
+    [Theory]
+    [InlineData(DirectIoPath.Iomap)]
+    [InlineData(DirectIoPath.Legacy)]
+    public async Task A512ByteWrite_IntoANewBlock_ReadsBackWithTheOther3584BytesZero(DirectIoPath path)
     {
         using RamDisk disk = StaleDisk();
-        using Volume volume = Volume.Format(disk);
+        using Volume volume = Volume.Format(disk, new VolumeOptions { DirectIoPath = path });
         using VolumeFile file = volume.Create("f");
         byte[] data = Data(512, 9);
         await WriteAsync(file, 1024, data);
@@ -30,11 +32,13 @@ public sealed class VolumeDataTests : PinBalancedTest
         Assert.DoesNotContain(Stale, raw);
     }
 
-    [Fact]
-    public async Task AReadNeverReturnsBytesPastTheSize()
+    [Theory]
+    [InlineData(DirectIoPath.Iomap)]
+    [InlineData(DirectIoPath.Legacy)]
+    public async Task AReadNeverReturnsBytesPastTheSize(DirectIoPath path)
     {
         using RamDisk disk = StaleDisk();
-        using Volume volume = Volume.Format(disk);
+        using Volume volume = Volume.Format(disk, new VolumeOptions { DirectIoPath = path });
         using VolumeFile file = volume.Create("f");
         await WriteAsync(file, 0, Data(8192, 1));
         await file.SetLengthAsync(5000);
@@ -42,11 +46,13 @@ public sealed class VolumeDataTests : PinBalancedTest
         Assert.Empty(await ReadAsync(file, 8192, 4096));
     }
 
-    [Fact]
-    public async Task ConcurrentWritersOnOneFile_EachRangeReadsBackItsData()
+    [Theory]
+    [InlineData(DirectIoPath.Iomap)]
+    [InlineData(DirectIoPath.Legacy)]
+    public async Task ConcurrentWritersOnOneFile_EachRangeReadsBackItsData(DirectIoPath path)
     {
         using RamDisk disk = StaleDisk(8 << 20);
-        using Volume volume = Volume.Format(disk);
+        using Volume volume = Volume.Format(disk, new VolumeOptions { DirectIoPath = path });
         using VolumeFile file = volume.Create("f");
         const int Tasks = 8, Writes = 16, Size = 8192;
         await Task.WhenAll(Enumerable.Range(0, Tasks).Select(t => Task.Run(async () =>
@@ -68,29 +74,33 @@ public sealed class VolumeDataTests : PinBalancedTest
         AssertConsistent(volume);
     }
 
-    [Fact]
-    public async Task FlushedData_ReadsBackAfterARemount()
+    [Theory]
+    [InlineData(DirectIoPath.Iomap)]
+    [InlineData(DirectIoPath.Legacy)]
+    public async Task FlushedData_ReadsBackAfterARemount(DirectIoPath path)
     {
         using RamDisk disk = StaleDisk();
         byte[] data = Data(40960, 4);
-        using (Volume volume = Volume.Format(disk))
+        using (Volume volume = Volume.Format(disk, new VolumeOptions { DirectIoPath = path }))
         {
             using VolumeFile file = volume.Create("f");
             await WriteAsync(file, 0, data[..20480]);
             await WriteAsync(file, 20480, data[20480..]);
             await file.FlushAsync();
         }
-        using Volume again = Volume.Mount(disk);
+        using Volume again = Volume.Mount(disk, new VolumeOptions { DirectIoPath = path });
         using VolumeFile reopened = again.Open("f");
         Assert.Equal(data, await ReadAllAsync(reopened));
         AssertConsistent(again);
     }
 
-    [Fact]
-    public async Task ATruncate_WaitsForTheDirectIoInFlight_AndHoldsNewOnesBack()
+    [Theory]
+    [InlineData(DirectIoPath.Iomap)]
+    [InlineData(DirectIoPath.Legacy)]
+    public async Task ATruncate_WaitsForTheDirectIoInFlight_AndHoldsNewOnesBack(DirectIoPath path)
     {
         using RamDisk disk = StaleDisk();
-        using Volume volume = Volume.Format(disk);
+        using Volume volume = Volume.Format(disk, new VolumeOptions { DirectIoPath = path });
         using VolumeFile file = volume.Create("f");
         await WriteAsync(file, 0, Data(8192, 1));
         Task<long> write;
