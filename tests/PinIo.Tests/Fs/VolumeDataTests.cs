@@ -118,4 +118,28 @@ public sealed class VolumeDataTests : PinBalancedTest
         Assert.Empty(file.Extents);
         AssertConsistent(volume);
     }
+
+    [Theory]
+    [InlineData(DirectIoPath.Iomap)]
+    [InlineData(DirectIoPath.Legacy)]
+    public async Task TwoSubBlockWrites_IntoOneNewBlock_DoNotZeroEachOther(DirectIoPath path)
+    {
+        using RamDisk disk = StaleDisk();
+        using Volume volume = Volume.Format(disk, new VolumeOptions { DirectIoPath = path });
+        using VolumeFile file = volume.Create("f");
+        byte[] first = Data(512, 1), second = Data(512, 2);
+        Task<long> a, b;
+        using (disk.HoldCompletions())
+        {
+            a = WriteAsync(file, 0, first);
+            // The second write's zeroing of the block around it must not land over the first's data.
+            b = WriteAsync(file, 1024, second);
+        }
+        await Task.WhenAll(a, b);
+        byte[] back = await ReadAsync(file, 0, 2048);
+        Assert.Equal(first, back[..512]);
+        Assert.All(back[512..1024], x => Assert.Equal(0, x));
+        Assert.Equal(second, back[1024..1536]);
+        AssertConsistent(volume);
+    }
 }
