@@ -1,3 +1,4 @@
+using PinIo.Block;
 using PinIo.Devices;
 using PinIo.Fs;
 using PinIo.Tests.Infrastructure;
@@ -140,6 +141,40 @@ public sealed class VolumeDataTests : PinBalancedTest
         Assert.Equal(first, back[..512]);
         Assert.All(back[512..1024], x => Assert.Equal(0, x));
         Assert.Equal(second, back[1024..1536]);
+        AssertConsistent(volume);
+    }
+
+    [Theory]
+    [InlineData(DirectIoPath.Iomap)]
+    [InlineData(DirectIoPath.Legacy)]
+    public async Task AnEioMidWrite_ConvertsOnlyTheBlocksWritten_AndTheSizeStopsThere(DirectIoPath path)
+    {
+        var limits = new QueueLimits { MaxSectorsBytes = 4096 };
+        using var disk = new RamDisk(4 << 20, limits);
+        using Volume volume = Volume.Format(disk, new VolumeOptions { DirectIoPath = path });
+        using VolumeFile file = volume.Create("f");
+        long first = -1;
+        // The write into the hole goes as four one-block bios; the third fails.
+        disk.FaultInjector = bio =>
+        {
+            if (bio.Op != BioOp.Write)
+            {
+                return BlkStatus.Ok;
+            }
+            first = first < 0 ? bio.Position : first;
+            return bio.Position == first + 8192 ? BlkStatus.IoError : BlkStatus.Ok;
+        };
+        long done = await WriteAsync(file, 0, Data(16384, 3));
+        disk.FaultInjector = null;
+        Assert.Equal(8192, done);
+        Assert.Equal(8192, file.Length);
+        await file.SetLengthAsync(16384);
+        Assert.Equal(
+            [(IomapType.Mapped, 0L, 8192L), (IomapType.Unwritten, 8192L, 8192L)],
+            file.Extents.Select(m => (m.Type, m.Offset, m.Length)));
+        byte[] back = await ReadAsync(file, 0, 16384);
+        Assert.Equal(Data(16384, 3)[..8192], back[..8192]);
+        Assert.All(back[8192..], x => Assert.Equal(0, x));
         AssertConsistent(volume);
     }
 }
