@@ -1,0 +1,108 @@
+// Follows fs/xfs/xfs_file.c (xfs_file_dio_read, xfs_file_dio_write: iomap_dio_rw with the file's ops, inode_dio_begin/end).
+using System.Runtime.CompilerServices;
+using PinIo.Iov;
+
+namespace PinIo.Fs;
+
+public sealed partial class VolumeFile
+{
+    /// <summary>
+    /// Direct read at <paramref name="offset"/> into <paramref name="iter"/>: offsets and
+    /// lengths are multiples of the device's logical block; holes and unwritten blocks read
+    /// as zeroes; nothing past <see cref="Length"/>. Returns the bytes read.
+    /// </summary>
+    public ValueTask<long> ReadAsync(long offset, IovIter iter, CancellationToken ct = default)
+    {
+        ThrowIfDisposed();
+        return RunDio(false, offset, iter, ct);
+    }
+
+    /// <summary>
+    /// Direct write at <paramref name="offset"/> from <paramref name="iter"/>: allocates where
+    /// the file has holes, zeroes the rest of any new block, and converts and moves the size
+    /// only after the data is on the device. Durable at <see cref="FlushAsync"/>.
+    /// </summary>
+    public ValueTask<long> WriteAsync(long offset, IovIter iter, CancellationToken ct = default)
+    {
+        ThrowIfDisposed();
+        return RunDio(true, offset, iter, ct);
+    }
+
+    /// <summary>
+    /// One request inside the file's Direct I/O count, so that a truncate waits for it. A write
+    /// that does not cover whole file-system blocks runs alone (XFS's unaligned Direct I/O
+    /// takes the lock exclusively and waits for the rest): its zeroing of the rest of a new
+    /// block would otherwise land over another write's data in the same block.
+    /// </summary>
+    private ValueTask<long> RunDio(bool write, long offset, IovIter iter, CancellationToken ct)
+    {
+        DioGate gate = _inode.Dio;
+        if (write && ((offset | iter.Count) & (_volume.BlockSize - 1)) != 0)
+        {
+            return RunAloneAsync(offset, iter, ct);
+        }
+        if (!gate.TryEnterDio())
+        {
+            return RunDioAfterLayoutChangeAsync(write, offset, iter, ct);
+        }
+        ValueTask<long> request;
+        try
+        {
+            request = Start(write, offset, iter, ct);
+        }
+        catch
+        {
+            gate.ExitDio();
+            throw;
+        }
+        if (request.IsCompletedSuccessfully)
+        {
+            gate.ExitDio();
+            return request;
+        }
+        return ExitWhenDoneAsync(request, gate);
+    }
+
+    /// <summary>The volume's Direct I/O path: iomap (the default) or the legacy get_block walk.</summary>
+    private ValueTask<long> Start(bool write, long offset, IovIter iter, CancellationToken ct) => (_volume.Options.DirectIoPath, write) switch
+    {
+        (DirectIoPath.Legacy, true) => LegacyDirectIo.WriteAsync(this, offset, iter, ct),
+        (DirectIoPath.Legacy, false) => LegacyDirectIo.ReadAsync(this, offset, iter, ct),
+        (_, true) => IomapDio.WriteAsync(this, offset, iter, ct),
+        _ => IomapDio.ReadAsync(this, offset, iter, ct),
+    };
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<long> ExitWhenDoneAsync(ValueTask<long> request, DioGate gate)
+    {
+        try
+        {
+            return await request.ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.ExitDio();
+        }
+    }
+
+    private async ValueTask<long> RunAloneAsync(long offset, IovIter iter, CancellationToken ct)
+    {
+        using (await _inode.Dio.EnterLayoutChangeAsync(ct).ConfigureAwait(false))
+        {
+            return await Start(true, offset, iter, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<long> RunDioAfterLayoutChangeAsync(bool write, long offset, IovIter iter, CancellationToken ct)
+    {
+        await _inode.Dio.EnterDioAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await Start(write, offset, iter, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _inode.Dio.ExitDio();
+        }
+    }
+}
