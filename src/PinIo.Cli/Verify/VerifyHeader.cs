@@ -161,7 +161,7 @@ internal static class VerifyHeader
         return null;
     }
 
-    public static uint Crc32C(ReadOnlySpan<byte> data) => Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, data);
+    public static uint Crc32C(ReadOnlySpan<byte> data) => PinIo.Crc32C.Compute(data);
 
     /// <summary>The payload and stamps of write <paramref name="sequence"/>; bytes 0..80 are left to the header.</summary>
     private static void FillPayload(Span<byte> block, long offset, ulong seed, long sequence, ReadOnlySpan<byte> pattern)

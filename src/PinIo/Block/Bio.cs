@@ -124,6 +124,29 @@ public sealed partial class Bio
     }
 
     /// <summary>
+    /// dio_bio_add_page() of fs/direct-io.c: adds a page the caller took itself. With
+    /// <paramref name="pinned"/>, the caller gives the bio one pin on the page, which the bio
+    /// then releases (the bio becomes <see cref="BioFlags.PagePinned"/>); otherwise the caller
+    /// keeps the page for the whole I/O (<see cref="BioFlags.NoPageRef"/>). False, with
+    /// nothing taken, when the bio is full, holds pages of the other class, or the range
+    /// would break the limits.
+    /// </summary>
+    internal bool AddTakenPage(Page page, int offset, int length, bool pinned)
+    {
+        BioFlags wanted = pinned ? BioFlags.PagePinned : BioFlags.NoPageRef;
+        if (!AcceptsClass(wanted) || Size + length > Limits.MaxSectorsBytes || !TryAppend(page, offset, length))
+        {
+            return false;
+        }
+        Flags = wanted;
+        if (pinned)
+        {
+            RecordAcquired(page, length);
+        }
+        return true;
+    }
+
+    /// <summary>
     /// bio_release_pages(): pinned bios unpin every page (dirtying it first when
     /// <paramref name="markDirty"/>, after a read); <see cref="BioFlags.NoPageRef"/> bios
     /// release nothing; bios built by <see cref="AddPagesWithReferencesFrom"/> put their

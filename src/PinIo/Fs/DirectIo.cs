@@ -83,14 +83,55 @@ public static partial class DirectIo
             if ((flags & DirectIoFlags.BounceMisaligned) == 0)
             {
                 iter.Reexpand(iter.Count + hidden);
-                ThrowHelper.ThrowDirectIo(Errno.EINVAL,
-                    $"{op} memory is not aligned to the device's DmaAlignment of {limits.DmaAlignment} bytes (every buffer's address and length " +
-                    $"must be a multiple of it): use DirectFile.AllocateBuffer or aligned memory, or turn on bouncing of misaligned memory");
+                ThrowMisalignedMemory(op, limits);
             }
             return BounceAsync(device, op, offset, iter, hidden, reportLimit, flags, ct);
         }
         return SubmitMapped(device, op, offset, iter, hidden, reportLimit, flags, ct);
     }
+
+    /// <summary>
+    /// The checks every Direct I/O request passes before anything is mapped or taken, for the
+    /// file-system paths (IomapDio, LegacyDirectIo) that call into this one per extent:
+    /// direction, a Discard iterator (EFAULT), the logical-block alignment of the file offset
+    /// and length. Returns whether the memory must go through bounce pages (EINVAL when it
+    /// does not fit the device and bouncing is off).
+    /// </summary>
+    internal static bool CheckFileRequest(BioOp op, long offset, IovIter iter, QueueLimits limits, DirectIoFlags flags)
+    {
+        ArgumentNullException.ThrowIfNull(iter);
+        CheckDirection(op, iter);
+        if (iter.Kind == IterKind.Discard)
+        {
+            ThrowHelper.ThrowDirectIo(Errno.EFAULT, $"{op} into a Discard iterator: Direct I/O needs memory to transfer into");
+        }
+        CheckBlockAlignment(op, offset, iter.Count, limits);
+        if (BlkMap.CanMap(iter, limits))
+        {
+            return false;
+        }
+        if ((flags & DirectIoFlags.BounceMisaligned) == 0)
+        {
+            ThrowMisalignedMemory(op, limits);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Transfers the whole iterator (already checked) at <paramref name="deviceOffset"/>: the
+    /// bios of one extent of a file. Returns the bytes before the first failure, with the
+    /// iterator advanced by exactly that; throws when nothing was transferred.
+    /// </summary>
+    internal static ValueTask<long> TransferAsync(IBlockDevice device, BioOp op, long deviceOffset, IovIter iter, bool bounce, DirectIoFlags flags, CancellationToken ct) =>
+        bounce
+            ? BounceAsync(device, op, deviceOffset, iter, 0, long.MaxValue, flags, ct)
+            : SubmitMapped(device, op, deviceOffset, iter, 0, long.MaxValue, flags, ct);
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowMisalignedMemory(BioOp op, QueueLimits limits) =>
+        ThrowHelper.ThrowDirectIo(Errno.EINVAL,
+            $"{op} memory is not aligned to the device's DmaAlignment of {limits.DmaAlignment} bytes (every buffer's address and length " +
+            $"must be a multiple of it): use DirectFile.AllocateBuffer or aligned memory, or turn on bouncing of misaligned memory");
 
     /// <summary>Builds and submits every bio of a request whose memory fits the device.</summary>
     private static ValueTask<long> SubmitMapped(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, CancellationToken ct)
@@ -142,7 +183,7 @@ public static partial class DirectIo
     }
 
     /// <summary>submit_bio(): a device that throws instead of ending the bio gets the bio ended with an I/O error.</summary>
-    private static void SubmitOrFail(IBlockDevice device, Bio bio)
+    internal static void SubmitOrFail(IBlockDevice device, Bio bio)
     {
         try
         {
@@ -216,7 +257,7 @@ public static partial class DirectIo
         return hidden;
     }
 
-    private static void ThrowIfCanceled(BioOp op, long offset, CancellationToken ct)
+    internal static void ThrowIfCanceled(BioOp op, long offset, CancellationToken ct)
     {
         if (ct.IsCancellationRequested)
         {
@@ -224,7 +265,7 @@ public static partial class DirectIo
         }
     }
 
-    private static DirectIoCanceledException CanceledException(BioOp op, long offset, CancellationToken ct) =>
+    internal static DirectIoCanceledException CanceledException(BioOp op, long offset, CancellationToken ct) =>
         new($"{op} at offset {offset} was canceled before it was submitted", ct);
 
     /// <summary>The device's own errno where it gave one (EBADF: closed), else the status's.</summary>

@@ -16,4 +16,11 @@ public enum DirectIoFlags
     /// completion thread) instead of the thread pool. Faster; the continuation must not block.
     /// </summary>
     InlineCompletion = 2,
+
+    /// <summary>
+    /// IOCB_NOWAIT: on a file (IomapDio, LegacyDirectIo), fail with EAGAIN where the request
+    /// would allocate blocks or wait for the file system, instead of doing so. Bios on a raw
+    /// device never wait to be submitted, so DirectIo on a device has nothing to refuse.
+    /// </summary>
+    NoWait = 4,
 }

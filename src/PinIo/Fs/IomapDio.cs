@@ -1,0 +1,177 @@
+// Follows fs/iomap/direct-io.c (__iomap_dio_rw, iomap_dio_iter, iomap_dio_bio_iter, iomap_dio_hole_iter).
+using System.Runtime.CompilerServices;
+using PinIo.Block;
+using PinIo.Iov;
+
+namespace PinIo.Fs;
+
+/// <summary>
+/// Direct I/O on a file: walks the file's mapping (<see cref="IIomapInode.IomapBeginAsync"/>)
+/// extent by extent. Holes and unwritten extents read as zeroes copied into the iterator — no
+/// page is taken; mapped extents become bios through <see cref="DirectIo"/> (pins by iterator
+/// kind, homogeneous bios). A write may allocate; the parts of a new or unwritten file-system
+/// block it does not cover are zeroed on the device; once its data I/O has ended,
+/// <see cref="IIomapInode.DioEndIoAsync"/> runs once with the bytes done, and only there are
+/// unwritten blocks converted and the size moved. Offsets and lengths must be multiples of the
+/// device's logical block; memory follows <see cref="DirectIo"/>'s rules. Returns the bytes
+/// done: a read stops at the file's size; a request that fails part way reports the bytes
+/// before the first failure (for a new or unwritten block, from the start of that block, so
+/// that no block is converted with bytes the device never got). The iterator advances by
+/// exactly the bytes reported.
+/// </summary>
+public static partial class IomapDio
+{
+    public static ValueTask<long> ReadAsync(IIomapInode inode, long offset, IovIter iter, CancellationToken ct = default) =>
+        ReadAsync(inode, offset, iter, DirectIoFlags.None, ct);
+
+    public static ValueTask<long> WriteAsync(IIomapInode inode, long offset, IovIter iter, CancellationToken ct = default) =>
+        WriteAsync(inode, offset, iter, DirectIoFlags.None, ct);
+
+    public static ValueTask<long> ReadAsync(IIomapInode inode, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(inode);
+        IBlockDevice device = inode.Device;
+        bool bounce = DirectIo.CheckFileRequest(BioOp.Read, offset, iter, device.Limits, flags);
+        DirectIo.ThrowIfCanceled(BioOp.Read, offset, ct);
+        long visible = inode.Size - offset;
+        if (iter.Count == 0 || visible <= 0)
+        {
+            return new ValueTask<long>(0);
+        }
+        // The block holding the end of the file is read whole; only the bytes before it are reported.
+        long reach = Math.Min(iter.Count, DioFileRange.AlignUp(visible, device.Limits.LogicalBlockSize));
+        long hidden = iter.Count - reach;
+        iter.Truncate(reach);
+        IomapIntent intent = DioFileRange.IntentOf(IomapIntent.Read, flags);
+        // Consumed once: its Result when it completed at once (a cached mapping), else awaited below.
+#pragma warning disable CA2012
+        ValueTask<Iomap> first;
+        try
+        {
+            first = inode.IomapBeginAsync(offset, reach, intent, ct);
+        }
+#pragma warning restore CA2012
+        catch
+        {
+            iter.Reexpand(iter.Count + hidden);
+            throw;
+        }
+        if (hidden == 0 && visible >= reach && first.IsCompletedSuccessfully && first.Result is { Type: IomapType.Mapped } map && map.Offset <= offset && map.End >= offset + reach)
+        {
+            // The common case, one mapped extent: straight to the block layer, nothing in between.
+            return DirectIo.TransferAsync(device, BioOp.Read, map.DeviceOffsetOf(offset), iter, bounce, flags, ct);
+        }
+        return ReadExtentsAsync(inode, offset, iter, first, hidden, visible, bounce, flags, ct);
+    }
+
+    public static ValueTask<long> WriteAsync(IIomapInode inode, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(inode);
+        IBlockDevice device = inode.Device;
+        bool bounce = DirectIo.CheckFileRequest(BioOp.Write, offset, iter, device.Limits, flags);
+        DirectIo.ThrowIfCanceled(BioOp.Write, offset, ct);
+        if (iter.Count == 0)
+        {
+            return new ValueTask<long>(0);
+        }
+        return WriteExtentsAsync(inode, offset, iter, bounce, flags, ct);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<long> ReadExtentsAsync(IIomapInode inode, long offset, IovIter iter, ValueTask<Iomap> first, long hidden, long reportLimit, bool bounce, DirectIoFlags flags, CancellationToken ct)
+    {
+        IomapIntent intent = DioFileRange.IntentOf(IomapIntent.Read, flags);
+        long done = 0;
+        try
+        {
+            Iomap map = await first.ConfigureAwait(false);
+            while (true)
+            {
+                long pos = offset + done;
+                long chunk = DioFileRange.ChunkOf(map, pos, iter.Count);
+                long n = map.Type == IomapType.Mapped
+                    ? await TransferChunkAsync(inode.Device, BioOp.Read, map.DeviceOffsetOf(pos), iter, chunk, bounce, flags, ct).ConfigureAwait(false)
+                    : DioZeroPage.CopyToIter(iter, chunk);
+                done += n;
+                if (n < chunk || iter.Count == 0 || ct.IsCancellationRequested)
+                {
+                    break;
+                }
+                map = await inode.IomapBeginAsync(offset + done, iter.Count, intent, ct).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (done > 0 && DioFileRange.IsRequestFailure(e))
+        {
+            // Linux reports the bytes done before the first failure.
+        }
+        finally
+        {
+            if (done > reportLimit)
+            {
+                iter.Revert(done - reportLimit);
+                done = reportLimit;
+            }
+            iter.Reexpand(iter.Count + hidden);
+        }
+        return done;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<long> WriteExtentsAsync(IIomapInode inode, long offset, IovIter iter, bool bounce, DirectIoFlags flags, CancellationToken ct)
+    {
+        IomapIntent intent = DioFileRange.IntentOf(IomapIntent.Write, flags);
+        IBlockDevice device = inode.Device;
+        var range = new DioFileRange(offset, inode.BlockSize);
+        Exception? failure = null;
+        try
+        {
+            while (iter.Count > 0 && !ct.IsCancellationRequested)
+            {
+                long pos = range.End;
+                Iomap map = await inode.IomapBeginAsync(pos, iter.Count, intent, ct).ConfigureAwait(false);
+                long chunk = DioFileRange.ChunkOf(map, pos, iter.Count);
+                bool fresh = range.NoteWriteExtent(map, pos);
+                // iomap_dio_zero() before: the block's bytes in front of the write read back zero.
+                long head = fresh ? range.HeadPad(pos) : 0;
+                if (head > 0 && !await DioZeroPage.WriteAsync(device, map.DeviceOffsetOf(pos) - head, head, ct).ConfigureAwait(false))
+                {
+                    break;
+                }
+                long n = await TransferChunkAsync(device, BioOp.Write, map.DeviceOffsetOf(pos), iter, chunk, bounce, flags, ct).ConfigureAwait(false);
+                range.Advance(n);
+                if (n < chunk)
+                {
+                    range.CutToBlockIf(fresh, iter);
+                    break;
+                }
+                // ... and after: the rest of the block past the write.
+                long tail = fresh ? range.TailPad() : 0;
+                if (tail > 0 && !await DioZeroPage.WriteAsync(device, map.DeviceOffsetOf(range.End), tail, ct).ConfigureAwait(false))
+                {
+                    range.CutToBlockIf(true, iter);
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (DioFileRange.IsRequestFailure(e))
+        {
+            failure = e;
+        }
+        return await DioFileRange.EndIoAsync(inode, range, iter, failure, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The bios of one extent: the iterator limited to <paramref name="chunk"/> bytes for the call.</summary>
+    private static async ValueTask<long> TransferChunkAsync(IBlockDevice device, BioOp op, long deviceOffset, IovIter iter, long chunk, bool bounce, DirectIoFlags flags, CancellationToken ct)
+    {
+        long rest = iter.Count - chunk;
+        iter.Truncate(chunk);
+        try
+        {
+            return await DirectIo.TransferAsync(device, op, deviceOffset, iter, bounce, flags & ~DirectIoFlags.InlineCompletion, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            iter.Reexpand(iter.Count + rest);
+        }
+    }
+}
