@@ -86,6 +86,7 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(device);
         options ??= new VolumeOptions();
+        CheckOptions(options);
         int blockSize = options.BlockSize;
         int logical = device.Limits.LogicalBlockSize;
         if (!VolumeGeometry.IsValidBlockSize(blockSize) || blockSize < logical)
@@ -137,6 +138,7 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(device);
         options ??= new VolumeOptions();
+        CheckOptions(options);
         var io = new MetadataIo(device);
         try
         {
@@ -158,6 +160,14 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
         {
             io.Dispose();
             throw;
+        }
+    }
+
+    private static void CheckOptions(VolumeOptions options)
+    {
+        if (options.DirectIoPath != DirectIoPath.Iomap)
+        {
+            ThrowHelper.ThrowDirectIo(Errno.EOPNOTSUPP, $"DirectIoPath.{options.DirectIoPath} is not available in this build of the Volume yet: use DirectIoPath.Iomap");
         }
     }
 
@@ -310,6 +320,16 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
             RunSync(CommitForUnmountAsync());
         }
         finally
+        {
+            _io.Dispose();
+            _journal.Dispose();
+        }
+    }
+
+    /// <summary>Drops the volume without committing, as a power cut does (tests: the device is then cut and mounted afresh).</summary>
+    internal void DisposeWithoutCommit()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _io.Dispose();
             _journal.Dispose();
