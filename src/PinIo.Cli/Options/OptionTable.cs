@@ -26,6 +26,18 @@ internal static class OptionTable
         },
         new()
         {
+            Name = "fallocate", Kind = OptionKind.Choice, Default = "native", Help = "How a vol:/volram: target's new file is sized (other targets: ignored, as fio's none)",
+            Choices =
+            [
+                new("native", true, "fallocate(mode 0): unwritten extents, so writes convert but do not allocate"),
+                new("posix", true, "as native"),
+                new("1", true, "as native"),
+                new("none", false, "ftruncate only: the file is a hole, so each first write into a block allocates it"),
+                new("0", false, "as none"),
+            ],
+        },
+        new()
+        {
             Name = "rw", Aliases = ["readwrite"], Kind = OptionKind.Custom, Default = "read", Parser = (o, v) => ValueParsers.ParseRw(o, v),
             Help = "I/O pattern, with an optional :N (rw=read:4k skips 4k after each I/O; rw=randread:8 takes a new random offset every 8 I/Os)",
             Choices =

@@ -38,7 +38,12 @@ internal static class JobGroup
                     device = Open(plan, FixedBufferBytes(plans, key));
                     devices.Add(key, device);
                 }
-                runners.Add(device is DotnetFile dotnet ? new JobRunner(plan, dotnet, logFiles) : new JobRunner(plan, (IBlockDevice)device, logFiles));
+                runners.Add(device switch
+                {
+                    DotnetFile dotnet => new JobRunner(plan, dotnet, logFiles),
+                    MountedVolume volume => new JobRunner(plan, OpenFile(plan, volume), volume.Device, logFiles),
+                    _ => new JobRunner(plan, (IBlockDevice)device, logFiles),
+                });
             }
             var results = new JobResult[runners.Count];
             using var stopRun = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -87,9 +92,25 @@ internal static class JobGroup
     {
         try
         {
-            return plan.Engine == IoEngineKind.Dotnet && plan.Target is FileTarget file
-                ? file.OpenDotnet()
-                : plan.Target.Open(fixedBufferBytes);
+            return plan.Target switch
+            {
+                FileTarget file when plan.Engine == IoEngineKind.Dotnet => file.OpenDotnet(),
+                VolumeTarget volume => volume.Mount(fixedBufferBytes),
+                Target target => target.Open(fixedBufferBytes),
+            };
+        }
+        catch (DirectIoException e)
+        {
+            throw new OptionException($"pinio: job '{plan.Name}': filename={plan.Target.Filename}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A job's file inside a mounted Volume; a file that cannot be created or extended ends the run as a bad target does.</summary>
+    private static IJobIo OpenFile(JobPlan plan, MountedVolume volume)
+    {
+        try
+        {
+            return volume.OpenFile((VolumeTarget)plan.Target);
         }
         catch (DirectIoException e)
         {
