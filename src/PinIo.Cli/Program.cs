@@ -29,8 +29,11 @@ internal static class Program
     /// <summary>Runs pinio with <paramref name="args"/>, writing the report to <paramref name="stdout"/> (or <c>--output</c>).</summary>
     internal static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, stdoutIsTerminal: false);
 
-    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>; <paramref name="stdoutIsTerminal"/> says whether --eta=auto shows the progress line.</summary>
-    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool stdoutIsTerminal)
+    /// <summary>
+    /// As <see cref="Run(string[], TextWriter, TextWriter)"/>; <paramref name="stdoutIsTerminal"/> says whether --eta=auto shows
+    /// the progress line; <paramref name="stop"/> stops the run as SIGINT does (without it, SIGINT and SIGTERM do).
+    /// </summary>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool stdoutIsTerminal, RunStop? stop = null)
     {
         if (args.Length > 0 && args[0] == Fsx.FsxCommand.Name)
         {
@@ -109,7 +112,7 @@ internal static class Program
                 parse.GetValue(latPlot)?.FullName,
                 set.Global.Written,
                 programStart);
-            return RunJobs(plans, settings, stdout, stderr);
+            return RunJobs(plans, settings, stdout, stderr, stop);
         }
         catch (OptionException e)
         {
@@ -128,24 +131,19 @@ internal static class Program
         IReadOnlyList<KeyValuePair<string, string>> GlobalOptions,
         long ProgramStart);
 
-    private static int RunJobs(IReadOnlyList<JobPlan> plans, RunSettings settings, TextWriter stdout, TextWriter stderr)
+    private static int RunJobs(IReadOnlyList<JobPlan> plans, RunSettings settings, TextWriter stdout, TextWriter stderr, RunStop? stop)
     {
         bool normal = (settings.Formats & OutputFormats.Normal) != 0;
         bool reportOnStdout = settings.OutputPath is null;
         using TextWriter report = reportOnStdout ? TextWriter.Synchronized(stdout) : ReportFile.Open(settings.OutputPath!);
+        // As fio on SIGINT or SIGTERM: stop issuing, finish what is in flight, report, exit 128.
+        using RunStop? signals = stop is null ? RunStop.OnSignals(stderr) : null;
+        RunStop runStop = stop ?? signals!;
         if (normal)
         {
             NormalReport.WriteStart(report, plans);
             report.Flush();
         }
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            // As fio on SIGINT: stop issuing, finish what is in flight, report.
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
         IReadOnlyList<JobResult> results;
         ProgressPrinter? progress = ProgressPrinter.ShouldShow(settings.Eta, settings.StdoutIsTerminal, settings.Formats, reportOnStdout)
             ? new ProgressPrinter(stdout, plans, settings.ProgramStart)
@@ -154,11 +152,10 @@ internal static class Program
         try
         {
             progress?.Start();
-            results = JobGroup.Run(plans, cancel.Token);
+            results = JobGroup.Run(plans, runStop.Token);
         }
         finally
         {
-            Console.CancelKeyPress -= onCancel;
             // The normal report begins with a newline, which ends the progress line as fio's does.
             progress?.Stop(endLine: !(reportOnStdout && normal && (settings.Formats & (OutputFormats.Json | OutputFormats.Terse)) == 0));
             progress?.Dispose();
@@ -173,19 +170,23 @@ internal static class Program
             GlobalOptions = settings.GlobalOptions,
             Disks = disks.Finish(),
         };
+        // Composed first, written whole: a thousand jobs' reports written line by line to the
+        // console, which flushes every write, took seconds of system calls.
+        var body = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
         // fio's order when several formats are asked for: terse, json, normal.
         if ((settings.Formats & OutputFormats.Terse) != 0)
         {
-            TerseReport.Write(report, blocks, groups, context);
+            TerseReport.Write(body, blocks, groups, context);
         }
         if ((settings.Formats & OutputFormats.Json) != 0)
         {
-            JsonReport.Write(report, blocks, groups, context, plus: (settings.Formats & OutputFormats.JsonPlus) != 0);
+            JsonReport.Write(body, blocks, groups, context, plus: (settings.Formats & OutputFormats.JsonPlus) != 0);
         }
         if (normal)
         {
-            NormalReport.Write(report, blocks, groups, context);
+            NormalReport.Write(body, blocks, groups, context);
         }
+        report.Write(body.ToString());
         report.Flush();
         if (settings.LatPlotPath is { } plotPath)
         {
@@ -203,7 +204,7 @@ internal static class Program
         {
             stderr.WriteLine(Invariant($"pinio: {result.Plan.Name}: {result.VerifyFailure!.Message}"));
         }
-        return ExitStatus(results);
+        return runStop.Signal is null ? ExitStatus(results) : RunStop.ExitStatus;
     }
 
     /// <summary>1 when any job failed (an I/O error or a verification mismatch), as fio's exit status.</summary>

@@ -25,6 +25,9 @@ internal abstract record Target(string Filename)
 
     public abstract string DeviceKey { get; }
 
+    /// <summary>Jobs whose targets have the same key see the same data: a region one of them laid out is laid out for all.</summary>
+    public virtual string LayoutKey => DeviceKey;
+
     /// <summary>Whether every I/O of a job completes on the job's own thread (its CPU time is then the job's).</summary>
     public abstract bool CompletesOnJobThread { get; }
 
@@ -158,6 +161,9 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     public override bool NeedsLayout => !IsBlockDevice && WantedBytes > ExistingBytes;
 
     public override string DeviceKey => $"{System.IO.Path.GetFullPath(Filename)}|{(Dotnet ? "dotnet" : Engine)}|{Direct}|{Dsync}|{_ring}";
+
+    /// <summary>The file, whatever ring or engine each job opens it with.</summary>
+    public override string LayoutKey => System.IO.Path.GetFullPath(Filename);
 
     public override IBlockDevice Open(long fixedBufferBytes)
     {

@@ -33,6 +33,9 @@ internal sealed record VolumeTarget(string Filename, Target Device, string FileN
     /// <summary>What the file holds is known only once the Volume is mounted: a reading job writes its region first, as for a new file.</summary>
     public override bool NeedsLayout => true;
 
+    /// <summary>One file of the Volume: two files in it are different data.</summary>
+    public override string LayoutKey => $"{DeviceKey}|{FileName}";
+
     public override string DeviceKey => $"vol|{(Device is FileTarget file ? System.IO.Path.GetFullPath(file.Filename) : Device.DeviceKey)}";
 
     /// <summary>The Volume may end an I/O on another thread (metadata updates after the data).</summary>

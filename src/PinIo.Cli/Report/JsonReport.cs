@@ -222,7 +222,8 @@ internal static class JsonReport
             w.StartObject("kernel");
             w.Int("acquired", pins.KernelAcquired);
             w.Int("released", pins.KernelReleased);
-            w.Float("per_io", ios == 0 ? 0 : (double)pins.KernelAcquired / ios);
+            long kernelIos = pins.KernelIos > 0 ? pins.KernelIos : ios;
+            w.Float("per_io", kernelIos == 0 ? 0 : (double)pins.KernelAcquired / kernelIos);
             w.EndObject();
         }
         else

@@ -130,7 +130,7 @@ internal static class NormalReport
     {
         string pinio = Invariant($"pinio acquired={pins.Acquired} released={pins.Released} ({PerIo(pins.Acquired, ios)} per I/O)");
         string kernel = pins.KernelAvailable
-            ? Invariant($"kernel acquired={pins.KernelAcquired} released={pins.KernelReleased} ({PerIo(pins.KernelAcquired, ios)} per I/O)")
+            ? Invariant($"kernel acquired={pins.KernelAcquired} released={pins.KernelReleased} ({PerIo(pins.KernelAcquired, pins.KernelIos > 0 ? pins.KernelIos : ios)} per I/O)")
             : "kernel unavailable";
         return Invariant($"{pinio}, {kernel}");
     }

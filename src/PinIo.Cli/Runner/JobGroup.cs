@@ -3,6 +3,7 @@ using PinIo.Block;
 using PinIo.Cli.Jobs;
 using PinIo.Cli.Logs;
 using PinIo.Cli.Options;
+using PinIo.Cli.Stats;
 using PinIo.Linux;
 
 namespace PinIo.Cli.Runner;
@@ -27,6 +28,7 @@ internal static class JobGroup
     {
         using LogFiles logFiles = LogFiles.Open(plans);
         var devices = new Dictionary<string, IDisposable>();
+        var layouts = new Dictionary<string, SharedLayout>();
         var runners = new List<JobRunner>();
         try
         {
@@ -38,11 +40,16 @@ internal static class JobGroup
                     device = Open(plan, FixedBufferBytes(plans, key));
                     devices.Add(key, device);
                 }
+                if (!layouts.TryGetValue(plan.Target.LayoutKey, out SharedLayout? layout))
+                {
+                    layout = new SharedLayout();
+                    layouts.Add(plan.Target.LayoutKey, layout);
+                }
                 runners.Add(device switch
                 {
                     DotnetFile dotnet => new JobRunner(plan, dotnet, logFiles),
-                    MountedVolume volume => new JobRunner(plan, OpenFile(plan, volume), volume.Device, logFiles),
-                    _ => new JobRunner(plan, (IBlockDevice)device, logFiles),
+                    MountedVolume volume => new JobRunner(plan, OpenFile(plan, volume), volume.Device, logFiles) { SharedLayout = layout },
+                    _ => new JobRunner(plan, (IBlockDevice)device, logFiles) { SharedLayout = layout },
                 });
             }
             var results = new JobResult[runners.Count];
@@ -153,7 +160,10 @@ internal static class JobGroup
                 stopGroup.Add(runner.Plan.GroupId, CancellationTokenSource.CreateLinkedTokenSource(stopRun.Token));
             }
         }
-        using var laidOut = new Barrier(runners.Count);
+        // The kernel's pin counters are machine-wide: read once for the segment's run, not per
+        // job (a thousand jobs opening /proc/vmstat together stalled the run for seconds).
+        KernelPins kernelStart = default;
+        using var laidOut = new StartGate(runners.Count, () => kernelStart = PinCounts.ReadKernel());
         var threads = new Thread[runners.Count];
         try
         {
@@ -166,7 +176,7 @@ internal static class JobGroup
                     CancellationTokenSource group = stopGroup[runner.Plan.GroupId];
                     try
                     {
-                        results[index] = RunOne(runner, laidOut, group.Token);
+                        results[index] = RunOne(runner, index, laidOut, group.Token);
                     }
                     catch (Exception e)
                     {
@@ -187,7 +197,7 @@ internal static class JobGroup
                 };
                 if (!JobThreads.TryStart(threads[i], startThread, out Exception? failure))
                 {
-                    JobThreads.Unwind(threads, i, laidOut, stopRun);
+                    JobThreads.Unwind(threads, i, stopRun);
                     throw JobThreads.StartFailed(runners[i].Plan, i, runners.Count, failure);
                 }
             }
@@ -207,11 +217,17 @@ internal static class JobGroup
         {
             failure?.Throw();
         }
+        KernelPins kernel = PinCounts.ReadKernel() - kernelStart;
+        long segmentIos = results.Sum(r => r.Stats.TotalIos);
+        for (int i = 0; i < results.Length; i++)
+        {
+            results[i] = results[i] with { Pins = results[i].Pins.WithKernel(kernel, segmentIos) };
+        }
         return results;
     }
 
-    /// <summary>One job's thread: bind to its CPUs, lay out, wait for the segment, run; the result records the CPUs it ran on.</summary>
-    private static JobResult RunOne(JobRunner runner, Barrier laidOut, CancellationToken ct)
+    /// <summary>Job <paramref name="index"/>'s thread: bind to its CPUs, lay out, wait for the segment, run; the result records the CPUs it ran on.</summary>
+    private static JobResult RunOne(JobRunner runner, int index, StartGate laidOut, CancellationToken ct)
     {
         JobPlan plan = runner.Plan;
         try
@@ -225,7 +241,7 @@ internal static class JobGroup
         finally
         {
             // Every job signals, failed or stopped, or the others would wait for it forever.
-            laidOut.SignalAndWait(CancellationToken.None);
+            laidOut.ArriveAndWait(index, ct);
         }
         JobThreads.Delay(plan.StartDelayUs, ct);
         JobResult result = runner.Run(ct);

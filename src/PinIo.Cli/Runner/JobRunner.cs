@@ -49,6 +49,7 @@ internal sealed partial class JobRunner : IDisposable
     private readonly Devices.FileDevice? _polled;
     private readonly BlockLog? _log;
     private readonly JobStats _stats = new();
+    private readonly PinCounter _pins = new();
     private readonly JobStats _unmeasured = new();
     private readonly RateSampler _sampler;
     private readonly JobProgress _progress;
@@ -162,6 +163,9 @@ internal sealed partial class JobRunner : IDisposable
 
     public JobPlan Plan => _plan;
 
+    /// <summary>The layouts of the job's target, shared with the other jobs on it; null: the job lays out its region itself.</summary>
+    public SharedLayout? SharedLayout { get; init; }
+
     /// <summary>Lays out the region when the job reads, so that reads return data (fio's "Laying out IO file"). Not measured.</summary>
     public void Prepare(CancellationToken ct)
     {
@@ -172,7 +176,14 @@ internal sealed partial class JobRunner : IDisposable
         }
         if (_log is null && _dotnet is null)
         {
-            LayOutQuickly(ct);
+            if (SharedLayout is { } shared)
+            {
+                shared.LayOut(_plan.Offset, _plan.Offset + _plan.Size, () => LayOutQuickly(ct), ct);
+            }
+            else
+            {
+                LayOutQuickly(ct);
+            }
             return;
         }
         _recording = _unmeasured;
@@ -184,8 +195,9 @@ internal sealed partial class JobRunner : IDisposable
     /// <summary>
     /// A layout whose data nobody checks: the region written in 1 MiB pieces, one at a time,
     /// from pool pages of its own (so nothing is pinned per I/O), however small the job's blocks.
+    /// Returns whether the whole region was written.
     /// </summary>
-    private void LayOutQuickly(CancellationToken ct)
+    private bool LayOutQuickly(CancellationToken ct)
     {
         const int Chunk = 1 << 20;
         using var pool = new PagePool(Chunk / PageSize.Bytes);
@@ -220,6 +232,7 @@ internal sealed partial class JobRunner : IDisposable
         {
             buffer.Release();
         }
+        return _ioError is null && !ct.IsCancellationRequested;
     }
 
     /// <summary>Runs the measured phases and returns what they did. Call once, after <see cref="Prepare"/>.</summary>
@@ -235,7 +248,7 @@ internal sealed partial class JobRunner : IDisposable
             _recording = _stats;
         }
         CpuUsage cpuStart = ReadCpu();
-        PinCounts pinStart = PinCounts.Now();
+        PinCounts pinStart = PinCounts.Of(_pins);
         // fio's epoch, the zero of its log times, is reset when ramp_time ends.
         _logs?.Start(Stopwatch.GetTimestamp());
         long totalTicks = RunMeasuredPhases(ct);
@@ -247,7 +260,7 @@ internal sealed partial class JobRunner : IDisposable
             Plan = _plan,
             Stats = _stats,
             Cpu = ReadCpu() - cpuStart,
-            Pins = PinCounts.Now() - pinStart,
+            Pins = PinCounts.Of(_pins) - pinStart,
             RuntimeMs = TicksToMs(totalTicks),
             FinishedAt = DateTime.Now,
             StartTimestamp = startTimestamp,
@@ -809,6 +822,9 @@ internal sealed partial class JobRunner : IDisposable
                 : _nativePool is not null ? BlockBuffer.FromNative(_nativePool, bs) ?? throw new InvalidOperationException("a fresh page pool has no run of pages for a block")
                 : BlockBuffer.FromManaged(arena.AsMemory(skip + (i * stride), bs));
             FillBuffer(buffer.Span);
+            // The job's own pins, wherever its I/O ends: the process's count holds every job's.
+            buffer.ReadIter.PinCounter = _pins;
+            buffer.WriteIter.PinCounter = _pins;
             IoSlot slot = new(i, buffer);
             slot.OnCompleted = () => OnIoCompleted(slot);
             slots[i] = slot;

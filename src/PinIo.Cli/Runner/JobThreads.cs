@@ -31,14 +31,13 @@ internal static class JobThreads
     }
 
     /// <summary>
-    /// After thread <paramref name="started"/> could not be started: lets the threads before it
-    /// past the layout barrier without the rest, stops them and waits for them, so that nothing
-    /// runs on devices about to be closed.
+    /// After thread <paramref name="started"/> could not be started: stops the threads before it
+    /// (the stop lets them through the start gate without the rest) and waits for them, so that
+    /// nothing runs on devices about to be closed.
     /// </summary>
-    public static void Unwind(Thread[] threads, int started, Barrier laidOut, CancellationTokenSource stopRun)
+    public static void Unwind(Thread[] threads, int started, CancellationTokenSource stopRun)
     {
         stopRun.Cancel();
-        laidOut.RemoveParticipants(threads.Length - started);
         for (int i = 0; i < started; i++)
         {
             threads[i].Join();

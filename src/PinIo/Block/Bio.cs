@@ -33,6 +33,10 @@ public sealed partial class Bio
     private int _released;
     private int _completed;
 
+    // The counter of the iterator this bio first pinned pages from: every pin the bio takes
+    // and releases is counted there, so that acquisitions and releases always meet.
+    private PinCounter? _pinCounter;
+
     public Bio(BioOp op, long sector, QueueLimits limits)
     {
         ArgumentNullException.ThrowIfNull(limits);
@@ -162,6 +166,7 @@ public sealed partial class Bio
         if ((Flags & BioFlags.PagePinned) != 0)
         {
             Gup.UnpinUserPagesDirtyLock(pages, markDirty);
+            _pinCounter?.OnUnpinned(pages.Length);
         }
         else if ((Flags & BioFlags.NoPageRef) == 0)
         {
@@ -219,6 +224,7 @@ public sealed partial class Bio
         FailureReason = null;
         EndIo = null;
         Private = null;
+        _pinCounter = null;
         Array.Clear(_vecs, 0, _vecCount);
         _vecCount = 0;
         _released = 0;
@@ -268,9 +274,17 @@ public sealed partial class Bio
         {
             return 0;
         }
+        int count = PageSize.PagesSpanned(offset, got);
+        if (wanted == BioFlags.PagePinned)
+        {
+            if (_acquiredCount == 0)
+            {
+                _pinCounter = iter.PinCounter;
+            }
+            _pinCounter?.OnPinned(count);
+        }
         Flags = wanted;
         bool holdsReferences = wanted == BioFlags.PagePinned || getReferences;
-        int count = PageSize.PagesSpanned(offset, got);
         long placed = PlacePages(pages[..count], offset, got, holdsReferences);
         if (placed < got)
         {
@@ -318,6 +332,10 @@ public sealed partial class Bio
             {
                 page.Put();
             }
+        }
+        if (Flags == BioFlags.PagePinned && !pages.IsEmpty)
+        {
+            _pinCounter?.OnUnpinned(pages.Length);
         }
     }
 
@@ -434,6 +452,7 @@ public sealed partial class Bio
     {
         Array.Clear(_acquired, 0, _acquiredCount);
         _acquiredCount = 0;
+        _pinCounter = null;
     }
 
     private sealed class VecList(Bio bio) : IReadOnlyList<BioVec>

@@ -43,6 +43,13 @@ public sealed partial class IovIter
     /// </summary>
     public bool ExtractWillPin => Kind is IterKind.Iovec or IterKind.Pipe;
 
+    /// <summary>
+    /// Where the pages a bio pins from this iterator's memory are counted besides
+    /// <see cref="PinStats"/>: acquired when pinned, released when the bio lets go of them,
+    /// whichever thread that is. Null (the default): counted in <see cref="PinStats"/> only.
+    /// </summary>
+    public PinCounter? PinCounter { get; set; }
+
     /// <summary>Bytes advanced over since the iterator was made (what <see cref="Revert"/> may undo).</summary>
     public long Consumed => _consumed;
 

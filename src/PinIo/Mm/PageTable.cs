@@ -14,7 +14,12 @@ internal static class PageTable
 
     private static readonly Shard[] s_shards = CreateShards();
     private static readonly Lock s_poolsLock = new();
-    private static PagePool[] s_pools = [];
+
+    // Live pools by address, sorted, replaced whole on every change: a lookup is a binary
+    // search without a lock, so a thousand pools (a job's each) cost every pin ten steps, not a thousand.
+    private static PoolRange[] s_pools = [];
+
+    private readonly record struct PoolRange(nint Start, nint End, PagePool Pool);
 
     private sealed class Shard
     {
@@ -25,9 +30,12 @@ internal static class PageTable
 
     public static void RegisterPool(PagePool pool)
     {
+        var range = new PoolRange(pool.BaseAddress, pool.BaseAddress + (nint)pool.SizeBytes, pool);
         lock (s_poolsLock)
         {
-            s_pools = [.. s_pools, pool];
+            PoolRange[] pools = s_pools;
+            int at = IndexAfter(pools, range.Start);
+            Volatile.Write(ref s_pools, [.. pools.AsSpan(0, at), range, .. pools.AsSpan(at)]);
         }
     }
 
@@ -35,20 +43,35 @@ internal static class PageTable
     {
         lock (s_poolsLock)
         {
-            s_pools = Array.FindAll(s_pools, p => !ReferenceEquals(p, pool));
+            Volatile.Write(ref s_pools, Array.FindAll(s_pools, p => !ReferenceEquals(p.Pool, pool)));
         }
     }
 
     public static PagePool? FindPool(nint address)
     {
-        foreach (PagePool pool in Volatile.Read(ref s_pools))
+        PoolRange[] pools = Volatile.Read(ref s_pools);
+        int at = IndexAfter(pools, address) - 1;
+        return at >= 0 && address < pools[at].End ? pools[at].Pool : null;
+    }
+
+    /// <summary>The index of the first pool that starts above <paramref name="address"/>.</summary>
+    private static int IndexAfter(PoolRange[] pools, nint address)
+    {
+        int low = 0;
+        int high = pools.Length;
+        while (low < high)
         {
-            if (pool.Contains(address))
+            int middle = (low + high) >>> 1;
+            if (pools[middle].Start <= address)
             {
-                return pool;
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
             }
         }
-        return null;
+        return low;
     }
 
     /// <summary>
