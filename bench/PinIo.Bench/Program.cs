@@ -4,7 +4,13 @@
 // bench/run.sh runs it alternately with fio and prints medians and ratios.
 //   durability-writer|durability-check --file=F --ack=A [--bs=4096 --blocks=2048 --batch=16 --seed=1]
 //   are the halves of bench/sigkill-durability.sh.
+//   volume-mount --files=N --extents=M [--rounds=R]: mount/replay time of a Volume (bench/volume-mount.sh).
 using PinIo.Bench;
+
+if (args.Length > 0 && args[0] == "volume-mount")
+{
+    return VolumeMount.Run(args);
+}
 
 if (args.Length > 0 && args[0] is "durability-writer" or "durability-check")
 {

@@ -161,13 +161,22 @@ public static partial class IomapDio
     }
 
     /// <summary>The bios of one extent: the iterator limited to <paramref name="chunk"/> bytes for the call.</summary>
-    private static async ValueTask<long> TransferChunkAsync(IBlockDevice device, BioOp op, long deviceOffset, IovIter iter, long chunk, bool bounce, DirectIoFlags flags, CancellationToken ct)
+    private static ValueTask<long> TransferChunkAsync(IBlockDevice device, BioOp op, long deviceOffset, IovIter iter, long chunk, bool bounce, DirectIoFlags flags, CancellationToken ct)
+    {
+        flags &= ~DirectIoFlags.InlineCompletion;
+        return chunk == iter.Count
+            ? DirectIo.TransferAsync(device, op, deviceOffset, iter, bounce, flags, ct)
+            : TransferTruncatedAsync(device, op, deviceOffset, iter, chunk, bounce, flags, ct);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<long> TransferTruncatedAsync(IBlockDevice device, BioOp op, long deviceOffset, IovIter iter, long chunk, bool bounce, DirectIoFlags flags, CancellationToken ct)
     {
         long rest = iter.Count - chunk;
         iter.Truncate(chunk);
         try
         {
-            return await DirectIo.TransferAsync(device, op, deviceOffset, iter, bounce, flags & ~DirectIoFlags.InlineCompletion, ct).ConfigureAwait(false);
+            return await DirectIo.TransferAsync(device, op, deviceOffset, iter, bounce, flags, ct).ConfigureAwait(false);
         }
         finally
         {

@@ -1,4 +1,5 @@
 // Follows fs/iomap/direct-io.c (iomap_dio_complete, iomap_dio_set_error, the need_zeroout rule of iomap_dio_bio_iter).
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using PinIo.Block;
 using PinIo.Iov;
@@ -92,6 +93,7 @@ internal struct DioFileRange(long offset, int blockSize)
     /// bytes done (conversion and size happen there, never before). Returns the bytes done,
     /// or throws the request's failure when there are none.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public static async ValueTask<long> EndIoAsync(IIomapInode inode, DioFileRange range, IovIter iter, Exception? failure, CancellationToken ct)
     {
         try
@@ -111,6 +113,9 @@ internal struct DioFileRange(long offset, int blockSize)
                 ExceptionDispatchInfo.Throw(failure);
             }
             DirectIo.ThrowIfCanceled(BioOp.Write, range.Offset, ct);
+            // The device failed inside the first new or unwritten block: its bytes are not done.
+            ThrowHelper.ThrowDirectIo(Errno.EIO,
+                $"Write at offset {range.Offset}: the device failed inside a new or unwritten block, so none of it was written (it still reads as zeroes)");
         }
         return range.Done;
     }

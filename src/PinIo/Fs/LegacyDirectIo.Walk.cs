@@ -69,7 +69,7 @@ internal sealed class LegacyDioWalk
     /// <summary>
     /// do_direct_IO(): takes pages a batch at a time and places each block's bytes — zeroes
     /// for a hole on a read, a bio vec otherwise — then submits the last bio. Returns the
-    /// failure that stopped it early (mapping, cancellation, limits), or null.
+    /// failure that stopped it early (mapping, cancellation, limits, or a bug), or null.
     /// </summary>
     public async ValueTask<Exception?> RunAsync(CancellationToken ct)
     {
@@ -79,7 +79,7 @@ internal sealed class LegacyDioWalk
         {
             while (_iter.Count > 0)
             {
-                ct.ThrowIfCancellationRequested();
+                DirectIo.ThrowIfCanceled(_op, _pos, ct);
                 long bytes = _iter.PinPages(_batch, _iter.Count, out int firstOffset);
                 taken = PageSize.PagesSpanned(firstOffset, bytes);
                 next = 0;
@@ -98,8 +98,10 @@ internal sealed class LegacyDioWalk
             SubmitCurrent();
             return null;
         }
-        catch (Exception e) when (DioFileRange.IsRequestFailure(e) || e is InvalidOperationException)
+        catch (Exception e)
         {
+            // Whatever stopped the walk (a bug too), bios may be in flight and pages taken:
+            // release what is ours here; the caller waits for the bios before it throws.
             for (; next < taken; next++)
             {
                 ReleaseBatchPage(next);

@@ -67,8 +67,9 @@ public static partial class LegacyDirectIo
         {
             Exception? failure = await walk.RunAsync(ct).ConfigureAwait(false);
             done = Math.Min(await walk.WaitAsync().ConfigureAwait(false), reportLimit);
-            if (done == 0 && failure is not null)
+            if (failure is not null && (done == 0 || !DioFileRange.IsRequestFailure(failure)))
             {
+                done = 0;
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             }
             if (done == 0)
@@ -91,6 +92,11 @@ public static partial class LegacyDirectIo
         var walk = new LegacyDioWalk(inode, BioOp.Write, offset, iter, flags);
         Exception? failure = await walk.RunAsync(ct).ConfigureAwait(false);
         long done = await walk.WaitAsync().ConfigureAwait(false);
+        if (failure is not null && !DioFileRange.IsRequestFailure(failure))
+        {
+            iter.Revert(iter.Consumed - startConsumed);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
         iter.Revert(iter.Consumed - startConsumed - done);
         var range = new DioFileRange(offset, inode.BlockSize);
         range.NoteUnwritten(walk.AnyFresh);

@@ -107,6 +107,7 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
             TotalBlocks = totalBlocks,
             LogAreaBlocks = logArea,
             Generation = 1,
+            LogEpoch = 1,
             ActiveArea = 0,
             LogStartSequence = 1,
             VolumeId = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)),
@@ -165,9 +166,9 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
 
     private static void CheckOptions(VolumeOptions options)
     {
-        if (options.DirectIoPath != DirectIoPath.Iomap)
+        if (!Enum.IsDefined(options.DirectIoPath))
         {
-            ThrowHelper.ThrowDirectIo(Errno.EOPNOTSUPP, $"DirectIoPath.{options.DirectIoPath} is not available in this build of the Volume yet: use DirectIoPath.Iomap");
+            ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"DirectIoPath {(int)options.DirectIoPath} is not one of Iomap, Legacy");
         }
     }
 

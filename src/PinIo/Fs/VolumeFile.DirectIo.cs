@@ -1,4 +1,5 @@
-// Follows fs/xfs/xfs_file.c (xfs_file_dio_read, xfs_file_dio_write: iomap_dio_rw with the file's ops).
+// Follows fs/xfs/xfs_file.c (xfs_file_dio_read, xfs_file_dio_write: iomap_dio_rw with the file's ops, inode_dio_begin/end).
+using System.Runtime.CompilerServices;
 using PinIo.Iov;
 
 namespace PinIo.Fs;
@@ -13,7 +14,7 @@ public sealed partial class VolumeFile
     public ValueTask<long> ReadAsync(long offset, IovIter iter, CancellationToken ct = default)
     {
         ThrowIfDisposed();
-        return IomapDio.ReadAsync(this, offset, iter, ct);
+        return RunDio(false, offset, iter, ct);
     }
 
     /// <summary>
@@ -24,6 +25,67 @@ public sealed partial class VolumeFile
     public ValueTask<long> WriteAsync(long offset, IovIter iter, CancellationToken ct = default)
     {
         ThrowIfDisposed();
-        return IomapDio.WriteAsync(this, offset, iter, ct);
+        return RunDio(true, offset, iter, ct);
+    }
+
+    /// <summary>One request inside the file's Direct I/O count, so that a truncate waits for it.</summary>
+    private ValueTask<long> RunDio(bool write, long offset, IovIter iter, CancellationToken ct)
+    {
+        DioGate gate = _inode.Dio;
+        if (!gate.TryEnterDio())
+        {
+            return RunDioAfterLayoutChangeAsync(write, offset, iter, ct);
+        }
+        ValueTask<long> request;
+        try
+        {
+            request = Start(write, offset, iter, ct);
+        }
+        catch
+        {
+            gate.ExitDio();
+            throw;
+        }
+        if (request.IsCompletedSuccessfully)
+        {
+            gate.ExitDio();
+            return request;
+        }
+        return ExitWhenDoneAsync(request, gate);
+    }
+
+    /// <summary>The volume's Direct I/O path: iomap (the default) or the legacy get_block walk.</summary>
+    private ValueTask<long> Start(bool write, long offset, IovIter iter, CancellationToken ct) => (_volume.Options.DirectIoPath, write) switch
+    {
+        (DirectIoPath.Legacy, true) => LegacyDirectIo.WriteAsync(this, offset, iter, ct),
+        (DirectIoPath.Legacy, false) => LegacyDirectIo.ReadAsync(this, offset, iter, ct),
+        (_, true) => IomapDio.WriteAsync(this, offset, iter, ct),
+        _ => IomapDio.ReadAsync(this, offset, iter, ct),
+    };
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<long> ExitWhenDoneAsync(ValueTask<long> request, DioGate gate)
+    {
+        try
+        {
+            return await request.ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.ExitDio();
+        }
+    }
+
+    private async ValueTask<long> RunDioAfterLayoutChangeAsync(bool write, long offset, IovIter iter, CancellationToken ct)
+    {
+        await _inode.Dio.EnterDioAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await Start(write, offset, iter, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _inode.Dio.ExitDio();
+        }
     }
 }

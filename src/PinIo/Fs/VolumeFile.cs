@@ -4,14 +4,14 @@ namespace PinIo.Fs;
 /// <summary>
 /// An open file of a <see cref="Volume"/>. Many tasks may call one concurrently; changes of
 /// its size and layout (<see cref="SetLengthAsync"/>, <see cref="AllocateAsync"/>,
-/// <see cref="PunchHoleAsync"/>) are serialized with each other. Metadata changes are
+/// <see cref="PunchHoleAsync"/>) are serialized with each other and wait for the Direct I/O in
+/// flight, holding new requests back until they are done. Metadata changes are
 /// durable at <see cref="FlushAsync"/>. Disposing closes this handle only.
 /// </summary>
 public sealed partial class VolumeFile : IDisposable
 {
     private readonly Volume _volume;
     private readonly VolumeInode _inode;
-    private readonly SemaphoreSlim _layoutGate = new(1, 1);
     private int _disposed;
 
     internal VolumeFile(Volume volume, VolumeInode inode)
@@ -69,8 +69,7 @@ public sealed partial class VolumeFile : IDisposable
     {
         ThrowIfDisposed();
         CheckRange(nameof(SetLengthAsync), length, 0);
-        await _layoutGate.WaitAsync(ct).ConfigureAwait(false);
-        try
+        using (await _inode.Dio.EnterLayoutChangeAsync(ct).ConfigureAwait(false))
         {
             int b = _volume.BlockSize;
             if (length < _inode.Size && length % b != 0)
@@ -91,10 +90,6 @@ public sealed partial class VolumeFile : IDisposable
                 }
             }
         }
-        finally
-        {
-            _layoutGate.Release();
-        }
         await _volume.CommitIfLargeAsync(ct).ConfigureAwait(false);
     }
 
@@ -106,8 +101,7 @@ public sealed partial class VolumeFile : IDisposable
     {
         ThrowIfDisposed();
         CheckRange(nameof(AllocateAsync), offset, length);
-        await _layoutGate.WaitAsync(ct).ConfigureAwait(false);
-        try
+        using (await _inode.Dio.EnterLayoutChangeAsync(ct).ConfigureAwait(false))
         {
             int b = _volume.BlockSize;
             long first = offset / b, end = BlocksCovering(offset + length, b);
@@ -142,10 +136,6 @@ public sealed partial class VolumeFile : IDisposable
                 await _volume.Journal.CommitAsync(forceCompaction: false, ct).ConfigureAwait(false);
             }
         }
-        finally
-        {
-            _layoutGate.Release();
-        }
         await _volume.CommitIfLargeAsync(ct).ConfigureAwait(false);
     }
 
@@ -157,8 +147,7 @@ public sealed partial class VolumeFile : IDisposable
     {
         ThrowIfDisposed();
         CheckRange(nameof(PunchHoleAsync), offset, length);
-        await _layoutGate.WaitAsync(ct).ConfigureAwait(false);
-        try
+        using (await _inode.Dio.EnterLayoutChangeAsync(ct).ConfigureAwait(false))
         {
             int b = _volume.BlockSize;
             long end = offset + length;
@@ -187,10 +176,6 @@ public sealed partial class VolumeFile : IDisposable
                 }
             }
         }
-        finally
-        {
-            _layoutGate.Release();
-        }
         await _volume.CommitIfLargeAsync(ct).ConfigureAwait(false);
     }
 
@@ -209,7 +194,6 @@ public sealed partial class VolumeFile : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _volume.Close(_inode);
-            _layoutGate.Dispose();
         }
     }
 

@@ -134,10 +134,184 @@ public sealed class DioPathTests : PinBalancedTest
         Assert.Equal(Block, iter.Count);
     }
 
-    internal static RamDisk NewDisk(QueueLimits? limits = null)
+    public static TheoryData<DioPath, IterKind> PathsAndKinds()
     {
-        var disk = new RamDisk(DiskBytes, limits ?? new QueueLimits { LogicalBlockSize = 512 });
-        byte[] stale = new byte[DiskBytes];
+        var data = new TheoryData<DioPath, IterKind>();
+        foreach (DioPath path in Enum.GetValues<DioPath>())
+        {
+            foreach (IterKind kind in new[] { IterKind.Iovec, IterKind.Kvec, IterKind.Bvec, IterKind.Pipe })
+            {
+                data.Add(path, kind);
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(PathsAndKinds))]
+    public async Task EveryIteratorKindWritesAndReadsBackAcrossExtents(DioPath path, IterKind kind)
+    {
+        using var pool = new PagePool(64);
+        var random = new Random(7);
+        var inode = new MemoryInode(_disk, Block);
+        inode.Allocate(Block, Block, unwritten: false);
+        inode.SkipDeviceBlocks(2);
+        inode.Allocate(3 * Block, Block, unwritten: true);
+        byte[] data = Pattern((5 * Block) - 1024, 3);
+        long written;
+        using (DioMemory source = DioMemory.Create(kind, data.Length, random, pool))
+        {
+            written = await path.WriteAsync(inode, 512, source.Source(data));
+        }
+        byte[] back = new byte[data.Length];
+        long read;
+        using (DioMemory dest = DioMemory.Create(kind, data.Length, random, pool))
+        {
+            read = await path.ReadAsync(inode, 512, dest.Dest());
+            dest.ReadBack(back);
+        }
+
+        Assert.Equal(data.Length, written);
+        Assert.Equal(data.Length, read);
+        Assert.Equal(data, back);
+        Memory<byte> head = BlockMemory.Aligned(512);
+        head.Span.Fill(0xEE);
+        Assert.Equal(512, await path.ReadAsync(inode, 0, IovIter.User(IterDirection.Dest, head)));
+        Assert.Equal(new byte[512], head.ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task NativeIovecWritesAndReadsBack(DioPath path)
+    {
+        using var source = new NativeBuffer(2 * Block);
+        using var dest = new NativeBuffer(2 * Block);
+        var inode = new MemoryInode(_disk, Block);
+        byte[] data = Pattern(2 * Block, 4);
+        data.CopyTo(source.GetSpan());
+
+        long written = await path.WriteAsync(inode, 0, IovIter.User(IterDirection.Source, source.Memory));
+        long read = await path.ReadAsync(inode, 0, IovIter.User(IterDirection.Dest, dest.Memory));
+
+        Assert.Equal(2 * Block, written);
+        Assert.Equal(2 * Block, read);
+        Assert.Equal(data, dest.GetSpan().ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task DiscardIteratorFailsWithEfault(DioPath path)
+    {
+        var inode = new MemoryInode(_disk, Block) { Size = Block };
+
+        var e = await Assert.ThrowsAsync<DirectIoException>(async () => await path.ReadAsync(inode, 0, IovIter.Discard(Block)));
+
+        Assert.Equal(Errno.EFAULT, e.Errno);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task NoWaitWriteThatWouldAllocateFailsWithEagainAndAllocatesNothing(DioPath path)
+    {
+        var inode = new MemoryInode(_disk, Block);
+        inode.Allocate(0, Block, unwritten: false);
+        IovIter iter = IovIter.User(IterDirection.Source, Aligned(Pattern(Block, 5)));
+
+        var e = await Assert.ThrowsAsync<DirectIoException>(async () => await path.WriteAsync(inode, Block, iter, DirectIoFlags.NoWait));
+        long sizeAfterRefusal = inode.Size;
+        long overwrite = await path.WriteAsync(inode, 0, IovIter.User(IterDirection.Source, Aligned(Pattern(Block, 5))), DirectIoFlags.NoWait);
+
+        Assert.Equal(Errno.EAGAIN, e.Errno);
+        Assert.Equal(Block, iter.Count);
+        Assert.True(inode.IsHole(Block));
+        Assert.Equal(0, sizeAfterRefusal);
+        Assert.Equal(Block, overwrite);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task MisalignedLengthFailsWithEinvalNamingTheLogicalBlockSize(DioPath path)
+    {
+        var inode = new MemoryInode(_disk, Block);
+        IovIter iter = IovIter.User(IterDirection.Source, BlockMemory.Aligned(700));
+
+        var e = await Assert.ThrowsAsync<DirectIoException>(async () => await path.WriteAsync(inode, 0, iter));
+
+        Assert.Equal(Errno.EINVAL, e.Errno);
+        Assert.Contains("length 700", e.Message, StringComparison.Ordinal);
+        Assert.Contains("logical block size 512", e.Message, StringComparison.Ordinal);
+        Assert.True(inode.IsHole(0));
+        Assert.Empty(inode.EndIoCalls);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task MisalignedMemoryFailsWithEinvalNamingTheDmaAlignment(DioPath path)
+    {
+        var inode = new MemoryInode(_disk, Block);
+        IovIter iter = IovIter.User(IterDirection.Source, BlockMemory.Aligned(Block, misalignBy: 8));
+
+        var e = await Assert.ThrowsAsync<DirectIoException>(async () => await path.WriteAsync(inode, 0, iter));
+
+        Assert.Equal(Errno.EINVAL, e.Errno);
+        Assert.Contains("DmaAlignment of 512", e.Message, StringComparison.Ordinal);
+        Assert.True(inode.IsHole(0));
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task MisalignedMemoryIsBouncedWhenAsked(DioPath path)
+    {
+        var inode = new MemoryInode(_disk, Block);
+        byte[] data = Pattern(Block, 6);
+        Memory<byte> source = BlockMemory.Aligned(Block, misalignBy: 8);
+        data.CopyTo(source);
+        Memory<byte> back = BlockMemory.Aligned(Block, misalignBy: 8);
+
+        long written = await path.WriteAsync(inode, 0, IovIter.User(IterDirection.Source, source), DirectIoFlags.BounceMisaligned);
+        long read = await path.ReadAsync(inode, 0, IovIter.User(IterDirection.Dest, back), DirectIoFlags.BounceMisaligned);
+
+        Assert.Equal(Block, written);
+        Assert.Equal(Block, read);
+        Assert.Equal(data, back.ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task CanceledBeforeStartFailsWithEcanceledAndTouchesNothing(DioPath path)
+    {
+        var inode = new MemoryInode(_disk, Block);
+        IovIter iter = IovIter.User(IterDirection.Source, Aligned(Pattern(Block, 8)));
+
+        await Assert.ThrowsAsync<DirectIoCanceledException>(async () => await path.WriteAsync(inode, 0, iter, ct: new CancellationToken(canceled: true)));
+
+        Assert.Equal(Block, iter.Count);
+        Assert.True(inode.IsHole(0));
+        Assert.Equal(0, inode.MapCalls);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public async Task ExtentsMappedAtOffsetsBeforeTheRequestAreUsedFromTheRightByte(DioPath path)
+    {
+        // One 16 KiB extent, read from its middle: the device offset is the extent's plus the distance into it.
+        var inode = new MemoryInode(_disk, Block) { Size = 4 * Block };
+        inode.SkipDeviceBlocks(5);
+        inode.Allocate(0, 4 * Block, unwritten: false);
+        byte[] device = Pattern(4 * Block, 9);
+        _disk.WriteRaw(inode.DeviceOffsetOf(0), device);
+        Memory<byte> back = BlockMemory.Aligned(Block + 1024);
+
+        long read = await path.ReadAsync(inode, Block + 1536, IovIter.User(IterDirection.Dest, back));
+
+        Assert.Equal(Block + 1024, read);
+        Assert.Equal(device.AsSpan(Block + 1536, Block + 1024).ToArray(), back.ToArray());
+    }
+
+    internal static RamDisk NewDisk(QueueLimits? limits = null, long diskBytes = DiskBytes, RamDiskCompletion completion = RamDiskCompletion.Inline)
+    {
+        var disk = new RamDisk(diskBytes, new RamDiskOptions { Limits = limits ?? new QueueLimits { LogicalBlockSize = 512 }, Completion = completion });
+        byte[] stale = new byte[diskBytes];
         stale.AsSpan().Fill(Stale);
         disk.WriteRaw(0, stale);
         return disk;

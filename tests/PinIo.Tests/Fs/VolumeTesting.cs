@@ -49,7 +49,7 @@ internal static class VolumeTesting
     /// <summary>Reads <paramref name="length"/> bytes (a multiple of 512) and returns what came back, trimmed to the bytes read.</summary>
     public static async Task<byte[]> ReadAsync(VolumeFile file, long offset, int length)
     {
-        Memory<byte> buffer = BlockMemory.Aligned(Math.Max(length, 512));
+        Memory<byte> buffer = BlockMemory.Aligned(Math.Max(length, file.Device.Limits.LogicalBlockSize));
         long n = await file.ReadAsync(offset, IovIter.User(IterDirection.Dest, buffer[..length]));
         return buffer[..(int)n].ToArray();
     }
@@ -59,9 +59,10 @@ internal static class VolumeTesting
     {
         var all = new List<byte>();
         long length = file.Length;
+        int block = file.Device.Limits.LogicalBlockSize;
         for (long at = 0; at < length; at += 65536)
         {
-            int want = (int)Math.Min(65536, (length - at + 511) / 512 * 512);
+            int want = (int)Math.Min(65536, (length - at + block - 1) / block * block);
             all.AddRange(await ReadAsync(file, at, want));
         }
         return [.. all];

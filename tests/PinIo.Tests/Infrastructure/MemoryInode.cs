@@ -147,8 +147,15 @@ internal sealed class MemoryInode : IIomapInode
             {
                 end++;
             }
+            // The whole extent holding offset, as a file system answers: it may begin before it.
+            long begin = first;
+            while (begin > 0 && _blocks.TryGetValue(begin - 1, out var previous) && previous.Unwritten == start.Unwritten && previous.DeviceBlock == start.DeviceBlock - (first - begin + 1))
+            {
+                begin--;
+            }
             IomapType type = start.Unwritten ? IomapType.Unwritten : IomapType.Mapped;
-            return new(new Iomap(first * BlockSize, (end - first) * BlockSize, type, start.DeviceBlock * BlockSize, IomapFlags.None));
+            long deviceBlock = start.DeviceBlock - (first - begin);
+            return new(new Iomap(begin * BlockSize, (end - begin) * BlockSize, type, deviceBlock * BlockSize, IomapFlags.None));
         }
     }
 

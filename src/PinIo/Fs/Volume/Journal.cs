@@ -143,7 +143,7 @@ internal sealed class Journal : IDisposable
             }
             else
             {
-                transaction = JournalTransaction.Encode(_pending, _pendingRecords, _nextSequence, sb, sb.Generation, block);
+                transaction = JournalTransaction.Encode(_pending, _pendingRecords, _nextSequence, sb, sb.LogEpoch, block);
             }
             _pending = [];
             _pendingRecords = 0;
@@ -165,6 +165,7 @@ internal sealed class Journal : IDisposable
         Superblock next = old with
         {
             Generation = old.Generation + 1,
+            LogEpoch = old.Generation + 1,
             ActiveArea = 1 - old.ActiveArea,
             LogStartSequence = _nextSequence,
         };

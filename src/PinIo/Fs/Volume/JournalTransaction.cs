@@ -6,7 +6,7 @@ namespace PinIo.Fs;
 /// <summary>
 /// A transaction on the log: a 40-byte header (magic, payload length, sequence, volume id,
 /// epoch, record count, CRC32C of header and payload) and its records, padded to the device's
-/// logical block. The epoch is the superblock generation that made the area active, so a
+/// logical block. The epoch is the superblock's LogEpoch (the generation that made the area active), so a
 /// record left in an area by an earlier use of it never replays.
 /// </summary>
 internal static class JournalTransaction
@@ -70,7 +70,7 @@ internal static class JournalTransaction
         {
             return "no transaction magic";
         }
-        if (BinaryPrimitives.ReadUInt64LittleEndian(s[16..]) != sb.VolumeId || BinaryPrimitives.ReadInt64LittleEndian(s[24..]) != sb.Generation)
+        if (BinaryPrimitives.ReadUInt64LittleEndian(s[16..]) != sb.VolumeId || BinaryPrimitives.ReadInt64LittleEndian(s[24..]) != sb.LogEpoch)
         {
             return "a transaction of an earlier volume or log epoch";
         }

@@ -13,8 +13,8 @@ internal sealed record Superblock
 {
     public const ulong MagicValue = 0x4C4F5649_4F4E4950; // "PINIOVOL" little-endian
     public const int Version = 1;
-    public const int EncodedBytes = 68;
-    private const int CrcOffset = 64;
+    public const int EncodedBytes = 76;
+    private const int CrcOffset = 72;
 
     public required int BlockSize { get; init; }
 
@@ -28,6 +28,12 @@ internal sealed record Superblock
 
     /// <summary>The sequence number of the first transaction in the active area.</summary>
     public required long LogStartSequence { get; init; }
+
+    /// <summary>
+    /// The epoch every transaction of the active area carries: the generation that made the
+    /// area active (both copies written by Format share epoch 1).
+    /// </summary>
+    public required long LogEpoch { get; init; }
 
     /// <summary>Chosen at Format: a log record of another volume formatted earlier on the device never replays here.</summary>
     public required ulong VolumeId { get; init; }
@@ -55,6 +61,7 @@ internal sealed record Superblock
         BinaryPrimitives.WriteInt32LittleEndian(destination[40..], ActiveArea);
         BinaryPrimitives.WriteInt64LittleEndian(destination[48..], LogStartSequence);
         BinaryPrimitives.WriteUInt64LittleEndian(destination[56..], VolumeId);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[64..], LogEpoch);
         BinaryPrimitives.WriteUInt32LittleEndian(destination[CrcOffset..], Crc32C.Compute(destination[..CrcOffset]));
     }
 
@@ -86,6 +93,7 @@ internal sealed record Superblock
             ActiveArea = BinaryPrimitives.ReadInt32LittleEndian(source[40..]),
             LogStartSequence = BinaryPrimitives.ReadInt64LittleEndian(source[48..]),
             VolumeId = BinaryPrimitives.ReadUInt64LittleEndian(source[56..]),
+            LogEpoch = BinaryPrimitives.ReadInt64LittleEndian(source[64..]),
         };
         if (sb.ActiveArea is not (0 or 1) || sb.LogAreaBlocks <= 0 || sb.DataBlocks <= 0 || !VolumeGeometry.IsValidBlockSize(sb.BlockSize))
         {

@@ -24,6 +24,9 @@ internal sealed class VolumeInode(long id, string name)
 
     public ExtentMap Map { get; } = new();
 
+    /// <summary>Direct I/O against layout changes (inode_dio_begin/wait), shared by every handle.</summary>
+    public DioGate Dio { get; } = new();
+
     /// <summary>Handles open on the file: a file in use cannot be deleted.</summary>
     public int OpenCount { get; set; }
 }
