@@ -17,6 +17,9 @@ public sealed class FsxTests : PinBalancedTest
     [InlineData("iomap", 512, 4096, 1UL)]
     [InlineData("iomap", 4096, 4096, 2UL)]
     [InlineData("iomap", 512, 16384, 3UL)]
+    [InlineData("legacy", 512, 4096, 1UL)]
+    [InlineData("legacy", 4096, 4096, 2UL)]
+    [InlineData("legacy", 512, 16384, 3UL)]
     public void AFewThousandOperations_FindNoMismatch(string path, int logicalBlock, int fsBlock, ulong seed)
     {
         FsxResult result = Run(Options(path, seed, 3000) with { LogicalBlock = logicalBlock, FsBlock = fsBlock }, out string output);
@@ -28,6 +31,7 @@ public sealed class FsxTests : PinBalancedTest
 
     [Theory]
     [InlineData("iomap", 11UL)]
+    [InlineData("legacy", 12UL)]
     public void WithPowerCuts_FlushedDataSurvives_AndCheckIsEmpty(string path, ulong seed)
     {
         FsxResult result = Run(Options(path, seed, 2000) with { PowerCut = true }, out string output);
@@ -38,6 +42,7 @@ public sealed class FsxTests : PinBalancedTest
 
     [Theory]
     [InlineData("iomap")]
+    [InlineData("legacy")]
     public void GarbageOnTheDeviceUnderTheFile_IsAMismatch_WithTheOpLog(string path)
     {
         const long CorruptAt = 400;
@@ -73,10 +78,10 @@ public sealed class FsxTests : PinBalancedTest
         var stdout = new StringWriter();
         var stderr = new StringWriter();
 
-        int status = PinIo.Cli.Program.Run(["fsx", "--seed=5", "--ops=500", "--path=iomap", "--logical-block=4096"], stdout, stderr);
+        int status = PinIo.Cli.Program.Run(["fsx", "--seed=5", "--ops=500", "--path=legacy", "--logical-block=4096"], stdout, stderr);
 
         Assert.True(status == 0, stdout.ToString() + stderr);
-        Assert.Matches(@"fsx: seed=5 path=iomap lb=4096 fsb=4096 ops=500 \(read=\d+ write=\d+ .*\) \d+ ops/s .* mismatches=0", stdout.ToString());
+        Assert.Matches(@"fsx: seed=5 path=legacy lb=4096 fsb=4096 ops=500 \(read=\d+ write=\d+ .*\) \d+ ops/s .* mismatches=0", stdout.ToString());
     }
 
     [Theory]

@@ -58,6 +58,8 @@ public sealed class VolumeTargetTests : PinBalancedTest, IDisposable
     [Theory]
     [InlineData("iomap", "psync")]
     [InlineData("iomap", "io_uring")]
+    [InlineData("legacy", "psync")]
+    [InlineData("legacy", "io_uring")]
     public void AVerifiedRandomMix_RunsOnAVolramFile(string path, string engine)
     {
         (int status, string output) = Pinio("volram:32m:data", path, engine, "--rw=randrw", "--size=8m", "--io_size=16m");
@@ -100,7 +102,7 @@ public sealed class VolumeTargetTests : PinBalancedTest, IDisposable
         (int first, string firstOutput) = Pinio($"vol:{image}:one", "iomap", "psync", "--rw=write", "--size=1m");
         Assert.True(first == 0, firstOutput);
 
-        (int second, string secondOutput) = Pinio($"vol:{image}:two", "iomap", "psync", "--rw=randrw", "--size=1m");
+        (int second, string secondOutput) = Pinio($"vol:{image}:two", "legacy", "psync", "--rw=randrw", "--size=1m");
         Assert.True(second == 0, secondOutput);
 
         using FileDevice device = FileDevice.Open(image, new FileDeviceOptions { Engine = IoEngine.Sync });
