@@ -74,7 +74,78 @@ public static partial class IomapDio
         {
             return new ValueTask<long>(0);
         }
-        return WriteExtentsAsync(inode, offset, iter, bounce, flags, ct);
+        // As for a read: consumed once, its Result here or awaited by WriteExtentsAsync.
+#pragma warning disable CA2012
+        ValueTask<Iomap> first;
+        try
+        {
+            first = inode.IomapBeginAsync(offset, iter.Count, DioFileRange.IntentOf(IomapIntent.Write, flags), ct);
+        }
+        catch (Exception e) when (DioFileRange.IsRequestFailure(e))
+        {
+            // end_io still runs once (with nothing done) before the failure is thrown.
+            first = ValueTask.FromException<Iomap>(e);
+        }
+#pragma warning restore CA2012
+        if (first.IsCompletedSuccessfully && first.Result is { Type: IomapType.Mapped, Flags: IomapFlags.None } map && map.Offset <= offset && map.End >= offset + iter.Count)
+        {
+            return OverwriteMapped(inode, map.DeviceOffsetOf(offset), offset, iter, bounce, flags, ct);
+        }
+        return WriteExtentsAsync(inode, offset, iter, first, bounce, flags, ct);
+    }
+
+    /// <summary>
+    /// The common case, an overwrite of one mapped extent: straight to the block layer, then
+    /// end_io (nothing to convert); no state machine when both complete at once.
+    /// </summary>
+    private static ValueTask<long> OverwriteMapped(IIomapInode inode, long deviceOffset, long offset, IovIter iter, bool bounce, DirectIoFlags flags, CancellationToken ct)
+    {
+        ValueTask<long> io;
+        try
+        {
+            io = DirectIo.TransferAsync(inode.Device, BioOp.Write, deviceOffset, iter, bounce, flags & ~DirectIoFlags.InlineCompletion, ct);
+        }
+        catch (Exception e) when (DioFileRange.IsRequestFailure(e))
+        {
+            io = ValueTask.FromException<long>(e);
+        }
+        if (!io.IsCompletedSuccessfully)
+        {
+            return FinishOverwriteAsync(inode, offset, iter, io, ct);
+        }
+        long done = io.Result;
+        ValueTask endIo = inode.DioEndIoAsync(offset, done, unwritten: false, CancellationToken.None);
+        return endIo.IsCompletedSuccessfully ? new ValueTask<long>(done) : AwaitEndIoAsync(endIo, done, iter);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<long> FinishOverwriteAsync(IIomapInode inode, long offset, IovIter iter, ValueTask<long> io, CancellationToken ct)
+    {
+        var range = new DioFileRange(offset, inode.BlockSize);
+        Exception? failure = null;
+        try
+        {
+            range.Advance(await io.ConfigureAwait(false));
+        }
+        catch (Exception e) when (DioFileRange.IsRequestFailure(e))
+        {
+            failure = e;
+        }
+        return await DioFileRange.EndIoAsync(inode, range, iter, failure, ct).ConfigureAwait(false);
+    }
+
+    private static async ValueTask<long> AwaitEndIoAsync(ValueTask endIo, long done, IovIter iter)
+    {
+        try
+        {
+            await endIo.ConfigureAwait(false);
+        }
+        catch
+        {
+            iter.Revert(done);
+            throw;
+        }
+        return done;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -117,7 +188,7 @@ public static partial class IomapDio
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<long> WriteExtentsAsync(IIomapInode inode, long offset, IovIter iter, bool bounce, DirectIoFlags flags, CancellationToken ct)
+    private static async ValueTask<long> WriteExtentsAsync(IIomapInode inode, long offset, IovIter iter, ValueTask<Iomap> first, bool bounce, DirectIoFlags flags, CancellationToken ct)
     {
         IomapIntent intent = DioFileRange.IntentOf(IomapIntent.Write, flags);
         IBlockDevice device = inode.Device;
@@ -125,10 +196,10 @@ public static partial class IomapDio
         Exception? failure = null;
         try
         {
-            while (iter.Count > 0 && !ct.IsCancellationRequested)
+            Iomap map = await first.ConfigureAwait(false);
+            while (true)
             {
                 long pos = range.End;
-                Iomap map = await inode.IomapBeginAsync(pos, iter.Count, intent, ct).ConfigureAwait(false);
                 long chunk = DioFileRange.ChunkOf(map, pos, iter.Count);
                 bool fresh = range.NoteWriteExtent(map, pos);
                 // iomap_dio_zero() before: the block's bytes in front of the write read back zero.
@@ -151,6 +222,11 @@ public static partial class IomapDio
                     range.CutToBlockIf(true, iter);
                     break;
                 }
+                if (iter.Count == 0 || ct.IsCancellationRequested)
+                {
+                    break;
+                }
+                map = await inode.IomapBeginAsync(range.End, iter.Count, intent, ct).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (DioFileRange.IsRequestFailure(e))

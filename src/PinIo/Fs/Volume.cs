@@ -95,7 +95,7 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
                 $"at least the device's logical block of {logical} bytes: choose one that is");
         }
         long totalBlocks = device.Capacity / blockSize;
-        long logArea = VolumeGeometry.LogAreaBlocks(totalBlocks);
+        long logArea = VolumeGeometry.LogAreaBlocks(totalBlocks, blockSize);
         if (totalBlocks <= 2 + 2 * logArea)
         {
             ThrowHelper.ThrowDirectIo(Errno.ENOSPC, $"a device of {device.Capacity} bytes is too small for a volume with {blockSize}-byte blocks: " +
@@ -148,6 +148,10 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
             {
                 ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"the volume needs {sb.TotalBlocks * sb.BlockSize} bytes with {sb.BlockSize}-byte blocks; the device has {device.Capacity} " +
                     $"bytes with {device.Limits.LogicalBlockSize}-byte logical blocks: mount it on the device it was formatted on");
+            }
+            if (sb.LogAreaBlocks * sb.BlockSize > VolumeGeometry.MaxLogAreaBytes)
+            {
+                ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"the volume's log area of {sb.LogAreaBlocks} blocks is larger than this PinIo reads ({VolumeGeometry.MaxLogAreaBytes} bytes): the superblock is damaged");
             }
             var metadata = new VolumeMetadata(sb);
             byte[] area = new byte[sb.LogAreaBlocks * sb.BlockSize];

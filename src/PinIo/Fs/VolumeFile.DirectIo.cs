@@ -28,10 +28,19 @@ public sealed partial class VolumeFile
         return RunDio(true, offset, iter, ct);
     }
 
-    /// <summary>One request inside the file's Direct I/O count, so that a truncate waits for it.</summary>
+    /// <summary>
+    /// One request inside the file's Direct I/O count, so that a truncate waits for it. A write
+    /// that does not cover whole file-system blocks runs alone (XFS's unaligned Direct I/O
+    /// takes the lock exclusively and waits for the rest): its zeroing of the rest of a new
+    /// block would otherwise land over another write's data in the same block.
+    /// </summary>
     private ValueTask<long> RunDio(bool write, long offset, IovIter iter, CancellationToken ct)
     {
         DioGate gate = _inode.Dio;
+        if (write && ((offset | iter.Count) & (_volume.BlockSize - 1)) != 0)
+        {
+            return RunAloneAsync(offset, iter, ct);
+        }
         if (!gate.TryEnterDio())
         {
             return RunDioAfterLayoutChangeAsync(write, offset, iter, ct);
@@ -73,6 +82,14 @@ public sealed partial class VolumeFile
         finally
         {
             gate.ExitDio();
+        }
+    }
+
+    private async ValueTask<long> RunAloneAsync(long offset, IovIter iter, CancellationToken ct)
+    {
+        using (await _inode.Dio.EnterLayoutChangeAsync(ct).ConfigureAwait(false))
+        {
+            return await Start(true, offset, iter, ct).ConfigureAwait(false);
         }
     }
 

@@ -95,4 +95,32 @@ public sealed class VolumeCheckTests : PinBalancedTest
         disk.WriteRaw(20, new byte[] { 0x77 });
         Assert.Contains(volume.Check(), f => f.Contains("superblock copy 0: checksum mismatch", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Check_WhileWritersChangeTheVolume_FindsNothing()
+    {
+        using RamDisk disk = StaleDisk(8 << 20);
+        using Volume volume = Volume.Format(disk);
+        using var stop = new CancellationTokenSource();
+        Task[] writers = [.. Enumerable.Range(0, 4).Select(t => Task.Run(async () =>
+        {
+            using VolumeFile file = volume.Create($"w{t}");
+            for (int i = 0; !stop.IsCancellationRequested && i < 400; i++)
+            {
+                await WriteAsync(file, (i % 64) * 4096L, Data(4096, i));
+                if (i % 16 == 15)
+                {
+                    await file.SetLengthAsync(4096 * (i % 7));
+                }
+            }
+        }))];
+        for (int round = 0; round < 5; round++)
+        {
+            IReadOnlyList<string> findings = volume.Check();
+            Assert.True(findings.Count == 0, string.Join("; ", findings));
+        }
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+        AssertConsistent(volume);
+    }
 }

@@ -1,3 +1,4 @@
+using PinIo.Block;
 using PinIo.Devices;
 using PinIo.Fs;
 using PinIo.Tests.Infrastructure;
@@ -116,6 +117,64 @@ public sealed class VolumeDataTests : PinBalancedTest
         await truncate;
         Assert.Equal(0, file.Length);
         Assert.Empty(file.Extents);
+        AssertConsistent(volume);
+    }
+
+    [Theory]
+    [InlineData(DirectIoPath.Iomap)]
+    [InlineData(DirectIoPath.Legacy)]
+    public async Task TwoSubBlockWrites_IntoOneNewBlock_DoNotZeroEachOther(DirectIoPath path)
+    {
+        using RamDisk disk = StaleDisk();
+        using Volume volume = Volume.Format(disk, new VolumeOptions { DirectIoPath = path });
+        using VolumeFile file = volume.Create("f");
+        byte[] first = Data(512, 1), second = Data(512, 2);
+        Task<long> a, b;
+        using (disk.HoldCompletions())
+        {
+            a = WriteAsync(file, 0, first);
+            // The second write's zeroing of the block around it must not land over the first's data.
+            b = WriteAsync(file, 1024, second);
+        }
+        await Task.WhenAll(a, b);
+        byte[] back = await ReadAsync(file, 0, 2048);
+        Assert.Equal(first, back[..512]);
+        Assert.All(back[512..1024], x => Assert.Equal(0, x));
+        Assert.Equal(second, back[1024..1536]);
+        AssertConsistent(volume);
+    }
+
+    [Theory]
+    [InlineData(DirectIoPath.Iomap)]
+    [InlineData(DirectIoPath.Legacy)]
+    public async Task AnEioMidWrite_ConvertsOnlyTheBlocksWritten_AndTheSizeStopsThere(DirectIoPath path)
+    {
+        var limits = new QueueLimits { MaxSectorsBytes = 4096 };
+        using var disk = new RamDisk(4 << 20, limits);
+        using Volume volume = Volume.Format(disk, new VolumeOptions { DirectIoPath = path });
+        using VolumeFile file = volume.Create("f");
+        long first = -1;
+        // The write into the hole goes as four one-block bios; the third fails.
+        disk.FaultInjector = bio =>
+        {
+            if (bio.Op != BioOp.Write)
+            {
+                return BlkStatus.Ok;
+            }
+            first = first < 0 ? bio.Position : first;
+            return bio.Position == first + 8192 ? BlkStatus.IoError : BlkStatus.Ok;
+        };
+        long done = await WriteAsync(file, 0, Data(16384, 3));
+        disk.FaultInjector = null;
+        Assert.Equal(8192, done);
+        Assert.Equal(8192, file.Length);
+        await file.SetLengthAsync(16384);
+        Assert.Equal(
+            [(IomapType.Mapped, 0L, 8192L), (IomapType.Unwritten, 8192L, 8192L)],
+            file.Extents.Select(m => (m.Type, m.Offset, m.Length)));
+        byte[] back = await ReadAsync(file, 0, 16384);
+        Assert.Equal(Data(16384, 3)[..8192], back[..8192]);
+        Assert.All(back[8192..], x => Assert.Equal(0, x));
         AssertConsistent(volume);
     }
 }

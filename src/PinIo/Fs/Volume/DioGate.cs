@@ -2,7 +2,8 @@
 namespace PinIo.Fs;
 
 /// <summary>
-/// Keeps Direct I/O out of a file while its layout changes (truncate, punch, allocate): a
+/// Keeps Direct I/O out of a file while its layout changes (truncate, punch, allocate) or a
+/// sub-block write runs: a
 /// change waits for the requests in flight to end and holds new ones back, so that no
 /// request writes into blocks that a truncate freed (and another file may get once the
 /// freeing commits). Direct I/O pays two interlocked operations; changes are serialized

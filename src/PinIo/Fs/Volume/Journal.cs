@@ -137,7 +137,7 @@ internal sealed class Journal : IDisposable
                 {
                     _shutDown = $"the metadata ({snapshot.Count} bytes) no longer fits a log area of {AreaBytes} bytes";
                     ThrowHelper.ThrowDirectIo(Errno.ENOSPC, $"the volume's metadata ({snapshot.Count} bytes) no longer fits its log area of {AreaBytes} bytes: " +
-                        "the volume is shut down; format a larger device (the log areas are 1/32 of it) or keep fewer extents");
+                        "the volume is shut down; format a larger device (the log areas are 1/32 of it, up to 64 MiB) or keep fewer extents");
                 }
                 transaction = JournalTransaction.Encode(snapshot, records, _nextSequence, sb, sb.Generation + 1, block);
             }
