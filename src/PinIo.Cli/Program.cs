@@ -35,6 +35,10 @@ internal static class Program
     /// </summary>
     internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool stdoutIsTerminal, RunStop? stop = null)
     {
+        if (args.Length > 0 && args[0] == Fsx.FsxCommand.Name)
+        {
+            return Fsx.FsxCommand.Run(args[1..], stdout, stderr);
+        }
         long programStart = Stopwatch.GetTimestamp();
         var format = new Option<string>("--output-format")
         {
@@ -216,6 +220,8 @@ internal static class Program
         text.AppendLine("builds them: options before the first --name are global, each --name starts a job.");
         text.AppendLine("Job files are read as fio reads them: pinio job1.fio [job2.fio ...] ([global] and job");
         text.AppendLine("sections, stonewall/new_group, include, $ENV); see examples/.");
+        text.AppendLine("pinio fsx [--seed=N --ops=N --path=iomap|legacy ...] runs the file-system exerciser on a Volume");
+        text.AppendLine("(pinio fsx --help).");
         text.AppendLine();
         text.AppendLine("Job options (fio's names and meanings; write --name=value):");
         foreach (OptionDef option in OptionTable.All)

@@ -50,11 +50,15 @@ internal abstract record Target(string Filename)
     {
         if (filename.Length == 0 || filename.Contains('\0', StringComparison.Ordinal))
         {
-            throw new OptionException($"pinio: job '{jobName}': filename= is empty or holds a NUL: give a file, a block device or ram:SIZE");
+            throw new OptionException($"pinio: job '{jobName}': filename= is empty or holds a NUL: give a file, a block device, ram:SIZE or volram:SIZE:NAME");
         }
         if (filename.StartsWith(FaultTarget.Prefix, StringComparison.OrdinalIgnoreCase))
         {
             return FaultTarget.Parse(jobName, filename, o);
+        }
+        if (VolumeTarget.IsVolumeName(filename))
+        {
+            return VolumeTarget.Parse(jobName, filename, o);
         }
         if (filename.StartsWith(RamPrefix, StringComparison.OrdinalIgnoreCase))
         {

@@ -53,6 +53,12 @@ internal sealed class JobOptions
 
     public string? Filename => Get<string?>("filename");
 
+    /// <summary>volume_dio=: the Direct I/O path of a Volume target.</summary>
+    public Fs.DirectIoPath VolumeDio => Get<Fs.DirectIoPath>("volume_dio");
+
+    /// <summary>fallocate=: whether a Volume target's new file gets unwritten extents (true) or stays a hole.</summary>
+    public bool Fallocate => Get<bool>("fallocate");
+
     public RwMode Rw => Get<RwSpec>("rw").Mode;
 
     /// <summary>The <c>:N</c> of rw=: bytes skipped after each sequential I/O, or sequential I/Os between random offsets; 0 when absent.</summary>

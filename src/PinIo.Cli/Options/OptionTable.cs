@@ -14,7 +14,28 @@ internal static class OptionTable
     [
         new() { Name = "name", Kind = OptionKind.Text, Help = "Name of this job; on a command line it starts a new job" },
         new() { Name = "description", Kind = OptionKind.Text, Help = "Text to print with the job's results" },
-        new() { Name = "filename", Kind = OptionKind.Text, Help = "Target: a file, a block device, ram:SIZE for PinIo's embedded RAM disk, or faulty:SPEC:TARGET for a target behind a fault-injecting device (README, Faulty devices) (default: jobname.jobnum.0 in directory)" },
+        new() { Name = "filename", Kind = OptionKind.Text, Help = "Target: a file, a block device, ram:SIZE for PinIo's embedded RAM disk, faulty:SPEC:TARGET for a target behind a fault-injecting device (README, Faulty devices), or a file inside a PinIo Volume: vol:IMAGE:NAME (IMAGE an existing file or block device; formatted when it reads as zeroes, mounted when it holds a Volume, refused otherwise) or volram:SIZE:NAME (a RAM disk formatted as a Volume); NAME is created with size= (default: jobname.jobnum.0 in directory)" },
+        new()
+        {
+            Name = "volume_dio", Kind = OptionKind.Choice, Default = "iomap", Help = "Direct I/O path of a vol:/volram: target's Volume (jobs on one image share its Volume and the first job's path)",
+            Choices =
+            [
+                new("iomap", Fs.DirectIoPath.Iomap, "fs/iomap/direct-io.c: extent by extent, holes read as zeroes without a pin"),
+                new("legacy", Fs.DirectIoPath.Legacy, "fs/direct-io.c: block runs from a get_block mapper, pages taken 64 at a time"),
+            ],
+        },
+        new()
+        {
+            Name = "fallocate", Kind = OptionKind.Choice, Default = "native", Help = "How a vol:/volram: target's new file is sized (other targets: ignored, as fio's none)",
+            Choices =
+            [
+                new("native", true, "fallocate(mode 0): unwritten extents, so writes convert but do not allocate"),
+                new("posix", true, "as native"),
+                new("1", true, "as native"),
+                new("none", false, "ftruncate only: the file is a hole, so each first write into a block allocates it"),
+                new("0", false, "as none"),
+            ],
+        },
         new()
         {
             Name = "rw", Aliases = ["readwrite"], Kind = OptionKind.Custom, Default = "read", Parser = (o, v) => ValueParsers.ParseRw(o, v),

@@ -45,7 +45,12 @@ internal static class JobGroup
                     layout = new SharedLayout();
                     layouts.Add(plan.Target.LayoutKey, layout);
                 }
-                runners.Add(device is DotnetFile dotnet ? new JobRunner(plan, dotnet, logFiles) : new JobRunner(plan, (IBlockDevice)device, logFiles) { SharedLayout = layout });
+                runners.Add(device switch
+                {
+                    DotnetFile dotnet => new JobRunner(plan, dotnet, logFiles),
+                    MountedVolume volume => new JobRunner(plan, OpenFile(plan, volume), volume.Device, logFiles) { SharedLayout = layout },
+                    _ => new JobRunner(plan, (IBlockDevice)device, logFiles) { SharedLayout = layout },
+                });
             }
             var results = new JobResult[runners.Count];
             using var stopRun = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -94,9 +99,25 @@ internal static class JobGroup
     {
         try
         {
-            return plan.Engine == IoEngineKind.Dotnet && plan.Target is FileTarget file
-                ? file.OpenDotnet()
-                : plan.Target.Open(fixedBufferBytes);
+            return plan.Target switch
+            {
+                FileTarget file when plan.Engine == IoEngineKind.Dotnet => file.OpenDotnet(),
+                VolumeTarget volume => volume.Mount(fixedBufferBytes),
+                Target target => target.Open(fixedBufferBytes),
+            };
+        }
+        catch (DirectIoException e)
+        {
+            throw new OptionException($"pinio: job '{plan.Name}': filename={plan.Target.Filename}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A job's file inside a mounted Volume; a file that cannot be created or extended ends the run as a bad target does.</summary>
+    private static IJobIo OpenFile(JobPlan plan, MountedVolume volume)
+    {
+        try
+        {
+            return volume.OpenFile((VolumeTarget)plan.Target);
         }
         catch (DirectIoException e)
         {

@@ -17,7 +17,7 @@ namespace PinIo.Cli.Runner;
 /// Runs one job on its own thread, the way fio's thread loop does: keep <c>iodepth</c>
 /// requests in flight, submitting them in batches of <c>iodepth_batch_submit</c> and reaping at
 /// least <c>iodepth_batch_complete_min</c> completions when the queue is full or the job is out
-/// of work. Each I/O goes through PinIo's <see cref="DirectIo"/> with a reused iterator (or,
+/// of work. Each I/O goes through PinIo's <see cref="DirectIo"/> (or a Volume file's own, see <see cref="IJobIo"/>) with a reused iterator (or,
 /// for ioengine=dotnet, through <see cref="RandomAccess"/> on the same buffers); a completion is
 /// stamped on the thread that ends it and handed to the job thread through a queue, so latency
 /// is measured where the I/O ended and all statistics are kept by the job thread alone.
@@ -35,7 +35,7 @@ internal sealed partial class JobRunner : IDisposable
     private static readonly double s_nsPerTick = 1e9 / Stopwatch.Frequency;
 
     private readonly JobPlan _plan;
-    private readonly IBlockDevice? _device;
+    private readonly IJobIo? _io;
     private readonly DotnetFile? _dotnet;
     private readonly IoSlot[] _slots;
     private readonly Stack<IoSlot> _free;
@@ -93,19 +93,25 @@ internal sealed partial class JobRunner : IDisposable
     /// opens its own files, which the runner closes in <see cref="Dispose"/>.
     /// </summary>
     public JobRunner(JobPlan plan, IBlockDevice device, LogFiles? logFiles = null)
-        : this(plan, device, null, logFiles)
+        : this(plan, device, new DeviceJobIo(device), null, logFiles)
+    {
+    }
+
+    /// <summary>A runner whose I/O goes through <paramref name="io"/> (a file inside a Volume) on <paramref name="device"/>, the device underneath.</summary>
+    public JobRunner(JobPlan plan, IJobIo io, IBlockDevice device, LogFiles? logFiles = null)
+        : this(plan, device, io, null, logFiles)
     {
     }
 
     public JobRunner(JobPlan plan, DotnetFile file, LogFiles? logFiles = null)
-        : this(plan, null, file, logFiles)
+        : this(plan, null, null, file, logFiles)
     {
     }
 
-    private JobRunner(JobPlan plan, IBlockDevice? device, DotnetFile? dotnet, LogFiles? logFiles)
+    private JobRunner(JobPlan plan, IBlockDevice? device, IJobIo? io, DotnetFile? dotnet, LogFiles? logFiles)
     {
         _plan = plan;
-        _device = device;
+        _io = io;
         _dotnet = dotnet;
         _recording = _stats;
         _polled = device is Devices.FileDevice { IsPolled: true } polled ? polled : null;
@@ -205,7 +211,7 @@ internal sealed partial class JobRunner : IDisposable
                 BlockBuffer.Shorten(iter, (int)Math.Min(Chunk, _plan.Size - offset));
                 try
                 {
-                    ValueTask<long> write = DirectIo.WriteAsync(_device!, _plan.Offset + offset, iter, CancellationToken.None);
+                    ValueTask<long> write = _io!.WriteAsync(_plan.Offset + offset, iter);
                     while (_polled is not null && !write.IsCompleted)
                     {
                         PollDevice(1);
@@ -496,8 +502,8 @@ internal sealed partial class JobRunner : IDisposable
         try
         {
             pending = slot.IsWrite
-                ? DirectIo.WriteAsync(_device!, slot.Offset, iter, DirectIoFlags.InlineCompletion)
-                : DirectIo.ReadAsync(_device!, slot.Offset, iter, DirectIoFlags.InlineCompletion);
+                ? _io!.WriteAsync(slot.Offset, iter)
+                : _io!.ReadAsync(slot.Offset, iter);
         }
         catch (DirectIoException e)
         {
@@ -774,7 +780,7 @@ internal sealed partial class JobRunner : IDisposable
             }
             else
             {
-                ValueTask flush = DirectIo.FlushAsync(_device!);
+                ValueTask flush = _io!.FlushAsync();
                 while (_polled is not null && !flush.IsCompleted)
                 {
                     PollDevice(1);

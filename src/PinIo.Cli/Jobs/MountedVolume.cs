@@ -1,0 +1,101 @@
+using PinIo.Block;
+using PinIo.Cli.Runner;
+using PinIo.Fs;
+using PinIo.Iov;
+using PinIo.Mm;
+
+namespace PinIo.Cli.Jobs;
+
+/// <summary>
+/// A Volume mounted for one run on the device underneath it, and the job files opened in it
+/// (one <see cref="VolumeFile"/> per name, shared by the jobs naming it). Disposing syncs the
+/// Volume (a clean unmount: what the jobs wrote is durable in the image) and closes it all.
+/// </summary>
+internal sealed class MountedVolume : IDisposable
+{
+    private readonly Dictionary<string, VolumeFile> _files = new(StringComparer.Ordinal);
+
+    public MountedVolume(IBlockDevice device, Volume volume, bool formatted)
+    {
+        Device = device;
+        Volume = volume;
+        Formatted = formatted;
+    }
+
+    public IBlockDevice Device { get; }
+
+    public Volume Volume { get; }
+
+    /// <summary>Whether this run formatted the Volume (volram, or an image of zeroes) rather than mounting one.</summary>
+    public bool Formatted { get; }
+
+    /// <summary>The job's file, created when missing and extended as fio extends a file: allocated (unwritten, reading as zeroes; fallocate=none: a hole) up to the job's size.</summary>
+    public IJobIo OpenFile(VolumeTarget target)
+    {
+        if (!_files.TryGetValue(target.FileName, out VolumeFile? file))
+        {
+            file = Volume.Exists(target.FileName) ? Volume.Open(target.FileName) : Volume.Create(target.FileName);
+            _files.Add(target.FileName, file);
+        }
+        if (file.Length < target.WantedBytes)
+        {
+            if (target.Fallocate)
+            {
+                file.AllocateAsync(0, target.WantedBytes).AsTask().GetAwaiter().GetResult();
+            }
+            file.SetLengthAsync(target.WantedBytes).AsTask().GetAwaiter().GetResult();
+        }
+        return new VolumeFileJobIo(file);
+    }
+
+    /// <summary>Whether the device's first 4 KiB are all zero: a new or wiped image, which pinio formats.</summary>
+    public static bool ReadsAsZeroes(IBlockDevice device)
+    {
+        const int Probe = 4096;
+        if (device.Capacity < Probe)
+        {
+            return false;
+        }
+        using var pool = new PagePool(1);
+        Page page = pool.Alloc();
+        try
+        {
+            IovIter iter = IovIter.Pages(IterDirection.Dest, [new BioVec(page, 0, Probe)]);
+            DirectIo.ReadAsync(device, 0, iter).AsTask().GetAwaiter().GetResult();
+            return !page.AsSpan()[..Probe].ContainsAnyExcept((byte)0);
+        }
+        finally
+        {
+            page.Put();
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Volume.SyncAsync().AsTask().GetAwaiter().GetResult();
+        }
+        finally
+        {
+            foreach (VolumeFile file in _files.Values)
+            {
+                file.Dispose();
+            }
+            Volume.Dispose();
+            Device.Dispose();
+        }
+    }
+}
+
+/// <summary>A job's file inside a Volume: the file's own Direct I/O (IomapDio or LegacyDirectIo, as the Volume was mounted).</summary>
+internal sealed class VolumeFileJobIo(VolumeFile file) : IJobIo
+{
+    public VolumeFile File => file;
+
+    public ValueTask<long> ReadAsync(long offset, IovIter iter) => file.ReadAsync(offset, iter);
+
+    public ValueTask<long> WriteAsync(long offset, IovIter iter) => file.WriteAsync(offset, iter);
+
+    public ValueTask FlushAsync() => file.FlushAsync();
+}
