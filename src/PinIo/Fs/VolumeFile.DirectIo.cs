@@ -37,7 +37,7 @@ public sealed partial class VolumeFile
     private ValueTask<long> RunDio(bool write, long offset, IovIter iter, CancellationToken ct)
     {
         DioGate gate = _inode.Dio;
-        if (write && ((offset | iter.Count) & (_volume.BlockSize - 1)) != 0)
+        if (write && (((offset | iter.Count) & (_volume.BlockSize - 1)) != 0 || LeavesAPartialTailBehind(offset)))
         {
             return RunAloneAsync(offset, iter, ct);
         }
@@ -89,8 +89,19 @@ public sealed partial class VolumeFile
     {
         using (await _inode.Dio.EnterLayoutChangeAsync(ct).ConfigureAwait(false))
         {
+            if (offset > _inode.Size)
+            {
+                await ZeroPastEndOfFileAsync(ct).ConfigureAwait(false);
+            }
             return await Start(true, offset, iter, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>A write that starts past the size while the size ends inside a block: the rest of that block must be zeroed first (alone, as a sub-block write).</summary>
+    private bool LeavesAPartialTailBehind(long offset)
+    {
+        long size = _inode.Size;
+        return offset > size && size % _volume.BlockSize != 0;
     }
 
     private async ValueTask<long> RunDioAfterLayoutChangeAsync(bool write, long offset, IovIter iter, CancellationToken ct)

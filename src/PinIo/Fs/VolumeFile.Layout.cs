@@ -61,6 +61,21 @@ public sealed partial class VolumeFile
     /// written (an unwritten block or a hole reads as zeroes already): a read-modify-write of
     /// the whole block. Ordered before the metadata change it serves by the commit's leading flush.
     /// </summary>
+    /// <summary>
+    /// Before the size grows (truncate up, fallocate, a write past the end): zeroes the rest of
+    /// the block the old size ends in, as XFS and iomap zero on extension. Those bytes were never
+    /// the file's, but the device may hold data there: a write whose size update a power cut
+    /// lost, or whatever the block held before. Zeroed before the size moves, so the journal
+    /// commit's leading flush makes the zeroes durable before the new size is.
+    /// Caller holds the file's layout gate exclusively.
+    /// </summary>
+    private ValueTask ZeroPastEndOfFileAsync(CancellationToken ct)
+    {
+        int b = _volume.BlockSize;
+        long size = _inode.Size;
+        return size % b == 0 ? ValueTask.CompletedTask : ZeroInBlockAsync(size, (size / b + 1) * b, ct);
+    }
+
     private async ValueTask ZeroInBlockAsync(long from, long to, CancellationToken ct)
     {
         int b = _volume.BlockSize;

@@ -76,6 +76,10 @@ public sealed partial class VolumeFile : IDisposable
             {
                 await ZeroInBlockAsync(length, (length / b + 1) * b, ct).ConfigureAwait(false);
             }
+            else if (length > _inode.Size)
+            {
+                await ZeroPastEndOfFileAsync(ct).ConfigureAwait(false);
+            }
             lock (_volume.MetadataLock)
             {
                 long keep = BlocksCovering(length, b);
@@ -103,6 +107,10 @@ public sealed partial class VolumeFile : IDisposable
         CheckRange(nameof(AllocateAsync), offset, length);
         using (await _inode.Dio.EnterLayoutChangeAsync(ct).ConfigureAwait(false))
         {
+            if (offset + length > _inode.Size)
+            {
+                await ZeroPastEndOfFileAsync(ct).ConfigureAwait(false);
+            }
             int b = _volume.BlockSize;
             long first = offset / b, end = BlocksCovering(offset + length, b);
             for (int attempt = 0; ; attempt++)

@@ -40,6 +40,21 @@ public sealed class FsxTests : PinBalancedTest
         Assert.True(result.CountsByKind[(int)FsxOpKind.PowerCut] > 0, result.Summary());
     }
 
+    /// <summary>
+    /// Seed 23 cuts power after a write into the file's last, partly used block reached the
+    /// device but before its size update did; a later extension then showed that write's bytes
+    /// instead of zeroes (iomap at op 6194, legacy at 6916) until extensions zeroed the old tail.
+    /// </summary>
+    [Theory]
+    [InlineData("iomap")]
+    [InlineData("legacy")]
+    public void AnExtensionAfterAPowerCut_ShowsZeroesPastTheOldEnd_NotALostWritesBytes(string path)
+    {
+        FsxResult result = Run(Options(path, 23, 7000) with { PowerCut = true }, out string output);
+
+        Assert.True(result.Mismatches == 0, output);
+    }
+
     [Theory]
     [InlineData("iomap")]
     [InlineData("legacy")]
