@@ -98,27 +98,31 @@ public sealed class VolumeAiodioTests : PinBalancedTest
         using Volume volume = Volume.Format(disk, new VolumeOptions { DirectIoPath = path });
         using VolumeFile file = volume.Create("truncate");
 
+        long start = 0, lastStart = 0, down = 0;
+        Memory<byte> buffer = BlockMemory.Aligned(Chunk);
         await RunAsync(file, readOffset: () => 0, readLength: FileBytes, async () =>
         {
-            Memory<byte> buffer = BlockMemory.Aligned(Chunk);
-            long start = 0;
             for (int round = 0; round < Rounds; round++)
             {
                 for (long at = start; at < FileBytes; at += Chunk)
                 {
                     Assert.Equal(Chunk, await WritePatternAsync(file, at, buffer));
                 }
-                long down = round % 2 == 0 ? 0 : 5000 + 512 * round;
+                down = round % 2 == 0 ? 0 : 5000 + 512 * round;
                 await file.SetLengthAsync(down);
-                start = (down + Gap + 511) / 512 * 512;
+                (lastStart, start) = (start, (down + Gap + 511) / 512 * 512);
             }
         });
 
-        // The last round wrote from Gap on (the round before truncated to 0), then truncated inside a block.
-        Assert.Equal(5000 + 512 * (Rounds - 1), file.Length);
+        // The last round wrote from lastStart on and truncated inside a block; one more write
+        // past a gap: the bytes between the truncated size and it (the old data's place) are zero.
+        Assert.Equal(Chunk, await WritePatternAsync(file, start, buffer));
         byte[] all = await ReadAllAsync(file);
-        Assert.All(all[..Gap], x => Assert.Equal(0, x));
-        AssertIsPattern(all.AsSpan(Gap), Gap);
+        Assert.Equal(start + Chunk, all.Length);
+        AssertZero(all.AsSpan(0, (int)lastStart), 0);
+        AssertIsPattern(all.AsSpan((int)lastStart, (int)(down - lastStart)), lastStart);
+        AssertZero(all.AsSpan((int)down, (int)(start - down)), down);
+        AssertIsPattern(all.AsSpan((int)start), start);
         AssertConsistent(volume);
     }
 
@@ -170,6 +174,17 @@ public sealed class VolumeAiodioTests : PinBalancedTest
             if (read[i] != 0 && read[i] != PatternAt(offset + i))
             {
                 Assert.Fail(Describe(read[i], offset + i, "0 or the pattern"));
+            }
+        }
+    }
+
+    private static void AssertZero(ReadOnlySpan<byte> read, long offset)
+    {
+        for (int i = 0; i < read.Length; i++)
+        {
+            if (read[i] != 0)
+            {
+                Assert.Fail($"byte at file offset {offset + i} is 0x{read[i]:X2}, expected 0");
             }
         }
     }
