@@ -28,7 +28,7 @@ public sealed class VolumeAiodioTests : PinBalancedTest
     [InlineData(DirectIoPath.Legacy)]
     public async Task DioSparse_ReadersSeeOnlyZeroesOrTheWrittenPattern(DirectIoPath path)
     {
-        const int FileBytes = 192 * 1024, Chunk = 6144, Rounds = 3;
+        const int FileBytes = 120 * 1024, Chunk = 6144, Rounds = 3;
         using RamDisk disk = StaleDisk(8 << 20);
         using Volume volume = Volume.Format(disk, new VolumeOptions { DirectIoPath = path });
         using VolumeFile file = volume.Create("sparse");
