@@ -62,7 +62,10 @@ job() {
         echo "fallocate=$alloc"
         echo "volume_dio=$VOLPATH"
         if [[ $fill -eq 1 ]]; then
-            printf '[fill]\nrw=write\nbs=1m\nioengine=io_uring\niodepth=4\n'
+            # The measure's engine: a ram: disk's completion mode follows the engine (inline for
+            # psync, a worker for io_uring) and is part of the device's identity, so a fill on
+            # another engine would lay out another Volume and leave the measured file unwritten.
+            printf '[fill]\nrw=write\nbs=1m\nioengine=%s\niodepth=%s\n' "$engine" "$((depth == 1 ? 1 : 4))"
         fi
         echo "[measure]"
         [[ $fill -eq 1 ]] && echo "stonewall"

@@ -88,14 +88,14 @@ internal sealed class MountedVolume : IDisposable
     }
 }
 
-/// <summary>A job's file inside a Volume: the file's own Direct I/O (IomapDio or LegacyDirectIo, as the Volume was mounted).</summary>
+/// <summary>A job's file inside a Volume: the file's own Direct I/O (IomapDio or LegacyDirectIo, as the Volume was mounted), continuations inline where the file allows it, as on a raw device.</summary>
 internal sealed class VolumeFileJobIo(VolumeFile file) : IJobIo
 {
     public VolumeFile File => file;
 
-    public ValueTask<long> ReadAsync(long offset, IovIter iter) => file.ReadAsync(offset, iter);
+    public ValueTask<long> ReadAsync(long offset, IovIter iter) => file.ReadAsync(offset, iter, DirectIoFlags.InlineCompletion);
 
-    public ValueTask<long> WriteAsync(long offset, IovIter iter) => file.WriteAsync(offset, iter);
+    public ValueTask<long> WriteAsync(long offset, IovIter iter) => file.WriteAsync(offset, iter, DirectIoFlags.InlineCompletion);
 
     public ValueTask FlushAsync() => file.FlushAsync();
 }

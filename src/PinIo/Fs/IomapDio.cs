@@ -96,14 +96,20 @@ public static partial class IomapDio
 
     /// <summary>
     /// The common case, an overwrite of one mapped extent: straight to the block layer, then
-    /// end_io (nothing to convert); no state machine when both complete at once.
+    /// end_io (nothing to convert); no state machine when both complete at once. As the
+    /// kernel's IOMAP_DIO_INLINE_COMP, the caller's inline completion is kept only when the
+    /// write does not move the size: end_io then has nothing to log and never blocks.
     /// </summary>
     private static ValueTask<long> OverwriteMapped(IIomapInode inode, long deviceOffset, long offset, IovIter iter, bool bounce, DirectIoFlags flags, CancellationToken ct)
     {
+        if (offset + iter.Count > inode.Size)
+        {
+            flags &= ~DirectIoFlags.InlineCompletion;
+        }
         ValueTask<long> io;
         try
         {
-            io = DirectIo.TransferAsync(inode.Device, BioOp.Write, deviceOffset, iter, bounce, flags & ~DirectIoFlags.InlineCompletion, ct);
+            io = DirectIo.TransferAsync(inode.Device, BioOp.Write, deviceOffset, iter, bounce, flags, ct);
         }
         catch (Exception e) when (DioFileRange.IsRequestFailure(e))
         {

@@ -11,10 +11,20 @@ public sealed partial class VolumeFile
     /// lengths are multiples of the device's logical block; holes and unwritten blocks read
     /// as zeroes; nothing past <see cref="Length"/>. Returns the bytes read.
     /// </summary>
-    public ValueTask<long> ReadAsync(long offset, IovIter iter, CancellationToken ct = default)
+    public ValueTask<long> ReadAsync(long offset, IovIter iter, CancellationToken ct = default) =>
+        ReadAsync(offset, iter, DirectIoFlags.None, ct);
+
+    /// <summary>
+    /// <see cref="ReadAsync(long, IovIter, CancellationToken)"/> with <paramref name="flags"/>:
+    /// <see cref="DirectIoFlags.InlineCompletion"/> lets a read of mapped blocks finish on the
+    /// device's completing thread (inside the call on a device that completes at submission),
+    /// as on a raw device; <see cref="DirectIoFlags.NoWait"/> and
+    /// <see cref="DirectIoFlags.BounceMisaligned"/> as for <see cref="IomapDio"/>.
+    /// </summary>
+    public ValueTask<long> ReadAsync(long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct = default)
     {
         ThrowIfDisposed();
-        return RunDio(false, offset, iter, ct);
+        return RunDio(false, offset, iter, flags, ct);
     }
 
     /// <summary>
@@ -22,10 +32,19 @@ public sealed partial class VolumeFile
     /// the file has holes, zeroes the rest of any new block, and converts and moves the size
     /// only after the data is on the device. Durable at <see cref="FlushAsync"/>.
     /// </summary>
-    public ValueTask<long> WriteAsync(long offset, IovIter iter, CancellationToken ct = default)
+    public ValueTask<long> WriteAsync(long offset, IovIter iter, CancellationToken ct = default) =>
+        WriteAsync(offset, iter, DirectIoFlags.None, ct);
+
+    /// <summary>
+    /// <see cref="WriteAsync(long, IovIter, CancellationToken)"/> with <paramref name="flags"/>:
+    /// <see cref="DirectIoFlags.InlineCompletion"/> applies only to an overwrite of mapped
+    /// blocks that does not move the size (end_io has nothing to do, as the kernel's
+    /// IOMAP_DIO_INLINE_COMP); other writes complete as without it.
+    /// </summary>
+    public ValueTask<long> WriteAsync(long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct = default)
     {
         ThrowIfDisposed();
-        return RunDio(true, offset, iter, ct);
+        return RunDio(true, offset, iter, flags, ct);
     }
 
     /// <summary>
@@ -34,21 +53,21 @@ public sealed partial class VolumeFile
     /// takes the lock exclusively and waits for the rest): its zeroing of the rest of a new
     /// block would otherwise land over another write's data in the same block.
     /// </summary>
-    private ValueTask<long> RunDio(bool write, long offset, IovIter iter, CancellationToken ct)
+    private ValueTask<long> RunDio(bool write, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct)
     {
         DioGate gate = _inode.Dio;
         if (write && (((offset | iter.Count) & (_volume.BlockSize - 1)) != 0 || LeavesAPartialTailBehind(offset)))
         {
-            return RunAloneAsync(offset, iter, ct);
+            return RunAloneAsync(offset, iter, flags, ct);
         }
         if (!gate.TryEnterDio())
         {
-            return RunDioAfterLayoutChangeAsync(write, offset, iter, ct);
+            return RunDioAfterLayoutChangeAsync(write, offset, iter, flags, ct);
         }
         ValueTask<long> request;
         try
         {
-            request = Start(write, offset, iter, ct);
+            request = Start(write, offset, iter, flags, ct);
         }
         catch
         {
@@ -64,12 +83,12 @@ public sealed partial class VolumeFile
     }
 
     /// <summary>The volume's Direct I/O path: iomap (the default) or the legacy get_block walk.</summary>
-    private ValueTask<long> Start(bool write, long offset, IovIter iter, CancellationToken ct) => (_volume.Options.DirectIoPath, write) switch
+    private ValueTask<long> Start(bool write, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct) => (_volume.Options.DirectIoPath, write) switch
     {
-        (DirectIoPath.Legacy, true) => LegacyDirectIo.WriteAsync(this, offset, iter, ct),
-        (DirectIoPath.Legacy, false) => LegacyDirectIo.ReadAsync(this, offset, iter, ct),
-        (_, true) => IomapDio.WriteAsync(this, offset, iter, ct),
-        _ => IomapDio.ReadAsync(this, offset, iter, ct),
+        (DirectIoPath.Legacy, true) => LegacyDirectIo.WriteAsync(this, offset, iter, flags, ct),
+        (DirectIoPath.Legacy, false) => LegacyDirectIo.ReadAsync(this, offset, iter, flags, ct),
+        (_, true) => IomapDio.WriteAsync(this, offset, iter, flags, ct),
+        _ => IomapDio.ReadAsync(this, offset, iter, flags, ct),
     };
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -85,7 +104,7 @@ public sealed partial class VolumeFile
         }
     }
 
-    private async ValueTask<long> RunAloneAsync(long offset, IovIter iter, CancellationToken ct)
+    private async ValueTask<long> RunAloneAsync(long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct)
     {
         using (await _inode.Dio.EnterLayoutChangeAsync(ct).ConfigureAwait(false))
         {
@@ -93,7 +112,7 @@ public sealed partial class VolumeFile
             {
                 await ZeroPastEndOfFileAsync(ct).ConfigureAwait(false);
             }
-            return await Start(true, offset, iter, ct).ConfigureAwait(false);
+            return await Start(true, offset, iter, flags, ct).ConfigureAwait(false);
         }
     }
 
@@ -104,12 +123,12 @@ public sealed partial class VolumeFile
         return offset > size && size % _volume.BlockSize != 0;
     }
 
-    private async ValueTask<long> RunDioAfterLayoutChangeAsync(bool write, long offset, IovIter iter, CancellationToken ct)
+    private async ValueTask<long> RunDioAfterLayoutChangeAsync(bool write, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct)
     {
         await _inode.Dio.EnterDioAsync(ct).ConfigureAwait(false);
         try
         {
-            return await Start(write, offset, iter, ct).ConfigureAwait(false);
+            return await Start(write, offset, iter, flags, ct).ConfigureAwait(false);
         }
         finally
         {

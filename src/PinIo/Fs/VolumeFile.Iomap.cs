@@ -48,6 +48,12 @@ public sealed partial class VolumeFile : IIomapInode
         }
         int b = _volume.BlockSize;
         long end = offset + bytesDone;
+        // An overwrite inside the size logs nothing: no lock. The size cannot shrink under it
+        // (a truncate waits for the file's Direct I/O), only grow.
+        if (!unwritten && end <= _inode.Size)
+        {
+            return _volume.CommitIfLargeAsync(ct);
+        }
         lock (_volume.MetadataLock)
         {
             if (unwritten)

@@ -1,0 +1,70 @@
+using PinIo.Block;
+using PinIo.Devices;
+using PinIo.Fs;
+using PinIo.Iov;
+using PinIo.Mm;
+using PinIo.Tests.Infrastructure;
+using Xunit;
+using static PinIo.Tests.Fs.VolumeTesting;
+
+namespace PinIo.Tests.Fs;
+
+/// <summary>
+/// VolumeFile's DirectIoFlags overloads: InlineCompletion finishes an overwrite of mapped
+/// blocks inside the call on a device that completes at submission (as DirectIo on the raw
+/// device does), and is dropped where end_io has work (a write that moves the size).
+/// </summary>
+public sealed class VolumeInlineCompletionTests : PinBalancedTest
+{
+    private const int B = VolumeTesting.Block;
+
+    [Fact]
+    public async Task InlineOverwriteOfMappedBlocks_OnAnInlineDisk_CompletesInsideTheCall()
+    {
+        using var disk = new RamDisk(4 << 20);
+        using Volume volume = Volume.Format(disk, new VolumeOptions());
+        using VolumeFile file = volume.Create("f");
+        await WriteAsync(file, 0, Data(3 * B, 1));
+        Memory<byte> buffer = BlockMemory.Aligned(B);
+        Data(B, 7).CopyTo(buffer);
+
+        ValueTask<long> write = file.WriteAsync(B, IovIter.User(IterDirection.Source, buffer), DirectIoFlags.InlineCompletion);
+
+        Assert.True(write.IsCompletedSuccessfully);
+        Assert.Equal(B, await write);
+        ValueTask<long> read = file.ReadAsync(B, IovIter.User(IterDirection.Dest, buffer), DirectIoFlags.InlineCompletion);
+        Assert.True(read.IsCompletedSuccessfully);
+        Assert.Equal(B, await read);
+        Assert.Equal(Data(B, 7), buffer.ToArray());
+        Assert.Equal(3 * B, file.Length);
+        AssertConsistent(volume);
+    }
+
+    [Theory]
+    [InlineData(DirectIoPath.Iomap, RamDiskCompletion.Inline)]
+    [InlineData(DirectIoPath.Iomap, RamDiskCompletion.Worker)]
+    [InlineData(DirectIoPath.Legacy, RamDiskCompletion.Inline)]
+    [InlineData(DirectIoPath.Legacy, RamDiskCompletion.Worker)]
+    public async Task InlineWrites_ThatExtendAllocateOrOverwrite_ReadBackAndMoveTheSize(DirectIoPath path, RamDiskCompletion completion)
+    {
+        using var disk = new RamDisk(4 << 20, new RamDiskOptions { Completion = completion });
+        using Volume volume = Volume.Format(disk, new VolumeOptions { DirectIoPath = path });
+        using VolumeFile file = volume.Create("f");
+        Memory<byte> buffer = BlockMemory.Aligned(2 * B);
+        for (int round = 0; round < 3; round++)
+        {
+            // Allocating and extending (round 0), then overwrites of the same mapped blocks.
+            for (int i = 0; i < 8; i++)
+            {
+                Data(2 * B, round * 10 + i).CopyTo(buffer);
+                Assert.Equal(2 * B, await file.WriteAsync((long)i * 2 * B, IovIter.User(IterDirection.Source, buffer), DirectIoFlags.InlineCompletion));
+                Assert.Equal(Math.Max((long)(i + 1) * 2 * B, round == 0 ? 0 : 16 * B), file.Length);
+            }
+            for (int i = 0; i < 8; i++)
+            {
+                Assert.Equal(Data(2 * B, round * 10 + i), await ReadAsync(file, (long)i * 2 * B, 2 * B));
+            }
+        }
+        AssertConsistent(volume);
+    }
+}
