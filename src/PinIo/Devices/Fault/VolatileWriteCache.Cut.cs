@@ -120,6 +120,15 @@ internal sealed partial class VolatileWriteCache
     /// <summary>Writes each run of surviving blocks to the device and waits for it.</summary>
     private void WriteSurvivors(CachedWrite entry, bool[] survives, int unit)
     {
+        foreach ((int start, int end) in SurvivingRuns(survives))
+        {
+            WriteNow(entry, start * unit, (end - start) * unit);
+        }
+    }
+
+    /// <summary>The runs of surviving units, as [start, end) index pairs.</summary>
+    private static IEnumerable<(int Start, int End)> SurvivingRuns(bool[] survives)
+    {
         int i = 0;
         while (i < survives.Length)
         {
@@ -133,7 +142,7 @@ internal sealed partial class VolatileWriteCache
             {
                 i++;
             }
-            WriteNow(entry, start * unit, (i - start) * unit);
+            yield return (start, i);
         }
     }
 
@@ -162,20 +171,9 @@ internal sealed partial class VolatileWriteCache
     {
         int perUnit = unit / QueueLimits.SectorSize;
         var runs = new List<string>();
-        int i = 0;
-        while (i < survives.Length)
+        foreach ((int start, int end) in SurvivingRuns(survives))
         {
-            if (!survives[i])
-            {
-                i++;
-                continue;
-            }
-            int start = i;
-            while (i < survives.Length && survives[i])
-            {
-                i++;
-            }
-            runs.Add(string.Create(CultureInfo.InvariantCulture, $"{sector + ((long)start * perUnit)}-{sector + ((long)i * perUnit) - 1}"));
+            runs.Add(string.Create(CultureInfo.InvariantCulture, $"{sector + ((long)start * perUnit)}-{sector + ((long)end * perUnit) - 1}"));
         }
         return "kept sectors " + string.Join(',', runs);
     }
