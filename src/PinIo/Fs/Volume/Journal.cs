@@ -67,23 +67,8 @@ internal sealed class Journal : IDisposable
     /// device's log plus these must rebuild memory). Caller holds the metadata lock, so none is
     /// added meanwhile. Returns the first problem, or null.
     /// </summary>
-    public string? ApplyPendingTo(VolumeMetadata target)
-    {
-        byte[] payload = [.. _pending];
-        int offset = 0;
-        for (int i = 0; i < _pendingRecords; i++)
-        {
-            if (!JournalRecord.TryDecode(payload, ref offset, out JournalRecord record))
-            {
-                return $"pending record {i} of {_pendingRecords} does not decode";
-            }
-            if (target.Apply(record, replaying: true) is { } problem)
-            {
-                return $"pending record {i} of {_pendingRecords}: {problem}";
-            }
-        }
-        return null;
-    }
+    public string? ApplyPendingTo(VolumeMetadata target) =>
+        JournalTransaction.ApplyRecords(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_pending), _pendingRecords, target);
 
     public bool IsShutDown => Volatile.Read(ref _shutDown) is not null;
 

@@ -97,22 +97,32 @@ internal static class JournalTransaction
 
     private static void ApplyAll(ReadOnlySpan<byte> payload, int records, VolumeMetadata metadata, long sequence)
     {
+        if (ApplyRecords(payload, records, metadata) is { } problem)
+        {
+            throw Corrupt(sequence, problem);
+        }
+    }
+
+    /// <summary>
+    /// Decodes <paramref name="records"/> records from <paramref name="payload"/> and replays each
+    /// onto <paramref name="metadata"/>: a transaction's at Mount, the pending ones in Check.
+    /// Returns the first problem (a record that does not decode or apply, bytes left over), or null.
+    /// </summary>
+    public static string? ApplyRecords(ReadOnlySpan<byte> payload, int records, VolumeMetadata metadata)
+    {
         int offset = 0;
         for (int i = 0; i < records; i++)
         {
             if (!JournalRecord.TryDecode(payload, ref offset, out JournalRecord record))
             {
-                throw Corrupt(sequence, $"record {i} of {records} does not decode");
+                return $"record {i} of {records} does not decode";
             }
             if (metadata.Apply(record, replaying: true) is { } problem)
             {
-                throw Corrupt(sequence, problem);
+                return problem;
             }
         }
-        if (offset != payload.Length)
-        {
-            throw Corrupt(sequence, $"{payload.Length - offset} bytes after its last record");
-        }
+        return offset == payload.Length ? null : $"{payload.Length - offset} bytes after its last record";
     }
 
     private static DirectIoException Corrupt(long sequence, string problem) =>
