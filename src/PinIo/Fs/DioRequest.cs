@@ -34,6 +34,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
     private long _reportLimit;
     private BioOp _op;
     private IovIter? _iter;
+    private IDioCompletionHook? _completionHook;
 
     public static Action<Bio> EndIo => s_endIo;
 
@@ -41,7 +42,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
 
     public long Offset => _offset;
 
-    public static DioRequest Rent(BioOp op, long offset, IovIter iter, long hiddenByTruncate, long reportLimit, bool inlineContinuations)
+    public static DioRequest Rent(BioOp op, long offset, IovIter iter, long hiddenByTruncate, long reportLimit, bool inlineContinuations, IDioCompletionHook? completionHook = null)
     {
         DioRequest dio = s_cache.TryTake() ?? new DioRequest();
         dio._op = op;
@@ -55,6 +56,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
         dio._failedStatus = (int)BlkStatus.Ok;
         dio._failedReason = null;
         dio._submitFailure = null;
+        dio._completionHook = completionHook;
         dio._core.Reset();
         dio._core.RunContinuationsAsynchronously = !inlineContinuations;
         return dio;
@@ -91,6 +93,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
     public long ConsumeResult()
     {
         long result = Finish(out Exception? error);
+        RunCompletionHook();
         Return(this);
         return error is null ? result : throw error;
     }
@@ -130,6 +133,7 @@ internal sealed class DioRequest : IValueTaskSource<long>
     private void CompleteFromDevice()
     {
         long result = Finish(out Exception? error);
+        RunCompletionHook();
         if (error is null)
         {
             _core.SetResult(result);
@@ -138,6 +142,13 @@ internal sealed class DioRequest : IValueTaskSource<long>
         {
             _core.SetException(error);
         }
+    }
+
+    private void RunCompletionHook()
+    {
+        IDioCompletionHook? hook = _completionHook;
+        _completionHook = null;
+        hook?.OnDioComplete();
     }
 
     /// <summary>

@@ -127,6 +127,15 @@ public static partial class DirectIo
             ? BounceAsync(device, op, deviceOffset, iter, 0, long.MaxValue, flags, ct)
             : SubmitMapped(device, op, deviceOffset, iter, 0, long.MaxValue, flags, ct);
 
+    /// <summary>
+    /// <see cref="TransferAsync"/> for memory that fits the device, with
+    /// <paramref name="completionHook"/> run once when the request ends, whichever way it ends,
+    /// before its result is delivered. Once it returns, the hook is the request's: a failure
+    /// comes back in the ValueTask, never as a throw (a throw means the hook was not taken).
+    /// </summary>
+    internal static ValueTask<long> TransferMappedAsync(IBlockDevice device, BioOp op, long deviceOffset, IovIter iter, DirectIoFlags flags, IDioCompletionHook completionHook, CancellationToken ct) =>
+        SubmitMapped(device, op, deviceOffset, iter, 0, long.MaxValue, flags, ct, completionHook);
+
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void ThrowMisalignedMemory(BioOp op, QueueLimits limits) =>
         ThrowHelper.ThrowDirectIo(Errno.EINVAL,
@@ -134,10 +143,10 @@ public static partial class DirectIo
             $"must be a multiple of it): use DirectFile.AllocateBuffer or aligned memory, or turn on bouncing of misaligned memory");
 
     /// <summary>Builds and submits every bio of a request whose memory fits the device.</summary>
-    private static ValueTask<long> SubmitMapped(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, CancellationToken ct)
+    private static ValueTask<long> SubmitMapped(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, CancellationToken ct, IDioCompletionHook? completionHook = null)
     {
         QueueLimits limits = device.Limits;
-        DioRequest dio = DioRequest.Rent(op, offset, iter, hidden, reportLimit, (flags & DirectIoFlags.InlineCompletion) != 0);
+        DioRequest dio = DioRequest.Rent(op, offset, iter, hidden, reportLimit, (flags & DirectIoFlags.InlineCompletion) != 0, completionHook);
         while (iter.Count > 0)
         {
             if (ct.IsCancellationRequested)
@@ -157,7 +166,20 @@ public static partial class DirectIo
         {
             return new ValueTask<long>(dio, dio.Version);
         }
-        return new ValueTask<long>(dio.ConsumeResult());
+        if (completionHook is null)
+        {
+            return new ValueTask<long>(dio.ConsumeResult());
+        }
+        // The hook has run: the failure travels in the result, so that a throw out of this call
+        // always means the hook was never taken.
+        try
+        {
+            return new ValueTask<long>(dio.ConsumeResult());
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<long>(e);
+        }
     }
 
     /// <summary>Fills a bio from the iterator; on failure releases what it took and records where submission stopped.</summary>

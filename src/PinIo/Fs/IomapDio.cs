@@ -27,8 +27,20 @@ public static partial class IomapDio
     public static ValueTask<long> WriteAsync(IIomapInode inode, long offset, IovIter iter, CancellationToken ct = default) =>
         WriteAsync(inode, offset, iter, DirectIoFlags.None, ct);
 
-    public static ValueTask<long> ReadAsync(IIomapInode inode, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct = default)
+    public static ValueTask<long> ReadAsync(IIomapInode inode, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct = default) =>
+        ReadAsync(inode, offset, iter, flags, completionHook: null, out _, ct);
+
+    public static ValueTask<long> WriteAsync(IIomapInode inode, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct = default) =>
+        WriteAsync(inode, offset, iter, flags, completionHook: null, out _, ct);
+
+    /// <summary>
+    /// A read whose one-extent fast path may carry <paramref name="completionHook"/> into the
+    /// block layer (<paramref name="hookTaken"/>: it then runs once when the request ends, and
+    /// the caller must not run it); other paths leave it to the caller.
+    /// </summary>
+    internal static ValueTask<long> ReadAsync(IIomapInode inode, long offset, IovIter iter, DirectIoFlags flags, IDioCompletionHook? completionHook, out bool hookTaken, CancellationToken ct)
     {
+        hookTaken = false;
         ArgumentNullException.ThrowIfNull(inode);
         IBlockDevice device = inode.Device;
         bool bounce = DirectIo.CheckFileRequest(BioOp.Read, offset, iter, device.Limits, flags);
@@ -39,7 +51,7 @@ public static partial class IomapDio
             return new ValueTask<long>(0);
         }
         // The block holding the end of the file is read whole; only the bytes before it are reported.
-        long reach = Math.Min(iter.Count, DioFileRange.AlignUp(visible, device.Limits.LogicalBlockSize));
+        long reach = visible >= iter.Count ? iter.Count : Math.Min(iter.Count, DioFileRange.AlignUp(visible, device.Limits.LogicalBlockSize));
         long hidden = iter.Count - reach;
         iter.Truncate(reach);
         IomapIntent intent = DioFileRange.IntentOf(IomapIntent.Read, flags);
@@ -59,13 +71,26 @@ public static partial class IomapDio
         if (hidden == 0 && visible >= reach && first.IsCompletedSuccessfully && first.Result is { Type: IomapType.Mapped } map && map.Offset <= offset && map.End >= offset + reach)
         {
             // The common case, one mapped extent: straight to the block layer, nothing in between.
+            if (completionHook is not null && !bounce)
+            {
+                ValueTask<long> io = DirectIo.TransferMappedAsync(device, BioOp.Read, map.DeviceOffsetOf(offset), iter, flags, completionHook, ct);
+                hookTaken = true;
+                return io;
+            }
             return DirectIo.TransferAsync(device, BioOp.Read, map.DeviceOffsetOf(offset), iter, bounce, flags, ct);
         }
         return ReadExtentsAsync(inode, offset, iter, first, hidden, visible, bounce, flags, ct);
     }
 
-    public static ValueTask<long> WriteAsync(IIomapInode inode, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct = default)
+    /// <summary>
+    /// A write whose overwrite of one mapped extent inside the size may carry
+    /// <paramref name="completionHook"/> into the block layer in place of end_io
+    /// (<paramref name="hookTaken"/>): the caller's inode has nothing to convert or log for such
+    /// a write (XFS's end_io for a pure overwrite), and its hook runs once when it ends.
+    /// </summary>
+    internal static ValueTask<long> WriteAsync(IIomapInode inode, long offset, IovIter iter, DirectIoFlags flags, IDioCompletionHook? completionHook, out bool hookTaken, CancellationToken ct)
     {
+        hookTaken = false;
         ArgumentNullException.ThrowIfNull(inode);
         IBlockDevice device = inode.Device;
         bool bounce = DirectIo.CheckFileRequest(BioOp.Write, offset, iter, device.Limits, flags);
@@ -89,6 +114,12 @@ public static partial class IomapDio
 #pragma warning restore CA2012
         if (first.IsCompletedSuccessfully && first.Result is { Type: IomapType.Mapped, Flags: IomapFlags.None } map && map.Offset <= offset && map.End >= offset + iter.Count)
         {
+            if (completionHook is not null && !bounce && offset + iter.Count <= inode.Size)
+            {
+                ValueTask<long> io = DirectIo.TransferMappedAsync(device, BioOp.Write, map.DeviceOffsetOf(offset), iter, flags, completionHook, ct);
+                hookTaken = true;
+                return io;
+            }
             return OverwriteMapped(inode, map.DeviceOffsetOf(offset), offset, iter, bounce, flags, ct);
         }
         return WriteExtentsAsync(inode, offset, iter, first, bounce, flags, ct);

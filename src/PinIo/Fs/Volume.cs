@@ -30,6 +30,8 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
         _io = io;
         _metadata = metadata;
         _journal = new Journal(_lock, metadata, io, sb, tail, nextSequence);
+        BlockSize = sb.BlockSize;
+        BlockShift = System.Numerics.BitOperations.Log2((uint)sb.BlockSize);
     }
 
     public IBlockDevice Device { get; }
@@ -37,7 +39,10 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
     public VolumeOptions Options { get; }
 
     /// <summary>The file-system block in bytes: the unit of allocation.</summary>
-    public int BlockSize => _metadata.Superblock.BlockSize;
+    public int BlockSize { get; }
+
+    /// <summary>log2 of <see cref="BlockSize"/> (a power of two): block arithmetic on the Direct I/O path shifts rather than divides.</summary>
+    internal int BlockShift { get; }
 
     /// <summary>Bytes of data blocks (the device less the superblocks and log areas).</summary>
     public long TotalBytes => _metadata.Superblock.DataBlocks * BlockSize;

@@ -65,14 +65,23 @@ public sealed partial class VolumeFile
             return RunDioAfterLayoutChangeAsync(write, offset, iter, flags, ct);
         }
         ValueTask<long> request;
+        bool gateHandedOver = false;
         try
         {
-            request = Start(write, offset, iter, flags, ct);
+            request = Start(write, offset, iter, flags, gate, out gateHandedOver, ct);
         }
         catch
         {
-            gate.ExitDio();
+            if (!gateHandedOver)
+            {
+                gate.ExitDio();
+            }
             throw;
+        }
+        if (gateHandedOver)
+        {
+            // The request leaves the file itself when it ends: no frame awaits it here.
+            return request;
         }
         if (request.IsCompletedSuccessfully)
         {
@@ -82,14 +91,22 @@ public sealed partial class VolumeFile
         return ExitWhenDoneAsync(request, gate);
     }
 
-    /// <summary>The volume's Direct I/O path: iomap (the default) or the legacy get_block walk.</summary>
-    private ValueTask<long> Start(bool write, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct) => (_volume.Options.DirectIoPath, write) switch
+    /// <summary>
+    /// The volume's Direct I/O path: iomap (the default) or the legacy get_block walk. The
+    /// iomap path's one-extent cases take <paramref name="gate"/> along and leave it when they
+    /// end (<paramref name="gateHandedOver"/>).
+    /// </summary>
+    private ValueTask<long> Start(bool write, long offset, IovIter iter, DirectIoFlags flags, IDioCompletionHook? gate, out bool gateHandedOver, CancellationToken ct)
     {
-        (DirectIoPath.Legacy, true) => LegacyDirectIo.WriteAsync(this, offset, iter, flags, ct),
-        (DirectIoPath.Legacy, false) => LegacyDirectIo.ReadAsync(this, offset, iter, flags, ct),
-        (_, true) => IomapDio.WriteAsync(this, offset, iter, flags, ct),
-        _ => IomapDio.ReadAsync(this, offset, iter, flags, ct),
-    };
+        gateHandedOver = false;
+        return (_volume.Options.DirectIoPath, write) switch
+        {
+            (DirectIoPath.Legacy, true) => LegacyDirectIo.WriteAsync(this, offset, iter, flags, ct),
+            (DirectIoPath.Legacy, false) => LegacyDirectIo.ReadAsync(this, offset, iter, flags, ct),
+            (_, true) => IomapDio.WriteAsync(this, offset, iter, flags, gate, out gateHandedOver, ct),
+            _ => IomapDio.ReadAsync(this, offset, iter, flags, gate, out gateHandedOver, ct),
+        };
+    }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<long> ExitWhenDoneAsync(ValueTask<long> request, DioGate gate)
@@ -112,7 +129,7 @@ public sealed partial class VolumeFile
             {
                 await ZeroPastEndOfFileAsync(ct).ConfigureAwait(false);
             }
-            return await Start(true, offset, iter, flags, ct).ConfigureAwait(false);
+            return await Start(true, offset, iter, flags, gate: null, out _, ct).ConfigureAwait(false);
         }
     }
 
@@ -128,7 +145,7 @@ public sealed partial class VolumeFile
         await _inode.Dio.EnterDioAsync(ct).ConfigureAwait(false);
         try
         {
-            return await Start(write, offset, iter, flags, ct).ConfigureAwait(false);
+            return await Start(write, offset, iter, flags, gate: null, out _, ct).ConfigureAwait(false);
         }
         finally
         {

@@ -13,7 +13,8 @@ public sealed partial class VolumeFile : IIomapInode
 
     /// <summary>
     /// The extent holding <paramref name="offset"/>, clipped to the blocks that
-    /// [offset, offset + length) touches. A mapped range costs a lock and a binary search. A
+    /// [offset, offset + length) touches. A written extent mapped before costs no lock (the
+    /// map remembers it); any other a lock and a binary search. A
     /// write into a hole allocates unwritten blocks (as many contiguous ones as one free run
     /// gives) and returns them as Unwritten|New; when only busy blocks are left it commits
     /// first, and ENOSPC when none are left at all.
@@ -48,11 +49,11 @@ public sealed partial class VolumeFile : IIomapInode
         }
         int b = _volume.BlockSize;
         long end = offset + bytesDone;
-        // An overwrite inside the size logs nothing: no lock. The size cannot shrink under it
-        // (a truncate waits for the file's Direct I/O), only grow.
+        // An overwrite inside the size logs nothing, so it has nothing to commit either: no
+        // lock. The size cannot shrink under it (a truncate waits for the file's Direct I/O).
         if (!unwritten && end <= _inode.Size)
         {
-            return _volume.CommitIfLargeAsync(ct);
+            return ValueTask.CompletedTask;
         }
         lock (_volume.MetadataLock)
         {
@@ -83,14 +84,20 @@ public sealed partial class VolumeFile : IIomapInode
     /// <summary>False only when a write must allocate and no block is free now: the caller commits (freeing busy blocks) and retries.</summary>
     private bool TryMap(long offset, long length, IomapIntent intent, out Iomap map)
     {
-        int b = _volume.BlockSize;
-        long block = offset / b;
-        long endBlock = Math.Min(BlocksCovering(offset + length, b), VolumeGeometry.MaxFileBytes / b);
+        int b = _volume.BlockSize, shift = _volume.BlockShift;
+        long block = offset >> shift;
+        long endBlock = Math.Min((offset + length + b - 1) >> shift, VolumeGeometry.MaxFileBytes >> shift);
+        ExtentMap extents = _inode.Map;
+        if (extents.TryFindRemembered(block, out Extent e))
+        {
+            map = ToIomap(e.Slice(block, endBlock), b, IomapFlags.None);
+            return true;
+        }
         lock (_volume.MetadataLock)
         {
-            ExtentMap extents = _inode.Map;
-            if (extents.TryFind(block, out Extent e, out int next))
+            if (extents.TryFind(block, out e, out int next))
             {
+                extents.Remember(e);
                 map = ToIomap(e.Slice(block, endBlock), b, IomapFlags.None);
                 return true;
             }

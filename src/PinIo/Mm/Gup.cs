@@ -172,6 +172,12 @@ public static class Gup
     /// </summary>
     private static object? MovableOwnerOf(Memory<byte> buffer)
     {
+        // PinIo's own pool memory first, by its exact (sealed) type: no cast helper or cast-cache
+        // lookup on the Direct I/O path, where an interface check cost a cache miss per request.
+        if (MemoryMarshal.TryGetMemoryManager<byte, PoolMemory>(buffer, out _))
+        {
+            return null;
+        }
         if (MemoryMarshal.TryGetArray<byte>(buffer, out ArraySegment<byte> segment))
         {
             return segment.Array;

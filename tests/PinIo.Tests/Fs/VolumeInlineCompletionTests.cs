@@ -67,4 +67,74 @@ public sealed class VolumeInlineCompletionTests : PinBalancedTest
         }
         AssertConsistent(volume);
     }
+
+    /// <summary>
+    /// The one-extent requests carry the file's Direct I/O count into the block layer and leave
+    /// it when they end, with no frame awaiting them: a truncate must still wait for each, read
+    /// or write, inline or not, and go on once it ends.
+    /// </summary>
+    [Theory]
+    [InlineData(false, DirectIoFlags.None)]
+    [InlineData(true, DirectIoFlags.None)]
+    [InlineData(false, DirectIoFlags.InlineCompletion)]
+    [InlineData(true, DirectIoFlags.InlineCompletion)]
+    public async Task AnOverwriteOrReadInFlight_HoldsATruncateBack_UntilItEnds(bool write, DirectIoFlags flags)
+    {
+        using var disk = new RamDisk(4 << 20, new RamDiskOptions { Completion = RamDiskCompletion.Worker });
+        using Volume volume = Volume.Format(disk, new VolumeOptions());
+        using VolumeFile file = volume.Create("f");
+        await WriteAsync(file, 0, Data(4 * B, 1));
+        Memory<byte> buffer = BlockMemory.Aligned(B);
+        Data(B, 9).CopyTo(buffer);
+        Task<long> io;
+        Task truncate;
+        using (disk.HoldCompletions())
+        {
+            io = write
+                ? file.WriteAsync(B, IovIter.User(IterDirection.Source, buffer), flags).AsTask()
+                : file.ReadAsync(B, IovIter.User(IterDirection.Dest, buffer), flags).AsTask();
+            truncate = file.SetLengthAsync(0).AsTask();
+            await Task.Delay(20);
+            Assert.False(io.IsCompleted);
+            Assert.False(truncate.IsCompleted, "the truncate did not wait for the request in flight");
+        }
+        Assert.Equal(B, await io);
+        await truncate.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, file.Length);
+        AssertConsistent(volume);
+    }
+
+    /// <summary>A request that fails at the device, or is refused before it starts, still leaves the file: a truncate after it goes through.</summary>
+    [Theory]
+    [InlineData(RamDiskCompletion.Inline, true)]
+    [InlineData(RamDiskCompletion.Worker, true)]
+    [InlineData(RamDiskCompletion.Inline, false)]
+    [InlineData(RamDiskCompletion.Worker, false)]
+    public async Task AFailedOrRefusedOverwrite_StillLeavesTheFile(RamDiskCompletion completion, bool failAtTheDevice)
+    {
+        using var disk = new RamDisk(4 << 20, new RamDiskOptions { Completion = completion });
+        using Volume volume = Volume.Format(disk, new VolumeOptions());
+        using VolumeFile file = volume.Create("f");
+        await WriteAsync(file, 0, Data(4 * B, 1));
+        Memory<byte> buffer = BlockMemory.Aligned(B + 512);
+        Data(B, 9).CopyTo(buffer);
+        if (failAtTheDevice)
+        {
+            disk.FaultInjector = bio => bio.Op == BioOp.Write ? BlkStatus.IoError : BlkStatus.Ok;
+            var e = await Assert.ThrowsAsync<DirectIoException>(() => file.WriteAsync(B, IovIter.User(IterDirection.Source, buffer[..B]), DirectIoFlags.InlineCompletion).AsTask());
+            Assert.Equal(Errno.EIO, e.Errno);
+            disk.FaultInjector = null;
+        }
+        else
+        {
+            // Memory off the device's DMA alignment: refused before any bio is built.
+            var e = Assert.Throws<DirectIoException>(() => { _ = file.WriteAsync(B, IovIter.User(IterDirection.Source, buffer.Slice(8, B)), DirectIoFlags.InlineCompletion).AsTask(); });
+            Assert.Equal(Errno.EINVAL, e.Errno);
+        }
+
+        await file.SetLengthAsync(B).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(Data(B, 1), await ReadAsync(file, 0, B));
+        AssertConsistent(volume);
+    }
 }

@@ -9,7 +9,7 @@ namespace PinIo.Fs;
 /// freeing commits). Direct I/O pays two interlocked operations; changes are serialized
 /// among themselves.
 /// </summary>
-internal sealed class DioGate : IDisposable
+internal sealed class DioGate : IDisposable, IDioCompletionHook
 {
     private readonly SemaphoreSlim _exclusive = new(1, 1);
     private int _inFlight;
@@ -45,6 +45,9 @@ internal sealed class DioGate : IDisposable
             Volatile.Read(ref _drained)?.TrySetResult();
         }
     }
+
+    /// <summary>A request that took the gate along leaves here when it ends.</summary>
+    void IDioCompletionHook.OnDioComplete() => ExitDio();
 
     /// <summary>Takes the file for a layout change once no Direct I/O is in flight; dispose the result to give it back.</summary>
     public async ValueTask<Releaser> EnterLayoutChangeAsync(CancellationToken ct)

@@ -3,11 +3,21 @@ namespace PinIo.Fs;
 
 /// <summary>
 /// One file's extents, sorted by file block, never overlapping, neighbours merged where they
-/// continue each other. Not thread-safe: the volume's metadata lock guards it.
+/// continue each other. Not thread-safe: the volume's metadata lock guards it — except
+/// <see cref="TryFindRemembered"/>, which reads the last written extent a Direct I/O mapped
+/// without that lock (as ext4's extent status cache spares a lookup of the extent tree).
 /// </summary>
 internal sealed class ExtentMap
 {
     private readonly List<Extent> _extents = [];
+
+    // A seqlock over one remembered written extent: odd while it changes. Every change of the
+    // map forgets it, so a reader that sees the same even sequence before and after reading the
+    // three fields read an extent the map still holds.
+    private long _rememberedSeq;
+    private long _rememberedFileBlock;
+    private long _rememberedDeviceBlock;
+    private long _rememberedCount;
 
     public int Count => _extents.Count;
 
@@ -47,6 +57,52 @@ internal sealed class ExtentMap
         return false;
     }
 
+    /// <summary>
+    /// Without the metadata lock: the remembered written extent, when it holds
+    /// <paramref name="fileBlock"/>. False says only "ask under the lock".
+    /// </summary>
+    public bool TryFindRemembered(long fileBlock, out Extent extent)
+    {
+        long seq = Volatile.Read(ref _rememberedSeq);
+        long first = Volatile.Read(ref _rememberedFileBlock);
+        long device = Volatile.Read(ref _rememberedDeviceBlock);
+        long count = Volatile.Read(ref _rememberedCount);
+        if ((seq & 1) == 0 && Volatile.Read(ref _rememberedSeq) == seq && fileBlock >= first && fileBlock - first < count)
+        {
+            extent = new Extent(first, device, count, Unwritten: false);
+            return true;
+        }
+        extent = default;
+        return false;
+    }
+
+    /// <summary>Remembers a written extent for <see cref="TryFindRemembered"/>. Caller holds the metadata lock.</summary>
+    public void Remember(Extent extent)
+    {
+        if (extent.Unwritten || (extent.FileBlock == _rememberedFileBlock && extent.DeviceBlock == _rememberedDeviceBlock && extent.Count == _rememberedCount))
+        {
+            return;
+        }
+        WriteRemembered(extent.FileBlock, extent.DeviceBlock, extent.Count);
+    }
+
+    private void Forget()
+    {
+        if (_rememberedCount != 0)
+        {
+            WriteRemembered(0, 0, 0);
+        }
+    }
+
+    private void WriteRemembered(long fileBlock, long deviceBlock, long count)
+    {
+        long seq = Interlocked.Increment(ref _rememberedSeq);
+        Volatile.Write(ref _rememberedFileBlock, fileBlock);
+        Volatile.Write(ref _rememberedDeviceBlock, deviceBlock);
+        Volatile.Write(ref _rememberedCount, count);
+        Volatile.Write(ref _rememberedSeq, seq + 1);
+    }
+
     /// <summary>Where a hole ends whose next extent is at index <paramref name="next"/>: that extent's start, or long.MaxValue.</summary>
     public long HoleEnd(int next) => next < _extents.Count ? _extents[next].FileBlock : long.MaxValue;
 
@@ -56,6 +112,7 @@ internal sealed class ExtentMap
     /// <summary>Maps a hole. The range must not overlap any extent (the caller checked; replay checks through <see cref="Overlaps"/>).</summary>
     public void Insert(Extent extent)
     {
+        Forget();
         TryFind(extent.FileBlock, out _, out int at);
         _extents.Insert(at, extent);
         MergeAround(at);
@@ -138,6 +195,7 @@ internal sealed class ExtentMap
         {
             return;
         }
+        Forget();
         _extents.RemoveRange(first, i - first);
         _extents.InsertRange(first, replacement);
         int last = first + replacement.Count;
