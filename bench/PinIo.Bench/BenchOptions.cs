@@ -7,12 +7,19 @@ internal enum BenchEngine
     PinIoUring,
     PinIoSync,
     Dotnet,
+
+    /// <summary>The raw device under a Volume, through DirectIo (issue 9's baseline).</summary>
+    VolumeRaw,
+
+    /// <summary>A file of a Volume formatted on the device, through VolumeFile.</summary>
+    Volume,
 }
 
 internal enum Pattern
 {
     RandRead,
     Read,
+    RandWrite,
 }
 
 /// <summary>The command line, in fio's spelling where fio has one (--rw, --bs, --iodepth, --runtime, --size).</summary>
@@ -26,6 +33,8 @@ internal sealed class BenchOptions
     public bool Fixed { get; private set; }
 
     public Pattern Rw { get; private set; } = Pattern.RandRead;
+
+    public bool Write => Rw == Pattern.RandWrite;
 
     public int BlockSize { get; private set; } = 4096;
 
@@ -66,7 +75,9 @@ internal sealed class BenchOptions
                         "pinio-uring" => BenchEngine.PinIoUring,
                         "pinio-sync" => BenchEngine.PinIoSync,
                         "dotnet" => BenchEngine.Dotnet,
-                        _ => throw new ArgumentException($"--engine={value}: use pinio-uring, pinio-sync or dotnet"),
+                        "volume-raw" => BenchEngine.VolumeRaw,
+                        "volume" => BenchEngine.Volume,
+                        _ => throw new ArgumentException($"--engine={value}: use pinio-uring, pinio-sync, dotnet, volume-raw or volume"),
                     };
                     break;
                 case "--fixed":
@@ -77,7 +88,8 @@ internal sealed class BenchOptions
                     {
                         "randread" => Pattern.RandRead,
                         "read" => Pattern.Read,
-                        _ => throw new ArgumentException($"--rw={value}: use randread or read"),
+                        "randwrite" => Pattern.RandWrite,
+                        _ => throw new ArgumentException($"--rw={value}: use randread, read or randwrite (randwrite: volume engines only)"),
                     };
                     break;
                 case "--bs":
@@ -110,6 +122,10 @@ internal sealed class BenchOptions
                 default:
                     throw new ArgumentException($"unknown option '{arg}'");
             }
+        }
+        if (o.Write && o.Engine is not (BenchEngine.VolumeRaw or BenchEngine.Volume))
+        {
+            throw new ArgumentException("--rw=randwrite destroys the file's data: only the volume engines (which format the device) take it");
         }
         if (o.BlockSize <= 0 || o.BlockSize % 512 != 0)
         {

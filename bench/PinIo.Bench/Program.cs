@@ -1,5 +1,7 @@
 // PinIo.Bench: runs ONE measurement of an fio-like read job and prints one JSON line.
 //   --engine=pinio-uring|pinio-sync|dotnet  --fixed  --rw=randread|read  --bs=4k  --iodepth=32
+//   --engine=volume-raw|volume --rw=randread|randwrite|read: issue 9's Volume overhead from a .NET
+//     caller's own loops (FORMATS the device; --file=ram:SIZE for PinIo's RAM disk); bench/volume-lib.sh.
 //   --runtime=5  --ramp=1  --file=PATH  --size=1g  --dotnet-api=async|sync
 // bench/run.sh runs it alternately with fio and prints medians and ratios.
 //   durability-writer|durability-check --file=F --ack=A [--bs=4096 --blocks=2048 --batch=16 --seed=1]
@@ -34,7 +36,13 @@ if (options.Fixed && options.Engine == BenchEngine.Dotnet)
     return 2;
 }
 
-Result result = options.Engine == BenchEngine.Dotnet ? DotnetRunner.Run(options) : PinIoRunner.Run(options);
+Result result = options.Engine switch
+{
+    BenchEngine.Dotnet => DotnetRunner.Run(options),
+    BenchEngine.VolumeRaw => VolumeRunner.Run(options, volume: false),
+    BenchEngine.Volume => VolumeRunner.Run(options, volume: true),
+    _ => PinIoRunner.Run(options),
+};
 using Stream stdout = Console.OpenStandardOutput();
 result.Write(stdout);
 return 0;
