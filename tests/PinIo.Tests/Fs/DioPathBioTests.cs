@@ -90,6 +90,31 @@ public sealed class DioPathBioTests : PinBalancedTest
         AssertBalanced();
     }
 
+    /// <summary>
+    /// do_direct_IO walks file-system blocks and drops to the device's logical block only for a
+    /// request that is not block-aligned: a mapped, block-aligned read pins each page once
+    /// (the batch pin plus one per bio piece), an unaligned one each 512-byte piece.
+    /// </summary>
+    [Fact]
+    public async Task LegacyPinsAPageOncePerBlock_AndPerLogicalBlockOnlyWhenUnaligned()
+    {
+        var inode = new MemoryInode(_disk, Block) { Size = 4 * Block };
+        inode.Allocate(0, 4 * Block, unwritten: false);
+        Memory<byte> back = BlockMemory.Aligned(4 * Block);
+        long before = PinStats.Acquired;
+
+        Assert.Equal(4 * Block, await LegacyDirectIo.ReadAsync(inode, 0, IovIter.User(IterDirection.Dest, back)));
+        long aligned = PinStats.Acquired - before;
+        before = PinStats.Acquired;
+        Assert.Equal(Block, await LegacyDirectIo.ReadAsync(inode, 512, IovIter.User(IterDirection.Dest, back[..Block])));
+        long unaligned = PinStats.Acquired - before;
+
+        // 4 pages: 4 batch pins + 4 bio pins; one page of memory at file offset 512: 1 batch pin + 8 pieces.
+        Assert.Equal(8, aligned);
+        Assert.Equal(1 + (Block / 512), unaligned);
+        AssertBalanced();
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)
