@@ -26,6 +26,7 @@ public sealed partial class VolumeFile
         int total = (int)Math.Min(buffer.Length, size - offset);
         long lastIndex = (offset + total - 1) >> PageSize.Shift;
         int done = 0;
+        long filledFrom = -1, filledTo = -1;
         while (done < total)
         {
             long pos = offset + done;
@@ -35,7 +36,9 @@ public sealed partial class VolumeFile
             Page? page = cache.Find(index);
             if (page is null)
             {
-                await ReadMissAsync(cache, index, (int)(lastIndex - index + 1), ct).ConfigureAwait(false);
+                int needed = (int)(lastIndex - index + 1);
+                await ReadMissAsync(cache, index, needed, ct).ConfigureAwait(false);
+                (filledFrom, filledTo) = (index, index + needed);
                 continue;
             }
             try
@@ -46,7 +49,10 @@ public sealed partial class VolumeFile
             {
                 page.Put();
             }
-            _volume.PageCache.CountHits(1);
+            if (index < filledFrom || index >= filledTo)
+            {
+                _volume.PageCache.CountHits(1);
+            }
             done += n;
         }
         _readahead.OnRead(lastIndex);
