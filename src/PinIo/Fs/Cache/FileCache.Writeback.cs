@@ -66,9 +66,9 @@ internal sealed partial class FileCache
         var dirty = new List<(long Index, Page Page)>();
         lock (_lock)
         {
-            foreach ((long index, Page page) in _pages)
+            foreach ((long index, Page page) in RangeLocked(first, last))
             {
-                if (index >= first && index < last && page.IsDirty)
+                if (page.IsDirty)
                 {
                     page.Get();
                     dirty.Add((index, page));
