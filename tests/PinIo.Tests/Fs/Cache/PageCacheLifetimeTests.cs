@@ -46,6 +46,31 @@ public sealed class PageCacheLifetimeTests : PinBalancedTest
     }
 
     [Fact]
+    public async Task DeletingAFileWhileItsWritebackIsInFlight_WaitsForIt_AndTheVolumeStaysConsistent()
+    {
+        using RamDisk disk = StaleDisk();
+        using Volume volume = Format(disk);
+        using (VolumeFile file = volume.Create("f"))
+        {
+            await file.WriteBufferedAsync(0, Data(8192, 1));
+        }
+        Task sync, delete;
+        using (disk.HoldCompletions())
+        {
+            sync = volume.SyncAsync().AsTask();
+            Assert.True(SpinWait.SpinUntil(() => disk.InFlight > 0, TimeSpan.FromSeconds(30)), "the writeback never reached the device");
+            delete = Task.Run(() => volume.Delete("f"));
+            // Give the deletion every chance to run while the writeback's bio is held.
+            await Task.WhenAny(delete, Task.Delay(200));
+        }
+        await sync;
+        await delete;
+        Assert.False(volume.Exists("f"));
+        await volume.SyncAsync();
+        AssertConsistent(volume);
+    }
+
+    [Fact]
     public void ANegativeCacheSize_IsEinval()
     {
         using RamDisk disk = StaleDisk();
