@@ -23,11 +23,13 @@ public sealed class PinnedWritebackTests : PinBalancedTest
     private static readonly byte[] Before = Data(4096, 40);
     private static readonly byte[] Brought = Data(4096, 70);
 
-    [Fact]
-    public async Task AVolumeFileDirectReadIntoMappedMemory_IsPinned_WritebackWritesAStableCopy_AndNothingTheReadBroughtIsLost()
+    [Theory]
+    [InlineData(DirectIoPath.Iomap)]
+    [InlineData(DirectIoPath.Legacy)]
+    public async Task AVolumeFileDirectReadIntoMappedMemory_IsPinned_WritebackWritesAStableCopy_AndNothingTheReadBroughtIsLost(DirectIoPath sourcePath)
     {
         using RamDisk diskA = StaleDisk(), diskB = StaleDisk();
-        using Volume source = Format(diskB);
+        using Volume source = Format(diskB, path: sourcePath);
         using (VolumeFile b = source.Create("b"))
         {
             await WriteAsync(b, 0, Brought);
