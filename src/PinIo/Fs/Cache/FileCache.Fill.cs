@@ -16,7 +16,7 @@ internal sealed partial class FileCache
     public async ValueTask FillAsync(long index, int count, CancellationToken ct)
     {
         Page[] pages = new Page[count];
-        int allocated = 0;
+        int allocated = 0, handedOver = 0;
         BeginFill();
         try
         {
@@ -26,22 +26,23 @@ internal sealed partial class FileCache
                 pages[allocated] = await Cache.AllocPageAsync(ct).ConfigureAwait(false);
             }
             await ReadIntoAsync(index, pages, ct).ConfigureAwait(false);
-            for (int k = 0; k < count; k++)
+            for (; handedOver < count; handedOver++)
             {
-                Page? cached = TryInsert(index + k, pages[k], generation);
+                Page page = pages[handedOver];
+                Page? cached = TryInsert(index + handedOver, page, generation);
+                // The fill reads nothing out: the caller's reference goes at once; a page not placed goes back.
                 cached?.Put();
-                if (cached != pages[k])
+                if (cached != page)
                 {
-                    pages[k].Put();
+                    page.Put();
                 }
-                pages[k] = null!;
             }
         }
         finally
         {
-            for (int k = 0; k < allocated; k++)
+            for (int k = handedOver; k < allocated; k++)
             {
-                pages[k]?.Put();
+                pages[k].Put();
             }
             EndFill();
         }
@@ -64,6 +65,7 @@ internal sealed partial class FileCache
             }
             Cache.CountMisses(1);
             Page fresh = await Cache.AllocPageAsync(ct).ConfigureAwait(false);
+            bool handedOver = false;
             BeginFill();
             try
             {
@@ -77,11 +79,7 @@ internal sealed partial class FileCache
                     await ReadIntoAsync(index, [fresh], ct).ConfigureAwait(false);
                 }
                 Page? cached = TryInsert(index, fresh, generation);
-                if (cached != fresh)
-                {
-                    fresh.Put();
-                }
-                fresh = null!;
+                handedOver = cached == fresh;
                 if (cached is not null)
                 {
                     return cached;
@@ -89,7 +87,10 @@ internal sealed partial class FileCache
             }
             finally
             {
-                fresh?.Put();
+                if (!handedOver)
+                {
+                    fresh.Put();
+                }
                 EndFill();
             }
         }
