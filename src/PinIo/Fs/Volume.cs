@@ -21,6 +21,7 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
     private readonly MetadataIo _io;
     private readonly VolumeMetadata _metadata;
     private readonly Journal _journal;
+    private readonly PageCache _pageCache;
     private int _disposed;
 
     private Volume(IBlockDevice device, VolumeOptions options, MetadataIo io, VolumeMetadata metadata, Superblock sb, long tail, long nextSequence)
@@ -32,6 +33,7 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
         _journal = new Journal(_lock, metadata, io, sb, tail, nextSequence);
         BlockSize = sb.BlockSize;
         BlockShift = System.Numerics.BitOperations.Log2((uint)sb.BlockSize);
+        _pageCache = new PageCache(this, options.PageCacheBytes);
     }
 
     public IBlockDevice Device { get; }
@@ -73,6 +75,11 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The page cache's counters and its cached and dirty bytes now.</summary>
+    public PageCacheStats PageCacheStats => _pageCache.Snapshot();
+
+    internal PageCache PageCache => _pageCache;
 
     internal Lock MetadataLock => _lock;
 
@@ -179,6 +186,10 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
         {
             ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"DirectIoPath {(int)options.DirectIoPath} is not one of Iomap, Legacy");
         }
+        if (options.PageCacheBytes < 0)
+        {
+            ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"PageCacheBytes {options.PageCacheBytes} is negative: give the cache's size in bytes, or 0 for the default of {PageCache.DefaultBytes >> 20} MiB");
+        }
     }
 
     private static Superblock ChooseSuperblock((Superblock? Sb, string? Problem)[] copies)
@@ -243,6 +254,13 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
     public void Delete(string name)
     {
         CheckName(name);
+        FileCache? cache;
+        lock (_lock)
+        {
+            cache = _metadata.Find(name) is { } found ? Volatile.Read(ref found.Cache) : null;
+        }
+        // No writeback of the file may run while its blocks are freed: it would map them again.
+        using (cache?.LockWriteback())
         lock (_lock)
         {
             ThrowIfDisposed();
@@ -255,11 +273,15 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>Makes every change durable (creations, deletions, sizes, extents), with the data they depend on: syncfs.</summary>
-    public ValueTask SyncAsync(CancellationToken ct = default)
+    /// <summary>
+    /// Makes every change durable (creations, deletions, sizes, extents), with the data they
+    /// depend on: syncfs. Writes back every dirty cached page first.
+    /// </summary>
+    public async ValueTask SyncAsync(CancellationToken ct = default)
     {
         ThrowIfDisposed();
-        return _journal.CommitAsync(forceCompaction: false, ct);
+        await _pageCache.WritebackAllAsync(ct).ConfigureAwait(false);
+        await _journal.CommitAsync(forceCompaction: false, ct).ConfigureAwait(false);
     }
 
     /// <summary>Commits when the pending transaction has grown large, so that a log area always holds it.</summary>
@@ -331,6 +353,7 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
         }
         finally
         {
+            _pageCache.Dispose();
             _io.Dispose();
             _journal.Dispose();
         }
@@ -341,6 +364,7 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            _pageCache.Dispose();
             _io.Dispose();
             _journal.Dispose();
         }
@@ -358,11 +382,21 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
         }
         finally
         {
+            _pageCache.Dispose();
             _io.Dispose();
             _journal.Dispose();
         }
     }
 
-    private ValueTask CommitForUnmountAsync() =>
-        _journal.IsShutDown ? ValueTask.CompletedTask : _journal.CommitAsync(forceCompaction: false, CancellationToken.None);
+    /// <summary>A clean unmount: the flusher stops, every dirty page is written back, the journal commits. Nothing when the journal is shut down.</summary>
+    private async ValueTask CommitForUnmountAsync()
+    {
+        _pageCache.StopBackgroundWriteback();
+        if (_journal.IsShutDown)
+        {
+            return;
+        }
+        await _pageCache.WritebackAllAsync(CancellationToken.None).ConfigureAwait(false);
+        await _journal.CommitAsync(forceCompaction: false, CancellationToken.None).ConfigureAwait(false);
+    }
 }

@@ -55,6 +55,39 @@ public sealed partial class VolumeFile
     /// </summary>
     private ValueTask<long> RunDio(bool write, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct)
     {
+        // mapping->nrpages: a file with no cached page pays this one read and nothing else.
+        if (Volatile.Read(ref _inode.Cache) is { MayHavePages: true } cache)
+        {
+            return RunDioCoherentAsync(cache, write, offset, iter, flags, ct);
+        }
+        return RunDioUncached(write, offset, iter, flags, ct);
+    }
+
+    /// <summary>
+    /// iomap_dio_rw with cached pages: the range's dirty pages are written back (and waited
+    /// for) first, so a Direct read sees a buffered write made before it and a Direct write is
+    /// not overwritten by an older page later; after a write the range's pages are
+    /// invalidated, so a buffered read sees it.
+    /// </summary>
+    private async ValueTask<long> RunDioCoherentAsync(FileCache cache, bool write, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct)
+    {
+        long end = offset + iter.Count;
+        await cache.WritebackAsync(offset, end, ct).ConfigureAwait(false);
+        try
+        {
+            return await RunDioUncached(write, offset, iter, flags, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (write)
+            {
+                await cache.InvalidateAfterDirectWriteAsync(offset, end, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private ValueTask<long> RunDioUncached(bool write, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct)
+    {
         DioGate gate = _inode.Dio;
         if (write && (((offset | iter.Count) & (_volume.BlockSize - 1)) != 0 || LeavesAPartialTailBehind(offset)))
         {

@@ -22,6 +22,12 @@ public sealed partial class VolumeFile : IIomapInode
     public ValueTask<Iomap> IomapBeginAsync(long offset, long length, IomapIntent intent, CancellationToken ct)
     {
         ThrowIfDisposed();
+        return IomapBeginCore(offset, length, intent, ct);
+    }
+
+    /// <summary><see cref="IomapBeginAsync"/> without the handle's checks: the page cache maps through it with no handle open.</summary>
+    internal ValueTask<Iomap> IomapBeginCore(long offset, long length, IomapIntent intent, CancellationToken ct)
+    {
         bool write = (intent & IomapIntent.Write) != 0;
         if (offset < 0 || length <= 0)
         {
@@ -66,6 +72,25 @@ public sealed partial class VolumeFile : IIomapInode
             {
                 _volume.Journal.Apply(JournalRecord.SetSize(_inode.Id, end));
             }
+        }
+        return _volume.CommitIfLargeAsync(ct);
+    }
+
+    /// <summary>
+    /// The page cache's end_io: the blocks a writeback wrote become written; the size, which
+    /// the buffered write moved already, stays (the page's bytes past it are not the file's).
+    /// </summary>
+    internal ValueTask ConvertWrittenAsync(long offset, long bytesDone, bool unwritten, CancellationToken ct)
+    {
+        if (bytesDone <= 0 || !unwritten)
+        {
+            return ValueTask.CompletedTask;
+        }
+        int b = _volume.BlockSize;
+        lock (_volume.MetadataLock)
+        {
+            long first = offset / b;
+            _volume.Journal.Apply(JournalRecord.Convert(_inode.Id, first, BlocksCovering(offset + bytesDone, b) - first));
         }
         return _volume.CommitIfLargeAsync(ct);
     }

@@ -69,8 +69,15 @@ public sealed partial class VolumeFile : IDisposable
     {
         ThrowIfDisposed();
         CheckRange(nameof(SetLengthAsync), length, 0);
+        FileCache? cache = Volatile.Read(ref _inode.Cache);
+        using (cache is null ? null : await cache.LockWritebackAsync(ct).ConfigureAwait(false))
         using (await _inode.Dio.EnterLayoutChangeAsync(ct).ConfigureAwait(false))
         {
+            if (length < _inode.Size)
+            {
+                // truncate_pagecache: no writeback runs meanwhile (its lock is held), so none writes a dropped page.
+                cache?.Truncate(length);
+            }
             int b = _volume.BlockSize;
             if (length < _inode.Size && length % b != 0)
             {
@@ -155,10 +162,13 @@ public sealed partial class VolumeFile : IDisposable
     {
         ThrowIfDisposed();
         CheckRange(nameof(PunchHoleAsync), offset, length);
+        FileCache? cache = Volatile.Read(ref _inode.Cache);
+        using (cache is null ? null : await cache.LockWritebackAsync(ct).ConfigureAwait(false))
         using (await _inode.Dio.EnterLayoutChangeAsync(ct).ConfigureAwait(false))
         {
             int b = _volume.BlockSize;
             long end = offset + length;
+            cache?.Punch(offset, Math.Min(end, Math.Max(_inode.Size, offset)));
             long firstWhole = BlocksCovering(offset, b), endWhole = end / b;
             if (firstWhole > endWhole)
             {
@@ -188,13 +198,18 @@ public sealed partial class VolumeFile : IDisposable
     }
 
     /// <summary>
-    /// fsync: the data of every write that completed is made durable by the commit's leading
-    /// flush, then the journal (this file's metadata with everything before it), then a flush.
+    /// fsync: the file's dirty cached pages are written back, then the data of every write that
+    /// completed is made durable by the commit's leading flush, then the journal (this file's
+    /// metadata with everything before it), then a flush.
     /// </summary>
-    public ValueTask FlushAsync(CancellationToken ct = default)
+    public async ValueTask FlushAsync(CancellationToken ct = default)
     {
         ThrowIfDisposed();
-        return _volume.Journal.CommitAsync(forceCompaction: false, ct);
+        if (Volatile.Read(ref _inode.Cache) is { } cache)
+        {
+            await cache.WritebackAsync(0, long.MaxValue, ct).ConfigureAwait(false);
+        }
+        await _volume.Journal.CommitAsync(forceCompaction: false, ct).ConfigureAwait(false);
     }
 
     public void Dispose()

@@ -19,6 +19,18 @@ public sealed class VolumeOptions
     /// <summary>The Direct I/O path of the volume's files.</summary>
     public DirectIoPath DirectIoPath { get; init; } = DirectIoPath.Iomap;
 
-    /// <summary>Bytes of page cache for buffered I/O (the page-cache issue); 0 picks a default.</summary>
+    /// <summary>
+    /// Bytes of page cache for buffered I/O, mapped ranges and writeback's stable copies
+    /// (rounded down to 4 KiB pages, at least 64 pages); 0 picks the default of 64 MiB. The
+    /// memory is taken at the first buffered use, not at mount. Negative is EINVAL.
+    /// </summary>
     public long PageCacheBytes { get; init; }
+
+    /// <summary>
+    /// How often the background flusher wakes (dirty_writeback_centisecs): it writes back files
+    /// dirty for five wake-ups, or everything once a quarter of the cache is dirty. Zero or
+    /// <see cref="Timeout.InfiniteTimeSpan"/>: no background writeback (only FlushAsync,
+    /// SyncAsync, a full cache and unmount write back).
+    /// </summary>
+    public TimeSpan WritebackInterval { get; init; } = TimeSpan.FromSeconds(1);
 }

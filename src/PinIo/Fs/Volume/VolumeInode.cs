@@ -27,6 +27,9 @@ internal sealed class VolumeInode(long id, string name)
     /// <summary>Direct I/O against layout changes (inode_dio_begin/wait), shared by every handle.</summary>
     public DioGate Dio { get; } = new();
 
+    /// <summary>The file's cached pages (i_mapping), made at its first buffered use; null for a file only ever used with Direct I/O.</summary>
+    public FileCache? Cache;
+
     /// <summary>Handles open on the file: a file in use cannot be deleted.</summary>
     public int OpenCount { get; set; }
 }

@@ -51,6 +51,8 @@ internal sealed class VolumeMetadata
         switch (r.Op)
         {
             case RecordOp.Delete:
+                // The file's cached pages go with it (no handle is open: Delete checked).
+                Volatile.Read(ref inode.Cache)?.DropAll();
                 FreeRuns(inode.Map.Remove(0, long.MaxValue), replaying);
                 _byId.Remove(inode.Id);
                 _byName.Remove(inode.Name);

@@ -1,0 +1,196 @@
+// Follows mm/filemap.c (filemap_read), fs/iomap/buffered-io.c (iomap_file_buffered_write, iomap_write_begin) and xfs_file.c (xfs_file_buffered_write, fsync).
+using PinIo.Mm;
+
+namespace PinIo.Fs;
+
+public sealed partial class VolumeFile
+{
+    private readonly ReadaheadState _readahead = new();
+
+    /// <summary>
+    /// Buffered read through the volume's page cache at any offset and length: cached pages are
+    /// copied out; missing ones are read with this handle's read-ahead window (holes and
+    /// unwritten blocks are zero pages with no device I/O). Stops at the size; returns the
+    /// bytes read (0 at or past the end).
+    /// </summary>
+    public async ValueTask<int> ReadBufferedAsync(long offset, Memory<byte> buffer, CancellationToken ct = default)
+    {
+        ThrowIfDisposed();
+        CheckBufferedOffset(nameof(ReadBufferedAsync), offset);
+        long size = _inode.Size;
+        if (buffer.IsEmpty || offset >= size)
+        {
+            return 0;
+        }
+        FileCache cache = _volume.PageCache.For(_inode);
+        int total = (int)Math.Min(buffer.Length, size - offset);
+        long lastIndex = (offset + total - 1) >> PageSize.Shift;
+        int done = 0;
+        long filledFrom = -1, filledTo = -1;
+        while (done < total)
+        {
+            long pos = offset + done;
+            long index = pos >> PageSize.Shift;
+            int inPage = (int)(pos & PageSize.OffsetMask);
+            int n = Math.Min(PageSize.Bytes - inPage, total - done);
+            Page? page = cache.Find(index);
+            if (page is null)
+            {
+                int needed = (int)(lastIndex - index + 1);
+                await ReadMissAsync(cache, index, needed, ct).ConfigureAwait(false);
+                (filledFrom, filledTo) = (index, index + needed);
+                continue;
+            }
+            try
+            {
+                page.AsSpan().Slice(inPage, n).CopyTo(buffer.Span.Slice(done, n));
+            }
+            finally
+            {
+                page.Put();
+            }
+            if (index < filledFrom || index >= filledTo)
+            {
+                _volume.PageCache.CountHits(1);
+            }
+            done += n;
+        }
+        _readahead.OnRead(lastIndex);
+        return done;
+    }
+
+    /// <summary>
+    /// Buffered write through the volume's page cache at any offset and length: a page the
+    /// write covers only in part is read first (read-modify-write); the pages become dirty and
+    /// reach the device at writeback (<see cref="FlushAsync"/>, <see cref="Volume.SyncAsync"/>,
+    /// the background flusher, unmount). Blocks are allocated at writeback (delayed
+    /// allocation), so ENOSPC shows at the flush. A write past the end moves the size at once,
+    /// after zeroing on the device the rest of the block the old size ended in. Returns the bytes written.
+    /// </summary>
+    public async ValueTask<int> WriteBufferedAsync(long offset, ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
+    {
+        ThrowIfDisposed();
+        if (buffer.IsEmpty)
+        {
+            CheckBufferedOffset(nameof(WriteBufferedAsync), offset);
+            return 0;
+        }
+        CheckRange(nameof(WriteBufferedAsync), offset, buffer.Length);
+        _volume.Journal.ThrowIfShutDown();
+        FileCache cache = _volume.PageCache.For(_inode);
+        int total = buffer.Length;
+        // In pieces of at most a quarter of the cache: each piece moves the size before the next,
+        // so that writeback (which writes nothing past the size) can always clean what came before.
+        int piece = Math.Max(1, _volume.PageCache.CapacityPages / 4) << PageSize.Shift;
+        for (int done = 0; done < total;)
+        {
+            int n = Math.Min(piece - (int)((offset + done) & PageSize.OffsetMask), total - done);
+            await WritePagesAsync(cache, offset + done, buffer.Slice(done, n), ct).ConfigureAwait(false);
+            done += n;
+            if (offset + done > _inode.Size)
+            {
+                await ExtendForBufferedWriteAsync(offset + done, ct).ConfigureAwait(false);
+            }
+            if (_volume.PageCache.OverDirtyLimit)
+            {
+                await cache.WritebackAsync(0, long.MaxValue, ct).ConfigureAwait(false);
+            }
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// Lends the cache pages of [<paramref name="offset"/>, +<paramref name="length"/>) as one
+    /// span of memory (see <see cref="MappedRange"/>). The offset must be page-aligned (4096)
+    /// and the range inside the size (grow the file with <see cref="SetLengthAsync"/> first).
+    /// </summary>
+    public ValueTask<MappedRange> MapAsync(long offset, int length, CancellationToken ct = default)
+    {
+        ThrowIfDisposed();
+        if (offset < 0 || (offset & PageSize.OffsetMask) != 0 || length <= 0)
+        {
+            ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"MapAsync on \"{Name}\" at offset {offset} for {length} bytes: the offset must be a multiple of {PageSize.Bytes} and the length positive");
+        }
+        if (offset > _inode.Size - length)
+        {
+            ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"MapAsync on \"{Name}\" at offset {offset} for {length} bytes reaches past its size of {_inode.Size}: grow the file with SetLengthAsync first");
+        }
+        return _volume.PageCache.For(_inode).MapAsync(offset, length, ct);
+    }
+
+    /// <summary>Copies <paramref name="data"/> into the cache pages at <paramref name="offset"/> and dirties them.</summary>
+    private static async ValueTask WritePagesAsync(FileCache cache, long offset, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        for (int done = 0; done < data.Length;)
+        {
+            long pos = offset + done;
+            int inPage = (int)(pos & PageSize.OffsetMask);
+            int n = Math.Min(PageSize.Bytes - inPage, data.Length - done);
+            bool whole = n == PageSize.Bytes || (pos & ~PageSize.OffsetMask) >= cache.Inode.Size;
+            Page page = await cache.GetForWriteAsync(pos >> PageSize.Shift, whole, ct).ConfigureAwait(false);
+            try
+            {
+                data.Span.Slice(done, n).CopyTo(page.AsSpan().Slice(inPage, n));
+                if (!page.IsDirty)
+                {
+                    page.SetDirty();
+                    cache.NoteDirtied();
+                }
+            }
+            finally
+            {
+                page.Put();
+            }
+            done += n;
+        }
+    }
+
+    /// <summary>A miss at page <paramref name="index"/> of a read that needs <paramref name="needed"/> pages from there: one fill of the read-ahead window's missing run.</summary>
+    private ValueTask ReadMissAsync(FileCache cache, long index, int needed, CancellationToken ct)
+    {
+        PageCache pageCache = _volume.PageCache;
+        // No fill takes more than a quarter of the cache, so that concurrent fills always leave pages to evict.
+        int window = Math.Min(_readahead.OnMiss(index, needed), Math.Max(1, pageCache.CapacityPages / 4));
+        long sizePages = (_inode.Size + PageSize.OffsetMask) >> PageSize.Shift;
+        int count = cache.MissingRun(index, (int)Math.Max(1, Math.Min(window, sizePages - index)));
+        if (count == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+        pageCache.CountMisses(Math.Min(count, needed));
+        if (count > needed)
+        {
+            pageCache.CountReadahead(count - needed);
+        }
+        return cache.FillAsync(index, count, ct);
+    }
+
+    /// <summary>i_size after a buffered write past it: the old last block's tail zeroed on the device first, as for any growth.</summary>
+    private async ValueTask ExtendForBufferedWriteAsync(long end, CancellationToken ct)
+    {
+        using (await _inode.Dio.EnterLayoutChangeAsync(ct).ConfigureAwait(false))
+        {
+            if (end <= _inode.Size)
+            {
+                return;
+            }
+            await ZeroPastEndOfFileAsync(ct).ConfigureAwait(false);
+            lock (_volume.MetadataLock)
+            {
+                if (end > _inode.Size)
+                {
+                    _volume.Journal.Apply(JournalRecord.SetSize(_inode.Id, end));
+                }
+            }
+        }
+        await _volume.CommitIfLargeAsync(ct).ConfigureAwait(false);
+    }
+
+    private void CheckBufferedOffset(string operation, long offset)
+    {
+        if (offset < 0)
+        {
+            ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"{operation} on \"{Name}\": offset {offset} must not be negative");
+        }
+    }
+}
