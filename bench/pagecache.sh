@@ -97,7 +97,7 @@ run() {
                 --filename="$dir/write.dat" --size="$WRITESIZE" --rw=write --bs=128k
             rm -f "$dir/write.dat" ;;
         stable-pinio)
-            $BENCH pagecache-stable --mib=16 --chunk=1048576 --passes=8 > "$out" ;;
+            $BENCH pagecache-stable --mib=16 --chunk=1048576 --passes=64 > "$out" ;;
         stable-fio) ;;
     esac
 }

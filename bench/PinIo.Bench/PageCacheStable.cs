@@ -8,7 +8,7 @@ using PinIo.Iov;
 namespace PinIo.Bench;
 
 /// <summary>
-/// <c>pagecache-stable [--mib=16] [--chunk=1048576] [--passes=8]</c>: a Volume on a RAM disk
+/// <c>pagecache-stable [--mib=16] [--chunk=1048576] [--passes=64]</c>: a Volume on a RAM disk
 /// that completes bios on a worker thread; file A written buffered and mapped whole; file B
 /// written with Direct I/O. Pass after pass, each chunk of B is read with Direct I/O straight
 /// into A's mapped memory (the mapped pages pinned through Gup) while another task flushes A
@@ -22,7 +22,7 @@ internal static class PageCacheStable
     {
         int mib = (int)Arg(args, "--mib", 16);
         int chunk = (int)Arg(args, "--chunk", 1 << 20);
-        int passes = (int)Arg(args, "--passes", 8);
+        int passes = (int)Arg(args, "--passes", 64);
         int bytes = mib << 20;
         using var disk = new RamDisk((4L * bytes) + (64L << 20), new RamDiskOptions { Completion = RamDiskCompletion.Worker });
         using Volume volume = Volume.Format(disk, new VolumeOptions { PageCacheBytes = 2L * bytes, WritebackInterval = Timeout.InfiniteTimeSpan });
