@@ -21,6 +21,9 @@
 #   write  writeback throughput: buffered sequential 128 KiB writes of WRITESIZE with
 #          end_fsync=1 (the flush counted in the job's time): pinio on volram vs fio on ext4
 #          on the loop device (root; else on the root file system). Reported, no target.
+#   hitlat PinIo.Bench pagecache-hot: the same 4 KiB random reads of a fully cached HOTSIZE file
+#          as ReadBufferedAsync calls in a loop, each timed, without pinio around them: the
+#          cache hit latency p50/p99/p99.9 of the library alone, and its reads per second.
 #   stable PinIo.Bench pagecache-stable: Direct I/O reads into mapped page-cache memory while
 #          writeback runs in a loop: the stable copies writeback made of pinned pages, and the
 #          bytes lost or torn at the end (must be 0).
@@ -36,7 +39,7 @@ WRITESIZE="${WRITESIZE:-512m}"
 # (at iodepth=1 the job still reads one block at a time) is the kernel's asynchronous block layer
 # under fio's psync; psync makes every read-ahead fill a synchronous pread.
 COLD_ENGINE="${COLD_ENGINE:-io_uring}"
-if [[ $(id -u) -eq 0 ]] && command -v losetup >/dev/null 2>&1; then CASES="${CASES:-hot cold write stable}"; else CASES="${CASES:-hot write stable}"; fi
+if [[ $(id -u) -eq 0 ]] && command -v losetup >/dev/null 2>&1; then CASES="${CASES:-hot hitlat cold write stable}"; else CASES="${CASES:-hot hitlat write stable}"; fi
 OUT="${OUT:-bench/out/pagecache-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$OUT"
 
@@ -104,6 +107,9 @@ run() {
         stable-pinio)
             $BENCH pagecache-stable --mib=16 --chunk=1048576 --passes=64 > "$out" ;;
         stable-fio) ;;
+        hitlat-pinio)
+            $BENCH pagecache-hot --mib=$(( $(numfmt --from=iec "${HOTSIZE^^}") >> 20 )) --seconds="$RUNTIME" > "$out" ;;
+        hitlat-fio) ;;
     esac
 }
 
@@ -132,6 +138,13 @@ def pct(d, p):
 
 targets = {"hot": 1.0, "cold": 0.9}
 for case in cases:
+    if case == "hitlat":
+        rows = [json.load(open(f"{out}/hitlat-pinio-{r}.json")) for r in range(1, runs + 1)]
+        med = lambda k: statistics.median(r[k] for r in rows)
+        print(f"hitlat: ReadBufferedAsync 4 KiB hits of a {rows[0]['mib']} MiB file, library alone: median {med('iops'):,.0f} reads/s, "
+              f"p50 {med('p50_ns'):.0f} ns, p99 {med('p99_ns'):.0f} ns, p99.9 {med('p999_ns'):.0f} ns; hits {min(r['hit_percent'] for r in rows):.2f}%")
+        print("  per round reads/s " + " ".join(f"{r['iops']:,}" for r in rows))
+        continue
     if case == "stable":
         rows = [json.load(open(f"{out}/stable-pinio-{r}.json")) for r in range(1, runs + 1)]
         print(f"stable: Direct reads into mapped memory during writeback, {rows[0]['mib']} MiB x {rows[0]['passes']} passes of {rows[0]['chunk'] >> 10} KiB reads")
