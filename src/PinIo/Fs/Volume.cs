@@ -254,6 +254,13 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
     public void Delete(string name)
     {
         CheckName(name);
+        FileCache? cache;
+        lock (_lock)
+        {
+            cache = _metadata.Find(name) is { } found ? Volatile.Read(ref found.Cache) : null;
+        }
+        // No writeback of the file may run while its blocks are freed: it would map them again.
+        using (cache?.LockWriteback())
         lock (_lock)
         {
             ThrowIfDisposed();

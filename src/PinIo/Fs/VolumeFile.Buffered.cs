@@ -26,6 +26,7 @@ public sealed partial class VolumeFile
         int total = (int)Math.Min(buffer.Length, size - offset);
         long lastIndex = (offset + total - 1) >> PageSize.Shift;
         int done = 0;
+        long filledFrom = -1, filledTo = -1;
         while (done < total)
         {
             long pos = offset + done;
@@ -35,7 +36,9 @@ public sealed partial class VolumeFile
             Page? page = cache.Find(index);
             if (page is null)
             {
-                await ReadMissAsync(cache, index, (int)(lastIndex - index + 1), ct).ConfigureAwait(false);
+                int needed = (int)(lastIndex - index + 1);
+                await ReadMissAsync(cache, index, needed, ct).ConfigureAwait(false);
+                (filledFrom, filledTo) = (index, index + needed);
                 continue;
             }
             try
@@ -46,7 +49,10 @@ public sealed partial class VolumeFile
             {
                 page.Put();
             }
-            _volume.PageCache.CountHits(1);
+            if (index < filledFrom || index >= filledTo)
+            {
+                _volume.PageCache.CountHits(1);
+            }
             done += n;
         }
         _readahead.OnRead(lastIndex);
@@ -73,35 +79,22 @@ public sealed partial class VolumeFile
         _volume.Journal.ThrowIfShutDown();
         FileCache cache = _volume.PageCache.For(_inode);
         int total = buffer.Length;
+        // In pieces of at most a quarter of the cache: each piece moves the size before the next,
+        // so that writeback (which writes nothing past the size) can always clean what came before.
+        int piece = Math.Max(1, _volume.PageCache.CapacityPages / 4) << PageSize.Shift;
         for (int done = 0; done < total;)
         {
-            long pos = offset + done;
-            int inPage = (int)(pos & PageSize.OffsetMask);
-            int n = Math.Min(PageSize.Bytes - inPage, total - done);
-            bool whole = n == PageSize.Bytes || (pos & ~PageSize.OffsetMask) >= _inode.Size;
-            Page page = await cache.GetForWriteAsync(pos >> PageSize.Shift, whole, ct).ConfigureAwait(false);
-            try
-            {
-                buffer.Span.Slice(done, n).CopyTo(page.AsSpan().Slice(inPage, n));
-                if (!page.IsDirty)
-                {
-                    page.SetDirty();
-                    cache.NoteDirtied();
-                }
-            }
-            finally
-            {
-                page.Put();
-            }
+            int n = Math.Min(piece - (int)((offset + done) & PageSize.OffsetMask), total - done);
+            await WritePagesAsync(cache, offset + done, buffer.Slice(done, n), ct).ConfigureAwait(false);
             done += n;
-        }
-        if (offset + total > _inode.Size)
-        {
-            await ExtendForBufferedWriteAsync(offset + total, ct).ConfigureAwait(false);
-        }
-        if (_volume.PageCache.OverDirtyLimit)
-        {
-            await cache.WritebackAsync(0, long.MaxValue, ct).ConfigureAwait(false);
+            if (offset + done > _inode.Size)
+            {
+                await ExtendForBufferedWriteAsync(offset + done, ct).ConfigureAwait(false);
+            }
+            if (_volume.PageCache.OverDirtyLimit)
+            {
+                await cache.WritebackAsync(0, long.MaxValue, ct).ConfigureAwait(false);
+            }
         }
         return total;
     }
@@ -125,17 +118,45 @@ public sealed partial class VolumeFile
         return _volume.PageCache.For(_inode).MapAsync(offset, length, ct);
     }
 
+    /// <summary>Copies <paramref name="data"/> into the cache pages at <paramref name="offset"/> and dirties them.</summary>
+    private static async ValueTask WritePagesAsync(FileCache cache, long offset, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        for (int done = 0; done < data.Length;)
+        {
+            long pos = offset + done;
+            int inPage = (int)(pos & PageSize.OffsetMask);
+            int n = Math.Min(PageSize.Bytes - inPage, data.Length - done);
+            bool whole = n == PageSize.Bytes || (pos & ~PageSize.OffsetMask) >= cache.Inode.Size;
+            Page page = await cache.GetForWriteAsync(pos >> PageSize.Shift, whole, ct).ConfigureAwait(false);
+            try
+            {
+                data.Span.Slice(done, n).CopyTo(page.AsSpan().Slice(inPage, n));
+                if (!page.IsDirty)
+                {
+                    page.SetDirty();
+                    cache.NoteDirtied();
+                }
+            }
+            finally
+            {
+                page.Put();
+            }
+            done += n;
+        }
+    }
+
     /// <summary>A miss at page <paramref name="index"/> of a read that needs <paramref name="needed"/> pages from there: one fill of the read-ahead window's missing run.</summary>
     private ValueTask ReadMissAsync(FileCache cache, long index, int needed, CancellationToken ct)
     {
-        int window = _readahead.OnMiss(index, needed);
+        PageCache pageCache = _volume.PageCache;
+        // No fill takes more than a quarter of the cache, so that concurrent fills always leave pages to evict.
+        int window = Math.Min(_readahead.OnMiss(index, needed), Math.Max(1, pageCache.CapacityPages / 4));
         long sizePages = (_inode.Size + PageSize.OffsetMask) >> PageSize.Shift;
         int count = cache.MissingRun(index, (int)Math.Max(1, Math.Min(window, sizePages - index)));
         if (count == 0)
         {
             return ValueTask.CompletedTask;
         }
-        PageCache pageCache = _volume.PageCache;
         pageCache.CountMisses(Math.Min(count, needed));
         if (count > needed)
         {

@@ -66,9 +66,9 @@ internal sealed partial class FileCache
         var dirty = new List<(long Index, Page Page)>();
         lock (_lock)
         {
-            foreach ((long index, Page page) in _pages)
+            foreach ((long index, Page page) in RangeLocked(first, last))
             {
-                if (index >= first && index < last && page.IsDirty)
+                if (page.IsDirty)
                 {
                     page.Get();
                     dirty.Add((index, page));
@@ -168,10 +168,17 @@ internal sealed partial class FileCache
             }
             Cache.NoteCleaned(cleaned.Count);
             long offset = dirty[from].Index << PageSize.Shift;
-            long done = await WriteVecsAsync(offset, count == vecs.Length ? vecs : vecs[..count], alone, ct).ConfigureAwait(false);
-            if (done < (long)count << PageSize.Shift)
+            var iter = IovIter.Pages(IterDirection.Source, count == vecs.Length ? vecs : vecs[..count]);
+            // A short write reports the bytes before its failure; the rest is tried again, so
+            // that the failure itself (ENOSPC from delayed allocation, EIO) is what is thrown.
+            for (long done = 0; iter.Count > 0;)
             {
-                ThrowHelper.ThrowDirectIo(Errno.EIO, $"writeback of \"{Inode.Name}\" at offset {offset} wrote {done} of {(long)count << PageSize.Shift} bytes: the device failed part way; the pages stay dirty");
+                long n = await WriteIterAsync(offset + done, iter, alone, ct).ConfigureAwait(false);
+                if (n <= 0)
+                {
+                    ThrowHelper.ThrowDirectIo(Errno.EIO, $"writeback of \"{Inode.Name}\" at offset {offset + done} wrote nothing and reported no error: the pages stay dirty");
+                }
+                done += n;
             }
             Cache.CountWriteback(count);
             cleaned.Clear();
@@ -190,10 +197,9 @@ internal sealed partial class FileCache
         }
     }
 
-    private async ValueTask<long> WriteVecsAsync(long offset, BioVec[] vecs, bool alone, CancellationToken ct)
+    private async ValueTask<long> WriteIterAsync(long offset, IovIter iter, bool alone, CancellationToken ct)
     {
         DioGate gate = Inode.Dio;
-        var iter = IovIter.Pages(IterDirection.Source, vecs);
         if (alone)
         {
             using (await gate.EnterLayoutChangeAsync(ct).ConfigureAwait(false))

@@ -147,6 +147,13 @@ internal sealed partial class FileCache
         Cache.NoteDirtied();
     }
 
+    /// <summary>Takes the file's writeback lock from synchronous code (a deletion): no writeback of the file runs until it is disposed.</summary>
+    public IDisposable LockWriteback()
+    {
+        WritebackLock.Wait();
+        return new WritebackLockReleaser(WritebackLock);
+    }
+
     /// <summary>Drops every page, dirty ones too (the file is deleted, or the volume is going away).</summary>
     public void DropAll()
     {
@@ -177,19 +184,11 @@ internal sealed partial class FileCache
         List<Page> dropped = [];
         lock (_lock)
         {
-            foreach ((long index, Page page) in _pages)
+            foreach ((long index, Page page) in PastLocked(keep))
             {
-                if (index >= keep)
-                {
-                    dropped.Add(page);
-                }
+                RemoveLocked(index, page);
+                dropped.Add(page);
             }
-            foreach (Page page in dropped)
-            {
-                Cache.Detach(page);
-            }
-            _pages.Keys.Where(i => i >= keep).ToList().ForEach(i => _pages.Remove(i));
-            Interlocked.Add(ref _busy, -dropped.Count);
             if ((size & PageSize.OffsetMask) != 0 && _pages.TryGetValue(size >> PageSize.Shift, out Page? partial))
             {
                 partial.AsSpan()[(int)(size & PageSize.OffsetMask)..].Clear();
@@ -208,7 +207,8 @@ internal sealed partial class FileCache
         List<Page> dropped = [];
         lock (_lock)
         {
-            foreach ((long index, Page page) in _pages.Where(p => p.Key << PageSize.Shift < end && (p.Key + 1) << PageSize.Shift > offset).ToList())
+            long first = offset >> PageSize.Shift, last = (end + PageSize.OffsetMask) >> PageSize.Shift;
+            foreach ((long index, Page page) in RangeLocked(first, last))
             {
                 long start = index << PageSize.Shift;
                 long from = Math.Max(offset, start), to = Math.Min(end, start + PageSize.Bytes);
@@ -223,6 +223,20 @@ internal sealed partial class FileCache
             _generation++;
         }
         PutAll(dropped);
+    }
+
+    /// <summary>The cached pages at <paramref name="first"/> and after.</summary>
+    private List<(long Index, Page Page)> PastLocked(long first)
+    {
+        var found = new List<(long, Page)>();
+        foreach ((long index, Page page) in _pages)
+        {
+            if (index >= first)
+            {
+                found.Add((index, page));
+            }
+        }
+        return found;
     }
 
     private void RemoveLocked(long index, Page page)

@@ -5,7 +5,7 @@ namespace PinIo.Fs;
 /// One open handle's read-ahead window (file_ra_state): where the last window started, its
 /// size, and the last page read. A miss that continues the previous read or window
 /// (sequential) reads a window that starts at four times the request (for small requests)
-/// and doubles each time up to <see cref="MaxPages"/>; a miss anywhere else (random) reads
+/// and grows fourfold, then twofold, up to <see cref="MaxPages"/>; a miss anywhere else (random) reads
 /// just the pages asked for and resets the window. Unsynchronized, as the kernel's: racing
 /// readers of one handle at worst misjudge one window.
 /// </summary>

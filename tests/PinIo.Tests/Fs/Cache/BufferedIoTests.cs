@@ -96,4 +96,25 @@ public sealed class BufferedIoTests : PinBalancedTest
         Assert.Equal(0, await file.ReadBufferedAsync(5000, back));
         Assert.Equal(0, await file.ReadBufferedAsync(9000, back));
     }
+
+    [Fact]
+    public async Task DelayedAllocation_ReportsEnospcAtTheFlush_KeepsThePagesDirty_AndAFlushAfterSpaceIsFreedWritesThem()
+    {
+        using RamDisk disk = StaleDisk(2 << 20);
+        using Volume volume = Format(disk);
+        using VolumeFile big = volume.Create("big");
+        await big.AllocateAsync(0, volume.FreeBytes - 8 * 4096);
+        await volume.SyncAsync();
+        using VolumeFile file = volume.Create("f");
+        byte[] data = Data(16 * 4096, 5);
+        Assert.Equal(data.Length, await file.WriteBufferedAsync(0, data));     // no blocks needed yet
+        var e = await Assert.ThrowsAsync<DirectIoException>(async () => await file.FlushAsync());
+        Assert.Equal(Errno.ENOSPC, e.Errno);
+        Assert.True(volume.PageCacheStats.DirtyBytes > 0, "the pages that did not fit were dropped as clean");
+        await big.SetLengthAsync(0);
+        await file.FlushAsync();
+        Assert.Equal(0, volume.PageCacheStats.DirtyBytes);
+        Assert.Equal(data, await ReadAllAsync(file));
+        AssertConsistent(volume);
+    }
 }
