@@ -168,6 +168,20 @@ public sealed class FsxTests : PinBalancedTest
         Assert.Superset(new HashSet<FsxOpKind> { FsxOpKind.BufRead, FsxOpKind.BufWrite, FsxOpKind.MapRead, FsxOpKind.MapWrite }, kinds);
     }
 
+    /// <summary>A cache of 64 pages under a 1 MiB file: buffered and mapped operations evict and refill pages all the time.</summary>
+    [Theory]
+    [InlineData("iomap", 41UL, false)]
+    [InlineData("legacy", 42UL, false)]
+    [InlineData("iomap", 43UL, true)]
+    [InlineData("legacy", 44UL, true)]
+    public void WithACacheSmallerThanTheFile_FindNoMismatch(string path, ulong seed, bool powerCut)
+    {
+        FsxResult result = Run(Options(path, seed, 2000) with { CacheBytes = 256 << 10, PowerCut = powerCut }, out string output);
+
+        Assert.True(result.Mismatches == 0, output);
+        Assert.True(result.CountsByKind[(int)FsxOpKind.MapWrite] > 0 && result.CountsByKind[(int)FsxOpKind.BufRead] > 0, result.Summary());
+    }
+
     [Theory]
     [InlineData("iomap")]
     [InlineData("legacy")]
