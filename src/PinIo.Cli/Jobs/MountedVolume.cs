@@ -118,17 +118,6 @@ internal sealed class VolumeFileJobIo(VolumeFile file, bool buffered) : IBuffere
 
     public ValueTask FlushAsync() => file.FlushAsync();
 
-    /// <summary>
-    /// fio's invalidate (POSIX_FADV_DONTNEED): dirty pages are written back, then the clean ones
-    /// nobody holds leave the cache. The library has no public call for it yet: this is the
-    /// cache's own invalidation after a Direct write, over the whole file.
-    /// </summary>
-    public async ValueTask InvalidateCacheAsync()
-    {
-        if (Volatile.Read(ref file.Inode.Cache) is { } cache)
-        {
-            await cache.WritebackAsync(0, long.MaxValue, CancellationToken.None).ConfigureAwait(false);
-            await cache.InvalidateAfterDirectWriteAsync(0, file.Length, CancellationToken.None).ConfigureAwait(false);
-        }
-    }
+    /// <summary>fio's invalidate (POSIX_FADV_DONTNEED): dirty pages are written back, then the clean ones nobody holds leave the cache.</summary>
+    public async ValueTask InvalidateCacheAsync() => await file.DropCacheAsync().ConfigureAwait(false);
 }
