@@ -227,43 +227,4 @@ public sealed class VolumeCacheCrashTests : PinBalancedTest
             model[(int)offset + k] = data[k];
         }
     }
-
-    private static void Grow(List<byte> model, long length)
-    {
-        while (model.Count < length)
-        {
-            model.Add(0);
-        }
-    }
-
-    /// <summary>The machine: at bio <c>cutAt</c> the power goes (the cache is cut) and every later bio fails, as a dead machine's would.</summary>
-    private sealed class CutAtBio(FaultDevice fault, int cutAt) : IBlockDevice
-    {
-        private int _bios;
-
-        public bool Dead { get; private set; }
-
-        public QueueLimits Limits => fault.Limits;
-
-        public long Capacity => fault.Capacity;
-
-        public void Submit(Bio bio)
-        {
-            if (!Dead && Interlocked.Increment(ref _bios) == cutAt)
-            {
-                fault.Cut();
-                Dead = true;
-            }
-            if (Dead)
-            {
-                bio.Complete(BlkStatus.IoError);
-                return;
-            }
-            fault.Submit(bio);
-        }
-
-        public void Dispose()
-        {
-        }
-    }
 }

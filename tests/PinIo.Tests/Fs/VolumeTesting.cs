@@ -39,6 +39,15 @@ internal static class VolumeTesting
         return data;
     }
 
+    /// <summary>Extends a file model with zeroes to <paramref name="length"/> bytes (a file grown by truncate or a write past its end).</summary>
+    public static void Grow(List<byte> model, long length)
+    {
+        while (model.Count < length)
+        {
+            model.Add(0);
+        }
+    }
+
     public static async Task<long> WriteAsync(VolumeFile file, long offset, byte[] data)
     {
         Memory<byte> buffer = BlockMemory.Aligned(data.Length);

@@ -188,44 +188,4 @@ public sealed class PageCacheCrashTests : PinBalancedTest
             model[offset + k] = data[k];
         }
     }
-
-    private static void Grow(List<byte> model, long length)
-    {
-        while (model.Count < length)
-        {
-            model.Add(0);
-        }
-    }
-
-    /// <summary>At bio <c>cutAt</c> the power goes (the cache is cut) and every later bio fails, as a dead machine's would.</summary>
-    private sealed class CutAtBio(FaultDevice fault, int cutAt) : IBlockDevice
-    {
-        private int _bios;
-        private volatile bool _dead;
-
-        public bool Dead => _dead;
-
-        public QueueLimits Limits => fault.Limits;
-
-        public long Capacity => fault.Capacity;
-
-        public void Submit(Bio bio)
-        {
-            if (!_dead && Interlocked.Increment(ref _bios) == cutAt)
-            {
-                fault.Cut();
-                _dead = true;
-            }
-            if (_dead)
-            {
-                bio.Complete(BlkStatus.IoError);
-                return;
-            }
-            fault.Submit(bio);
-        }
-
-        public void Dispose()
-        {
-        }
-    }
 }
