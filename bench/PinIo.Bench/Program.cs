@@ -7,7 +7,19 @@
 //   durability-writer|durability-check --file=F --ack=A [--bs=4096 --blocks=2048 --batch=16 --seed=1]
 //   are the halves of bench/sigkill-durability.sh.
 //   volume-mount --files=N --extents=M [--rounds=R]: mount/replay time of a Volume (bench/volume-mount.sh).
+//   pagecache-hot [--mib=256 --seconds=3]: 4 KiB random buffered reads of a fully cached file, each timed (bench/pagecache.sh).
+//   pagecache-stable [--mib=16 --chunk=1048576 --passes=64]: Direct reads into mapped page-cache memory during writeback (bench/pagecache.sh).
 using PinIo.Bench;
+
+if (args.Length > 0 && args[0] == "pagecache-hot")
+{
+    return PageCacheHot.Run(args);
+}
+
+if (args.Length > 0 && args[0] == "pagecache-stable")
+{
+    return PageCacheStable.Run(args);
+}
 
 if (args.Length > 0 && args[0] == "volume-mount")
 {

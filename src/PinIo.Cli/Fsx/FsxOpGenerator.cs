@@ -7,7 +7,10 @@ namespace PinIo.Cli.Fsx;
 /// device's logical block, a third of them within one file-system block (where sub-block
 /// zeroing happens); writes that overwrite, append (at the length rounded down or up) or land
 /// in a hole past the end; truncates to any byte, up or down; fallocate and punch hole; flush;
-/// now and then a remount (and with power cuts, a cut).
+/// now and then a remount (and with power cuts, a cut). With cache operations, a second
+/// stream of its own turns a third of the reads and writes into buffered ones at any byte
+/// and a third into mapped ranges (page-aligned maps over the file), leaving the first
+/// stream, and so the run of a seed without them, as it was.
 /// </summary>
 internal sealed class FsxOpGenerator
 {
@@ -22,12 +25,14 @@ internal sealed class FsxOpGenerator
 
     private readonly FsxOptions _options;
     private Taus88 _random;
+    private Taus88 _cacheRandom;
     private long _index;
 
     public FsxOpGenerator(FsxOptions options)
     {
         _options = options;
         _random = new Taus88(options.Seed);
+        _cacheRandom = new Taus88(Taus88.DeriveSeed(options.Seed, 0, 7));
     }
 
     public FsxOp Next(long size)
@@ -36,11 +41,11 @@ internal sealed class FsxOpGenerator
         int pick = (int)_random.NextBelow(1000);
         if ((pick -= ReadWeight) < 0)
         {
-            return Read(index, size);
+            return ThroughCache(Read(index, size), size);
         }
         if ((pick -= WriteWeight) < 0)
         {
-            return Write(index, size);
+            return ThroughCache(Write(index, size), size);
         }
         if ((pick -= TruncateWeight) < 0)
         {
@@ -67,6 +72,34 @@ internal sealed class FsxOpGenerator
             return new FsxOp(index, FsxOpKind.PowerCut, 0, 0, size);
         }
         return Read(index, size);
+    }
+
+    /// <summary>
+    /// With cache operations, a Direct read or write as drawn, or the same kind of operation
+    /// through the page cache: buffered at any byte offset and length near the drawn one, or a
+    /// mapped range inside the file (a map needs the range inside the size: a read or write
+    /// that cannot be mapped stays buffered).
+    /// </summary>
+    private FsxOp ThroughCache(FsxOp op, long size)
+    {
+        if (!_options.CacheOps)
+        {
+            return op;
+        }
+        bool write = op.Kind == FsxOpKind.Write;
+        switch (_cacheRandom.NextBelow(3))
+        {
+            case 0:
+                return op;
+            case 1 when size > 1:
+                long mapOffset = (long)_cacheRandom.NextBelow((ulong)size - 1);
+                long mapLength = (long)_cacheRandom.NextBelow((ulong)Math.Min(size - mapOffset, _options.MaxIoBytes)) + 1;
+                return op with { Kind = write ? FsxOpKind.MapWrite : FsxOpKind.MapRead, Offset = mapOffset, Length = mapLength };
+            default:
+                long offset = Math.Min(op.Offset + (long)_cacheRandom.NextBelow((ulong)_options.LogicalBlock), _options.MaxFileBytes - 1);
+                long length = Math.Min((long)_cacheRandom.NextBelow((ulong)op.Length) + 1, _options.MaxFileBytes - offset);
+                return op with { Kind = write ? FsxOpKind.BufWrite : FsxOpKind.BufRead, Offset = offset, Length = length };
+        }
     }
 
     /// <summary>Mostly inside the file, sometimes across or past its end (a short or empty read).</summary>

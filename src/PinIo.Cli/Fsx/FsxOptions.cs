@@ -39,6 +39,12 @@ internal sealed record FsxOptions
     /// <summary>Power-cut mode: the Volume sits on a FaultDevice with a volatile write cache; every so often the power is cut.</summary>
     public bool PowerCut { get; init; }
 
+    /// <summary>The Volume's page cache in bytes; 0: four times <see cref="MaxFileBytes"/> (a new cache is taken at every mount, so not the library's 64 MiB).</summary>
+    public long CacheBytes { get; init; }
+
+    /// <summary>Buffered reads and writes and mapped ranges mixed into the stream (off: the Direct I/O stream alone, as before the page cache).</summary>
+    public bool CacheOps { get; init; } = true;
+
     /// <summary>Print each operation as it is done.</summary>
     public bool Verbose { get; init; }
 
@@ -59,6 +65,8 @@ internal sealed record FsxOptions
         new("max-io", "SIZE", "Largest read or write (default 64k)", (o, v) => o with { MaxIoBytes = (int)Math.Min(int.MaxValue, ParseSize("max-io", v)) }),
         new("log", "N", "Operations kept in the log printed at the first mismatch (default 64)", (o, v) => o with { LogOps = (int)Math.Min(1 << 20, ParseCount("log", v)) }),
         new("powercut", null, "Crash mode: a volatile write cache under the Volume, cut at random points; after each cut the Volume is mounted again and must pass Check() and hold every flushed byte", (o, _) => o with { PowerCut = true }),
+        new("cache", "SIZE", "The Volume's page cache (default 4x --max-file; below --max-file it evicts under the run)", (o, v) => o with { CacheBytes = ParseSize("cache", v) }),
+        new("no-cache-ops", null, "Direct I/O operations only: no buffered reads and writes, no mapped ranges (the same stream for a seed as before they existed)", (o, _) => o with { CacheOps = false }),
         new("verbose", null, "Print every operation", (o, _) => o with { Verbose = true }),
         new("help", null, "This text", (o, _) => o with { Help = true }),
     ];
@@ -100,7 +108,8 @@ internal sealed record FsxOptions
         var text = new StringBuilder();
         text.AppendLine("pinio fsx: a randomized file-system exerciser (after xfstests' fsx) for a file inside a PinIo Volume.");
         text.AppendLine("Random Direct I/O reads and writes (aligned to the device's logical block: into holes, appending,");
-        text.AppendLine("overwriting), truncates up and down, fallocate, punch hole, fsync and remount, each checked against");
+        text.AppendLine("overwriting), buffered reads and writes at any byte through the Volume's page cache, mapped ranges");
+        text.AppendLine("read and written, truncates up and down, fallocate, punch hole, fsync and remount, each checked against");
         text.AppendLine("an in-memory model of the file's bytes and length. The first mismatch prints the log of the last");
         text.AppendLine("operations and the offset of the first wrong byte, and the exit status is 1.");
         text.AppendLine();

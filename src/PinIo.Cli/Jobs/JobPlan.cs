@@ -107,6 +107,9 @@ internal sealed record JobPlan
 
     public bool EndFsync { get; init; }
 
+    /// <summary>fsync_on_close=1: the file is flushed when the job closes it, after its measured time.</summary>
+    public bool FsyncOnClose { get; init; }
+
     /// <summary>unlink=1: the job's file is deleted when the run ends.</summary>
     public bool Unlink { get; init; }
 
@@ -286,6 +289,7 @@ internal sealed record JobPlan
             Logs = LogPlan.Resolve(o, name, number),
             FlushEvery = MinPositive(o.Fsync, o.Fdatasync),
             EndFsync = o.EndFsync,
+            FsyncOnClose = o.FsyncOnClose,
             Unlink = o.Unlink,
             ZeroBuffers = o.ZeroBuffers,
             RefillBuffers = o.RefillBuffers,

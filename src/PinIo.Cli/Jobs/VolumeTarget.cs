@@ -14,13 +14,28 @@ namespace PinIo.Cli.Jobs;
 /// <c>size=</c> as fio does a file: allocated (fallocate=native, fio's default: unwritten
 /// extents, reading as zeroes; fallocate=none leaves a hole), then, for a reading job,
 /// written by the layout. Jobs naming one image (or one
-/// volram size) share one Volume, with the first job's <c>volume_dio</c>. A Volume has Direct
-/// I/O only (its page cache is the next issue), so, as on a ram: target, direct= is not asked.
+/// volram size) share one Volume, with the first job's <c>volume_dio</c> and <c>volume_cache</c>.
+/// direct=1 takes the file's Direct I/O; direct=0 (fio's default, buffered) goes through the
+/// Volume's page cache (<see cref="VolumeFile.ReadBufferedAsync"/>), with fio's invalidate
+/// before the job; the layout is written with Direct I/O either way, so a buffered job starts
+/// on a cold cache.
 /// </summary>
 internal sealed record VolumeTarget(string Filename, Target Device, string FileName, DirectIoPath Path, long WantedBytes) : Target(Filename)
 {
     /// <summary>fallocate=native (fio's default): a new file's blocks are allocated unwritten; none: it is a hole and writes allocate.</summary>
     public bool Fallocate { get; init; } = true;
+
+    /// <summary>direct=0: the job's reads and writes go through the Volume's page cache.</summary>
+    public bool Buffered { get; init; }
+
+    /// <summary>invalidate=1 with direct=0: the file's clean cached pages are dropped before the job (fio's POSIX_FADV_DONTNEED).</summary>
+    public bool Invalidate { get; init; }
+
+    /// <summary>fadvise_hint resolved against the job's pattern (None, Sequential, Random or Normal).</summary>
+    public FadviseHint Hint { get; init; }
+
+    /// <summary>volume_cache=: the Volume's page cache in bytes (0: the library's default).</summary>
+    public long CacheBytes { get; init; }
 
     public const string ImagePrefix = "vol:";
     public const string VolRamPrefix = "volram:";
@@ -50,7 +65,7 @@ internal sealed record VolumeTarget(string Filename, Target Device, string FileN
         IBlockDevice device = Open(fixedBufferBytes);
         try
         {
-            var options = new VolumeOptions { DirectIoPath = Path };
+            var options = new VolumeOptions { DirectIoPath = Path, PageCacheBytes = CacheBytes };
             bool fresh = Device is RamTarget || MountedVolume.ReadsAsZeroes(device);
             return new MountedVolume(device, fresh ? Volume.Format(device, options) : Volume.Mount(device, options), fresh);
         }
@@ -93,7 +108,14 @@ internal sealed record VolumeTarget(string Filename, Target Device, string FileN
         {
             throw new OptionException($"pinio: job '{jobName}': filename={filename}: size={wanted} must be a multiple of the device's {device.LogicalBlockSize}-byte logical block");
         }
-        return new VolumeTarget(filename, device, name, o.VolumeDio, wanted) { Fallocate = o.Fallocate };
+        return new VolumeTarget(filename, device, name, o.VolumeDio, wanted)
+        {
+            Fallocate = o.Fallocate,
+            Buffered = !o.Direct,
+            Invalidate = o.Invalidate,
+            Hint = o.FadviseHint == FadviseHint.ByPattern ? (o.Rw.IsRandom() ? FadviseHint.Random : FadviseHint.Sequential) : o.FadviseHint,
+            CacheBytes = o.VolumeCacheBytes,
+        };
     }
 
     private static FileTarget ParseImage(string jobName, string filename, string image, JobOptions o)

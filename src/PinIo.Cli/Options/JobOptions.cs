@@ -132,6 +132,14 @@ internal sealed class JobOptions
 
     public bool EndFsync => Get<bool>("end_fsync");
 
+    public bool FsyncOnClose => Get<bool>("fsync_on_close");
+
+    public bool Invalidate => Get<bool>("invalidate");
+
+    public FadviseHint FadviseHint => Get<FadviseHint>("fadvise_hint");
+
+    public long VolumeCacheBytes => Get<long>("volume_cache");
+
     public bool Unlink => Get<bool>("unlink");
 
     public bool FixedBufs => Get<bool>("fixedbufs");

@@ -55,6 +55,22 @@ internal enum SyncMode
     Dsync,
 }
 
+/// <summary>fio's fadvise_hint=: the access pattern told to the file's read-ahead.</summary>
+internal enum FadviseHint
+{
+    /// <summary>fadvise_hint=0: no hint.</summary>
+    None,
+
+    /// <summary>fadvise_hint=1 (fio's default): Sequential for a sequential job, Random for a random one.</summary>
+    ByPattern,
+
+    Sequential,
+
+    Random,
+
+    Normal,
+}
+
 /// <summary>fio's cpus_allowed_policy=.</summary>
 internal enum CpusAllowedPolicy
 {

@@ -82,7 +82,7 @@ internal static class OptionTable
                 new("dotnet", IoEngineKind.Dotnet, "Plain .NET RandomAccess.ReadAsync/WriteAsync on an O_DIRECT file, iodepth at once: the baseline, not PinIo"),
             ],
         },
-        new() { Name = "direct", Kind = OptionKind.Bool, Default = "0", Inverse = "buffered", Help = "O_DIRECT; ram: targets always take PinIo's Direct I/O path" },
+        new() { Name = "direct", Kind = OptionKind.Bool, Default = "0", Inverse = "buffered", Help = "O_DIRECT; ram: targets always take PinIo's Direct I/O path; on a vol:/volram: file direct=0 goes through the Volume's page cache" },
         new() { Name = "fixedbufs", Kind = OptionKind.Flag, Default = "0", Help = "Use PagePool pages (never pinned per I/O) instead of managed memory pinned per I/O" },
         // Job files, I/O shape, engines and verification (the fio-jobs work); report options go at the end.
         new() { Name = "registerfiles", Kind = OptionKind.Flag, Default = "0", Help = "Register the file with the ring (PinIo always does: accepted, changes nothing)" },
@@ -133,7 +133,22 @@ internal static class OptionTable
         },
         new() { Name = "fsync", Kind = OptionKind.Int, Default = "0", Min = 0, Help = "Flush the device after every N writes (0 = never)" },
         new() { Name = "fdatasync", Kind = OptionKind.Int, Default = "0", Min = 0, Help = "As fsync (a PinIo flush covers data and metadata alike)" },
-        new() { Name = "end_fsync", Kind = OptionKind.Bool, Default = "0", Help = "Flush the device when the job's writes end" },
+        new() { Name = "end_fsync", Kind = OptionKind.Bool, Default = "0", Help = "fsync when the job's writes end, counted in the job's time (a vol:/volram: file: its dirty cached pages written back, then the flush)" },
+        new() { Name = "fsync_on_close", Kind = OptionKind.Bool, Default = "0", Help = "fsync when the job closes its file, after its measured time" },
+        new() { Name = "invalidate", Kind = OptionKind.Bool, Default = "1", Help = "Drop the file's cached pages before the job (vol:/volram: with direct=0: the Volume's page cache; Direct I/O targets have none)" },
+        new()
+        {
+            Name = "fadvise_hint", Kind = OptionKind.Choice, Default = "1", Help = "Access-pattern hint for the file's read-ahead (vol:/volram: with direct=0)",
+            Choices =
+            [
+                new("0", FadviseHint.None, "No hint"),
+                new("1", FadviseHint.ByPattern, "sequential for sequential jobs, random for random ones (fio's default)"),
+                new("sequential", FadviseHint.Sequential, "POSIX_FADV_SEQUENTIAL"),
+                new("random", FadviseHint.Random, "POSIX_FADV_RANDOM"),
+                new("normal", FadviseHint.Normal, "POSIX_FADV_NORMAL"),
+            ],
+        },
+        new() { Name = "volume_cache", Kind = OptionKind.Size, Default = "0", Min = 0, Help = "Page cache of a vol:/volram: target's Volume in bytes (0: the library's default, 64 MiB); the first job on the image sets it" },
         new() { Name = "unlink", Kind = OptionKind.Bool, Default = "0", Help = "Delete the job's regular files when the run ends (never a block device)" },
         new() { Name = "zero_buffers", Kind = OptionKind.Flag, Default = "0", Help = "Fill write buffers with zeros (default: random data)" },
         new() { Name = "refill_buffers", Kind = OptionKind.Flag, Default = "0", Help = "New random data for every write (default: filled once)" },

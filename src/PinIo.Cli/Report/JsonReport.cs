@@ -230,6 +230,17 @@ internal static class JsonReport
         {
             w.Null("kernel");
         }
+        if (pins.Cache is { } cache)
+        {
+            w.StartObject("page_cache");
+            w.Int("hits", cache.Hits);
+            w.Int("misses", cache.Misses);
+            w.Float("hit_percent", cache.HitPercent);
+            w.Int("readahead_pages", cache.ReadaheadPages);
+            w.Int("writeback_pages", cache.WritebackPages);
+            w.Int("stable_copies", cache.StableCopies);
+            w.EndObject();
+        }
         w.EndObject();
     }
 }

@@ -132,8 +132,12 @@ internal static class NormalReport
         string kernel = pins.KernelAvailable
             ? Invariant($"kernel acquired={pins.KernelAcquired} released={pins.KernelReleased} ({PerIo(pins.KernelAcquired, pins.KernelIos > 0 ? pins.KernelIos : ios)} per I/O)")
             : "kernel unavailable";
-        return Invariant($"{pinio}, {kernel}");
+        return pins.Cache is { } cache ? Invariant($"{pinio}, {kernel}, {CacheText(cache)}") : Invariant($"{pinio}, {kernel}");
     }
+
+    /// <summary>"page cache hits=N misses=N (X.XX% hits) readahead=N writeback=N stable_copies=N" (pages).</summary>
+    public static string CacheText(CacheCounts cache) =>
+        Invariant($"page cache hits={cache.Hits} misses={cache.Misses} ({Fixed(cache.HitPercent, 0, 2)}% hits) readahead={cache.ReadaheadPages} writeback={cache.WritebackPages} stable_copies={cache.StableCopies}");
 
     private static string PerIo(long count, long ios) => Fixed(ios == 0 ? 0 : (double)count / ios, 0, 2);
 

@@ -163,10 +163,15 @@ internal sealed class ThreadStat
         {
             Acquired = Pins.Acquired + r.Pins.Acquired,
             Released = Pins.Released + r.Pins.Released,
+            // A Volume's cache counters cover every job on it, as the kernel's pins do: the widest.
+            Cache = Wider(Pins.Cache, r.Pins.Cache),
         };
         TotalRunTimeMs += r.RuntimeMs;
         FinishedAt = r.FinishedAt > FinishedAt ? r.FinishedAt : FinishedAt;
         LatencyDepth = r.Plan.IoDepth;
         JobOptions = r.Plan.Options.Written;
     }
+
+    private static CacheCounts? Wider(CacheCounts? a, CacheCounts? b) =>
+        a is not { } x ? b : b is not { } y ? a : (y.Hits + y.Misses + y.WritebackPages > x.Hits + x.Misses + x.WritebackPages ? y : x);
 }

@@ -27,6 +27,9 @@ internal sealed class IoSlot(int index, BlockBuffer buffer)
     /// <summary>An ioengine=dotnet write: RandomAccess.WriteAsync (all or an exception).</summary>
     public ValueTask PendingDotnetWrite { get; set; }
 
+    /// <summary>A buffered read or write through a Volume's page cache: its bytes.</summary>
+    public ValueTask<int> PendingBuffered { get; set; }
+
     public bool IsWrite { get; set; }
 
     /// <summary>Byte offset on the target.</summary>
@@ -63,4 +66,5 @@ internal enum PendingKind
     PinIo,
     DotnetRead,
     DotnetWrite,
+    Buffered,
 }

@@ -19,6 +19,23 @@ internal interface IJobIo
     ValueTask FlushAsync();
 }
 
+/// <summary>A file with a page cache (a Volume's): buffered I/O through it when <see cref="Buffered"/>, and its counters.</summary>
+internal interface IBufferedJobIo : IJobIo
+{
+    /// <summary>direct=0: the job's main-phase I/O takes the memory methods below, not the iterators.</summary>
+    bool Buffered { get; }
+
+    /// <summary>The cache's counters now (the whole Volume's: jobs on one Volume share them).</summary>
+    PageCacheStats CacheStats { get; }
+
+    ValueTask<int> ReadBufferedAsync(long offset, Memory<byte> buffer);
+
+    ValueTask<int> WriteBufferedAsync(long offset, ReadOnlyMemory<byte> buffer);
+
+    /// <summary>invalidate=1: the file's cached pages dropped before the job.</summary>
+    ValueTask InvalidateCacheAsync();
+}
+
 /// <summary>A raw device: <see cref="DirectIo"/>, continuations inline on the completing thread (the runner's continuations only hand the slot over).</summary>
 internal sealed class DeviceJobIo(IBlockDevice device) : IJobIo
 {

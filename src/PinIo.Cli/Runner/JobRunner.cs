@@ -36,6 +36,7 @@ internal sealed partial class JobRunner : IDisposable
 
     private readonly JobPlan _plan;
     private readonly IJobIo? _io;
+    private readonly IBufferedJobIo? _buffered;
     private readonly DotnetFile? _dotnet;
     private readonly IoSlot[] _slots;
     private readonly Stack<IoSlot> _free;
@@ -112,6 +113,7 @@ internal sealed partial class JobRunner : IDisposable
     {
         _plan = plan;
         _io = io;
+        _buffered = io is IBufferedJobIo { Buffered: true } buffered ? buffered : null;
         _dotnet = dotnet;
         _recording = _stats;
         _polled = device is Devices.FileDevice { IsPolled: true } polled ? polled : null;
@@ -137,7 +139,7 @@ internal sealed partial class JobRunner : IDisposable
         _backlogCount = new int[backlog];
         _backlogSequence = new long[backlog];
         int slotPages = checked(PageSize.PagesSpanned(0, plan.BlockSize) * plan.IoDepth);
-        if (plan.FixedBufs)
+        if (plan.FixedBufs && _buffered is null)
         {
             // A file device registers its pool with the ring: buffers from it are fixed buffers.
             _sharedPool = (device as Devices.FileDevice)?.BufferPool;
@@ -145,6 +147,7 @@ internal sealed partial class JobRunner : IDisposable
         }
         else if (dotnet is null)
         {
+            // Buffered I/O copies through the page cache from plain memory, fixedbufs or not.
             // fio's buffers without fixedbufs are plain memory the kernel pins per I/O: native
             // pages the ring has not registered, which PinIo pins per I/O as user memory.
             _nativePool = new PagePool(slotPages);
@@ -235,10 +238,28 @@ internal sealed partial class JobRunner : IDisposable
         return _ioError is null && !ct.IsCancellationRequested;
     }
 
+    /// <summary>invalidate=1 on a buffered Volume file: its cached pages dropped before the job starts, as fio's file_invalidate_cache.</summary>
+    private void InvalidateCache()
+    {
+        if (_buffered is null || _plan.Target is not VolumeTarget { Invalidate: true })
+        {
+            return;
+        }
+        try
+        {
+            _buffered.InvalidateCacheAsync().AsTask().GetAwaiter().GetResult();
+        }
+        catch (DirectIoException e)
+        {
+            _ioError ??= e;
+        }
+    }
+
     /// <summary>Runs the measured phases and returns what they did. Call once, after <see cref="Prepare"/>.</summary>
     public JobResult Run(CancellationToken ct)
     {
         _jobThreadId = Environment.CurrentManagedThreadId;
+        InvalidateCache();
         long startTimestamp = Stopwatch.GetTimestamp();
         if (_plan.RampUs > 0 && !_plan.VerifyOnly)
         {
@@ -249,18 +270,28 @@ internal sealed partial class JobRunner : IDisposable
         }
         CpuUsage cpuStart = ReadCpu();
         PinCounts pinStart = PinCounts.Of(_pins);
+        PageCacheStats? cacheStart = (_io as IBufferedJobIo)?.CacheStats;
         // fio's epoch, the zero of its log times, is reset when ramp_time ends.
         _logs?.Start(Stopwatch.GetTimestamp());
         long totalTicks = RunMeasuredPhases(ct);
 
         _progress.Finish();
         FinishLogs();
+        PinCounts pins = PinCounts.Of(_pins) - pinStart;
+        if (cacheStart is not null)
+        {
+            pins = pins with { Cache = CacheCounts.Between(cacheStart, ((IBufferedJobIo)_io!).CacheStats) };
+        }
+        if (_plan.FsyncOnClose && _plan.Rw.HasWrites() && _ioError is null)
+        {
+            FlushOnClose();
+        }
         return new JobResult
         {
             Plan = _plan,
             Stats = _stats,
             Cpu = ReadCpu() - cpuStart,
-            Pins = PinCounts.Of(_pins) - pinStart,
+            Pins = pins,
             RuntimeMs = TicksToMs(totalTicks),
             FinishedAt = DateTime.Now,
             StartTimestamp = startTimestamp,
@@ -496,6 +527,10 @@ internal sealed partial class JobRunner : IDisposable
     /// <summary>Starts a PinIo I/O: in flight, ended within its call, or refused (the error is kept).</summary>
     private Start StartPinIo(IoSlot slot)
     {
+        if (_buffered is not null)
+        {
+            return StartBuffered(slot);
+        }
         IovIter iter = slot.IsWrite ? slot.Buffer.WriteIter : slot.Buffer.ReadIter;
         BlockBuffer.Shorten(iter, slot.Length);
         ValueTask<long> pending;
@@ -515,6 +550,31 @@ internal sealed partial class JobRunner : IDisposable
         slot.SubmittedAt = _polled is null ? Stamp(slot) : slot.StartedAt;
         slot.Kind = PendingKind.PinIo;
         slot.Pending = pending;
+        if (pending.IsCompleted)
+        {
+            return Start.Completed;
+        }
+        pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(slot.OnCompleted!);
+        return Start.InFlight;
+    }
+
+    /// <summary>direct=0 on a Volume file: the I/O through its page cache, from the slot's memory.</summary>
+    private Start StartBuffered(IoSlot slot)
+    {
+        Memory<byte> memory = slot.Buffer.Memory[..slot.Length];
+        ValueTask<int> pending;
+        try
+        {
+            pending = slot.IsWrite ? _buffered!.WriteBufferedAsync(slot.Offset, memory) : _buffered!.ReadBufferedAsync(slot.Offset, memory);
+        }
+        catch (DirectIoException e)
+        {
+            _ioError ??= e;
+            return Start.Failed;
+        }
+        slot.SubmittedAt = Stamp(slot);
+        slot.Kind = PendingKind.Buffered;
+        slot.PendingBuffered = pending;
         if (pending.IsCompleted)
         {
             return Start.Completed;
@@ -679,6 +739,9 @@ internal sealed partial class JobRunner : IDisposable
                 case PendingKind.DotnetRead:
                     bytes = slot.PendingDotnetRead.Result;
                     break;
+                case PendingKind.Buffered:
+                    bytes = slot.PendingBuffered.Result;
+                    break;
                 default:
                     slot.PendingDotnetWrite.GetAwaiter().GetResult();
                     bytes = slot.Length;
@@ -692,7 +755,8 @@ internal sealed partial class JobRunner : IDisposable
         slot.Pending = default;
         slot.PendingDotnetRead = default;
         slot.PendingDotnetWrite = default;
-        if (_dotnet is null)
+        slot.PendingBuffered = default;
+        if (_dotnet is null && _buffered is null)
         {
             slot.Buffer.Rewind(slot.IsWrite ? slot.Buffer.WriteIter : slot.Buffer.ReadIter);
         }
@@ -774,19 +838,7 @@ internal sealed partial class JobRunner : IDisposable
         long start = Stopwatch.GetTimestamp();
         try
         {
-            if (_dotnet is not null)
-            {
-                RandomAccess.FlushToDisk(_dotnet.Handle);
-            }
-            else
-            {
-                ValueTask flush = _io!.FlushAsync();
-                while (_polled is not null && !flush.IsCompleted)
-                {
-                    PollDevice(1);
-                }
-                flush.AsTask().GetAwaiter().GetResult();
-            }
+            FlushTarget();
             _flushes++;
             _recording.RecordSync(TicksToNs(Stopwatch.GetTimestamp() - start));
         }
@@ -794,6 +846,35 @@ internal sealed partial class JobRunner : IDisposable
         {
             _ioError ??= e;
         }
+    }
+
+    /// <summary>fsync_on_close: the file flushed as the job closes it, outside its measured time and its sync latencies.</summary>
+    private void FlushOnClose()
+    {
+        try
+        {
+            FlushTarget();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _ioError ??= e;
+        }
+    }
+
+    /// <summary>fsync of the job's target: a Volume file's dirty cached pages and metadata, then a device flush.</summary>
+    private void FlushTarget()
+    {
+        if (_dotnet is not null)
+        {
+            RandomAccess.FlushToDisk(_dotnet.Handle);
+            return;
+        }
+        ValueTask flush = _io!.FlushAsync();
+        while (_polled is not null && !flush.IsCompleted)
+        {
+            PollDevice(1);
+        }
+        flush.AsTask().GetAwaiter().GetResult();
     }
 
     private void AddRuntime(long ticks, bool read, bool write)

@@ -17,6 +17,9 @@ internal readonly record struct PinCounts(long Acquired, long Released, bool Ker
     /// <summary>The I/Os of every job in the kernel counts' window; 0 when they are the job's own window.</summary>
     public long KernelIos { get; init; }
 
+    /// <summary>A Volume target's page cache over the job's measured time (the whole Volume's: jobs sharing it see each other's); null for other targets.</summary>
+    public CacheCounts? Cache { get; init; }
+
     /// <summary>A job's PinIo pins so far; the kernel's are added for its whole segment by <see cref="WithKernel"/>.</summary>
     public static PinCounts Of(PinCounter counter) => new(counter.Acquired, counter.Released, false, 0, 0);
 
@@ -39,6 +42,26 @@ internal readonly record struct PinCounts(long Acquired, long Released, bool Ker
         end.KernelAvailable && start.KernelAvailable,
         end.KernelAcquired - start.KernelAcquired,
         end.KernelReleased - start.KernelReleased);
+}
+
+/// <summary>
+/// A Volume's page cache over a window (<see cref="Fs.PageCacheStats"/>' counters): pages found
+/// and brought in, and the pages writeback found pinned and wrote as stable copies.
+/// </summary>
+internal readonly record struct CacheCounts(long Hits, long Misses, long ReadaheadPages, long WritebackPages, long StableCopies)
+{
+    public static CacheCounts Between(Fs.PageCacheStats start, Fs.PageCacheStats end) => new(
+        end.Hits - start.Hits,
+        end.Misses - start.Misses,
+        end.ReadaheadPages - start.ReadaheadPages,
+        end.WritebackPages - start.WritebackPages,
+        end.StableCopies - start.StableCopies);
+
+    public static CacheCounts operator +(CacheCounts a, CacheCounts b) => new(
+        a.Hits + b.Hits, a.Misses + b.Misses, a.ReadaheadPages + b.ReadaheadPages, a.WritebackPages + b.WritebackPages, a.StableCopies + b.StableCopies);
+
+    /// <summary>Hits as a percentage of the pages looked up.</summary>
+    public double HitPercent => Hits + Misses == 0 ? 0 : Hits * 100.0 / (Hits + Misses);
 }
 
 /// <summary>The kernel's machine-wide pin counters at one moment, or the difference of two.</summary>

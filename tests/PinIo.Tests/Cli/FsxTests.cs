@@ -131,7 +131,7 @@ public sealed class FsxTests : PinBalancedTest
     [Fact]
     public void TheOperationStream_IsAFunctionOfTheSeed()
     {
-        FsxOptions options = Options("iomap", 99, 1);
+        FsxOptions options = Options("iomap", 99, 1) with { CacheOps = false };
         var a = new FsxOpGenerator(options);
         var b = new FsxOpGenerator(options);
         var c = new FsxOpGenerator(options with { Seed = 100 });
@@ -146,6 +146,93 @@ public sealed class FsxTests : PinBalancedTest
             size = op.Kind == FsxOpKind.Truncate ? op.Offset : op.Kind == FsxOpKind.Write ? Math.Max(size, op.End) : size;
         }
         Assert.True(differs);
+    }
+
+    [Fact]
+    public void CacheOperations_ReplaceSomeReadsAndWrites_AndLeaveTheRestOfTheStream()
+    {
+        FsxOptions options = Options("iomap", 99, 1);
+        var direct = new FsxOpGenerator(options with { CacheOps = false });
+        var mixed = new FsxOpGenerator(options);
+        long size = 0;
+        var kinds = new HashSet<FsxOpKind>();
+        for (int i = 0; i < 2000; i++)
+        {
+            FsxOp plain = direct.Next(size);
+            FsxOp op = mixed.Next(size);
+            kinds.Add(op.Kind);
+            Assert.True(op.Kind == plain.Kind || (plain.Kind == FsxOpKind.Read ? op.Kind is FsxOpKind.BufRead or FsxOpKind.MapRead : op.Kind is FsxOpKind.BufWrite or FsxOpKind.MapWrite), $"{plain} became {op}");
+            Assert.True(op.End <= options.MaxFileBytes && (op.Kind is not (FsxOpKind.MapRead or FsxOpKind.MapWrite) || op.End <= size), op.ToString());
+            size = op.Kind == FsxOpKind.Truncate ? op.Offset : op.Kind is FsxOpKind.Write or FsxOpKind.BufWrite or FsxOpKind.MapWrite ? Math.Max(size, op.End) : size;
+        }
+        Assert.Superset(new HashSet<FsxOpKind> { FsxOpKind.BufRead, FsxOpKind.BufWrite, FsxOpKind.MapRead, FsxOpKind.MapWrite }, kinds);
+    }
+
+    /// <summary>A cache of 64 pages under a 1 MiB file: buffered and mapped operations evict and refill pages all the time.</summary>
+    [Theory]
+    [InlineData("iomap", 41UL, false)]
+    [InlineData("legacy", 42UL, false)]
+    [InlineData("iomap", 43UL, true)]
+    [InlineData("legacy", 44UL, true)]
+    public void WithACacheSmallerThanTheFile_FindNoMismatch(string path, ulong seed, bool powerCut)
+    {
+        FsxResult result = Run(Options(path, seed, 2000) with { CacheBytes = 256 << 10, PowerCut = powerCut }, out string output);
+
+        Assert.True(result.Mismatches == 0, output);
+        Assert.True(result.CountsByKind[(int)FsxOpKind.MapWrite] > 0 && result.CountsByKind[(int)FsxOpKind.BufRead] > 0, result.Summary());
+    }
+
+    [Theory]
+    [InlineData("iomap")]
+    [InlineData("legacy")]
+    public void WithoutCacheOperations_TheRunIsDirectIoAlone(string path)
+    {
+        FsxResult result = Run(Options(path, 4, 1000) with { CacheOps = false }, out string output);
+
+        Assert.True(result.Mismatches == 0, output);
+        Assert.All(new[] { FsxOpKind.BufRead, FsxOpKind.BufWrite, FsxOpKind.MapRead, FsxOpKind.MapWrite }, k => Assert.Equal(0, result.CountsByKind[(int)k]));
+        Assert.DoesNotContain("bufread", result.Summary(), StringComparison.Ordinal);
+    }
+
+    /// <summary>A byte changed in a cached page behind the file's back (through a map, never marked dirty) is reported by the next buffered or mapped read of it.</summary>
+    [Theory]
+    [InlineData("iomap")]
+    [InlineData("legacy")]
+    public void GarbageInTheCachedPages_IsAMismatch(string path)
+    {
+        const long CorruptAt = 400;
+        var output = new StringWriter();
+        FsxResult result;
+        using (var run = new FsxRun(Options(path, 8, 3000))
+        {
+            BeforeOp = (run, op) =>
+            {
+                if (op.Index >= CorruptAt && run.File.Length >= 4096)
+                {
+                    using MappedRange map = run.File.MapAsync(0, (int)Math.Min(run.File.Length, 1 << 20) & ~4095).AsTask().GetAwaiter().GetResult();
+                    map.Memory.Span.Fill(0x42);
+                }
+            },
+        })
+        {
+            result = run.Run(output);
+        }
+
+        string text = output.ToString();
+        Assert.Equal(1, result.Mismatches);
+        Assert.True(result.Ops > CorruptAt && result.Ops < 3000, text);
+        Assert.Contains("0x42, the model has", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("iomap", 31UL)]
+    [InlineData("legacy", 32UL)]
+    public void WithCacheOperationsAndPowerCuts_OnlyFlushedDataMustSurvive(string path, ulong seed)
+    {
+        FsxResult result = Run(Options(path, seed, 3000) with { PowerCut = true }, out string output);
+
+        Assert.True(result.Mismatches == 0, output);
+        Assert.True(result.CountsByKind[(int)FsxOpKind.PowerCut] > 0 && result.CountsByKind[(int)FsxOpKind.BufWrite] > 0 && result.CountsByKind[(int)FsxOpKind.MapWrite] > 0, result.Summary());
     }
 
     [Fact]
