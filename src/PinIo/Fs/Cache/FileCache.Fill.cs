@@ -16,36 +16,24 @@ internal sealed partial class FileCache
     public async ValueTask FillAsync(long index, int count, CancellationToken ct)
     {
         Page[] pages = new Page[count];
-        int allocated = 0, handedOver = 0;
-        BeginFill();
+        int allocated = 0;
         try
         {
-            long generation = Generation;
             for (; allocated < count; allocated++)
             {
                 pages[allocated] = await Cache.AllocPageAsync(ct).ConfigureAwait(false);
             }
-            await ReadIntoAsync(index, pages, ct).ConfigureAwait(false);
-            for (; handedOver < count; handedOver++)
-            {
-                Page page = pages[handedOver];
-                Page? cached = TryInsert(index + handedOver, page, generation);
-                // The fill reads nothing out: the caller's reference goes at once; a page not placed goes back.
-                cached?.Put();
-                if (cached != page)
-                {
-                    page.Put();
-                }
-            }
         }
-        finally
+        catch
         {
-            for (int k = handedOver; k < allocated; k++)
+            for (int k = 0; k < allocated; k++)
             {
                 pages[k].Put();
             }
-            EndFill();
+            throw;
         }
+        // Registered, so that readers of these pages (and read-ahead) wait for this read instead of repeating it.
+        await RunFillAsync(index, pages, Register(index, count), throwErrors: true, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -197,7 +197,8 @@ internal sealed partial class PageCache : IDisposable
             }
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, Volume);
             _slots = new CacheSlot[CapacityPages];
-            var pool = new PagePool(CapacityPages);
+            // Huge pages: random hits over a large cache would otherwise miss the TLB on most reads.
+            var pool = new PagePool(CapacityPages, hugePages: true);
             Volatile.Write(ref _pool, pool);
             StartFlusher();
             return pool;
@@ -215,6 +216,7 @@ internal sealed partial class PageCache : IDisposable
             return;
         }
         StopBackgroundWriteback();
+        DrainReadahead();
         PagePool? pool;
         lock (_createLock)
         {
