@@ -59,7 +59,7 @@ public sealed partial class VolumeFile
             {
                 hits++;
             }
-            if (_readahead.TryAdvanceAtMarker(index, out long aheadStart, out int aheadSize))
+            while (_readahead.TryAdvanceAtMarker(index, out long aheadStart, out int aheadSize))
             {
                 StartReadahead(cache, aheadStart, aheadSize);
             }

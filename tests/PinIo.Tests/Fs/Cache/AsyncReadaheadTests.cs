@@ -41,8 +41,9 @@ public sealed class AsyncReadaheadTests : PinBalancedTest
                 Assert.Equal(Data(4096, index * 4096 % 100), page);
             }
             Assert.True(disk.BiosSubmitted > bios, "reading the marked page 1 started no device read of the next window");
-            Assert.Equal(2, volume.PageCacheStats.DeviceReads);
-            Assert.Equal(3 + 16, volume.PageCacheStats.ReadaheadPages);
+            // Two windows ahead: pages 4..19 and 20..51.
+            Assert.Equal(3, volume.PageCacheStats.DeviceReads);
+            Assert.Equal(3 + 16 + 32, volume.PageCacheStats.ReadaheadPages);
 
             // Page 4 is under read: its reader waits for that read and issues none of its own.
             long biosBeforeWait = disk.BiosSubmitted;
@@ -52,9 +53,9 @@ public sealed class AsyncReadaheadTests : PinBalancedTest
         }
         Assert.Equal(4096, await waiting);
         Assert.Equal(Data(4096, 4 * 4096 % 100), page);
-        // Page 4 was the new window's marker: reading it started the window after (pages 20..51).
-        Assert.Equal(3, volume.PageCacheStats.DeviceReads);
-        Assert.Equal(3 + 16 + 32, volume.PageCacheStats.ReadaheadPages);
+        // Page 4 was the marker then: entering its window started the one two ahead (pages 52..115).
+        Assert.Equal(4, volume.PageCacheStats.DeviceReads);
+        Assert.Equal(3 + 16 + 32 + 64, volume.PageCacheStats.ReadaheadPages);
     }
 
     [Fact]
@@ -83,7 +84,7 @@ public sealed class AsyncReadaheadTests : PinBalancedTest
     }
 
     [Fact]
-    public void TheMarker_IsTheFirstPageReadAhead_AndMovesToEachNewWindowsFirstPage()
+    public void TheMarker_IsTheFirstPageReadAhead_ThenTheFirstPageOfTheWindowBeforeTheNewest()
     {
         var ra = new ReadaheadState();
         Assert.Equal(4, ra.OnMiss(0, 1));
@@ -91,9 +92,14 @@ public sealed class AsyncReadaheadTests : PinBalancedTest
         Assert.False(ra.TryAdvanceAtMarker(2, out _, out _));
         Assert.True(ra.TryAdvanceAtMarker(1, out long start, out int size));
         Assert.Equal((4L, 16), (start, size));
-        Assert.Equal(4, ra.Marker);
-        Assert.True(ra.TryAdvanceAtMarker(4, out start, out size));
+        // The first marker starts a second window too, then marks the first page of the first.
+        Assert.True(ra.TryAdvanceAtMarker(1, out start, out size));
         Assert.Equal((20L, 32), (start, size));
+        Assert.Equal(4, ra.Marker);
+        Assert.False(ra.TryAdvanceAtMarker(1, out _, out _));
+        Assert.True(ra.TryAdvanceAtMarker(4, out start, out size));
+        Assert.Equal((52L, 64), (start, size));
+        Assert.Equal(20, ra.Marker);
         Assert.Equal(1, ra.OnMiss(1000, 1));
         Assert.Equal(-1, ra.Marker);
     }
