@@ -51,6 +51,12 @@ internal sealed partial class FileCache
                 Cache.CountHits(1);
                 return page;
             }
+            // A page under read is the file's page already: wait for it rather than racing it with a second copy.
+            if (FillCovering(index) is { } inFlight)
+            {
+                await inFlight.ConfigureAwait(false);
+                continue;
+            }
             Cache.CountMisses(1);
             Page fresh = await Cache.AllocPageAsync(ct).ConfigureAwait(false);
             bool handedOver = false;

@@ -44,9 +44,21 @@ internal sealed partial class FileCache
         {
             Cache.EvictSome(shortBy);
         }
-        while (allocated < count && Cache.TryAllocPage() is { } page)
+        try
         {
-            pages[allocated++] = page;
+            while (allocated < count && Cache.TryAllocPage() is { } page)
+            {
+                pages[allocated++] = page;
+            }
+        }
+        catch
+        {
+            // The pool went away under us (unmount): nothing is read ahead, no page is kept.
+            for (int k = 0; k < allocated; k++)
+            {
+                pages[k].Put();
+            }
+            throw;
         }
         if (allocated == 0)
         {
