@@ -179,11 +179,15 @@ public sealed partial class VolumeFile
         return cache.FillAsync(index, count, ct);
     }
 
-    /// <summary>The next window's reads, started at its marker without waiting: inside the size and a quarter of the cache, as <see cref="ReadMissAsync"/>.</summary>
+    /// <summary>
+    /// The next window's reads, started at its marker without waiting: inside the size and an
+    /// eighth of the cache, so that the two windows ahead of a reader are under read together
+    /// no more than one synchronous fill (<see cref="ReadMissAsync"/>) may take.
+    /// </summary>
     private void StartReadahead(FileCache cache, long start, int size)
     {
         long sizePages = (_inode.Size + PageSize.OffsetMask) >> PageSize.Shift;
-        int count = (int)Math.Min(Math.Min(size, Math.Max(1, _volume.PageCache.CapacityPages / 4)), sizePages - start);
+        int count = (int)Math.Min(Math.Min(size, Math.Max(1, _volume.PageCache.CapacityPages / 8)), sizePages - start);
         if (count > 0)
         {
             _volume.PageCache.CountReadahead(cache.StartReadahead(start, count));
