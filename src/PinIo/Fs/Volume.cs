@@ -392,6 +392,7 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
     private async ValueTask CommitForUnmountAsync()
     {
         _pageCache.StopBackgroundWriteback();
+        await _pageCache.DrainReadaheadAsync().ConfigureAwait(false);
         if (_journal.IsShutDown)
         {
             return;

@@ -25,7 +25,7 @@ public sealed partial class VolumeFile
         FileCache cache = _volume.PageCache.For(_inode);
         int total = (int)Math.Min(buffer.Length, size - offset);
         long lastIndex = (offset + total - 1) >> PageSize.Shift;
-        int done = 0;
+        int done = 0, hits = 0;
         long filledFrom = -1, filledTo = -1;
         while (done < total)
         {
@@ -36,6 +36,12 @@ public sealed partial class VolumeFile
             Page? page = cache.Find(index);
             if (page is null)
             {
+                // A page being read (by read-ahead, or another reader's fill): wait for that read only.
+                if (cache.FillCovering(index) is { } inFlight)
+                {
+                    await inFlight.ConfigureAwait(false);
+                    continue;
+                }
                 int needed = (int)(lastIndex - index + 1);
                 await ReadMissAsync(cache, index, needed, ct).ConfigureAwait(false);
                 (filledFrom, filledTo) = (index, index + needed);
@@ -51,9 +57,17 @@ public sealed partial class VolumeFile
             }
             if (index < filledFrom || index >= filledTo)
             {
-                _volume.PageCache.CountHits(1);
+                hits++;
+            }
+            while (_readahead.TryAdvanceAtMarker(index, out long aheadStart, out int aheadSize))
+            {
+                StartReadahead(cache, aheadStart, aheadSize);
             }
             done += n;
+        }
+        if (hits != 0)
+        {
+            _volume.PageCache.CountHits(hits);
         }
         _readahead.OnRead(lastIndex);
         return done;
@@ -163,6 +177,21 @@ public sealed partial class VolumeFile
             pageCache.CountReadahead(count - needed);
         }
         return cache.FillAsync(index, count, ct);
+    }
+
+    /// <summary>
+    /// The next window's reads, started at its marker without waiting: inside the size and an
+    /// eighth of the cache, so that the two windows ahead of a reader are under read together
+    /// no more than one synchronous fill (<see cref="ReadMissAsync"/>) may take.
+    /// </summary>
+    private void StartReadahead(FileCache cache, long start, int size)
+    {
+        long sizePages = (_inode.Size + PageSize.OffsetMask) >> PageSize.Shift;
+        int count = (int)Math.Min(Math.Min(size, Math.Max(1, _volume.PageCache.CapacityPages / 8)), sizePages - start);
+        if (count > 0)
+        {
+            _volume.PageCache.CountReadahead(cache.StartReadahead(start, count));
+        }
     }
 
     /// <summary>i_size after a buffered write past it: the old last block's tail zeroed on the device first, as for any growth.</summary>

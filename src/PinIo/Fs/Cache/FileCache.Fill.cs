@@ -16,36 +16,24 @@ internal sealed partial class FileCache
     public async ValueTask FillAsync(long index, int count, CancellationToken ct)
     {
         Page[] pages = new Page[count];
-        int allocated = 0, handedOver = 0;
-        BeginFill();
+        int allocated = 0;
         try
         {
-            long generation = Generation;
             for (; allocated < count; allocated++)
             {
                 pages[allocated] = await Cache.AllocPageAsync(ct).ConfigureAwait(false);
             }
-            await ReadIntoAsync(index, pages, ct).ConfigureAwait(false);
-            for (; handedOver < count; handedOver++)
-            {
-                Page page = pages[handedOver];
-                Page? cached = TryInsert(index + handedOver, page, generation);
-                // The fill reads nothing out: the caller's reference goes at once; a page not placed goes back.
-                cached?.Put();
-                if (cached != page)
-                {
-                    page.Put();
-                }
-            }
         }
-        finally
+        catch
         {
-            for (int k = handedOver; k < allocated; k++)
+            for (int k = 0; k < allocated; k++)
             {
                 pages[k].Put();
             }
-            EndFill();
+            throw;
         }
+        // Registered, so that readers of these pages (and read-ahead) wait for this read instead of repeating it.
+        await RunFillAsync(index, pages, Register(index, count), throwErrors: true, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -62,6 +50,12 @@ internal sealed partial class FileCache
             {
                 Cache.CountHits(1);
                 return page;
+            }
+            // A page under read is the file's page already: wait for it rather than racing it with a second copy.
+            if (FillCovering(index) is { } inFlight)
+            {
+                await inFlight.ConfigureAwait(false);
+                continue;
             }
             Cache.CountMisses(1);
             Page fresh = await Cache.AllocPageAsync(ct).ConfigureAwait(false);

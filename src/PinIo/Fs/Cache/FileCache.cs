@@ -75,13 +75,13 @@ internal sealed partial class FileCache
         return null;
     }
 
-    /// <summary>How many pages from <paramref name="index"/> on, up to <paramref name="max"/>, are not cached (the run a fill may read).</summary>
+    /// <summary>How many pages from <paramref name="index"/> on, up to <paramref name="max"/>, are neither cached nor being read (the run a fill may read).</summary>
     public int MissingRun(long index, int max)
     {
         lock (_lock)
         {
             int n = 0;
-            while (n < max && !_pages.ContainsKey(index + n))
+            while (n < max && !_pages.ContainsKey(index + n) && !IsFillingLocked(index + n))
             {
                 n++;
             }

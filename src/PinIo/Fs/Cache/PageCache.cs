@@ -120,7 +120,15 @@ internal sealed partial class PageCache : IDisposable
     internal void Detach(Page page) => Volatile.Write(ref _slots[page.PoolIndex].Owner, null);
 
     /// <summary>mark_page_accessed: the CLOCK hand passes over this page once more.</summary>
-    internal void Touch(Page page) => _slots[page.PoolIndex].Referenced = 1;
+    internal void Touch(Page page)
+    {
+        // Stored only when clear: a hit then reads the slot's cache line and leaves it clean, so hits on other CPUs do not bounce it.
+        ref int referenced = ref _slots[page.PoolIndex].Referenced;
+        if (referenced == 0)
+        {
+            referenced = 1;
+        }
+    }
 
     /// <summary>
     /// A page for the cache, evicting clean unused pages when the pool is full. Null when every
@@ -197,7 +205,8 @@ internal sealed partial class PageCache : IDisposable
             }
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, Volume);
             _slots = new CacheSlot[CapacityPages];
-            var pool = new PagePool(CapacityPages);
+            // Huge pages: random hits over a large cache would otherwise miss the TLB on most reads.
+            var pool = new PagePool(CapacityPages, hugePages: true);
             Volatile.Write(ref _pool, pool);
             StartFlusher();
             return pool;
@@ -215,6 +224,7 @@ internal sealed partial class PageCache : IDisposable
             return;
         }
         StopBackgroundWriteback();
+        DrainReadahead();
         PagePool? pool;
         lock (_createLock)
         {

@@ -28,7 +28,7 @@ public sealed class ReadaheadTests : PinBalancedTest
         }
         PageCacheStats stats = volume.PageCacheStats;
         long bios = disk.BiosSubmitted - biosBefore;
-        // Windows 4, 16, 32, 64, 128, 128, 128, 12: 8 fills for 512 pages (bios may split a fill further).
+        // Windows 4, 16, 32, 64, 128, 256, 12: 7 fills for 512 pages (bios may split a fill further).
         Assert.True(stats.DeviceReads <= 8, $"{stats.DeviceReads} fills for {FilePages} sequential pages: the window did not grow");
         Assert.True(stats.ReadaheadPages >= FilePages - 8, $"only {stats.ReadaheadPages} pages read ahead");
         Assert.True(bios < FilePages / 8, $"{bios} device bios for {FilePages} pages read one at a time");
@@ -71,8 +71,10 @@ public sealed class ReadaheadTests : PinBalancedTest
         Assert.Equal(32, ra.OnMiss(20, 1));
         Assert.Equal(64, ra.OnMiss(52, 1));
         Assert.Equal(128, ra.OnMiss(116, 1));
-        Assert.Equal(128, ra.OnMiss(244, 1));
-        Assert.Equal(1, ra.OnMiss(1000, 1));
+        Assert.Equal(256, ra.OnMiss(244, 1));
+        Assert.Equal(512, ra.OnMiss(500, 1));
+        Assert.Equal(ReadaheadState.MaxPages, ra.OnMiss(1012, 1));
+        Assert.Equal(1, ra.OnMiss(100000, 1));
         Assert.Equal(3, ra.OnMiss(5000, 3));
     }
 

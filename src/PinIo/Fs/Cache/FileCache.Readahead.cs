@@ -1,0 +1,156 @@
+// Follows mm/readahead.c (page_cache_ra_unbounded: pages added locked and not uptodate, read without waiting) and mm/filemap.c (folio_wait_locked: a reader of such a page waits for its read).
+using PinIo.Mm;
+
+namespace PinIo.Fs;
+
+/// <summary>
+/// Fills in flight: the page ranges being read into new pages, each with the task a reader of
+/// one of its pages waits on (the kernel's locked, not-uptodate folios). A reader waits only
+/// for the fill holding the page it needs, never for the rest of a read-ahead window; a fill
+/// that read nothing cacheable (an error, a Direct write meanwhile) leaves the reader to miss
+/// and read for itself, which reports the error where read-ahead would have swallowed it.
+/// </summary>
+internal sealed partial class FileCache
+{
+    private readonly List<InFlightFill> _fills = [];
+
+    /// <summary>The fill reading page <paramref name="index"/> now, to wait for; null when none does.</summary>
+    public Task? FillCovering(long index)
+    {
+        lock (_lock)
+        {
+            return FillCoveringLocked(index)?.Done.Task;
+        }
+    }
+
+    /// <summary>
+    /// page_cache_async_ra's reads: pages [<paramref name="index"/>, +<paramref name="max"/>)
+    /// that are neither cached nor being read, as far as free pages allow without writeback
+    /// (read-ahead never waits for memory), are read into new pages without waiting; readers
+    /// of those pages wait for them (<see cref="FillCovering"/>). Returns the pages started.
+    /// </summary>
+    public int StartReadahead(long index, int max)
+    {
+        int count = MissingRun(index, max);
+        if (count == 0)
+        {
+            return 0;
+        }
+        var pages = new Page[count];
+        int allocated = 0;
+        // One sweep of the clock for the whole window, rather than one per 32 pages as single allocations do.
+        int shortBy = count - Cache.Pool.FreeCount;
+        if (shortBy > 0)
+        {
+            Cache.EvictSome(shortBy);
+        }
+        try
+        {
+            while (allocated < count && Cache.TryAllocPage() is { } page)
+            {
+                pages[allocated++] = page;
+            }
+        }
+        catch
+        {
+            // The pool went away under us (unmount): nothing is read ahead, no page is kept.
+            for (int k = 0; k < allocated; k++)
+            {
+                pages[k].Put();
+            }
+            throw;
+        }
+        if (allocated == 0)
+        {
+            return 0;
+        }
+        if (allocated < count)
+        {
+            Array.Resize(ref pages, allocated);
+        }
+        Cache.TrackReadahead(RunFillAsync(index, pages, Register(index, allocated), throwErrors: false, CancellationToken.None));
+        return allocated;
+    }
+
+    /// <summary>Registers a fill of pages [<paramref name="index"/>, +<paramref name="count"/>) (and counts it in <see cref="MayHavePages"/>).</summary>
+    private InFlightFill Register(long index, int count)
+    {
+        var fill = new InFlightFill(index, count);
+        // Counted before the generation is read: a Direct write that misses the count bumps it.
+        BeginFill();
+        lock (_lock)
+        {
+            fill.Generation = _generation;
+            _fills.Add(fill);
+        }
+        return fill;
+    }
+
+    /// <summary>
+    /// Reads into <paramref name="pages"/> (each with its allocation reference) and caches them,
+    /// then lets the fill's waiters go. Owns the pages and the registration: every page is
+    /// cached or put back, the fill leaves the registry, on every path.
+    /// </summary>
+    private async Task RunFillAsync(long index, Page[] pages, InFlightFill fill, bool throwErrors, CancellationToken ct)
+    {
+        int handedOver = 0;
+        try
+        {
+            long generation = fill.Generation;
+            await ReadIntoAsync(index, pages, ct).ConfigureAwait(false);
+            for (; handedOver < pages.Length; handedOver++)
+            {
+                Page page = pages[handedOver];
+                Page? cached = TryInsert(index + handedOver, page, generation);
+                cached?.Put();
+                if (cached != page)
+                {
+                    page.Put();
+                }
+            }
+        }
+        catch (Exception e) when (!throwErrors && e is DirectIoException or ObjectDisposedException or OperationCanceledException)
+        {
+            // Read-ahead is a hint: its failure caches nothing, and a reader that needs these pages reads them itself.
+        }
+        finally
+        {
+            for (int k = handedOver; k < pages.Length; k++)
+            {
+                pages[k].Put();
+            }
+            lock (_lock)
+            {
+                _fills.Remove(fill);
+            }
+            EndFill();
+            fill.Done.TrySetResult();
+        }
+    }
+
+    private InFlightFill? FillCoveringLocked(long index)
+    {
+        foreach (InFlightFill fill in _fills)
+        {
+            if (index >= fill.Start && index < fill.Start + fill.Count)
+            {
+                return fill;
+            }
+        }
+        return null;
+    }
+
+    private bool IsFillingLocked(long index) => _fills.Count != 0 && FillCoveringLocked(index) is not null;
+
+    /// <summary>One fill in flight: its pages, the mapping generation it began in, and what its readers wait on.</summary>
+    private sealed class InFlightFill(long start, int count)
+    {
+        public long Start { get; } = start;
+
+        public int Count { get; } = count;
+
+        public long Generation { get; set; }
+
+        public TaskCompletionSource Done { get; } = new();
+    }
+}
