@@ -1,4 +1,5 @@
 using PinIo.Block;
+using PinIo.Cli.Options;
 using PinIo.Cli.Runner;
 using PinIo.Fs;
 using PinIo.Iov;
@@ -50,6 +51,12 @@ internal sealed class MountedVolume : IDisposable
             // The cache's pages are taken at its first use: here, before the job, as fio
             // allocates its memory before measuring (not a 1.7 s first write of a 640 MiB cache).
             _ = Volume.PageCache.Pool;
+            file.Advise(target.Hint switch
+            {
+                FadviseHint.Sequential => FileAccessAdvice.Sequential,
+                FadviseHint.Random => FileAccessAdvice.Random,
+                _ => FileAccessAdvice.Normal,
+            });
         }
         return new VolumeFileJobIo(file, target.Buffered);
     }

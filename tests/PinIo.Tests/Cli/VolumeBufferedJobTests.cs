@@ -80,6 +80,19 @@ public sealed class VolumeBufferedJobTests : PinBalancedTest
         Assert.Equal(expected, Assert.IsType<VolumeTarget>(plan.Target).Hint);
     }
 
+    /// <summary>fadvise_hint reaches the file's read-ahead: a sequential reader told "random" reads no page ahead; by its pattern it reads ahead.</summary>
+    [Theory]
+    [InlineData("random", false)]
+    [InlineData("1", true)]
+    public void FadviseHint_ReachesTheFilesReadahead(string hint, bool readsAhead)
+    {
+        JobResult r = RunOne("--direct=0", "--rw=read", "--size=4m", $"--fadvise_hint={hint}");
+
+        Assert.True(r.Error == 0, r.ErrorText);
+        CacheCounts cache = Assert.NotNull(r.Pins.Cache);
+        Assert.Equal(readsAhead, cache.ReadaheadPages > 0);
+    }
+
     [Fact]
     public void EndFsync_WritesBackTheBufferedWrites_WithinTheJobsTime()
     {

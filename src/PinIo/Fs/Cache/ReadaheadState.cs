@@ -27,6 +27,9 @@ internal sealed class ReadaheadState
     /// <summary>Windows up to this size start at four or two times the request and grow fourfold below an eighth of it (the kernel's ramp for its 128-page maximum).</summary>
     private const int RampPages = 128;
 
+    /// <summary>posix_fadvise's access pattern for this handle (<see cref="VolumeFile.Advise"/>).</summary>
+    public FileAccessAdvice Advice { get; set; }
+
     private long _start = -1;
     private int _size;
     private int _asyncSize;
@@ -43,7 +46,8 @@ internal sealed class ReadaheadState
     /// </summary>
     public int OnMiss(long index, int needed)
     {
-        bool sequential = index == 0 || index == _prevIndex + 1 || index == _prevIndex || (_start >= 0 && index == _start + _size);
+        bool sequential = Advice != FileAccessAdvice.Random &&
+            (index == 0 || index == _prevIndex + 1 || index == _prevIndex || (_start >= 0 && index == _start + _size));
         int size;
         if (!sequential)
         {
@@ -53,7 +57,8 @@ internal sealed class ReadaheadState
         }
         else
         {
-            size = _size == 0 ? InitialSize(needed) : NextSize(_size);
+            // FADV_SEQUENTIAL: the reader says it reads on, so the ramp is skipped.
+            size = Advice == FileAccessAdvice.Sequential ? MaxPages : _size == 0 ? InitialSize(needed) : NextSize(_size);
             size = Math.Max(size, needed);
             _size = size;
             // The pages beyond the request are read ahead; their first is the marker. A request

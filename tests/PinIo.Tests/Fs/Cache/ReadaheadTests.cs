@@ -78,6 +78,44 @@ public sealed class ReadaheadTests : PinBalancedTest
         Assert.Equal(3, ra.OnMiss(5000, 3));
     }
 
+    /// <summary>POSIX_FADV_RANDOM turns read-ahead off: a sequential reader reads only what it asks for, a page per fill.</summary>
+    [Fact]
+    public async Task RandomAdvice_TurnsReadaheadOff_EvenForASequentialReader()
+    {
+        using RamDisk disk = StaleDisk(8 << 20);
+        using Volume volume = Format(disk);
+        await WriteFileAsync(volume);
+        using VolumeFile file = volume.Open("f");
+        file.Advise(FileAccessAdvice.Random);
+        byte[] page = new byte[4096];
+        for (long at = 0; at < 64 * 4096L; at += 4096)
+        {
+            Assert.Equal(4096, await file.ReadBufferedAsync(at, page));
+            Assert.Equal(Data(4096, (int)(at % 100)), page);
+        }
+        PageCacheStats stats = volume.PageCacheStats;
+        Assert.Equal(0, stats.ReadaheadPages);
+        Assert.Equal(64, stats.DeviceReads);
+    }
+
+    /// <summary>POSIX_FADV_SEQUENTIAL skips the ramp: the first sequential miss reads the largest window (as far as the cache lets one fill go).</summary>
+    [Fact]
+    public async Task SequentialAdvice_ReadsTheLargestWindowAtTheFirstMiss()
+    {
+        using RamDisk disk = StaleDisk(8 << 20);
+        using Volume volume = Format(disk, cacheBytes: 16 << 20);
+        await WriteFileAsync(volume);
+        using VolumeFile file = volume.Open("f");
+        file.Advise(FileAccessAdvice.Sequential);
+        byte[] page = new byte[4096];
+
+        Assert.Equal(4096, await file.ReadBufferedAsync(0, page));
+
+        // Without the advice the first miss reads a window of four pages.
+        Assert.True(volume.PageCacheStats.CachedBytes >= (FilePages - 1) * 4096L, $"{volume.PageCacheStats.CachedBytes} bytes cached after the first read");
+        await Assert.ThrowsAsync<DirectIoException>(() => Task.Run(() => file.Advise((FileAccessAdvice)7)));
+    }
+
     private static async Task WriteFileAsync(Volume volume)
     {
         using VolumeFile file = volume.Create("f");
