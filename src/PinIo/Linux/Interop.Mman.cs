@@ -24,6 +24,7 @@ internal static partial class Interop
     internal const int MADV_DOFORK = 11;
     internal const int MADV_HUGEPAGE = 14;
     internal const int MADV_NOHUGEPAGE = 15;
+    internal const int MADV_POPULATE_WRITE = 23; // Linux 5.14: fault the range in, writable, now
 
     /// Wraps mmap(2).
     [LibraryImport(Libc, EntryPoint = "mmap", SetLastError = true)]

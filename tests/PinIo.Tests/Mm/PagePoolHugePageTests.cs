@@ -26,6 +26,15 @@ public sealed class PagePoolHugePageTests : PinBalancedTest
         page.Put();
     }
 
+    /// <summary>The pool is faulted in when it is made (MADV_POPULATE_WRITE), not page by page under the first reads that fill it.</summary>
+    [TransparentHugePagesFact]
+    public void AHugePagePool_IsResidentFromTheStart()
+    {
+        using var pool = new PagePool(2048, hugePages: true);
+
+        Assert.True(SmapsKiB(pool.BaseAddress, "Rss:") >= 2048 * 4, $"only {SmapsKiB(pool.BaseAddress, "Rss:")} KiB of the 8 MiB pool are resident");
+    }
+
     [Fact]
     public void APlainPool_IsNotAdvised()
     {
@@ -63,6 +72,25 @@ public sealed class PagePoolHugePageTests : PinBalancedTest
             }
         }
         return false;
+    }
+
+    /// <summary>A "Name: N kB" line of the /proc/self/smaps mapping that holds <paramref name="address"/>.</summary>
+    private static long SmapsKiB(nint address, string name)
+    {
+        bool inMapping = false;
+        foreach (string line in File.ReadLines("/proc/self/smaps"))
+        {
+            if (TryParseMappingHeader(line, out ulong start, out ulong end))
+            {
+                inMapping = (ulong)address >= start && (ulong)address < end;
+                continue;
+            }
+            if (inMapping && line.StartsWith(name, StringComparison.Ordinal))
+            {
+                return long.Parse(line.AsSpan(name.Length).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        return 0;
     }
 
     /// <summary>An smaps header line: "start-end perms offset dev inode path", addresses in hex.</summary>
