@@ -64,7 +64,8 @@ if [[ " $CASES " == *" cold "* || ( " $CASES " == *" write "* && $(id -u) -eq 0 
     truncate -s 0 /dev/shm/pinio-pc-ext4.img; truncate -s 2200m /dev/shm/pinio-pc-ext4.img
     loopvol=$(losetup -f --show --direct-io=on /dev/shm/pinio-pc-vol.img)
     loopext=$(losetup -f --show --direct-io=on /dev/shm/pinio-pc-ext4.img)
-    mkfs.ext4 -q -F "$loopext"
+    # No lazy inode-table or journal init: ext4lazyinit would write behind fio's reads for minutes.
+    mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$loopext"
     mnt=$(mktemp -d /tmp/pinio-pc-mnt.XXXX)
     mount "$loopext" "$mnt"
     fio --name=make --filename="$mnt/cold.dat" --size="$COLDSIZE" --rw=write --bs=1m --direct=1 --output=/dev/null
