@@ -144,11 +144,14 @@ public sealed partial class VolumeFile
             Page page = await cache.GetForWriteAsync(pos >> PageSize.Shift, whole, ct).ConfigureAwait(false);
             try
             {
-                data.Span.Slice(done, n).CopyTo(page.AsSpan().Slice(inPage, n));
-                if (!page.IsDirty)
+                lock (cache.WriteLockOf(pos >> PageSize.Shift))
                 {
-                    page.SetDirty();
-                    cache.NoteDirtied();
+                    data.Span.Slice(done, n).CopyTo(page.AsSpan().Slice(inPage, n));
+                    if (!page.IsDirty)
+                    {
+                        page.SetDirty();
+                        cache.NoteDirtied();
+                    }
                 }
             }
             finally

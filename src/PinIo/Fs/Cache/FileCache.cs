@@ -15,6 +15,14 @@ internal sealed partial class FileCache
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<long, Page> _pages = [];
+
+    // The folio lock's part in a buffered write: two writers copying into one page take turns,
+    // so the page ends with one writer's bytes whole. Striped by page index; readers take none
+    // (as Linux's filemap_read), and a copy of 4 KiB is all a holder does.
+    private readonly Lock[] _writeStripes = [.. Enumerable.Range(0, 16).Select(_ => new Lock())];
+
+    /// <summary>The lock a buffered write holds while it copies into page <paramref name="index"/> and dirties it.</summary>
+    public Lock WriteLockOf(long index) => _writeStripes[(int)(index & (_writeStripes.Length - 1))];
     private int _busy;
     private long _generation;
     private long _firstDirtyTicks;

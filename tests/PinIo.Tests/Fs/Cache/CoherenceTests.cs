@@ -125,6 +125,40 @@ public sealed class CoherenceTests : PinBalancedTest
         Assert.Equal(buffered, await ReadAllAsync(file));
     }
 
+    /// <summary>
+    /// Two buffered writers of one whole page at the same moment take turns, as under Linux's
+    /// folio lock: every read, and the page at the end, is one writer's pattern whole, never a mix.
+    /// </summary>
+    [Fact]
+    public async Task TwoBufferedWritersOfOnePage_TakeTurns_SoThePageIsNeverAMix()
+    {
+        using RamDisk disk = StaleDisk(8 << 20);
+        using Volume volume = Format(disk);
+        using VolumeFile file = volume.Create("f");
+        await file.SetLengthAsync(4096);
+        byte[][] patterns = [Pattern(0, 1), Pattern(0, 2)];
+        const int Rounds = 6000;
+        int mixes = 0;
+        // Each round both write the page at once; then, with nobody writing, writer 0 looks.
+        using var together = new Barrier(2);
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(w => Task.Factory.StartNew(async () =>
+        {
+            byte[] back = new byte[4096];
+            for (int round = 0; round < Rounds; round++)
+            {
+                together.SignalAndWait();
+                await file.WriteBufferedAsync(0, patterns[w]);
+                together.SignalAndWait();
+                if (w == 0)
+                {
+                    await file.ReadBufferedAsync(0, back);
+                    mixes += back.AsSpan().SequenceEqual(patterns[0]) || back.AsSpan().SequenceEqual(patterns[1]) ? 0 : 1;
+                }
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()));
+        Assert.Equal(0, mixes);
+    }
+
     [Fact]
     public async Task ADirectWriteAfterBufferedOnes_IsNotOverwrittenByALaterWriteback()
     {
