@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using PinIo.Block;
 using PinIo.Devices;
 using PinIo.Fs;
@@ -16,10 +15,6 @@ namespace PinIo.Tests.Fs;
 /// </summary>
 public sealed class IomapDioAllocationTests : PinBalancedTest
 {
-    private const int Warmup = 500;
-    private const int Measured = 2000;
-    private const int RequestBytes = 4 * PageSize.Bytes;
-
     [Theory]
     [InlineData(IterDirection.Dest)]
     [InlineData(IterDirection.Source)]
@@ -27,47 +22,14 @@ public sealed class IomapDioAllocationTests : PinBalancedTest
     {
         using var disk = new RamDisk(1 << 20, new RamDiskOptions { Limits = new QueueLimits { MaxSectorsBytes = 8192 } });
         var inode = new OneExtentInode(disk);
-        using var pool = new PagePool(8);
-        Page[] pages = [.. Enumerable.Range(0, 4).Select(_ => pool.Alloc())];
-        try
-        {
-            BioVec[] vecs = [.. pages.Select(p => new BioVec(p, 0, PageSize.Bytes))];
-            IovIter[] iters = [.. Enumerable.Range(0, Warmup + Measured).Select(_ => IovIter.Pages(direction, vecs))];
 
-            RunRequests(inode, iters.AsSpan(0, Warmup));
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            long transferred = RunRequests(inode, iters.AsSpan(Warmup));
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        (long transferred, long allocated) = InlineRequestAllocations.Measure(direction, iter => iter.Direction == IterDirection.Dest
+            ? IomapDio.ReadAsync(inode, 0, iter)
+            : IomapDio.WriteAsync(inode, 0, iter));
 
-            Assert.Equal((long)Measured * RequestBytes, transferred);
-            Assert.True(allocated == 0, $"{allocated} bytes allocated over {Measured} requests ({(double)allocated / Measured:F1} per request)");
-            Assert.Equal(direction == IterDirection.Source ? Warmup + Measured : 0, inode.EndIoCalls);
-        }
-        finally
-        {
-            foreach (Page page in pages)
-            {
-                page.Put();
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static long RunRequests(IIomapInode inode, ReadOnlySpan<IovIter> iters)
-    {
-        long total = 0;
-        foreach (IovIter iter in iters)
-        {
-            ValueTask<long> request = iter.Direction == IterDirection.Dest
-                ? IomapDio.ReadAsync(inode, 0, iter)
-                : IomapDio.WriteAsync(inode, 0, iter);
-            if (!request.IsCompletedSuccessfully)
-            {
-                throw new InvalidOperationException("an inline RamDisk request did not complete synchronously");
-            }
-            total += request.Result;
-        }
-        return total;
+        Assert.Equal((long)InlineRequestAllocations.Measured * InlineRequestAllocations.RequestBytes, transferred);
+        Assert.True(allocated == 0, $"{allocated} bytes allocated over {InlineRequestAllocations.Measured} requests ({(double)allocated / InlineRequestAllocations.Measured:F1} per request)");
+        Assert.Equal(direction == IterDirection.Source ? InlineRequestAllocations.Warmup + InlineRequestAllocations.Measured : 0, inode.EndIoCalls);
     }
 
     /// <summary>A file of one mapped extent over the whole device, as lean as an inode gets.</summary>
