@@ -48,11 +48,10 @@ internal sealed unsafe partial class LibaioEngine
     }
 
     /// <summary>io_destroy cancels the wake poll and waits for anything left; only then may the iocbs and iovecs go.</summary>
-    private void FreeResources()
+    private void FreeContext()
     {
         _context?.Dispose();
         _context = null;
-        _wakeFd?.Dispose();
         _freeCount = 0;
         NativeMemory.Free(_iocbs);
         _iocbs = null;

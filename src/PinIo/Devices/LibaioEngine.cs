@@ -75,7 +75,8 @@ internal sealed unsafe partial class LibaioEngine : IFileEngine
         }
         catch
         {
-            FreeResources();
+            FreeContext();
+            _wakeFd?.Dispose();
             throw;
         }
         _thread = new Thread(Run) { IsBackground = true, Name = "pinio-libaio" };
@@ -119,6 +120,8 @@ internal sealed unsafe partial class LibaioEngine : IFileEngine
         _stopping = true;
         WakeOwner(force: true);
         _thread.Join();
+        // Closed here, not by the thread: it may stop on seeing _stopping before this wake-up is written.
+        _wakeFd!.Dispose();
     }
 
     private void WakeOwner(bool force = false)
@@ -148,7 +151,7 @@ internal sealed unsafe partial class LibaioEngine : IFileEngine
         finally
         {
             Volatile.Write(ref _threadId, 0);
-            FreeResources();
+            FreeContext();
         }
     }
 
