@@ -56,6 +56,7 @@ COUNTERPART = {
     "pinio-uring": "fio-uring",
     "pinio-uring-fixed": "fio-uring-fixed",
     "pinio-sync": "fio-psync",
+    "pinio-libaio": "fio-libaio",
     "dotnet": "fio-uring",
     "dotnet-sync": "fio-uring",
     "fio-uring-batch": "fio-uring",
@@ -135,7 +136,7 @@ def summary(path):
                     p = paired(target, case, e, ref, metric)
                     ratio = f"{m_e / m_ref:.2f}x {ref} ({p[0]:.2f}..{p[-1]:.2f})" if p else f"{m_e / m_ref:.2f}x {ref}"
                 in_use = {r["engine_in_use"] for r in rs}
-                name = e if e.startswith("fio") or in_use <= {"io_uring", "sync", "RandomAccess.ReadAsync", "RandomAccess.Read"} else f"{e} (ran {','.join(sorted(in_use))})"
+                name = e if e.startswith("fio") or in_use <= {"io_uring", "sync", "libaio", "RandomAccess.ReadAsync", "RandomAccess.Read"} else f"{e} (ran {','.join(sorted(in_use))})"
                 print(f"| {name} | {fmt(iops)} | {fmt(bw / 1048576 if bw else None)} | {fmt(med([r['p50_us'] for r in rs]))} "
                       f"| {fmt(med([r['p99_us'] for r in rs]))} | {fmt(med([r['cpu_us_per_io'] for r in rs]), 2)} "
                       f"| {fmt(med([r['kpins_per_io'] for r in rs]), 2)} | {fmt(med([r['pinio_pins_per_io'] for r in rs]), 2)} "

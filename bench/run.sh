@@ -81,6 +81,7 @@ run_fio() {
         fio-uring) extra=(--ioengine=io_uring) ;;
         fio-uring-fixed) extra=(--ioengine=io_uring --fixedbufs) ;;
         fio-psync) extra=(--ioengine=psync) ;;
+        fio-libaio) extra=(--ioengine=libaio) ;;
         # Diagnostic: fio submitting in batches as PinIo's ring thread does (one
         # io_uring_enter per reap cycle) instead of one request per io_uring_enter.
         fio-uring-batch) extra=(--ioengine=io_uring --iodepth_batch_submit="$depth" --iodepth_batch_complete_max="$depth") ;;
@@ -102,6 +103,7 @@ run_pinio() {
         pinio-uring) args=(--engine=pinio-uring) ;;
         pinio-uring-fixed) args=(--engine=pinio-uring --fixed) ;;
         pinio-sync) args=(--engine=pinio-sync) ;;
+        pinio-libaio) args=(--engine=pinio-libaio) ;;
         dotnet) args=(--engine=dotnet) ;;
         dotnet-sync) args=(--engine=dotnet --dotnet-api=sync) ;;
     esac
@@ -115,7 +117,7 @@ run_pinio() {
 case_spec() {
     case $1 in
         qd1) echo "randread 4k 1 fio-uring pinio-uring fio-uring-fixed pinio-uring-fixed fio-psync pinio-sync dotnet" ;;
-        qd32) echo "randread 4k 32 fio-uring pinio-uring fio-uring-fixed pinio-uring-fixed fio-uring-batch pinio-sync dotnet dotnet-sync" ;;
+        qd32) echo "randread 4k 32 fio-uring pinio-uring fio-uring-fixed pinio-uring-fixed fio-uring-batch pinio-sync fio-libaio pinio-libaio dotnet dotnet-sync" ;;
         seq) echo "read 1m 8 fio-uring pinio-uring fio-uring-fixed pinio-uring-fixed pinio-sync dotnet" ;;
         *) log "unknown case $1"; exit 1 ;;
     esac

@@ -6,6 +6,7 @@ internal enum BenchEngine
 {
     PinIoUring,
     PinIoSync,
+    PinIoLibaio,
     Dotnet,
 
     /// <summary>The raw device under a Volume, through DirectIo (issue 9's baseline).</summary>
@@ -74,10 +75,11 @@ internal sealed class BenchOptions
                     {
                         "pinio-uring" => BenchEngine.PinIoUring,
                         "pinio-sync" => BenchEngine.PinIoSync,
+                        "pinio-libaio" => BenchEngine.PinIoLibaio,
                         "dotnet" => BenchEngine.Dotnet,
                         "volume-raw" => BenchEngine.VolumeRaw,
                         "volume" => BenchEngine.Volume,
-                        _ => throw new ArgumentException($"--engine={value}: use pinio-uring, pinio-sync, dotnet, volume-raw or volume"),
+                        _ => throw new ArgumentException($"--engine={value}: use pinio-uring, pinio-sync, pinio-libaio, dotnet, volume-raw or volume"),
                     };
                     break;
                 case "--fixed":

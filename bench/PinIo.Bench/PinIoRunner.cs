@@ -16,7 +16,12 @@ internal static class PinIoRunner
         long poolBytes = o.Fixed ? Math.Max(16L << 20, (long)o.IoDepth * o.BlockSize) : 0;
         using DirectFile file = DirectFile.Open(o.File, new DirectFileOptions
         {
-            Engine = o.Engine == BenchEngine.PinIoSync ? IoEngine.Sync : IoEngine.IoUring,
+            Engine = o.Engine switch
+            {
+                BenchEngine.PinIoSync => IoEngine.Sync,
+                BenchEngine.PinIoLibaio => IoEngine.Libaio,
+                _ => IoEngine.IoUring,
+            },
             QueueDepth = o.IoDepth,
             InlineCompletions = true,
             ReadOnly = true,
@@ -53,7 +58,12 @@ internal static class PinIoRunner
         {
             owner.Dispose();
         }
-        return Result.From(m, before, after, engineInUse: file.Engine == IoEngine.IoUring ? "io_uring" : "sync");
+        return Result.From(m, before, after, engineInUse: file.Engine switch
+        {
+            IoEngine.IoUring => "io_uring",
+            IoEngine.Libaio => "libaio",
+            _ => "sync",
+        });
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]

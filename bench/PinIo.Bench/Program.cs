@@ -1,5 +1,5 @@
 // PinIo.Bench: runs ONE measurement of an fio-like read job and prints one JSON line.
-//   --engine=pinio-uring|pinio-sync|dotnet  --fixed  --rw=randread|read  --bs=4k  --iodepth=32
+//   --engine=pinio-uring|pinio-sync|pinio-libaio|dotnet  --fixed  --rw=randread|read  --bs=4k  --iodepth=32
 //   --engine=volume-raw|volume --rw=randread|randwrite|read: issue 9's Volume overhead from a .NET
 //     caller's own loops (FORMATS the device; --file=ram:SIZE for PinIo's RAM disk); bench/volume-lib.sh.
 //   --runtime=5  --ramp=1  --file=PATH  --size=1g  --dotnet-api=async|sync

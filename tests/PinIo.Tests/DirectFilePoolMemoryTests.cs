@@ -20,6 +20,7 @@ public sealed class DirectFilePoolMemoryTests : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task IoOnTheMemoryOfADisposedBuffer_ThrowsObjectDisposed_AndTouchesNoOtherOwner(IoEngine engine)
     {
         await using DirectFile file = Open(engine, "disposed");
@@ -57,6 +58,7 @@ public sealed class DirectFilePoolMemoryTests : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task ABufferDisposedWhileItsReadIsInFlight_StaysOutOfThePoolUntilTheReadEnds(IoEngine engine)
     {
         DirectFile file = Open(engine, "inflight", inlineCompletions: true);

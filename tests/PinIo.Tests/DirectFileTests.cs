@@ -14,7 +14,7 @@ public sealed class DirectFileTests(ITestOutputHelper output) : PinBalancedTest
     public static TheoryData<IoEngine, FileMemoryKind> EnginesAndMemory()
     {
         var data = new TheoryData<IoEngine, FileMemoryKind>();
-        foreach (IoEngine engine in new[] { IoEngine.IoUring, IoEngine.Sync })
+        foreach (IoEngine engine in new[] { IoEngine.IoUring, IoEngine.Sync, IoEngine.Libaio })
         {
             foreach (FileMemoryKind kind in Enum.GetValues<FileMemoryKind>())
             {
@@ -59,6 +59,7 @@ public sealed class DirectFileTests(ITestOutputHelper output) : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task ReadAcrossTheEndOfAFileWhoseSizeIsNotAligned_ReturnsExactlyTheBytesBeforeTheEnd(IoEngine engine)
     {
         const int Size = 10000;
@@ -94,6 +95,7 @@ public sealed class DirectFileTests(ITestOutputHelper output) : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task ReadAtOrPastTheEnd_ReturnsZeroAndLeavesTheBufferAlone(IoEngine engine)
     {
         await using DirectFile file = OpenFile(engine);
@@ -117,6 +119,7 @@ public sealed class DirectFileTests(ITestOutputHelper output) : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task WritesPastTheEnd_ExtendTheFile(IoEngine engine)
     {
         await using DirectFile file = OpenFile(engine);
@@ -140,6 +143,7 @@ public sealed class DirectFileTests(ITestOutputHelper output) : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task MultiBioBouncedAndListReadsAcrossTheEnd_ReturnExactlyTheBytesBeforeIt(IoEngine engine)
     {
         await using DirectFile file = DirectFile.Open(_dir.File("f"), new DirectFileOptions { Engine = engine, Create = true, BounceMisalignedMemory = true });
@@ -172,6 +176,7 @@ public sealed class DirectFileTests(ITestOutputHelper output) : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task AWriteOverTheBlockThatHoldsAnUnalignedEnd_ExtendsTheFileToTheBlockEnd(IoEngine engine)
     {
         await using DirectFile file = OpenFile(engine);
@@ -246,6 +251,7 @@ public sealed class DirectFileTests(ITestOutputHelper output) : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task MisalignedOffset_FailsWithEinvalNamingTheAlignment(IoEngine engine)
     {
         await using DirectFile file = OpenFile(engine);
@@ -273,6 +279,7 @@ public sealed class DirectFileTests(ITestOutputHelper output) : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task MisalignedLength_FailsWithEinval(IoEngine engine)
     {
         await using DirectFile file = OpenFile(engine);
@@ -293,6 +300,7 @@ public sealed class DirectFileTests(ITestOutputHelper output) : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task MisalignedMemory_WithoutBouncing_FailsWithEinvalNamingTheMemoryAlignment(IoEngine engine)
     {
         await using DirectFile file = DirectFile.Open(_dir.File("f"), new DirectFileOptions { Engine = engine, Create = true, InitialSize = 65536 });
@@ -314,6 +322,7 @@ public sealed class DirectFileTests(ITestOutputHelper output) : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task MisalignedMemory_WithBouncing_MovesTheRightBytesBothWays(IoEngine engine)
     {
         await using DirectFile file = DirectFile.Open(_dir.File("bounce"), new DirectFileOptions
@@ -348,6 +357,7 @@ public sealed class DirectFileTests(ITestOutputHelper output) : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task OpenedReadOnly_WritesFailWithEbadfSayingSo_AndReadsWork(IoEngine engine)
     {
         string path = _dir.File("ro");
@@ -376,6 +386,7 @@ public sealed class DirectFileTests(ITestOutputHelper output) : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task SynchronousReadAndWrite_RoundTrip_AndFlushCompletes(IoEngine engine)
     {
         await using DirectFile file = OpenFile(engine);

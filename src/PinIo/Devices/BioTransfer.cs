@@ -6,7 +6,7 @@ using PinIo.Mm;
 
 namespace PinIo.Devices;
 
-/// <summary>What both file engines do with a bio's memory: iovecs, short transfers, the tail past end of file.</summary>
+/// <summary>What the file engines do with a bio's memory: iovecs, short transfers, the tail past end of file.</summary>
 internal static unsafe class BioTransfer
 {
     /// <summary>Writes the bio's vecs from byte <paramref name="skip"/> on as iovecs; returns how many.</summary>
@@ -24,6 +24,19 @@ internal static unsafe class BioTransfer
             skip = 0;
         }
         return count;
+    }
+
+    /// <summary>Whether the vecs are one range of memory, each starting where the last ended (a bio split only by MaxSegmentSize).</summary>
+    public static bool IsOneRange(ReadOnlySpan<BioVec> vecs)
+    {
+        for (int i = 1; i < vecs.Length; i++)
+        {
+            if (vecs[i].Address != vecs[i - 1].Address + vecs[i - 1].Length)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>

@@ -10,9 +10,9 @@ namespace PinIo.Devices;
 /// <see cref="IBlockDevice"/>. Its <see cref="QueueLimits"/> come from
 /// <c>statx(STATX_DIOALIGN)</c> for files and from the ioctls and
 /// <c>/sys/block/&lt;dev&gt;/queue/</c> for block devices. Bios go out through an engine:
-/// io_uring (falling back to the sync engine where io_uring is unavailable) or
-/// preadv2/pwritev2 from worker threads. A file's <see cref="IBlockDevice.Capacity"/> is its
-/// size: reads stop there and writes past it extend it.
+/// io_uring (falling back to the sync engine where io_uring is unavailable), native AIO
+/// (libaio's io_submit/io_getevents) or preadv2/pwritev2 from worker threads. A file's
+/// <see cref="IBlockDevice.Capacity"/> is its size: reads stop there and writes past it extend it.
 /// </summary>
 public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
 {
@@ -47,7 +47,12 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
             BufferPool?.Dispose();
             throw;
         }
-        Engine = _engine is IoUringEngine ? IoEngine.IoUring : IoEngine.Sync;
+        Engine = _engine switch
+        {
+            IoUringEngine => IoEngine.IoUring,
+            LibaioEngine => IoEngine.Libaio,
+            _ => IoEngine.Sync,
+        };
     }
 
     public string Path { get; }
@@ -286,6 +291,10 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
 
     private IFileEngine CreateEngine(FileDeviceOptions options)
     {
+        if (options.Engine == IoEngine.Libaio)
+        {
+            return new LibaioEngine(this, options);
+        }
         if (options.Engine == IoEngine.IoUring && IoUringEngine.TryCreate(this, options, out IoUringEngine? ring))
         {
             return ring;

@@ -4,7 +4,7 @@ public sealed record FileDeviceOptions
 {
     public IoEngine Engine { get; init; } = IoEngine.IoUring;
 
-    /// <summary>Requests in flight at once (io_uring ring entries; a power of two is used).</summary>
+    /// <summary>Requests in flight at once (io_uring ring entries, a power of two is used; libaio: the AIO context's events).</summary>
     public int QueueDepth { get; init; } = 128;
 
     public bool ReadOnly { get; init; }
@@ -43,7 +43,7 @@ public sealed record FileDeviceOptions
     public bool PolledCompletions { get; init; }
 
     /// <summary>
-    /// While the io_uring engine ends a batch of completions, requests queued by inline
+    /// While the io_uring or libaio engine ends a batch of completions, requests queued by inline
     /// continuations go out as soon as this many wait (fio's iodepth_batch_submit; 1 = each at
     /// once). Larger batches cost fewer syscalls but leave the device idle longer.
     /// </summary>

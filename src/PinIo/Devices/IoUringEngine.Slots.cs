@@ -20,7 +20,7 @@ internal sealed unsafe partial class IoUringEngine
             return true;
         }
         ReadOnlySpan<BioVec> vecs = bio.VecSpan;
-        int pieces = bio.Op != BioOp.Flush && vecs.Length > 1 && vecs.Length <= _slots.Length && !IsOneRange(vecs) && AllInRegisteredPool(vecs)
+        int pieces = bio.Op != BioOp.Flush && vecs.Length > 1 && vecs.Length <= _slots.Length && !BioTransfer.IsOneRange(vecs) && AllInRegisteredPool(vecs)
             ? vecs.Length
             : 1;
         if (_freeCount < pieces)
@@ -80,7 +80,7 @@ internal sealed unsafe partial class IoUringEngine
             PrepFixed(sqe, read, vecs[slot.VecIndex].Address + slot.Done, length, offset, userData);
             return;
         }
-        if (vecs.Length == 1 || IsOneRange(vecs))
+        if (vecs.Length == 1 || BioTransfer.IsOneRange(vecs))
         {
             // A bio of adjacent vecs (split only by MaxSegmentSize) is one range of memory:
             // one READ/READ_FIXED, and the registered pool needs no pin for any of it.
@@ -157,18 +157,6 @@ internal sealed unsafe partial class IoUringEngine
 
     private bool InRegisteredPool(nint address, int length) =>
         _poolBytes > 0 && address >= _poolBase && address + length <= _poolBase + (nint)_poolBytes;
-
-    private static bool IsOneRange(ReadOnlySpan<BioVec> vecs)
-    {
-        for (int i = 1; i < vecs.Length; i++)
-        {
-            if (vecs[i].Address != vecs[i - 1].Address + vecs[i - 1].Length)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
 
     private void Handle(in IoUringCqe cqe)
     {

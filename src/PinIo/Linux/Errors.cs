@@ -1,4 +1,4 @@
-// Follows errno(3), open(2) ERRORS and io_uring_setup(2) ERRORS.
+// Follows errno(3), open(2) ERRORS, io_uring_setup(2) ERRORS and io_setup(2) ERRORS.
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
@@ -120,6 +120,23 @@ internal static class Errors
             Errno.EMFILE or Errno.ENFILE => "io_uring_setup found no free file descriptor: " +
                 "close files or raise the limit (ulimit -n)",
             _ => $"io_uring_setup failed: {Fallback}",
+        };
+        return new DirectIoException(errno, message);
+    }
+
+    /// <summary>io_setup(2) ERRORS: the libaio engine was asked for by name, so the advice is to change what it needs, or the engine.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static DirectIoException CreateIoSetup(Errno errno, uint maxEvents)
+    {
+        const string Otherwise = "or use IoEngine.IoUring or IoEngine.Sync";
+        string message = errno switch
+        {
+            Errno.EAGAIN => $"io_setup: {maxEvents} more AIO events would pass the system's limit (sysctl fs.aio-max-nr; " +
+                $"fs.aio-nr counts those in use): lower QueueDepth, close other native AIO users, raise fs.aio-max-nr, {Otherwise}",
+            Errno.ENOSYS => $"native AIO is not available (io_setup is not implemented by this kernel, CONFIG_AIO, or on this architecture): {Otherwise[3..]}",
+            Errno.ENOMEM => $"io_setup could not allocate a context for {maxEvents} events: lower QueueDepth, {Otherwise}",
+            Errno.EINVAL => $"io_setup refused {maxEvents} events: use a smaller QueueDepth",
+            _ => $"io_setup failed: {Otherwise[3..]}",
         };
         return new DirectIoException(errno, message);
     }

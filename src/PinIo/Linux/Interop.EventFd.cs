@@ -16,6 +16,10 @@ internal static partial class Interop
     [LibraryImport(Libc, EntryPoint = "write", SetLastError = true)]
     private static unsafe partial nint SysWrite(int fd, void* buffer, nuint count);
 
+    /// Wraps read(2).
+    [LibraryImport(Libc, EntryPoint = "read", SetLastError = true)]
+    private static unsafe partial nint SysRead(int fd, void* buffer, nuint count);
+
     /// <summary>Returns a new eventfd descriptor, or -errno.</summary>
     internal static int EventFd(uint initialValue, int flags)
     {
@@ -32,6 +36,29 @@ internal static partial class Interop
             fd.DangerousAddRef(ref added);
             nint res = SysWrite((int)fd.DangerousGetHandle(), &value, sizeof(ulong));
             return res == sizeof(ulong) ? 0 : -Marshal.GetLastPInvokeError();
+        }
+        finally
+        {
+            if (added)
+            {
+                fd.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes the eventfd's counter back to zero and returns it, or -errno (EAGAIN for a
+    /// counter already at zero on an EFD_NONBLOCK descriptor).
+    /// </summary>
+    internal static unsafe long EventFdRead(SafeHandle fd)
+    {
+        bool added = false;
+        try
+        {
+            fd.DangerousAddRef(ref added);
+            ulong value;
+            nint res = SysRead((int)fd.DangerousGetHandle(), &value, sizeof(ulong));
+            return res == sizeof(ulong) ? (long)value : -Marshal.GetLastPInvokeError();
         }
         finally
         {

@@ -76,6 +76,7 @@ public sealed class FaultDevicePowerCutTests : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.Sync)]
     [InlineData(IoEngine.IoUring)]
+    [InlineData(IoEngine.Libaio)]
     public async Task AfterACut_AFileReopenedHoldsWhatWasFlushedOrALaterWrite(IoEngine engine)
     {
         using var dir = new TempDirectory();

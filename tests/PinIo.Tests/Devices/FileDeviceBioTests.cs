@@ -14,6 +14,7 @@ public sealed class FileDeviceBioTests : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task AReadBioAcrossTheEndOfTheFile_EndsOk_WithZeroesFromTheEnd(IoEngine engine)
     {
         const int Size = 10000;
@@ -37,6 +38,7 @@ public sealed class FileDeviceBioTests : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task ABioOfScatteredPieces_WritesAndReadsThemInOrder(IoEngine engine)
     {
         using FileDevice device = FileDevice.Open(_dir.File("f"), new FileDeviceOptions { Engine = engine, Create = true });
@@ -66,6 +68,7 @@ public sealed class FileDeviceBioTests : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task AWriteBioOnAReadOnlyDevice_OrAnyBioAfterDispose_EndsWithEbadf(IoEngine engine)
     {
         File.WriteAllBytes(_dir.File("f"), new byte[8192]);
@@ -93,6 +96,7 @@ public sealed class FileDeviceBioTests : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task ManyBiosAtOnce_EachEndsExactlyOnce_AndAFlushAmongThemEndsOk(IoEngine engine)
     {
         using FileDevice device = FileDevice.Open(_dir.File("f"), new FileDeviceOptions { Engine = engine, Create = true, QueueDepth = 8 });
@@ -113,6 +117,7 @@ public sealed class FileDeviceBioTests : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.Sync)]
     [InlineData(IoEngine.IoUring)]
+    [InlineData(IoEngine.Libaio)]
     public async Task DisposeWithBiosQueued_EndsEveryOneBeforeItReturns(IoEngine engine)
     {
         FileDevice device = FileDevice.Open(_dir.File("f"), new FileDeviceOptions { Engine = engine, Create = true, SyncWorkers = 1, QueueDepth = 4 });

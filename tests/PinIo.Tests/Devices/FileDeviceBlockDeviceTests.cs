@@ -40,6 +40,7 @@ public sealed class FileDeviceBlockDeviceTests(ITestOutputHelper output) : PinBa
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task ALoopDeviceWith4KiBBlocks_TakesOnly4KiBAlignedOffsets(IoEngine engine)
     {
         using FileLoopDevice? loop = MakeLoop(DeviceSize, logicalBlockSize: 4096);
@@ -66,8 +67,11 @@ public sealed class FileDeviceBlockDeviceTests(ITestOutputHelper output) : PinBa
         { IoEngine.IoUring, FileMemoryKind.PinnedManaged },
         { IoEngine.IoUring, FileMemoryKind.BufferList },
         { IoEngine.Sync, FileMemoryKind.Pool },
+        { IoEngine.Libaio, FileMemoryKind.Pool },
         { IoEngine.Sync, FileMemoryKind.PinnedManaged },
+        { IoEngine.Libaio, FileMemoryKind.PinnedManaged },
         { IoEngine.Sync, FileMemoryKind.BufferList },
+        { IoEngine.Libaio, FileMemoryKind.BufferList },
     };
 
     [Theory]
@@ -99,6 +103,7 @@ public sealed class FileDeviceBlockDeviceTests(ITestOutputHelper output) : PinBa
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task IoPastTheEndOfABlockDevice_ReadsShortOrNothing_AndWritesAtTheEndFailWithEnospc(IoEngine engine)
     {
         using FileLoopDevice? loop = MakeLoop(DeviceSize);
@@ -134,6 +139,7 @@ public sealed class FileDeviceBlockDeviceTests(ITestOutputHelper output) : PinBa
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task AReadOnlyBlockDevice_OpenedForWriting_RefusesWrites(IoEngine engine)
     {
         using FileLoopDevice? loop = MakeLoop(DeviceSize, readOnly: true);

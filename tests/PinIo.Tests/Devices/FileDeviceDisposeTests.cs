@@ -28,7 +28,9 @@ public sealed class FileDeviceDisposeTests(ITestOutputHelper output) : PinBalanc
         { IoEngine.IoUring, true },
         { IoEngine.IoUring, false },
         { IoEngine.Sync, true },
+        { IoEngine.Libaio, true },
         { IoEngine.Sync, false },
+        { IoEngine.Libaio, false },
     };
 
     [Theory]
@@ -138,6 +140,7 @@ public sealed class FileDeviceDisposeTests(ITestOutputHelper output) : PinBalanc
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task DisposeOnTheEngineThread_ThrowsInsteadOfReturningWithIoInFlight(IoEngine engine)
     {
         DirectFile file = DirectFile.Open(_dir.File("self"), new DirectFileOptions
@@ -160,6 +163,7 @@ public sealed class FileDeviceDisposeTests(ITestOutputHelper output) : PinBalanc
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task DisposeAsyncOnTheEngineThread_WaitsForEveryOtherRequest(IoEngine engine)
     {
         using FilePinRecording quiet = FilePinRecording.Suspend();
@@ -253,6 +257,7 @@ public sealed class FileDeviceDisposeTests(ITestOutputHelper output) : PinBalanc
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task FlushAfterDispose_FailsWithEbadfSayingTheDeviceIsClosed(IoEngine engine)
     {
         DirectFile file = DirectFile.Open(_dir.File("flush"), new DirectFileOptions { Engine = engine, Create = true, InitialSize = 1 << 20 });

@@ -22,6 +22,7 @@ public sealed class FileDeviceErrorTests(ITestOutputHelper output) : PinBalanced
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public void PathThatDoesNotExist_FailsWithEnoentNamingThePath(IoEngine engine)
     {
         string path = _dir.File("missing/nothing-here");
@@ -49,6 +50,7 @@ public sealed class FileDeviceErrorTests(ITestOutputHelper output) : PinBalanced
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public void AFileSystemWithoutDirectIo_FailsWithEopnotsupp(IoEngine engine)
     {
         // ramfs has no direct I/O at all: open(O_DIRECT) fails with EINVAL there, which PinIo
@@ -86,6 +88,7 @@ public sealed class FileDeviceErrorTests(ITestOutputHelper output) : PinBalanced
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task AFileOnAReadOnlyMount_OpenedForWriting_FailsWithErofs_AndOpensReadOnly(IoEngine engine)
     {
         byte[] data = FileWorkload.Data(8192, seed: 1);
@@ -134,6 +137,7 @@ public sealed class FileDeviceErrorTests(ITestOutputHelper output) : PinBalanced
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task AFullFileSystem_FailsWithEnospc_AndKeepsEveryAcknowledgedByte(IoEngine engine)
     {
         using FileScratchMount? ext4 = FileScratchMount.TryExt4(8L << 20, out string reason);
@@ -184,6 +188,7 @@ public sealed class FileDeviceErrorTests(ITestOutputHelper output) : PinBalanced
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task ADeviceError_FailsWithEio_ReadsAndWrites(IoEngine engine)
     {
         // No device-mapper here (dm-error, dm-flakey) to fail a block device on demand; an ext4
@@ -239,6 +244,7 @@ public sealed class FileDeviceErrorTests(ITestOutputHelper output) : PinBalanced
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task AnAlreadyCanceledToken_FailsWithEcanceled_AndMovesNothing(IoEngine engine)
     {
         await using DirectFile file = DirectFile.Open(_dir.File("f"), new DirectFileOptions { Engine = engine, Create = true, InitialSize = 1 << 20 });
@@ -271,6 +277,7 @@ public sealed class FileDeviceErrorTests(ITestOutputHelper output) : PinBalanced
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task CanceledDuringAMultiBioRequest_ReportsTheBiosSubmittedBeforeIt(IoEngine engine)
     {
         await using DirectFile file = DirectFile.Open(_dir.File("f"), new DirectFileOptions { Engine = engine, Create = true });
@@ -319,6 +326,7 @@ public sealed class FileDeviceErrorTests(ITestOutputHelper output) : PinBalanced
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task DisposeWithRequestsInFlight_WaitsForThemAll(IoEngine engine)
     {
         DirectFile file = DirectFile.Open(_dir.File("f"), new DirectFileOptions { Engine = engine, Create = true, InitialSize = 16L << 20 });
@@ -359,6 +367,7 @@ public sealed class FileDeviceErrorTests(ITestOutputHelper output) : PinBalanced
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task DisposeWhileOtherThreadsSubmit_EndsEveryRequest(IoEngine engine)
     {
         DirectFile file = DirectFile.Open(_dir.File("f"), new DirectFileOptions { Engine = engine, Create = true, InitialSize = 4L << 20 });

@@ -8,6 +8,7 @@ public sealed class FileDeviceSmokeTests : PinBalancedTest
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task DirectFileRoundTripsPoolAndManagedMemory(IoEngine engine)
     {
         string dir = Directory.CreateTempSubdirectory("pinio-smoke").FullName;

@@ -39,6 +39,7 @@ public sealed class KernelPinCountersTests(ITestOutputHelper output) : PinBalanc
     [Theory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
     public async Task RequestsFromManagedMemory_MakeTheKernelPinAboutOnePagePer4KiB(IoEngine engine)
     {
         await using DirectFile file = await OpenWrittenFileAsync(engine);

@@ -31,6 +31,7 @@ public sealed class DirectIoFaultTests : PinBalancedTest, IDisposable
         RamWorker,
         FileSync,
         FileIoUring,
+        FileLibaio,
     }
 
     public enum Fault
@@ -130,7 +131,12 @@ public sealed class DirectIoFaultTests : PinBalancedTest, IDisposable
             Inner.RamWorker => new RamDisk(1 << 20, new RamDiskOptions { Limits = limits, Completion = RamDiskCompletion.Worker }),
             _ => new NarrowedDevice(FileDevice.Open(_dir.File("f"), new FileDeviceOptions
             {
-                Engine = inner == Inner.FileSync ? IoEngine.Sync : IoEngine.IoUring,
+                Engine = inner switch
+                {
+                    Inner.FileSync => IoEngine.Sync,
+                    Inner.FileLibaio => IoEngine.Libaio,
+                    _ => IoEngine.IoUring,
+                },
                 Create = true,
                 InitialSize = 1L << 20,
                 BufferPoolBytes = 0,

@@ -1,7 +1,9 @@
+using PinIo.Block;
 using PinIo.Devices;
 using PinIo.Fs;
 using PinIo.Iov;
 using PinIo.Tests.Infrastructure;
+using PinIo.Tests.Linux;
 using Xunit;
 using static PinIo.Tests.Fs.VolumeTesting;
 
@@ -9,14 +11,23 @@ namespace PinIo.Tests.Fs;
 
 /// <summary>
 /// LTP's ltp-aiodio scenarios (dio_sparse, dio_append, dio_truncate), their semantics on a
-/// Volume over both Direct I/O paths: direct readers run while a direct writer fills, appends
-/// to or truncates the file, and every byte they see is either zero or the byte written at that
-/// offset, never the stale content the device held before (<see cref="VolumeTesting.Stale"/>).
-/// Bounded by counts of writes, not by time.
+/// Volume over both Direct I/O paths, on a RAM disk and on a file through the libaio engine:
+/// direct readers run while a direct writer fills, appends to or truncates the file, and every
+/// byte they see is either zero or the byte written at that offset, never the stale content
+/// the device held before (<see cref="VolumeTesting.Stale"/>). Bounded by counts of writes, not by time.
 /// </summary>
 public sealed class VolumeAiodioTests : PinBalancedTest
 {
     private const int Readers = 3;
+
+    private readonly TempDirectory _dir = new();
+
+    /// <summary>What the Volume lies on: a RAM disk, or a file through the libaio engine (LTP's aiodio tests run on native AIO).</summary>
+    public enum Backing
+    {
+        RamDisk,
+        LibaioFile,
+    }
 
     /// <summary>
     /// dio_sparse: a file made sparse by growing its size; the writer fills it with direct
@@ -24,12 +35,14 @@ public sealed class VolumeAiodioTests : PinBalancedTest
     /// Between rounds the file is punched sparse again.
     /// </summary>
     [Theory]
-    [InlineData(DirectIoPath.Iomap)]
-    [InlineData(DirectIoPath.Legacy)]
-    public async Task DioSparse_ReadersSeeOnlyZeroesOrTheWrittenPattern(DirectIoPath path)
+    [InlineData(DirectIoPath.Iomap, Backing.RamDisk)]
+    [InlineData(DirectIoPath.Legacy, Backing.RamDisk)]
+    [InlineData(DirectIoPath.Iomap, Backing.LibaioFile)]
+    [InlineData(DirectIoPath.Legacy, Backing.LibaioFile)]
+    public async Task DioSparse_ReadersSeeOnlyZeroesOrTheWrittenPattern(DirectIoPath path, Backing backing)
     {
         const int FileBytes = 120 * 1024, Chunk = 6144, Rounds = 3;
-        using RamDisk disk = StaleDisk(8 << 20);
+        using IBlockDevice disk = StaleDevice(backing, 8 << 20);
         using Volume volume = Volume.Format(disk, new VolumeOptions { DirectIoPath = path });
         using VolumeFile file = volume.Create("sparse");
         await file.SetLengthAsync(FileBytes);
@@ -60,12 +73,14 @@ public sealed class VolumeAiodioTests : PinBalancedTest
     /// and past the end (short reads there are fine).
     /// </summary>
     [Theory]
-    [InlineData(DirectIoPath.Iomap)]
-    [InlineData(DirectIoPath.Legacy)]
-    public async Task DioAppend_ReadersOfTheTailSeeOnlyZeroesOrTheWrittenPattern(DirectIoPath path)
+    [InlineData(DirectIoPath.Iomap, Backing.RamDisk)]
+    [InlineData(DirectIoPath.Legacy, Backing.RamDisk)]
+    [InlineData(DirectIoPath.Iomap, Backing.LibaioFile)]
+    [InlineData(DirectIoPath.Legacy, Backing.LibaioFile)]
+    public async Task DioAppend_ReadersOfTheTailSeeOnlyZeroesOrTheWrittenPattern(DirectIoPath path, Backing backing)
     {
         const int Appends = 96, Chunk = 6144, Window = 32 * 1024;
-        using RamDisk disk = StaleDisk(8 << 20);
+        using IBlockDevice disk = StaleDevice(backing, 8 << 20);
         using Volume volume = Volume.Format(disk, new VolumeOptions { DirectIoPath = path });
         using VolumeFile file = volume.Create("append");
 
@@ -89,12 +104,14 @@ public sealed class VolumeAiodioTests : PinBalancedTest
     /// the writes 8 KiB past the new size, and that gap must read as zeroes.
     /// </summary>
     [Theory]
-    [InlineData(DirectIoPath.Iomap)]
-    [InlineData(DirectIoPath.Legacy)]
-    public async Task DioTruncate_ReadersSeeOnlyZeroesOrTheWrittenPattern(DirectIoPath path)
+    [InlineData(DirectIoPath.Iomap, Backing.RamDisk)]
+    [InlineData(DirectIoPath.Legacy, Backing.RamDisk)]
+    [InlineData(DirectIoPath.Iomap, Backing.LibaioFile)]
+    [InlineData(DirectIoPath.Legacy, Backing.LibaioFile)]
+    public async Task DioTruncate_ReadersSeeOnlyZeroesOrTheWrittenPattern(DirectIoPath path, Backing backing)
     {
         const int FileBytes = 64 * 1024, Chunk = 8192, Rounds = 12, Gap = 8192;
-        using RamDisk disk = StaleDisk(8 << 20);
+        using IBlockDevice disk = StaleDevice(backing, 8 << 20);
         using Volume volume = Volume.Format(disk, new VolumeOptions { DirectIoPath = path });
         using VolumeFile file = volume.Create("truncate");
 
@@ -124,6 +141,21 @@ public sealed class VolumeAiodioTests : PinBalancedTest
         AssertZero(all.AsSpan((int)down, (int)(start - down)), down);
         AssertIsPattern(all.AsSpan((int)start), start);
         AssertConsistent(volume);
+    }
+
+    /// <summary>A device of <paramref name="bytes"/> pre-filled with <see cref="VolumeTesting.Stale"/>.</summary>
+    private IBlockDevice StaleDevice(Backing backing, int bytes)
+    {
+        if (backing == Backing.RamDisk)
+        {
+            return StaleDisk(bytes);
+        }
+        byte[] stale = new byte[bytes];
+        Array.Fill(stale, Stale);
+        File.WriteAllBytes(_dir.File("image"), stale);
+        FileDevice device = FileDevice.Open(_dir.File("image"), new FileDeviceOptions { Engine = IoEngine.Libaio, QueueDepth = 32, BufferPoolBytes = 0 });
+        Assert.Equal(IoEngine.Libaio, device.Engine);
+        return device;
     }
 
     /// <summary>Runs <paramref name="writer"/> while <see cref="Readers"/> readers read the range given, checking every read, until the writer is done.</summary>
@@ -203,4 +235,13 @@ public sealed class VolumeAiodioTests : PinBalancedTest
     private static string Describe(byte seen, long offset, string expected) =>
         $"byte at file offset {offset} is 0x{seen:X2}, expected {expected} (0x{PatternAt(offset):X2})"
         + (seen == Stale ? ": stale (the device's old content, or a byte the read claimed but did not fill)" : "");
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _dir.Dispose();
+        }
+        base.Dispose(disposing);
+    }
 }

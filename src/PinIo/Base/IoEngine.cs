@@ -8,4 +8,11 @@ public enum IoEngine
 
     /// <summary>preadv2/pwritev2 from a few worker threads: works wherever io_uring is unavailable.</summary>
     Sync,
+
+    /// <summary>
+    /// Linux native AIO (io_submit/io_getevents, fio's libaio): batched submission from one
+    /// thread, no registered buffers, so the kernel pins every request's pages. No fallback:
+    /// where native AIO is unavailable, opening fails.
+    /// </summary>
+    Libaio,
 }
