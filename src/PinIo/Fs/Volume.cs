@@ -392,7 +392,8 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
     private async ValueTask CommitForUnmountAsync()
     {
         _pageCache.StopBackgroundWriteback();
-        await _pageCache.DrainReadaheadAsync().ConfigureAwait(false);
+        // Read-ahead ends on the device's ring thread; unmount must go on elsewhere, as it ends by closing that ring.
+        await _pageCache.DrainReadaheadAsync().ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         if (_journal.IsShutDown)
         {
             return;

@@ -5,6 +5,13 @@ namespace PinIo.Fs;
 
 public sealed partial class VolumeFile
 {
+    /// <summary>Pages a buffered read looks up under one acquisition of the file's cache lock (filemap_get_read_batch's folio batch).</summary>
+    private const int ReadBatchPages = 32;
+
+    // The lookups of one batch, on the reading thread, used between two awaits and emptied before the next.
+    [ThreadStatic]
+    private static Page?[]? t_readBatch;
+
     private readonly ReadaheadState _readahead = new();
 
     /// <summary>
@@ -29,12 +36,10 @@ public sealed partial class VolumeFile
         long filledFrom = -1, filledTo = -1;
         while (done < total)
         {
-            long pos = offset + done;
-            long index = pos >> PageSize.Shift;
-            int inPage = (int)(pos & PageSize.OffsetMask);
-            int n = Math.Min(PageSize.Bytes - inPage, total - done);
-            Page? page = cache.Find(index);
-            if (page is null)
+            long index = (offset + done) >> PageSize.Shift;
+            Page?[] batch = t_readBatch ??= new Page?[ReadBatchPages];
+            int found = cache.FindRun(index, batch.AsSpan(0, (int)Math.Min(ReadBatchPages, lastIndex - index + 1)));
+            if (found == 0)
             {
                 // A page being read (by read-ahead, or another reader's fill): wait for that read only.
                 if (cache.FillCovering(index) is { } inFlight)
@@ -47,23 +52,7 @@ public sealed partial class VolumeFile
                 (filledFrom, filledTo) = (index, index + needed);
                 continue;
             }
-            try
-            {
-                page.AsSpan().Slice(inPage, n).CopyTo(buffer.Span.Slice(done, n));
-            }
-            finally
-            {
-                page.Put();
-            }
-            if (index < filledFrom || index >= filledTo)
-            {
-                hits++;
-            }
-            while (_readahead.TryAdvanceAtMarker(index, out long aheadStart, out int aheadSize))
-            {
-                StartReadahead(cache, aheadStart, aheadSize);
-            }
-            done += n;
+            done += CopyOut(cache, batch.AsSpan(0, found), offset + done, buffer.Span[done..total], filledFrom, filledTo, ref hits);
         }
         if (hits != 0)
         {
@@ -160,6 +149,47 @@ public sealed partial class VolumeFile
             }
             done += n;
         }
+    }
+
+    /// <summary>
+    /// Copies from <paramref name="pages"/> (found in a row from the page holding
+    /// <paramref name="pos"/>, each with a reference this puts) into <paramref name="dest"/>,
+    /// starting the next read-ahead window at its marker; returns the bytes copied.
+    /// </summary>
+    private int CopyOut(FileCache cache, Span<Page?> pages, long pos, Span<byte> dest, long filledFrom, long filledTo, ref int hits)
+    {
+        int copied = 0;
+        int k = 0;
+        try
+        {
+            for (; k < pages.Length && copied < dest.Length; k++)
+            {
+                long index = (pos + copied) >> PageSize.Shift;
+                int inPage = (int)((pos + copied) & PageSize.OffsetMask);
+                int n = Math.Min(PageSize.Bytes - inPage, dest.Length - copied);
+                pages[k]!.AsSpan().Slice(inPage, n).CopyTo(dest.Slice(copied, n));
+                pages[k]!.Put();
+                pages[k] = null;
+                if (index < filledFrom || index >= filledTo)
+                {
+                    hits++;
+                }
+                while (_readahead.TryAdvanceAtMarker(index, out long aheadStart, out int aheadSize))
+                {
+                    StartReadahead(cache, aheadStart, aheadSize);
+                }
+                copied += n;
+            }
+        }
+        finally
+        {
+            for (; k < pages.Length; k++)
+            {
+                pages[k]?.Put();
+                pages[k] = null;
+            }
+        }
+        return copied;
     }
 
     /// <summary>A miss at page <paramref name="index"/> of a read that needs <paramref name="needed"/> pages from there: one fill of the read-ahead window's missing run.</summary>

@@ -68,7 +68,7 @@ internal sealed partial class FileCache
         {
             Array.Resize(ref pages, allocated);
         }
-        Cache.TrackReadahead(RunFillAsync(index, pages, Register(index, allocated), throwErrors: false, CancellationToken.None));
+        Cache.TrackReadahead(RunFillAsync(index, pages, Register(index, allocated), throwErrors: false, DirectIoFlags.InlineCompletion, CancellationToken.None));
         return allocated;
     }
 
@@ -91,23 +91,14 @@ internal sealed partial class FileCache
     /// then lets the fill's waiters go. Owns the pages and the registration: every page is
     /// cached or put back, the fill leaves the registry, on every path.
     /// </summary>
-    private async Task RunFillAsync(long index, Page[] pages, InFlightFill fill, bool throwErrors, CancellationToken ct)
+    private async Task RunFillAsync(long index, Page[] pages, InFlightFill fill, bool throwErrors, DirectIoFlags flags, CancellationToken ct)
     {
-        int handedOver = 0;
+        bool handedOver = false;
         try
         {
-            long generation = fill.Generation;
-            await ReadIntoAsync(index, pages, ct).ConfigureAwait(false);
-            for (; handedOver < pages.Length; handedOver++)
-            {
-                Page page = pages[handedOver];
-                Page? cached = TryInsert(index + handedOver, page, generation);
-                cached?.Put();
-                if (cached != page)
-                {
-                    page.Put();
-                }
-            }
+            await ReadIntoAsync(index, pages, flags, ct).ConfigureAwait(false);
+            handedOver = true;
+            InsertRun(index, pages, fill.Generation);
         }
         catch (Exception e) when (!throwErrors && e is DirectIoException or ObjectDisposedException or OperationCanceledException)
         {
@@ -115,9 +106,12 @@ internal sealed partial class FileCache
         }
         finally
         {
-            for (int k = handedOver; k < pages.Length; k++)
+            if (!handedOver)
             {
-                pages[k].Put();
+                foreach (Page page in pages)
+                {
+                    page.Put();
+                }
             }
             lock (_lock)
             {
@@ -151,6 +145,7 @@ internal sealed partial class FileCache
 
         public long Generation { get; set; }
 
-        public TaskCompletionSource Done { get; } = new();
+        /// <summary>Set where the read was reaped (the ring's thread for read-ahead); its waiters go on elsewhere, never on that thread.</summary>
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
