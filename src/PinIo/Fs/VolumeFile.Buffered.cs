@@ -20,8 +20,23 @@ public sealed partial class VolumeFile
     /// unwritten blocks are zero pages with no device I/O). Stops at the size; returns the
     /// bytes read (0 at or past the end).
     /// </summary>
-    public async ValueTask<int> ReadBufferedAsync(long offset, Memory<byte> buffer, CancellationToken ct = default)
+    public ValueTask<int> ReadBufferedAsync(long offset, Memory<byte> buffer, CancellationToken ct = default) =>
+        ReadBufferedAsync(offset, buffer, DirectIoFlags.None, ct);
+
+    /// <summary>
+    /// <see cref="ReadBufferedAsync(long, Memory{byte}, CancellationToken)"/> with
+    /// <paramref name="flags"/>: with <see cref="DirectIoFlags.InlineCompletion"/> a read that
+    /// waits for the device goes on, and finishes, on the thread that completed the device's
+    /// read (the device's completion thread), as a Direct read with that flag does: no hop to
+    /// the thread pool between the device and the copy. The continuation must not block.
+    /// Other flags have no meaning for a buffered read and are refused (EINVAL).
+    /// </summary>
+    public async ValueTask<int> ReadBufferedAsync(long offset, Memory<byte> buffer, DirectIoFlags flags, CancellationToken ct = default)
     {
+        if ((flags & ~DirectIoFlags.InlineCompletion) != 0)
+        {
+            ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"ReadBufferedAsync on \"{Name}\" with {flags}: a buffered read takes only DirectIoFlags.InlineCompletion");
+        }
         ThrowIfDisposed();
         CheckBufferedOffset(nameof(ReadBufferedAsync), offset);
         long size = _inode.Size;
@@ -44,11 +59,11 @@ public sealed partial class VolumeFile
                 // A page being read (by read-ahead, or another reader's fill): wait for that read only.
                 if (cache.FillCovering(index) is { } inFlight)
                 {
-                    await inFlight.ConfigureAwait(false);
+                    await FileCache.WaitForFill(inFlight, flags);
                     continue;
                 }
                 int needed = (int)(lastIndex - index + 1);
-                await ReadMissAsync(cache, index, needed, ct).ConfigureAwait(false);
+                await ReadMissAsync(cache, index, needed, flags, ct).ConfigureAwait(false);
                 (filledFrom, filledTo) = (index, index + needed);
                 continue;
             }
@@ -153,23 +168,20 @@ public sealed partial class VolumeFile
 
     /// <summary>
     /// Copies from <paramref name="pages"/> (found in a row from the page holding
-    /// <paramref name="pos"/>, each with a reference this puts) into <paramref name="dest"/>,
-    /// starting the next read-ahead window at its marker; returns the bytes copied.
+    /// <paramref name="pos"/>, all needed by the read, each with a reference this puts) into
+    /// <paramref name="dest"/>; returns the bytes copied. The next read-ahead window starts
+    /// first, at its marker, so the device works while this copies; pages adjacent in the pool
+    /// (a fill's run) are copied as one; the references go after the last copy, so that no
+    /// atomic operation waits between two copies for the first one's stores.
     /// </summary>
     private int CopyOut(FileCache cache, Span<Page?> pages, long pos, Span<byte> dest, long filledFrom, long filledTo, ref int hits)
     {
-        int copied = 0;
-        int k = 0;
         try
         {
-            for (; k < pages.Length && copied < dest.Length; k++)
+            long first = pos >> PageSize.Shift;
+            for (int k = 0; k < pages.Length; k++)
             {
-                long index = (pos + copied) >> PageSize.Shift;
-                int inPage = (int)((pos + copied) & PageSize.OffsetMask);
-                int n = Math.Min(PageSize.Bytes - inPage, dest.Length - copied);
-                pages[k]!.AsSpan().Slice(inPage, n).CopyTo(dest.Slice(copied, n));
-                pages[k]!.Put();
-                pages[k] = null;
+                long index = first + k;
                 if (index < filledFrom || index >= filledTo)
                 {
                     hits++;
@@ -178,22 +190,36 @@ public sealed partial class VolumeFile
                 {
                     StartReadahead(cache, aheadStart, aheadSize);
                 }
-                copied += n;
             }
+            int copied = 0;
+            int inPage = (int)(pos & PageSize.OffsetMask);
+            for (int k = 0; k < pages.Length && copied < dest.Length;)
+            {
+                int run = 1;
+                while (k + run < pages.Length && pages[k + run]!.Address == pages[k]!.Address + ((long)run << PageSize.Shift))
+                {
+                    run++;
+                }
+                int n = (int)Math.Min(((long)run << PageSize.Shift) - inPage, dest.Length - copied);
+                NativeMemoryAccess.Span(pages[k]!.Address + inPage, n).CopyTo(dest.Slice(copied, n));
+                copied += n;
+                k += run;
+                inPage = 0;
+            }
+            return copied;
         }
         finally
         {
-            for (; k < pages.Length; k++)
+            for (int k = 0; k < pages.Length; k++)
             {
                 pages[k]?.Put();
                 pages[k] = null;
             }
         }
-        return copied;
     }
 
     /// <summary>A miss at page <paramref name="index"/> of a read that needs <paramref name="needed"/> pages from there: one fill of the read-ahead window's missing run.</summary>
-    private ValueTask ReadMissAsync(FileCache cache, long index, int needed, CancellationToken ct)
+    private ValueTask ReadMissAsync(FileCache cache, long index, int needed, DirectIoFlags flags, CancellationToken ct)
     {
         PageCache pageCache = _volume.PageCache;
         // No fill takes more than a quarter of the cache, so that concurrent fills always leave pages to evict.
@@ -209,7 +235,7 @@ public sealed partial class VolumeFile
         {
             pageCache.CountReadahead(count - needed);
         }
-        return cache.FillAsync(index, count, ct);
+        return cache.FillAsync(index, count, flags, ct);
     }
 
     /// <summary>

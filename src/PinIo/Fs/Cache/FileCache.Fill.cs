@@ -13,13 +13,13 @@ internal sealed partial class FileCache
     /// when the mapping changed under the read (a Direct write, a truncate), nothing is cached
     /// and the caller's next lookup tries again.
     /// </summary>
-    public async ValueTask FillAsync(long index, int count, CancellationToken ct)
+    public async ValueTask FillAsync(long index, int count, DirectIoFlags flags, CancellationToken ct)
     {
         Page[] pages = new Page[count];
         int allocated = 0;
         try
         {
-            for (; allocated < count; allocated++)
+            for (allocated = TakeAdjacent(pages); allocated < count; allocated++)
             {
                 pages[allocated] = await Cache.AllocPageAsync(ct).ConfigureAwait(false);
             }
@@ -33,7 +33,7 @@ internal sealed partial class FileCache
             throw;
         }
         // Registered, so that readers of these pages (and read-ahead) wait for this read instead of repeating it.
-        await RunFillAsync(index, pages, Register(index, count), throwErrors: true, DirectIoFlags.None, ct).ConfigureAwait(false);
+        await RunFillAsync(index, pages, Register(index, count), throwErrors: true, flags, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -54,7 +54,7 @@ internal sealed partial class FileCache
             // A page under read is the file's page already: wait for it rather than racing it with a second copy.
             if (FillCovering(index) is { } inFlight)
             {
-                await inFlight.ConfigureAwait(false);
+                await WaitForFill(inFlight, DirectIoFlags.None);
                 continue;
             }
             Cache.CountMisses(1);

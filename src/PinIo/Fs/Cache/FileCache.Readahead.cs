@@ -1,4 +1,5 @@
 // Follows mm/readahead.c (page_cache_ra_unbounded: pages added locked and not uptodate, read without waiting) and mm/filemap.c (folio_wait_locked: a reader of such a page waits for its read).
+using System.Runtime.CompilerServices;
 using PinIo.Mm;
 
 namespace PinIo.Fs;
@@ -24,6 +25,15 @@ internal sealed partial class FileCache
     }
 
     /// <summary>
+    /// Waits for a fill (<see cref="FillCovering"/>). The fill ends on the thread that reaped
+    /// its read — a device's completion thread — so the wait goes on there only when the caller
+    /// asked for <see cref="DirectIoFlags.InlineCompletion"/>; any other waiter resumes on the
+    /// thread pool, never on a thread whose blocking would stall the device.
+    /// </summary>
+    public static ConfiguredTaskAwaitable WaitForFill(Task fill, DirectIoFlags flags) =>
+        fill.ConfigureAwait((flags & DirectIoFlags.InlineCompletion) != 0 || fill.IsCompleted ? ConfigureAwaitOptions.None : ConfigureAwaitOptions.ForceYielding);
+
+    /// <summary>
     /// page_cache_async_ra's reads: pages [<paramref name="index"/>, +<paramref name="max"/>)
     /// that are neither cached nor being read, as far as free pages allow without writeback
     /// (read-ahead never waits for memory), are read into new pages without waiting; readers
@@ -46,6 +56,7 @@ internal sealed partial class FileCache
         }
         try
         {
+            allocated = TakeAdjacent(pages);
             while (allocated < count && Cache.TryAllocPage() is { } page)
             {
                 pages[allocated++] = page;
@@ -70,6 +81,24 @@ internal sealed partial class FileCache
         }
         Cache.TrackReadahead(RunFillAsync(index, pages, Register(index, allocated), throwErrors: false, DirectIoFlags.InlineCompletion, CancellationToken.None));
         return allocated;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="pages"/> with adjacent free pool pages when the pool has such a run
+    /// (one pool lock for the whole fill, and one segment per huge page for its read); returns
+    /// how many it took: all or none.
+    /// </summary>
+    private int TakeAdjacent(Page[] pages)
+    {
+        if (pages.Length < 2 || Cache.Pool.TryAllocContiguous(pages.Length) is not { } first)
+        {
+            return 0;
+        }
+        for (int k = 0; k < pages.Length; k++)
+        {
+            pages[k] = Cache.Pool[first.PoolIndex + k];
+        }
+        return pages.Length;
     }
 
     /// <summary>Registers a fill of pages [<paramref name="index"/>, +<paramref name="count"/>) (and counts it in <see cref="MayHavePages"/>).</summary>
@@ -145,7 +174,7 @@ internal sealed partial class FileCache
 
         public long Generation { get; set; }
 
-        /// <summary>Set where the read was reaped (the ring's thread for read-ahead); its waiters go on elsewhere, never on that thread.</summary>
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>Set where the read was reaped (the ring's thread for read-ahead); its waiters choose where they go on (<see cref="WaitForFill"/>).</summary>
+        public TaskCompletionSource Done { get; } = new();
     }
 }
