@@ -392,8 +392,10 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
     private async ValueTask CommitForUnmountAsync()
     {
         _pageCache.StopBackgroundWriteback();
-        // Read-ahead ends on the device's ring thread; unmount must go on elsewhere, as it ends by closing that ring.
-        await _pageCache.DrainReadaheadAsync().ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+        await _pageCache.DrainReadaheadAsync().ConfigureAwait(false);
+        // Read-ahead ends on the device's ring thread, where the wait may have gone on; unmount
+        // leaves it, as it ends by closing that ring.
+        await Task.Yield();
         if (_journal.IsShutDown)
         {
             return;

@@ -57,9 +57,9 @@ public sealed partial class VolumeFile
             if (found == 0)
             {
                 // A page being read (by read-ahead, or another reader's fill): wait for that read only.
-                if (cache.FillCovering(index) is { } inFlight)
+                if (cache.FillCovering(index, flags) is { } inFlight)
                 {
-                    await FileCache.WaitForFill(inFlight, flags);
+                    await inFlight.ConfigureAwait(false);
                     continue;
                 }
                 int needed = (int)(lastIndex - index + 1);

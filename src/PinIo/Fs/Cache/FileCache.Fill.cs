@@ -54,7 +54,7 @@ internal sealed partial class FileCache
             // A page under read is the file's page already: wait for it rather than racing it with a second copy.
             if (FillCovering(index) is { } inFlight)
             {
-                await WaitForFill(inFlight, DirectIoFlags.None);
+                await inFlight.ConfigureAwait(false);
                 continue;
             }
             Cache.CountMisses(1);

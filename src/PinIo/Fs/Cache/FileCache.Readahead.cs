@@ -1,5 +1,4 @@
 // Follows mm/readahead.c (page_cache_ra_unbounded: pages added locked and not uptodate, read without waiting) and mm/filemap.c (folio_wait_locked: a reader of such a page waits for its read).
-using System.Runtime.CompilerServices;
 using PinIo.Mm;
 
 namespace PinIo.Fs;
@@ -15,23 +14,21 @@ internal sealed partial class FileCache
 {
     private readonly List<InFlightFill> _fills = [];
 
-    /// <summary>The fill reading page <paramref name="index"/> now, to wait for; null when none does.</summary>
-    public Task? FillCovering(long index)
+    /// <summary>
+    /// The fill reading page <paramref name="index"/> now, to wait for; null when none does. The
+    /// fill ends on the thread that reaped its read — a device's completion thread — and the
+    /// task's awaiter goes on there only with <see cref="DirectIoFlags.InlineCompletion"/> in
+    /// <paramref name="flags"/>; any other waiter resumes on the thread pool, never on a thread
+    /// whose blocking would stall the device.
+    /// </summary>
+    public Task? FillCovering(long index, DirectIoFlags flags = DirectIoFlags.None)
     {
         lock (_lock)
         {
-            return FillCoveringLocked(index)?.Done.Task;
+            InFlightFill? fill = FillCoveringLocked(index);
+            return fill is null ? null : (flags & DirectIoFlags.InlineCompletion) != 0 ? fill.DoneInline.Task : fill.Done.Task;
         }
     }
-
-    /// <summary>
-    /// Waits for a fill (<see cref="FillCovering"/>). The fill ends on the thread that reaped
-    /// its read — a device's completion thread — so the wait goes on there only when the caller
-    /// asked for <see cref="DirectIoFlags.InlineCompletion"/>; any other waiter resumes on the
-    /// thread pool, never on a thread whose blocking would stall the device.
-    /// </summary>
-    public static ConfiguredTaskAwaitable WaitForFill(Task fill, DirectIoFlags flags) =>
-        fill.ConfigureAwait((flags & DirectIoFlags.InlineCompletion) != 0 || fill.IsCompleted ? ConfigureAwaitOptions.None : ConfigureAwaitOptions.ForceYielding);
 
     /// <summary>
     /// page_cache_async_ra's reads: pages [<paramref name="index"/>, +<paramref name="max"/>)
@@ -148,6 +145,7 @@ internal sealed partial class FileCache
             }
             EndFill();
             fill.Done.TrySetResult();
+            fill.DoneInline.TrySetResult();
         }
     }
 
@@ -174,7 +172,10 @@ internal sealed partial class FileCache
 
         public long Generation { get; set; }
 
-        /// <summary>Set where the read was reaped (the ring's thread for read-ahead); its waiters choose where they go on (<see cref="WaitForFill"/>).</summary>
-        public TaskCompletionSource Done { get; } = new();
+        /// <summary>What a waiter awaits: its continuation never runs on the thread that ends the fill.</summary>
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>What a waiter with <see cref="DirectIoFlags.InlineCompletion"/> awaits: its continuation runs where the fill ends.</summary>
+        public TaskCompletionSource DoneInline { get; } = new();
     }
 }
