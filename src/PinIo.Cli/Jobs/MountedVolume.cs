@@ -119,7 +119,7 @@ internal sealed class VolumeFileJobIo(VolumeFile file, bool buffered) : IBuffere
 
     public ValueTask<long> WriteAsync(long offset, IovIter iter) => file.WriteAsync(offset, iter, DirectIoFlags.InlineCompletion);
 
-    public ValueTask<int> ReadBufferedAsync(long offset, Memory<byte> buffer) => file.ReadBufferedAsync(offset, buffer);
+    public ValueTask<int> ReadBufferedAsync(long offset, Memory<byte> buffer) => file.ReadBufferedAsync(offset, buffer, DirectIoFlags.InlineCompletion);
 
     public ValueTask<int> WriteBufferedAsync(long offset, ReadOnlyMemory<byte> buffer) => file.WriteBufferedAsync(offset, buffer);
 

@@ -393,6 +393,9 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
     {
         _pageCache.StopBackgroundWriteback();
         await _pageCache.DrainReadaheadAsync().ConfigureAwait(false);
+        // Read-ahead ends on the device's ring thread, where the wait may have gone on; unmount
+        // leaves it, as it ends by closing that ring.
+        await Task.Yield();
         if (_journal.IsShutDown)
         {
             return;

@@ -5,6 +5,13 @@ namespace PinIo.Fs;
 
 public sealed partial class VolumeFile
 {
+    /// <summary>Pages a buffered read looks up under one acquisition of the file's cache lock (filemap_get_read_batch's folio batch).</summary>
+    private const int ReadBatchPages = 32;
+
+    // The lookups of one batch, on the reading thread, used between two awaits and emptied before the next.
+    [ThreadStatic]
+    private static Page?[]? t_readBatch;
+
     private readonly ReadaheadState _readahead = new();
 
     /// <summary>
@@ -13,8 +20,23 @@ public sealed partial class VolumeFile
     /// unwritten blocks are zero pages with no device I/O). Stops at the size; returns the
     /// bytes read (0 at or past the end).
     /// </summary>
-    public async ValueTask<int> ReadBufferedAsync(long offset, Memory<byte> buffer, CancellationToken ct = default)
+    public ValueTask<int> ReadBufferedAsync(long offset, Memory<byte> buffer, CancellationToken ct = default) =>
+        ReadBufferedAsync(offset, buffer, DirectIoFlags.None, ct);
+
+    /// <summary>
+    /// <see cref="ReadBufferedAsync(long, Memory{byte}, CancellationToken)"/> with
+    /// <paramref name="flags"/>: with <see cref="DirectIoFlags.InlineCompletion"/> a read that
+    /// waits for the device goes on, and finishes, on the thread that completed the device's
+    /// read (the device's completion thread), as a Direct read with that flag does: no hop to
+    /// the thread pool between the device and the copy. The continuation must not block.
+    /// Other flags have no meaning for a buffered read and are refused (EINVAL).
+    /// </summary>
+    public async ValueTask<int> ReadBufferedAsync(long offset, Memory<byte> buffer, DirectIoFlags flags, CancellationToken ct = default)
     {
+        if ((flags & ~DirectIoFlags.InlineCompletion) != 0)
+        {
+            ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"ReadBufferedAsync on \"{Name}\" with {flags}: a buffered read takes only DirectIoFlags.InlineCompletion");
+        }
         ThrowIfDisposed();
         CheckBufferedOffset(nameof(ReadBufferedAsync), offset);
         long size = _inode.Size;
@@ -29,41 +51,23 @@ public sealed partial class VolumeFile
         long filledFrom = -1, filledTo = -1;
         while (done < total)
         {
-            long pos = offset + done;
-            long index = pos >> PageSize.Shift;
-            int inPage = (int)(pos & PageSize.OffsetMask);
-            int n = Math.Min(PageSize.Bytes - inPage, total - done);
-            Page? page = cache.Find(index);
-            if (page is null)
+            long index = (offset + done) >> PageSize.Shift;
+            Page?[] batch = t_readBatch ??= new Page?[ReadBatchPages];
+            int found = cache.FindRun(index, batch.AsSpan(0, (int)Math.Min(ReadBatchPages, lastIndex - index + 1)));
+            if (found == 0)
             {
                 // A page being read (by read-ahead, or another reader's fill): wait for that read only.
-                if (cache.FillCovering(index) is { } inFlight)
+                if (cache.FillCovering(index, flags) is { } inFlight)
                 {
                     await inFlight.ConfigureAwait(false);
                     continue;
                 }
                 int needed = (int)(lastIndex - index + 1);
-                await ReadMissAsync(cache, index, needed, ct).ConfigureAwait(false);
+                await ReadMissAsync(cache, index, needed, flags, ct).ConfigureAwait(false);
                 (filledFrom, filledTo) = (index, index + needed);
                 continue;
             }
-            try
-            {
-                page.AsSpan().Slice(inPage, n).CopyTo(buffer.Span.Slice(done, n));
-            }
-            finally
-            {
-                page.Put();
-            }
-            if (index < filledFrom || index >= filledTo)
-            {
-                hits++;
-            }
-            while (_readahead.TryAdvanceAtMarker(index, out long aheadStart, out int aheadSize))
-            {
-                StartReadahead(cache, aheadStart, aheadSize);
-            }
-            done += n;
+            done += CopyOut(cache, batch.AsSpan(0, found), offset + done, buffer.Span[done..total], filledFrom, filledTo, ref hits);
         }
         if (hits != 0)
         {
@@ -162,8 +166,60 @@ public sealed partial class VolumeFile
         }
     }
 
+    /// <summary>
+    /// Copies from <paramref name="pages"/> (found in a row from the page holding
+    /// <paramref name="pos"/>, all needed by the read, each with a reference this puts) into
+    /// <paramref name="dest"/>; returns the bytes copied. The next read-ahead window starts
+    /// first, at its marker, so the device works while this copies; pages adjacent in the pool
+    /// (a fill's run) are copied as one; the references go after the last copy, so that no
+    /// atomic operation waits between two copies for the first one's stores.
+    /// </summary>
+    private int CopyOut(FileCache cache, Span<Page?> pages, long pos, Span<byte> dest, long filledFrom, long filledTo, ref int hits)
+    {
+        try
+        {
+            long first = pos >> PageSize.Shift;
+            for (int k = 0; k < pages.Length; k++)
+            {
+                long index = first + k;
+                if (index < filledFrom || index >= filledTo)
+                {
+                    hits++;
+                }
+                while (_readahead.TryAdvanceAtMarker(index, out long aheadStart, out int aheadSize))
+                {
+                    StartReadahead(cache, aheadStart, aheadSize);
+                }
+            }
+            int copied = 0;
+            int inPage = (int)(pos & PageSize.OffsetMask);
+            for (int k = 0; k < pages.Length && copied < dest.Length;)
+            {
+                int run = 1;
+                while (k + run < pages.Length && pages[k + run]!.Address == pages[k]!.Address + ((long)run << PageSize.Shift))
+                {
+                    run++;
+                }
+                int n = (int)Math.Min(((long)run << PageSize.Shift) - inPage, dest.Length - copied);
+                NativeMemoryAccess.Span(pages[k]!.Address + inPage, n).CopyTo(dest.Slice(copied, n));
+                copied += n;
+                k += run;
+                inPage = 0;
+            }
+            return copied;
+        }
+        finally
+        {
+            for (int k = 0; k < pages.Length; k++)
+            {
+                pages[k]?.Put();
+                pages[k] = null;
+            }
+        }
+    }
+
     /// <summary>A miss at page <paramref name="index"/> of a read that needs <paramref name="needed"/> pages from there: one fill of the read-ahead window's missing run.</summary>
-    private ValueTask ReadMissAsync(FileCache cache, long index, int needed, CancellationToken ct)
+    private ValueTask ReadMissAsync(FileCache cache, long index, int needed, DirectIoFlags flags, CancellationToken ct)
     {
         PageCache pageCache = _volume.PageCache;
         // No fill takes more than a quarter of the cache, so that concurrent fills always leave pages to evict.
@@ -179,7 +235,7 @@ public sealed partial class VolumeFile
         {
             pageCache.CountReadahead(count - needed);
         }
-        return cache.FillAsync(index, count, ct);
+        return cache.FillAsync(index, count, flags, ct);
     }
 
     /// <summary>

@@ -13,13 +13,13 @@ internal sealed partial class FileCache
     /// when the mapping changed under the read (a Direct write, a truncate), nothing is cached
     /// and the caller's next lookup tries again.
     /// </summary>
-    public async ValueTask FillAsync(long index, int count, CancellationToken ct)
+    public async ValueTask FillAsync(long index, int count, DirectIoFlags flags, CancellationToken ct)
     {
         Page[] pages = new Page[count];
         int allocated = 0;
         try
         {
-            for (; allocated < count; allocated++)
+            for (allocated = TakeAdjacent(pages); allocated < count; allocated++)
             {
                 pages[allocated] = await Cache.AllocPageAsync(ct).ConfigureAwait(false);
             }
@@ -33,7 +33,7 @@ internal sealed partial class FileCache
             throw;
         }
         // Registered, so that readers of these pages (and read-ahead) wait for this read instead of repeating it.
-        await RunFillAsync(index, pages, Register(index, count), throwErrors: true, ct).ConfigureAwait(false);
+        await RunFillAsync(index, pages, Register(index, count), throwErrors: true, flags, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -96,7 +96,15 @@ internal sealed partial class FileCache
     /// the read does not report (a hole past the size, the tail of the block the size ends in)
     /// is zero. Counts one device read when any byte lies before the size.
     /// </summary>
-    public async ValueTask ReadIntoAsync(long index, Page[] pages, CancellationToken ct)
+    public ValueTask ReadIntoAsync(long index, Page[] pages, CancellationToken ct) => ReadIntoAsync(index, pages, DirectIoFlags.None, ct);
+
+    /// <summary>
+    /// <see cref="ReadIntoAsync(long, Page[], CancellationToken)"/> with the read's
+    /// <paramref name="flags"/>: read-ahead passes <see cref="DirectIoFlags.InlineCompletion"/>,
+    /// so that the pages are cached on the thread that reaped the read, without a hop to the
+    /// thread pool before a waiting reader can have them.
+    /// </summary>
+    public async ValueTask ReadIntoAsync(long index, Page[] pages, DirectIoFlags flags, CancellationToken ct)
     {
         long offset = index << PageSize.Shift;
         long reported = 0;
@@ -115,7 +123,7 @@ internal sealed partial class FileCache
             }
             try
             {
-                reported = await IomapDio.ReadAsync(Target, offset, IovIter.Pages(IterDirection.Dest, vecs), DirectIoFlags.None, ct).ConfigureAwait(false);
+                reported = await IomapDio.ReadAsync(Target, offset, IovIter.Pages(IterDirection.Dest, vecs), flags, ct).ConfigureAwait(false);
             }
             finally
             {

@@ -14,12 +14,19 @@ internal sealed partial class FileCache
 {
     private readonly List<InFlightFill> _fills = [];
 
-    /// <summary>The fill reading page <paramref name="index"/> now, to wait for; null when none does.</summary>
-    public Task? FillCovering(long index)
+    /// <summary>
+    /// The fill reading page <paramref name="index"/> now, to wait for; null when none does. The
+    /// fill ends on the thread that reaped its read — a device's completion thread — and the
+    /// task's awaiter goes on there only with <see cref="DirectIoFlags.InlineCompletion"/> in
+    /// <paramref name="flags"/>; any other waiter resumes on the thread pool, never on a thread
+    /// whose blocking would stall the device.
+    /// </summary>
+    public Task? FillCovering(long index, DirectIoFlags flags = DirectIoFlags.None)
     {
         lock (_lock)
         {
-            return FillCoveringLocked(index)?.Done.Task;
+            InFlightFill? fill = FillCoveringLocked(index);
+            return fill is null ? null : (flags & DirectIoFlags.InlineCompletion) != 0 ? fill.DoneInline.Task : fill.Done.Task;
         }
     }
 
@@ -46,6 +53,7 @@ internal sealed partial class FileCache
         }
         try
         {
+            allocated = TakeAdjacent(pages);
             while (allocated < count && Cache.TryAllocPage() is { } page)
             {
                 pages[allocated++] = page;
@@ -68,8 +76,26 @@ internal sealed partial class FileCache
         {
             Array.Resize(ref pages, allocated);
         }
-        Cache.TrackReadahead(RunFillAsync(index, pages, Register(index, allocated), throwErrors: false, CancellationToken.None));
+        Cache.TrackReadahead(RunFillAsync(index, pages, Register(index, allocated), throwErrors: false, DirectIoFlags.InlineCompletion, CancellationToken.None));
         return allocated;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="pages"/> with adjacent free pool pages when the pool has such a run
+    /// (one pool lock for the whole fill, and one segment per huge page for its read); returns
+    /// how many it took: all or none.
+    /// </summary>
+    private int TakeAdjacent(Page[] pages)
+    {
+        if (pages.Length < 2 || Cache.Pool.TryAllocContiguous(pages.Length) is not { } first)
+        {
+            return 0;
+        }
+        for (int k = 0; k < pages.Length; k++)
+        {
+            pages[k] = Cache.Pool[first.PoolIndex + k];
+        }
+        return pages.Length;
     }
 
     /// <summary>Registers a fill of pages [<paramref name="index"/>, +<paramref name="count"/>) (and counts it in <see cref="MayHavePages"/>).</summary>
@@ -91,23 +117,14 @@ internal sealed partial class FileCache
     /// then lets the fill's waiters go. Owns the pages and the registration: every page is
     /// cached or put back, the fill leaves the registry, on every path.
     /// </summary>
-    private async Task RunFillAsync(long index, Page[] pages, InFlightFill fill, bool throwErrors, CancellationToken ct)
+    private async Task RunFillAsync(long index, Page[] pages, InFlightFill fill, bool throwErrors, DirectIoFlags flags, CancellationToken ct)
     {
-        int handedOver = 0;
+        bool handedOver = false;
         try
         {
-            long generation = fill.Generation;
-            await ReadIntoAsync(index, pages, ct).ConfigureAwait(false);
-            for (; handedOver < pages.Length; handedOver++)
-            {
-                Page page = pages[handedOver];
-                Page? cached = TryInsert(index + handedOver, page, generation);
-                cached?.Put();
-                if (cached != page)
-                {
-                    page.Put();
-                }
-            }
+            await ReadIntoAsync(index, pages, flags, ct).ConfigureAwait(false);
+            handedOver = true;
+            InsertRun(index, pages, fill.Generation);
         }
         catch (Exception e) when (!throwErrors && e is DirectIoException or ObjectDisposedException or OperationCanceledException)
         {
@@ -115,9 +132,12 @@ internal sealed partial class FileCache
         }
         finally
         {
-            for (int k = handedOver; k < pages.Length; k++)
+            if (!handedOver)
             {
-                pages[k].Put();
+                foreach (Page page in pages)
+                {
+                    page.Put();
+                }
             }
             lock (_lock)
             {
@@ -125,6 +145,7 @@ internal sealed partial class FileCache
             }
             EndFill();
             fill.Done.TrySetResult();
+            fill.DoneInline.TrySetResult();
         }
     }
 
@@ -151,6 +172,10 @@ internal sealed partial class FileCache
 
         public long Generation { get; set; }
 
-        public TaskCompletionSource Done { get; } = new();
+        /// <summary>What a waiter awaits: its continuation never runs on the thread that ends the fill.</summary>
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>What a waiter with <see cref="DirectIoFlags.InlineCompletion"/> awaits: its continuation runs where the fill ends.</summary>
+        public TaskCompletionSource DoneInline { get; } = new();
     }
 }

@@ -83,6 +83,26 @@ internal sealed partial class FileCache
         return null;
     }
 
+    /// <summary>
+    /// filemap_get_read_batch: the cached pages at <paramref name="index"/> and after, as many
+    /// as are there in a row up to the length of <paramref name="into"/>, each with a reference
+    /// for the caller, under one acquisition of the lock. Returns how many were found.
+    /// </summary>
+    public int FindRun(long index, Span<Page?> into)
+    {
+        lock (_lock)
+        {
+            int n = 0;
+            while (n < into.Length && _pages.TryGetValue(index + n, out Page? page))
+            {
+                page.Get();
+                Cache.Touch(page);
+                into[n++] = page;
+            }
+            return n;
+        }
+    }
+
     /// <summary>How many pages from <paramref name="index"/> on, up to <paramref name="max"/>, are neither cached nor being read (the run a fill may read).</summary>
     public int MissingRun(long index, int max)
     {
@@ -122,6 +142,37 @@ internal sealed partial class FileCache
             Interlocked.Increment(ref _busy);
             page.Get();
             return page;
+        }
+    }
+
+    /// <summary>
+    /// A fill's pages (each with its allocation reference) cached at <paramref name="index"/>
+    /// on, under one acquisition of the lock: each becomes the cache's where no page is cached
+    /// at its index; the others — all of them when the mapping changed since
+    /// <paramref name="generation"/> — are put back. Takes every page.
+    /// </summary>
+    public void InsertRun(long index, Page?[] pages, long generation)
+    {
+        lock (_lock)
+        {
+            if (generation == _generation)
+            {
+                for (int k = 0; k < pages.Length; k++)
+                {
+                    Page page = pages[k]!;
+                    if (_pages.TryAdd(index + k, page))
+                    {
+                        Cache.Attach(page, this, index + k);
+                        Interlocked.Increment(ref _busy);
+                        pages[k] = null;
+                    }
+                }
+            }
+        }
+        // Outside the lock: a put may free the page to the pool, and no other lock is taken under this one.
+        foreach (Page? refused in pages)
+        {
+            refused?.Put();
         }
     }
 

@@ -18,11 +18,14 @@ namespace PinIo.Fs;
 internal sealed class ReadaheadState
 {
     /// <summary>
-    /// The largest window: 512 pages, 2 MiB (the kernel's default read_ahead_kb is 128; a fast
-    /// device reads 2 MiB at depth 1 at ~1.1x the speed of 512 KiB, and one window in flight
-    /// ahead of the reader then keeps it busy; measured in bench/README.md's page-cache section).
+    /// The largest window: 2,048 pages, 8 MiB (the kernel's default read_ahead_kb is 128; a
+    /// RAM-backed loop device gets 2,560 KiB). A reader that copies faster than the device reads
+    /// waits once per window however far ahead the windows are, and each wait costs a wake-up
+    /// of the reader, two on a busy machine; 8 MiB windows waited a quarter as often as 2 MiB
+    /// ones and read 1 GiB cold at 1.2x their speed (bench/README.md's page-cache section). A
+    /// window never takes more than an eighth of the cache (<see cref="VolumeFile"/>).
     /// </summary>
-    public const int MaxPages = 512;
+    public const int MaxPages = 2048;
 
     /// <summary>Windows up to this size start at four or two times the request and grow fourfold below an eighth of it (the kernel's ramp for its 128-page maximum).</summary>
     private const int RampPages = 128;

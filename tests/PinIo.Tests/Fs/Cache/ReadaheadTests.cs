@@ -73,7 +73,9 @@ public sealed class ReadaheadTests : PinBalancedTest
         Assert.Equal(128, ra.OnMiss(116, 1));
         Assert.Equal(256, ra.OnMiss(244, 1));
         Assert.Equal(512, ra.OnMiss(500, 1));
-        Assert.Equal(ReadaheadState.MaxPages, ra.OnMiss(1012, 1));
+        Assert.Equal(1024, ra.OnMiss(1012, 1));
+        Assert.Equal(ReadaheadState.MaxPages, ra.OnMiss(2036, 1));
+        Assert.Equal(ReadaheadState.MaxPages, ra.OnMiss(2036 + ReadaheadState.MaxPages, 1));
         Assert.Equal(1, ra.OnMiss(100000, 1));
         Assert.Equal(3, ra.OnMiss(5000, 3));
     }
