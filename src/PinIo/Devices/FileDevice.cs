@@ -21,6 +21,9 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
     private const int FileMaxSegments = 1024; // UIO_MAXIOV
     private const int FileMaxSegmentSize = 1 << 30;
 
+    /// <summary>The most one kernel bio holds of user memory: BIO_MAX_VECS (256) pages.</summary>
+    private const int KernelBioMaxBytes = 256 * PageSize.Bytes;
+
     private readonly FileDescriptor _fd;
     private readonly IFileEngine _engine;
     private long _size;
@@ -342,6 +345,11 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
         BlockQueueInfo q = info.Queue;
         int logical = info.LogicalBlockSize;
         int maxBytes = q.MaxSectorsKb is int kb ? (int)Math.Min(int.MaxValue & ~0xFFF, kb * 1024L) : QueueLimits.Default.MaxSectorsBytes;
+        // io_uring issues a read or write with IOCB_NOWAIT, and the block device's Direct I/O
+        // (block/fops.c) refuses with EAGAIN one that needs more than one bio — more than
+        // BIO_MAX_VECS pages — so io_uring runs it again from a worker (io-wq): a thread hop and
+        // two context switches per request. A loop device's 1,280 KiB requests went that way.
+        maxBytes = Math.Min(maxBytes, KernelBioMaxBytes);
         return new QueueLimits
         {
             LogicalBlockSize = logical,
