@@ -141,13 +141,18 @@ internal sealed unsafe partial class IoUringEngine
 
     /// <summary>
     /// Closing the ring cancels the eventfd read; only then may its buffer go. Requests are
-    /// all complete by now (the loop ends only when none is in flight).
+    /// all complete by now (the loop ends only when none is in flight). The ring thread leaves
+    /// the eventfd itself open (<paramref name="closeWake"/> false): it may stop on seeing
+    /// <c>_stopping</c> before Dispose's wake-up write reaches it, and Dispose closes it after the join.
     /// </summary>
-    private void FreeResources()
+    private void FreeResources(bool closeWake = true)
     {
         _ring?.Dispose();
         _freeCount = 0;
-        _eventFd?.Dispose();
+        if (closeWake)
+        {
+            _eventFd?.Dispose();
+        }
         if (_eventBuffer is not null)
         {
             NativeMemory.Free(_eventBuffer);

@@ -248,6 +248,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         }
         WakeOwner(force: true);
         _thread.Join();
+        _eventFd?.Dispose();
     }
 
     /// <summary>A polled ring's requests end only in its owner's Poll: another thread may close it only when it is idle.</summary>
@@ -332,7 +333,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         finally
         {
             _ownerThreadId = 0;
-            FreeResources();
+            FreeResources(closeWake: false);
         }
     }
 
