@@ -41,7 +41,7 @@ internal abstract record Target(string Filename)
     /// </summary>
     public static Target Parse(string jobName, JobOptions o, int clone = 0)
     {
-        string filename = o.Filename ?? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{jobName}.{clone}.0");
+        string filename = o.Get(Opt.Filename) ?? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{jobName}.{clone}.0");
         return ParseName(jobName, filename, o);
     }
 
@@ -62,9 +62,9 @@ internal abstract record Target(string Filename)
         }
         if (filename.StartsWith(RamPrefix, StringComparison.OrdinalIgnoreCase))
         {
-            return RamTarget.Parse(jobName, filename, o.IoEngine);
+            return RamTarget.Parse(jobName, filename, o.Get(Opt.IoEngine));
         }
-        if (o.Directory is { Length: > 0 } directory && !System.IO.Path.IsPathRooted(filename))
+        if (o.Get(Opt.Directory) is { Length: > 0 } directory && !System.IO.Path.IsPathRooted(filename))
         {
             filename = System.IO.Path.Combine(directory, filename);
         }
@@ -192,20 +192,20 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
 
     public static FileTarget Parse(string jobName, string filename, JobOptions o)
     {
-        IoEngine engine = o.IoEngine switch
+        IoEngine engine = o.Get(Opt.IoEngine) switch
         {
             IoEngineKind.IoUring or IoEngineKind.Libaio => IoEngine.IoUring,
             _ => IoEngine.Sync,
         };
-        bool dotnet = o.IoEngine == IoEngineKind.Dotnet;
-        bool dsync = o.Sync != SyncMode.None;
+        bool dotnet = o.Get(Opt.IoEngine) == IoEngineKind.Dotnet;
+        bool dsync = o.Get(Opt.Sync) != SyncMode.None;
         // fio's sqthread_poll and hipri are io_uring's; the sync engines have no ring to set up.
         bool ring = engine == IoEngine.IoUring;
-        if (ring && o.HiPri && !o.Direct)
+        if (ring && o.Get(Opt.HiPri) && !o.Get(Opt.Direct))
         {
             throw new OptionException($"pinio: job '{jobName}': hipri polls for direct I/O only (an IOPOLL ring refuses buffered I/O): set direct=1, or drop hipri");
         }
-        long wanted = o.FileSize ?? (o.Size is long size ? o.Offset + size : 0);
+        long wanted = o.Get(Opt.FileSize) ?? (o.Size is long size ? o.Get(Opt.Offset).Bytes + size : 0);
         if (!File.Exists(filename))
         {
             if (wanted == 0)
@@ -214,9 +214,9 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
                     ? $"pinio: job '{jobName}': filename={filename} does not exist and no size= was given to create it"
                     : $"pinio: job '{jobName}': filename={filename} does not exist, and size= as a percentage needs an existing file or device");
             }
-            return new FileTarget(filename, engine, o.Direct, 0, wanted, IsBlockDevice: false, QueueLimits.Default.LogicalBlockSize)
+            return new FileTarget(filename, engine, o.Get(Opt.Direct), 0, wanted, IsBlockDevice: false, QueueLimits.Default.LogicalBlockSize)
             {
-                Dotnet = dotnet, Dsync = dsync, SubmissionPolling = ring && o.SqThreadPoll, SubmissionPollCpu = o.SqThreadPollCpu, CompletionPolling = ring && o.HiPri,
+                Dotnet = dotnet, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
             };
         }
         try
@@ -226,12 +226,12 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
                 Engine = IoEngine.Sync,
                 SyncWorkers = 0,
                 ReadOnly = true,
-                Direct = o.Direct,
+                Direct = o.Get(Opt.Direct),
                 BufferPoolBytes = 0,
             });
-            return new FileTarget(filename, engine, o.Direct, probe.Capacity, wanted, probe.IsBlockDevice, probe.Limits.LogicalBlockSize)
+            return new FileTarget(filename, engine, o.Get(Opt.Direct), probe.Capacity, wanted, probe.IsBlockDevice, probe.Limits.LogicalBlockSize)
             {
-                Dotnet = dotnet, Dsync = dsync, SubmissionPolling = ring && o.SqThreadPoll, SubmissionPollCpu = o.SqThreadPollCpu, CompletionPolling = ring && o.HiPri,
+                Dotnet = dotnet, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
             };
         }
         catch (DirectIoException e)

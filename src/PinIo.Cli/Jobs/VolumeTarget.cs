@@ -93,28 +93,28 @@ internal sealed record VolumeTarget(string Filename, Target Device, string FileN
         {
             throw new OptionException($"pinio: job '{jobName}': filename={filename}: a Volume file name is at most 255 bytes of UTF-8");
         }
-        if (o.IoEngine == IoEngineKind.Dotnet)
+        if (o.Get(Opt.IoEngine) == IoEngineKind.Dotnet)
         {
             throw new OptionException($"pinio: job '{jobName}': ioengine=dotnet runs .NET RandomAccess on a file; a Volume's file has only PinIo's Direct I/O (pick psync or io_uring)");
         }
-        long wanted = o.FileSize ?? (o.Size is long size ? o.Offset + size : 0);
+        long wanted = o.Get(Opt.FileSize) ?? (o.Size is long size ? o.Get(Opt.Offset).Bytes + size : 0);
         if (wanted == 0)
         {
             throw new OptionException($"pinio: job '{jobName}': filename={filename}: give size= (or filesize=) in bytes: the file inside the Volume is created or extended to it");
         }
         string deviceName = rest[..colon];
-        Target device = ram ? RamTarget.Parse(jobName, RamPrefix + deviceName, o.IoEngine) : ParseImage(jobName, filename, deviceName, o);
+        Target device = ram ? RamTarget.Parse(jobName, RamPrefix + deviceName, o.Get(Opt.IoEngine)) : ParseImage(jobName, filename, deviceName, o);
         if (wanted % device.LogicalBlockSize != 0)
         {
             throw new OptionException($"pinio: job '{jobName}': filename={filename}: size={wanted} must be a multiple of the device's {device.LogicalBlockSize}-byte logical block");
         }
-        return new VolumeTarget(filename, device, name, o.VolumeDio, wanted)
+        return new VolumeTarget(filename, device, name, o.Get(Opt.VolumeDio), wanted)
         {
-            Fallocate = o.Fallocate,
-            Buffered = !o.Direct,
-            Invalidate = o.Invalidate,
-            Hint = o.FadviseHint == FadviseHint.ByPattern ? (o.Rw.IsRandom() ? FadviseHint.Random : FadviseHint.Sequential) : o.FadviseHint,
-            CacheBytes = o.VolumeCacheBytes,
+            Fallocate = o.Get(Opt.Fallocate),
+            Buffered = !o.Get(Opt.Direct),
+            Invalidate = o.Get(Opt.Invalidate),
+            Hint = o.Get(Opt.FadviseHint) == FadviseHint.ByPattern ? (o.Rw.IsRandom() ? FadviseHint.Random : FadviseHint.Sequential) : o.Get(Opt.FadviseHint),
+            CacheBytes = o.Get(Opt.VolumeCache),
         };
     }
 

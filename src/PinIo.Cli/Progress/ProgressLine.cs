@@ -32,7 +32,7 @@ internal sealed record ProgressJob(char Letter, long BytesTotal, long RuntimeSec
         {
             total += plan.Rw.IsMixed() ? total * (100 - plan.RwMixRead) / 100 : total;
         }
-        bool stonewall = plan.Options.Written.Any(o => o.Key is "stonewall" or "wait_for_previous" && o.Value is not ("0" or "false"));
+        bool stonewall = plan.Options.Written.Any(o => o.Key == Opt.Stonewall.Name && o.Value is not ("0" or "false"));
         return new ProgressJob(letter, total, (plan.RuntimeUs + 999_999) / 1_000_000, plan.TimeBased, stonewall);
     }
 }

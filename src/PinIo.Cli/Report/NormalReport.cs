@@ -22,7 +22,7 @@ internal static class NormalReport
         string? previous = null;
         foreach (JobPlan plan in plans)
         {
-            bool clone = previous == plan.Name && plan.Options.NumJobs > 1;
+            bool clone = previous == plan.Name && plan.Options.Get(Opt.NumJobs) > 1;
             w.WriteLine(clone ? "..." : JobHeader(plan));
             previous = plan.Name;
         }

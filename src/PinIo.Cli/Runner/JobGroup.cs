@@ -257,7 +257,7 @@ internal static class JobGroup
         }
         catch (DirectIoException e)
         {
-            string option = plan.Options.IsSet("cpus_allowed") ? "cpus_allowed" : "cpumask";
+            string option = (plan.Options.IsSet(Opt.CpusAllowed) ? Opt.CpusAllowed : Opt.CpuMask).Name;
             throw new OptionException($"pinio: job '{plan.Name}': {option}: cannot run on CPU {string.Join(',', cpus)}: {e.Message}", e);
         }
     }
