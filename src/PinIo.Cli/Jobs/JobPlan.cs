@@ -31,12 +31,12 @@ internal sealed record JobPlan
 
     public required JobOptions Options { get; init; }
 
+    /// <summary>An option as the job set it (or its default); what the plan resolves has a property of its own.</summary>
+    public T Get<T>(Opt<T> option) => Options.Get(option);
+
     public required Target Target { get; init; }
 
     public required RwMode Rw { get; init; }
-
-    /// <summary>The <c>:N</c> of rw=: bytes skipped after each sequential I/O, or I/Os in sequence between random offsets.</summary>
-    public long RwModifier { get; init; }
 
     /// <summary>How each direction picks its block sizes.</summary>
     public required PerDir<BlockSizeSpec> Bs { get; init; }
@@ -46,8 +46,6 @@ internal sealed record JobPlan
 
     /// <summary>The unit of offsets within the region (blockalign, by default the smallest block size).</summary>
     public required int Grain { get; init; }
-
-    public required int IoDepth { get; init; }
 
     /// <summary>I/Os prepared before they are submitted together (iodepth_batch_submit, 0 read as iodepth).</summary>
     public int BatchSubmit { get; init; } = 1;
@@ -66,26 +64,7 @@ internal sealed record JobPlan
     /// <summary>Passes over the region before the job ends when it is not time based: loops, unbounded when io_size lets it wrap.</summary>
     public long MaxPasses { get; init; } = long.MaxValue;
 
-    public required long RuntimeUs { get; init; }
-
-    public required bool TimeBased { get; init; }
-
-    public long RampUs { get; init; }
-
-    public long StartDelayUs { get; init; }
-
     public required VerifyKind Verify { get; init; }
-
-    /// <summary>verify_pattern: the payload (or, for verify=pattern, the whole block) written and checked.</summary>
-    public byte[]? VerifyPattern { get; init; }
-
-    public required bool DoVerify { get; init; }
-
-    public bool VerifyOnly { get; init; }
-
-    public int VerifyBacklog { get; init; }
-
-    public bool VerifyFatal { get; init; }
 
     /// <summary>The job's seed; a clone's differs from the others'.</summary>
     public required ulong Seed { get; init; }
@@ -94,42 +73,18 @@ internal sealed record JobPlan
 
     public Distribution Distribution { get; init; } = Distribution.Uniform;
 
-    public required IoEngineKind Engine { get; init; }
-
     public required bool FixedBufs { get; init; }
 
     public required int RwMixRead { get; init; }
 
-    public required IReadOnlyList<double> Percentiles { get; init; }
-
     /// <summary>Flush the device after every this many writes (fsync= or fdatasync=; 0 never).</summary>
     public int FlushEvery { get; init; }
-
-    public bool EndFsync { get; init; }
-
-    /// <summary>fsync_on_close=1: the file is flushed when the job closes it, after its measured time.</summary>
-    public bool FsyncOnClose { get; init; }
-
-    /// <summary>unlink=1: the job's file is deleted when the run ends.</summary>
-    public bool Unlink { get; init; }
-
-    public bool ZeroBuffers { get; init; }
-
-    public bool RefillBuffers { get; init; }
-
-    public int CompressPercentage { get; init; }
 
     /// <summary>The job's log files (write_lat_log, write_bw_log, write_iops_log) and how they are written.</summary>
     public LogPlan Logs { get; init; } = LogPlan.None;
 
     /// <summary>The CPUs the job's thread is bound to (cpus_allowed or cpumask, one of them under cpus_allowed_policy=split); null: not bound.</summary>
     public IReadOnlyList<int>? Cpus { get; init; }
-
-    /// <summary>exitall: when this job ends, the other jobs of its group are stopped.</summary>
-    public bool ExitAll { get; init; }
-
-    /// <summary>exitall_on_error: when this job ends with an error, every job of the run is stopped.</summary>
-    public bool ExitAllOnError { get; init; }
 
     /// <summary>disable_lat (or gtod_reduce): no total latency is recorded.</summary>
     public bool DisableLat { get; init; }
@@ -258,45 +213,24 @@ internal sealed record JobPlan
             Options = o,
             Target = target,
             Rw = o.Rw,
-            RwModifier = o.RwModifier,
             Bs = bs,
             BlockSize = maxBs,
             Grain = grain,
-            IoDepth = o.Get(Opt.IoDepth),
             BatchSubmit = batchSubmit,
             BatchCompleteMin = Math.Min(o.Get(Opt.IoDepthBatchCompleteMin), o.Get(Opt.IoDepth)),
             Offset = offset,
             Size = size,
             IoBudget = perLoop > long.MaxValue / o.Get(Opt.Loops) ? long.MaxValue : perLoop * o.Get(Opt.Loops),
             MaxPasses = o.Get(Opt.IoSize) is long ioSize && ioSize > size ? long.MaxValue : o.Get(Opt.Loops),
-            RuntimeUs = o.Get(Opt.Runtime),
-            TimeBased = o.Get(Opt.TimeBased),
-            RampUs = o.Get(Opt.RampTime),
-            StartDelayUs = o.Get(Opt.StartDelay),
             Verify = verify,
-            VerifyPattern = o.Get(Opt.VerifyPattern),
-            DoVerify = o.Get(Opt.DoVerify),
-            VerifyOnly = o.Get(Opt.VerifyOnly),
-            VerifyBacklog = o.Get(Opt.VerifyBacklog),
-            VerifyFatal = o.Get(Opt.VerifyFatal),
-            Seed = Runner.Taus88.DeriveSeed(seed, number, 0),
+            Seed = Taus88.DeriveSeed(seed, number, 0),
             RandomMap = randomMap,
             Distribution = o.Get(Opt.RandomDistribution),
-            Engine = o.Get(Opt.IoEngine),
             FixedBufs = o.Get(Opt.FixedBufs) && o.Get(Opt.IoEngine) != IoEngineKind.Dotnet,
             RwMixRead = o.RwMixRead,
-            Percentiles = o.Get(Opt.PercentileList),
             Logs = LogPlan.Resolve(o, name, number),
             FlushEvery = MinPositive(o.Get(Opt.Fsync), o.Get(Opt.Fdatasync)),
-            EndFsync = o.Get(Opt.EndFsync),
-            FsyncOnClose = o.Get(Opt.FsyncOnClose),
-            Unlink = o.Get(Opt.Unlink),
-            ZeroBuffers = o.Get(Opt.ZeroBuffers),
-            RefillBuffers = o.Get(Opt.RefillBuffers),
-            CompressPercentage = o.Get(Opt.BufferCompressPercentage),
             Cpus = JobCpus(o, number),
-            ExitAll = o.Get(Opt.ExitAll),
-            ExitAllOnError = o.Get(Opt.ExitAllOnError),
             DisableLat = o.DisableLat,
             DisableClat = o.DisableClat,
             DisableSlat = o.DisableSlat,

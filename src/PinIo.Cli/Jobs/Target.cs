@@ -121,8 +121,8 @@ internal sealed record RamTarget(string Filename, long Bytes, RamDiskCompletion 
 /// io_uring_enter submits the batch and reaps, as fio's job loop does; sqthread_poll and hipri
 /// give that ring a kernel submission thread (SQPOLL) and polled completions (IOPOLL), as fio's
 /// do. psync, sync and pvsync2 map to the sync engine run inside the submitting call (the job's
-/// own thread does the preadv2/pwritev2, as fio's does). dotnet opens the file with .NET alone (see
-/// <see cref="DotnetFile"/>). A file that does not exist, or is smaller than the job's region,
+/// own thread does the preadv2/pwritev2, as fio's does). dotnet opens the file with .NET alone (the
+/// runner's DotnetFile). A file that does not exist, or is smaller than the job's region,
 /// is created or extended and laid out (written) before a reading job starts.
 /// </summary>
 internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct, long ExistingBytes, long WantedBytes, bool IsBlockDevice, int Logical)
@@ -169,7 +169,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     {
         if (Dotnet)
         {
-            throw new InvalidOperationException("a dotnet target opens with OpenDotnet: PinIo is not in its path");
+            throw new InvalidOperationException("a dotnet target opens as a DotnetFile: PinIo is not in its path");
         }
         return FileDevice.Open(Filename, new FileDeviceOptions
         {
@@ -186,9 +186,6 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
             CompletionPolling = CompletionPolling,
         });
     }
-
-    /// <summary>Opens the file for ioengine=dotnet, created or extended to the job's size.</summary>
-    public DotnetFile OpenDotnet() => DotnetFile.Open(Filename, IsBlockDevice ? 0 : WantedBytes, Direct, Dsync);
 
     public static FileTarget Parse(string jobName, string filename, JobOptions o)
     {

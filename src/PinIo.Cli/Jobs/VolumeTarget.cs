@@ -56,25 +56,8 @@ internal sealed record VolumeTarget(string Filename, Target Device, string FileN
     /// <summary>The Volume may end an I/O on another thread (metadata updates after the data).</summary>
     public override bool CompletesOnJobThread => false;
 
-    /// <summary>The device underneath the Volume; <see cref="Mount"/> puts the Volume on it.</summary>
+    /// <summary>The device underneath the Volume; the runner mounts the Volume on it.</summary>
     public override IBlockDevice Open(long fixedBufferBytes) => Device.Open(fixedBufferBytes);
-
-    /// <summary>Opens the device and formats (volram, or an image of zeroes) or mounts the Volume on it.</summary>
-    public MountedVolume Mount(long fixedBufferBytes)
-    {
-        IBlockDevice device = Open(fixedBufferBytes);
-        try
-        {
-            var options = new VolumeOptions { DirectIoPath = Path, PageCacheBytes = CacheBytes };
-            bool fresh = Device is RamTarget || MountedVolume.ReadsAsZeroes(device);
-            return new MountedVolume(device, fresh ? Volume.Format(device, options) : Volume.Mount(device, options), fresh);
-        }
-        catch
-        {
-            device.Dispose();
-            throw;
-        }
-    }
 
     public static bool IsVolumeName(string filename) =>
         filename.StartsWith(ImagePrefix, StringComparison.OrdinalIgnoreCase) || filename.StartsWith(VolRamPrefix, StringComparison.OrdinalIgnoreCase);

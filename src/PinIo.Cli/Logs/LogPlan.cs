@@ -25,6 +25,9 @@ internal sealed record LogPlan
 {
     public static LogPlan None { get; } = new();
 
+    /// <summary>The job the logs are of, for messages.</summary>
+    public string JobName { get; init; } = "";
+
     public string? LatPath { get; init; }
 
     public string? ClatPath { get; init; }
@@ -63,6 +66,7 @@ internal sealed record LogPlan
         }
         return new LogPlan
         {
+            JobName = jobName,
             LatPath = Name(o.Get(Opt.WriteLatLog), "lat"),
             ClatPath = Name(o.Get(Opt.WriteLatLog), "clat"),
             SlatPath = Name(o.Get(Opt.WriteLatLog), "slat"),

@@ -32,7 +32,7 @@ internal sealed record ReportOptions
     {
         IReadOnlyList<KeyValuePair<string, string>> written = plan.Options.Written;
         string? listText = Find(written, Opt.PercentileList.Name);
-        double[] list = [.. plan.Percentiles.Where(p => p > 0 && p <= 100).Order()];
+        double[] list = [.. plan.Get(Opt.PercentileList).Where(p => p > 0 && p <= 100).Order()];
         return new ReportOptions
         {
             GroupReporting = Flag(written, Opt.GroupReporting.Name, false),

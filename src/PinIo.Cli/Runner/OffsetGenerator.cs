@@ -1,4 +1,5 @@
 // Follows fio's io_u.c (get_next_offset, get_next_seq_offset, get_next_rand_offset) in meaning.
+using PinIo.Cli.Jobs;
 using PinIo.Cli.Options;
 
 namespace PinIo.Cli.Runner;

@@ -271,7 +271,7 @@ public sealed class OptionParsingTests : PinBalancedTest
     {
         JobPlan plan = TestJobs.Plan("--verify_pattern=\"abc\"");
         Assert.Equal(VerifyKind.Pattern, plan.Verify);
-        Assert.Equal("abc"u8.ToArray(), plan.VerifyPattern);
+        Assert.Equal("abc"u8.ToArray(), plan.Get(Opt.VerifyPattern));
     }
 
     [Fact]
