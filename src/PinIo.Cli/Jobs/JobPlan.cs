@@ -250,6 +250,16 @@ internal sealed record JobPlan
         {
             return null;
         }
+        OptionDef option = o.IsSet(Opt.CpusAllowed) && o.Get(Opt.CpusAllowed) == set ? Opt.CpusAllowed : Opt.CpuMask;
+        try
+        {
+            ValueParsers.CheckConfigured(set, Linux.CpuAffinity.ConfiguredCpus);
+        }
+        catch (FormatException e)
+        {
+            string written = o.Written.Last(kv => kv.Key == option.Name).Value;
+            throw new OptionException($"pinio: failed parsing {option.Name}={written}: {e.Message}", e);
+        }
         return o.Get(Opt.CpusAllowedPolicy) == CpusAllowedPolicy.Split ? [set.Cpus[(number - 1) % set.Cpus.Length]] : set.Cpus;
     }
 

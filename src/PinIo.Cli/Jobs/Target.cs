@@ -216,24 +216,22 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
                 Dotnet = dotnet, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
             };
         }
+        TargetProbe probe;
         try
         {
-            using FileDevice probe = FileDevice.Open(filename, new FileDeviceOptions
-            {
-                Engine = IoEngine.Sync,
-                SyncWorkers = 0,
-                ReadOnly = true,
-                Direct = o.Get(Opt.Direct),
-                BufferPoolBytes = 0,
-            });
-            return new FileTarget(filename, engine, o.Get(Opt.Direct), probe.Capacity, wanted, probe.IsBlockDevice, probe.Limits.LogicalBlockSize)
-            {
-                Dotnet = dotnet, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
-            };
+            probe = TargetProbe.Of(filename);
         }
         catch (DirectIoException e)
         {
             throw new OptionException($"pinio: job '{jobName}': filename={filename}: {e.Message}", e);
         }
+        if (!probe.IsRegularFile && !probe.IsBlockDevice)
+        {
+            throw new OptionException($"pinio: job '{jobName}': filename={filename} is neither a regular file nor a block device");
+        }
+        return new FileTarget(filename, engine, o.Get(Opt.Direct), probe.Size, wanted, probe.IsBlockDevice, probe.LogicalBlockSize)
+        {
+            Dotnet = dotnet, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
+        };
     }
 }

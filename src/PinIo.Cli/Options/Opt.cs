@@ -4,7 +4,7 @@ namespace PinIo.Cli.Options;
 /// The job options pinio knows, by fio's names, with fio's meanings and defaults (fio's
 /// <c>options.c</c> table in spirit), each declared once here: its name, kind, default, help
 /// and the type it is read as (<c>job.Get(Opt.IoDepth)</c>). Declaring a field registers the
-/// option in <see cref="OptionTable"/>, in this order (the order of <c>--cmdhelp</c>). Anything
+/// option in <see cref="OptionTable"/>, in this order (the order of <c>--help</c>). Anything
 /// not declared is refused by name, never ignored. Program-level switches
 /// (<c>--output-format</c>, <c>--help</c>...) are not job options and live in <see cref="Program"/>.
 /// </summary>
