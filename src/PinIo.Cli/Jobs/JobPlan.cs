@@ -171,7 +171,13 @@ internal sealed record JobPlan
             : o.Size ?? (o.Get(Opt.FileSize) is long fileSize && fileSize > offset ? fileSize - offset : target.Capacity - offset);
         if (offset + size > target.Capacity)
         {
-            throw new OptionException($"pinio: job '{name}': offset={offset} plus size={size} runs past the end of {target.Filename} ({target.Capacity} bytes)");
+            if (target is not FileTarget { IsBlockDevice: true })
+            {
+                throw new OptionException($"pinio: job '{name}': offset={offset} plus size={size} runs past the end of {target.Filename} ({target.Capacity} bytes)");
+            }
+            // fio: a block device's region ends with the device, for writes as for reads.
+            notes.Add($"size={size} runs past the end of {target.Filename}: the region is clamped to the device's {target.Capacity - offset} bytes from offset={offset}");
+            size = target.Capacity - offset;
         }
         size -= size % grain;
         if (size < maxBs)
@@ -226,7 +232,7 @@ internal sealed record JobPlan
             Seed = Taus88.DeriveSeed(seed, number, 0),
             RandomMap = randomMap,
             Distribution = o.Get(Opt.RandomDistribution),
-            FixedBufs = o.Get(Opt.FixedBufs) && o.Get(Opt.IoEngine) != IoEngineKind.Dotnet,
+            FixedBufs = o.Get(Opt.FixedBufs) && target is not FileTarget { Dotnet: true },
             RwMixRead = o.RwMixRead,
             Logs = LogPlan.Resolve(o, name, number),
             FlushEvery = MinPositive(o.Get(Opt.Fsync), o.Get(Opt.Fdatasync)),
@@ -331,6 +337,10 @@ internal sealed record JobPlan
         if (o.Get(Opt.FixedBufs) && o.Get(Opt.IoEngine) == IoEngineKind.Dotnet)
         {
             notes.Add("fixedbufs: ioengine=dotnet has no registered buffers; ordinary pinned memory is used");
+        }
+        if (target is FileTarget { IsCharDevice: true })
+        {
+            notes.Add($"filename={target.Filename} is a character device: PinIo's Direct I/O takes files and block devices, so the job's I/O is plain pread/pwrite through .NET RandomAccess, as fio's psync");
         }
         if (target is RamTarget && o.Get(Opt.Sync) != SyncMode.None)
         {

@@ -136,6 +136,9 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     /// <summary>ioengine=dotnet: .NET's RandomAccess instead of PinIo.</summary>
     public bool Dotnet { get; init; }
 
+    /// <summary>A character device (/dev/null): written and read with plain pwrite/pread, as fio's psync does; PinIo's Direct I/O needs a file or a block device.</summary>
+    public bool IsCharDevice { get; init; }
+
     /// <summary>sync=: open with O_DSYNC.</summary>
     public bool Dsync { get; init; }
 
@@ -151,14 +154,15 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     /// <summary>Completions on the ring's own thread rather than polled by the job (a <c>faulty:</c> target's device sits between job and ring).</summary>
     public bool Unpolled { get; init; }
 
-    public override long Capacity => Math.Max(ExistingBytes, WantedBytes);
+    /// <summary>A block device's own size (a larger size= is clamped to it, as fio does); a file's, or what the job extends it to.</summary>
+    public override long Capacity => IsBlockDevice ? ExistingBytes : Math.Max(ExistingBytes, WantedBytes);
 
     /// <summary>A polled ring and the inline sync engine run on the job's thread; .NET's RandomAccess completes on its thread pool.</summary>
     public override bool CompletesOnJobThread => !Dotnet;
 
     public override int LogicalBlockSize => Logical;
 
-    public override bool NeedsLayout => !IsBlockDevice && WantedBytes > ExistingBytes;
+    public override bool NeedsLayout => !IsBlockDevice && !IsCharDevice && WantedBytes > ExistingBytes;
 
     public override string DeviceKey => $"{System.IO.Path.GetFullPath(Filename)}|{(Dotnet ? "dotnet" : Engine)}|{Direct}|{Dsync}|{_ring}";
 
@@ -225,13 +229,34 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         {
             throw new OptionException($"pinio: job '{jobName}': filename={filename}: {e.Message}", e);
         }
+        if (probe.IsCharDevice)
+        {
+            return CharDevice(jobName, filename, o, wanted, dsync);
+        }
         if (!probe.IsRegularFile && !probe.IsBlockDevice)
         {
-            throw new OptionException($"pinio: job '{jobName}': filename={filename} is neither a regular file nor a block device");
+            throw new OptionException($"pinio: job '{jobName}': filename={filename} is neither a regular file nor a block device (nor a character device such as /dev/null)");
         }
         return new FileTarget(filename, engine, o.Get(Opt.Direct), probe.Size, wanted, probe.IsBlockDevice, probe.LogicalBlockSize)
         {
             Dotnet = dotnet, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
         };
+    }
+
+    /// <summary>
+    /// A character device, as fio takes one: its size is the job's (size= or filesize=), its
+    /// I/O plain pwrite/pread through .NET (fio's psync), never O_DIRECT (which /dev/null refuses).
+    /// </summary>
+    private static FileTarget CharDevice(string jobName, string filename, JobOptions o, long wanted, bool dsync)
+    {
+        if (o.Get(Opt.Direct))
+        {
+            throw new OptionException($"pinio: job '{jobName}': filename={filename} is a character device, which refuses O_DIRECT (fio's open fails too): drop direct=1");
+        }
+        if (wanted == 0)
+        {
+            throw new OptionException($"pinio: job '{jobName}': filename={filename} is a character device, which has no size: give size= in bytes");
+        }
+        return new FileTarget(filename, IoEngine.Sync, Direct: false, 0, wanted, IsBlockDevice: false, QueueLimits.SectorSize) { Dotnet = true, IsCharDevice = true, Dsync = dsync };
     }
 }

@@ -16,6 +16,8 @@ internal sealed class IoSource
     private readonly BlockSizePicker _readSizes;
     private readonly BlockSizePicker _writeSizes;
     private readonly long _size;
+    private readonly int _readUnit;
+    private readonly int _writeUnit;
     private readonly int _layoutChunk;
     private readonly bool _mixed;
     private readonly bool _writes;
@@ -36,6 +38,8 @@ internal sealed class IoSource
         _readSizes = new BlockSizePicker(plan.Bs.Read, Taus88.DeriveSeed(plan.Seed, plan.Number, 3));
         _writeSizes = new BlockSizePicker(plan.Bs.Write, Taus88.DeriveSeed(plan.Seed, plan.Number, 4));
         _size = plan.Size;
+        _readUnit = plan.Bs.Read.Min;
+        _writeUnit = plan.Bs.Write.Min;
         _layoutChunk = layoutChunk;
         _mixed = plan.Rw.IsMixed();
         _writes = plan.Rw.HasWrites();
@@ -78,7 +82,7 @@ internal sealed class IoSource
         }
         write = _mixed ? (int)_mix.NextBelow(100) >= _rwMixRead : _writes;
         length = write ? _writeSizes.Next() : _readSizes.Next();
-        offset = _offsets.Next(length);
+        offset = _offsets.Next(ref length, write ? _writeUnit : _readUnit);
         return true;
     }
 }

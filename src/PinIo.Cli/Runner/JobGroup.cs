@@ -87,12 +87,12 @@ internal static class JobGroup
         }
     }
 
-    /// <summary>unlink=1: fio deletes a job's files when it is done; a block device is never deleted.</summary>
+    /// <summary>unlink=1: fio deletes a job's files when it is done; a device is never deleted.</summary>
     private static void UnlinkFiles(IReadOnlyList<JobPlan> plans)
     {
         foreach (JobPlan plan in plans)
         {
-            if (plan.Get(Opt.Unlink) && plan.Target is FileTarget { IsBlockDevice: false } file)
+            if (plan.Get(Opt.Unlink) && plan.Target is FileTarget { IsBlockDevice: false, IsCharDevice: false } file)
             {
                 File.Delete(file.Filename);
             }
@@ -109,7 +109,7 @@ internal static class JobGroup
         {
             return plan.Target switch
             {
-                FileTarget file when plan.Get(Opt.IoEngine) == IoEngineKind.Dotnet => DotnetFile.Open(file),
+                FileTarget { Dotnet: true } file => DotnetFile.Open(file),
                 VolumeTarget volume => MountedVolume.Mount(volume, fixedBufferBytes),
                 Target target => target.Open(fixedBufferBytes),
             };

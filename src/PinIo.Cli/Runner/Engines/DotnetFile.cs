@@ -29,7 +29,7 @@ internal sealed class DotnetFile : IDisposable
     public bool Direct { get; }
 
     /// <summary>Opens <paramref name="target"/>'s file, created or extended to the job's size.</summary>
-    public static DotnetFile Open(FileTarget target) => Open(target.Filename, target.IsBlockDevice ? 0 : target.WantedBytes, target.Direct, target.Dsync);
+    public static DotnetFile Open(FileTarget target) => Open(target.Filename, target.IsBlockDevice || target.IsCharDevice ? 0 : target.WantedBytes, target.Direct, target.Dsync);
 
     /// <summary>Opens (creating when missing) <paramref name="path"/>, extends a smaller regular file to <paramref name="size"/>, and sets O_DIRECT when asked.</summary>
     public static DotnetFile Open(string path, long size, bool direct, bool sync)
