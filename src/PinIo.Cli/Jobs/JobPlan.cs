@@ -206,8 +206,8 @@ internal sealed record JobPlan
         {
             notes.Add("do_verify=0: blocks are written with verify headers and not read back");
         }
-        AddEngineNotes(o, target, notes);
-        AddLogNotes(o, notes);
+        JobNotes.AddEngineNotes(o, target, notes);
+        JobNotes.AddLogNotes(o, notes);
         ulong seed = o.Get(Opt.RandRepeat) || o.IsSet(Opt.RandSeed) ? o.Get(Opt.RandSeed) : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
         long perLoop = o.Get(Opt.IoSize) ?? size;
         int batchSubmit = o.Get(Opt.IoDepthBatchSubmit) == 0 ? o.Get(Opt.IoDepth) : Math.Min(o.Get(Opt.IoDepthBatchSubmit), o.Get(Opt.IoDepth));
@@ -315,99 +315,5 @@ internal sealed record JobPlan
         return (int)grain;
     }
 
-    private static void AddEngineNotes(JobOptions o, Target target, List<string> notes)
-    {
-        bool ring = target is FileTarget { Engine: IoEngine.IoUring, Dotnet: false };
-        if (o.Get(Opt.SqThreadPoll) && !ring)
-        {
-            notes.Add(target is RamTarget
-                ? "sqthread_poll: a ram: target has no ring (PinIo's RAM disk takes its bios directly), so no kernel submission thread runs"
-                : $"sqthread_poll: ioengine={o.Get(Opt.IoEngine).FioName()} has no ring; only io_uring starts a kernel submission thread");
-        }
-        if (o.Get(Opt.HiPri) && !ring)
-        {
-            notes.Add(target is RamTarget
-                ? "hipri: a ram: target has no ring and no device queue to poll; completions arrive as without hipri"
-                : $"hipri: ioengine={o.Get(Opt.IoEngine).FioName()} does not poll (fio's pvsync2 would pass RWF_HIPRI); only io_uring polls, with IORING_SETUP_IOPOLL");
-        }
-        if (o.Get(Opt.IoEngine) == IoEngineKind.Libaio)
-        {
-            notes.Add("ioengine=libaio: PinIo has no libaio engine; the job runs on its io_uring engine (on ram:, asynchronous completions)");
-        }
-        if (o.Get(Opt.FixedBufs) && o.Get(Opt.IoEngine) == IoEngineKind.Dotnet)
-        {
-            notes.Add("fixedbufs: ioengine=dotnet has no registered buffers; ordinary pinned memory is used");
-        }
-        if (target is FileTarget { IsCharDevice: true })
-        {
-            notes.Add($"filename={target.Filename} is a character device: PinIo's Direct I/O takes files and block devices, so the job's I/O is plain pread/pwrite through .NET RandomAccess, as fio's psync");
-        }
-        if (target is RamTarget && o.Get(Opt.Sync) != SyncMode.None)
-        {
-            notes.Add("sync: a ram: target has no cache to write through; writes are durable on completion already");
-        }
-        if (target is RamTarget && o.Get(Opt.VerifyOnly))
-        {
-            notes.Add("verify_only on a ram: target: the disk starts empty, so only a write earlier in this run on the same disk can be checked");
-        }
-        if (o.Get(Opt.Sync) == SyncMode.Sync && target is FileTarget)
-        {
-            notes.Add("sync=1: opened with O_DSYNC (data and what reads it need), not O_SYNC: PinIo's FileDevice offers O_DSYNC");
-        }
-    }
-
-    private static void AddLogNotes(JobOptions o, List<string> notes)
-    {
-        if (o.Get(Opt.WriteBwLog) is not null || o.Get(Opt.WriteIopsLog) is not null)
-        {
-            // fio's add_job sets bw_avg_time and iops_avg_time to log_avg_msec when these logs are on.
-            notes.Add("write_bw_log/write_iops_log: the report's bw and iops lines keep their 500 ms samples; fio's take the log's (one per I/O, or per log_avg_msec window)");
-        }
-        if (!o.Get(Opt.PerJobLogs) && o.Get(Opt.NumJobs) > 1 && (o.Get(Opt.WriteLatLog) ?? o.Get(Opt.WriteBwLog) ?? o.Get(Opt.WriteIopsLog)) is not null)
-        {
-            notes.Add("per_job_logs=0: the clones' lines reach their shared file in chunks as the clones run, not one whole job after another as fio writes them");
-        }
-    }
-
     private static int MinPositive(int a, int b) => a <= 0 ? Math.Max(b, 0) : b <= 0 ? a : Math.Min(a, b);
-}
-
-/// <summary>
-/// How one direction of a job picks the size of each I/O: a fixed size (<c>Min == Max</c>),
-/// a uniform draw between <see cref="Min"/> and <see cref="Max"/> in multiples of
-/// <see cref="Min"/> (bsrange), or a weighted choice (bssplit).
-/// </summary>
-internal sealed record BlockSizeSpec(int Min, int Max, BsSplitEntry[]? Split)
-{
-    public bool IsFixed => Split is null && Min == Max;
-
-    public static BlockSizeSpec FromSplit(BsSplitEntry[] entries)
-    {
-        int min = int.MaxValue;
-        int max = 0;
-        foreach (BsSplitEntry entry in entries)
-        {
-            min = Math.Min(min, entry.Size);
-            max = Math.Max(max, entry.Size);
-        }
-        return new BlockSizeSpec(min, max, entries);
-    }
-
-    /// <summary>Every size the spec can produce that has to fit the target (for checks).</summary>
-    public IEnumerable<int> Sizes()
-    {
-        if (Split is not null)
-        {
-            foreach (BsSplitEntry entry in Split)
-            {
-                yield return entry.Size;
-            }
-            yield break;
-        }
-        yield return Min;
-        yield return Max;
-    }
-
-    /// <summary>fio's job-header form: 4096B-4096B.</summary>
-    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Min}B-{Max}B");
 }
