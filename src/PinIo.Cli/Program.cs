@@ -145,14 +145,15 @@ internal static class Program
             report.Flush();
         }
         IReadOnlyList<JobResult> results;
+        JobProgress[] counters = [.. plans.Select(_ => new JobProgress())];
         ProgressPrinter? progress = ProgressPrinter.ShouldShow(settings.Eta, settings.StdoutIsTerminal, settings.Formats, reportOnStdout)
-            ? new ProgressPrinter(stdout, plans, settings.ProgramStart)
+            ? new ProgressPrinter(stdout, plans, counters, settings.ProgramStart)
             : null;
         var disks = new DiskWatch(plans.Select(p => p.Target.Filename).Where(f => !f.StartsWith(Target.RamPrefix, StringComparison.OrdinalIgnoreCase)).Distinct());
         try
         {
             progress?.Start();
-            results = JobGroup.Run(plans, runStop.Token);
+            results = JobGroup.Run(plans, counters, runStop.Token);
         }
         finally
         {

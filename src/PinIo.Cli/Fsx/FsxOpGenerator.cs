@@ -1,3 +1,4 @@
+using PinIo.Cli.Jobs;
 using PinIo.Cli.Runner;
 
 namespace PinIo.Cli.Fsx;

@@ -45,7 +45,7 @@ internal static class AvailableMemory
             if (Plus(buffers, log) > available)
             {
                 throw new OptionException(buffers >= log
-                    ? $"pinio: job '{plan.Name}': iodepth={plan.IoDepth} buffers of bs={plan.BlockSize} need {Binary(buffers)}, more memory than is available ({Binary(available)}, MemAvailable in /proc/meminfo): lower iodepth or bs"
+                    ? $"pinio: job '{plan.Name}': iodepth={plan.Get(Opt.IoDepth)} buffers of bs={plan.BlockSize} need {Binary(buffers)}, more memory than is available ({Binary(available)}, MemAvailable in /proc/meminfo): lower iodepth or bs"
                     : $"pinio: job '{plan.Name}': verify={plan.Verify.FioName()} over {Binary(plan.Size)} in {plan.Grain}-byte pieces needs a {Binary(log)} log, more memory than is available ({Binary(available)}, MemAvailable in /proc/meminfo): verify a smaller size or with larger blocks");
             }
             jobs = Plus(jobs, Plus(buffers, log));
@@ -72,7 +72,7 @@ internal static class AvailableMemory
     private static long BufferBytes(JobPlan plan)
     {
         long stride = ((long)plan.BlockSize + Mm.PageSize.Bytes - 1) / Mm.PageSize.Bytes * Mm.PageSize.Bytes;
-        return Times(stride, plan.IoDepth);
+        return Times(stride, plan.Get(Opt.IoDepth));
     }
 
     private static long Times(long a, long b) => b != 0 && a > long.MaxValue / b ? long.MaxValue : a * b;

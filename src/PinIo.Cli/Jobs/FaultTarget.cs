@@ -35,7 +35,7 @@ internal sealed record FaultTarget(string Filename, FaultOptions Fault, Target I
         {
             throw new OptionException($"pinio: job '{jobName}': filename={filename}: expected faulty:SPEC:TARGET, as faulty:flakey,up=9io,down=1io,drop_writes:ram:64m (see README, \"Faulty devices\")");
         }
-        if (o.IoEngine == IoEngineKind.Dotnet)
+        if (o.Get(Opt.IoEngine) == IoEngineKind.Dotnet)
         {
             throw new OptionException($"pinio: job '{jobName}': ioengine=dotnet runs .NET RandomAccess on a file; a faulty: target needs PinIo's Direct I/O path (pick psync or io_uring)");
         }

@@ -31,12 +31,12 @@ internal sealed record JobPlan
 
     public required JobOptions Options { get; init; }
 
+    /// <summary>An option as the job set it (or its default); what the plan resolves has a property of its own.</summary>
+    public T Get<T>(Opt<T> option) => Options.Get(option);
+
     public required Target Target { get; init; }
 
     public required RwMode Rw { get; init; }
-
-    /// <summary>The <c>:N</c> of rw=: bytes skipped after each sequential I/O, or I/Os in sequence between random offsets.</summary>
-    public long RwModifier { get; init; }
 
     /// <summary>How each direction picks its block sizes.</summary>
     public required PerDir<BlockSizeSpec> Bs { get; init; }
@@ -46,8 +46,6 @@ internal sealed record JobPlan
 
     /// <summary>The unit of offsets within the region (blockalign, by default the smallest block size).</summary>
     public required int Grain { get; init; }
-
-    public required int IoDepth { get; init; }
 
     /// <summary>I/Os prepared before they are submitted together (iodepth_batch_submit, 0 read as iodepth).</summary>
     public int BatchSubmit { get; init; } = 1;
@@ -66,26 +64,7 @@ internal sealed record JobPlan
     /// <summary>Passes over the region before the job ends when it is not time based: loops, unbounded when io_size lets it wrap.</summary>
     public long MaxPasses { get; init; } = long.MaxValue;
 
-    public required long RuntimeUs { get; init; }
-
-    public required bool TimeBased { get; init; }
-
-    public long RampUs { get; init; }
-
-    public long StartDelayUs { get; init; }
-
     public required VerifyKind Verify { get; init; }
-
-    /// <summary>verify_pattern: the payload (or, for verify=pattern, the whole block) written and checked.</summary>
-    public byte[]? VerifyPattern { get; init; }
-
-    public required bool DoVerify { get; init; }
-
-    public bool VerifyOnly { get; init; }
-
-    public int VerifyBacklog { get; init; }
-
-    public bool VerifyFatal { get; init; }
 
     /// <summary>The job's seed; a clone's differs from the others'.</summary>
     public required ulong Seed { get; init; }
@@ -94,42 +73,18 @@ internal sealed record JobPlan
 
     public Distribution Distribution { get; init; } = Distribution.Uniform;
 
-    public required IoEngineKind Engine { get; init; }
-
     public required bool FixedBufs { get; init; }
 
     public required int RwMixRead { get; init; }
 
-    public required IReadOnlyList<double> Percentiles { get; init; }
-
     /// <summary>Flush the device after every this many writes (fsync= or fdatasync=; 0 never).</summary>
     public int FlushEvery { get; init; }
-
-    public bool EndFsync { get; init; }
-
-    /// <summary>fsync_on_close=1: the file is flushed when the job closes it, after its measured time.</summary>
-    public bool FsyncOnClose { get; init; }
-
-    /// <summary>unlink=1: the job's file is deleted when the run ends.</summary>
-    public bool Unlink { get; init; }
-
-    public bool ZeroBuffers { get; init; }
-
-    public bool RefillBuffers { get; init; }
-
-    public int CompressPercentage { get; init; }
 
     /// <summary>The job's log files (write_lat_log, write_bw_log, write_iops_log) and how they are written.</summary>
     public LogPlan Logs { get; init; } = LogPlan.None;
 
     /// <summary>The CPUs the job's thread is bound to (cpus_allowed or cpumask, one of them under cpus_allowed_policy=split); null: not bound.</summary>
     public IReadOnlyList<int>? Cpus { get; init; }
-
-    /// <summary>exitall: when this job ends, the other jobs of its group are stopped.</summary>
-    public bool ExitAll { get; init; }
-
-    /// <summary>exitall_on_error: when this job ends with an error, every job of the run is stopped.</summary>
-    public bool ExitAllOnError { get; init; }
 
     /// <summary>disable_lat (or gtod_reduce): no total latency is recorded.</summary>
     public bool DisableLat { get; init; }
@@ -158,15 +113,15 @@ internal sealed record JobPlan
         {
             // fio's add_job: stonewall or new_group opens a new group once a job precedes it;
             // stonewall also waits for every job before it.
-            if (plans.Count > 0 && (job.Stonewall || job.NewGroup))
+            if (plans.Count > 0 && (job.Get(Opt.Stonewall) || job.Get(Opt.NewGroup)))
             {
                 groupId++;
             }
-            if (plans.Count > 0 && job.Stonewall)
+            if (plans.Count > 0 && job.Get(Opt.Stonewall))
             {
                 runOrder++;
             }
-            for (int clone = 0; clone < job.NumJobs; clone++)
+            for (int clone = 0; clone < job.Get(Opt.NumJobs); clone++)
             {
                 plans.Add(ResolveOne(job, plans.Count + 1, clone) with { GroupId = groupId, RunOrder = runOrder });
             }
@@ -177,23 +132,23 @@ internal sealed record JobPlan
 
     private static JobPlan ResolveOne(JobOptions o, int number, int clone)
     {
-        string name = o.Name ?? throw new OptionException("pinio: a job needs a name (--name=NAME)");
+        string name = o.Get(Opt.Name) ?? throw new OptionException("pinio: a job needs a name (--name=NAME)");
         var notes = new List<string>();
         Target target = Target.Parse(name, o, clone);
         int logical = target.LogicalBlockSize;
         PerDir<BlockSizeSpec> bs = BlockSizes(name, o, logical);
         int maxBs = Math.Max(o.Rw.HasReads() ? bs.Read.Max : 0, o.Rw.HasWrites() ? bs.Write.Max : 0);
         int minBs = Math.Min(o.Rw.HasReads() ? bs.Read.Min : int.MaxValue, o.Rw.HasWrites() ? bs.Write.Min : int.MaxValue);
-        if (o.Verify != VerifyKind.None || o.VerifyPattern is not null)
+        if (o.Get(Opt.Verify) != VerifyKind.None || o.Get(Opt.VerifyPattern) is not null)
         {
             // The read-back reads what was written with the write sizes.
             maxBs = Math.Max(maxBs, bs.Write.Max);
         }
-        bool randomMap = !o.NoRandomMap && o.RandomDistribution.Kind == DistributionKind.Random;
+        bool randomMap = !o.Get(Opt.NoRandomMap) && o.Get(Opt.RandomDistribution).Kind == DistributionKind.Random;
         // Random offsets are multiples of the smallest block (fio's default blockalign); a
         // sequential cursor moves by whole blocks and skips, so every size divides its unit.
         int grain = o.Rw.IsRandom() ? minBs : SequentialGrain(o, bs, minBs);
-        PerDir<long?> align = o.BlockAlign;
+        PerDir<long?> align = o.Get(Opt.BlockAlign);
         if (o.Rw.IsRandom() && (align.Read ?? align.Write) is long ba)
         {
             grain = checked((int)Math.Min(align.Read ?? ba, align.Write ?? ba));
@@ -207,49 +162,55 @@ internal sealed record JobPlan
         {
             throw new OptionException($"pinio: job '{name}': offsets would fall on multiples of {grain} bytes (from bs, bssplit, blockalign and rw=...:N), not of the target's logical block size {logical}");
         }
-        long offset = o.OffsetSpec.Resolve(target.Capacity, grain);
+        long offset = o.Get(Opt.Offset).Resolve(target.Capacity, grain);
         if (offset % logical != 0 || offset >= target.Capacity)
         {
             throw new OptionException($"pinio: job '{name}': offset={offset} must be a multiple of {logical} inside the {target.Capacity}-byte target");
         }
         long size = o.SizePercent is double percent ? (long)(target.Capacity * (percent / 100.0))
-            : o.Size ?? (o.FileSize is long fileSize && fileSize > offset ? fileSize - offset : target.Capacity - offset);
+            : o.Size ?? (o.Get(Opt.FileSize) is long fileSize && fileSize > offset ? fileSize - offset : target.Capacity - offset);
         if (offset + size > target.Capacity)
         {
-            throw new OptionException($"pinio: job '{name}': offset={offset} plus size={size} runs past the end of {target.Filename} ({target.Capacity} bytes)");
+            if (target is not FileTarget { IsBlockDevice: true })
+            {
+                throw new OptionException($"pinio: job '{name}': offset={offset} plus size={size} runs past the end of {target.Filename} ({target.Capacity} bytes)");
+            }
+            // fio: a block device's region ends with the device, for writes as for reads.
+            notes.Add($"size={size} runs past the end of {target.Filename}: the region is clamped to the device's {target.Capacity - offset} bytes from offset={offset}");
+            size = target.Capacity - offset;
         }
         size -= size % grain;
         if (size < maxBs)
         {
             throw new OptionException($"pinio: job '{name}': size is smaller than one block of bs={maxBs}");
         }
-        VerifyKind verify = o.Verify;
-        if (verify == VerifyKind.None && o.VerifyPattern is not null && !o.IsSet("verify"))
+        VerifyKind verify = o.Get(Opt.Verify);
+        if (verify == VerifyKind.None && o.Get(Opt.VerifyPattern) is not null && !o.IsSet(Opt.Verify))
         {
             // fio's str_verify_pattern_cb: a pattern alone means verify=pattern.
             verify = VerifyKind.Pattern;
         }
-        if (verify == VerifyKind.Pattern && o.VerifyPattern is null)
+        if (verify == VerifyKind.Pattern && o.Get(Opt.VerifyPattern) is null)
         {
             throw new OptionException($"pinio: job '{name}': verify=pattern needs verify_pattern (0x hex bytes or a \"string\")");
         }
-        if (o.VerifyOnly && verify == VerifyKind.None)
+        if (o.Get(Opt.VerifyOnly) && verify == VerifyKind.None)
         {
             throw new OptionException($"pinio: job '{name}': verify_only needs verify= (the checksum the earlier run wrote)");
         }
-        if (o.VerifyOnly && (o.TimeBased || o.RampTimeUs > 0))
+        if (o.Get(Opt.VerifyOnly) && (o.Get(Opt.TimeBased) || o.Get(Opt.RampTime) > 0))
         {
             throw new OptionException($"pinio: job '{name}': verify_only replays the earlier run's writes from its seed, which a time_based or ramp_time job cannot: make the job size-bound");
         }
-        if (verify != VerifyKind.None && o.Rw.HasWrites() && !o.DoVerify && o.VerifyBacklog == 0 && !o.VerifyOnly)
+        if (verify != VerifyKind.None && o.Rw.HasWrites() && !o.Get(Opt.DoVerify) && o.Get(Opt.VerifyBacklog) == 0 && !o.Get(Opt.VerifyOnly))
         {
             notes.Add("do_verify=0: blocks are written with verify headers and not read back");
         }
-        AddEngineNotes(o, target, notes);
-        AddLogNotes(o, notes);
-        ulong seed = o.RandRepeat || o.IsSet("randseed") ? o.RandSeed : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
-        long perLoop = o.IoSize ?? size;
-        int batchSubmit = o.IoDepthBatchSubmit == 0 ? o.IoDepth : Math.Min(o.IoDepthBatchSubmit, o.IoDepth);
+        JobNotes.AddEngineNotes(o, target, notes);
+        JobNotes.AddLogNotes(o, notes);
+        ulong seed = o.Get(Opt.RandRepeat) || o.IsSet(Opt.RandSeed) ? o.Get(Opt.RandSeed) : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+        long perLoop = o.Get(Opt.IoSize) ?? size;
+        int batchSubmit = o.Get(Opt.IoDepthBatchSubmit) == 0 ? o.Get(Opt.IoDepth) : Math.Min(o.Get(Opt.IoDepthBatchSubmit), o.Get(Opt.IoDepth));
         return new JobPlan
         {
             Name = name,
@@ -258,45 +219,24 @@ internal sealed record JobPlan
             Options = o,
             Target = target,
             Rw = o.Rw,
-            RwModifier = o.RwModifier,
             Bs = bs,
             BlockSize = maxBs,
             Grain = grain,
-            IoDepth = o.IoDepth,
             BatchSubmit = batchSubmit,
-            BatchCompleteMin = Math.Min(o.IoDepthBatchCompleteMin, o.IoDepth),
+            BatchCompleteMin = Math.Min(o.Get(Opt.IoDepthBatchCompleteMin), o.Get(Opt.IoDepth)),
             Offset = offset,
             Size = size,
-            IoBudget = perLoop > long.MaxValue / o.Loops ? long.MaxValue : perLoop * o.Loops,
-            MaxPasses = o.IoSize is long ioSize && ioSize > size ? long.MaxValue : o.Loops,
-            RuntimeUs = o.RuntimeUs,
-            TimeBased = o.TimeBased,
-            RampUs = o.RampTimeUs,
-            StartDelayUs = o.StartDelayUs,
+            IoBudget = perLoop > long.MaxValue / o.Get(Opt.Loops) ? long.MaxValue : perLoop * o.Get(Opt.Loops),
+            MaxPasses = o.Get(Opt.IoSize) is long ioSize && ioSize > size ? long.MaxValue : o.Get(Opt.Loops),
             Verify = verify,
-            VerifyPattern = o.VerifyPattern,
-            DoVerify = o.DoVerify,
-            VerifyOnly = o.VerifyOnly,
-            VerifyBacklog = o.VerifyBacklog,
-            VerifyFatal = o.VerifyFatal,
-            Seed = Runner.Taus88.DeriveSeed(seed, number, 0),
+            Seed = Taus88.DeriveSeed(seed, number, 0),
             RandomMap = randomMap,
-            Distribution = o.RandomDistribution,
-            Engine = o.IoEngine,
-            FixedBufs = o.FixedBufs && o.IoEngine != IoEngineKind.Dotnet,
+            Distribution = o.Get(Opt.RandomDistribution),
+            FixedBufs = o.Get(Opt.FixedBufs) && target is not FileTarget { Dotnet: true },
             RwMixRead = o.RwMixRead,
-            Percentiles = o.PercentileList,
             Logs = LogPlan.Resolve(o, name, number),
-            FlushEvery = MinPositive(o.Fsync, o.Fdatasync),
-            EndFsync = o.EndFsync,
-            FsyncOnClose = o.FsyncOnClose,
-            Unlink = o.Unlink,
-            ZeroBuffers = o.ZeroBuffers,
-            RefillBuffers = o.RefillBuffers,
-            CompressPercentage = o.BufferCompressPercentage,
+            FlushEvery = MinPositive(o.Get(Opt.Fsync), o.Get(Opt.Fdatasync)),
             Cpus = JobCpus(o, number),
-            ExitAll = o.ExitAll,
-            ExitAllOnError = o.ExitAllOnError,
             DisableLat = o.DisableLat,
             DisableClat = o.DisableClat,
             DisableSlat = o.DisableSlat,
@@ -316,15 +256,25 @@ internal sealed record JobPlan
         {
             return null;
         }
-        return o.CpusAllowedPolicy == CpusAllowedPolicy.Split ? [set.Cpus[(number - 1) % set.Cpus.Length]] : set.Cpus;
+        OptionDef option = o.IsSet(Opt.CpusAllowed) && o.Get(Opt.CpusAllowed) == set ? Opt.CpusAllowed : Opt.CpuMask;
+        try
+        {
+            ValueParsers.CheckConfigured(set, Linux.CpuAffinity.ConfiguredCpus);
+        }
+        catch (FormatException e)
+        {
+            string written = o.Written.Last(kv => kv.Key == option.Name).Value;
+            throw new OptionException($"pinio: failed parsing {option.Name}={written}: {e.Message}", e);
+        }
+        return o.Get(Opt.CpusAllowedPolicy) == CpusAllowedPolicy.Split ? [set.Cpus[(number - 1) % set.Cpus.Length]] : set.Cpus;
     }
 
     /// <summary>bs=, bsrange= and bssplit= per direction (bssplit over bsrange over bs, as fio), each checked against the target.</summary>
     private static PerDir<BlockSizeSpec> BlockSizes(string name, JobOptions o, int logical)
     {
         PerDir<int> bs = o.Bs;
-        PerDir<BsRange?> range = o.BsRange;
-        PerDir<BsSplitEntry[]?> split = o.BsSplit;
+        PerDir<BsRange?> range = o.Get(Opt.BsRange);
+        PerDir<BsSplitEntry[]?> split = o.Get(Opt.BsSplit);
         return new PerDir<BlockSizeSpec>(One(false), One(true));
 
         BlockSizeSpec One(bool write)
@@ -365,95 +315,5 @@ internal sealed record JobPlan
         return (int)grain;
     }
 
-    private static void AddEngineNotes(JobOptions o, Target target, List<string> notes)
-    {
-        bool ring = target is FileTarget { Engine: IoEngine.IoUring, Dotnet: false };
-        if (o.SqThreadPoll && !ring)
-        {
-            notes.Add(target is RamTarget
-                ? "sqthread_poll: a ram: target has no ring (PinIo's RAM disk takes its bios directly), so no kernel submission thread runs"
-                : $"sqthread_poll: ioengine={o.IoEngine.FioName()} has no ring; only io_uring starts a kernel submission thread");
-        }
-        if (o.HiPri && !ring)
-        {
-            notes.Add(target is RamTarget
-                ? "hipri: a ram: target has no ring and no device queue to poll; completions arrive as without hipri"
-                : $"hipri: ioengine={o.IoEngine.FioName()} does not poll (fio's pvsync2 would pass RWF_HIPRI); only io_uring polls, with IORING_SETUP_IOPOLL");
-        }
-        if (o.IoEngine == IoEngineKind.Libaio)
-        {
-            notes.Add("ioengine=libaio: PinIo has no libaio engine; the job runs on its io_uring engine (on ram:, asynchronous completions)");
-        }
-        if (o.FixedBufs && o.IoEngine == IoEngineKind.Dotnet)
-        {
-            notes.Add("fixedbufs: ioengine=dotnet has no registered buffers; ordinary pinned memory is used");
-        }
-        if (target is RamTarget && o.Sync != SyncMode.None)
-        {
-            notes.Add("sync: a ram: target has no cache to write through; writes are durable on completion already");
-        }
-        if (target is RamTarget && o.VerifyOnly)
-        {
-            notes.Add("verify_only on a ram: target: the disk starts empty, so only a write earlier in this run on the same disk can be checked");
-        }
-        if (o.Sync == SyncMode.Sync && target is FileTarget)
-        {
-            notes.Add("sync=1: opened with O_DSYNC (data and what reads it need), not O_SYNC: PinIo's FileDevice offers O_DSYNC");
-        }
-    }
-
-    private static void AddLogNotes(JobOptions o, List<string> notes)
-    {
-        if (o.BwLogPrefix is not null || o.IopsLogPrefix is not null)
-        {
-            // fio's add_job sets bw_avg_time and iops_avg_time to log_avg_msec when these logs are on.
-            notes.Add("write_bw_log/write_iops_log: the report's bw and iops lines keep their 500 ms samples; fio's take the log's (one per I/O, or per log_avg_msec window)");
-        }
-        if (!o.PerJobLogs && o.NumJobs > 1 && (o.LatLogPrefix ?? o.BwLogPrefix ?? o.IopsLogPrefix) is not null)
-        {
-            notes.Add("per_job_logs=0: the clones' lines reach their shared file in chunks as the clones run, not one whole job after another as fio writes them");
-        }
-    }
-
     private static int MinPositive(int a, int b) => a <= 0 ? Math.Max(b, 0) : b <= 0 ? a : Math.Min(a, b);
-}
-
-/// <summary>
-/// How one direction of a job picks the size of each I/O: a fixed size (<c>Min == Max</c>),
-/// a uniform draw between <see cref="Min"/> and <see cref="Max"/> in multiples of
-/// <see cref="Min"/> (bsrange), or a weighted choice (bssplit).
-/// </summary>
-internal sealed record BlockSizeSpec(int Min, int Max, BsSplitEntry[]? Split)
-{
-    public bool IsFixed => Split is null && Min == Max;
-
-    public static BlockSizeSpec FromSplit(BsSplitEntry[] entries)
-    {
-        int min = int.MaxValue;
-        int max = 0;
-        foreach (BsSplitEntry entry in entries)
-        {
-            min = Math.Min(min, entry.Size);
-            max = Math.Max(max, entry.Size);
-        }
-        return new BlockSizeSpec(min, max, entries);
-    }
-
-    /// <summary>Every size the spec can produce that has to fit the target (for checks).</summary>
-    public IEnumerable<int> Sizes()
-    {
-        if (Split is not null)
-        {
-            foreach (BsSplitEntry entry in Split)
-            {
-                yield return entry.Size;
-            }
-            yield break;
-        }
-        yield return Min;
-        yield return Max;
-    }
-
-    /// <summary>fio's job-header form: 4096B-4096B.</summary>
-    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Min}B-{Max}B");
 }

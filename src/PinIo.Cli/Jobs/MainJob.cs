@@ -23,15 +23,15 @@ internal static class MainJob
     public static JobOptions Options()
     {
         var job = new JobOptions();
-        job.Set("name", "main");
-        job.Set("filename", "ram:1g");
-        job.Set("rw", "randread");
-        job.Set("bs", "4k");
-        job.Set("iodepth", "32");
-        job.Set("ioengine", "io_uring");
-        job.Set("direct", "1");
-        job.Set("runtime", "5s");
-        job.Set("time_based", null);
+        job.Set(Opt.Name.Name, "main");
+        job.Set(Opt.Filename.Name, "ram:1g");
+        job.Set(Opt.Rw.Name, "randread");
+        job.Set(Opt.Bs.Name, "4k");
+        job.Set(Opt.IoDepth.Name, "32");
+        job.Set(Opt.IoEngine.Name, "io_uring");
+        job.Set(Opt.Direct.Name, "1");
+        job.Set(Opt.Runtime.Name, "5s");
+        job.Set(Opt.TimeBased.Name, null);
         return job;
     }
 }

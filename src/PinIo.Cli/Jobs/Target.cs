@@ -41,7 +41,7 @@ internal abstract record Target(string Filename)
     /// </summary>
     public static Target Parse(string jobName, JobOptions o, int clone = 0)
     {
-        string filename = o.Filename ?? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{jobName}.{clone}.0");
+        string filename = o.Get(Opt.Filename) ?? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{jobName}.{clone}.0");
         return ParseName(jobName, filename, o);
     }
 
@@ -62,9 +62,9 @@ internal abstract record Target(string Filename)
         }
         if (filename.StartsWith(RamPrefix, StringComparison.OrdinalIgnoreCase))
         {
-            return RamTarget.Parse(jobName, filename, o.IoEngine);
+            return RamTarget.Parse(jobName, filename, o.Get(Opt.IoEngine));
         }
-        if (o.Directory is { Length: > 0 } directory && !System.IO.Path.IsPathRooted(filename))
+        if (o.Get(Opt.Directory) is { Length: > 0 } directory && !System.IO.Path.IsPathRooted(filename))
         {
             filename = System.IO.Path.Combine(directory, filename);
         }
@@ -121,8 +121,8 @@ internal sealed record RamTarget(string Filename, long Bytes, RamDiskCompletion 
 /// io_uring_enter submits the batch and reaps, as fio's job loop does; sqthread_poll and hipri
 /// give that ring a kernel submission thread (SQPOLL) and polled completions (IOPOLL), as fio's
 /// do. psync, sync and pvsync2 map to the sync engine run inside the submitting call (the job's
-/// own thread does the preadv2/pwritev2, as fio's does). dotnet opens the file with .NET alone (see
-/// <see cref="DotnetFile"/>). A file that does not exist, or is smaller than the job's region,
+/// own thread does the preadv2/pwritev2, as fio's does). dotnet opens the file with .NET alone (the
+/// runner's DotnetFile). A file that does not exist, or is smaller than the job's region,
 /// is created or extended and laid out (written) before a reading job starts.
 /// </summary>
 internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct, long ExistingBytes, long WantedBytes, bool IsBlockDevice, int Logical)
@@ -135,6 +135,9 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
 
     /// <summary>ioengine=dotnet: .NET's RandomAccess instead of PinIo.</summary>
     public bool Dotnet { get; init; }
+
+    /// <summary>A character device (/dev/null): written and read with plain pwrite/pread, as fio's psync does; PinIo's Direct I/O needs a file or a block device.</summary>
+    public bool IsCharDevice { get; init; }
 
     /// <summary>sync=: open with O_DSYNC.</summary>
     public bool Dsync { get; init; }
@@ -151,14 +154,15 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     /// <summary>Completions on the ring's own thread rather than polled by the job (a <c>faulty:</c> target's device sits between job and ring).</summary>
     public bool Unpolled { get; init; }
 
-    public override long Capacity => Math.Max(ExistingBytes, WantedBytes);
+    /// <summary>A block device's own size (a larger size= is clamped to it, as fio does); a file's, or what the job extends it to.</summary>
+    public override long Capacity => IsBlockDevice ? ExistingBytes : Math.Max(ExistingBytes, WantedBytes);
 
     /// <summary>A polled ring and the inline sync engine run on the job's thread; .NET's RandomAccess completes on its thread pool.</summary>
     public override bool CompletesOnJobThread => !Dotnet;
 
     public override int LogicalBlockSize => Logical;
 
-    public override bool NeedsLayout => !IsBlockDevice && WantedBytes > ExistingBytes;
+    public override bool NeedsLayout => !IsBlockDevice && !IsCharDevice && WantedBytes > ExistingBytes;
 
     public override string DeviceKey => $"{System.IO.Path.GetFullPath(Filename)}|{(Dotnet ? "dotnet" : Engine)}|{Direct}|{Dsync}|{_ring}";
 
@@ -169,7 +173,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     {
         if (Dotnet)
         {
-            throw new InvalidOperationException("a dotnet target opens with OpenDotnet: PinIo is not in its path");
+            throw new InvalidOperationException("a dotnet target opens as a DotnetFile: PinIo is not in its path");
         }
         return FileDevice.Open(Filename, new FileDeviceOptions
         {
@@ -187,25 +191,22 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         });
     }
 
-    /// <summary>Opens the file for ioengine=dotnet, created or extended to the job's size.</summary>
-    public DotnetFile OpenDotnet() => DotnetFile.Open(Filename, IsBlockDevice ? 0 : WantedBytes, Direct, Dsync);
-
     public static FileTarget Parse(string jobName, string filename, JobOptions o)
     {
-        IoEngine engine = o.IoEngine switch
+        IoEngine engine = o.Get(Opt.IoEngine) switch
         {
             IoEngineKind.IoUring or IoEngineKind.Libaio => IoEngine.IoUring,
             _ => IoEngine.Sync,
         };
-        bool dotnet = o.IoEngine == IoEngineKind.Dotnet;
-        bool dsync = o.Sync != SyncMode.None;
+        bool dotnet = o.Get(Opt.IoEngine) == IoEngineKind.Dotnet;
+        bool dsync = o.Get(Opt.Sync) != SyncMode.None;
         // fio's sqthread_poll and hipri are io_uring's; the sync engines have no ring to set up.
         bool ring = engine == IoEngine.IoUring;
-        if (ring && o.HiPri && !o.Direct)
+        if (ring && o.Get(Opt.HiPri) && !o.Get(Opt.Direct))
         {
             throw new OptionException($"pinio: job '{jobName}': hipri polls for direct I/O only (an IOPOLL ring refuses buffered I/O): set direct=1, or drop hipri");
         }
-        long wanted = o.FileSize ?? (o.Size is long size ? o.Offset + size : 0);
+        long wanted = o.Get(Opt.FileSize) ?? (o.Size is long size ? o.Get(Opt.Offset).Bytes + size : 0);
         if (!File.Exists(filename))
         {
             if (wanted == 0)
@@ -214,29 +215,48 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
                     ? $"pinio: job '{jobName}': filename={filename} does not exist and no size= was given to create it"
                     : $"pinio: job '{jobName}': filename={filename} does not exist, and size= as a percentage needs an existing file or device");
             }
-            return new FileTarget(filename, engine, o.Direct, 0, wanted, IsBlockDevice: false, QueueLimits.Default.LogicalBlockSize)
+            return new FileTarget(filename, engine, o.Get(Opt.Direct), 0, wanted, IsBlockDevice: false, QueueLimits.Default.LogicalBlockSize)
             {
-                Dotnet = dotnet, Dsync = dsync, SubmissionPolling = ring && o.SqThreadPoll, SubmissionPollCpu = o.SqThreadPollCpu, CompletionPolling = ring && o.HiPri,
+                Dotnet = dotnet, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
             };
         }
+        TargetProbe probe;
         try
         {
-            using FileDevice probe = FileDevice.Open(filename, new FileDeviceOptions
-            {
-                Engine = IoEngine.Sync,
-                SyncWorkers = 0,
-                ReadOnly = true,
-                Direct = o.Direct,
-                BufferPoolBytes = 0,
-            });
-            return new FileTarget(filename, engine, o.Direct, probe.Capacity, wanted, probe.IsBlockDevice, probe.Limits.LogicalBlockSize)
-            {
-                Dotnet = dotnet, Dsync = dsync, SubmissionPolling = ring && o.SqThreadPoll, SubmissionPollCpu = o.SqThreadPollCpu, CompletionPolling = ring && o.HiPri,
-            };
+            probe = TargetProbe.Of(filename);
         }
         catch (DirectIoException e)
         {
             throw new OptionException($"pinio: job '{jobName}': filename={filename}: {e.Message}", e);
         }
+        if (probe.IsCharDevice)
+        {
+            return CharDevice(jobName, filename, o, wanted, dsync);
+        }
+        if (!probe.IsRegularFile && !probe.IsBlockDevice)
+        {
+            throw new OptionException($"pinio: job '{jobName}': filename={filename} is neither a regular file nor a block device (nor a character device such as /dev/null)");
+        }
+        return new FileTarget(filename, engine, o.Get(Opt.Direct), probe.Size, wanted, probe.IsBlockDevice, probe.LogicalBlockSize)
+        {
+            Dotnet = dotnet, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
+        };
+    }
+
+    /// <summary>
+    /// A character device, as fio takes one: its size is the job's (size= or filesize=), its
+    /// I/O plain pwrite/pread through .NET (fio's psync), never O_DIRECT (which /dev/null refuses).
+    /// </summary>
+    private static FileTarget CharDevice(string jobName, string filename, JobOptions o, long wanted, bool dsync)
+    {
+        if (o.Get(Opt.Direct))
+        {
+            throw new OptionException($"pinio: job '{jobName}': filename={filename} is a character device, which refuses O_DIRECT (fio's open fails too): drop direct=1");
+        }
+        if (wanted == 0)
+        {
+            throw new OptionException($"pinio: job '{jobName}': filename={filename} is a character device, which has no size: give size= in bytes");
+        }
+        return new FileTarget(filename, IoEngine.Sync, Direct: false, 0, wanted, IsBlockDevice: false, QueueLimits.SectorSize) { Dotnet = true, IsCharDevice = true, Dsync = dsync };
     }
 }

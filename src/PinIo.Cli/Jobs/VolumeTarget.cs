@@ -56,25 +56,8 @@ internal sealed record VolumeTarget(string Filename, Target Device, string FileN
     /// <summary>The Volume may end an I/O on another thread (metadata updates after the data).</summary>
     public override bool CompletesOnJobThread => false;
 
-    /// <summary>The device underneath the Volume; <see cref="Mount"/> puts the Volume on it.</summary>
+    /// <summary>The device underneath the Volume; the runner mounts the Volume on it.</summary>
     public override IBlockDevice Open(long fixedBufferBytes) => Device.Open(fixedBufferBytes);
-
-    /// <summary>Opens the device and formats (volram, or an image of zeroes) or mounts the Volume on it.</summary>
-    public MountedVolume Mount(long fixedBufferBytes)
-    {
-        IBlockDevice device = Open(fixedBufferBytes);
-        try
-        {
-            var options = new VolumeOptions { DirectIoPath = Path, PageCacheBytes = CacheBytes };
-            bool fresh = Device is RamTarget || MountedVolume.ReadsAsZeroes(device);
-            return new MountedVolume(device, fresh ? Volume.Format(device, options) : Volume.Mount(device, options), fresh);
-        }
-        catch
-        {
-            device.Dispose();
-            throw;
-        }
-    }
 
     public static bool IsVolumeName(string filename) =>
         filename.StartsWith(ImagePrefix, StringComparison.OrdinalIgnoreCase) || filename.StartsWith(VolRamPrefix, StringComparison.OrdinalIgnoreCase);
@@ -93,28 +76,28 @@ internal sealed record VolumeTarget(string Filename, Target Device, string FileN
         {
             throw new OptionException($"pinio: job '{jobName}': filename={filename}: a Volume file name is at most 255 bytes of UTF-8");
         }
-        if (o.IoEngine == IoEngineKind.Dotnet)
+        if (o.Get(Opt.IoEngine) == IoEngineKind.Dotnet)
         {
             throw new OptionException($"pinio: job '{jobName}': ioengine=dotnet runs .NET RandomAccess on a file; a Volume's file has only PinIo's Direct I/O (pick psync or io_uring)");
         }
-        long wanted = o.FileSize ?? (o.Size is long size ? o.Offset + size : 0);
+        long wanted = o.Get(Opt.FileSize) ?? (o.Size is long size ? o.Get(Opt.Offset).Bytes + size : 0);
         if (wanted == 0)
         {
             throw new OptionException($"pinio: job '{jobName}': filename={filename}: give size= (or filesize=) in bytes: the file inside the Volume is created or extended to it");
         }
         string deviceName = rest[..colon];
-        Target device = ram ? RamTarget.Parse(jobName, RamPrefix + deviceName, o.IoEngine) : ParseImage(jobName, filename, deviceName, o);
+        Target device = ram ? RamTarget.Parse(jobName, RamPrefix + deviceName, o.Get(Opt.IoEngine)) : ParseImage(jobName, filename, deviceName, o);
         if (wanted % device.LogicalBlockSize != 0)
         {
             throw new OptionException($"pinio: job '{jobName}': filename={filename}: size={wanted} must be a multiple of the device's {device.LogicalBlockSize}-byte logical block");
         }
-        return new VolumeTarget(filename, device, name, o.VolumeDio, wanted)
+        return new VolumeTarget(filename, device, name, o.Get(Opt.VolumeDio), wanted)
         {
-            Fallocate = o.Fallocate,
-            Buffered = !o.Direct,
-            Invalidate = o.Invalidate,
-            Hint = o.FadviseHint == FadviseHint.ByPattern ? (o.Rw.IsRandom() ? FadviseHint.Random : FadviseHint.Sequential) : o.FadviseHint,
-            CacheBytes = o.VolumeCacheBytes,
+            Fallocate = o.Get(Opt.Fallocate),
+            Buffered = !o.Get(Opt.Direct),
+            Invalidate = o.Get(Opt.Invalidate),
+            Hint = o.Get(Opt.FadviseHint) == FadviseHint.ByPattern ? (o.Rw.IsRandom() ? FadviseHint.Random : FadviseHint.Sequential) : o.Get(Opt.FadviseHint),
+            CacheBytes = o.Get(Opt.VolumeCache),
         };
     }
 

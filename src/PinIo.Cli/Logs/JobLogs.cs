@@ -1,6 +1,7 @@
 // Follows fio's stat.c (add_lat_sample, add_clat_sample, add_slat_sample, add_bw_sample,
 // add_iops_sample, __add_samples) and io_u.c (account_io_completion) in meaning, not in code.
 using System.Diagnostics;
+using PinIo.Cli.Options;
 using PinIo.Cli.Stats;
 
 namespace PinIo.Cli.Logs;
@@ -46,12 +47,12 @@ internal sealed class JobLogs
     private JobLogs(LogPlan plan, LogFiles files)
     {
         _avgMs = plan.AvgMsec;
-        _lat = OpenLog(plan.LatPath, "write_lat_log", offPath: false);
-        _clat = OpenLog(plan.ClatPath, "write_lat_log", offPath: false);
-        _slat = OpenLog(plan.SlatPath, "write_lat_log", offPath: false);
+        _lat = OpenLog(plan.LatPath, Opt.WriteLatLog.Name, offPath: false);
+        _clat = OpenLog(plan.ClatPath, Opt.WriteLatLog.Name, offPath: false);
+        _slat = OpenLog(plan.SlatPath, Opt.WriteLatLog.Name, offPath: false);
         // Windowed rates are sampled beside the I/O path, as fio's helper thread samples them.
-        _bw = OpenLog(plan.BwPath, "write_bw_log", offPath: _avgMs > 0);
-        _iops = OpenLog(plan.IopsPath, "write_iops_log", offPath: _avgMs > 0);
+        _bw = OpenLog(plan.BwPath, Opt.WriteBwLog.Name, offPath: _avgMs > 0);
+        _iops = OpenLog(plan.IopsPath, Opt.WriteIopsLog.Name, offPath: _avgMs > 0);
 
         SampleLog? OpenLog(string? path, string option, bool offPath) =>
             path is null ? null : new SampleLog(files.Get(path), option, plan, offPath);

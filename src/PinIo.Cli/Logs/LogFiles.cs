@@ -1,4 +1,3 @@
-using PinIo.Cli.Jobs;
 using PinIo.Cli.Options;
 
 namespace PinIo.Cli.Logs;
@@ -16,15 +15,15 @@ internal sealed class LogFiles : IDisposable
     {
     }
 
-    /// <summary>Opens every log of <paramref name="plans"/>; throws <see cref="OptionException"/> naming the job and the file that cannot be opened, having closed those it had opened.</summary>
-    public static LogFiles Open(IEnumerable<JobPlan> plans)
+    /// <summary>Opens every log of <paramref name="plans"/> (one per job); throws <see cref="OptionException"/> naming the job and the file that cannot be opened, having closed those it had opened.</summary>
+    public static LogFiles Open(IEnumerable<LogPlan> plans)
     {
         var files = new LogFiles();
         try
         {
-            foreach (JobPlan plan in plans)
+            foreach (LogPlan plan in plans)
             {
-                foreach (string path in plan.Logs.Paths())
+                foreach (string path in plan.Paths())
                 {
                     files.OpenOne(plan, path);
                 }
@@ -50,7 +49,7 @@ internal sealed class LogFiles : IDisposable
         _byFullPath.Clear();
     }
 
-    private void OpenOne(JobPlan plan, string path)
+    private void OpenOne(LogPlan plan, string path)
     {
         string fullPath = System.IO.Path.GetFullPath(path);
         if (_byFullPath.ContainsKey(fullPath))
@@ -59,11 +58,11 @@ internal sealed class LogFiles : IDisposable
         }
         try
         {
-            _byFullPath.Add(fullPath, new LogFile(path, plan.Logs.Append));
+            _byFullPath.Add(fullPath, new LogFile(path, plan.Append));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new OptionException($"pinio: job '{plan.Name}': cannot write the log {path}: {e.Message}", e);
+            throw new OptionException($"pinio: job '{plan.JobName}': cannot write the log {path}: {e.Message}", e);
         }
     }
 }

@@ -25,6 +25,9 @@ internal sealed record LogPlan
 {
     public static LogPlan None { get; } = new();
 
+    /// <summary>The job the logs are of, for messages.</summary>
+    public string JobName { get; init; } = "";
+
     public string? LatPath { get; init; }
 
     public string? ClatPath { get; init; }
@@ -57,21 +60,22 @@ internal sealed record LogPlan
 
     public static LogPlan Resolve(JobOptions o, string jobName, int jobNumber)
     {
-        if (o.LatLogPrefix is null && o.BwLogPrefix is null && o.IopsLogPrefix is null)
+        if (o.Get(Opt.WriteLatLog) is null && o.Get(Opt.WriteBwLog) is null && o.Get(Opt.WriteIopsLog) is null)
         {
             return None;
         }
         return new LogPlan
         {
-            LatPath = Name(o.LatLogPrefix, "lat"),
-            ClatPath = Name(o.LatLogPrefix, "clat"),
-            SlatPath = Name(o.LatLogPrefix, "slat"),
-            BwPath = Name(o.BwLogPrefix, "bw"),
-            IopsPath = Name(o.IopsLogPrefix, "iops"),
-            AvgMsec = o.LogAvgMsec,
-            WindowValue = (WindowValue)o.LogMaxValue,
-            Offsets = o.LogOffset,
-            Append = !o.PerJobLogs,
+            JobName = jobName,
+            LatPath = Name(o.Get(Opt.WriteLatLog), "lat"),
+            ClatPath = Name(o.Get(Opt.WriteLatLog), "clat"),
+            SlatPath = Name(o.Get(Opt.WriteLatLog), "slat"),
+            BwPath = Name(o.Get(Opt.WriteBwLog), "bw"),
+            IopsPath = Name(o.Get(Opt.WriteIopsLog), "iops"),
+            AvgMsec = o.Get(Opt.LogAvgMsec),
+            WindowValue = (WindowValue)o.Get(Opt.LogMaxValue),
+            Offsets = o.Get(Opt.LogOffset),
+            Append = !o.Get(Opt.PerJobLogs),
         };
 
         string? Name(string? prefix, string kind)
@@ -81,7 +85,7 @@ internal sealed record LogPlan
                 return null;
             }
             string stem = prefix.Length == 0 ? jobName : prefix;
-            return o.PerJobLogs ? $"{stem}_{kind}.{jobNumber}.log" : $"{stem}_{kind}.log";
+            return o.Get(Opt.PerJobLogs) ? $"{stem}_{kind}.{jobNumber}.log" : $"{stem}_{kind}.log";
         }
     }
 }

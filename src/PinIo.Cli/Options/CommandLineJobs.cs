@@ -1,6 +1,6 @@
 namespace PinIo.Cli.Options;
 
-/// <summary>The jobs of one run: the global options and the jobs built over them.</summary>
+/// <summary>The jobs of one run, and its global options as the report lists them (the command line's and every job file's [global] sections').</summary>
 internal sealed record JobSet(JobOptions Global, IReadOnlyList<JobOptions> Jobs);
 
 /// <summary>
@@ -56,7 +56,7 @@ internal static class CommandLineJobs
             {
                 value = tokens[++i];
             }
-            if (option.Name == "name")
+            if (option == Opt.Name)
             {
                 if (value == "global")
                 {
@@ -69,14 +69,21 @@ internal static class CommandLineJobs
             }
             current.Set(option.Name, value);
         }
+        // The global options the report lists (fio's "global options"): the command line's and every [global] section's.
+        JobOptions reported = global.Clone();
         for (int f = 0; f < files.Count; f++)
         {
-            IReadOnlyList<JobOptions> fromFile = JobFile.Read(files[f], global.Clone(), stonewallFirstJob: f > 0);
+            JobOptions fileGlobal = global.Clone();
+            IReadOnlyList<JobOptions> fromFile = JobFile.Read(files[f], fileGlobal, stonewallFirstJob: f > 0);
             if (fromFile.Count == 0)
             {
                 throw new OptionException($"pinio: no job defined in {files[f]} (a job is a [name] section other than [global])");
             }
             jobs.AddRange(fromFile);
+            foreach (var (key, text) in fileGlobal.Written)
+            {
+                reported.Set(key, text);
+            }
         }
         if (jobs.Count == 0)
         {
@@ -87,6 +94,6 @@ internal static class CommandLineJobs
             }
             jobs.Add(main);
         }
-        return new JobSet(global, jobs);
+        return new JobSet(reported, jobs);
     }
 }

@@ -91,7 +91,7 @@ internal static class JobFile
         foreach (string raw in SplitLines(text))
         {
             lineNumber++;
-            string line = raw.Trim();
+            string line = StripComment(raw).Trim();
             if (IsEmptyOrComment(line))
             {
                 continue;
@@ -121,6 +121,16 @@ internal static class JobFile
             ApplyLine(section, line, context, path, lineNumber, depth: 0);
         }
         return jobs;
+    }
+
+    /// <summary>
+    /// fio's strip_blank_end: a job file's line ends at its first ';' or '#', wherever it is
+    /// (<c>numjobs=4 ; four jobs</c>, also inside a value). A command line's values keep theirs.
+    /// </summary>
+    private static string StripComment(string line)
+    {
+        int comment = line.AsSpan().IndexOfAny(';', '#');
+        return comment < 0 ? line : line[..comment];
     }
 
     /// <summary>fio's is_empty_or_comment: blank, or a ';' or '#' before anything else.</summary>
@@ -192,7 +202,7 @@ internal static class JobFile
         foreach (string raw in SplitLines(text))
         {
             included++;
-            string line = raw.Trim();
+            string line = StripComment(raw).Trim();
             if (IsEmptyOrComment(line))
             {
                 continue;

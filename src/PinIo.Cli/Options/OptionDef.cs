@@ -39,8 +39,10 @@ internal sealed record OptionChoice(string Value, object Parsed, string Help);
 /// default as fio writes it. The command line and job files both set options
 /// through <see cref="Parse"/>, so an option means the same wherever it is written.
 /// </summary>
-internal sealed class OptionDef
+internal class OptionDef
 {
+    private object? _parsedDefault;
+
     public required string Name { get; init; }
 
     public string[] Aliases { get; init; } = [];
@@ -62,7 +64,7 @@ internal sealed class OptionDef
     public Func<OptionDef, string, object>? Parser { get; init; }
 
     /// <summary>A boolean option that sets this other one to its opposite (fio's .inverse: direct and buffered).</summary>
-    public string? Inverse { get; init; }
+    public OptionDef? Inverse { get; private set; }
 
     /// <summary>
     /// What an option written without a value stands for, when it may be (fio's FIO_OPT_STR
@@ -73,6 +75,16 @@ internal sealed class OptionDef
 
     /// <summary>Whether the option may be written without a value (<c>--time_based</c>, <c>--write_lat_log</c>).</summary>
     public bool ValueOptional => Kind == OptionKind.Flag || OmittedValue is not null;
+
+    /// <summary>fio's default, parsed once; null when the default is derived.</summary>
+    public object? ParsedDefault => Default is null ? null : _parsedDefault ??= Parse(Default);
+
+    /// <summary>Makes <paramref name="a"/> and <paramref name="b"/> each other's inverse.</summary>
+    public static void Pair(OptionDef a, OptionDef b)
+    {
+        a.Inverse = b;
+        b.Inverse = a;
+    }
 
     /// <summary>Parses <paramref name="value"/> (null for a bare flag); throws <see cref="OptionException"/> naming the option.</summary>
     public object Parse(string? value)
@@ -144,5 +156,32 @@ internal sealed class OptionDef
             lead = $"{Environment.NewLine}                    : ";
         }
         return text.ToString();
+    }
+}
+
+/// <summary>
+/// An option with the type it is read as: <c>job.Get(Opt.IoDepth)</c> is an <c>int</c>. The
+/// parsers keep integers as <c>long</c>; this narrows them once, here.
+/// </summary>
+internal sealed class Opt<T> : OptionDef
+{
+    private readonly Func<object, T> _read = Reader();
+
+    /// <summary>The typed value of a parsed <paramref name="value"/>.</summary>
+    public T Read(object? value) => value is null ? default! : _read(value);
+
+    private static Func<object, T> Reader()
+    {
+        Type type = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
+        if (type == typeof(int))
+        {
+            // Unchecked, as the getters this replaces were: an int option without a Max bound wraps.
+            return v => (T)(object)unchecked((int)(long)v);
+        }
+        if (type == typeof(ulong))
+        {
+            return v => (T)(object)unchecked((ulong)(long)v);
+        }
+        return v => (T)v;
     }
 }

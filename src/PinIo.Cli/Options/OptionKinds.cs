@@ -15,7 +15,7 @@ internal enum RwMode
     RandRw,
 }
 
-/// <summary>fio's ioengine= names. On a <c>ram:</c> target each maps to PinIo's DirectIo (see <see cref="Jobs.Target"/>).</summary>
+/// <summary>fio's ioengine= names. On a <c>ram:</c> target each maps to PinIo's DirectIo (see the Jobs namespace's Target).</summary>
 internal enum IoEngineKind
 {
     Psync,

@@ -13,10 +13,11 @@ internal sealed record CpuSet(int[] Cpus)
 internal static partial class ValueParsers
 {
     /// <summary>
-    /// cpus_allowed=: comma-separated CPUs and ranges (<c>0-3,6</c>). As fio, a CPU at or past
-    /// the number the system is configured with is refused ("CPU 8 too large (max=7)").
+    /// cpus_allowed=: comma-separated CPUs and ranges (<c>0-3,6</c>), each below the CPUs a
+    /// mask can name. Parsing asks the system nothing: planning refuses, as fio does, a CPU at or
+    /// past the number the system is configured with (<see cref="CheckConfigured"/>).
     /// </summary>
-    public static CpuSet ParseCpuList(string text) => ParseCpuList(text, CpuAffinity.ConfiguredCpus);
+    public static CpuSet ParseCpuList(string text) => ParseCpuList(text, CpuAffinity.MaxCpus);
 
     public static CpuSet ParseCpuList(string text, int configured)
     {
@@ -39,7 +40,7 @@ internal static partial class ValueParsers
     }
 
     /// <summary>cpumask=: a bit mask of CPUs, decimal or 0x hex (fio reads it as an int: CPUs 0 to 63 here).</summary>
-    public static CpuSet ParseCpuMask(string text) => ParseCpuMask(text, CpuAffinity.ConfiguredCpus);
+    public static CpuSet ParseCpuMask(string text) => ParseCpuMask(text, CpuAffinity.MaxCpus);
 
     public static CpuSet ParseCpuMask(string text, int configured)
     {
@@ -54,6 +55,9 @@ internal static partial class ValueParsers
         }
         return cpus.Count > 0 ? new CpuSet([.. cpus]) : throw new FormatException("no CPU in the mask");
     }
+
+    /// <summary>Throws <see cref="FormatException"/> ("CPU 8 too large (max=7)") for a CPU of <paramref name="set"/> at or past <paramref name="configured"/>.</summary>
+    public static void CheckConfigured(CpuSet set, int configured) => CheckCpu(set.Cpus[^1], configured);
 
     private static int ParseCpu(string text, string whole) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int cpu)

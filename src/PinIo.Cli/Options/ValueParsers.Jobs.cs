@@ -124,16 +124,20 @@ internal static partial class ValueParsers
         }
     }
 
-    /// <summary>size= and offset=: a size with fio's suffixes, or a percentage of the target in (0, 100] (<c>size=50%</c>).</summary>
+    /// <summary>
+    /// size= and offset=: a size with fio's suffixes, or a percentage of the target
+    /// (<c>size=50%</c>): in (0, 100], or with <paramref name="min"/> 0 (offset=) in [0, 100],
+    /// 0% being the target's start.
+    /// </summary>
     public static SizeOrPercent ParseSizeOrPercent(string text, long min)
     {
         string s = text.Trim();
         if (s.EndsWith('%'))
         {
             double percent = ParseDouble(s[..^1]);
-            if (percent is <= 0 or > 100)
+            if (percent is < 0 or > 100 || (percent == 0 && min > 0))
             {
-                throw new FormatException($"{s} is not a percentage in (0, 100]");
+                throw new FormatException(min > 0 ? $"{s} is not a percentage in (0, 100]" : $"{s} is not a percentage in [0, 100]");
             }
             return new SizeOrPercent(0, percent);
         }

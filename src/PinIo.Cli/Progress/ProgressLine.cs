@@ -28,12 +28,12 @@ internal sealed record ProgressJob(char Letter, long BytesTotal, long RuntimeSec
             letter = char.ToUpperInvariant(letter);
         }
         long total = plan.IoBudget;
-        if (plan.Verify != VerifyKind.None && plan.DoVerify && plan.Rw.HasWrites())
+        if (plan.Verify != VerifyKind.None && plan.Get(Opt.DoVerify) && plan.Rw.HasWrites())
         {
             total += plan.Rw.IsMixed() ? total * (100 - plan.RwMixRead) / 100 : total;
         }
-        bool stonewall = plan.Options.Written.Any(o => o.Key is "stonewall" or "wait_for_previous" && o.Value is not ("0" or "false"));
-        return new ProgressJob(letter, total, (plan.RuntimeUs + 999_999) / 1_000_000, plan.TimeBased, stonewall);
+        bool stonewall = plan.Options.Written.Any(o => o.Key == Opt.Stonewall.Name && o.Value is not ("0" or "false"));
+        return new ProgressJob(letter, total, (plan.Get(Opt.Runtime) + 999_999) / 1_000_000, plan.Get(Opt.TimeBased), stonewall);
     }
 }
 

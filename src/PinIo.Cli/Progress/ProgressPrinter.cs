@@ -30,11 +30,12 @@ internal sealed class ProgressPrinter : IDisposable
     private Thread? _thread;
     private int _lastLength;
 
-    public ProgressPrinter(TextWriter output, IReadOnlyList<JobPlan> plans, long programStart, TimeSpan? interval = null)
+    /// <summary>A printer of <paramref name="plans"/>' progress, read from <paramref name="progress"/> (the counters their runners keep, one per plan).</summary>
+    public ProgressPrinter(TextWriter output, IReadOnlyList<JobPlan> plans, IReadOnlyList<JobProgress> progress, long programStart, TimeSpan? interval = null)
     {
         _output = output;
         _jobs = [.. plans.Select(ProgressJob.From)];
-        _progress = [.. plans.Select(JobProgress.For)];
+        _progress = [.. progress];
         _programStart = programStart;
         _interval = interval ?? TimeSpan.FromSeconds(1);
     }

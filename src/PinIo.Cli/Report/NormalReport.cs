@@ -22,7 +22,7 @@ internal static class NormalReport
         string? previous = null;
         foreach (JobPlan plan in plans)
         {
-            bool clone = previous == plan.Name && plan.Options.NumJobs > 1;
+            bool clone = previous == plan.Name && plan.Options.Get(Opt.NumJobs) > 1;
             w.WriteLine(clone ? "..." : JobHeader(plan));
             previous = plan.Name;
         }
@@ -30,11 +30,11 @@ internal static class NormalReport
         w.WriteLine(Invariant($"Starting {plans.Count} thread{(plans.Count == 1 ? "" : "s")}"));
         foreach (JobPlan plan in plans.DistinctBy(p => p.Name))
         {
-            if (plan.IoDepth > 1 && plan.Engine.IsSynchronous())
+            if (plan.Get(Opt.IoDepth) > 1 && plan.Get(Opt.IoEngine).IsSynchronous())
             {
                 w.WriteLine("note: both iodepth >= 1 and synchronous I/O engine are selected, queue depth will be capped at 1");
             }
-            if (plan.Rw.HasReads() && plan.Target.NeedsLayout && !plan.VerifyOnly)
+            if (plan.Rw.HasReads() && plan.Target.NeedsLayout && !plan.Get(Opt.VerifyOnly))
             {
                 w.WriteLine(Invariant($"{plan.Name}: Laying out IO region ({plan.Target.Filename} / {Num2Str((ulong)plan.Size, 4, true, NumUnit.Byte)})"));
             }
@@ -44,7 +44,7 @@ internal static class NormalReport
     /// <summary>"main: (g=0): rw=randread, bs=(R) 4096B-4096B, (W) 4096B-4096B, (T) 4096B-4096B, ioengine=io_uring, iodepth=32".</summary>
     public static string JobHeader(JobPlan plan)
     {
-        return Invariant($"{plan.Name}: (g={plan.GroupId}): rw={plan.Rw.FioName()}, bs=(R) {plan.Bs.Read}, (W) {plan.Bs.Write}, (T) {plan.Bs.Write}, ioengine={plan.Engine.FioName()}, iodepth={plan.IoDepth}");
+        return Invariant($"{plan.Name}: (g={plan.GroupId}): rw={plan.Rw.FioName()}, bs=(R) {plan.Bs.Read}, (W) {plan.Bs.Write}, (T) {plan.Bs.Write}, ioengine={plan.Get(Opt.IoEngine).FioName()}, iodepth={plan.Get(Opt.IoDepth)}");
     }
 
     /// <summary>The report of <paramref name="results"/>, each job's own report options applied (a shortcut for tests and callers without a context).</summary>

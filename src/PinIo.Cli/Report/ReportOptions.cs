@@ -1,5 +1,6 @@
 using System.Globalization;
 using PinIo.Cli.Jobs;
+using PinIo.Cli.Options;
 
 namespace PinIo.Cli.Report;
 
@@ -30,13 +31,13 @@ internal sealed record ReportOptions
     public static ReportOptions From(JobPlan plan)
     {
         IReadOnlyList<KeyValuePair<string, string>> written = plan.Options.Written;
-        string? listText = Find(written, "percentile_list");
-        double[] list = [.. plan.Percentiles.Where(p => p > 0 && p <= 100).Order()];
+        string? listText = Find(written, Opt.PercentileList.Name);
+        double[] list = [.. plan.Get(Opt.PercentileList).Where(p => p > 0 && p <= 100).Order()];
         return new ReportOptions
         {
-            GroupReporting = Flag(written, "group_reporting", false),
-            ClatPercentiles = Flag(written, "clat_percentiles", true),
-            LatPercentiles = Flag(written, "lat_percentiles", false),
+            GroupReporting = Flag(written, Opt.GroupReporting.Name, false),
+            ClatPercentiles = Flag(written, Opt.ClatPercentiles.Name, true),
+            LatPercentiles = Flag(written, Opt.LatPercentiles.Name, false),
             Percentiles = list,
             PercentilePrecision = listText is null ? 2 : Precision(listText),
         };

@@ -1,3 +1,4 @@
+using PinIo.Cli.Options;
 using PinIo.Cli.Runner;
 using PinIo.Cli.Stats;
 using PinIo.Cli.Verify;
@@ -26,7 +27,7 @@ internal sealed class ThreadStat
     private ThreadStat(JobResult first, ReportOptions options)
     {
         Name = first.Plan.Name;
-        Description = first.Plan.Options.Description;
+        Description = first.Plan.Options.Get(Opt.Description);
         GroupId = first.Plan.GroupId;
         Options = options;
         JobStart = first.FinishedAt - TimeSpan.FromMilliseconds(first.RuntimeMs);
@@ -168,7 +169,7 @@ internal sealed class ThreadStat
         };
         TotalRunTimeMs += r.RuntimeMs;
         FinishedAt = r.FinishedAt > FinishedAt ? r.FinishedAt : FinishedAt;
-        LatencyDepth = r.Plan.IoDepth;
+        LatencyDepth = r.Plan.Get(Opt.IoDepth);
         JobOptions = r.Plan.Options.Written;
     }
 

@@ -2,7 +2,7 @@ namespace PinIo.Cli.Runner;
 
 /// <summary>
 /// One of a job's <c>iodepth</c> request slots (fio's io_u): its buffer and, while an I/O is in
-/// flight, what the I/O is and when it started. Owned by the job thread, except
+/// flight, what the I/O is and when it started (the engine keeps what it is waiting on). Owned by the job thread, except
 /// <see cref="CompletedAt"/>, which the completing thread stamps before it hands the slot back
 /// through the job's completion queue (the queue's fences order the two).
 /// </summary>
@@ -14,21 +14,6 @@ internal sealed class IoSlot(int index, BlockBuffer buffer)
 
     /// <summary>The continuation registered on the pending I/O: made once, so that waiting allocates nothing.</summary>
     public Action? OnCompleted { get; set; }
-
-    /// <summary>Which of the pending values below the I/O left.</summary>
-    public PendingKind Kind { get; set; }
-
-    /// <summary>A PinIo I/O: DirectIo's bytes transferred.</summary>
-    public ValueTask<long> Pending { get; set; }
-
-    /// <summary>An ioengine=dotnet read: RandomAccess.ReadAsync's bytes.</summary>
-    public ValueTask<int> PendingDotnetRead { get; set; }
-
-    /// <summary>An ioengine=dotnet write: RandomAccess.WriteAsync (all or an exception).</summary>
-    public ValueTask PendingDotnetWrite { get; set; }
-
-    /// <summary>A buffered read or write through a Volume's page cache: its bytes.</summary>
-    public ValueTask<int> PendingBuffered { get; set; }
 
     public bool IsWrite { get; set; }
 
@@ -58,13 +43,4 @@ internal sealed class IoSlot(int index, BlockBuffer buffer)
     public long SubmittedAt { get; set; }
 
     public long CompletedAt;
-}
-
-/// <summary>What an <see cref="IoSlot"/>'s I/O went through.</summary>
-internal enum PendingKind
-{
-    PinIo,
-    DotnetRead,
-    DotnetWrite,
-    Buffered,
 }

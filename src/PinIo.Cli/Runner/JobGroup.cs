@@ -3,6 +3,7 @@ using PinIo.Block;
 using PinIo.Cli.Jobs;
 using PinIo.Cli.Logs;
 using PinIo.Cli.Options;
+using PinIo.Cli.Runner.Engines;
 using PinIo.Cli.Stats;
 using PinIo.Linux;
 
@@ -21,19 +22,26 @@ namespace PinIo.Cli.Runner;
 /// </summary>
 internal static class JobGroup
 {
-    public static IReadOnlyList<JobResult> Run(IReadOnlyList<JobPlan> plans, CancellationToken ct) => Run(plans, static thread => thread.Start(), ct);
+    public static IReadOnlyList<JobResult> Run(IReadOnlyList<JobPlan> plans, CancellationToken ct) => Run(plans, null, static thread => thread.Start(), ct);
+
+    /// <summary>As <see cref="Run(IReadOnlyList{JobPlan}, CancellationToken)"/>, each job's live counters in <paramref name="progress"/> (one per plan: the progress line reads them).</summary>
+    public static IReadOnlyList<JobResult> Run(IReadOnlyList<JobPlan> plans, IReadOnlyList<JobProgress> progress, CancellationToken ct) => Run(plans, progress, static thread => thread.Start(), ct);
 
     /// <summary>As <see cref="Run(IReadOnlyList{JobPlan}, CancellationToken)"/>; <paramref name="startThread"/> starts each job's thread (a test makes it fail).</summary>
-    internal static IReadOnlyList<JobResult> Run(IReadOnlyList<JobPlan> plans, Action<Thread> startThread, CancellationToken ct)
+    internal static IReadOnlyList<JobResult> Run(IReadOnlyList<JobPlan> plans, Action<Thread> startThread, CancellationToken ct) => Run(plans, null, startThread, ct);
+
+    private static JobResult[] Run(IReadOnlyList<JobPlan> plans, IReadOnlyList<JobProgress>? progress, Action<Thread> startThread, CancellationToken ct)
     {
-        using LogFiles logFiles = LogFiles.Open(plans);
+        using LogFiles logFiles = LogFiles.Open(plans.Select(p => p.Logs));
         var devices = new Dictionary<string, IDisposable>();
         var layouts = new Dictionary<string, SharedLayout>();
         var runners = new List<JobRunner>();
         try
         {
-            foreach (JobPlan plan in plans)
+            for (int i = 0; i < plans.Count; i++)
             {
+                JobPlan plan = plans[i];
+                JobProgress counters = progress?[i] ?? new JobProgress();
                 string key = plan.Target.DeviceKey;
                 if (!devices.TryGetValue(key, out IDisposable? device))
                 {
@@ -47,9 +55,9 @@ internal static class JobGroup
                 }
                 runners.Add(device switch
                 {
-                    DotnetFile dotnet => new JobRunner(plan, dotnet, logFiles),
-                    MountedVolume volume => new JobRunner(plan, OpenFile(plan, volume), volume.Device, logFiles) { SharedLayout = layout },
-                    _ => new JobRunner(plan, (IBlockDevice)device, logFiles) { SharedLayout = layout },
+                    DotnetFile dotnet => new JobRunner(plan, dotnet, logFiles, counters),
+                    MountedVolume volume => new JobRunner(plan, OpenFile(plan, volume), volume.Device, logFiles, counters) { SharedLayout = layout },
+                    _ => new JobRunner(plan, (IBlockDevice)device, logFiles, counters) { SharedLayout = layout },
                 });
             }
             var results = new JobResult[runners.Count];
@@ -79,12 +87,12 @@ internal static class JobGroup
         }
     }
 
-    /// <summary>unlink=1: fio deletes a job's files when it is done; a block device is never deleted.</summary>
+    /// <summary>unlink=1: fio deletes a job's files when it is done; a device is never deleted.</summary>
     private static void UnlinkFiles(IReadOnlyList<JobPlan> plans)
     {
         foreach (JobPlan plan in plans)
         {
-            if (plan.Unlink && plan.Target is FileTarget { IsBlockDevice: false } file)
+            if (plan.Get(Opt.Unlink) && plan.Target is FileTarget { IsBlockDevice: false, IsCharDevice: false } file)
             {
                 File.Delete(file.Filename);
             }
@@ -101,8 +109,8 @@ internal static class JobGroup
         {
             return plan.Target switch
             {
-                FileTarget file when plan.Engine == IoEngineKind.Dotnet => file.OpenDotnet(),
-                VolumeTarget volume => volume.Mount(fixedBufferBytes),
+                FileTarget { Dotnet: true } file => DotnetFile.Open(file),
+                VolumeTarget volume => MountedVolume.Mount(volume, fixedBufferBytes),
                 Target target => target.Open(fixedBufferBytes),
             };
         }
@@ -134,7 +142,7 @@ internal static class JobGroup
             if (plan.FixedBufs && plan.Target.DeviceKey == key)
             {
                 long stride = (plan.BlockSize + Mm.PageSize.Bytes - 1) / Mm.PageSize.Bytes * Mm.PageSize.Bytes;
-                bytes += stride * plan.IoDepth;
+                bytes += stride * plan.Get(Opt.IoDepth);
             }
         }
         return bytes;
@@ -182,11 +190,11 @@ internal static class JobGroup
                     {
                         failures[index] = ExceptionDispatchInfo.Capture(e);
                     }
-                    if (runner.Plan.ExitAll)
+                    if (runner.Plan.Get(Opt.ExitAll))
                     {
                         group.Cancel();
                     }
-                    if (runner.Plan.ExitAllOnError && (failures[index] is not null || results[index].Error != 0))
+                    if (runner.Plan.Get(Opt.ExitAllOnError) && (failures[index] is not null || results[index].Error != 0))
                     {
                         stopRun.Cancel();
                     }
@@ -243,7 +251,7 @@ internal static class JobGroup
             // Every job signals, failed or stopped, or the others would wait for it forever.
             laidOut.ArriveAndWait(index, ct);
         }
-        JobThreads.Delay(plan.StartDelayUs, ct);
+        JobThreads.Delay(plan.Get(Opt.StartDelay), ct);
         JobResult result = runner.Run(ct);
         return result with { Cpus = CpuAffinity.GetForCurrentThread() };
     }
@@ -257,7 +265,7 @@ internal static class JobGroup
         }
         catch (DirectIoException e)
         {
-            string option = plan.Options.IsSet("cpus_allowed") ? "cpus_allowed" : "cpumask";
+            string option = (plan.Options.IsSet(Opt.CpusAllowed) ? Opt.CpusAllowed : Opt.CpuMask).Name;
             throw new OptionException($"pinio: job '{plan.Name}': {option}: cannot run on CPU {string.Join(',', cpus)}: {e.Message}", e);
         }
     }

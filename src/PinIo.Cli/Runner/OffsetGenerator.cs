@@ -1,4 +1,5 @@
 // Follows fio's io_u.c (get_next_offset, get_next_seq_offset, get_next_rand_offset) in meaning.
+using PinIo.Cli.Jobs;
 using PinIo.Cli.Options;
 
 namespace PinIo.Cli.Runner;
@@ -78,7 +79,17 @@ internal sealed class OffsetGenerator
     public long NextBlock() => Next(_grain) / _grain;
 
     /// <summary>The offset of the next I/O of <paramref name="length"/> bytes (a multiple of the grain, at most the region).</summary>
-    public long Next(int length)
+    public long Next(int length) => Next(ref length, length);
+
+    /// <summary>
+    /// The offset of the next I/O of <paramref name="length"/> bytes (a multiple of the grain, at
+    /// most the region), <paramref name="unit"/> being the smallest block its direction uses.
+    /// Through the random map an I/O longer than that may come back shorter, in whole units: as
+    /// fio's mark_random_map does, it covers only the free grains that follow its (free) first
+    /// one, so that a pass with mixed block sizes (bssplit, bsrange) visits every grain once
+    /// and moves the region's bytes exactly.
+    /// </summary>
+    public long Next(ref int length, int unit)
     {
         if (!_random)
         {
@@ -96,6 +107,12 @@ internal sealed class OffsetGenerator
             if (_map is not null)
             {
                 grain = _map.Claim(grain);
+                if (length > unit)
+                {
+                    long wanted = (Math.Min(length, _size - (grain * _grain)) + _grain - 1) / _grain;
+                    long free = (1 + _map.MarkFreeRun(grain + 1, wanted - 1)) * _grain;
+                    length = (int)Math.Max(unit, Math.Min(length, free / unit * unit));
+                }
             }
             offset = grain * _grain;
             if (offset + length > _size)

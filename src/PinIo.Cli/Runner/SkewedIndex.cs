@@ -1,5 +1,6 @@
 // Follows fio's lib/zipf.c (zipf_next after Gray et al., pareto_next) and lib/gauss.c in
 // purpose; pinio's own code and hashing.
+using PinIo.Cli.Jobs;
 using PinIo.Cli.Options;
 
 namespace PinIo.Cli.Runner;

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
-using PinIo.Cli.Jobs;
 
 namespace PinIo.Cli.Stats;
 
@@ -45,22 +43,17 @@ internal readonly record struct JobProgressSnapshot(
 /// writer (it completes every I/O), so an update is a plain add published with a volatile
 /// write, no lock and no allocation; the progress thread reads with volatile reads and may see
 /// one direction a completion later than the other, which a once-a-second rate does not mind.
-/// A plan's counters are found with <see cref="For"/>, by the plan itself, so that the runner
-/// and the progress line meet without either knowing the other.
+/// Whoever starts the run makes one per job and hands it to both the job's runner and the
+/// progress printer.
 /// </summary>
 internal sealed class JobProgress
 {
-    private static readonly ConditionalWeakTable<JobPlan, JobProgress> s_byPlan = [];
-
     private long _readBytes;
     private long _writeBytes;
     private long _readIos;
     private long _writeIos;
     private long _startedAt;
     private int _phase;
-
-    /// <summary>The counters of <paramref name="plan"/> (the same object for the same plan).</summary>
-    public static JobProgress For(JobPlan plan) => s_byPlan.GetValue(plan, _ => new JobProgress());
 
     public JobPhase Phase => (JobPhase)Volatile.Read(ref _phase);
 

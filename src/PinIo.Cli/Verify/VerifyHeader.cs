@@ -4,8 +4,8 @@ using System.Globalization;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using PinIo.Cli.Jobs;
 using PinIo.Cli.Options;
-using PinIo.Cli.Runner;
 
 namespace PinIo.Cli.Verify;
 

@@ -32,7 +32,7 @@ public sealed class ExampleJobTests : PinBalancedTest
         JobSet set = CommandLineJobs.Parse([Path.Combine(ExamplesDirectory(), name)], MainJob.Options());
         foreach (JobOptions job in set.Jobs)
         {
-            if (job.TimeBased)
+            if (job.Get(Opt.TimeBased))
             {
                 job.Set("runtime", "1s");
             }

@@ -34,8 +34,8 @@ public sealed class JobFileTests : PinBalancedTest
             """);
 
         Assert.Equal(2, jobs.Count);
-        Assert.Equal(("first", RwMode.Write, 8192, 4), (jobs[0].Name, jobs[0].Rw, jobs[0].BlockSize, jobs[0].IoDepth));
-        Assert.Equal(("second", RwMode.Read, 65536, 16), (jobs[1].Name, jobs[1].Rw, jobs[1].BlockSize, jobs[1].IoDepth));
+        Assert.Equal(("first", RwMode.Write, 8192, 4), (jobs[0].Get(Opt.Name), jobs[0].Rw, jobs[0].BlockSize, jobs[0].Get(Opt.IoDepth)));
+        Assert.Equal(("second", RwMode.Read, 65536, 16), (jobs[1].Get(Opt.Name), jobs[1].Rw, jobs[1].BlockSize, jobs[1].Get(Opt.IoDepth)));
     }
 
     [Fact]
@@ -53,9 +53,9 @@ public sealed class JobFileTests : PinBalancedTest
 
         Assert.Equal(1L << 30, job.Size);
         Assert.Equal(new PerDir<int>(4000, 65536), job.Bs);
-        Assert.Equal(1_500_000, job.RuntimeUs);
-        Assert.True(job.TimeBased);
-        Assert.Equal(4096, job.Offset);
+        Assert.Equal(1_500_000, job.Get(Opt.Runtime));
+        Assert.True(job.Get(Opt.TimeBased));
+        Assert.Equal(4096, job.Get(Opt.Offset).Bytes);
         Assert.Equal((RwMode.RandRead, 8L), (job.Rw, job.RwModifier));
     }
 
@@ -128,9 +128,9 @@ public sealed class JobFileTests : PinBalancedTest
             """);
 
         Assert.Equal(16384, jobs[0].BlockSize);
-        Assert.Equal(8, jobs[0].IoDepth);
-        Assert.Equal("depth 8 and end", jobs[0].Description);
-        Assert.Equal(Math.Min(Environment.ProcessorCount, 4096), jobs[1].NumJobs);
+        Assert.Equal(8, jobs[0].Get(Opt.IoDepth));
+        Assert.Equal("depth 8 and end", jobs[0].Get(Opt.Description));
+        Assert.Equal(Math.Min(Environment.ProcessorCount, 4096), jobs[1].Get(Opt.NumJobs));
     }
 
     [Fact]
@@ -142,7 +142,7 @@ public sealed class JobFileTests : PinBalancedTest
 
         JobOptions job = Assert.Single(JobFile.Read(dir.File("main.fio"), new JobOptions()));
 
-        Assert.Equal((32768, 2, RwMode.RandWrite), (job.BlockSize, job.IoDepth, job.Rw));
+        Assert.Equal((32768, 2, RwMode.RandWrite), (job.BlockSize, job.Get(Opt.IoDepth), job.Rw));
     }
 
     [Fact]
@@ -186,7 +186,7 @@ public sealed class JobFileTests : PinBalancedTest
         JobSet set = CommandLineJobs.Parse(["--bs=8k", "--iodepth=2", file], MainJob.Options());
 
         JobOptions job = Assert.Single(set.Jobs);
-        Assert.Equal(("fromfile", 8192, 4), (job.Name, job.BlockSize, job.IoDepth));
+        Assert.Equal(("fromfile", 8192, 4), (job.Get(Opt.Name), job.BlockSize, job.Get(Opt.IoDepth)));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using PinIo.Cli.Jobs;
+using PinIo.Cli.Options;
 using PinIo.Cli.Runner;
 using PinIo.Cli.Stats;
 using PinIo.Tests.Infrastructure;
@@ -106,7 +107,7 @@ public sealed class JobRunnerTests : PinBalancedTest
 
         JobResult result = runner.Run(cancel.Token);
 
-        Assert.InRange(result.Stats.TotalIos, 1000, 1000 + plan.IoDepth);
+        Assert.InRange(result.Stats.TotalIos, 1000, 1000 + plan.Get(Opt.IoDepth));
         Assert.Equal(0, disk.InFlight);
     }
 }

@@ -37,7 +37,7 @@ public sealed class OptionParsingTests : PinBalancedTest
     {
         var job = new JobOptions();
         job.Set("runtime", text);
-        Assert.Equal(expectedUs, job.RuntimeUs);
+        Assert.Equal(expectedUs, job.Get(Opt.Runtime));
     }
 
     [Fact]
@@ -46,29 +46,29 @@ public sealed class OptionParsingTests : PinBalancedTest
         var job = new JobOptions();
         Assert.Equal(RwMode.Read, job.Rw);
         Assert.Equal(4096, job.BlockSize);
-        Assert.Equal(1, job.IoDepth);
-        Assert.Equal(1, job.NumJobs);
-        Assert.Equal(IoEngineKind.Psync, job.IoEngine);
-        Assert.Equal(0x89UL, job.RandSeed);
-        Assert.True(job.RandRepeat);
-        Assert.False(job.NoRandomMap);
-        Assert.Equal(VerifyKind.None, job.Verify);
-        Assert.True(job.DoVerify);
-        Assert.Equal(0, job.RuntimeUs);
-        Assert.False(job.TimeBased);
-        Assert.False(job.Direct);
+        Assert.Equal(1, job.Get(Opt.IoDepth));
+        Assert.Equal(1, job.Get(Opt.NumJobs));
+        Assert.Equal(IoEngineKind.Psync, job.Get(Opt.IoEngine));
+        Assert.Equal(0x89UL, job.Get(Opt.RandSeed));
+        Assert.True(job.Get(Opt.RandRepeat));
+        Assert.False(job.Get(Opt.NoRandomMap));
+        Assert.Equal(VerifyKind.None, job.Get(Opt.Verify));
+        Assert.True(job.Get(Opt.DoVerify));
+        Assert.Equal(0, job.Get(Opt.Runtime));
+        Assert.False(job.Get(Opt.TimeBased));
+        Assert.False(job.Get(Opt.Direct));
         Assert.Equal(50, job.RwMixRead);
         Assert.Null(job.Size);
-        Assert.Equal([1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9, 99.95, 99.99], job.PercentileList);
+        Assert.Equal([1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9, 99.95, 99.99], job.Get(Opt.PercentileList));
     }
 
     [Fact]
     public void FlagsTakeNoValueOrZeroOrOne()
     {
         JobSet set = CommandLineJobs.Parse(["--name=a", "--time_based", "--name=b", "--time_based=0", "--fixedbufs=1"], new JobOptions());
-        Assert.True(set.Jobs[0].TimeBased);
-        Assert.False(set.Jobs[1].TimeBased);
-        Assert.True(set.Jobs[1].FixedBufs);
+        Assert.True(set.Jobs[0].Get(Opt.TimeBased));
+        Assert.False(set.Jobs[1].Get(Opt.TimeBased));
+        Assert.True(set.Jobs[1].Get(Opt.FixedBufs));
     }
 
     [Fact]
@@ -79,9 +79,9 @@ public sealed class OptionParsingTests : PinBalancedTest
         Assert.Equal(2, set.Jobs.Count);
         JobOptions a = set.Jobs[0];
         JobOptions b = set.Jobs[1];
-        Assert.Equal(("a", RwMode.Write, 8192, 1), (a.Name, a.Rw, a.BlockSize, a.IoDepth));
-        Assert.Equal(("b", RwMode.RandRw, 8192, 4), (b.Name, b.Rw, b.BlockSize, b.IoDepth));
-        Assert.Null(a.Filename);
+        Assert.Equal(("a", RwMode.Write, 8192, 1), (a.Get(Opt.Name), a.Rw, a.BlockSize, a.Get(Opt.IoDepth)));
+        Assert.Equal(("b", RwMode.RandRw, 8192, 4), (b.Get(Opt.Name), b.Rw, b.BlockSize, b.Get(Opt.IoDepth)));
+        Assert.Null(a.Get(Opt.Filename));
     }
 
     [Fact]
@@ -90,14 +90,14 @@ public sealed class OptionParsingTests : PinBalancedTest
         JobSet set = CommandLineJobs.Parse(["--rw=randwrite", "--bs=64k"], MainJob.Options());
 
         JobOptions main = Assert.Single(set.Jobs);
-        Assert.Equal("main", main.Name);
-        Assert.Equal("ram:1g", main.Filename);
+        Assert.Equal("main", main.Get(Opt.Name));
+        Assert.Equal("ram:1g", main.Get(Opt.Filename));
         Assert.Equal(RwMode.RandWrite, main.Rw);
         Assert.Equal(65536, main.BlockSize);
-        Assert.Equal(32, main.IoDepth);
-        Assert.Equal(IoEngineKind.IoUring, main.IoEngine);
-        Assert.True(main.TimeBased);
-        Assert.Equal(5_000_000, main.RuntimeUs);
+        Assert.Equal(32, main.Get(Opt.IoDepth));
+        Assert.Equal(IoEngineKind.IoUring, main.Get(Opt.IoEngine));
+        Assert.True(main.Get(Opt.TimeBased));
+        Assert.Equal(5_000_000, main.Get(Opt.Runtime));
     }
 
     [Fact]
@@ -239,11 +239,11 @@ public sealed class OptionParsingTests : PinBalancedTest
     public void DirectAndBufferedAreOppositesAndTheLastOneWins()
     {
         var job = new JobOptions();
-        Assert.False(job.Direct);
+        Assert.False(job.Get(Opt.Direct));
         job.Set("buffered", "0");
-        Assert.True(job.Direct);
+        Assert.True(job.Get(Opt.Direct));
         job.Set("direct", "0");
-        Assert.False(job.Direct);
+        Assert.False(job.Get(Opt.Direct));
     }
 
     [Fact]
@@ -255,12 +255,12 @@ public sealed class OptionParsingTests : PinBalancedTest
 
         JobOptions job = Assert.Single(set.Jobs);
         Assert.Equal((RwMode.Write, 8192L), (job.Rw, job.RwModifier));
-        Assert.Equal((SyncMode.Dsync, 4), (job.Sync, job.Fsync));
-        Assert.Equal((2_000_000L, 500_000L), (job.StartDelayUs, job.RampTimeUs));
-        Assert.Equal((4, 2), (job.IoDepthBatchSubmit, job.IoDepthBatchCompleteMin));
-        Assert.Equal(new Distribution(DistributionKind.Pareto, 0.8, 0.25), job.RandomDistribution);
-        Assert.Equal((VerifyKind.Md5, 32), (job.Verify, job.VerifyBacklog));
-        Assert.Equal((2L << 20, 8L << 20), (job.IoSize, job.FileSize));
+        Assert.Equal((SyncMode.Dsync, 4), (job.Get(Opt.Sync), job.Get(Opt.Fsync)));
+        Assert.Equal((2_000_000L, 500_000L), (job.Get(Opt.StartDelay), job.Get(Opt.RampTime)));
+        Assert.Equal((4, 2), (job.Get(Opt.IoDepthBatchSubmit), job.Get(Opt.IoDepthBatchCompleteMin)));
+        Assert.Equal(new Distribution(DistributionKind.Pareto, 0.8, 0.25), job.Get(Opt.RandomDistribution));
+        Assert.Equal((VerifyKind.Md5, 32), (job.Get(Opt.Verify), job.Get(Opt.VerifyBacklog)));
+        Assert.Equal((2L << 20, 8L << 20), (job.Get(Opt.IoSize), job.Get(Opt.FileSize)));
         JobPlan plan = JobPlan.Resolve(set)[0];
         Assert.Equal((1L << 20, 2L << 20), (plan.Offset, plan.Size));
         Assert.Equal(2L << 20, plan.IoBudget);
@@ -271,7 +271,7 @@ public sealed class OptionParsingTests : PinBalancedTest
     {
         JobPlan plan = TestJobs.Plan("--verify_pattern=\"abc\"");
         Assert.Equal(VerifyKind.Pattern, plan.Verify);
-        Assert.Equal("abc"u8.ToArray(), plan.VerifyPattern);
+        Assert.Equal("abc"u8.ToArray(), plan.Get(Opt.VerifyPattern));
     }
 
     [Fact]

@@ -157,7 +157,7 @@ internal sealed class ParserFuzz
 
     /// <summary>Runs that touch no file: planning failed, or every target is a RAM disk of at most 64 MiB.</summary>
     private static bool SafeToRun(Input input, IReadOnlyList<JobPlan>? plans) =>
-        !input.Tokens.Any(t => t.Contains('\0', StringComparison.Ordinal)) && (plans is null || plans.All(p => p.Target is RamTarget { Bytes: <= 64L << 20 } && p.Options.Directory is null));
+        !input.Tokens.Any(t => t.Contains('\0', StringComparison.Ordinal)) && (plans is null || plans.All(p => p.Target is RamTarget { Bytes: <= 64L << 20 } && p.Options.Get(Opt.Directory) is null));
 
     private static void Dump(string dump, int number, Input input, string[] programSwitches)
     {

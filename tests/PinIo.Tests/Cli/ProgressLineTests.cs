@@ -166,7 +166,7 @@ public sealed class ProgressLineTests : PinBalancedTest
     public void ThePrinterOverwritesItsLineWithACarriageReturnAndEndsIt()
     {
         var output = new StringWriter();
-        var printer = new ProgressPrinter(TextWriter.Synchronized(output), [TestJobs.Plan("--filename=ram:4m")], Stopwatch.GetTimestamp(), TimeSpan.FromMilliseconds(5));
+        var printer = new ProgressPrinter(TextWriter.Synchronized(output), [TestJobs.Plan("--filename=ram:4m")], [new JobProgress()], Stopwatch.GetTimestamp(), TimeSpan.FromMilliseconds(5));
         using (printer)
         {
             printer.Start();

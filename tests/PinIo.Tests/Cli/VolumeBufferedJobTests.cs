@@ -2,6 +2,7 @@ using PinIo.Cli.Jobs;
 using PinIo.Cli.Options;
 using PinIo.Cli.Report;
 using PinIo.Cli.Runner;
+using PinIo.Cli.Runner.Engines;
 using PinIo.Cli.Stats;
 using PinIo.Tests.Infrastructure;
 using Xunit;
@@ -113,7 +114,7 @@ public sealed class VolumeBufferedJobTests : PinBalancedTest
     public void FsyncOnClose_WritesBackAfterTheMeasuredTime_WithoutASyncLatency(string fsyncOnClose, int dirtyLeft)
     {
         JobPlan plan = TestJobs.Plan("--filename=volram:32m:data", "--size=4m", "--direct=0", "--rw=write", $"--fsync_on_close={fsyncOnClose}");
-        using MountedVolume volume = ((VolumeTarget)plan.Target).Mount(0);
+        using MountedVolume volume = MountedVolume.Mount((VolumeTarget)plan.Target, 0);
         JobResult r;
         using (var runner = new JobRunner(plan, volume.OpenFile((VolumeTarget)plan.Target), volume.Device))
         {

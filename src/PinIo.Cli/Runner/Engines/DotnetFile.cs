@@ -1,8 +1,9 @@
 using Microsoft.Win32.SafeHandles;
+using PinIo.Cli.Jobs;
 using PinIo.Cli.Options;
 using PinIo.Linux;
 
-namespace PinIo.Cli.Jobs;
+namespace PinIo.Cli.Runner.Engines;
 
 /// <summary>
 /// ioengine=dotnet's file: a <see cref="SafeFileHandle"/> from <see cref="File.OpenHandle"/>,
@@ -26,6 +27,9 @@ internal sealed class DotnetFile : IDisposable
 
     /// <summary>Whether the handle has O_DIRECT (read back from the kernel).</summary>
     public bool Direct { get; }
+
+    /// <summary>Opens <paramref name="target"/>'s file, created or extended to the job's size.</summary>
+    public static DotnetFile Open(FileTarget target) => Open(target.Filename, target.IsBlockDevice || target.IsCharDevice ? 0 : target.WantedBytes, target.Direct, target.Dsync);
 
     /// <summary>Opens (creating when missing) <paramref name="path"/>, extends a smaller regular file to <paramref name="size"/>, and sets O_DIRECT when asked.</summary>
     public static DotnetFile Open(string path, long size, bool direct, bool sync)

@@ -1,4 +1,4 @@
-namespace PinIo.Cli.Runner;
+namespace PinIo.Cli.Jobs;
 
 /// <summary>
 /// L'Ecuyer's three-component combined Tausworthe generator (taus88, Math. Comp. 65, 1996):

@@ -2,7 +2,7 @@ using PinIo.Block;
 using PinIo.Fs;
 using PinIo.Iov;
 
-namespace PinIo.Cli.Runner;
+namespace PinIo.Cli.Runner.Engines;
 
 /// <summary>
 /// Where a job's Direct I/O goes: the runner's only I/O calls. A raw device goes through

@@ -1,11 +1,11 @@
 using PinIo.Block;
+using PinIo.Cli.Jobs;
 using PinIo.Cli.Options;
-using PinIo.Cli.Runner;
 using PinIo.Fs;
 using PinIo.Iov;
 using PinIo.Mm;
 
-namespace PinIo.Cli.Jobs;
+namespace PinIo.Cli.Runner.Engines;
 
 /// <summary>
 /// A Volume mounted for one run on the device underneath it, and the job files opened in it
@@ -24,6 +24,23 @@ internal sealed class MountedVolume : IDisposable
     }
 
     public IBlockDevice Device { get; }
+
+    /// <summary>Opens <paramref name="target"/>'s device and formats (volram, or an image of zeroes) or mounts the Volume on it.</summary>
+    public static MountedVolume Mount(VolumeTarget target, long fixedBufferBytes)
+    {
+        IBlockDevice device = target.Open(fixedBufferBytes);
+        try
+        {
+            var options = new VolumeOptions { DirectIoPath = target.Path, PageCacheBytes = target.CacheBytes };
+            bool fresh = target.Device is RamTarget || ReadsAsZeroes(device);
+            return new MountedVolume(device, fresh ? Volume.Format(device, options) : Volume.Mount(device, options), fresh);
+        }
+        catch
+        {
+            device.Dispose();
+            throw;
+        }
+    }
 
     public Volume Volume { get; }
 

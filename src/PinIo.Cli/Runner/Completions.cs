@@ -1,0 +1,188 @@
+// Follows fio's io_u_queued_complete and the io_uring engine's commit/getevents in meaning.
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using PinIo.Devices;
+
+namespace PinIo.Cli.Runner;
+
+/// <summary>
+/// How completed I/O gets back to the job thread. A completion is stamped on the thread that
+/// ends the I/O and handed over through a concurrent queue and a semaphore, so latency is
+/// measured where the I/O ended and the statistics are kept by the job thread alone. On a
+/// polled ring the job thread owns the ring: prepared I/Os are committed with an
+/// io_uring_enter of their own and reaped with another, and the completions end inline, in it,
+/// through a plain queue.
+/// </summary>
+internal sealed class Completions : IDisposable
+{
+    private readonly ConcurrentQueue<IoSlot> _elsewhere = new();
+    private readonly SemaphoreSlim _signals = new(0);
+    private readonly Queue<IoSlot> _onJobThread;
+    private readonly IoSlot[] _uncommitted;
+    private readonly FileDevice? _polled;
+    private readonly IoClock _clock;
+    private readonly Action<IoSlot> _reaped;
+    private readonly Action<IoSlot> _committed;
+    private int _uncommittedCount;
+    private long _pollStamp;
+    private int _jobThreadId;
+
+    /// <summary>
+    /// Completions of up to <paramref name="slots"/> I/Os. <paramref name="reaped"/> takes each
+    /// reaped slot on the job thread; <paramref name="committed"/> each polled one once its
+    /// submission is stamped.
+    /// </summary>
+    public Completions(int slots, FileDevice? polled, IoClock clock, Action<IoSlot> reaped, Action<IoSlot> committed)
+    {
+        _onJobThread = new Queue<IoSlot>(slots);
+        _uncommitted = new IoSlot[slots];
+        _polled = polled;
+        _clock = clock;
+        _reaped = reaped;
+        _committed = committed;
+    }
+
+    /// <summary>Whether the job's thread drives a polled ring: an I/O is only queued until <see cref="Commit"/>.</summary>
+    public bool Polled => _polled is not null;
+
+    /// <summary>I/Os prepared on a polled ring and not yet committed.</summary>
+    public int Uncommitted => _uncommittedCount;
+
+    /// <summary>The calling thread is the job's: completions that end on it take the plain queue.</summary>
+    public void BindToCurrentThread() => _jobThreadId = Environment.CurrentManagedThreadId;
+
+    /// <summary>A polled I/O prepared and waiting for the next <see cref="Commit"/>.</summary>
+    public void Prepared(IoSlot slot) => _uncommitted[_uncommittedCount++] = slot;
+
+    /// <summary>
+    /// Waits for at least <paramref name="min"/> completions (no more than the
+    /// <paramref name="inFlight"/>; 0 takes what has ended without waiting), then takes every
+    /// other one already there (fio's io_getevents with min and max). Returns how many were reaped.
+    /// </summary>
+    public int Reap(int min, int inFlight)
+    {
+        Commit();
+        min = Math.Min(min, inFlight);
+        if (_polled is not null)
+        {
+            // The job's thread owns the ring: what was prepared is committed above, and here
+            // one io_uring_enter waits; the completions end inline, in it.
+            if (min == 0)
+            {
+                Poll(0);
+            }
+            while (_onJobThread.Count < min)
+            {
+                Poll(min - _onJobThread.Count);
+            }
+        }
+        int reaped = 0;
+        while (_onJobThread.TryDequeue(out IoSlot? slot))
+        {
+            _reaped(slot);
+            reaped++;
+        }
+        for (; reaped < min; reaped++)
+        {
+            _signals.Wait();
+            TakeElsewhere();
+        }
+        while (_signals.CurrentCount > 0 && _signals.Wait(0))
+        {
+            TakeElsewhere();
+            reaped++;
+        }
+        return reaped;
+    }
+
+    /// <summary>
+    /// Polled ring: submits the prepared I/Os with an io_uring_enter of their own, which reaps
+    /// nothing, and stamps them submitted once it returns, as fio's commit does — so slat
+    /// covers the submitting syscall, clat runs until the reap that sees the completion, and
+    /// a slot stays in flight until then, in fio's meaning.
+    /// </summary>
+    public void Commit()
+    {
+        if (_uncommittedCount == 0)
+        {
+            return;
+        }
+        _polled!.Commit();
+        _pollStamp = 0; // a request the engine failed while submitting ended here, stamped alone
+        long now = Stopwatch.GetTimestamp();
+        for (int i = 0; i < _uncommittedCount; i++)
+        {
+            IoSlot slot = _uncommitted[i];
+            // One that already ended (inside this enter) was submitted no later than it ended.
+            slot.SubmittedAt = slot.CompletedAt != 0 ? Math.Min(now, slot.CompletedAt) : now;
+            _committed(slot);
+            _uncommitted[i] = null!;
+        }
+        _uncommittedCount = 0;
+    }
+
+    /// <summary>Waits for an operation outside the slots (a layout write, a flush), reaping the polled ring meanwhile; throws what it failed with.</summary>
+    public void Wait(ValueTask operation)
+    {
+        while (_polled is not null && !operation.IsCompleted)
+        {
+            Poll(1);
+        }
+        operation.AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <inheritdoc cref="Wait(ValueTask)"/>
+    public T Wait<T>(ValueTask<T> operation)
+    {
+        while (_polled is not null && !operation.IsCompleted)
+        {
+            Poll(1);
+        }
+        return operation.AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Runs on the thread that ends the I/O: stamps the time and hands the slot to the job
+    /// thread — through a plain queue when that is this thread (a polled ring ends I/O inside
+    /// the job's own io_uring_enter), else through a concurrent queue and a semaphore.
+    /// </summary>
+    public void OnIoCompleted(IoSlot slot)
+    {
+        if (Environment.CurrentManagedThreadId == _jobThreadId)
+        {
+            // Inside Poll: the batch's completions share one time, taken at the first.
+            if (_pollStamp == 0)
+            {
+                _pollStamp = Stopwatch.GetTimestamp();
+            }
+            slot.CompletedAt = _pollStamp;
+            _onJobThread.Enqueue(slot);
+            return;
+        }
+        slot.CompletedAt = _clock.Stamp(slot);
+        _elsewhere.Enqueue(slot);
+        _signals.Release();
+    }
+
+    public void Dispose() => _signals.Dispose();
+
+    /// <summary>
+    /// Reaps the polled ring. The completions it ends are stamped with one time, taken when
+    /// the first of them is handled — fio stamps a reaped batch once, before handling it.
+    /// </summary>
+    private void Poll(int minComplete)
+    {
+        _pollStamp = 0;
+        _polled!.Poll(minComplete);
+        _pollStamp = 0;
+    }
+
+    private void TakeElsewhere()
+    {
+        if (!_elsewhere.TryDequeue(out IoSlot? slot))
+        {
+            throw new InvalidOperationException("a completion was signaled but none was queued");
+        }
+        _reaped(slot);
+    }
+}

@@ -1,0 +1,56 @@
+// Follows fio's engines/io_uring.c and engines/sync.c in their place in fio's loop, not in code.
+using PinIo.Iov;
+
+namespace PinIo.Cli.Runner.Engines;
+
+/// <summary>
+/// PinIo's Direct I/O through a reused iterator over the slot's buffer: a raw device's
+/// <see cref="Fs.DirectIo"/>, or a Volume file's own (<see cref="IJobIo"/>). On a polled ring the
+/// request is only queued here: the ring's commit stamps its submission (see <see cref="Completions"/>).
+/// </summary>
+internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slots) : IJobEngine
+{
+    private readonly ValueTask<long>[] _pending = new ValueTask<long>[slots];
+
+    public IoStart Start(IoSlot slot, out Exception? error)
+    {
+        error = null;
+        IovIter iter = slot.IsWrite ? slot.Buffer.WriteIter : slot.Buffer.ReadIter;
+        BlockBuffer.Shorten(iter, slot.Length);
+        ValueTask<long> pending;
+        try
+        {
+            pending = slot.IsWrite ? io.WriteAsync(slot.Offset, iter) : io.ReadAsync(slot.Offset, iter);
+        }
+        catch (DirectIoException e)
+        {
+            error = e;
+            slot.Buffer.Rewind(iter);
+            return IoStart.Failed;
+        }
+        slot.SubmittedAt = polled ? slot.StartedAt : clock.Stamp(slot);
+        _pending[slot.Index] = pending;
+        if (pending.IsCompleted)
+        {
+            return IoStart.Completed;
+        }
+        pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(slot.OnCompleted!);
+        return IoStart.InFlight;
+    }
+
+    public long Finish(IoSlot slot)
+    {
+        ValueTask<long> pending = _pending[slot.Index];
+        _pending[slot.Index] = default;
+        try
+        {
+            return pending.Result;
+        }
+        finally
+        {
+            slot.Buffer.Rewind(slot.IsWrite ? slot.Buffer.WriteIter : slot.Buffer.ReadIter);
+        }
+    }
+
+    public ValueTask FlushAsync() => io.FlushAsync();
+}

@@ -1,0 +1,333 @@
+// Follows fio's backend.c (do_io, do_verify) and io_u.c in meaning, not in code.
+using System.Diagnostics;
+using PinIo.Cli.Jobs;
+using PinIo.Cli.Options;
+using PinIo.Cli.Runner.Engines;
+using PinIo.Cli.Verify;
+
+namespace PinIo.Cli.Runner;
+
+/// <summary>
+/// fio's job loop for one phase: keep <c>iodepth</c> requests in flight, submitting them in
+/// batches of <c>iodepth_batch_submit</c> and reaping at least
+/// <c>iodepth_batch_complete_min</c> completions when the queue is full or the phase is out of
+/// work; flush every <c>fsync</c> writes. Where the I/O comes from (<see cref="IoSource"/>,
+/// <see cref="Verification"/>), what runs it (<see cref="IJobEngine"/>), how it comes back
+/// (<see cref="Completions"/>) and what is measured (<see cref="JobAccounting"/>) are rooms of
+/// their own; this is the loop that joins them. Job thread only.
+/// </summary>
+internal sealed class IoLoop : IDisposable
+{
+    private readonly JobPlan _plan;
+    private readonly IJobEngine _engine;
+    private readonly IoSlots _slots;
+    private readonly Completions _completions;
+    private readonly JobAccounting _accounting;
+    private readonly IoSource _source;
+    private readonly Verification? _verification;
+    private readonly WriteData _data;
+    private readonly int _depth;
+    private readonly bool _refill;
+    private readonly bool _verifyFatal;
+    private readonly bool _timeBased;
+    private int _inFlight;
+    private int _writesSinceFlush;
+    private bool _flushDue;
+
+    public IoLoop(JobPlan plan, IJobEngine engine, IoSlots slots, Devices.FileDevice? polled, JobAccounting accounting, IoSource source, Verification? verification, WriteData data)
+    {
+        _plan = plan;
+        _engine = engine;
+        _slots = slots;
+        _accounting = accounting;
+        _source = source;
+        _verification = verification;
+        _data = data;
+        _depth = plan.Get(Opt.IoDepth);
+        _refill = plan.Get(Opt.RefillBuffers);
+        _verifyFatal = plan.Get(Opt.VerifyFatal);
+        _timeBased = plan.Get(Opt.TimeBased);
+        _completions = new Completions(slots.Count, polled, accounting.Clock, TakeCompleted, accounting.Submitted);
+        foreach (IoSlot slot in slots.All)
+        {
+            slot.OnCompleted = () => _completions.OnIoCompleted(slot);
+        }
+    }
+
+    /// <summary>The first I/O error (or log, layout or flush failure); the job stops issuing once there is one.</summary>
+    public Exception? Error { get; private set; }
+
+    /// <summary>Flushes issued (fsync=N, end_fsync).</summary>
+    public long Flushes { get; private set; }
+
+    /// <summary>time_based with a read-back: the main phase stops at the size, as fio's do_io does, so that its writes are read back before the next cycle.</summary>
+    public bool VerifyCycles { get; set; }
+
+    /// <summary>Whether the job must stop issuing: an I/O error, or a mismatch with verify_fatal.</summary>
+    public bool Failed => Error is not null || (_verification?.FirstFailure is not null && _verifyFatal);
+
+    public Completions Completions => _completions;
+
+    /// <summary>Keeps the first error; the job fails with it.</summary>
+    public void Fail(Exception? error) => Error ??= error;
+
+    /// <summary>Runs one phase to its end (out of work, past the deadline, canceled or failed) with nothing left in flight; returns its length in ticks.</summary>
+    public long Run(Phase phase, long deadline, CancellationToken ct)
+    {
+        _source.BeginPhase();
+        if (phase == Phase.Verify)
+        {
+            _verification!.BeginReadBack();
+        }
+        long start = Stopwatch.GetTimestamp();
+        _accounting.BeginPhase(phase, start, read: phase == Phase.Verify || _plan.Rw.HasReads(), write: phase == Phase.Main && _plan.Rw.HasWrites());
+        bool issuing = true;
+        while (true)
+        {
+            int queued = 0;
+            while (issuing && _inFlight < _depth)
+            {
+                long now = Stopwatch.GetTimestamp();
+                if (ct.IsCancellationRequested || Failed || now >= deadline)
+                {
+                    issuing = false;
+                    break;
+                }
+                if (_flushDue)
+                {
+                    DrainAndFlush();
+                    continue;
+                }
+                if (!TryNext(phase, out IoRequest request))
+                {
+                    issuing = false;
+                    break;
+                }
+                if (_verification is not null)
+                {
+                    WaitForOverlaps(request.Offset, request.Length, request.Write);
+                }
+                if (_completions.Uncommitted >= _plan.BatchSubmit)
+                {
+                    // iodepth_batch_submit I/Os are prepared: submit them before preparing more.
+                    _completions.Commit();
+                }
+                IoSlot slot = _slots.Take();
+                if (Submit(slot, phase, request, now))
+                {
+                    _accounting.Recording.MarkDepth(1, 1);
+                    _accounting.Recording.MarkSubmitBatch(1);
+                    _accounting.Recording.MarkCompleteBatch(1);
+                }
+                else
+                {
+                    queued++;
+                    if (_completions.Polled)
+                    {
+                        _completions.Prepared(slot);
+                    }
+                }
+            }
+            if (queued > 0)
+            {
+                _accounting.Recording.MarkDepth(_inFlight, queued);
+                _accounting.Recording.MarkSubmitBatch(queued);
+            }
+            if (_inFlight == 0)
+            {
+                if (!issuing)
+                {
+                    break;
+                }
+                continue;
+            }
+            int reaped = _completions.Reap(issuing ? _plan.BatchCompleteMin : 1, _inFlight);
+            if (reaped > 0)
+            {
+                _accounting.Recording.MarkCompleteBatch(reaped);
+            }
+            else
+            {
+                Thread.SpinWait(16);
+            }
+        }
+        long end = Stopwatch.GetTimestamp();
+        _accounting.EndPhase(end);
+        return end - start;
+    }
+
+    /// <summary>fsync of the job's target, outside the loop (end_fsync, fsync_on_close); false when it failed (the error is kept).</summary>
+    public bool FlushTarget()
+    {
+        try
+        {
+            _completions.Wait(_engine.FlushAsync());
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Error ??= e;
+            return false;
+        }
+    }
+
+    /// <summary>A flush counted in the job's sync latencies (fsync=N, end_fsync): a flush covers the writes that completed before it.</summary>
+    public void Flush()
+    {
+        long start = Stopwatch.GetTimestamp();
+        if (FlushTarget())
+        {
+            Flushes++;
+            _accounting.Recording.RecordSync(IoClock.TicksToNs(Stopwatch.GetTimestamp() - start));
+        }
+    }
+
+    public void Dispose() => _completions.Dispose();
+
+    /// <summary>The next I/O of a phase, or false when the phase has no more work.</summary>
+    private bool TryNext(Phase phase, out IoRequest request)
+    {
+        switch (phase)
+        {
+            case Phase.Layout:
+            {
+                bool more = _source.TryNextLayout(out int length, out long offset);
+                request = new IoRequest(true, offset, length, BlockLog.NeverWritten, CountsToBudget: true);
+                return more;
+            }
+            case Phase.Verify:
+                return _verification!.TryNextReadBack(out request);
+            default:
+                if (_verification is { BacklogDue: true } && _verification.TryNextBacklog(out request))
+                {
+                    return true;
+                }
+                if (!_source.TryNextMain(!_timeBased || VerifyCycles, out bool write, out long at, out int size))
+                {
+                    request = default;
+                    return false;
+                }
+                long expected = write || _verification is null ? BlockLog.NeverWritten : _verification.ExpectedForRead(at, size);
+                request = new IoRequest(write, at, size, expected, CountsToBudget: true);
+                return true;
+        }
+    }
+
+    /// <summary>
+    /// Starts one I/O on <paramref name="slot"/>. Returns true when it completed within its call
+    /// (and was accounted), or failed to start.
+    /// </summary>
+    private bool Submit(IoSlot slot, Phase phase, IoRequest request, long now)
+    {
+        slot.IsWrite = request.Write;
+        slot.Offset = _plan.Offset + request.Offset;
+        slot.RegionOffset = request.Offset;
+        slot.Length = request.Length;
+        slot.Sequence = request.Expected;
+        slot.VerifyOnComplete = !request.Write && request.Expected != BlockLog.NeverWritten;
+        if (request.Write)
+        {
+            PrepareWrite(slot, phase);
+        }
+        // The start is stamped once the buffer is ready, as fio's is: a write that was filled
+        // (verify headers, refill_buffers) takes a fresh time.
+        slot.StartedAt = request.Write && (_verification is not null || _refill) && !_accounting.Clock.Reduced ? Stopwatch.GetTimestamp() : now;
+        slot.CompletedAt = 0;
+        if (request.CountsToBudget)
+        {
+            _source.IssuedBytes += request.Length;
+        }
+        switch (_engine.Start(slot, out Exception? error))
+        {
+            case IoStart.Failed:
+                Error ??= error;
+                _slots.Return(slot);
+                return true;
+            case IoStart.Completed:
+                slot.CompletedInline = true;
+                slot.CompletedAt = slot.SubmittedAt;
+                Complete(slot);
+                return true;
+            default:
+                slot.CompletedInline = false;
+                slot.InFlight = true;
+                _inFlight++;
+                if (!_completions.Polled)
+                {
+                    _accounting.Submitted(slot);
+                }
+                return false;
+        }
+    }
+
+    /// <summary>A write's data: a verify header (or pattern), or new random data with refill_buffers; a main-phase write counts toward fsync=N.</summary>
+    private void PrepareWrite(IoSlot slot, Phase phase)
+    {
+        if (_verification is not null)
+        {
+            _verification.PrepareWrite(slot, phase);
+        }
+        else if (_refill)
+        {
+            _data.Fill(slot.Buffer.Span[..slot.Length]);
+        }
+        if (phase == Phase.Main && _plan.FlushEvery > 0 && ++_writesSinceFlush >= _plan.FlushEvery)
+        {
+            _writesSinceFlush = 0;
+            _flushDue = true;
+        }
+    }
+
+    private void TakeCompleted(IoSlot slot)
+    {
+        slot.InFlight = false;
+        _inFlight--;
+        Complete(slot);
+    }
+
+    /// <summary>Accounts a finished I/O on the job thread and frees its slot.</summary>
+    private void Complete(IoSlot slot)
+    {
+        long bytes = 0;
+        try
+        {
+            bytes = _engine.Finish(slot);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Error ??= e;
+        }
+        _accounting.Completed(slot, bytes);
+        if (slot.VerifyOnComplete)
+        {
+            _verification!.CheckRead(slot, bytes);
+        }
+        _slots.Return(slot);
+    }
+
+    /// <summary>
+    /// Reaps until no I/O in flight overlaps the next one where it matters: a write waits for
+    /// every I/O on its bytes, a checked read for the writes on them. So two writes of one
+    /// block are never in flight together, the block log names the write that lands last
+    /// (fio's serialize_overlap), and a check never reads a write still landing.
+    /// </summary>
+    private void WaitForOverlaps(long offset, int length, bool write)
+    {
+        while (_slots.Overlaps(offset, length, write))
+        {
+            _accounting.Recording.MarkCompleteBatch(_completions.Reap(1, _inFlight));
+        }
+    }
+
+    /// <summary>Reaps everything in flight, then flushes the device (fsync=N): a flush covers the writes that completed before it.</summary>
+    private void DrainAndFlush()
+    {
+        _flushDue = false;
+        while (_inFlight > 0)
+        {
+            int reaped = _completions.Reap(1, _inFlight);
+            _accounting.Recording.MarkCompleteBatch(reaped);
+        }
+        Flush();
+    }
+}

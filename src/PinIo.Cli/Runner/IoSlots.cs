@@ -1,0 +1,111 @@
+// Follows fio's backend.c init_io_u / io_u.c io_u_queue in meaning.
+using PinIo.Block;
+using PinIo.Cli.Jobs;
+using PinIo.Cli.Options;
+using PinIo.Mm;
+
+namespace PinIo.Cli.Runner;
+
+/// <summary>
+/// A job's <c>iodepth</c> request slots and their buffers, made up front so that steady state
+/// allocates nothing: pool pages for fixedbufs (on a file device, the pool its ring
+/// registered), native pages the kernel pins per I/O as user memory, or, for the .NET
+/// baseline, one GC-pinned array. The free slots are a stack; the job thread alone takes and
+/// returns them.
+/// </summary>
+internal sealed class IoSlots : IDisposable
+{
+    private readonly IoSlot[] _slots;
+    private readonly Stack<IoSlot> _free;
+    private readonly PagePool? _pool;
+    private readonly PagePool? _nativePool;
+    private readonly PagePool? _sharedPool;
+
+    /// <summary>
+    /// The slots of <paramref name="plan"/> on <paramref name="device"/> (null for the .NET
+    /// baseline); <paramref name="buffered"/>: the I/O copies through a page cache.
+    /// Each buffer starts with <paramref name="data"/>'s fill and counts its pins in <paramref name="pins"/>.
+    /// </summary>
+    public IoSlots(JobPlan plan, IBlockDevice? device, bool buffered, WriteData data, PinCounter pins)
+    {
+        int depth = plan.Get(Opt.IoDepth);
+        int slotPages = checked(PageSize.PagesSpanned(0, plan.BlockSize) * depth);
+        if (plan.FixedBufs && !buffered)
+        {
+            // A file device registers its pool with the ring: buffers from it are fixed buffers.
+            _sharedPool = (device as Devices.FileDevice)?.BufferPool;
+            _pool = _sharedPool ?? new PagePool(slotPages);
+        }
+        else if (device is not null)
+        {
+            // Buffered I/O copies through the page cache from plain memory, fixedbufs or not.
+            // fio's buffers without fixedbufs are plain memory the kernel pins per I/O: native
+            // pages the ring has not registered, which PinIo pins per I/O as user memory.
+            _nativePool = new PagePool(slotPages);
+        }
+        _slots = Create(plan.BlockSize, depth, data, pins);
+        _free = new Stack<IoSlot>(_slots.Reverse());
+    }
+
+    public int Count => _slots.Length;
+
+    public IReadOnlyList<IoSlot> All => _slots;
+
+    public IoSlot Take() => _free.Pop();
+
+    public void Return(IoSlot slot) => _free.Push(slot);
+
+    /// <summary>Whether an I/O in flight overlaps [<paramref name="offset"/>, +<paramref name="length"/>) of the region where it matters: any I/O for a write, a write for a read.</summary>
+    public bool Overlaps(long offset, int length, bool write)
+    {
+        long end = offset + length;
+        foreach (IoSlot slot in _slots)
+        {
+            if (slot.InFlight && (write || slot.IsWrite) && slot.RegionOffset < end && offset < slot.RegionOffset + slot.Length)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public void Dispose()
+    {
+        foreach (IoSlot slot in _slots)
+        {
+            slot.Buffer.Release();
+        }
+        if (_sharedPool is null)
+        {
+            _pool?.Dispose();
+        }
+        _nativePool?.Dispose();
+    }
+
+    private static unsafe int AlignmentSkip(byte[] pinnedArray)
+    {
+        fixed (byte* p = pinnedArray)
+        {
+            return (int)((PageSize.Bytes - ((nint)p & (PageSize.Bytes - 1))) & (PageSize.Bytes - 1));
+        }
+    }
+
+    private IoSlot[] Create(int bs, int depth, WriteData data, PinCounter pins)
+    {
+        int stride = (bs + PageSize.Bytes - 1) / PageSize.Bytes * PageSize.Bytes;
+        byte[]? arena = _pool is null && _nativePool is null ? GC.AllocateArray<byte>(checked((stride * depth) + PageSize.Bytes), pinned: true) : null;
+        int skip = arena is null ? 0 : AlignmentSkip(arena);
+        var slots = new IoSlot[depth];
+        for (int i = 0; i < slots.Length; i++)
+        {
+            BlockBuffer buffer = _pool is not null ? BlockBuffer.FromPool(_pool, bs) ?? throw new InvalidOperationException("a fresh page pool has no run of pages for a block")
+                : _nativePool is not null ? BlockBuffer.FromNative(_nativePool, bs) ?? throw new InvalidOperationException("a fresh page pool has no run of pages for a block")
+                : BlockBuffer.FromManaged(arena.AsMemory(skip + (i * stride), bs));
+            data.Fill(buffer.Span);
+            buffer.ReadIter.PinCounter = pins;
+            buffer.WriteIter.PinCounter = pins;
+            slots[i] = new IoSlot(i, buffer);
+        }
+        return slots;
+    }
+}
