@@ -22,6 +22,7 @@ internal sealed partial class JobRunner
     private bool _backlogDraining;
     private VerifyFailure? _verifyFailure;
     private long _verifyMismatches;
+    private long _writesScrambled;
 
     // time_based with a read-back: the main phase stops at the size, as fio's do_io does, so
     // that its writes are read back before the next cycle.
@@ -113,6 +114,11 @@ internal sealed partial class JobRunner
         else if (_plan.RefillBuffers)
         {
             FillBuffer(data);
+        }
+        else if (!_plan.ZeroBuffers && _plan.CompressPercentage == 0)
+        {
+            // fio's scramble_buffers=1 default: zero_buffers and compressible data stay as asked.
+            WriteScramble.Stamp(data, slot.Offset, _writesScrambled++);
         }
         if (phase == Phase.Main && _plan.FlushEvery > 0 && ++_writesSinceFlush >= _plan.FlushEvery)
         {
