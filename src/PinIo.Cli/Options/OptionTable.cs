@@ -151,7 +151,7 @@ internal static class OptionTable
         new() { Name = "volume_cache", Kind = OptionKind.Size, Default = "0", Min = 0, Help = "Page cache of a vol:/volram: target's Volume in bytes (0: the library's default, 64 MiB); the first job on the image sets it" },
         new() { Name = "unlink", Kind = OptionKind.Bool, Default = "0", Help = "Delete the job's regular files when the run ends (never a block device)" },
         new() { Name = "zero_buffers", Kind = OptionKind.Flag, Default = "0", Help = "Fill write buffers with zeros (default: random data)" },
-        new() { Name = "refill_buffers", Kind = OptionKind.Flag, Default = "0", Help = "New random data for every write (default: filled once)" },
+        new() { Name = "refill_buffers", Kind = OptionKind.Flag, Default = "0", Help = "New random data for every write (default: filled once, then one word a 512-byte sector changed per write, as fio's scramble_buffers)" },
         new() { Name = "buffer_compress_percentage", Kind = OptionKind.Int, Default = "0", Min = 0, Max = 100, Help = "Make write data this compressible (zeros in each 512-byte chunk)" },
         new() { Name = "verify_pattern", Kind = OptionKind.Custom, Parser = (_, v) => ValueParsers.ParsePattern(v), Help = "Pattern written and checked: 0x hex bytes or a \"string\" (verify=pattern; with a checksum, the payload)" },
         new() { Name = "verify_only", Kind = OptionKind.Flag, Default = "0", Help = "Write nothing: check the data an earlier run of the same job (same seed) wrote; a read-only job reads and checks every block" },
