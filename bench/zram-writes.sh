@@ -62,8 +62,8 @@ done
 
 echo "== 3. randwrite 4k iodepth 32 io_uring, ${RUNTIME}s, medians of $RUNS (alternating); CPU per write from"
 echo "   /proc, sampled over the middle of each run: the tool's own threads (what its usr/sys report)"
-echo "   and its io_uring workers (iou-wrk: zram0 takes no NOWAIT I/O, so its writes, compression"
-echo "   included, run there)"
+echo "   and its io_uring workers (iou-wrk: io_uring hands zram0's writes, compression included,"
+echo "   to a worker thread)"
 cat > "$work/threads.py" <<'EOF'
 import os, sys, time
 root, seconds = sys.argv[1], float(sys.argv[2])
