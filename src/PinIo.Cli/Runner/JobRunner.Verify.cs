@@ -111,14 +111,9 @@ internal sealed partial class JobRunner
                 PushBacklog(first, count, sequence);
             }
         }
-        else if (_plan.RefillBuffers)
+        else
         {
-            FillBuffer(data);
-        }
-        else if (!_plan.ZeroBuffers && _plan.CompressPercentage == 0)
-        {
-            // fio's scramble_buffers=1 default: zero_buffers and compressible data stay as asked.
-            WriteScramble.Stamp(data, slot.Offset, _writesScrambled++);
+            RenewWriteData(data, slot.Offset);
         }
         if (phase == Phase.Main && _plan.FlushEvery > 0 && ++_writesSinceFlush >= _plan.FlushEvery)
         {
@@ -296,6 +291,23 @@ internal sealed partial class JobRunner
     }
 
     private int GrainsOf(int length) => (length + _plan.Grain - 1) / _plan.Grain;
+
+    /// <summary>
+    /// Makes a reused buffer's data new for its next write: new random data (refill_buffers), or
+    /// the buffer scrambled (fio's scramble_buffers=1 default); zeros and compressible data stay
+    /// as they were filled, as fio leaves them.
+    /// </summary>
+    private void RenewWriteData(Span<byte> data, long offset)
+    {
+        if (_plan.RefillBuffers)
+        {
+            FillBuffer(data);
+        }
+        else if (!_plan.ZeroBuffers && _plan.CompressPercentage == 0)
+        {
+            WriteScramble.Stamp(data, offset, _writesScrambled++);
+        }
+    }
 
     /// <summary>
     /// Write data without verification: zeros (zero_buffers), or random words from the job's

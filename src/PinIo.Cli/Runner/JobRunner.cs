@@ -211,7 +211,9 @@ internal sealed partial class JobRunner : IDisposable
             IovIter iter = buffer.WriteIter;
             for (long offset = 0; offset < _plan.Size && _ioError is null && !ct.IsCancellationRequested; offset += Chunk)
             {
-                BlockBuffer.Shorten(iter, (int)Math.Min(Chunk, _plan.Size - offset));
+                int length = (int)Math.Min(Chunk, _plan.Size - offset);
+                RenewWriteData(buffer.Span[..length], _plan.Offset + offset);
+                BlockBuffer.Shorten(iter, length);
                 try
                 {
                     ValueTask<long> write = _io!.WriteAsync(_plan.Offset + offset, iter);

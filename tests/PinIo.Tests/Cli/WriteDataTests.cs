@@ -53,6 +53,19 @@ public sealed class WriteDataTests : PinBalancedTest
         Assert.All(zeros, b => Assert.Equal(0, b));
     }
 
+    [Fact]
+    public void TheLayoutBeforeAReadJob_WritesNoSectorTwice()
+    {
+        // The layout writes the region in 1 MiB pieces from one buffer: 3 MiB repeat it twice.
+        byte[] content = Written(3 << 20, ["--rw=read", "--bs=4k", "--ioengine=psync", "--iodepth=1"]);
+
+        var sectors = new HashSet<string>(StringComparer.Ordinal);
+        for (int at = 0; at < content.Length; at += Sector)
+        {
+            Assert.True(sectors.Add(Convert.ToBase64String(content, at, Sector)), $"the sector at {at} repeats an earlier one");
+        }
+    }
+
     private static byte[] Written(int size, string[] job)
     {
         JobPlan plan = TestJobs.Plan([$"--filename=ram:{size}", "--randrepeat=1", "--time_based=0", "--runtime=0", .. job]);
