@@ -200,7 +200,7 @@ internal static class Opt
 
     public static readonly Opt<bool> ZeroBuffers = Declare<bool>(new() { Name = "zero_buffers", Kind = OptionKind.Flag, Default = "0", Help = "Fill write buffers with zeros (default: random data)" });
 
-    public static readonly Opt<bool> RefillBuffers = Declare<bool>(new() { Name = "refill_buffers", Kind = OptionKind.Flag, Default = "0", Help = "New random data for every write (default: filled once)" });
+    public static readonly Opt<bool> RefillBuffers = Declare<bool>(new() { Name = "refill_buffers", Kind = OptionKind.Flag, Default = "0", Help = "New random data for every write (default: filled once, then one word a 512-byte sector changed per write, as fio's scramble_buffers)" });
 
     public static readonly Opt<int> BufferCompressPercentage = Declare<int>(new() { Name = "buffer_compress_percentage", Kind = OptionKind.Int, Default = "0", Min = 0, Max = 100, Help = "Make write data this compressible (zeros in each 512-byte chunk)" });
 

@@ -260,16 +260,16 @@ internal sealed class IoLoop : IDisposable
         }
     }
 
-    /// <summary>A write's data: a verify header (or pattern), or new random data with refill_buffers; a main-phase write counts toward fsync=N.</summary>
+    /// <summary>A write's data: a verify header (or pattern), or the buffer made new (<see cref="WriteData.Renew"/>); a main-phase write counts toward fsync=N.</summary>
     private void PrepareWrite(IoSlot slot, Phase phase)
     {
         if (_verification is not null)
         {
             _verification.PrepareWrite(slot, phase);
         }
-        else if (_refill)
+        else
         {
-            _data.Fill(slot.Buffer.Span[..slot.Length]);
+            _data.Renew(slot.Buffer.Span[..slot.Length], slot.Offset);
         }
         if (phase == Phase.Main && _plan.FlushEvery > 0 && ++_writesSinceFlush >= _plan.FlushEvery)
         {

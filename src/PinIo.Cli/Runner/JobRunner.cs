@@ -250,7 +250,9 @@ internal sealed class JobRunner : IDisposable
             IovIter iter = buffer.WriteIter;
             for (long offset = 0; offset < _plan.Size && _loop.Error is null && !ct.IsCancellationRequested; offset += Chunk)
             {
-                BlockBuffer.Shorten(iter, (int)Math.Min(Chunk, _plan.Size - offset));
+                int length = (int)Math.Min(Chunk, _plan.Size - offset);
+                _data.Renew(buffer.Span[..length], _plan.Offset + offset);
+                BlockBuffer.Shorten(iter, length);
                 try
                 {
                     _loop.Completions.Wait(_io!.WriteAsync(_plan.Offset + offset, iter));

@@ -285,8 +285,10 @@ public sealed class OptionSemanticsTests : PinBalancedTest
         byte[] once = Written();
         byte[] refilled = Written("--refill_buffers");
 
-        Assert.True(once.AsSpan(0, 4096).SequenceEqual(once.AsSpan(4096)));
-        Assert.False(refilled.AsSpan(0, 4096).SequenceEqual(refilled.AsSpan(4096)));
+        // Without refill_buffers one buffer is written again, scrambled (as fio's is): one word a sector changes.
+        int BytesThatDiffer(byte[] content) => Enumerable.Range(0, 4096).Count(i => content[i] != content[4096 + i]);
+        Assert.InRange(BytesThatDiffer(once), 1, 4096 / 512 * sizeof(ulong));
+        Assert.InRange(BytesThatDiffer(refilled), 4096 * 9 / 10, 4096);
     }
 
     [Fact]

@@ -1,0 +1,34 @@
+// Follows fio's scramble_buffers (small_content_scramble in io_u.c) in purpose, not in method.
+using System.Runtime.InteropServices;
+using PinIo.Cli.Jobs;
+
+namespace PinIo.Cli.Runner;
+
+/// <summary>
+/// Makes a reused write buffer's data new for each write at the cost of one word per 512-byte
+/// sector. A slot's buffer is filled with random data once; without this a job writes its
+/// iodepth buffers over and over, and a deduplicating device (VDO, an SSD controller, a file
+/// system's dedupe) stores one copy of each and measures nothing real.
+/// </summary>
+internal static class WriteScramble
+{
+    private const int WordsPerSector = 512 / sizeof(ulong);
+
+    /// <summary>
+    /// Changes one word of every whole sector of <paramref name="data"/>, which goes to
+    /// <paramref name="offset"/> as the job's write number <paramref name="write"/>.
+    /// </summary>
+    public static void Stamp(Span<byte> data, long offset, long write)
+    {
+        Span<ulong> words = MemoryMarshal.Cast<byte, ulong>(data);
+        // XOR with a mix of (offset, write, sector) keeps the random data random: a stamp
+        // written in plain (fio writes the offset and the time) piles up over a buffer's
+        // reuses into a pattern a compressing device finds. The word moves from write to write.
+        ulong state = ((ulong)offset * 0xD6E8FEB86659FD93UL) ^ (ulong)write;
+        int at = (int)((ulong)write % WordsPerSector);
+        for (int sector = 0; sector + WordsPerSector <= words.Length; sector += WordsPerSector)
+        {
+            words[sector + at] ^= Taus88.SplitMix64(ref state);
+        }
+    }
+}
