@@ -20,9 +20,9 @@ internal static class JobNotes
                 ? "hipri: a ram: target has no ring and no device queue to poll; completions arrive as without hipri"
                 : $"hipri: ioengine={o.Get(Opt.IoEngine).FioName()} does not poll (fio's pvsync2 would pass RWF_HIPRI); only io_uring polls, with IORING_SETUP_IOPOLL");
         }
-        if (o.Get(Opt.IoEngine) == IoEngineKind.Libaio)
+        if (o.Get(Opt.IoEngine) == IoEngineKind.Libaio && target is RamTarget)
         {
-            notes.Add("ioengine=libaio: PinIo has no libaio engine; the job runs on its io_uring engine (on ram:, asynchronous completions)");
+            notes.Add("ioengine=libaio: a ram: target has no file descriptor for Linux AIO; its RAM disk completes asynchronously, as for io_uring");
         }
         if (o.Get(Opt.FixedBufs) && o.Get(Opt.IoEngine) == IoEngineKind.Dotnet)
         {

@@ -195,7 +195,8 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     {
         IoEngine engine = o.Get(Opt.IoEngine) switch
         {
-            IoEngineKind.IoUring or IoEngineKind.Libaio => IoEngine.IoUring,
+            IoEngineKind.IoUring => IoEngine.IoUring,
+            IoEngineKind.Libaio => IoEngine.Libaio,
             _ => IoEngine.Sync,
         };
         bool dotnet = o.Get(Opt.IoEngine) == IoEngineKind.Dotnet;

@@ -96,7 +96,7 @@ internal static class Opt
             new("sync", IoEngineKind.Sync, "Synchronous I/O (as psync)"),
             new("pvsync2", IoEngineKind.Pvsync2, "Synchronous vectored I/O (as psync)"),
             new("io_uring", IoEngineKind.IoUring, "Asynchronous I/O: iodepth requests in flight, completed by the device"),
-            new("libaio", IoEngineKind.Libaio, "Asynchronous I/O (as io_uring)"),
+            new("libaio", IoEngineKind.Libaio, "Linux native AIO (io_submit/io_getevents): PinIo's libaio engine"),
             new("dotnet", IoEngineKind.Dotnet, "Plain .NET RandomAccess.ReadAsync/WriteAsync on an O_DIRECT file, iodepth at once: the baseline, not PinIo"),
         ],
     });
