@@ -26,12 +26,20 @@ internal sealed class MountedVolume : IDisposable
     public IBlockDevice Device { get; }
 
     /// <summary>Opens <paramref name="target"/>'s device and formats (volram, or an image of zeroes) or mounts the Volume on it.</summary>
-    public static MountedVolume Mount(VolumeTarget target, long fixedBufferBytes)
+    public static MountedVolume Mount(VolumeTarget target, long fixedBufferBytes) => Mount(target, fixedBufferBytes, writebackInterval: null);
+
+    /// <summary><see cref="Mount(VolumeTarget, long)"/> with the background flusher's interval (null: the library's default; tests turn it off to see what a job itself wrote back).</summary>
+    internal static MountedVolume Mount(VolumeTarget target, long fixedBufferBytes, TimeSpan? writebackInterval)
     {
         IBlockDevice device = target.Open(fixedBufferBytes);
         try
         {
-            var options = new VolumeOptions { DirectIoPath = target.Path, PageCacheBytes = target.CacheBytes };
+            var options = new VolumeOptions
+            {
+                DirectIoPath = target.Path,
+                PageCacheBytes = target.CacheBytes,
+                WritebackInterval = writebackInterval ?? new VolumeOptions().WritebackInterval,
+            };
             bool fresh = target.Device is RamTarget || ReadsAsZeroes(device);
             return new MountedVolume(device, fresh ? Volume.Format(device, options) : Volume.Mount(device, options), fresh);
         }
