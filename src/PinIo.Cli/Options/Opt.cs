@@ -153,7 +153,7 @@ internal static class Opt
     public static readonly Opt<Distribution> RandomDistribution = Declare<Distribution>(new()
     {
         Name = "random_distribution", Kind = OptionKind.Custom, Default = "random", Parser = (_, v) => ValueParsers.ParseDistribution(v),
-        Help = "Offsets of random I/O: random (uniform), zipf:theta, pareto:h or normal:sigma% (optional :center, 0-1)",
+        Help = "Offsets of random I/O: random (uniform), zipf:theta, pareto:h or normal:sigma% (optional :center, 0-1), or zoned:ACCESS%/SPAN%:... / zoned_abs:ACCESS%/SIZE:... (each zone its share of the I/O, from the start; an empty last span is the rest)",
     });
 
     public static readonly Opt<bool> Buffered = Declare<bool>(new() { Name = "buffered", Kind = OptionKind.Bool, Default = "1", Help = "Buffered I/O, the opposite of direct" });

@@ -25,14 +25,29 @@ internal enum DistributionKind
 
     /// <summary>normal:σ, fio's gauss: σ is the deviation as a percentage of the region.</summary>
     Normal,
+
+    /// <summary>zoned:A/S:…: A percent of the I/O lands, uniformly, in the next S percent of the region.</summary>
+    Zoned,
+
+    /// <summary>zoned_abs:A/SIZE:…: as zoned, with each zone's span in bytes.</summary>
+    ZonedAbs,
 }
+
+/// <summary>One zone of a zoned distribution: its share of the I/O (percent) and its span (percent of the region, or bytes for zoned_abs; 0 for the last: the rest).</summary>
+internal readonly record struct AccessZone(double AccessPercent, double Span);
 
 /// <summary>random_distribution= parsed: the kind, its parameter (θ, h or σ%) and the center (0 to 1) of the hot spot.</summary>
 internal readonly record struct Distribution(DistributionKind Kind, double Parameter, double Center)
 {
     public static Distribution Uniform { get; } = new(DistributionKind.Random, 0, 0);
 
-    public override string ToString() => Kind switch
+    /// <summary>The zones of a zoned or zoned_abs distribution, in region order; empty otherwise.</summary>
+    public IReadOnlyList<AccessZone> Zones { get; init; } = [];
+
+    /// <summary>What the option said, for the report's job options.</summary>
+    public string? Text { get; init; }
+
+    public override string ToString() => Text ?? Kind switch
     {
         DistributionKind.Random => "random",
         DistributionKind.Zipf => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"zipf:{Parameter}"),

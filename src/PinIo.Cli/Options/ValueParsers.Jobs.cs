@@ -158,7 +158,7 @@ internal static partial class ValueParsers
         return new RwSpec(mode, modifier);
     }
 
-    /// <summary>random_distribution=: <c>random</c>, <c>zipf:θ</c>, <c>pareto:h</c> or <c>normal:σ</c> (also <c>gauss:σ</c>), each with an optional <c>:center</c> in [0, 1].</summary>
+    /// <summary>random_distribution=: <c>random</c>, <c>zipf:θ</c>, <c>pareto:h</c> or <c>normal:σ</c> (also <c>gauss:σ</c>), each with an optional <c>:center</c> in [0, 1]; or <c>zoned:A/S:…</c> / <c>zoned_abs:A/SIZE:…</c>.</summary>
     public static Distribution ParseDistribution(string text)
     {
         string[] parts = text.Split(':', StringSplitOptions.TrimEntries);
@@ -169,7 +169,7 @@ internal static partial class ValueParsers
         }
         if (kind is "zoned" or "zoned_abs")
         {
-            throw new FormatException($"'{kind}' distributions are not implemented by pinio (use random, zipf, pareto or normal)");
+            return ParseZoned(text, kind == "zoned_abs");
         }
         DistributionKind parsed = kind switch
         {
@@ -198,6 +198,49 @@ internal static partial class ValueParsers
                 throw new FormatException("normal's sigma is a percentage of the region: above 0, at most 100");
         }
         return new Distribution(parsed, parameter, center);
+    }
+
+    /// <summary>
+    /// zoned:A/S:A/S:… (S percent of the region) or zoned_abs:A/SIZE:… (bytes): A percent of
+    /// the random I/O lands, uniformly, in each zone, the zones laid out from the region's start;
+    /// the shares must add up to 100, and the last span may be empty (the rest of the region).
+    /// fio's per-direction lists (after a comma) are refused by name.
+    /// </summary>
+    private static Distribution ParseZoned(string text, bool absolute)
+    {
+        string kind = absolute ? "zoned_abs" : "zoned";
+        string body = text[(text.IndexOf(':', StringComparison.Ordinal) + 1)..];
+        if (body.Contains(',', StringComparison.Ordinal))
+        {
+            throw new FormatException($"'{kind}' with a list per direction (after ',') is not implemented by pinio: give one list for all directions");
+        }
+        var zones = new List<AccessZone>();
+        string[] items = body.Split(':', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 0; i < items.Length; i++)
+        {
+            string[] pair = items[i].Split('/', StringSplitOptions.TrimEntries);
+            if (pair.Length != 2 || pair[0].Length == 0 || (pair[1].Length == 0 && i != items.Length - 1))
+            {
+                throw new FormatException($"'{items[i]}' in {kind} is not ACCESS%/{(absolute ? "SIZE" : "SPAN%")} (only the last zone's span may be empty: the rest)");
+            }
+            double access = ParseDouble(pair[0]);
+            double span = pair[1].Length == 0 ? 0 : absolute ? ParseSize(pair[1]) : ParseDouble(pair[1]);
+            if (access is < 0 or > 100 || span < 0 || (!absolute && span > 100))
+            {
+                throw new FormatException($"'{items[i]}' in {kind}: the access share must be 0..100 percent{(absolute ? "" : " and the span 0..100 percent")}");
+            }
+            zones.Add(new AccessZone(access, span));
+        }
+        double accessTotal = zones.Sum(z => z.AccessPercent);
+        if (zones.Count == 0 || Math.Abs(accessTotal - 100) > 1e-9)
+        {
+            throw new FormatException($"the access shares of {kind} add up to {accessTotal.ToString(CultureInfo.InvariantCulture)}, not 100");
+        }
+        if (!absolute && zones.Sum(z => z.Span) > 100 + 1e-9)
+        {
+            throw new FormatException($"the spans of {kind} add up to more than 100 percent of the region");
+        }
+        return new Distribution(absolute ? DistributionKind.ZonedAbs : DistributionKind.Zoned, 0, 0) { Zones = zones, Text = text.Trim() };
     }
 
     /// <summary>

@@ -50,7 +50,7 @@ internal sealed class OffsetGenerator
         {
             if (distribution.Kind != DistributionKind.Random)
             {
-                _skew = new SkewedIndex(distribution, _grains, Taus88.DeriveSeed(seed, 0, 1));
+                _skew = new SkewedIndex(distribution, _grains, Taus88.DeriveSeed(seed, 0, 1), grain);
             }
             else if (randomMap)
             {

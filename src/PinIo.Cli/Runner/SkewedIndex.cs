@@ -14,7 +14,9 @@ namespace PinIo.Cli.Runner;
 /// <item>pareto:h — rank (n−1)·u^(ln h / ln(1−h)), so that a share h of the draws falls on a
 /// share 1−h of the ranks (h=0.9: 90 % of I/O on 10 % of the blocks);</item>
 /// <item>normal:σ — a Gaussian around the center (the middle by default) with σ percent of
-/// the region as deviation, redrawn when it falls outside.</item>
+/// the region as deviation, redrawn when it falls outside;</item>
+/// <item>zoned / zoned_abs — a zone drawn by its share of the I/O, then a uniform index in it
+/// (fio's zone_split: zones laid out from the region's start, clipped to it).</item>
 /// </list>
 /// Zipf and pareto ranks say how hot a block is, not where it is: as fio, they are scattered
 /// over the region by a hash and an offset (the center × n when given, else one from the
@@ -36,9 +38,13 @@ internal sealed class SkewedIndex
     private readonly double _mean;
     private readonly double _deviation;
     private readonly ulong _shift;
+    private readonly double[] _zoneUpTo = [];
+    private readonly long[] _zoneStart = [];
+    private readonly long[] _zoneLength = [];
     private Taus88 _rng;
 
-    public SkewedIndex(Distribution distribution, long n, ulong seed)
+    /// <summary>Indices in [0, <paramref name="n"/>); <paramref name="unit"/> is an index's size in bytes (zoned_abs's spans are bytes).</summary>
+    public SkewedIndex(Distribution distribution, long n, ulong seed, int unit = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
         _kind = distribution.Kind;
@@ -63,6 +69,9 @@ internal sealed class SkewedIndex
                 _mean = (distribution.Center > 0 ? distribution.Center : 0.5) * n;
                 _deviation = distribution.Parameter / 100.0 * n;
                 break;
+            case DistributionKind.Zoned or DistributionKind.ZonedAbs:
+                (_zoneUpTo, _zoneStart, _zoneLength) = LayOutZones(distribution, n, unit);
+                break;
             default:
                 throw new ArgumentException("a uniform distribution needs no SkewedIndex", nameof(distribution));
         }
@@ -72,8 +81,52 @@ internal sealed class SkewedIndex
     {
         DistributionKind.Zipf => Scatter(NextZipfRank()),
         DistributionKind.Pareto => Scatter((ulong)((_n - 1) * Math.Pow(Uniform(), _paretoPower))),
+        DistributionKind.Zoned or DistributionKind.ZonedAbs => NextZoned(),
         _ => NextNormal(),
     };
+
+    /// <summary>
+    /// The zones as index ranges in [0, n), each with the cumulative share of the I/O up to
+    /// its end. A zone past the region is dropped and its share goes to the zones before it
+    /// (renormalized); an empty last span is the rest of the region.
+    /// </summary>
+    private static (double[] UpTo, long[] Start, long[] Length) LayOutZones(Distribution distribution, long n, int unit)
+    {
+        var upTo = new List<double>();
+        var start = new List<long>();
+        var length = new List<long>();
+        long at = 0;
+        double share = 0;
+        IReadOnlyList<AccessZone> zones = distribution.Zones;
+        for (int i = 0; i < zones.Count && at < n; i++)
+        {
+            long span = zones[i].Span == 0 && i == zones.Count - 1
+                ? n - at
+                : distribution.Kind == DistributionKind.ZonedAbs ? (long)(zones[i].Span / unit) : (long)Math.Round(zones[i].Span / 100.0 * n);
+            span = Math.Clamp(span, 1, n - at);
+            share += zones[i].AccessPercent;
+            upTo.Add(share);
+            start.Add(at);
+            length.Add(span);
+            at += span;
+        }
+        // Zones that kept no share of the I/O (the rest fell past the region): equal shares.
+        double total = share;
+        return total > 0
+            ? ([.. upTo.Select(u => u / total)], [.. start], [.. length])
+            : ([.. Enumerable.Range(1, start.Count).Select(k => (double)k / start.Count)], [.. start], [.. length]);
+    }
+
+    private long NextZoned()
+    {
+        double u = Uniform();
+        int zone = 0;
+        while (zone < _zoneUpTo.Length - 1 && u >= _zoneUpTo[zone])
+        {
+            zone++;
+        }
+        return _zoneStart[zone] + (long)(Uniform() * _zoneLength[zone]);
+    }
 
     /// <summary>ζ(n, θ) = Σ_{i=1..n} 1/i^θ.</summary>
     public static double Zeta(long n, double theta)
