@@ -52,6 +52,10 @@ internal abstract record Target(string Filename)
         {
             throw new OptionException($"pinio: job '{jobName}': filename= is empty or holds a NUL: give a file, a block device, ram:SIZE or volram:SIZE:NAME");
         }
+        if (o.Get(Opt.IoEngine) == IoEngineKind.Null)
+        {
+            return NullTarget.Parse(jobName, filename, o);
+        }
         if (filename.StartsWith(FaultTarget.Prefix, StringComparison.OrdinalIgnoreCase))
         {
             return FaultTarget.Parse(jobName, filename, o);

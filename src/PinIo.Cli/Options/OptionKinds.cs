@@ -26,6 +26,9 @@ internal enum IoEngineKind
 
     /// <summary>.NET RandomAccess on a file opened with O_DIRECT: the baseline of the fio comparison, not PinIo.</summary>
     Dotnet,
+
+    /// <summary>fio's null engine: no file and no device I/O (see the Jobs namespace's NullTarget).</summary>
+    Null,
 }
 
 /// <summary>fio's verify= modes that pinio implements.</summary>
@@ -109,11 +112,12 @@ internal static class OptionKindNames
         IoEngineKind.Pvsync2 => "pvsync2",
         IoEngineKind.IoUring => "io_uring",
         IoEngineKind.Libaio => "libaio",
+        IoEngineKind.Null => "null",
         _ => "dotnet",
     };
 
     /// <summary>Engines whose I/O completes inside the submitting call, so that fio caps their depth at 1.</summary>
-    public static bool IsSynchronous(this IoEngineKind engine) => engine is IoEngineKind.Psync or IoEngineKind.Sync or IoEngineKind.Pvsync2;
+    public static bool IsSynchronous(this IoEngineKind engine) => engine is IoEngineKind.Psync or IoEngineKind.Sync or IoEngineKind.Pvsync2 or IoEngineKind.Null;
 
     /// <summary>The name fio's verify= takes for the mode.</summary>
     public static string FioName(this VerifyKind verify) => verify switch
