@@ -308,9 +308,9 @@ internal sealed record JobPlan
                 grain = (long)System.Numerics.BigInteger.GreatestCommonDivisor(grain, size);
             }
         }
-        if (o.RwModifier > 0)
+        if (o.RwModifier != 0)
         {
-            grain = (long)System.Numerics.BigInteger.GreatestCommonDivisor(grain, o.RwModifier);
+            grain = (long)System.Numerics.BigInteger.GreatestCommonDivisor(grain, Math.Abs(o.RwModifier));
         }
         return (int)grain;
     }

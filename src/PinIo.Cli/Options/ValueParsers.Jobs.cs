@@ -149,13 +149,26 @@ internal static partial class ValueParsers
         return new SizeOrPercent(bytes, 0);
     }
 
-    /// <summary>rw=MODE[:N]: N is a size for sequential modes (the bytes skipped) and a count for random ones.</summary>
+    /// <summary>
+    /// rw=MODE[:N]: N is a size for sequential modes (the bytes skipped after each I/O; negative,
+    /// <c>read:-8k</c>, seeks back: with bs=4k the job reads backwards) and a count for random ones.
+    /// </summary>
     public static RwSpec ParseRw(OptionDef option, string text)
     {
         int colon = text.IndexOf(':', StringComparison.Ordinal);
         var mode = (RwMode)option.ParseChoice(colon < 0 ? text.Trim() : text[..colon].Trim());
-        long modifier = colon < 0 ? 0 : ParseSize(text[(colon + 1)..]);
-        return new RwSpec(mode, modifier);
+        if (colon < 0)
+        {
+            return new RwSpec(mode, 0);
+        }
+        string value = text[(colon + 1)..].Trim();
+        bool back = value.StartsWith('-');
+        if (back && mode.IsRandom())
+        {
+            throw new FormatException($"rw={text}: a random mode's :N is a count of I/Os per offset and cannot be negative");
+        }
+        long modifier = ParseSize(back ? value[1..] : value);
+        return new RwSpec(mode, back ? -modifier : modifier);
     }
 
     /// <summary>random_distribution=: <c>random</c>, <c>zipf:θ</c>, <c>pareto:h</c> or <c>normal:σ</c> (also <c>gauss:σ</c>), each with an optional <c>:center</c> in [0, 1]; or <c>zoned:A/S:…</c> / <c>zoned_abs:A/SIZE:…</c>.</summary>

@@ -144,6 +144,14 @@ internal sealed class OffsetGenerator
             offset = 0;
         }
         _cursor = offset + length + _skip;
+        if (_cursor < 0)
+        {
+            // Seeking back (rw=read:-8k) past the start wraps to the end, as fio's
+            // get_next_seq_offset does: the next I/O lies |skip| before the region's end. Not
+            // the end of a pass (the first I/O, at 0, wraps at once): the job's bytes end it.
+            _cursor = Math.Max(0, _size + _skip);
+            return offset;
+        }
         if (_cursor + _minLength > _size)
         {
             Passes++;
