@@ -56,6 +56,10 @@ internal abstract record Target(string Filename)
         {
             return NullTarget.Parse(jobName, filename, o);
         }
+        if (o.Get(Opt.IoEngine) == IoEngineKind.Ftruncate && filename.Contains(':', StringComparison.Ordinal))
+        {
+            throw new OptionException($"pinio: job '{jobName}': ioengine=ftruncate truncates a regular file; filename={filename} is not one");
+        }
         if (filename.StartsWith(FaultTarget.Prefix, StringComparison.OrdinalIgnoreCase))
         {
             return FaultTarget.Parse(jobName, filename, o);
@@ -140,6 +144,9 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     /// <summary>ioengine=dotnet: .NET's RandomAccess instead of PinIo.</summary>
     public bool Dotnet { get; init; }
 
+    /// <summary>ioengine=ftruncate: the file's handle alone (opened as for dotnet); each write sets its size.</summary>
+    public bool Ftruncate { get; init; }
+
     /// <summary>A character device (/dev/null): written and read with plain pwrite/pread, as fio's psync does; PinIo's Direct I/O needs a file or a block device.</summary>
     public bool IsCharDevice { get; init; }
 
@@ -162,7 +169,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     public override long Capacity => IsBlockDevice ? ExistingBytes : Math.Max(ExistingBytes, WantedBytes);
 
     /// <summary>A polled ring and the inline sync engine run on the job's thread; .NET's RandomAccess completes on its thread pool.</summary>
-    public override bool CompletesOnJobThread => !Dotnet;
+    public override bool CompletesOnJobThread => !Dotnet || Ftruncate;
 
     public override int LogicalBlockSize => Logical;
 
@@ -203,7 +210,13 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
             IoEngineKind.Libaio => IoEngine.Libaio,
             _ => IoEngine.Sync,
         };
-        bool dotnet = o.Get(Opt.IoEngine) == IoEngineKind.Dotnet;
+        bool ftruncate = o.Get(Opt.IoEngine) == IoEngineKind.Ftruncate;
+        if (ftruncate && o.Rw.HasReads())
+        {
+            throw new OptionException($"pinio: job '{jobName}': ioengine=ftruncate truncates the file at each write's offset and has nothing to read: use rw=write or randwrite");
+        }
+        // ftruncate needs only the file's handle, as the dotnet baseline opens it.
+        bool dotnet = o.Get(Opt.IoEngine) == IoEngineKind.Dotnet || ftruncate;
         bool dsync = o.Get(Opt.Sync) != SyncMode.None;
         // fio's sqthread_poll and hipri are io_uring's; the sync engines have no ring to set up.
         bool ring = engine == IoEngine.IoUring;
@@ -222,7 +235,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
             }
             return new FileTarget(filename, engine, o.Get(Opt.Direct), 0, wanted, IsBlockDevice: false, QueueLimits.Default.LogicalBlockSize)
             {
-                Dotnet = dotnet, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
+                Dotnet = dotnet, Ftruncate = ftruncate, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
             };
         }
         TargetProbe probe;
@@ -242,9 +255,13 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         {
             throw new OptionException($"pinio: job '{jobName}': filename={filename} is neither a regular file nor a block device (nor a character device such as /dev/null)");
         }
+        if (ftruncate && !probe.IsRegularFile)
+        {
+            throw new OptionException($"pinio: job '{jobName}': ioengine=ftruncate needs a regular file; filename={filename} is a device");
+        }
         return new FileTarget(filename, engine, o.Get(Opt.Direct), probe.Size, wanted, probe.IsBlockDevice, probe.LogicalBlockSize)
         {
-            Dotnet = dotnet, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
+            Dotnet = dotnet, Ftruncate = ftruncate, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
         };
     }
 

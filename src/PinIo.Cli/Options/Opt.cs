@@ -98,6 +98,7 @@ internal static class Opt
             new("io_uring", IoEngineKind.IoUring, "Asynchronous I/O: iodepth requests in flight, completed by the device"),
             new("libaio", IoEngineKind.Libaio, "Linux native AIO (io_submit/io_getevents): PinIo's libaio engine"),
             new("null", IoEngineKind.Null, "No file and no device: each I/O goes through PinIo's Direct I/O path (pins, bios) to a device that ends it at once without touching memory (fio's null engine does no I/O at all); needs size="),
+            new("ftruncate", IoEngineKind.Ftruncate, "Each write sets the file's size to its offset (ftruncate), as fio's ftruncate engine; writes only, no data"),
             new("dotnet", IoEngineKind.Dotnet, "Plain .NET RandomAccess.ReadAsync/WriteAsync on an O_DIRECT file, iodepth at once: the baseline, not PinIo"),
         ],
     });

@@ -29,6 +29,9 @@ internal enum IoEngineKind
 
     /// <summary>fio's null engine: no file and no device I/O (see the Jobs namespace's NullTarget).</summary>
     Null,
+
+    /// <summary>fio's ftruncate engine: each write truncates (or extends) the file to its offset; no data moves.</summary>
+    Ftruncate,
 }
 
 /// <summary>fio's verify= modes that pinio implements.</summary>
@@ -113,11 +116,12 @@ internal static class OptionKindNames
         IoEngineKind.IoUring => "io_uring",
         IoEngineKind.Libaio => "libaio",
         IoEngineKind.Null => "null",
+        IoEngineKind.Ftruncate => "ftruncate",
         _ => "dotnet",
     };
 
     /// <summary>Engines whose I/O completes inside the submitting call, so that fio caps their depth at 1.</summary>
-    public static bool IsSynchronous(this IoEngineKind engine) => engine is IoEngineKind.Psync or IoEngineKind.Sync or IoEngineKind.Pvsync2 or IoEngineKind.Null;
+    public static bool IsSynchronous(this IoEngineKind engine) => engine is IoEngineKind.Psync or IoEngineKind.Sync or IoEngineKind.Pvsync2 or IoEngineKind.Null or IoEngineKind.Ftruncate;
 
     /// <summary>The name fio's verify= takes for the mode.</summary>
     public static string FioName(this VerifyKind verify) => verify switch

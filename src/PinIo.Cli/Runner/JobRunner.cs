@@ -75,7 +75,8 @@ internal sealed class JobRunner : IDisposable
         _source = new IoSource(plan, Math.Max(plan.Grain, chunk / plan.Grain * plan.Grain));
         _slots = new IoSlots(plan, device, _buffered is not null, _data, _accounting.Pins);
         IoClock clock = _accounting.Clock;
-        IJobEngine engine = dotnet is not null ? new DotnetEngine(dotnet, clock, _slots.Count)
+        IJobEngine engine = dotnet is not null && plan.Target is FileTarget { Ftruncate: true } ? new FtruncateEngine(dotnet, clock)
+            : dotnet is not null ? new DotnetEngine(dotnet, clock, _slots.Count)
             : _buffered is not null ? new BufferedEngine(_buffered, clock, _slots.Count)
             : new PinIoEngine(io!, clock, polled is not null, _slots.Count);
         _loop = new IoLoop(plan, engine, _slots, polled, _accounting, _source, _verification, _data);
