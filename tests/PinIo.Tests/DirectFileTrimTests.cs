@@ -1,4 +1,5 @@
 using System.Globalization;
+using PinIo.Block;
 using PinIo.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -66,6 +67,31 @@ public sealed class DirectFileTrimTests(ITestOutputHelper output) : PinBalancedT
         output.WriteLine($"{engine}: backing file {backingBefore} -> {backingAfter} sectors allocated");
         Assert.True(backingBefore - backingAfter >= TrimBytes / 512, $"backing blocks freed: {backingBefore} -> {backingAfter} sectors");
         await AssertTrimmed(file, pattern);
+    }
+
+    /// <summary>
+    /// The engines' own error path: a discard bio built by hand past the device's end, which
+    /// BlkLib would have refused, reaches the kernel (BLKDISCARD, or io_uring's discard command)
+    /// and comes back EINVAL; the device goes on working.
+    /// </summary>
+    [Theory]
+    [InlineData(IoEngine.IoUring)]
+    [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
+    public async Task ADiscardBioTheKernelRefuses_EndsWithItsErrno_AndTheDeviceStaysUsable(IoEngine engine)
+    {
+        using FileLoopDevice loop = MakeLoop(FileBytes);
+        await using DirectFile file = DirectFile.Open(loop.Path, new DirectFileOptions { Engine = engine });
+        var bio = new Bio(BioOp.Discard, (FileBytes - 4096) / QueueLimits.SectorSize, file.Device.Limits);
+        bio.SetDiscardSize(8192);
+        var ended = new TaskCompletionSource<(BlkStatus, Errno)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bio.EndIo = b => ended.SetResult((b.Status, b.Error));
+
+        file.Device.Submit(bio);
+
+        Assert.Equal((BlkStatus.Invalid, Errno.EINVAL), await ended.Task);
+        using var buffer = file.AllocateBuffer(4096);
+        Assert.Equal(4096, await file.ReadAsync(0, buffer.Memory));
     }
 
     [Theory]

@@ -44,9 +44,9 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         "IORING_SETUP_IOPOLL needs a block device with poll queues (NVMe with nvme.poll_queues, null_blk with poll_queues), " +
         "directly or under the file system";
 
-    // What EOPNOTSUPP means for a block device's discard command on a device that can discard.
-    private const string BlockDiscardUnsupported = "this kernel's io_uring cannot discard on a block device " +
-        "(BLOCK_URING_CMD_DISCARD needs Linux 6.12): trim with IoEngine.Sync or IoEngine.Libaio, which use the BLKDISCARD ioctl";
+    // What EOPNOTSUPP means for a block device's discard command: io_uring says the same for both causes.
+    private const string BlockDiscardUnsupported = "the block device refused the discard: either it cannot discard (now: its discard_max_bytes is 0) " +
+        "or this kernel's io_uring has no BLOCK_URING_CMD_DISCARD (Linux 6.12+), in which case IoEngine.Sync or IoEngine.Libaio (the BLKDISCARD ioctl) can trim";
 
     private readonly FileDevice _device;
     private readonly FileDeviceOptions _options;
