@@ -156,7 +156,7 @@ public sealed partial class DirectFile : IDisposable, IAsyncDisposable
     public ValueTask TrimAsync(long offset, long length, CancellationToken ct = default)
     {
         CheckWritable();
-        return BlkLib.IssueDiscardAsync(_device, offset, length, ct);
+        return BlkLib.IssueDiscardCoreAsync(_device, offset, length, (_flags & DirectIoFlags.InlineCompletion) != 0, ct);
     }
 
     /// <summary>

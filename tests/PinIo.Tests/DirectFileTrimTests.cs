@@ -115,6 +115,22 @@ public sealed class DirectFileTrimTests(ITestOutputHelper output) : PinBalancedT
         Assert.Contains(path, length.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>InlineCompletions holds for trims as for reads and writes: the awaiting code resumes on the engine's thread, with no hop to the thread pool.</summary>
+    [Theory]
+    [InlineData(IoEngine.IoUring, "pinio-uring")]
+    [InlineData(IoEngine.Libaio, "pinio-libaio")]
+    public async Task Trim_WithInlineCompletions_ResumesOnTheEngineThread(IoEngine engine, string thread)
+    {
+        string path = Path.Combine(_dir, "inline");
+        File.WriteAllBytes(path, TestPattern.Make(1 << 20, seed: 9));
+        await using DirectFile file = DirectFile.Open(path, new DirectFileOptions { Engine = engine, InlineCompletions = true });
+
+        string resumedOn = await TrimAndNameTheThread(file);
+
+        Assert.Equal(thread, resumedOn);
+        Assert.True(File.ReadAllBytes(path).AsSpan().IndexOfAnyExcept((byte)0) < 0, "the trimmed file reads as zeroes");
+    }
+
     [Fact]
     public async Task Trim_OnAReadOnlyFile_IsEbadf()
     {
@@ -134,6 +150,12 @@ public sealed class DirectFileTrimTests(ITestOutputHelper output) : PinBalancedT
             Directory.Delete(_dir, recursive: true);
         }
         base.Dispose(disposing);
+    }
+
+    private static async Task<string> TrimAndNameTheThread(DirectFile file)
+    {
+        await file.TrimAsync(0, 1 << 20).ConfigureAwait(false);
+        return Thread.CurrentThread.Name ?? "(unnamed)";
     }
 
     private static async Task WriteAll(DirectFile file, byte[] pattern)

@@ -24,7 +24,7 @@ internal sealed class DiscardRequest : IValueTaskSource
     private Errno _failedErrno;
     private string? _failedReason;
 
-    public static DiscardRequest Rent(IBlockDevice device, long offset, long length)
+    public static DiscardRequest Rent(IBlockDevice device, long offset, long length, bool inlineContinuations)
     {
         DiscardRequest request = s_cache.TryTake() ?? new DiscardRequest();
         request._device = device;
@@ -35,7 +35,7 @@ internal sealed class DiscardRequest : IValueTaskSource
         request._failedErrno = Errno.None;
         request._failedReason = null;
         request._core.Reset();
-        request._core.RunContinuationsAsynchronously = true;
+        request._core.RunContinuationsAsynchronously = !inlineContinuations;
         return request;
     }
 
