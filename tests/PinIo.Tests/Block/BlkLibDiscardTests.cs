@@ -174,6 +174,7 @@ public sealed class BlkLibDiscardTests : PinBalancedTest
         DirectIoException e = await Assert.ThrowsAsync<DirectIoException>(async () => await BlkLib.IssueDiscardAsync(cached, 0, 4096));
         Assert.Equal(Errno.EOPNOTSUPP, e.Errno);
         Assert.Contains("PowerCut", e.Message, StringComparison.Ordinal);
+        Assert.Contains("FaultDevice over RamDisk", e.Message, StringComparison.Ordinal);
     }
 
     /// <summary>fio's trim jobs issue one discard per I/O: in steady state, one allocates nothing (bios and requests are pooled).</summary>

@@ -56,6 +56,9 @@ public sealed partial class FaultDevice : IBlockDevice
 
     public long Capacity => Inner.Capacity;
 
+    /// <summary>Names the device it wraps, as messages about it do.</summary>
+    public override string ToString() => $"FaultDevice over {Inner}";
+
     /// <summary>What the device did: faults injected, cache events, and with <see cref="FaultOptions.LogEveryBio"/> every bio.</summary>
     public FaultLog Log { get; }
 
