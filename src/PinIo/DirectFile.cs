@@ -2,6 +2,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using PinIo.Block;
 using PinIo.Devices;
 using PinIo.Fs;
 using PinIo.Iov;
@@ -143,6 +144,20 @@ public sealed partial class DirectFile : IDisposable, IAsyncDisposable
 
     /// <summary>Everything written before the flush is durable when it completes (fdatasync / IORING_OP_FSYNC).</summary>
     public ValueTask FlushAsync(CancellationToken ct = default) => DirectIo.FlushAsync(_device, ct);
+
+    /// <summary>
+    /// Discards [<paramref name="offset"/>, <paramref name="offset"/> + <paramref name="length"/>)
+    /// (fio's trim): a block device gets discard requests (BLKDISCARD, or io_uring's discard
+    /// command), a regular file a hole punch that keeps its size. The range then reads as zeroes
+    /// on a file or a loop device; a disk may return anything there until it is rewritten.
+    /// Offset and length must be multiples of <see cref="Alignment"/> (EINVAL); a device that
+    /// cannot discard throws EOPNOTSUPP; a read-only file EBADF. See <see cref="BlkLib.IssueDiscardAsync"/>.
+    /// </summary>
+    public ValueTask TrimAsync(long offset, long length, CancellationToken ct = default)
+    {
+        CheckWritable();
+        return BlkLib.IssueDiscardCoreAsync(_device, offset, length, (_flags & DirectIoFlags.InlineCompletion) != 0, ct);
+    }
 
     /// <summary>
     /// Waits for every request in flight, then closes the file; from any number of threads,

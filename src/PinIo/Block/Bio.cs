@@ -151,6 +151,16 @@ public sealed partial class Bio
     }
 
     /// <summary>
+    /// A discard bio names a range and holds no pages (bi_size without a bi_io_vec): sets the
+    /// range's length, in bytes from <see cref="Sector"/>.
+    /// </summary>
+    internal void SetDiscardSize(int bytes)
+    {
+        Debug.Assert(Op == BioOp.Discard && _vecCount == 0, "Only a discard bio has a size without pages");
+        Size = bytes;
+    }
+
+    /// <summary>
     /// bio_release_pages(): pinned bios unpin every page (dirtying it first when
     /// <paramref name="markDirty"/>, after a read); <see cref="BioFlags.NoPageRef"/> bios
     /// release nothing; bios built by <see cref="AddPagesWithReferencesFrom"/> put their
@@ -233,9 +243,9 @@ public sealed partial class Bio
 
     private long AddPagesCore(IovIter iter, BioFlags wanted, bool getReferences)
     {
-        if (Op == BioOp.Flush)
+        if (Op is BioOp.Flush or BioOp.Discard)
         {
-            ThrowHelper.ThrowMisuse("A flush bio carries no data.");
+            ThrowHelper.ThrowMisuse($"A {Op} bio carries no data.");
         }
         if (!AcceptsClass(wanted))
         {

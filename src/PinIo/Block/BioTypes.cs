@@ -6,6 +6,13 @@ public enum BioOp
     Read,
     Write,
     Flush,
+
+    /// <summary>
+    /// REQ_OP_DISCARD: the device may forget a range (its <see cref="Bio.Size"/> from
+    /// <see cref="Bio.Sector"/>); the bio carries no pages. Issued by <see cref="BlkLib.IssueDiscardAsync"/>,
+    /// only to devices whose <see cref="QueueLimits.MaxDiscardBytes"/> is not 0.
+    /// </summary>
+    Discard,
 }
 
 [Flags]

@@ -29,6 +29,23 @@ public sealed record QueueLimits
     /// <summary>Required alignment of memory, in bytes (dma_alignment + 1; the kernel default is 512).</summary>
     public int DmaAlignment { get; init; } = 512;
 
+    /// <summary>
+    /// Largest discard bio in bytes (discard_max_bytes); 0, the default, means the device
+    /// cannot discard (the kernel's max_discard_sectors of 0).
+    /// </summary>
+    public int MaxDiscardBytes { get; init; }
+
+    /// <summary>
+    /// The device's internal allocation unit for discards (discard_granularity): a range is
+    /// split so that every bio after the first starts on a multiple of it. 0 means the logical block size.
+    /// </summary>
+    public int DiscardGranularity { get; init; }
+
+    public bool SupportsDiscard => MaxDiscardBytes > 0;
+
+    /// <summary><see cref="DiscardGranularity"/>, or the logical block size where the device names none.</summary>
+    public int EffectiveDiscardGranularity => DiscardGranularity > 0 ? DiscardGranularity : LogicalBlockSize;
+
     public static QueueLimits Default { get; } = new();
 
     /// <summary>
@@ -47,6 +64,11 @@ public sealed record QueueLimits
         Require(MaxSegmentSize >= Mm.PageSize.Bytes, nameof(MaxSegmentSize), MaxSegmentSize, $"MaxSegmentSize {MaxSegmentSize} must be at least a page (4096)");
         Require(IsPowerOfTwo(DmaAlignment) && DmaAlignment <= Mm.PageSize.Bytes, nameof(DmaAlignment), DmaAlignment,
             $"DmaAlignment {DmaAlignment} must be a power of two no larger than a page");
+        Require(MaxDiscardBytes >= 0 && MaxDiscardBytes % LogicalBlockSize == 0, nameof(MaxDiscardBytes), MaxDiscardBytes,
+            $"MaxDiscardBytes {MaxDiscardBytes} must be 0 (no discard) or a multiple of LogicalBlockSize {LogicalBlockSize}");
+        Require(DiscardGranularity >= 0 && DiscardGranularity % LogicalBlockSize == 0 && (MaxDiscardBytes == 0 || DiscardGranularity <= MaxDiscardBytes),
+            nameof(DiscardGranularity), DiscardGranularity,
+            $"DiscardGranularity {DiscardGranularity} must be 0 or a multiple of LogicalBlockSize {LogicalBlockSize} no larger than MaxDiscardBytes {MaxDiscardBytes}");
         return this;
     }
 

@@ -21,6 +21,9 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
     private const int FileMaxSegments = 1024; // UIO_MAXIOV
     private const int FileMaxSegmentSize = 1 << 30;
 
+    // A file's discard is a hole punch, which has no size limit; this bounds one fallocate call.
+    private const int FileMaxDiscardBytes = 1 << 30;
+
     /// <summary>The most one kernel bio holds of user memory: BIO_MAX_VECS (256) pages.</summary>
     private const int KernelBioMaxBytes = 256 * PageSize.Bytes;
 
@@ -133,7 +136,7 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
         Interlocked.Increment(ref _submitters);
         try
         {
-            refused = Volatile.Read(ref _disposed) != 0 || (ReadOnly && bio.Op == BioOp.Write);
+            refused = Volatile.Read(ref _disposed) != 0 || (ReadOnly && bio.Op is BioOp.Write or BioOp.Discard);
             if (!refused)
             {
                 _engine.Submit(bio);
@@ -181,6 +184,9 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
         Errors.Check(Interop.Ftruncate(_fd, length), "ftruncate", Path);
         Volatile.Write(ref _size, length);
     }
+
+    /// <summary>The path, which is what messages about the device name it by.</summary>
+    public override string ToString() => $"'{Path}'";
 
     /// <summary>Re-reads the size from the kernel (after another process changed the file).</summary>
     public long RefreshCapacity()
@@ -336,6 +342,9 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
             MaxSegments = FileMaxSegments,
             MaxSegmentSize = FileMaxSegmentSize,
             DmaAlignment = Math.Min(PageSize.Bytes, memAlign),
+            MaxDiscardBytes = FileMaxDiscardBytes,
+            // Holes are whole file-system blocks: a punch off them only zeroes.
+            DiscardGranularity = Math.Min(FileMaxDiscardBytes, Math.Max(Math.Max(QueueLimits.SectorSize, offsetAlign), Pow2Floor(st.BlockSize))),
         };
     }
 
@@ -358,7 +367,28 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
             MaxSegments = Math.Max(1, q.MaxSegments ?? QueueLimits.Default.MaxSegments),
             MaxSegmentSize = Math.Max(PageSize.Bytes, q.MaxSegmentSize ?? QueueLimits.Default.MaxSegmentSize),
             DmaAlignment = Math.Min(PageSize.Bytes, (q.DmaAlignment ?? (QueueLimits.SectorSize - 1)) + 1),
+            MaxDiscardBytes = DiscardBytes(q, logical, out int granularity),
+            DiscardGranularity = granularity,
         };
+    }
+
+    /// <summary>
+    /// discard_max_bytes rounded down to the granularity (a loop device's 4 GiB - 512 becomes
+    /// 2 GiB - 4 KiB: a bio's size is an int); 0 with no granularity when the device cannot discard.
+    /// </summary>
+    private static int DiscardBytes(BlockQueueInfo q, int logical, out int granularity)
+    {
+        granularity = Math.Max(logical, q.DiscardGranularity ?? 0);
+        if (granularity % logical != 0)
+        {
+            granularity = logical;
+        }
+        int max = (q.DiscardMaxBytes ?? 0) / granularity * granularity;
+        if (max == 0)
+        {
+            granularity = 0;
+        }
+        return max;
     }
 
     private static int Pow2Floor(int value) => value <= 0 ? QueueLimits.SectorSize : 1 << (31 - int.LeadingZeroCount(value));

@@ -14,9 +14,9 @@ internal sealed unsafe partial class IoUringEngine
     /// </summary>
     private bool TryStart(Bio bio)
     {
-        if (bio.Op == BioOp.Flush && _completionPolling)
+        if ((bio.Op is BioOp.Flush or BioOp.Discard) && _completionPolling)
         {
-            FlushNow(bio);
+            RunNow(bio);
             return true;
         }
         ReadOnlySpan<BioVec> vecs = bio.VecSpan;
@@ -48,11 +48,16 @@ internal sealed unsafe partial class IoUringEngine
     }
 
     /// <summary>
-    /// An IOPOLL ring refuses IORING_OP_FSYNC (EINVAL: the opcode cannot be polled), so a flush
-    /// there is an fdatasync on the polling thread, as the sync engine's. Like IORING_OP_FSYNC it
+    /// An IOPOLL ring refuses IORING_OP_FSYNC, IORING_OP_FALLOCATE and a block device's
+    /// IORING_OP_URING_CMD (the opcodes cannot be polled), so a flush or a discard there is the
+    /// blocking call on the polling thread, as the sync engine's. Like IORING_OP_FSYNC a flush
     /// covers the writes that have completed; the bio ends in the next <see cref="Poll"/>.
     /// </summary>
-    private void FlushNow(Bio bio) => _flushed.Enqueue((bio, Math.Min(0, Interop.Fdatasync(_device.Descriptor))));
+    private void RunNow(Bio bio)
+    {
+        int result = bio.Op == BioOp.Flush ? Math.Min(0, Interop.Fdatasync(_device.Descriptor)) : FileDiscard.Run(_device, bio);
+        _flushed.Enqueue((bio, result));
+    }
 
     /// <summary>
     /// Writes the SQE for what is left of a slot's piece. user_data is the slot index and its
@@ -68,6 +73,11 @@ internal sealed unsafe partial class IoUringEngine
         if (bio.Op == BioOp.Flush)
         {
             IoUringRing.PrepFsync(sqe, _fd, Interop.IORING_FSYNC_DATASYNC, userData, _fileFlags);
+            return;
+        }
+        if (bio.Op == BioOp.Discard)
+        {
+            PrepDiscard(sqe, bio, userData);
             return;
         }
         bool read = bio.Op == BioOp.Read;
@@ -108,6 +118,19 @@ internal sealed unsafe partial class IoUringEngine
         else
         {
             IoUringRing.PrepWritev(sqe, _fd, iov, count, offset, userData, 0, _fileFlags);
+        }
+    }
+
+    /// <summary>A block device discards through its io_uring command; a regular file punches a hole.</summary>
+    private void PrepDiscard(IoUringSqe* sqe, Bio bio, ulong userData)
+    {
+        if (_device.IsBlockDevice)
+        {
+            IoUringRing.PrepBlockDiscard(sqe, _fd, bio.Position, bio.Size, userData, _fileFlags);
+        }
+        else
+        {
+            IoUringRing.PrepFallocate(sqe, _fd, FileDiscard.PunchHoleMode, bio.Position, bio.Size, userData, _fileFlags);
         }
     }
 
@@ -183,7 +206,7 @@ internal sealed unsafe partial class IoUringEngine
             Reissue(index);
             return;
         }
-        if (res < 0 || bio.Op == BioOp.Flush)
+        if (res < 0 || bio.Op is BioOp.Flush or BioOp.Discard)
         {
             FinishPiece(index, Math.Min(res, 0));
             return;
@@ -240,13 +263,15 @@ internal sealed unsafe partial class IoUringEngine
         int result = head.Error;
         Release(lead);
         _completedInPoll++;
-        BioTransfer.Complete(_device, bio, result, FailureReason(result));
+        BioTransfer.Complete(_device, bio, result, FailureReason(bio, result));
         DrainWaiting();
     }
 
     /// <summary>What a failed request means on this ring beyond its errno, when it means more.</summary>
-    private string? FailureReason(int result) =>
-        result == -(int)Errno.EOPNOTSUPP && _completionPolling ? PolledIoUnsupported : null;
+    private string? FailureReason(Bio bio, int result) => result != -(int)Errno.EOPNOTSUPP ? null
+        : bio.Op == BioOp.Discard && _device.IsBlockDevice ? BlockDiscardUnsupported
+        : _completionPolling ? PolledIoUnsupported
+        : null;
 
     private void Release(int index)
     {

@@ -44,6 +44,10 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         "IORING_SETUP_IOPOLL needs a block device with poll queues (NVMe with nvme.poll_queues, null_blk with poll_queues), " +
         "directly or under the file system";
 
+    // What EOPNOTSUPP means for a block device's discard command: io_uring says the same for both causes.
+    private const string BlockDiscardUnsupported = "the block device refused the discard: either it cannot discard (now: its discard_max_bytes is 0) " +
+        "or this kernel's io_uring has no BLOCK_URING_CMD_DISCARD (Linux 6.12+), in which case IoEngine.Sync or IoEngine.Libaio (the BLKDISCARD ioctl) can trim";
+
     private readonly FileDevice _device;
     private readonly FileDeviceOptions _options;
     private readonly bool _polled;
@@ -418,7 +422,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         return res;
     }
 
-    /// <summary>Ends the flushes that ran as fdatasync (<see cref="FlushNow"/>), on the polling thread, as Reap ends the others.</summary>
+    /// <summary>Ends the flushes and discards that ran as blocking calls (<see cref="RunNow"/>), on the polling thread, as Reap ends the others.</summary>
     private void EndFlushed()
     {
         while (_flushed.TryDequeue(out (Bio Bio, int Error) done))

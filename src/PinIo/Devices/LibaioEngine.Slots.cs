@@ -71,8 +71,24 @@ internal sealed unsafe partial class LibaioEngine
         ref Slot slot = ref _slots[index];
         slot.Bio = bio;
         slot.Done = 0;
+        if (bio.Op == BioOp.Discard)
+        {
+            DiscardNow(index);
+            return true;
+        }
         Prep(index);
         return true;
+    }
+
+    /// <summary>
+    /// Native AIO has no discard command: the syscall runs here, on the engine's thread, and
+    /// the bio ends with the refused ones after the next submit — not now, inside the loop that
+    /// started it, where a continuation run inline could start the same waiting bio twice.
+    /// </summary>
+    private void DiscardNow(int index)
+    {
+        _inFlight++;
+        _refused.Enqueue((index, FileDiscard.Run(_device, _slots[index].Bio!)));
     }
 
     /// <summary>
@@ -116,7 +132,7 @@ internal sealed unsafe partial class LibaioEngine
     /// </summary>
     private void SubmitBatch()
     {
-        while (_batchCount > 0)
+        while (_batchCount > 0 || _refused.Count > 0)
         {
             int submitted = 0;
             while (submitted < _batchCount)

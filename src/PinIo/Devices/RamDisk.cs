@@ -48,7 +48,7 @@ public sealed class RamDisk : IBlockDevice
     public RamDisk(long capacityBytes, RamDiskOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Limits = (options.Limits ?? QueueLimits.Default).Validate();
+        Limits = (options.Limits ?? DefaultLimits).Validate();
         if (capacityBytes <= 0 || capacityBytes % Limits.LogicalBlockSize != 0)
         {
             throw new ArgumentOutOfRangeException(nameof(capacityBytes), $"capacity {capacityBytes} must be a positive multiple of the logical block size {Limits.LogicalBlockSize}.");
@@ -57,6 +57,16 @@ public sealed class RamDisk : IBlockDevice
         Completion = options.Completion;
         _memory = NativeMemoryAccess.AllocPageAligned((nuint)capacityBytes);
     }
+
+    /// <summary>
+    /// <see cref="QueueLimits.Default"/> with brd's discard limits: any range up to the largest
+    /// bio, in pages. Limits passed in decide for themselves (MaxDiscardBytes 0: no discard).
+    /// </summary>
+    public static QueueLimits DefaultLimits { get; } = QueueLimits.Default with
+    {
+        MaxDiscardBytes = int.MaxValue / PageSize.Bytes * PageSize.Bytes,
+        DiscardGranularity = PageSize.Bytes,
+    };
 
     public QueueLimits Limits { get; }
 
@@ -134,6 +144,8 @@ public sealed class RamDisk : IBlockDevice
         data.CopyTo(NativeMemoryAccess.Span(_memory + (nint)offset, data.Length));
     }
 
+    public override string ToString() => $"RamDisk of {Capacity} bytes";
+
     /// <summary>Waits for every bio in flight (memory under I/O is never freed), then frees the disk.</summary>
     public void Dispose()
     {
@@ -184,12 +196,36 @@ public sealed class RamDisk : IBlockDevice
         {
             return BlkStatus.Ok;
         }
+        if (bio.Op == BioOp.Discard)
+        {
+            return CheckDiscard(bio);
+        }
         bool fits = bio.Size > 0
             && bio.Size <= Limits.MaxSectorsBytes
             && bio.VecCount <= Limits.MaxSegments
             && bio.Size % Limits.LogicalBlockSize == 0
             && bio.Position % Limits.LogicalBlockSize == 0
             && VecsFit(bio.VecSpan);
+        if (!fits)
+        {
+            Interlocked.Increment(ref _limitViolations);
+            return BlkStatus.Invalid;
+        }
+        return bio.Position + bio.Size <= Capacity ? BlkStatus.Ok : BlkStatus.IoError;
+    }
+
+    /// <summary>A discard carries no pages and fits the discard limits, not the read/write ones; none at all without discard support.</summary>
+    private BlkStatus CheckDiscard(Bio bio)
+    {
+        if (!Limits.SupportsDiscard)
+        {
+            return BlkStatus.NotSupported;
+        }
+        bool fits = bio.Size > 0
+            && bio.Size <= Limits.MaxDiscardBytes
+            && bio.VecCount == 0
+            && bio.Size % Limits.LogicalBlockSize == 0
+            && bio.Position % Limits.LogicalBlockSize == 0;
         if (!fits)
         {
             Interlocked.Increment(ref _limitViolations);
@@ -213,6 +249,12 @@ public sealed class RamDisk : IBlockDevice
     private void Transfer(Bio bio)
     {
         nint device = _memory + (nint)bio.Position;
+        if (bio.Op == BioOp.Discard)
+        {
+            // brd frees the pages; a freed page reads as zeroes.
+            NativeMemoryAccess.Span(device, bio.Size).Clear();
+            return;
+        }
         foreach (BioVec vec in bio.VecSpan)
         {
             if (bio.Op == BioOp.Read)

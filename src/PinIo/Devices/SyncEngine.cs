@@ -141,6 +141,10 @@ internal sealed unsafe class SyncEngine : IFileEngine
         {
             return Math.Min(0, Interop.Fdatasync(fd));
         }
+        if (bio.Op == BioOp.Discard)
+        {
+            return FileDiscard.Run(_device, bio);
+        }
         int done = 0;
         while (done < bio.Size)
         {

@@ -58,6 +58,12 @@ internal sealed record BlockQueueInfo(
 {
     public static readonly BlockQueueInfo Empty = new(null, null, null, null, null, null);
 
+    /// <summary>discard_max_bytes: the largest discard the queue takes; 0 when the device cannot discard.</summary>
+    public int? DiscardMaxBytes { get; init; }
+
+    /// <summary>discard_granularity in bytes: the device's discard allocation unit.</summary>
+    public int? DiscardGranularity { get; init; }
+
     /// <summary>
     /// A partition has no queue of its own: its sysfs directory holds a <c>partition</c>
     /// file and the queue lives in the parent disk's directory.
@@ -76,7 +82,11 @@ internal sealed record BlockQueueInfo(
             ReadInt(queue, "max_sectors_kb"),
             ReadInt(queue, "max_segments"),
             ReadInt(queue, "max_segment_size"),
-            ReadInt(queue, "dma_alignment"));
+            ReadInt(queue, "dma_alignment"))
+        {
+            DiscardMaxBytes = ReadInt(queue, "discard_max_bytes"),
+            DiscardGranularity = ReadInt(queue, "discard_granularity"),
+        };
     }
 
     private static string? FindQueueDirectory(uint major, uint minor, string sysfsRoot)

@@ -33,6 +33,10 @@ internal static partial class Interop
     internal const byte IORING_OP_WRITE = 23;
     internal const byte IORING_OP_FADVISE = 24;
     internal const byte IORING_OP_MADVISE = 25;
+    internal const byte IORING_OP_URING_CMD = 46;
+
+    // include/uapi/linux/blkdev.h: the block device's io_uring commands (Linux 6.12).
+    internal const uint BLOCK_URING_CMD_DISCARD = 0x1200; // _IO(0x12, 0): addr = start, addr3 = length, in bytes
 
     // sqe->flags
     internal const byte IOSQE_FIXED_FILE = 1 << 0; // fd is an index into the registered files

@@ -10,6 +10,7 @@ internal static partial class Interop
     internal const uint BLKIOOPT = 0x1279;         // _IO(0x12, 121): optimal I/O size, unsigned int
     internal const uint BLKPBSZGET = 0x127b;       // _IO(0x12, 123): physical block size, unsigned int
     internal const uint BLKGETSIZE64 = 0x80081272; // _IOR(0x12, 114, size_t): size in bytes, u64
+    internal const uint BLKDISCARD = 0x1277;       // _IO(0x12, 119): discard range[2] = { start, length } in bytes
 
     /// Wraps ioctl(2).
     // ioctl is variadic in C; its single pointer argument travels like a named one on the
@@ -23,6 +24,20 @@ internal static partial class Interop
         int v = 0;
         int res = SysIoctl(fd, request, &v);
         value = v;
+        return res >= 0 ? 0 : -Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>
+    /// BLKDISCARD: the device forgets [start, start + length). Returns 0 or -errno: EBADF on a
+    /// descriptor not open for writing, EOPNOTSUPP when the device cannot discard, EINVAL for a
+    /// range off the logical block or past the end.
+    /// </summary>
+    internal static unsafe int IoctlDiscard(SafeHandle fd, ulong start, ulong length)
+    {
+        ulong* range = stackalloc ulong[2];
+        range[0] = start;
+        range[1] = length;
+        int res = SysIoctl(fd, BLKDISCARD, range);
         return res >= 0 ? 0 : -Marshal.GetLastPInvokeError();
     }
 

@@ -63,6 +63,24 @@ internal sealed unsafe partial class IoUringRing
         sqe->FsyncFlags = fsyncFlags;
     }
 
+    /// <summary>
+    /// fallocate(2) from the ring: the SQE carries the mode in len and the length in addr.
+    /// With FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, a regular file's discard.
+    /// </summary>
+    public static void PrepFallocate(IoUringSqe* sqe, int fd, int mode, long offset, long length, ulong userData, byte sqeFlags = 0) =>
+        PrepRw(sqe, Interop.IORING_OP_FALLOCATE, fd, (nint)length, (uint)mode, offset, userData, 0, sqeFlags);
+
+    /// <summary>
+    /// BLOCK_URING_CMD_DISCARD (Linux 6.12): a block device discards [start, start + length),
+    /// as the BLKDISCARD ioctl does, without a blocking call. cmd_op shares the offset's first
+    /// four bytes; len, rw_flags and ioprio must be 0 or the kernel answers EINVAL.
+    /// </summary>
+    public static void PrepBlockDiscard(IoUringSqe* sqe, int fd, long start, long length, ulong userData, byte sqeFlags = 0)
+    {
+        PrepRw(sqe, Interop.IORING_OP_URING_CMD, fd, (nint)start, 0, Interop.BLOCK_URING_CMD_DISCARD, userData, 0, sqeFlags);
+        sqe->Addr3 = (ulong)length;
+    }
+
     /// <summary>The common shape of every request: writes the whole SQE.</summary>
     public static void PrepRw(IoUringSqe* sqe, byte opcode, int fd, nint addr, uint length, long offset, ulong userData,
         int rwFlags = 0, byte sqeFlags = 0)

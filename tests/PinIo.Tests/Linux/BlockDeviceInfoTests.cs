@@ -49,6 +49,22 @@ public sealed class BlockDeviceInfoTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void ReadQueue_ReadsTheDiscardLimits_WhereTheQueueHasThem()
+    {
+        BuildFakeSysfs();
+        string queue = Path.Combine(_sysfs.Path, "devices", "pci0000:00", "block", "sda", "queue");
+        Assert.Null(BlockQueueInfo.Read(8, 0, _sysfs.Path).DiscardMaxBytes);
+        File.WriteAllText(Path.Combine(queue, "discard_max_bytes"), "4294966784\n");
+        File.WriteAllText(Path.Combine(queue, "discard_granularity"), "4096\n");
+
+        BlockQueueInfo q = BlockQueueInfo.Read(8, 0, _sysfs.Path);
+
+        // A loop device's 4 GiB - 512 does not fit an int: it reads as the largest one.
+        Assert.Equal(int.MaxValue, q.DiscardMaxBytes);
+        Assert.Equal(4096, q.DiscardGranularity);
+    }
+
+    [Fact]
     public void ReadQueue_Partition_ReadsTheParentDisksQueue()
     {
         BuildFakeSysfs();

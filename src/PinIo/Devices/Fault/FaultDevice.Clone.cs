@@ -11,7 +11,11 @@ public sealed partial class FaultDevice
     {
         Bio bio = io.Bio!;
         Bio clone = BioPool.Rent(bio.Op, bio.Sector, Inner.Limits);
-        if (copy is not null)
+        if (bio.Op == BioOp.Discard)
+        {
+            clone.SetDiscardSize(bio.Size);
+        }
+        else if (copy is not null)
         {
             io.Copy = copy;
             copy.AddTo(clone, 0, copy.Length);

@@ -19,6 +19,7 @@ public sealed partial class FaultDevice : IBlockDevice
 {
     private const string FlakeyFailure = "FaultDevice: injected I/O error (dm-flakey, device down)";
     private const string DustReadFailure = "FaultDevice: read of a bad block (dm-dust); a write over the block clears it";
+    private const string PowerCutDiscard = "FaultDevice: the power-cut mode's volatile cache does not model discard (a cached write would outlive it): trim without PowerCut";
     private const string DustWriteFailure = "FaultDevice: write over a bad block failed (dm-dust write failures left)";
 
     private static readonly Action<Bio> s_cloneEnd = OnCloneEnd;
@@ -54,6 +55,9 @@ public sealed partial class FaultDevice : IBlockDevice
     public QueueLimits Limits => Inner.Limits;
 
     public long Capacity => Inner.Capacity;
+
+    /// <summary>Names the device it wraps, as messages about it do.</summary>
+    public override string ToString() => $"FaultDevice over {Inner}";
 
     /// <summary>What the device did: faults injected, cache events, and with <see cref="FaultOptions.LogEveryBio"/> every bio.</summary>
     public FaultLog Log { get; }
@@ -165,6 +169,12 @@ public sealed partial class FaultDevice : IBlockDevice
                 break;
             case BioOp.Read:
                 io.Overlay = Cache?.Overlapping(io.Bio.Sector, io.Bio.Size / QueueLimits.SectorSize);
+                Forward(io, copy: null);
+                break;
+            case BioOp.Discard when Cache is not null:
+                Finish(io, BlkStatus.NotSupported, Errno.EOPNOTSUPP, PowerCutDiscard);
+                break;
+            case BioOp.Discard:
                 Forward(io, copy: null);
                 break;
             default:
