@@ -124,6 +124,8 @@ internal static class Opt
 
     public static readonly Opt<long?> FileSize = Declare<long?>(new() { Name = "filesize", Kind = OptionKind.Size, Min = 1, Help = "Size of the file to create or extend (default: offset + size)" });
 
+    public static readonly Opt<long> NumberIos = Declare<long>(new() { Name = "number_ios", Kind = OptionKind.Int, Default = "0", Min = 0, Help = "Stop the job after this many I/Os if size or io_size has not ended it first (0 = no limit); never extends the I/O, and a time_based job runs its time, as in fio" });
+
     public static readonly Opt<long?> IoSize = Declare<long?>(new() { Name = "io_size", Aliases = ["io_limit"], Kind = OptionKind.Size, Min = 1, Help = "Bytes of I/O per loop (default: size); above size the job wraps over its region" });
 
     public static readonly Opt<PerDir<BsRange?>> BsRange = Declare<PerDir<BsRange?>>(new()
