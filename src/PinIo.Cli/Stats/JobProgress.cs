@@ -28,10 +28,10 @@ internal readonly record struct JobProgressSnapshot(
     long WriteBytes,
     long ReadIos,
     long WriteIos,
-    long TrimBytes,
-    long TrimIos,
     long StartedAt,
-    long TakenAt)
+    long TakenAt,
+    long TrimBytes = 0,
+    long TrimIos = 0)
 {
     public long Bytes => ReadBytes + WriteBytes + TrimBytes;
 
@@ -98,8 +98,8 @@ internal sealed class JobProgress
         Volatile.Read(ref _writeBytes),
         Volatile.Read(ref _readIos),
         Volatile.Read(ref _writeIos),
-        Volatile.Read(ref _trimBytes),
-        Volatile.Read(ref _trimIos),
         Volatile.Read(ref _startedAt),
-        Stopwatch.GetTimestamp());
+        Stopwatch.GetTimestamp(),
+        Volatile.Read(ref _trimBytes),
+        Volatile.Read(ref _trimIos));
 }
