@@ -118,6 +118,19 @@ public sealed class TrimJobTests : PinBalancedTest
         Assert.Equal(0, job.GetProperty("write").GetProperty("io_bytes").GetInt64());
     }
 
+    [Fact]
+    public void ATrimJobOnAVolumeFile_PunchesHolesWithDirectIo_AndBufferedIsRefused()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int status = PinIo.Cli.Program.Run(["--name=v", "--filename=volram:64m:data", "--rw=randtrim", "--bs=64k", "--size=1m", "--direct=1", "--time_based=0"], stdout, stderr);
+
+        Assert.True(status == 0, stderr.ToString());
+        Assert.Contains("issued rwts: total=0,0,16,0", stdout.ToString(), StringComparison.Ordinal);
+        var e = Assert.Throws<OptionException>(() => TestJobs.Plan("--filename=volram:64m:data", "--rw=trim", "--size=1m", "--direct=0"));
+        Assert.Contains("direct=1", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--ioengine=dotnet", "ioengine=dotnet")]
     [InlineData("--verify=crc32c", "verify")]
