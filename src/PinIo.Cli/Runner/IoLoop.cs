@@ -29,6 +29,9 @@ internal sealed class IoLoop : IDisposable
     private readonly WriteData _data;
     private readonly int _depth;
     private readonly bool _refill;
+
+    // A trimwrite's write must land after its block's trim, so overlapping I/O waits as with verification.
+    private readonly bool _serializeOverlaps;
     private readonly bool _verifyFatal;
     private readonly bool _timeBased;
     private int _inFlight;
@@ -46,6 +49,7 @@ internal sealed class IoLoop : IDisposable
         _data = data;
         _depth = plan.Get(Opt.IoDepth);
         _refill = plan.Get(Opt.RefillBuffers);
+        _serializeOverlaps = verification is not null || plan.Rw == RwMode.TrimWrite;
         _verifyFatal = plan.Get(Opt.VerifyFatal);
         _timeBased = plan.Get(Opt.TimeBased);
         _completions = new Completions(slots.Count, polled, accounting.Clock, TakeCompleted, accounting.Submitted);
@@ -104,7 +108,7 @@ internal sealed class IoLoop : IDisposable
                     issuing = false;
                     break;
                 }
-                if (_verification is not null)
+                if (_serializeOverlaps)
                 {
                     WaitForOverlaps(request.Offset, request.Length, request.Dir != IoDir.Read);
                 }

@@ -101,6 +101,23 @@ public sealed class TrimJobTests : PinBalancedTest
     }
 
     [Fact]
+    public void ATrimwriteJobWithDepth_LeavesEveryBlockWritten()
+    {
+        var plan = TestJobs.Plan(["--filename=ram:1m", "--rw=trimwrite", "--bs=4k", "--size=1m", "--iodepth=8", "--ioengine=io_uring", .. s_sizeBound]);
+        using var disk = (RamDisk)plan.Target.Open(0);
+
+        JobResult result = TestJobs.Run(plan, disk);
+
+        Assert.Equal(0, result.Error);
+        byte[] block = new byte[Block];
+        for (long at = 0; at < 1 << 20; at += Block)
+        {
+            disk.ReadRaw(at, block);
+            Assert.False(block.All(b => b == 0), $"block at {at} was trimmed after its write");
+        }
+    }
+
+    [Fact]
     public void TheJsonTrimObject_HoldsASizeBoundTrimJobsBytes()
     {
         var stdout = new StringWriter();
