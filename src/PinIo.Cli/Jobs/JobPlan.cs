@@ -130,6 +130,33 @@ internal sealed record JobPlan
         return plans;
     }
 
+    /// <summary>
+    /// Trims go through PinIo's discard (a device's, or a Volume file's punched hole); the
+    /// engines without one refuse them by name, as does verification, which has no model of a
+    /// trimmed block. Whether the device itself can discard is asked when it is open.
+    /// </summary>
+    private static void RefuseTrims(string name, JobOptions o, Target target)
+    {
+        if (!o.Rw.HasTrims())
+        {
+            return;
+        }
+        string rw = o.Rw.FioName();
+        IoEngineKind engine = o.Get(Opt.IoEngine);
+        if (engine is IoEngineKind.Dotnet or IoEngineKind.Ftruncate)
+        {
+            throw new OptionException($"pinio: job '{name}': rw={rw} needs a discard, which ioengine={engine.FioName()} has not (.NET RandomAccess cannot trim): pick psync, libaio or io_uring");
+        }
+        if (target is VolumeTarget { Buffered: true })
+        {
+            throw new OptionException($"pinio: job '{name}': rw={rw} on a Volume file punches holes with Direct I/O, which buffered I/O (direct=0) does not take: set direct=1");
+        }
+        if (o.Get(Opt.Verify) != VerifyKind.None || o.Get(Opt.VerifyPattern) is not null)
+        {
+            throw new OptionException($"pinio: job '{name}': rw={rw} with verify= is not supported (a trimmed block holds no header to check): drop verify");
+        }
+    }
+
     private static JobPlan ResolveOne(JobOptions o, int number, int clone)
     {
         string name = o.Get(Opt.Name) ?? throw new OptionException("pinio: a job needs a name (--name=NAME)");
@@ -137,8 +164,11 @@ internal sealed record JobPlan
         Target target = Target.Parse(name, o, clone);
         int logical = target.LogicalBlockSize;
         PerDir<BlockSizeSpec> bs = BlockSizes(name, o, logical);
-        int maxBs = Math.Max(o.Rw.HasReads() ? bs.Read.Max : 0, o.Rw.HasWrites() ? bs.Write.Max : 0);
-        int minBs = Math.Min(o.Rw.HasReads() ? bs.Read.Min : int.MaxValue, o.Rw.HasWrites() ? bs.Write.Min : int.MaxValue);
+        RefuseTrims(name, o, target);
+        // Trims take the write sizes.
+        bool writeSizes = o.Rw.HasWrites() || o.Rw.HasTrims();
+        int maxBs = Math.Max(o.Rw.HasReads() ? bs.Read.Max : 0, writeSizes ? bs.Write.Max : 0);
+        int minBs = Math.Min(o.Rw.HasReads() ? bs.Read.Min : int.MaxValue, writeSizes ? bs.Write.Min : int.MaxValue);
         if (o.Get(Opt.Verify) != VerifyKind.None || o.Get(Opt.VerifyPattern) is not null)
         {
             // The read-back reads what was written with the write sizes.

@@ -36,10 +36,10 @@ internal sealed class JobLogs
     private readonly SampleLog? _bw;
     private readonly SampleLog? _iops;
     private readonly int _avgMs;
-    private readonly long[] _bytes = new long[2];
-    private readonly long[] _ios = new long[2];
-    private readonly long[] _bytesAtSample = new long[2];
-    private readonly long[] _iosAtSample = new long[2];
+    private readonly long[] _bytes = new long[IoDirs.Count];
+    private readonly long[] _ios = new long[IoDirs.Count];
+    private readonly long[] _bytesAtSample = new long[IoDirs.Count];
+    private readonly long[] _iosAtSample = new long[IoDirs.Count];
     private long _epoch;
     private long _lastSampleMs;
     private long _nextSampleMs;

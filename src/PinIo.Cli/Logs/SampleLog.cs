@@ -38,7 +38,7 @@ internal sealed class SampleLog
     private readonly WindowValue _windowValue;
     private readonly bool _offsets;
     private readonly byte[] _buffer = new byte[BufferBytes];
-    private readonly Window[] _windows = new Window[2];
+    private readonly Window[] _windows = new Window[IoDirs.Count];
     private int _used;
 
     /// <param name="file">Where the lines go.</param>

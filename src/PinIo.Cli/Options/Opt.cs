@@ -56,6 +56,9 @@ internal static class Opt
             new("rw", RwMode.ReadWrite, "Sequential read and write mix"),
             new("readwrite", RwMode.ReadWrite, "Sequential read and write mix"),
             new("randrw", RwMode.RandRw, "Random read and write mix"),
+            new("trim", RwMode.Trim, "Sequential trim (discard; a hole punched in a file)"),
+            new("randtrim", RwMode.RandTrim, "Random trim"),
+            new("trimwrite", RwMode.TrimWrite, "Sequential trim, then write of the same blocks"),
         ],
     });
 

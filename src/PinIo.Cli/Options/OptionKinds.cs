@@ -13,6 +13,15 @@ internal enum RwMode
 
     /// <summary>rw=randrw: random, mixed by rwmixread.</summary>
     RandRw,
+
+    /// <summary>rw=trim: sequential discards (a hole punched in a file, zeroes on a RAM disk).</summary>
+    Trim,
+
+    /// <summary>rw=randtrim: random discards.</summary>
+    RandTrim,
+
+    /// <summary>rw=trimwrite: each block trimmed, then written (fio's trim+write sequences).</summary>
+    TrimWrite,
 }
 
 /// <summary>fio's ioengine= names. On a <c>ram:</c> target each maps to PinIo's DirectIo (see the Jobs namespace's Target).</summary>
@@ -89,11 +98,13 @@ internal enum CpusAllowedPolicy
 
 internal static class OptionKindNames
 {
-    public static bool IsRandom(this RwMode rw) => rw is RwMode.RandRead or RwMode.RandWrite or RwMode.RandRw;
+    public static bool IsRandom(this RwMode rw) => rw is RwMode.RandRead or RwMode.RandWrite or RwMode.RandRw or RwMode.RandTrim;
 
     public static bool HasReads(this RwMode rw) => rw is RwMode.Read or RwMode.RandRead or RwMode.ReadWrite or RwMode.RandRw;
 
-    public static bool HasWrites(this RwMode rw) => rw is RwMode.Write or RwMode.RandWrite or RwMode.ReadWrite or RwMode.RandRw;
+    public static bool HasWrites(this RwMode rw) => rw is RwMode.Write or RwMode.RandWrite or RwMode.ReadWrite or RwMode.RandRw or RwMode.TrimWrite;
+
+    public static bool HasTrims(this RwMode rw) => rw is RwMode.Trim or RwMode.RandTrim or RwMode.TrimWrite;
 
     public static bool IsMixed(this RwMode rw) => rw is RwMode.ReadWrite or RwMode.RandRw;
 
@@ -105,6 +116,9 @@ internal static class OptionKindNames
         RwMode.RandRead => "randread",
         RwMode.RandWrite => "randwrite",
         RwMode.ReadWrite => "rw",
+        RwMode.Trim => "trim",
+        RwMode.RandTrim => "randtrim",
+        RwMode.TrimWrite => "trimwrite",
         _ => "randrw",
     };
 

@@ -18,12 +18,12 @@ internal sealed record PlotSeries(string Job, string Direction, LatencyHistogram
         foreach (ThreadStat block in blocks)
         {
             string job = block.Members.Count > 1 ? $"{block.Name} ({block.Members.Count} jobs)" : block.Name;
-            foreach (IoDir dir in (IoDir[])[IoDir.Read, IoDir.Write])
+            foreach (IoDir dir in IoDirs.All)
             {
                 LatencyHistogram histogram = block.Stats[dir].ClatHistogram;
                 if (histogram.Count > 0)
                 {
-                    series.Add(new PlotSeries(job, dir == IoDir.Read ? "read" : "write", histogram));
+                    series.Add(new PlotSeries(job, IoDirs.Name(dir), histogram));
                 }
             }
         }

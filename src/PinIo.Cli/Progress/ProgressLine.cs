@@ -13,7 +13,7 @@ namespace PinIo.Cli.Progress;
 internal sealed record ProgressJob(char Letter, long BytesTotal, long RuntimeSeconds, bool TimeBased, bool Stonewall = false)
 {
     /// <summary>
-    /// fio's view of a job: 'r'/'R' random or sequential reads, 'w'/'W' writes, 'm'/'M' a mix;
+    /// fio's view of a job: 'r'/'R' random or sequential reads, 'w'/'W' writes (trimwrite too), 'd'/'D' trims, 'm'/'M' a mix;
     /// the bytes are size × loops, doubled when the written data is read back for verification
     /// (a mix adds its write share), as fio's thread_eta counts them.
     /// </summary>
@@ -22,7 +22,7 @@ internal sealed record ProgressJob(char Letter, long BytesTotal, long RuntimeSec
         bool random = plan.Rw.IsRandom();
         char letter = plan.Rw.IsMixed()
             ? plan.RwMixRead == 100 ? 'r' : plan.RwMixRead == 0 ? 'w' : 'm'
-            : plan.Rw.HasReads() ? 'r' : 'w';
+            : plan.Rw.HasReads() ? 'r' : plan.Rw.HasWrites() ? 'w' : 'd';
         if (!random)
         {
             letter = char.ToUpperInvariant(letter);
@@ -58,8 +58,8 @@ internal static class ProgressLine
         long eta = 0;
         long waiting = 0;
         var states = new StringBuilder(jobs.Count);
-        long[] bytes = new long[2];
-        long[] ios = new long[2];
+        long[] bytes = new long[IoDirs.Count];
+        long[] ios = new long[IoDirs.Count];
         long ticks = 0;
         for (int i = 0; i < jobs.Count; i++)
         {
@@ -83,6 +83,8 @@ internal static class ProgressLine
             bytes[1] += s.WriteBytes - p.WriteBytes;
             ios[0] += s.ReadIos - p.ReadIos;
             ios[1] += s.WriteIos - p.WriteIos;
+            bytes[2] += s.TrimBytes - p.TrimBytes;
+            ios[2] += s.TrimIos - p.TrimIos;
             // A job that began its measured phase since the last round moved its bytes since then.
             ticks = Math.Max(ticks, s.TakenAt - Math.Max(p.TakenAt, s.StartedAt));
         }
@@ -182,10 +184,10 @@ internal static class ProgressLine
     /// <summary>"[r=1145MiB/s,w=12.0MiB/s][r=293k,w=3072 IOPS]" for the directions that moved, or nothing.</summary>
     public static string Rates(long[] bytes, long[] ios, long ms)
     {
-        char[] names = ['r', 'w'];
+        char[] names = ['r', 'w', 't'];
         var rate = new StringBuilder("[");
         var iops = new StringBuilder("[");
-        for (int d = 0; d < 2; d++)
+        for (int d = 0; d < bytes.Length; d++)
         {
             ulong kib = ms > 0 ? (ulong)(Math.Max(0, bytes[d]) * 1000 / ms / 1024) : 0;
             ulong perSecond = ms > 0 ? (ulong)(Math.Max(0, ios[d]) * 1000 / ms) : 0;

@@ -14,19 +14,19 @@ internal sealed class GroupStats
 
     public int GroupId { get; }
 
-    public long[] IoBytes { get; } = new long[2];
+    public long[] IoBytes { get; } = new long[IoDirs.Count];
 
-    public long[] MinRunMs { get; } = new long[2];
+    public long[] MinRunMs { get; } = new long[IoDirs.Count];
 
-    public long[] MaxRunMs { get; } = new long[2];
+    public long[] MaxRunMs { get; } = new long[IoDirs.Count];
 
     /// <summary>Bytes per second of the slowest and fastest block.</summary>
-    public long[] MinBw { get; } = [long.MaxValue, long.MaxValue];
+    public long[] MinBw { get; } = [long.MaxValue, long.MaxValue, long.MaxValue];
 
-    public long[] MaxBw { get; } = new long[2];
+    public long[] MaxBw { get; } = new long[IoDirs.Count];
 
     /// <summary>Aggregate bytes per second.</summary>
-    public long[] AggBw { get; } = new long[2];
+    public long[] AggBw { get; } = new long[IoDirs.Count];
 
     /// <summary>The groups from 0 to the highest group any block is in (fio prints each, even an empty one).</summary>
     public static IReadOnlyList<GroupStats> From(IReadOnlyList<ThreadStat> blocks)
@@ -43,7 +43,7 @@ internal sealed class GroupStats
         }
         foreach (GroupStats group in groups)
         {
-            for (int d = 0; d < 2; d++)
+            for (int d = 0; d < IoDirs.Count; d++)
             {
                 group.AggBw[d] = group.MaxRunMs[d] == 0 ? 0 : group.IoBytes[d] * 1000 / group.MaxRunMs[d];
             }
@@ -53,7 +53,7 @@ internal sealed class GroupStats
 
     private void Add(JobStats stats)
     {
-        for (int d = 0; d < 2; d++)
+        for (int d = 0; d < IoDirs.Count; d++)
         {
             DirStats dir = stats[(IoDir)d];
             if (dir.RuntimeMs == 0)

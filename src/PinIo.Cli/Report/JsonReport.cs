@@ -12,7 +12,7 @@ namespace PinIo.Cli.Report;
 /// <c>latency_us</c>... json+ adds the <c>bins</c> of each histogram whose percentiles are
 /// printed (bucket value in ns → count). pinio adds a <c>pins</c> object to each job, and
 /// <c>verror</c> with the error text when a job failed. "sync" holds the flushes
-/// (fsync=, fdatasync=, end_fsync) and their latency; "trim" holds zeros (pinio runs none); "disk_util" lists the block devices under the jobs' files (none for a RAM
+/// (fsync=, fdatasync=, end_fsync) and their latency; "disk_util" lists the block devices under the jobs' files (none for a RAM
 /// disk or a memory file system).
 /// </summary>
 internal static class JsonReport
@@ -89,7 +89,7 @@ internal static class JsonReport
         }
         WriteDirection(w, "read", t.Stats.Read, t.Options, group, IoDir.Read, plus);
         WriteDirection(w, "write", t.Stats.Write, t.Options, group, IoDir.Write, plus);
-        WriteDirection(w, "trim", new DirStats(), t.Options, null, IoDir.Write, plus);
+        WriteDirection(w, "trim", t.Stats.Trim, t.Options, group, IoDir.Trim, plus);
         w.StartObject("sync");
         w.Int("total_ios", t.Stats.SyncLat.Samples);
         WriteLatency(w, "lat_ns", t.Stats.SyncLat, t.Stats.SyncHistogram, t.Options, plus);

@@ -83,7 +83,7 @@ internal static class NormalReport
 
     private static void WriteJob(TextWriter w, ThreadStat t, GroupStats group, ReportContext context)
     {
-        if (t.Stats.Read.IoBytes + t.Stats.Write.IoBytes == 0 && t.Stats.TotalIos == 0 && t.Error == 0)
+        if (t.Stats.Read.IoBytes + t.Stats.Write.IoBytes + t.Stats.Trim.IoBytes == 0 && t.Stats.TotalIos == 0 && t.Error == 0)
         {
             // fio prints nothing for a job that did no I/O.
             return;
@@ -94,7 +94,7 @@ internal static class NormalReport
         {
             w.Write(Invariant($"  Description  : [{description}]\n"));
         }
-        foreach (IoDir dir in (IoDir[])[IoDir.Read, IoDir.Write])
+        foreach (IoDir dir in IoDirs.All)
         {
             if (t.Stats[dir].IoBytes > 0 && t.Stats[dir].RuntimeMs > 0)
             {
@@ -116,7 +116,7 @@ internal static class NormalReport
         w.Write(Invariant($"  IO depths    : {Distribution(["1", "2", "4", "8", "16", "32", ">=64"], s.DepthMap, s.TotalIos)}\n"));
         w.Write(Invariant($"     submit    : {Distribution(["0", "4", "8", "16", "32", "64", ">=64"], s.SubmitMap, s.TotalSubmitBatches)}\n"));
         w.Write(Invariant($"     complete  : {Distribution(["0", "4", "8", "16", "32", "64", ">=64"], s.CompleteMap, s.TotalCompleteBatches)}\n"));
-        w.Write(Invariant($"     issued rwts: total={s.Read.TotalIos},{s.Write.TotalIos},0,{s.SyncLat.Samples} short={s.Read.ShortIos},{s.Write.ShortIos},0,0 dropped=0,0,0,0\n"));
+        w.Write(Invariant($"     issued rwts: total={s.Read.TotalIos},{s.Write.TotalIos},{s.Trim.TotalIos},{s.SyncLat.Samples} short={s.Read.ShortIos},{s.Write.ShortIos},{s.Trim.ShortIos},0 dropped=0,0,0,0\n"));
         w.Write(Invariant($"     latency   : target=0, window=0, percentile=100.00%, depth={t.LatencyDepth}\n"));
         w.Write(Invariant($"  pins         : {PinsText(t.Pins, s.TotalIos)}\n"));
         foreach (var failure in t.VerifyFailures)
@@ -146,7 +146,7 @@ internal static class NormalReport
         long runtime = Math.Max(1, d.RuntimeMs);
         ulong bw = (ulong)(d.IoBytes * 1000 / runtime);
         ulong iops = (ulong)(d.TotalIos * 1000 / runtime);
-        string name = dir == IoDir.Read ? "read" : "write";
+        string name = IoDirs.Name(dir);
         w.WriteLine(Invariant($"  {name}: IOPS={Num2Str(iops, 4, false, NumUnit.None)}, BW={Num2Str(bw, 4, true, NumUnit.BytePerSecond)} ({Num2Str(bw, 4, false, NumUnit.BytePerSecond)})({Num2Str((ulong)d.IoBytes, 4, true, NumUnit.Byte)}/{d.RuntimeMs}msec)"));
         WriteLatencyLine(w, "slat", d.Slat);
         WriteLatencyLine(w, "clat", d.Clat);
@@ -288,8 +288,8 @@ internal static class NormalReport
     public static void WriteGroup(TextWriter w, GroupStats g)
     {
         w.Write(Invariant($"\nRun status group {g.GroupId} (all jobs):\n"));
-        string[] names = ["   READ", "  WRITE"];
-        for (int d = 0; d < 2; d++)
+        string[] names = ["   READ", "  WRITE", "   TRIM"];
+        for (int d = 0; d < IoDirs.Count; d++)
         {
             if (g.MaxRunMs[d] == 0)
             {

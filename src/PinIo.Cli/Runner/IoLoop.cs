@@ -3,6 +3,7 @@ using System.Diagnostics;
 using PinIo.Cli.Jobs;
 using PinIo.Cli.Options;
 using PinIo.Cli.Runner.Engines;
+using PinIo.Cli.Stats;
 using PinIo.Cli.Verify;
 
 namespace PinIo.Cli.Runner;
@@ -28,6 +29,9 @@ internal sealed class IoLoop : IDisposable
     private readonly WriteData _data;
     private readonly int _depth;
     private readonly bool _refill;
+
+    // A trimwrite's write must land after its block's trim, so overlapping I/O waits as with verification.
+    private readonly bool _serializeOverlaps;
     private readonly bool _verifyFatal;
     private readonly bool _timeBased;
     private int _inFlight;
@@ -45,6 +49,7 @@ internal sealed class IoLoop : IDisposable
         _data = data;
         _depth = plan.Get(Opt.IoDepth);
         _refill = plan.Get(Opt.RefillBuffers);
+        _serializeOverlaps = verification is not null || plan.Rw == RwMode.TrimWrite;
         _verifyFatal = plan.Get(Opt.VerifyFatal);
         _timeBased = plan.Get(Opt.TimeBased);
         _completions = new Completions(slots.Count, polled, accounting.Clock, TakeCompleted, accounting.Submitted);
@@ -80,7 +85,7 @@ internal sealed class IoLoop : IDisposable
             _verification!.BeginReadBack();
         }
         long start = Stopwatch.GetTimestamp();
-        _accounting.BeginPhase(phase, start, read: phase == Phase.Verify || _plan.Rw.HasReads(), write: phase == Phase.Main && _plan.Rw.HasWrites());
+        _accounting.BeginPhase(phase, start, read: phase == Phase.Verify || _plan.Rw.HasReads(), write: phase == Phase.Main && _plan.Rw.HasWrites(), trim: phase == Phase.Main && _plan.Rw.HasTrims());
         bool issuing = true;
         while (true)
         {
@@ -103,9 +108,9 @@ internal sealed class IoLoop : IDisposable
                     issuing = false;
                     break;
                 }
-                if (_verification is not null)
+                if (_serializeOverlaps)
                 {
-                    WaitForOverlaps(request.Offset, request.Length, request.Write);
+                    WaitForOverlaps(request.Offset, request.Length, request.Dir != IoDir.Read);
                 }
                 if (_completions.Uncommitted >= _plan.BatchSubmit)
                 {
@@ -192,7 +197,7 @@ internal sealed class IoLoop : IDisposable
             case Phase.Layout:
             {
                 bool more = _source.TryNextLayout(out int length, out long offset);
-                request = new IoRequest(true, offset, length, BlockLog.NeverWritten, CountsToBudget: true);
+                request = new IoRequest(IoDir.Write, offset, length, BlockLog.NeverWritten, CountsToBudget: true);
                 return more;
             }
             case Phase.Verify:
@@ -202,13 +207,13 @@ internal sealed class IoLoop : IDisposable
                 {
                     return true;
                 }
-                if (!_source.TryNextMain(!_timeBased || VerifyCycles, out bool write, out long at, out int size))
+                if (!_source.TryNextMain(!_timeBased || VerifyCycles, out IoDir dir, out long at, out int size))
                 {
                     request = default;
                     return false;
                 }
-                long expected = write || _verification is null ? BlockLog.NeverWritten : _verification.ExpectedForRead(at, size);
-                request = new IoRequest(write, at, size, expected, CountsToBudget: true);
+                long expected = dir != IoDir.Read || _verification is null ? BlockLog.NeverWritten : _verification.ExpectedForRead(at, size);
+                request = new IoRequest(dir, at, size, expected, _source.CountsToBudget(dir));
                 return true;
         }
     }
@@ -219,12 +224,12 @@ internal sealed class IoLoop : IDisposable
     /// </summary>
     private bool Submit(IoSlot slot, Phase phase, IoRequest request, long now)
     {
-        slot.IsWrite = request.Write;
+        slot.Dir = request.Dir;
         slot.Offset = _plan.Offset + request.Offset;
         slot.RegionOffset = request.Offset;
         slot.Length = request.Length;
         slot.Sequence = request.Expected;
-        slot.VerifyOnComplete = !request.Write && request.Expected != BlockLog.NeverWritten;
+        slot.VerifyOnComplete = request.Dir == IoDir.Read && request.Expected != BlockLog.NeverWritten;
         if (request.Write)
         {
             PrepareWrite(slot, phase);

@@ -1,3 +1,5 @@
+using PinIo.Cli.Stats;
+
 namespace PinIo.Cli.Runner;
 
 /// <summary>
@@ -15,7 +17,12 @@ internal sealed class IoSlot(int index, BlockBuffer buffer)
     /// <summary>The continuation registered on the pending I/O: made once, so that waiting allocates nothing.</summary>
     public Action? OnCompleted { get; set; }
 
-    public bool IsWrite { get; set; }
+    public IoDir Dir { get; set; }
+
+    public bool IsWrite => Dir == IoDir.Write;
+
+    /// <summary>A trim (discard) moves no data: the slot's buffer is not used.</summary>
+    public bool IsTrim => Dir == IoDir.Trim;
 
     /// <summary>Byte offset on the target.</summary>
     public long Offset { get; set; }

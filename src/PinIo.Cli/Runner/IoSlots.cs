@@ -2,6 +2,7 @@
 using PinIo.Block;
 using PinIo.Cli.Jobs;
 using PinIo.Cli.Options;
+using PinIo.Cli.Stats;
 using PinIo.Mm;
 
 namespace PinIo.Cli.Runner;
@@ -55,13 +56,13 @@ internal sealed class IoSlots : IDisposable
 
     public void Return(IoSlot slot) => _free.Push(slot);
 
-    /// <summary>Whether an I/O in flight overlaps [<paramref name="offset"/>, +<paramref name="length"/>) of the region where it matters: any I/O for a write, a write for a read.</summary>
+    /// <summary>Whether an I/O in flight overlaps [<paramref name="offset"/>, +<paramref name="length"/>) of the region where it matters: any I/O for a write or trim, a write or trim for a read.</summary>
     public bool Overlaps(long offset, int length, bool write)
     {
         long end = offset + length;
         foreach (IoSlot slot in _slots)
         {
-            if (slot.InFlight && (write || slot.IsWrite) && slot.RegionOffset < end && offset < slot.RegionOffset + slot.Length)
+            if (slot.InFlight && (write || slot.Dir != IoDir.Read) && slot.RegionOffset < end && offset < slot.RegionOffset + slot.Length)
             {
                 return true;
             }

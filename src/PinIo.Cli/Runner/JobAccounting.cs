@@ -78,12 +78,12 @@ internal sealed class JobAccounting : IDisposable
 
     public void EndUnmeasured() => Recording = Stats;
 
-    public void BeginPhase(Phase phase, long now, bool read, bool write)
+    public void BeginPhase(Phase phase, long now, bool read, bool write, bool trim)
     {
         _progress.BeginPhase(phase switch { Phase.Layout => JobPhase.LayingOut, Phase.Main => JobPhase.Running, _ => JobPhase.Verifying });
         if (Sampling && !_disableBw)
         {
-            _sampler.Start(now, read, write);
+            _sampler.Start(now, read, write, trim);
         }
     }
 
@@ -115,7 +115,7 @@ internal sealed class JobAccounting : IDisposable
     {
         if (Sampling && !_slatDisabled)
         {
-            _logs?.Submitted(slot.IsWrite ? IoDir.Write : IoDir.Read, slot.Length, slot.Offset, IoClock.TicksToNs(slot.SubmittedAt - slot.StartedAt), slot.SubmittedAt);
+            _logs?.Submitted(slot.Dir, slot.Length, slot.Offset, IoClock.TicksToNs(slot.SubmittedAt - slot.StartedAt), slot.SubmittedAt);
         }
     }
 
@@ -132,7 +132,7 @@ internal sealed class JobAccounting : IDisposable
         }
         if (bytes > 0)
         {
-            Recording[slot.IsWrite ? IoDir.Write : IoDir.Read].Record(bytes, bytes < slot.Length, slatNs, _disableClat ? -1 : clatNs, _disableLat ? -1 : latNs);
+            Recording[slot.Dir].Record(bytes, bytes < slot.Length, slatNs, _disableClat ? -1 : clatNs, _disableLat ? -1 : latNs);
             if (!_disableClat)
             {
                 // fio marks its latency decades with the clat sample (io_u_mark_latency under !disable_clat).
@@ -147,15 +147,15 @@ internal sealed class JobAccounting : IDisposable
         {
             _sampler.Tick(slot.CompletedAt);
         }
-        _progress.Completed(slot.IsWrite, bytes);
+        _progress.Completed(slot.Dir, bytes);
         if (bytes > 0)
         {
-            _logs?.Completed(slot.IsWrite ? IoDir.Write : IoDir.Read, bytes, slot.Offset, clatNs, latNs, slot.CompletedAt);
+            _logs?.Completed(slot.Dir, bytes, slot.Offset, clatNs, latNs, slot.CompletedAt);
         }
     }
 
     /// <summary>A measured phase's time, to the directions it ran.</summary>
-    public void AddRuntime(long ticks, bool read, bool write)
+    public void AddRuntime(long ticks, bool read, bool write, bool trim = false)
     {
         long ms = IoClock.TicksToMs(ticks);
         if (read)
@@ -165,6 +165,10 @@ internal sealed class JobAccounting : IDisposable
         if (write)
         {
             Stats.Write.RuntimeMs += ms;
+        }
+        if (trim)
+        {
+            Stats.Trim.RuntimeMs += ms;
         }
     }
 

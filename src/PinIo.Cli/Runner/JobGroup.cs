@@ -107,16 +107,28 @@ internal static class JobGroup
     {
         try
         {
-            return plan.Target switch
+            IDisposable opened = plan.Target switch
             {
                 FileTarget { Dotnet: true } file => DotnetFile.Open(file),
                 VolumeTarget volume => MountedVolume.Mount(volume, fixedBufferBytes),
                 Target target => target.Open(fixedBufferBytes),
             };
+            RefuseTrimsWithoutDiscard(plan, opened);
+            return opened;
         }
         catch (DirectIoException e)
         {
             throw new OptionException($"pinio: job '{plan.Name}': filename={plan.Target.Filename}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A trim job's device must discard (a Volume file's trims punch holes in the file system instead).</summary>
+    private static void RefuseTrimsWithoutDiscard(JobPlan plan, IDisposable opened)
+    {
+        if (plan.Rw.HasTrims() && opened is IBlockDevice { Limits.SupportsDiscard: false } device)
+        {
+            opened.Dispose();
+            throw new OptionException($"pinio: job '{plan.Name}': rw={plan.Rw.FioName()}: filename={plan.Target.Filename} ({device}) cannot discard (its discard_max_bytes is 0): trim a device or file that supports discard, or use rw=write");
         }
     }
 

@@ -212,7 +212,7 @@ internal sealed class JobRunner : IDisposable
                 _loop.Flush();
                 mainTicks += Stopwatch.GetTimestamp() - flushStart;
             }
-            _accounting.AddRuntime(mainTicks, _plan.Rw.HasReads(), writes);
+            _accounting.AddRuntime(mainTicks, _plan.Rw.HasReads(), writes, _plan.Rw.HasTrims());
             ticks += mainTicks;
             if (readBack)
             {

@@ -2,6 +2,7 @@
 // do_verify in meaning, not in code.
 using PinIo.Cli.Jobs;
 using PinIo.Cli.Options;
+using PinIo.Cli.Stats;
 using PinIo.Cli.Verify;
 
 namespace PinIo.Cli.Runner;
@@ -161,7 +162,7 @@ internal sealed class Verification
             if (_log.TryGetWrite(grain, out long sequence, out int length, out int count))
             {
                 _cursor = grain + count;
-                request = new IoRequest(false, grain * _grain, length, sequence, CountsToBudget: true);
+                request = new IoRequest(IoDir.Read, grain * _grain, length, sequence, CountsToBudget: true);
                 return true;
             }
             _cursor++;
@@ -181,7 +182,7 @@ internal sealed class Verification
             if (_log.TryGetWrite(_backlogFirst[at], out long sequence, out int length, out int count)
                 && sequence == _backlogSequence[at] && count == _backlogCount[at])
             {
-                request = new IoRequest(false, _backlogFirst[at] * _grain, length, sequence, CountsToBudget: false);
+                request = new IoRequest(IoDir.Read, _backlogFirst[at] * _grain, length, sequence, CountsToBudget: false);
                 return true;
             }
         }
@@ -199,10 +200,10 @@ internal sealed class Verification
     public void ReplayWrites(IoSource source)
     {
         source.BeginPhase();
-        while (source.TryNextMain(bounded: true, out bool write, out long offset, out int length))
+        while (source.TryNextMain(bounded: true, out IoDir dir, out long offset, out int length))
         {
             source.IssuedBytes += length;
-            if (write)
+            if (dir == IoDir.Write)
             {
                 _log.Record(offset / _grain, GrainsOf(length), length, _sequence++);
             }

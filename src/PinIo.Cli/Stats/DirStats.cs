@@ -5,6 +5,24 @@ internal enum IoDir
 {
     Read = 0,
     Write = 1,
+    Trim = 2,
+}
+
+internal static class IoDirs
+{
+    /// <summary>How many directions a job's statistics keep (fio's DDIR_RWDIR_CNT: read, write, trim).</summary>
+    public const int Count = 3;
+
+    /// <summary>All directions, in fio's order.</summary>
+    public static readonly IoDir[] All = [IoDir.Read, IoDir.Write, IoDir.Trim];
+
+    /// <summary>fio's lower-case name of the direction ("read", "write", "trim"), as its reports print it.</summary>
+    public static string Name(IoDir dir) => dir switch
+    {
+        IoDir.Read => "read",
+        IoDir.Write => "write",
+        _ => "trim",
+    };
 }
 
 /// <summary>What one job did in one direction (the per-ddir half of fio's thread_stat).</summary>

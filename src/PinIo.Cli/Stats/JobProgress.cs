@@ -29,9 +29,11 @@ internal readonly record struct JobProgressSnapshot(
     long ReadIos,
     long WriteIos,
     long StartedAt,
-    long TakenAt)
+    long TakenAt,
+    long TrimBytes = 0,
+    long TrimIos = 0)
 {
-    public long Bytes => ReadBytes + WriteBytes;
+    public long Bytes => ReadBytes + WriteBytes + TrimBytes;
 
     /// <summary>Seconds since the measured phase began, rounded up as fio rounds a job's elapsed time; 0 before it.</summary>
     public long ElapsedSeconds => StartedAt == 0 ? 0 : ((TakenAt - StartedAt) * 1000 / Stopwatch.Frequency + 999) / 1000;
@@ -52,6 +54,8 @@ internal sealed class JobProgress
     private long _writeBytes;
     private long _readIos;
     private long _writeIos;
+    private long _trimBytes;
+    private long _trimIos;
     private long _startedAt;
     private int _phase;
 
@@ -67,9 +71,14 @@ internal sealed class JobProgress
     }
 
     /// <summary>One I/O of a measured phase completed. Job thread only.</summary>
-    public void Completed(bool write, long bytes)
+    public void Completed(IoDir dir, long bytes)
     {
-        if (write)
+        if (dir == IoDir.Trim)
+        {
+            Volatile.Write(ref _trimBytes, _trimBytes + bytes);
+            Volatile.Write(ref _trimIos, _trimIos + 1);
+        }
+        else if (dir == IoDir.Write)
         {
             Volatile.Write(ref _writeBytes, _writeBytes + bytes);
             Volatile.Write(ref _writeIos, _writeIos + 1);
@@ -90,5 +99,7 @@ internal sealed class JobProgress
         Volatile.Read(ref _readIos),
         Volatile.Read(ref _writeIos),
         Volatile.Read(ref _startedAt),
-        Stopwatch.GetTimestamp());
+        Stopwatch.GetTimestamp(),
+        Volatile.Read(ref _trimBytes),
+        Volatile.Read(ref _trimIos));
 }

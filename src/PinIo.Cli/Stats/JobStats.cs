@@ -16,13 +16,15 @@ internal sealed class JobStats
     /// <summary>Labels of the millisecond decades, which run on to 2000 and beyond.</summary>
     public static readonly string[] MsecLabels = ["2", "4", "10", "20", "50", "100", "250", "500", "750", "1000", "2000", ">=2000"];
 
-    private readonly DirStats[] _dirs = [new(), new()];
+    private readonly DirStats[] _dirs = [new(), new(), new()];
 
     public DirStats this[IoDir dir] => _dirs[(int)dir];
 
     public DirStats Read => _dirs[0];
 
     public DirStats Write => _dirs[1];
+
+    public DirStats Trim => _dirs[2];
 
     /// <summary>
     /// I/Os by the depth in flight once their submit batch was committed, buckets 1, 2, 4, 8,
@@ -45,7 +47,7 @@ internal sealed class JobStats
 
     public long[] LatMsec { get; } = new long[12];
 
-    public long TotalIos => Read.TotalIos + Write.TotalIos;
+    public long TotalIos => Read.TotalIos + Write.TotalIos + Trim.TotalIos;
 
     /// <summary>Latency of each flush (fsync=, fdatasync=, end_fsync): fio's sync_stat.</summary>
     public RunningStat SyncLat { get; } = new();

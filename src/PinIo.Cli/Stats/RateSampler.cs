@@ -12,20 +12,21 @@ namespace PinIo.Cli.Stats;
 internal sealed class RateSampler(JobStats stats, long windowMs = 500)
 {
     private readonly long _windowTicks = Stopwatch.Frequency * windowMs / 1000;
-    private readonly bool[] _active = new bool[2];
-    private readonly long[] _lastBytes = new long[2];
-    private readonly long[] _lastIos = new long[2];
+    private readonly bool[] _active = new bool[IoDirs.Count];
+    private readonly long[] _lastBytes = new long[IoDirs.Count];
+    private readonly long[] _lastIos = new long[IoDirs.Count];
     private long _windowStart;
     private long _nextSample;
 
-    /// <summary>Starts a phase in which <paramref name="read"/> and <paramref name="write"/> say which directions run.</summary>
-    public void Start(long now, bool read, bool write)
+    /// <summary>Starts a phase in which <paramref name="read"/>, <paramref name="write"/> and <paramref name="trim"/> say which directions run.</summary>
+    public void Start(long now, bool read, bool write, bool trim)
     {
         _active[0] = read;
         _active[1] = write;
+        _active[2] = trim;
         _windowStart = now;
         _nextSample = now + _windowTicks;
-        for (int d = 0; d < 2; d++)
+        for (int d = 0; d < IoDirs.Count; d++)
         {
             _lastBytes[d] = stats[(IoDir)d].IoBytes;
             _lastIos[d] = stats[(IoDir)d].TotalIos;
@@ -43,7 +44,7 @@ internal sealed class RateSampler(JobStats stats, long windowMs = 500)
     /// <summary>Ends a phase: a direction that did I/O but was never sampled gets one sample of the partial window.</summary>
     public void Finish(long now)
     {
-        for (int d = 0; d < 2; d++)
+        for (int d = 0; d < IoDirs.Count; d++)
         {
             DirStats dir = stats[(IoDir)d];
             if (_active[d] && dir.Bw.Samples == 0 && dir.TotalIos > _lastIos[d] && now > _windowStart)
@@ -57,7 +58,7 @@ internal sealed class RateSampler(JobStats stats, long windowMs = 500)
     private void Sample(long now)
     {
         double seconds = (double)(now - _windowStart) / Stopwatch.Frequency;
-        for (int d = 0; d < 2; d++)
+        for (int d = 0; d < IoDirs.Count; d++)
         {
             if (!_active[d])
             {

@@ -15,6 +15,9 @@ internal interface IJobIo
 
     ValueTask<long> WriteAsync(long offset, IovIter iter);
 
+    /// <summary>A trim of <paramref name="length"/> bytes: a device's discard, a file's punched hole. Returns the bytes trimmed.</summary>
+    ValueTask<long> TrimAsync(long offset, int length);
+
     /// <summary>fsync: on a device a flush bio; on a file its data, the metadata reaching it, then a flush bio.</summary>
     ValueTask FlushAsync();
 }
@@ -42,6 +45,12 @@ internal sealed class DeviceJobIo(IBlockDevice device) : IJobIo
     public ValueTask<long> ReadAsync(long offset, IovIter iter) => DirectIo.ReadAsync(device, offset, iter, DirectIoFlags.InlineCompletion);
 
     public ValueTask<long> WriteAsync(long offset, IovIter iter) => DirectIo.WriteAsync(device, offset, iter, DirectIoFlags.InlineCompletion);
+
+    public async ValueTask<long> TrimAsync(long offset, int length)
+    {
+        await BlkLib.IssueDiscardAsync(device, offset, length).ConfigureAwait(false);
+        return length;
+    }
 
     public ValueTask FlushAsync() => DirectIo.FlushAsync(device);
 }

@@ -144,6 +144,13 @@ internal sealed class VolumeFileJobIo(VolumeFile file, bool buffered) : IBuffere
 
     public ValueTask<long> WriteAsync(long offset, IovIter iter) => file.WriteAsync(offset, iter, DirectIoFlags.InlineCompletion);
 
+    /// <summary>A file's trim is a punched hole (fio's trim on a file: fallocate PUNCH_HOLE | KEEP_SIZE).</summary>
+    public async ValueTask<long> TrimAsync(long offset, int length)
+    {
+        await file.PunchHoleAsync(offset, length).ConfigureAwait(false);
+        return length;
+    }
+
     public ValueTask<int> ReadBufferedAsync(long offset, Memory<byte> buffer) => file.ReadBufferedAsync(offset, buffer, DirectIoFlags.InlineCompletion);
 
     public ValueTask<int> WriteBufferedAsync(long offset, ReadOnlyMemory<byte> buffer) => file.WriteBufferedAsync(offset, buffer);

@@ -15,6 +15,10 @@ internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slo
     public IoStart Start(IoSlot slot, out Exception? error)
     {
         error = null;
+        if (slot.IsTrim)
+        {
+            return StartTrim(slot, out error);
+        }
         IovIter iter = slot.IsWrite ? slot.Buffer.WriteIter : slot.Buffer.ReadIter;
         BlockBuffer.Shorten(iter, slot.Length);
         ValueTask<long> pending;
@@ -28,6 +32,28 @@ internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slo
             slot.Buffer.Rewind(iter);
             return IoStart.Failed;
         }
+        return Started(slot, pending);
+    }
+
+    /// <summary>A trim carries no data: nothing of the buffer to shorten or rewind.</summary>
+    private IoStart StartTrim(IoSlot slot, out Exception? error)
+    {
+        error = null;
+        ValueTask<long> pending;
+        try
+        {
+            pending = io.TrimAsync(slot.Offset, slot.Length);
+        }
+        catch (DirectIoException e)
+        {
+            error = e;
+            return IoStart.Failed;
+        }
+        return Started(slot, pending);
+    }
+
+    private IoStart Started(IoSlot slot, ValueTask<long> pending)
+    {
         slot.SubmittedAt = polled ? slot.StartedAt : clock.Stamp(slot);
         _pending[slot.Index] = pending;
         if (pending.IsCompleted)
@@ -48,7 +74,10 @@ internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slo
         }
         finally
         {
-            slot.Buffer.Rewind(slot.IsWrite ? slot.Buffer.WriteIter : slot.Buffer.ReadIter);
+            if (!slot.IsTrim)
+            {
+                slot.Buffer.Rewind(slot.IsWrite ? slot.Buffer.WriteIter : slot.Buffer.ReadIter);
+            }
         }
     }
 
