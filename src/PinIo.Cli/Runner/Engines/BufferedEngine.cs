@@ -3,7 +3,7 @@ namespace PinIo.Cli.Runner.Engines;
 /// <summary>direct=0 on a Volume file: each I/O through the Volume's page cache, from the slot's memory.</summary>
 internal sealed class BufferedEngine(IBufferedJobIo io, IoClock clock, int slots) : IJobEngine
 {
-    private readonly ValueTask<int>[] _pending = new ValueTask<int>[slots];
+    private readonly PendingIos<int> _pending = new(slots);
 
     public IoStart Start(IoSlot slot, out Exception? error)
     {
@@ -20,21 +20,10 @@ internal sealed class BufferedEngine(IBufferedJobIo io, IoClock clock, int slots
             return IoStart.Failed;
         }
         slot.SubmittedAt = clock.Stamp(slot);
-        _pending[slot.Index] = pending;
-        if (pending.IsCompleted)
-        {
-            return IoStart.Completed;
-        }
-        pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(slot.OnCompleted!);
-        return IoStart.InFlight;
+        return _pending.Track(slot, pending);
     }
 
-    public long Finish(IoSlot slot)
-    {
-        ValueTask<int> pending = _pending[slot.Index];
-        _pending[slot.Index] = default;
-        return pending.Result;
-    }
+    public long Finish(IoSlot slot) => _pending.Take(slot);
 
     public ValueTask FlushAsync() => io.FlushAsync();
 }

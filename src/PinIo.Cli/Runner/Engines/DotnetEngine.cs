@@ -6,7 +6,7 @@ namespace PinIo.Cli.Runner.Engines;
 /// </summary>
 internal sealed class DotnetEngine(DotnetFile file, IoClock clock, int slots) : IJobEngine
 {
-    private readonly ValueTask<int>[] _reads = new ValueTask<int>[slots];
+    private readonly PendingIos<int> _reads = new(slots);
     private readonly ValueTask[] _writes = new ValueTask[slots];
 
     public IoStart Start(IoSlot slot, out Exception? error)
@@ -29,13 +29,7 @@ internal sealed class DotnetEngine(DotnetFile file, IoClock clock, int slots) : 
             }
             ValueTask<int> read = RandomAccess.ReadAsync(file.Handle, memory, slot.Offset);
             slot.SubmittedAt = clock.Stamp(slot);
-            _reads[slot.Index] = read;
-            if (read.IsCompleted)
-            {
-                return IoStart.Completed;
-            }
-            read.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(slot.OnCompleted!);
-            return IoStart.InFlight;
+            return _reads.Track(slot, read);
         }
         catch (IOException e)
         {
@@ -48,9 +42,7 @@ internal sealed class DotnetEngine(DotnetFile file, IoClock clock, int slots) : 
     {
         if (!slot.IsWrite)
         {
-            ValueTask<int> read = _reads[slot.Index];
-            _reads[slot.Index] = default;
-            return read.Result;
+            return _reads.Take(slot);
         }
         ValueTask write = _writes[slot.Index];
         _writes[slot.Index] = default;

@@ -10,7 +10,7 @@ namespace PinIo.Cli.Runner.Engines;
 /// </summary>
 internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slots) : IJobEngine
 {
-    private readonly ValueTask<long>[] _pending = new ValueTask<long>[slots];
+    private readonly PendingIos<long> _pending = new(slots);
 
     public IoStart Start(IoSlot slot, out Exception? error)
     {
@@ -55,22 +55,14 @@ internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slo
     private IoStart Started(IoSlot slot, ValueTask<long> pending)
     {
         slot.SubmittedAt = polled ? slot.StartedAt : clock.Stamp(slot);
-        _pending[slot.Index] = pending;
-        if (pending.IsCompleted)
-        {
-            return IoStart.Completed;
-        }
-        pending.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(slot.OnCompleted!);
-        return IoStart.InFlight;
+        return _pending.Track(slot, pending);
     }
 
     public long Finish(IoSlot slot)
     {
-        ValueTask<long> pending = _pending[slot.Index];
-        _pending[slot.Index] = default;
         try
         {
-            return pending.Result;
+            return _pending.Take(slot);
         }
         finally
         {
