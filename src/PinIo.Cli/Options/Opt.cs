@@ -4,15 +4,16 @@ namespace PinIo.Cli.Options;
 /// The job options pinio knows, by fio's names, with fio's meanings and defaults (fio's
 /// <c>options.c</c> table in spirit), each declared once here: its name, kind, default, help
 /// and the type it is read as (<c>job.Get(Opt.IoDepth)</c>). Declaring a field registers the
-/// option in <see cref="OptionTable"/>, in this order (the order of <c>--help</c>). Anything
+/// option in <see cref="OptionTable"/>, in this order (the order of <c>--help</c>; options of one topic may live in a file of their own, Opt.Topic.cs, and follow). Anything
 /// not declared is refused by name, never ignored. Program-level switches
 /// (<c>--output-format</c>, <c>--help</c>...) are not job options and live in <see cref="Program"/>.
 /// </summary>
-internal static class Opt
+internal static partial class Opt
 {
 
-    // First: every declaration below adds itself to it.
-    private static readonly List<OptionDef> s_declared = [];
+    // Filled by every declaration, in this file and in the topic files beside it (Opt.*.cs);
+    // created by the first one to run, as the parts' initializers run in no promised order.
+    private static List<OptionDef>? s_declared;
 
     public static readonly Opt<string?> Name = Declare<string?>(new() { Name = "name", Kind = OptionKind.Text, Help = "Name of this job; on a command line it starts a new job" });
 
@@ -302,7 +303,7 @@ internal static class Opt
     public static readonly Opt<bool> PerJobLogs = Declare<bool>(new() { Name = "per_job_logs", Kind = OptionKind.Bool, Default = "1", Help = "Number log files by job; with 0 the jobs that share a PREFIX append to one PREFIX_lat.log (as fio, keeping what an earlier run wrote)" });
 
     /// <summary>Every option, in declaration order.</summary>
-    public static IReadOnlyList<OptionDef> Declared => s_declared;
+    public static IReadOnlyList<OptionDef> Declared => s_declared ?? [];
 
 #pragma warning disable CA1810 // the pairing needs both fields, so it cannot be an initializer
     static Opt()
@@ -314,7 +315,7 @@ internal static class Opt
 
     private static Opt<T> Declare<T>(Opt<T> option)
     {
-        s_declared.Add(option);
+        (s_declared ??= []).Add(option);
         return option;
     }
 }
