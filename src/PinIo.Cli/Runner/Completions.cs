@@ -66,14 +66,15 @@ internal sealed class Completions : IDisposable
         if (_polled is not null)
         {
             // The job's thread owns the ring: what was prepared is committed above, and here
-            // one io_uring_enter waits; the completions end inline, in it.
+            // one io_uring_enter waits; the completions end inline, in it — but one an engine
+            // ends on another thread is signaled instead, and polling for it would spin forever.
             if (min == 0)
             {
                 Poll(0);
             }
-            while (_onJobThread.Count < min)
+            while (_onJobThread.Count + _signals.CurrentCount < min)
             {
-                Poll(min - _onJobThread.Count);
+                Poll(min - _onJobThread.Count - _signals.CurrentCount);
             }
         }
         int reaped = 0;

@@ -43,6 +43,36 @@ public sealed class FileDeviceDiscardTests : PinBalancedTest
         TestPattern.AssertBytes(pattern.AsSpan(768 * 1024), after.AsSpan(768 * 1024), "after the hole");
     }
 
+    /// <summary>
+    /// A polled ring (PolledCompletions, pinio's io_uring jobs) discarding on a block device,
+    /// all of it cached first: the discard ends within the caller's polls, at offset 0 and
+    /// elsewhere. (pinio's trims hung on such a ring; the cause was the CLI's reap — see
+    /// TrimJobTests — and this pins down that the device side is sound.)
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(512 * 1024)]
+    public async Task OnAPolledRing_ABlockDeviceDiscardEnds(long offset)
+    {
+        using FileLoopDevice loop = FileLoopDevice.TryCreate(FileBytes, out string reason, backingDirectory: "/dev/shm")
+            ?? throw new Xunit.Sdk.XunitException($"no loop device here ({reason}): run as root with the loop driver");
+        using (var stream = new FileStream(loop.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1))
+        {
+            stream.ReadExactly(new byte[FileBytes]);
+        }
+        using FileDevice device = FileDevice.Open(loop.Path, new FileDeviceOptions { PolledCompletions = true });
+
+        ValueTask pending = BlkLib.IssueDiscardAsync(device, offset, 64 * 1024);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!pending.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            device.Poll(1);
+        }
+
+        Assert.True(pending.IsCompleted, $"the discard at {offset} did not end in 30 s of polling");
+        await pending;
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)

@@ -46,9 +46,10 @@ internal sealed class DeviceJobIo(IBlockDevice device) : IJobIo
 
     public ValueTask<long> WriteAsync(long offset, IovIter iter) => DirectIo.WriteAsync(device, offset, iter, DirectIoFlags.InlineCompletion);
 
+    /// <summary>Resumes where the last discard bio ends, as reads and writes do: on a polled ring, inside the job thread's reap.</summary>
     public async ValueTask<long> TrimAsync(long offset, int length)
     {
-        await BlkLib.IssueDiscardAsync(device, offset, length).ConfigureAwait(false);
+        await BlkLib.IssueDiscardCoreAsync(device, offset, length, inlineContinuations: true, CancellationToken.None).ConfigureAwait(false);
         return length;
     }
 
