@@ -236,6 +236,7 @@ internal sealed record JobPlan
         {
             notes.Add("do_verify=0: blocks are written with verify headers and not read back");
         }
+        VerifyChecks.Check(name, o, verify, bs, notes);
         JobNotes.AddEngineNotes(o, target, notes);
         JobNotes.AddLogNotes(o, notes);
         ulong seed = o.Get(Opt.RandRepeat) || o.IsSet(Opt.RandSeed) ? o.Get(Opt.RandSeed) : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
