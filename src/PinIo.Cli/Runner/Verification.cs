@@ -204,6 +204,16 @@ internal sealed class Verification
         held.CopyTo(there);
     }
 
+    /// <summary>A write that failed and was gone on past (continue_on_error, fill_device): nothing of it is checked, unless a later write covers its blocks.</summary>
+    public void ForgetWrite(IoSlot slot)
+    {
+        long first = slot.RegionOffset / _grain;
+        if (_log.TryGetWrite(first, out long sequence, out _, out _) && sequence == slot.Sequence)
+        {
+            _log.Record(first, GrainsOf(slot.Length), slot.Length, BlockLog.NeverWritten);
+        }
+    }
+
     /// <summary>The read-back phase starts at the region's first logged write.</summary>
     public void BeginReadBack() => _cursor = 0;
 
