@@ -33,6 +33,7 @@ internal static class VerifyChecks
                 throw new OptionException($"pinio: job '{name}': verify_offset={at} must be 0, or at least the header's {HeaderBytes} bytes with the header fitting before the end of each {piece}-byte {(o.IsSet(Opt.VerifyInterval) ? "verify_interval" : "block")}: pick {HeaderBytes} to {piece - HeaderBytes}");
             }
         }
+        CheckBuffers(name, o, verify, notes);
         if (o.Get(Opt.VerifyAsync) > 0)
         {
             notes.Add($"verify_async={o.Get(Opt.VerifyAsync)}: pinio checks each read on the job thread as it completes; no verify threads are started");
@@ -48,6 +49,21 @@ internal static class VerifyChecks
         if ((o.Get(Opt.VerifyStateSave) || o.Get(Opt.VerifyStateLoad)) && verify is VerifyKind.None or VerifyKind.Pattern)
         {
             throw new OptionException($"pinio: job '{name}': verify_state_save/verify_state_load keep the sequence numbers of headed writes: use a verify= checksum (crc32c, md5...), not {verify.FioName()}");
+        }
+    }
+
+    /// <summary>fio's dedupe checks (init.c), and the buffer options a verifying job's headers override.</summary>
+    private static void CheckBuffers(string name, JobOptions o, VerifyKind verify, List<string> notes)
+    {
+        int dedupe = o.Get(Opt.DedupePercentage);
+        if (dedupe > 0 && o.Get(Opt.DedupeModeOption) == DedupeMode.WorkingSet && dedupe + o.Get(Opt.DedupeWorkingSetPercentage) > 100)
+        {
+            throw new OptionException($"pinio: job '{name}': dedupe_percentage={dedupe} plus dedupe_working_set_percentage={o.Get(Opt.DedupeWorkingSetPercentage)} exceeds 100 (fio refuses it too): lower one of them");
+        }
+        bool bufferOptions = dedupe > 0 || o.Get(Opt.BufferPattern) is not null || o.IsSet(Opt.ScrambleBuffers) || o.IsSet(Opt.BufferCompressChunk);
+        if (verify != VerifyKind.None && bufferOptions && o.Rw.HasWrites())
+        {
+            notes.Add($"buffer_pattern/dedupe_percentage/scramble_buffers/buffer_compress_chunk: verify={verify.FioName()} writes its own data (verify_pattern is its pattern), so they change nothing");
         }
     }
 
