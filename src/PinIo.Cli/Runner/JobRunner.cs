@@ -200,8 +200,7 @@ internal sealed class JobRunner : IDisposable
         bool readBack = _verification is not null && writes && (_plan.Get(Opt.VerifyOnly) || _plan.Get(Opt.DoVerify));
         if (_plan.Get(Opt.VerifyOnly) && writes)
         {
-            _verification!.ReplayWrites(_source);
-            return RunReadBack(deadline, ct);
+            return RunVerifyOnly(deadline, ct);
         }
         _loop.VerifyCycles = readBack && _plan.Get(Opt.TimeBased);
         long ticks = 0;
@@ -224,7 +223,47 @@ internal sealed class JobRunner : IDisposable
             }
         }
         while (_loop.VerifyCycles && Stopwatch.GetTimestamp() < deadline && !_loop.Failed && !ct.IsCancellationRequested);
+        SaveVerifyState();
         return ticks;
+    }
+
+    /// <summary>verify_only: the earlier run's writes, from its state file (verify_state_load) or replayed from the seed, read back.</summary>
+    private long RunVerifyOnly(long deadline, CancellationToken ct)
+    {
+        try
+        {
+            if (_plan.Get(Opt.VerifyStateLoad))
+            {
+                _verification!.LoadState();
+            }
+            else
+            {
+                _verification!.ReplayWrites(_source);
+            }
+        }
+        catch (DirectIoException e)
+        {
+            _loop.Fail(e);
+            return 0;
+        }
+        return RunReadBack(deadline, ct);
+    }
+
+    /// <summary>verify_state_save: a writing job with verify= saves the writes it made, for a later verify_state_load.</summary>
+    private void SaveVerifyState()
+    {
+        if (_verification is null || !_plan.Get(Opt.VerifyStateSave) || !_plan.Rw.HasWrites())
+        {
+            return;
+        }
+        try
+        {
+            _verification.SaveState();
+        }
+        catch (DirectIoException e)
+        {
+            _loop.Fail(e);
+        }
     }
 
     /// <summary>The verify phase, unless the job failed, was stopped or its runtime is over.</summary>

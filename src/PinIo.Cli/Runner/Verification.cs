@@ -40,6 +40,8 @@ internal sealed class Verification
     private readonly int _headerAt;
     private readonly bool _dump;
     private readonly bool _checksSequence;
+    private readonly string _statePath;
+    private readonly long _regionOffset;
     private int _backlogHead;
     private int _backlogLength;
     private long _cursor;
@@ -61,6 +63,8 @@ internal sealed class Verification
         _headerAt = (int)plan.Get(Opt.VerifyOffset);
         _dump = plan.Get(Opt.VerifyDump);
         _checksSequence = plan.Get(Opt.VerifyWriteSequence);
+        _statePath = VerifyState.PathOf(plan.Name, plan.Number);
+        _regionOffset = plan.Offset;
         int backlog = plan.Get(Opt.VerifyBacklog) > 0 && plan.Rw.HasWrites() ? plan.Get(Opt.VerifyBacklog) : 0;
         _backlogFirst = new long[backlog];
         _backlogCount = new int[backlog];
@@ -273,6 +277,12 @@ internal sealed class Verification
             }
         }
     }
+
+    /// <summary>verify_state_save: the writes this job made, to its state file.</summary>
+    public void SaveState() => VerifyState.Save(_statePath, _seed, _grain, _regionOffset, _log);
+
+    /// <summary>verify_state_load: a verify_only run checks exactly the writes the state file holds (instead of <see cref="ReplayWrites"/>).</summary>
+    public void LoadState() => VerifyState.Load(_statePath, _seed, _grain, _regionOffset, _log);
 
     /// <summary>The first mismatch, and how many others there were, for the job's error text.</summary>
     public string? Summary()
