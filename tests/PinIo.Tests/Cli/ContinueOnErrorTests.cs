@@ -73,6 +73,17 @@ public sealed class ContinueOnErrorTests : PinBalancedTest
         Assert.Contains("\"first_error\" : 5", json, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TheTerseLineEndsWithTotalErrAndFirstErrorAsFios()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        TestJobs.WithoutPinOwnerStacks(() => PinIo.Cli.Program.Run(["--name=w", .. s_writer, "--continue_on_error=write", "--error_dump=0", "--output-format=terse"], stdout, stderr));
+
+        string line = stdout.ToString().Split('\n')[0];
+        Assert.EndsWith($";{Writes / 11};5", line, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--ignore_error=EIO,EBOGUS", "EBOGUS")]
     [InlineData("--ignore_error=a,b,c,d", "READ,WRITE,VERIFY")]
