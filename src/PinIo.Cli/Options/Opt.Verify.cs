@@ -11,7 +11,7 @@ internal static partial class Opt
 
     public static readonly Opt<int> VerifyAsync = Declare<int>(new() { Name = "verify_async", Kind = OptionKind.Int, Default = "0", Min = 0, Max = 1024, Help = "Threads to verify on (accepted: pinio checks each read on the job thread as it completes)" });
 
-    public static readonly Opt<bool> VerifyStateSave = Declare<bool>(new() { Name = "verify_state_save", Kind = OptionKind.Bool, Default = "0", Help = "At the end of a writing job with verify=, save the writes it made to local-NAME-N-verify.state in the current directory (N the job's number), for verify_state_load (fio's default is 1; pinio writes the file only when asked)" });
+    public static readonly Opt<bool> VerifyStateSave = Declare<bool>(new() { Name = "verify_state_save", Kind = OptionKind.Bool, Default = "0", Help = "At the end of a writing job with verify=, save the writes it made to local-NAME-N-verify.state in the current directory (N the job's index from 0, as fio), for verify_state_load (fio's default is 1; pinio writes the file only when asked)" });
 
     public static readonly Opt<bool> VerifyStateLoad = Declare<bool>(new() { Name = "verify_state_load", Kind = OptionKind.Bool, Default = "0", Help = "With verify_only: check exactly the writes in the state file verify_state_save wrote (else the writes are replayed from the seed)" });
 

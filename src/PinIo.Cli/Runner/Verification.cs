@@ -63,7 +63,8 @@ internal sealed class Verification
         _headerAt = (int)plan.Get(Opt.VerifyOffset);
         _dump = plan.Get(Opt.VerifyDump);
         _checksSequence = plan.Get(Opt.VerifyWriteSequence);
-        _statePath = VerifyState.PathOf(plan.Name, plan.Number);
+        // fio numbers state files from 0 (its thread index); pinio numbers jobs from 1.
+        _statePath = VerifyState.PathOf(plan.Name, plan.Number - 1);
         _regionOffset = plan.Offset;
         int backlog = plan.Get(Opt.VerifyBacklog) > 0 && plan.Rw.HasWrites() ? plan.Get(Opt.VerifyBacklog) : 0;
         _backlogFirst = new long[backlog];

@@ -24,8 +24,8 @@ internal static class VerifyState
     private const int RecordBytes = 24;
     private static ReadOnlySpan<byte> Magic => "pinvst01"u8;
 
-    /// <summary>fio's state file name for job <paramref name="name"/>, number <paramref name="number"/>.</summary>
-    public static string PathOf(string name, int number) => string.Create(CultureInfo.InvariantCulture, $"local-{name}-{number}-verify.state");
+    /// <summary>fio's state file name for job <paramref name="name"/> with thread index <paramref name="index"/> (from 0).</summary>
+    public static string PathOf(string name, int index) => string.Create(CultureInfo.InvariantCulture, $"local-{name}-{index}-verify.state");
 
     public static void Save(string path, ulong seed, int grain, long regionOffset, BlockLog log)
     {

@@ -100,7 +100,7 @@ public sealed class VerifyStateTests : PinBalancedTest
         JobResult result = TestJobs.Run(writer, disk);
         Assert.Equal(0, result.Error);
         Assert.Equal(Written, result.Stats.Write.TotalIos);
-        state = VerifyState.PathOf(writer.Name, writer.Number);
+        state = $"local-{writer.Name}-0-verify.state";
         Assert.True(File.Exists(state), state);
         return disk;
     }
