@@ -197,7 +197,9 @@ internal sealed record JobPlan
         {
             throw new OptionException($"pinio: job '{name}': offset={offset} must be a multiple of {logical} inside the {target.Capacity}-byte target");
         }
-        long size = o.SizePercent is double percent ? (long)(target.Capacity * (percent / 100.0))
+        // fill_device: the rest of the target, size= lifted (fio's "size really large").
+        long size = FillDevice.Wanted(o) ? target.Capacity - offset
+            : o.SizePercent is double percent ? (long)(target.Capacity * (percent / 100.0))
             : o.Size ?? (o.Get(Opt.FileSize) is long fileSize && fileSize > offset ? fileSize - offset : target.Capacity - offset);
         if (offset + size > target.Capacity)
         {
@@ -236,6 +238,7 @@ internal sealed record JobPlan
         {
             notes.Add("do_verify=0: blocks are written with verify headers and not read back");
         }
+        VerifyChecks.Check(name, o, verify, bs, notes);
         JobNotes.AddEngineNotes(o, target, notes);
         JobNotes.AddLogNotes(o, notes);
         ulong seed = o.Get(Opt.RandRepeat) || o.IsSet(Opt.RandSeed) ? o.Get(Opt.RandSeed) : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));

@@ -159,6 +159,9 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     /// <summary>sqthread_poll_cpu=: the CPU that thread is bound to (IORING_SETUP_SQ_AFF); without sqthread_poll it does nothing, as in fio.</summary>
     public int? SubmissionPollCpu { get; init; }
 
+    /// <summary>fill_device on a file: written until ENOSPC, never extended ahead of the writes.</summary>
+    public bool Fills { get; init; }
+
     /// <summary>hipri=1: the ring polls the device for completions (IORING_SETUP_IOPOLL).</summary>
     public bool CompletionPolling { get; init; }
 
@@ -190,7 +193,8 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         {
             Engine = Engine,
             Create = !IsBlockDevice,
-            InitialSize = IsBlockDevice ? 0 : WantedBytes,
+            // fill_device: the file grows as it is written, until the file system is full.
+            InitialSize = IsBlockDevice || Fills ? 0 : WantedBytes,
             Direct = Direct,
             Dsync = Dsync,
             SyncWorkers = 0,
@@ -224,7 +228,8 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         {
             throw new OptionException($"pinio: job '{jobName}': hipri polls for direct I/O only (an IOPOLL ring refuses buffered I/O): set direct=1, or drop hipri");
         }
-        long wanted = o.Get(Opt.FileSize) ?? (o.Size is long size ? o.Get(Opt.Offset).Bytes + size : 0);
+        long wanted = FillDevice.Wanted(o) && !filename.StartsWith("/dev/", StringComparison.Ordinal) ? FillDevice.FileBytes(jobName, filename)
+            : o.Get(Opt.FileSize) ?? (o.Size is long size ? o.Get(Opt.Offset).Bytes + size : 0);
         if (!File.Exists(filename))
         {
             if (wanted == 0)
@@ -235,6 +240,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
             }
             return new FileTarget(filename, engine, o.Get(Opt.Direct), 0, wanted, IsBlockDevice: false, QueueLimits.Default.LogicalBlockSize)
             {
+                Fills = FillDevice.Wanted(o),
                 Dotnet = dotnet, Ftruncate = ftruncate, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
             };
         }
@@ -261,6 +267,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         }
         return new FileTarget(filename, engine, o.Get(Opt.Direct), probe.Size, wanted, probe.IsBlockDevice, probe.LogicalBlockSize)
         {
+            Fills = FillDevice.Wanted(o) && probe.IsRegularFile,
             Dotnet = dotnet, Ftruncate = ftruncate, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
         };
     }

@@ -235,6 +235,17 @@ internal static partial class Opt
             new("sha256", VerifyKind.Sha256, "SHA-256 of the payload, in the header"),
             new("xxhash", VerifyKind.XxHash, "XXH64 of the payload, in the header"),
             new("pattern", VerifyKind.Pattern, "No header: every block holds verify_pattern, checked byte by byte"),
+            new("crc64", VerifyKind.Crc64, "CRC-64 (ECMA-182) of the payload, in the header"),
+            new("crc32", VerifyKind.Crc32, "CRC-32 (IEEE 802.3) of the payload, in the header"),
+            new("crc16", VerifyKind.Crc16, "CRC-16 (IBM/ANSI, as Linux's crc16) of the payload, in the header"),
+            new("crc7", VerifyKind.Crc7, "CRC-7 (as Linux's crc7, the MMC one) of the payload, in the header"),
+            new("sha1", VerifyKind.Sha1, "SHA-1 of the payload, in the header"),
+            new("sha512", VerifyKind.Sha512, "SHA-512 of the payload; the header keeps its first 32 bytes"),
+            new("sha3-224", VerifyKind.Sha3_224, "SHA3-224 of the payload, in the header (needs OpenSSL's SHA-3)"),
+            new("sha3-256", VerifyKind.Sha3_256, "SHA3-256 of the payload, in the header (needs OpenSSL's SHA-3)"),
+            new("sha3-384", VerifyKind.Sha3_384, "SHA3-384 of the payload; the header keeps its first 32 bytes (needs OpenSSL's SHA-3)"),
+            new("sha3-512", VerifyKind.Sha3_512, "SHA3-512 of the payload; the header keeps its first 32 bytes (needs OpenSSL's SHA-3)"),
+            new("meta", VerifyKind.Meta, "Header only: the block's offset, seed, sequence and write time checked, the payload not hashed (fio's deprecated meta)"),
         ],
     });
 

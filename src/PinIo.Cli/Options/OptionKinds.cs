@@ -56,6 +56,21 @@ internal enum VerifyKind
 
     /// <summary>No header: every block holds <c>verify_pattern</c>, checked byte by byte.</summary>
     Pattern,
+
+    // Appended, not inserted: the header stores the kind as a number (VerifyHeader).
+    Crc64,
+    Crc32,
+    Crc16,
+    Crc7,
+    Sha1,
+    Sha512,
+    Sha3_224,
+    Sha3_256,
+    Sha3_384,
+    Sha3_512,
+
+    /// <summary>Header only: the block's identity (offset, seed, sequence, time) checked, the payload not hashed.</summary>
+    Meta,
 }
 
 /// <summary>fio's sync=: how writes are made durable as they complete.</summary>
@@ -145,6 +160,17 @@ internal static class OptionKindNames
         VerifyKind.Md5 => "md5",
         VerifyKind.Sha256 => "sha256",
         VerifyKind.XxHash => "xxhash",
+        VerifyKind.Crc64 => "crc64",
+        VerifyKind.Crc32 => "crc32",
+        VerifyKind.Crc16 => "crc16",
+        VerifyKind.Crc7 => "crc7",
+        VerifyKind.Sha1 => "sha1",
+        VerifyKind.Sha512 => "sha512",
+        VerifyKind.Sha3_224 => "sha3-224",
+        VerifyKind.Sha3_256 => "sha3-256",
+        VerifyKind.Sha3_384 => "sha3-384",
+        VerifyKind.Sha3_512 => "sha3-512",
+        VerifyKind.Meta => "meta",
         _ => "pattern",
     };
 }

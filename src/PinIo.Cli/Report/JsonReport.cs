@@ -108,6 +108,11 @@ internal static class JsonReport
         WriteShares(w, "latency_ns", decades, s.LatNsec, s.TotalIos, 0.01);
         WriteShares(w, "latency_us", decades, s.LatUsec, s.TotalIos, 0.01);
         WriteShares(w, "latency_ms", JobStats.MsecLabels, s.LatMsec, s.TotalIos, 0.01);
+        if (t.ContinuesOnError)
+        {
+            w.Int("total_err", t.TotalErrors);
+            w.Int("first_error", t.FirstError);
+        }
         w.Int("latency_depth", t.LatencyDepth);
         w.Int("latency_target", 0);
         w.Float("latency_percentile", 100.0);

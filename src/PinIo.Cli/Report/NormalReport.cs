@@ -117,6 +117,10 @@ internal static class NormalReport
         w.Write(Invariant($"     submit    : {Distribution(["0", "4", "8", "16", "32", "64", ">=64"], s.SubmitMap, s.TotalSubmitBatches)}\n"));
         w.Write(Invariant($"     complete  : {Distribution(["0", "4", "8", "16", "32", "64", ">=64"], s.CompleteMap, s.TotalCompleteBatches)}\n"));
         w.Write(Invariant($"     issued rwts: total={s.Read.TotalIos},{s.Write.TotalIos},{s.Trim.TotalIos},{s.SyncLat.Samples} short={s.Read.ShortIos},{s.Write.ShortIos},{s.Trim.ShortIos},0 dropped=0,0,0,0\n"));
+        if (t.ContinuesOnError)
+        {
+            w.Write(Invariant($"     errors    : total={t.TotalErrors}, first_error={t.FirstError}/<{ErrnoText(t.FirstError)}>\n"));
+        }
         w.Write(Invariant($"     latency   : target=0, window=0, percentile=100.00%, depth={t.LatencyDepth}\n"));
         w.Write(Invariant($"  pins         : {PinsText(t.Pins, s.TotalIos)}\n"));
         foreach (var failure in t.VerifyFailures)
@@ -301,4 +305,14 @@ internal static class NormalReport
             w.Write(Invariant($"{names[d]}: bw={Bw(g.AggBw[d], true)} ({Bw(g.AggBw[d], false)}), {Bw(g.MinBw[d], true)}-{Bw(g.MaxBw[d], true)} ({Bw(g.MinBw[d], false)}-{Bw(g.MaxBw[d], false)}), io={io} ({ioAlt}), run={g.MinRunMs[d]}-{g.MaxRunMs[d]}msec\n"));
         }
     }
+
+    /// <summary>strerror's text for the errnos pinio reports, else the number.</summary>
+    private static string ErrnoText(int errno) => errno switch
+    {
+        0 => "Success",
+        5 => "Input/output error",
+        28 => "No space left on device",
+        84 => "Invalid or incomplete multibyte or wide character",
+        _ => Enum.IsDefined((Errno)errno) ? ((Errno)errno).ToString() : Invariant($"errno {errno}"),
+    };
 }

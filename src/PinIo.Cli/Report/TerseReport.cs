@@ -61,6 +61,11 @@ internal static class TerseReport
             DiskCounters c = disk.Counters;
             line.Append(CultureInfo.InvariantCulture, $";{disk.Name};{c.ReadIos};{c.WriteIos};{c.ReadMerges};{c.WriteMerges};{c.ReadTicks};{c.WriteTicks};{c.TimeInQueue};{disk.UtilPercent:F2}%");
         }
+        if (t.ContinuesOnError)
+        {
+            // fio: continue_on_error adds total_err and first_error before the description.
+            line.Append(CultureInfo.InvariantCulture, $";{t.TotalErrors};{t.FirstError}");
+        }
         if (!string.IsNullOrEmpty(t.Description))
         {
             line.Append(';').Append(t.Description);

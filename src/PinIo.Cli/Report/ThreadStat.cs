@@ -52,6 +52,15 @@ internal sealed class ThreadStat
 
     public string? ErrorText { get; private set; }
 
+    /// <summary>continue_on_error was on for a member: fio then reports total_err and first_error.</summary>
+    public bool ContinuesOnError { get; private set; }
+
+    /// <summary>The errors the members went on past, summed (fio's total_err).</summary>
+    public long TotalErrors { get; private set; }
+
+    /// <summary>The last member's first error (fio's first_error, which a group takes from its last job).</summary>
+    public int FirstError { get; private set; }
+
     public TimeSpan UserTime { get; private set; }
 
     public TimeSpan SystemTime { get; private set; }
@@ -150,6 +159,9 @@ internal sealed class ThreadStat
             }
             Stats.Merge(r.Stats);
         }
+        ContinuesOnError |= r.ContinuesOnError;
+        TotalErrors += r.TotalErrors;
+        FirstError = r.FirstError;
         if (Error == 0 && r.Error != 0)
         {
             Error = r.Error;

@@ -27,6 +27,7 @@ internal sealed class IoLoop : IDisposable
     private readonly IoSource _source;
     private readonly Verification? _verification;
     private readonly WriteData _data;
+    private readonly JobErrors _errors;
     private readonly int _depth;
     private readonly bool _refill;
 
@@ -47,6 +48,7 @@ internal sealed class IoLoop : IDisposable
         _source = source;
         _verification = verification;
         _data = data;
+        _errors = new JobErrors(plan);
         _depth = plan.Get(Opt.IoDepth);
         _refill = plan.Get(Opt.RefillBuffers);
         _serializeOverlaps = verification is not null || plan.Rw == RwMode.TrimWrite;
@@ -73,6 +75,9 @@ internal sealed class IoLoop : IDisposable
 
     public Completions Completions => _completions;
 
+    /// <summary>The errors the job went on past (continue_on_error), and fill_device's end.</summary>
+    public JobErrors Errors => _errors;
+
     /// <summary>Keeps the first error; the job fails with it.</summary>
     public void Fail(Exception? error) => Error ??= error;
 
@@ -93,7 +98,7 @@ internal sealed class IoLoop : IDisposable
             while (issuing && _inFlight < _depth)
             {
                 long now = Stopwatch.GetTimestamp();
-                if (ct.IsCancellationRequested || Failed || now >= deadline)
+                if (ct.IsCancellationRequested || Failed || now >= deadline || (_errors.Filled && phase == Phase.Main))
                 {
                     issuing = false;
                     break;
@@ -245,7 +250,7 @@ internal sealed class IoLoop : IDisposable
         switch (_engine.Start(slot, out Exception? error))
         {
             case IoStart.Failed:
-                Error ??= error;
+                OnIoError(slot, error!);
                 _slots.Return(slot);
                 return true;
             case IoStart.Completed:
@@ -300,14 +305,36 @@ internal sealed class IoLoop : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Error ??= e;
+            OnIoError(slot, e);
         }
         _accounting.Completed(slot, bytes);
         if (slot.VerifyOnComplete)
         {
-            _verification!.CheckRead(slot, bytes);
+            long mismatches = _verification!.Mismatches;
+            _verification.CheckRead(slot, bytes);
+            if (_verification.Mismatches != mismatches)
+            {
+                _errors.VerifyFailed(_verification.Failures.Count > 0 ? _verification.Failures[^1].Message : "verify failed");
+            }
         }
         _slots.Return(slot);
+    }
+
+    /// <summary>
+    /// An I/O that failed: the job fails with it unless continue_on_error (or fill_device's
+    /// ENOSPC) lets it go on; a write gone on past leaves nothing for the read-back to check,
+    /// as fio unlogs it.
+    /// </summary>
+    private void OnIoError(IoSlot slot, Exception error)
+    {
+        if (!_errors.Absorb(slot, error))
+        {
+            Error ??= error;
+        }
+        else if (slot.IsWrite)
+        {
+            _verification?.ForgetWrite(slot);
+        }
     }
 
     /// <summary>

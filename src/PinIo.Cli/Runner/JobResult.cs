@@ -45,6 +45,15 @@ internal sealed record JobResult
     /// <summary>The CPUs the job's thread was allowed to run on at its end (sched_getaffinity); null when the job did not run on a thread of its own.</summary>
     public IReadOnlyList<int>? Cpus { get; init; }
 
+    /// <summary>continue_on_error (or ignore_error) was on: the reports add total_err and first_error.</summary>
+    public bool ContinuesOnError { get; init; }
+
+    /// <summary>Errors the job went on past (fio's total_err_count).</summary>
+    public long TotalErrors { get; init; }
+
+    /// <summary>The errno of the first of them (fio's first_error).</summary>
+    public int FirstError { get; init; }
+
     /// <summary>Device flushes issued (fsync=, fdatasync=, end_fsync).</summary>
     public long Flushes { get; init; }
 }

@@ -156,8 +156,12 @@ internal sealed class JobRunner : IDisposable
             FinishedAt = DateTime.Now,
             StartTimestamp = startTimestamp,
             EndTimestamp = Stopwatch.GetTimestamp(),
-            Error = _verification?.FirstFailure is not null ? JobResult.VerifyErrno : ErrnoOf(_loop.Error),
-            ErrorText = _verification?.Summary() ?? _loop.Error?.Message,
+            // fio: with continue_on_error, a job that did not fail reports its first error.
+            Error = _verification?.FirstFailure is not null ? JobResult.VerifyErrno : _loop.Error is null ? _loop.Errors.First : ErrnoOf(_loop.Error),
+            ErrorText = _verification?.Summary() ?? _loop.Error?.Message ?? _loop.Errors.FirstText,
+            ContinuesOnError = _loop.Errors.Continues,
+            TotalErrors = _loop.Errors.Total,
+            FirstError = _loop.Errors.First,
             VerifyFailure = _verification?.FirstFailure,
             VerifyFailures = _verification?.Failures ?? [],
             VerifyMismatches = _verification?.Mismatches ?? 0,
@@ -196,8 +200,7 @@ internal sealed class JobRunner : IDisposable
         bool readBack = _verification is not null && writes && (_plan.Get(Opt.VerifyOnly) || _plan.Get(Opt.DoVerify));
         if (_plan.Get(Opt.VerifyOnly) && writes)
         {
-            _verification!.ReplayWrites(_source);
-            return RunReadBack(deadline, ct);
+            return RunVerifyOnly(deadline, ct);
         }
         _loop.VerifyCycles = readBack && _plan.Get(Opt.TimeBased);
         long ticks = 0;
@@ -220,7 +223,47 @@ internal sealed class JobRunner : IDisposable
             }
         }
         while (_loop.VerifyCycles && Stopwatch.GetTimestamp() < deadline && !_loop.Failed && !ct.IsCancellationRequested);
+        SaveVerifyState();
         return ticks;
+    }
+
+    /// <summary>verify_only: the earlier run's writes, from its state file (verify_state_load) or replayed from the seed, read back.</summary>
+    private long RunVerifyOnly(long deadline, CancellationToken ct)
+    {
+        try
+        {
+            if (_plan.Get(Opt.VerifyStateLoad))
+            {
+                _verification!.LoadState();
+            }
+            else
+            {
+                _verification!.ReplayWrites(_source);
+            }
+        }
+        catch (DirectIoException e)
+        {
+            _loop.Fail(e);
+            return 0;
+        }
+        return RunReadBack(deadline, ct);
+    }
+
+    /// <summary>verify_state_save: a writing job with verify= saves the writes it made, for a later verify_state_load.</summary>
+    private void SaveVerifyState()
+    {
+        if (_verification is null || !_plan.Get(Opt.VerifyStateSave) || !_plan.Rw.HasWrites())
+        {
+            return;
+        }
+        try
+        {
+            _verification.SaveState();
+        }
+        catch (DirectIoException e)
+        {
+            _loop.Fail(e);
+        }
     }
 
     /// <summary>The verify phase, unless the job failed, was stopped or its runtime is over.</summary>

@@ -36,6 +36,12 @@ internal sealed class Verification
     private readonly int _grain;
     private readonly bool _checksReads;
     private readonly string _filename;
+    private readonly int _interval;
+    private readonly int _headerAt;
+    private readonly bool _dump;
+    private readonly bool _checksSequence;
+    private readonly string _statePath;
+    private readonly long _regionOffset;
     private int _backlogHead;
     private int _backlogLength;
     private long _cursor;
@@ -53,6 +59,13 @@ internal sealed class Verification
         // A job that also writes checks its reads in the verify phase only.
         _checksReads = !plan.Rw.HasWrites();
         _filename = plan.Target.Filename;
+        _interval = (int)(plan.Get(Opt.VerifyInterval) ?? 0);
+        _headerAt = (int)plan.Get(Opt.VerifyOffset);
+        _dump = plan.Get(Opt.VerifyDump);
+        _checksSequence = plan.Get(Opt.VerifyWriteSequence);
+        // fio numbers state files from 0 (its thread index); pinio numbers jobs from 1.
+        _statePath = VerifyState.PathOf(plan.Name, plan.Number - 1);
+        _regionOffset = plan.Offset;
         int backlog = plan.Get(Opt.VerifyBacklog) > 0 && plan.Rw.HasWrites() ? plan.Get(Opt.VerifyBacklog) : 0;
         _backlogFirst = new long[backlog];
         _backlogCount = new int[backlog];
@@ -84,7 +97,14 @@ internal sealed class Verification
         }
         else
         {
-            VerifyHeader.Write(data, slot.Offset, _seed, sequence, _kind, _pattern);
+            // verify_interval: a header of its own for each interval; verify_offset: each moved into its interval's data.
+            int interval = IntervalOf(data.Length);
+            for (int at = 0; at < data.Length; at += interval)
+            {
+                Span<byte> chunk = data.Slice(at, interval);
+                VerifyHeader.Write(chunk, slot.Offset + at, _seed, sequence, _kind, _pattern);
+                SwapHeader(chunk);
+            }
         }
         long first = slot.RegionOffset / _grain;
         int count = GrainsOf(slot.Length);
@@ -129,24 +149,73 @@ internal sealed class Verification
     /// <summary>Checks a completed read of <paramref name="bytes"/> against the write it should hold (or, for <see cref="OwnHeader"/>, its own header).</summary>
     public void CheckRead(IoSlot slot, long bytes)
     {
-        ReadOnlySpan<byte> data = slot.Buffer.Span[..slot.Length];
-        long? sequence = slot.Sequence == OwnHeader ? null : slot.Sequence;
-        ulong? seed = slot.Sequence == OwnHeader ? null : _seed;
+        Span<byte> data = slot.Buffer.Span[..slot.Length];
         VerifyFailure? failure = bytes != slot.Length
             ? new VerifyFailure(slot.Offset, slot.Length, "short read", $"{slot.Length} bytes", $"{bytes} bytes")
             : _kind == VerifyKind.Pattern
                 ? VerifyHeader.CheckPattern(data, slot.Offset, _pattern)
-                : VerifyHeader.Check(data, slot.Offset, seed, sequence, _kind, _pattern);
+                : CheckHeaders(data, slot.Offset, slot.Sequence);
         if (failure is null)
         {
             return;
         }
         failure = failure with { File = _filename };
+        if (_dump && bytes == slot.Length)
+        {
+            ReadOnlySpan<byte> received = data.Slice((int)(failure.Offset - slot.Offset), failure.Length);
+            VerifyDump.Write(failure, received, slot.Sequence == OwnHeader ? null : _seed, slot.Sequence == OwnHeader ? null : slot.Sequence, _kind, _pattern);
+        }
         Mismatches++;
         FirstFailure ??= failure;
         if (_failures.Count < MaxFailuresKept)
         {
             _failures.Add(failure);
+        }
+    }
+
+    /// <summary>Checks each interval's header (the whole block's without verify_interval), its header first moved back from verify_offset; the first failure.</summary>
+    private VerifyFailure? CheckHeaders(Span<byte> data, long offset, long expected)
+    {
+        long? sequence = expected == OwnHeader || !_checksSequence ? null : expected;
+        ulong? seed = expected == OwnHeader ? null : _seed;
+        int interval = IntervalOf(data.Length);
+        for (int at = 0; at < data.Length; at += interval)
+        {
+            Span<byte> chunk = data.Slice(at, interval);
+            SwapHeader(chunk);
+            if (VerifyHeader.Check(chunk, offset + at, seed, sequence, _kind, _pattern) is { } failure)
+            {
+                return failure;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The size of each headed piece of a block of <paramref name="length"/> bytes: verify_interval where it divides the block (planning checks that it does), else the block.</summary>
+    private int IntervalOf(int length) => _interval > 0 && length % _interval == 0 ? _interval : length;
+
+    /// <summary>verify_offset: swaps the header (the first <see cref="VerifyHeader.Size"/> bytes) with the data at the offset; its own inverse.</summary>
+    private void SwapHeader(Span<byte> chunk)
+    {
+        if (_headerAt == 0)
+        {
+            return;
+        }
+        Span<byte> header = chunk[..VerifyHeader.Size];
+        Span<byte> there = chunk.Slice(_headerAt, VerifyHeader.Size);
+        Span<byte> held = stackalloc byte[VerifyHeader.Size];
+        header.CopyTo(held);
+        there.CopyTo(header);
+        held.CopyTo(there);
+    }
+
+    /// <summary>A write that failed and was gone on past (continue_on_error, fill_device): nothing of it is checked, unless a later write covers its blocks.</summary>
+    public void ForgetWrite(IoSlot slot)
+    {
+        long first = slot.RegionOffset / _grain;
+        if (_log.TryGetWrite(first, out long sequence, out _, out _) && sequence == slot.Sequence)
+        {
+            _log.Record(first, GrainsOf(slot.Length), slot.Length, BlockLog.NeverWritten);
         }
     }
 
@@ -209,6 +278,12 @@ internal sealed class Verification
             }
         }
     }
+
+    /// <summary>verify_state_save: the writes this job made, to its state file.</summary>
+    public void SaveState() => VerifyState.Save(_statePath, _seed, _grain, _regionOffset, _log);
+
+    /// <summary>verify_state_load: a verify_only run checks exactly the writes the state file holds (instead of <see cref="ReplayWrites"/>).</summary>
+    public void LoadState() => VerifyState.Load(_statePath, _seed, _grain, _regionOffset, _log);
 
     /// <summary>The first mismatch, and how many others there were, for the job's error text.</summary>
     public string? Summary()

@@ -1,9 +1,7 @@
 // Follows fio's verify.c (struct verify_header, verify_io_u) in purpose; pinio's own layout.
 using System.Buffers.Binary;
 using System.Globalization;
-using System.IO.Hashing;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using PinIo.Cli.Jobs;
 using PinIo.Cli.Options;
 
@@ -17,7 +15,7 @@ namespace PinIo.Cli.Verify;
 ///  8 u32 block length      12 u32 header size (80)
 /// 16 u64 offset of the block on the target
 /// 24 u64 seed of the job   32 u64 sequence number of the write
-/// 40 32 bytes: digest of bytes 80..length (crc32c 4, xxhash 8, md5 16, sha256 32; zero-padded)
+/// 40 32 bytes: digest of bytes 80..length (VerifyDigest: crc7 1 ... sha256 32, longer ones cut to 32; zero-padded; meta: the write's time)
 /// 72 u32 crc32c of bytes 0..72 (a torn or overwritten header)   76 u32 zero
 /// 80 payload
 /// </code>
@@ -122,13 +120,18 @@ internal static class VerifyHeader
             string what = writtenSequence < expectedSequence ? "an older write of this block: a lost or reordered write" : "a newer write than the one expected";
             return new VerifyFailure(offset, length, "stale block", $"sequence {expectedSequence}", $"sequence {writtenSequence}", what);
         }
+        if (kind == VerifyKind.Meta)
+        {
+            // meta: the block's identity is what is checked (above); its payload is not hashed.
+            return null;
+        }
         Span<byte> computed = stackalloc byte[DigestBytes];
         computed.Clear();
         ComputeDigest(kind, block[Size..], computed);
         ReadOnlySpan<byte> stored = block.Slice(DigestOffset, DigestBytes);
         if (!stored.SequenceEqual(computed))
         {
-            return new VerifyFailure(offset, length, $"{kind.FioName()} mismatch", FormatDigest(kind, stored), FormatDigest(kind, computed),
+            return new VerifyFailure(offset, length, $"{kind.FioName()} mismatch", VerifyDigest.Format(kind, stored), VerifyDigest.Format(kind, computed),
                 FirstBadByte(block, offset, seed ?? writtenSeed, expectedSequence ?? writtenSequence, pattern))
             {
                 Source = kind.FioName(),
@@ -277,37 +280,16 @@ internal static class VerifyHeader
         return runs.Count <= 6 ? string.Join(", ", runs) : string.Join(", ", runs.Take(6)) + Invariant($", and {runs.Count - 6} more runs");
     }
 
+    /// <summary>The payload's digest, or for verify=meta, which hashes no payload, the write's time (ns since the epoch), in the header's digest field.</summary>
     private static void ComputeDigest(VerifyKind kind, ReadOnlySpan<byte> payload, Span<byte> digest)
     {
-        switch (kind)
+        if (kind == VerifyKind.Meta)
         {
-            case VerifyKind.Crc32C:
-                BinaryPrimitives.WriteUInt32LittleEndian(digest, Crc32C(payload));
-                break;
-            case VerifyKind.XxHash:
-                BinaryPrimitives.WriteUInt64LittleEndian(digest, XxHash64.HashToUInt64(payload));
-                break;
-            case VerifyKind.Md5:
-#pragma warning disable CA5351 // fio's verify=md5 detects corruption; it is not a security boundary.
-                MD5.HashData(payload, digest);
-#pragma warning restore CA5351
-                break;
-            case VerifyKind.Sha256:
-                SHA256.HashData(payload, digest);
-                break;
-            default:
-                throw new ArgumentException($"verify={kind.FioName()} has no digest in a header", nameof(kind));
+            BinaryPrimitives.WriteInt64LittleEndian(digest, (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100);
+            return;
         }
+        VerifyDigest.Compute(kind, payload, digest);
     }
-
-    /// <summary>A digest as people read it: crc32c and xxhash as numbers, md5 and sha256 as byte strings.</summary>
-    private static string FormatDigest(VerifyKind kind, ReadOnlySpan<byte> digest) => kind switch
-    {
-        VerifyKind.Crc32C => Hex(BinaryPrimitives.ReadUInt32LittleEndian(digest)),
-        VerifyKind.XxHash => Hex(BinaryPrimitives.ReadUInt64LittleEndian(digest)),
-        VerifyKind.Md5 => "0x" + Convert.ToHexStringLower(digest[..16]),
-        _ => "0x" + Convert.ToHexStringLower(digest[..32]),
-    };
 
     private static string? FirstBadByte(ReadOnlySpan<byte> block, long offset, ulong seed, long sequence, ReadOnlySpan<byte> pattern)
     {
