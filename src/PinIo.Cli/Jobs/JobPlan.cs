@@ -197,9 +197,10 @@ internal sealed record JobPlan
         {
             throw new OptionException($"pinio: job '{name}': offset={offset} must be a multiple of {logical} inside the {target.Capacity}-byte target");
         }
-        long size = o.SizePercent is double percent ? (long)(target.Capacity * (percent / 100.0))
-            : o.Size ?? (o.Get(Opt.FileSize) is long fileSize && fileSize > offset ? fileSize - offset : target.Capacity - offset);
-        if (offset + size > target.Capacity)
+        long size = target is FileSetTarget files ? files.TotalBytes(o, grain, maxBs)
+            : o.SizePercent is double percent ? (long)(target.Capacity * (percent / 100.0))
+            : o.Size ?? (o.Get(Opt.FileSize)?.Min is long fileSize && fileSize > offset ? fileSize - offset : target.Capacity - offset);
+        if (offset + size > target.Capacity && target is not FileSetTarget)
         {
             if (target is not FileTarget { IsBlockDevice: true })
             {
@@ -237,6 +238,7 @@ internal sealed record JobPlan
             notes.Add("do_verify=0: blocks are written with verify headers and not read back");
         }
         JobNotes.AddEngineNotes(o, target, notes);
+        FileSetTarget.AddNotes(o, target, notes);
         JobNotes.AddLogNotes(o, notes);
         ulong seed = o.Get(Opt.RandRepeat) || o.IsSet(Opt.RandSeed) ? o.Get(Opt.RandSeed) : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
         long perLoop = o.Get(Opt.IoSize) ?? size;
@@ -262,7 +264,7 @@ internal sealed record JobPlan
             Seed = Taus88.DeriveSeed(seed, number, 0),
             RandomMap = randomMap,
             Distribution = o.Get(Opt.RandomDistribution),
-            FixedBufs = o.Get(Opt.FixedBufs) && target is not FileTarget { Dotnet: true },
+            FixedBufs = o.Get(Opt.FixedBufs) && target is not FileTarget { Dotnet: true } and not FileSetTarget,
             RwMixRead = o.RwMixRead,
             Logs = LogPlan.Resolve(o, name, number),
             FlushEvery = MinPositive(o.Get(Opt.Fsync), o.Get(Opt.Fdatasync)),
