@@ -78,6 +78,38 @@ public sealed class MultiFileJobTests : PinBalancedTest
         Assert.True(counts.Max() > 3 * counts.Min() + 10, $"zipf over files should be skewed: {string.Join(',', counts)}");
     }
 
+    [Theory]
+    [InlineData("roundrobin")]
+    [InlineData("random:4")]
+    [InlineData("zipf")]
+    public void PickingTheFile_AllocatesNothingPerIo(string service)
+    {
+        JobPlan plan = Plan("--nrfiles=16", "--size=64m", "--rw=randread", $"--file_service_type={service}");
+        var files = new FileService(plan, 4096);
+        int length = 4096;
+        files.Next(ref length, 4096);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100_000; i++)
+        {
+            length = 4096;
+            files.Next(ref length, 4096);
+        }
+
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1000, "the file service allocated per I/O");
+    }
+
+    [Fact]
+    public void ALogsOffsets_AreWithinTheFile_AsFiosAre()
+    {
+        string prefix = _dir.File("log");
+        RunJson("--name=lg", $"--directory={_dir.Path}", "--nrfiles=2", "--size=128k", "--rw=write", $"--write_lat_log={prefix}", "--log_offset=1");
+
+        long[] offsets = [.. File.ReadAllLines(prefix + "_lat.1.log").Select(line => long.Parse(line.Split(',')[4].Trim(), System.Globalization.CultureInfo.InvariantCulture))];
+        Assert.Equal(32, offsets.Length);
+        Assert.All(offsets, offset => Assert.InRange(offset, 0, (64 << 10) - 4096));
+    }
+
     [Fact]
     public void TheSizeIsSplitOverTheFiles_EachCreatedAtItsShare_AndTheJobMovesTheSizeExactly()
     {
