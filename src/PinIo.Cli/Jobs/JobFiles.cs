@@ -28,7 +28,12 @@ internal sealed record FileSetTarget(string Filename, IReadOnlyList<FileTarget> 
     /// <summary>The engines that move no data lay out nothing; the others lay out each file that needs it.</summary>
     public override bool NeedsLayout => MovesData && Files.Any(f => f.NeedsLayout);
 
-    public override string DeviceKey => $"files|{EngineKind}|{string.Join('|', Files.Select(f => f.DeviceKey))}";
+    // Made once: a job of thousands of files is asked for its key once per job of the run.
+    private string? _deviceKey;
+
+    public override string DeviceKey => _deviceKey ??= MovesData
+        ? $"files|{EngineKind}|{string.Join('|', Files.Select(f => f.DeviceKey))}"
+        : $"files|{EngineKind}|{Environment.CurrentDirectory}|{string.Join('\0', Files.Select(f => f.Filename))}";
 
     public override bool CompletesOnJobThread => !MovesData || Files.All(f => f.Engine == IoEngine.Sync);
 
@@ -53,7 +58,8 @@ internal sealed record FileSetTarget(string Filename, IReadOnlyList<FileTarget> 
         IReadOnlyList<string> names = filename is null ? GeneratedNames(jobName, o, clone)
             : IsPinIoName(filename) ? [filename]
             : ValueParsers.SplitFilenames(filename);
-        if (names.Count == 1 && !fsEngine)
+        // One file is an ordinary target, unless its size is drawn from a range (a set of one does that).
+        if (names.Count == 1 && !fsEngine && o.Get(Opt.FileSize) is not { IsRange: true })
         {
             return null;
         }
@@ -63,14 +69,15 @@ internal sealed record FileSetTarget(string Filename, IReadOnlyList<FileTarget> 
         long[] regions = DrawRegions(jobName, o, paths, engine, clone);
         long offset = o.Get(Opt.Offset).Bytes;
         var files = new FileTarget[paths.Length];
+        var named = NamedFile(string.Empty, 0, o);
         for (int i = 0; i < paths.Length; i++)
         {
-            files[i] = fsEngine ? NamedFile(paths[i], offset + regions[i], o) : FileTarget.Parse(jobName, paths[i], o, offset + regions[i]) with { Unpolled = true };
+            files[i] = fsEngine ? named with { Filename = paths[i], WantedBytes = offset + regions[i] } : FileTarget.Parse(jobName, paths[i], o, offset + regions[i]) with { Unpolled = true };
         }
         return new FileSetTarget(string.Join(':', names), files, regions, engine);
     }
 
-    /// <summary>A lone file's bytes: filesize= (its low end for a range), else offset + size, else 0 (the file's own size).</summary>
+    /// <summary>A lone file's bytes: filesize= (a range makes a set of one, which draws it), else offset + size, else 0 (the file's own size).</summary>
     public static long SingleFileBytes(JobOptions o) => o.Get(Opt.FileSize)?.Min ?? (o.Size is long size ? o.Get(Opt.Offset).Bytes + size : 0);
 
     /// <summary>File <paramref name="fileNumber"/>'s generated name: filename_format with its keywords replaced, fio's $jobname.$jobnum.$filenum by default.</summary>
@@ -199,6 +206,10 @@ internal sealed record FileSetTarget(string Filename, IReadOnlyList<FileTarget> 
         if (o.Get(Opt.CreateOnOpen) && target is FileTarget or FileSetTarget { MovesData: true })
         {
             notes.Add("create_on_open: missing files are created when the job opens them, as the run starts (not at each file's first I/O), and not laid out");
+        }
+        if (o.IsSet(Opt.NrFiles) && o.Get(Opt.Filename) is not null && o.Get(Opt.NrFiles) != files)
+        {
+            notes.Add($"nrfiles={o.Get(Opt.NrFiles)}: filename= names the job's files ({files}), so nrfiles is ignored, as fio ignores it");
         }
         if (o.Get(Opt.FixedBufs) && target is FileSetTarget)
         {
