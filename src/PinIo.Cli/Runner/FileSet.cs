@@ -40,6 +40,11 @@ internal sealed class FileSet : IDisposable
             }
             return set;
         }
+        catch (Exception e) when (e is IOException and not DirectIoException or UnauthorizedAccessException)
+        {
+            set.Dispose();
+            throw new DirectIoException(e is UnauthorizedAccessException ? Errno.EACCES : Errno.EIO, $"cannot make or open the job's files: {e.Message} (check directory= and the names' directories and permissions)", e);
+        }
         catch
         {
             set.Dispose();

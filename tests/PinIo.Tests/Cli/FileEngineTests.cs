@@ -68,6 +68,18 @@ public sealed class FileEngineTests : PinBalancedTest
     }
 
     [Fact]
+    public void Falloc_InADirectoryThatIsNotThere_EndsTheRunWithANamedError()
+    {
+        var stderr = new StringWriter();
+
+        int status = PinIo.Cli.Program.Run(["--name=e", $"--directory={_dir.File("missing")}", "--ioengine=falloc", "--rw=write", "--size=64k"], new StringWriter(), stderr);
+
+        Assert.NotEqual(0, status);
+        Assert.Contains("cannot create or open", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("missing", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Falloc_WritesAllocateBlocks_WithoutData_AndTrimsPunchThemOut()
     {
         string file = _dir.File("frag");
