@@ -198,10 +198,11 @@ internal sealed record JobPlan
             throw new OptionException($"pinio: job '{name}': offset={offset} must be a multiple of {logical} inside the {target.Capacity}-byte target");
         }
         // fill_device: the rest of the target, size= lifted (fio's "size really large").
-        long size = FillDevice.Wanted(o) ? target.Capacity - offset
+        long size = target is FileSetTarget files ? files.TotalBytes(o, grain, maxBs)
+            : FillDevice.Wanted(o) ? target.Capacity - offset
             : o.SizePercent is double percent ? (long)(target.Capacity * (percent / 100.0))
-            : o.Size ?? (o.Get(Opt.FileSize) is long fileSize && fileSize > offset ? fileSize - offset : target.Capacity - offset);
-        if (offset + size > target.Capacity)
+            : o.Size ?? (o.Get(Opt.FileSize)?.Min is long fileSize && fileSize > offset ? fileSize - offset : target.Capacity - offset);
+        if (offset + size > target.Capacity && target is not FileSetTarget)
         {
             if (target is not FileTarget { IsBlockDevice: true })
             {
@@ -240,6 +241,7 @@ internal sealed record JobPlan
         }
         VerifyChecks.Check(name, o, verify, bs, notes);
         JobNotes.AddEngineNotes(o, target, notes);
+        FileSetTarget.AddNotes(o, target, notes);
         JobNotes.AddLogNotes(o, notes);
         ulong seed = o.Get(Opt.RandRepeat) || o.IsSet(Opt.RandSeed) ? o.Get(Opt.RandSeed) : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
         long perLoop = o.Get(Opt.IoSize) ?? size;
@@ -265,7 +267,7 @@ internal sealed record JobPlan
             Seed = Taus88.DeriveSeed(seed, number, 0),
             RandomMap = randomMap,
             Distribution = o.Get(Opt.RandomDistribution),
-            FixedBufs = o.Get(Opt.FixedBufs) && target is not FileTarget { Dotnet: true },
+            FixedBufs = o.Get(Opt.FixedBufs) && target is not FileTarget { Dotnet: true } and not FileSetTarget,
             RwMixRead = o.RwMixRead,
             Logs = LogPlan.Resolve(o, name, number),
             FlushEvery = MinPositive(o.Get(Opt.Fsync), o.Get(Opt.Fdatasync)),

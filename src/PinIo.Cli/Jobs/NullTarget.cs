@@ -27,7 +27,7 @@ internal sealed record NullTarget(string Filename, long Bytes) : Target(Filename
 
     public static NullTarget Parse(string jobName, string filename, JobOptions o)
     {
-        long bytes = (o.Get(Opt.FileSize) ?? (o.Size is long size ? o.Get(Opt.Offset).Bytes + size : 0)) / QueueLimits.SectorSize * QueueLimits.SectorSize;
+        long bytes = (o.Get(Opt.FileSize)?.Max ?? (o.Size is long size ? o.Get(Opt.Offset).Bytes + size : 0)) / QueueLimits.SectorSize * QueueLimits.SectorSize;
         if (bytes <= 0)
         {
             throw new OptionException($"pinio: job '{jobName}': ioengine=null has no file to take a size from: give size= (or filesize=)");

@@ -41,7 +41,11 @@ internal abstract record Target(string Filename)
     /// </summary>
     public static Target Parse(string jobName, JobOptions o, int clone = 0)
     {
-        string filename = o.Get(Opt.Filename) ?? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{jobName}.{clone}.0");
+        if (FileSetTarget.TryParse(jobName, o, clone) is { } files)
+        {
+            return files;
+        }
+        string filename = o.Get(Opt.Filename) ?? FileSetTarget.GeneratedName(jobName, o, clone, 0);
         return ParseName(jobName, filename, o);
     }
 
@@ -168,6 +172,15 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     /// <summary>Completions on the ring's own thread rather than polled by the job (a <c>faulty:</c> target's device sits between job and ring).</summary>
     public bool Unpolled { get; init; }
 
+    /// <summary>fallocate=: how the file gets its space when the job creates or extends it.</summary>
+    public FallocateMode Fallocate { get; init; } = FallocateMode.Native;
+
+    /// <summary>create_on_open=1: a missing file is created when opened, not laid out first.</summary>
+    public bool CreateOnOpen { get; init; }
+
+    /// <summary>filename_format named directories: they are made before the file is created.</summary>
+    public bool MakeParents { get; init; }
+
     /// <summary>A block device's own size (a larger size= is clamped to it, as fio does); a file's, or what the job extends it to.</summary>
     public override long Capacity => IsBlockDevice ? ExistingBytes : Math.Max(ExistingBytes, WantedBytes);
 
@@ -176,7 +189,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
 
     public override int LogicalBlockSize => Logical;
 
-    public override bool NeedsLayout => !IsBlockDevice && !IsCharDevice && WantedBytes > ExistingBytes;
+    public override bool NeedsLayout => !IsBlockDevice && !IsCharDevice && !CreateOnOpen && WantedBytes > ExistingBytes;
 
     public override string DeviceKey => $"{System.IO.Path.GetFullPath(Filename)}|{(Dotnet ? "dotnet" : Engine)}|{Direct}|{Dsync}|{_ring}";
 
@@ -189,6 +202,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         {
             throw new InvalidOperationException("a dotnet target opens as a DotnetFile: PinIo is not in its path");
         }
+        FileSpace.Prepare(this);
         return FileDevice.Open(Filename, new FileDeviceOptions
         {
             Engine = Engine,
@@ -206,7 +220,8 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         });
     }
 
-    public static FileTarget Parse(string jobName, string filename, JobOptions o)
+    /// <summary>The file or device <paramref name="filename"/>; <paramref name="wanted"/>: the bytes a regular file is created or extended to (default: filesize=, or offset + size).</summary>
+    public static FileTarget Parse(string jobName, string filename, JobOptions o, long? wanted = null)
     {
         IoEngine engine = o.Get(Opt.IoEngine) switch
         {
@@ -228,20 +243,25 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         {
             throw new OptionException($"pinio: job '{jobName}': hipri polls for direct I/O only (an IOPOLL ring refuses buffered I/O): set direct=1, or drop hipri");
         }
-        long wanted = FillDevice.Wanted(o) && !filename.StartsWith("/dev/", StringComparison.Ordinal) ? FillDevice.FileBytes(jobName, filename)
-            : o.Get(Opt.FileSize) ?? (o.Size is long size ? o.Get(Opt.Offset).Bytes + size : 0);
+        long wantedBytes = wanted ?? (FillDevice.Wanted(o) && !filename.StartsWith("/dev/", StringComparison.Ordinal) ? FillDevice.FileBytes(jobName, filename)
+            : FileSetTarget.SingleFileBytes(o));
         if (!File.Exists(filename))
         {
-            if (wanted == 0)
+            if (!o.Get(Opt.AllowFileCreate))
+            {
+                throw new OptionException($"pinio: job '{jobName}': filename={filename} does not exist, and allow_file_create=0 forbids creating it: create the file first, or drop allow_file_create=0");
+            }
+            if (wantedBytes == 0)
             {
                 throw new OptionException(o.SizePercent is null
                     ? $"pinio: job '{jobName}': filename={filename} does not exist and no size= was given to create it"
                     : $"pinio: job '{jobName}': filename={filename} does not exist, and size= as a percentage needs an existing file or device");
             }
-            return new FileTarget(filename, engine, o.Get(Opt.Direct), 0, wanted, IsBlockDevice: false, QueueLimits.Default.LogicalBlockSize)
+            return new FileTarget(filename, engine, o.Get(Opt.Direct), 0, wantedBytes, IsBlockDevice: false, QueueLimits.Default.LogicalBlockSize)
             {
                 Fills = FillDevice.Wanted(o),
                 Dotnet = dotnet, Ftruncate = ftruncate, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
+                Fallocate = o.Get(Opt.Fallocate), CreateOnOpen = o.Get(Opt.CreateOnOpen), MakeParents = o.Get(Opt.FilenameFormat) is not null,
             };
         }
         TargetProbe probe;
@@ -255,7 +275,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         }
         if (probe.IsCharDevice)
         {
-            return CharDevice(jobName, filename, o, wanted, dsync);
+            return CharDevice(jobName, filename, o, wantedBytes, dsync);
         }
         if (!probe.IsRegularFile && !probe.IsBlockDevice)
         {
@@ -265,10 +285,11 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         {
             throw new OptionException($"pinio: job '{jobName}': ioengine=ftruncate needs a regular file; filename={filename} is a device");
         }
-        return new FileTarget(filename, engine, o.Get(Opt.Direct), probe.Size, wanted, probe.IsBlockDevice, probe.LogicalBlockSize)
+        return new FileTarget(filename, engine, o.Get(Opt.Direct), probe.Size, wantedBytes, probe.IsBlockDevice, probe.LogicalBlockSize)
         {
             Fills = FillDevice.Wanted(o) && probe.IsRegularFile,
             Dotnet = dotnet, Ftruncate = ftruncate, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
+            Fallocate = o.Get(Opt.Fallocate), CreateOnOpen = o.Get(Opt.CreateOnOpen),
         };
     }
 

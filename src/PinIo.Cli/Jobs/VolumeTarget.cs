@@ -80,7 +80,7 @@ internal sealed record VolumeTarget(string Filename, Target Device, string FileN
         {
             throw new OptionException($"pinio: job '{jobName}': ioengine=dotnet runs .NET RandomAccess on a file; a Volume's file has only PinIo's Direct I/O (pick psync or io_uring)");
         }
-        long wanted = o.Get(Opt.FileSize) ?? (o.Size is long size ? o.Get(Opt.Offset).Bytes + size : 0);
+        long wanted = o.Get(Opt.FileSize)?.Max ?? (o.Size is long size ? o.Get(Opt.Offset).Bytes + size : 0);
         if (wanted == 0)
         {
             throw new OptionException($"pinio: job '{jobName}': filename={filename}: give size= (or filesize=) in bytes: the file inside the Volume is created or extended to it");
@@ -93,7 +93,7 @@ internal sealed record VolumeTarget(string Filename, Target Device, string FileN
         }
         return new VolumeTarget(filename, device, name, o.Get(Opt.VolumeDio), wanted)
         {
-            Fallocate = o.Get(Opt.Fallocate),
+            Fallocate = o.Get(Opt.Fallocate) is FallocateMode.Native or FallocateMode.Keep,
             Buffered = !o.Get(Opt.Direct),
             Invalidate = o.Get(Opt.Invalidate),
             Hint = o.Get(Opt.FadviseHint) == FadviseHint.ByPattern ? (o.Rw.IsRandom() ? FadviseHint.Random : FadviseHint.Sequential) : o.Get(Opt.FadviseHint),

@@ -31,16 +31,18 @@ internal static partial class Opt
         ],
     });
 
-    public static readonly Opt<bool> Fallocate = Declare<bool>(new()
+    public static readonly Opt<FallocateMode> Fallocate = Declare<FallocateMode>(new()
     {
-        Name = "fallocate", Kind = OptionKind.Choice, Default = "native", Help = "How a vol:/volram: target's new file is sized (other targets: ignored, as fio's none)",
+        Name = "fallocate", Kind = OptionKind.Choice, Default = "native", Help = "How a file the job creates or extends gets its space (plain files and vol:/volram: files)",
         Choices =
         [
-            new("native", true, "fallocate(mode 0): unwritten extents, so writes convert but do not allocate"),
-            new("posix", true, "as native"),
-            new("1", true, "as native"),
-            new("none", false, "ftruncate only: the file is a hole, so each first write into a block allocates it"),
-            new("0", false, "as none"),
+            new("native", FallocateMode.Native, "fallocate(mode 0): blocks reserved (unwritten extents), so writes convert but do not allocate"),
+            new("posix", FallocateMode.Native, "as native (posix_fallocate is fallocate on Linux)"),
+            new("1", FallocateMode.Native, "as posix"),
+            new("keep", FallocateMode.Keep, "fallocate(FALLOC_FL_KEEP_SIZE): blocks reserved; on a plain file pinio then sets the size with ftruncate (fio leaves it to the writes)"),
+            new("truncate", FallocateMode.Truncate, "ftruncate only: a sparse file, each first write into a block allocates it"),
+            new("none", FallocateMode.None, "nothing reserved: as truncate (pinio sizes the file with ftruncate so that Direct I/O may address it)"),
+            new("0", FallocateMode.None, "as none"),
         ],
     });
 
@@ -104,6 +106,13 @@ internal static partial class Opt
             new("null", IoEngineKind.Null, "No file and no device: each I/O goes through PinIo's Direct I/O path (pins, bios) to a device that ends it at once without touching memory (fio's null engine does no I/O at all); needs size="),
             new("ftruncate", IoEngineKind.Ftruncate, "Each write sets the file's size to its offset (ftruncate), as fio's ftruncate engine; writes only, no data"),
             new("dotnet", IoEngineKind.Dotnet, "Plain .NET RandomAccess.ReadAsync/WriteAsync on an O_DIRECT file, iodepth at once: the baseline, not PinIo"),
+            new("falloc", IoEngineKind.Falloc, "Each I/O is a fallocate of its range: a write allocates (mode 0), a read reserves (KEEP_SIZE), a trim punches a hole; no data moves"),
+            new("filecreate", IoEngineKind.FileCreate, "Each file's I/O is its creation (open O_CREAT, close), timed; counted as fio counts it, one block per file"),
+            new("filestat", IoEngineKind.FileStat, "Each file's I/O is a stat of it (stat_type=), timed"),
+            new("filedelete", IoEngineKind.FileDelete, "Each file's I/O is its unlink, timed"),
+            new("dircreate", IoEngineKind.DirCreate, "As filecreate, with directories (mkdir)"),
+            new("dirstat", IoEngineKind.DirStat, "As filestat, on directories made when the job starts"),
+            new("dirdelete", IoEngineKind.DirDelete, "As filedelete, with directories (rmdir) made when the job starts"),
         ],
     });
 
@@ -126,7 +135,7 @@ internal static partial class Opt
 
     public static readonly Opt<string?> Directory = Declare<string?>(new() { Name = "directory", Kind = OptionKind.Text, Help = "Directory of the job's files: a relative filename and the default name are taken in it" });
 
-    public static readonly Opt<long?> FileSize = Declare<long?>(new() { Name = "filesize", Kind = OptionKind.Size, Min = 1, Help = "Size of the file to create or extend (default: offset + size)" });
+    public static readonly Opt<FileSizeRange?> FileSize = Declare<FileSizeRange?>(new() { Name = "filesize", Kind = OptionKind.Custom, Parser = (_, v) => ValueParsers.ParseFileSizeRange(v), Help = "Size of each file to create or extend (default: offset + size / nrfiles); LOW-HIGH: each file's drawn in the range" });
 
     public static readonly Opt<long> NumberIos = Declare<long>(new() { Name = "number_ios", Kind = OptionKind.Int, Default = "0", Min = 0, Help = "Stop the job after this many I/Os if size or io_size has not ended it first (0 = no limit); never extends the I/O, and a time_based job runs its time, as in fio" });
 

@@ -41,6 +41,17 @@ internal enum IoEngineKind
 
     /// <summary>fio's ftruncate engine: each write truncates (or extends) the file to its offset; no data moves.</summary>
     Ftruncate,
+
+    /// <summary>fio's falloc engine: each I/O a fallocate of its range.</summary>
+    Falloc,
+
+    /// <summary>fio's file-operation engines: each file's I/O an operation on its name.</summary>
+    FileCreate,
+    FileStat,
+    FileDelete,
+    DirCreate,
+    DirStat,
+    DirDelete,
 }
 
 /// <summary>fio's verify= modes that pinio implements.</summary>
@@ -146,11 +157,22 @@ internal static class OptionKindNames
         IoEngineKind.Libaio => "libaio",
         IoEngineKind.Null => "null",
         IoEngineKind.Ftruncate => "ftruncate",
+        IoEngineKind.Falloc => "falloc",
+        IoEngineKind.FileCreate => "filecreate",
+        IoEngineKind.FileStat => "filestat",
+        IoEngineKind.FileDelete => "filedelete",
+        IoEngineKind.DirCreate => "dircreate",
+        IoEngineKind.DirStat => "dirstat",
+        IoEngineKind.DirDelete => "dirdelete",
         _ => "dotnet",
     };
 
     /// <summary>Engines whose I/O completes inside the submitting call, so that fio caps their depth at 1.</summary>
-    public static bool IsSynchronous(this IoEngineKind engine) => engine is IoEngineKind.Psync or IoEngineKind.Sync or IoEngineKind.Pvsync2 or IoEngineKind.Null or IoEngineKind.Ftruncate;
+    public static bool IsSynchronous(this IoEngineKind engine) => engine is IoEngineKind.Psync or IoEngineKind.Sync or IoEngineKind.Pvsync2 or IoEngineKind.Null or IoEngineKind.Ftruncate or IoEngineKind.Falloc
+        || engine.IsPathOperation();
+
+    /// <summary>fio's file-operation engines (filecreate ... dirdelete): an operation on each file's name, no data.</summary>
+    public static bool IsPathOperation(this IoEngineKind engine) => engine is >= IoEngineKind.FileCreate and <= IoEngineKind.DirDelete;
 
     /// <summary>The name fio's verify= takes for the mode.</summary>
     public static string FioName(this VerifyKind verify) => verify switch

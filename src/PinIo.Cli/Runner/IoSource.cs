@@ -15,7 +15,7 @@ namespace PinIo.Cli.Runner;
 /// </summary>
 internal sealed class IoSource
 {
-    private readonly OffsetGenerator _offsets;
+    private readonly FileService _offsets;
     private readonly BlockSizePicker _readSizes;
     private readonly BlockSizePicker _writeSizes;
     private readonly long _size;
@@ -40,8 +40,7 @@ internal sealed class IoSource
     {
         bool writeSizes = plan.Rw.HasWrites() || plan.Rw.HasTrims();
         int minLength = Math.Min(plan.Rw.HasReads() ? plan.Bs.Read.Min : int.MaxValue, writeSizes ? plan.Bs.Write.Min : int.MaxValue);
-        _offsets = new OffsetGenerator(plan.Size, plan.Grain, minLength, plan.Rw.IsRandom(), plan.RandomMap, plan.Distribution, plan.Options.RwModifier,
-            Taus88.DeriveSeed(plan.Seed, plan.Number, 1));
+        _offsets = new FileService(plan, minLength);
         _mix = new Taus88(Taus88.DeriveSeed(plan.Seed, plan.Number, 2));
         _readSizes = new BlockSizePicker(plan.Bs.Read, Taus88.DeriveSeed(plan.Seed, plan.Number, 3));
         _writeSizes = new BlockSizePicker(plan.Bs.Write, Taus88.DeriveSeed(plan.Seed, plan.Number, 4));

@@ -26,6 +26,9 @@ internal sealed class JobAccounting : IDisposable
     // SQ ring (a syscall only to wake the kernel thread), so no submission latency is recorded.
     private readonly bool _slatDisabled;
 
+    // A file set's offsets carry the file in their high bits; a log line gives the offset within the file, as fio's.
+    private readonly long _logOffsetMask;
+
     /// <summary>The accounting of <paramref name="plan"/>, its live counters in <paramref name="progress"/>.</summary>
     public JobAccounting(JobPlan plan, JobProgress progress)
     {
@@ -36,6 +39,7 @@ internal sealed class JobAccounting : IDisposable
         _disableClat = plan.DisableClat;
         _disableBw = plan.DisableBw;
         _slatDisabled = plan.DisableSlat || plan.Target is FileTarget { SubmissionPolling: true };
+        _logOffsetMask = plan.Target is FileSetTarget ? FileSetTarget.FileMask : -1L;
         // gtod_reduce, or all of disable_lat/clat/slat/bw, and no log that wants times: nothing
         // reads an I/O's submission or completion stamp, so they are not taken (fio's gtod_reduce()).
         // The issue loop's one read per I/O stays: runtime and time_based need it.
@@ -115,7 +119,7 @@ internal sealed class JobAccounting : IDisposable
     {
         if (Sampling && !_slatDisabled)
         {
-            _logs?.Submitted(slot.Dir, slot.Length, slot.Offset, IoClock.TicksToNs(slot.SubmittedAt - slot.StartedAt), slot.SubmittedAt);
+            _logs?.Submitted(slot.Dir, slot.Length, slot.Offset & _logOffsetMask, IoClock.TicksToNs(slot.SubmittedAt - slot.StartedAt), slot.SubmittedAt);
         }
     }
 
@@ -150,7 +154,7 @@ internal sealed class JobAccounting : IDisposable
         _progress.Completed(slot.Dir, bytes);
         if (bytes > 0)
         {
-            _logs?.Completed(slot.Dir, bytes, slot.Offset, clatNs, latNs, slot.CompletedAt);
+            _logs?.Completed(slot.Dir, bytes, slot.Offset & _logOffsetMask, clatNs, latNs, slot.CompletedAt);
         }
     }
 

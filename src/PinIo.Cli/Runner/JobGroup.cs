@@ -56,6 +56,7 @@ internal static class JobGroup
                 runners.Add(device switch
                 {
                     DotnetFile dotnet => new JobRunner(plan, dotnet, logFiles, counters),
+                    FileSet files => new JobRunner(plan, files, logFiles, counters),
                     MountedVolume volume => new JobRunner(plan, OpenFile(plan, volume), volume.Device, logFiles, counters) { SharedLayout = layout },
                     _ => new JobRunner(plan, (IBlockDevice)device, logFiles, counters) { SharedLayout = layout },
                 });
@@ -96,6 +97,10 @@ internal static class JobGroup
             {
                 File.Delete(file.Filename);
             }
+            if (plan.Get(Opt.Unlink) && plan.Target is FileSetTarget set)
+            {
+                FileSet.Unlink(set);
+            }
         }
     }
 
@@ -110,6 +115,7 @@ internal static class JobGroup
             IDisposable opened = plan.Target switch
             {
                 FileTarget { Dotnet: true } file => DotnetFile.Open(file),
+                FileSetTarget files => FileSet.Open(files),
                 VolumeTarget volume => MountedVolume.Mount(volume, fixedBufferBytes),
                 Target target => target.Open(fixedBufferBytes),
             };

@@ -53,13 +53,19 @@ internal sealed class JobRunner : IDisposable
     {
     }
 
+    /// <summary>A runner for a job with several files, or a file-system engine (<see cref="FileSet"/>): each I/O to the file its offset names.</summary>
+    public JobRunner(JobPlan plan, FileSet files, LogFiles? logFiles = null, JobProgress? progress = null)
+        : this(plan, files.Devices.Count > 0 ? files.Devices[0] : null, files.JobIo, null, logFiles, progress, files)
+    {
+    }
+
     /// <summary>A runner for ioengine=dotnet: .NET's <see cref="RandomAccess"/> on <paramref name="file"/>.</summary>
     public JobRunner(JobPlan plan, DotnetFile file, LogFiles? logFiles = null, JobProgress? progress = null)
         : this(plan, null, null, file, logFiles, progress)
     {
     }
 
-    private JobRunner(JobPlan plan, IBlockDevice? device, IJobIo? io, DotnetFile? dotnet, LogFiles? logFiles, JobProgress? progress)
+    private JobRunner(JobPlan plan, IBlockDevice? device, IJobIo? io, DotnetFile? dotnet, LogFiles? logFiles, JobProgress? progress, FileSet? files = null)
     {
         _plan = plan;
         _io = io;
@@ -75,7 +81,8 @@ internal sealed class JobRunner : IDisposable
         _source = new IoSource(plan, Math.Max(plan.Grain, chunk / plan.Grain * plan.Grain));
         _slots = new IoSlots(plan, device, _buffered is not null, _data, _accounting.Pins);
         IoClock clock = _accounting.Clock;
-        IJobEngine engine = dotnet is not null && plan.Target is FileTarget { Ftruncate: true } ? new FtruncateEngine(dotnet, clock)
+        IJobEngine engine = files?.Engine(plan, clock) is { } fileEngine ? fileEngine
+            : dotnet is not null && plan.Target is FileTarget { Ftruncate: true } ? new FtruncateEngine(dotnet, clock)
             : dotnet is not null ? new DotnetEngine(dotnet, clock, _slots.Count)
             : _buffered is not null ? new BufferedEngine(_buffered, clock, _slots.Count)
             : new PinIoEngine(io!, clock, polled is not null, _slots.Count);
@@ -293,22 +300,25 @@ internal sealed class JobRunner : IDisposable
         {
             _data.Fill(buffer.Span);
             IovIter iter = buffer.WriteIter;
-            for (long offset = 0; offset < _plan.Size && _loop.Error is null && !ct.IsCancellationRequested; offset += Chunk)
+            foreach ((long start, long bytes) in LayoutExtents())
             {
-                int length = (int)Math.Min(Chunk, _plan.Size - offset);
-                _data.Renew(buffer.Span[..length], _plan.Offset + offset);
-                BlockBuffer.Shorten(iter, length);
-                try
+                for (long offset = 0; offset < bytes && _loop.Error is null && !ct.IsCancellationRequested; offset += Chunk)
                 {
-                    _loop.Completions.Wait(_io!.WriteAsync(_plan.Offset + offset, iter));
-                }
-                catch (DirectIoException e)
-                {
-                    _loop.Fail(e);
-                }
-                finally
-                {
-                    buffer.Rewind(iter);
+                    int length = (int)Math.Min(Chunk, bytes - offset);
+                    _data.Renew(buffer.Span[..length], start + offset);
+                    BlockBuffer.Shorten(iter, length);
+                    try
+                    {
+                        _loop.Completions.Wait(_io!.WriteAsync(start + offset, iter));
+                    }
+                    catch (DirectIoException e)
+                    {
+                        _loop.Fail(e);
+                    }
+                    finally
+                    {
+                        buffer.Rewind(iter);
+                    }
                 }
             }
         }
@@ -318,6 +328,12 @@ internal sealed class JobRunner : IDisposable
         }
         return _loop.Error is null && !ct.IsCancellationRequested;
     }
+
+    /// <summary>Where the layout writes: the region, or each file's that needs one (a file set's, in its offset space).</summary>
+    private IEnumerable<(long Start, long Bytes)> LayoutExtents() => _plan.Target is FileSetTarget set
+        ? set.Files.Select((file, i) => (Start: ((long)i << FileSetTarget.FileShift) + _plan.Offset, Bytes: set.Regions[i] / _plan.Grain * _plan.Grain, file.NeedsLayout))
+            .Where(extent => extent.NeedsLayout).Select(extent => (extent.Start, extent.Bytes))
+        : [(_plan.Offset, _plan.Size)];
 
     /// <summary>
     /// A buffered reading job whose cache is dropped before it starts (invalidate=1) first reads

@@ -264,7 +264,7 @@ public sealed class OptionParsingTests : PinBalancedTest
         Assert.Equal((4, 2), (job.Get(Opt.IoDepthBatchSubmit), job.Get(Opt.IoDepthBatchCompleteMin)));
         Assert.Equal(new Distribution(DistributionKind.Pareto, 0.8, 0.25), job.Get(Opt.RandomDistribution));
         Assert.Equal((VerifyKind.Md5, 32), (job.Get(Opt.Verify), job.Get(Opt.VerifyBacklog)));
-        Assert.Equal((2L << 20, 8L << 20), (job.Get(Opt.IoSize), job.Get(Opt.FileSize)));
+        Assert.Equal((2L << 20, 8L << 20), (job.Get(Opt.IoSize), job.Get(Opt.FileSize)?.Max));
         JobPlan plan = JobPlan.Resolve(set)[0];
         Assert.Equal((1L << 20, 2L << 20), (plan.Offset, plan.Size));
         Assert.Equal(2L << 20, plan.IoBudget);
