@@ -23,7 +23,11 @@ internal static class FileSpace
         {
             Directory.CreateDirectory(parent);
         }
-        Reserve(target.Filename, target.WantedBytes, target.Fallocate);
+        // fill_device writes until the file system is full: nothing reserved, nothing sized.
+        if (!target.Fills)
+        {
+            Reserve(target.Filename, target.WantedBytes, target.Fallocate);
+        }
     }
 
     /// <summary>Creates <paramref name="path"/> when missing and grows it to <paramref name="bytes"/> as <paramref name="mode"/> says; a larger file is left as it is.</summary>
