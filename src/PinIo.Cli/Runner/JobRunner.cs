@@ -89,6 +89,9 @@ internal sealed class JobRunner : IDisposable
     /// <summary>The layouts of the job's target, shared with the other jobs on it; null: the job lays out its region itself.</summary>
     public SharedLayout? SharedLayout { get; init; }
 
+    /// <summary>The flow (flow_id) the job's flow weight counts in while it runs; null: in no flow.</summary>
+    public FlowCounter? Flow { get; init; }
+
     /// <summary>Lays out the region when the job reads, so that reads return data (fio's "Laying out IO file"). Not measured.</summary>
     public void Prepare(CancellationToken ct)
     {
@@ -133,7 +136,12 @@ internal sealed class JobRunner : IDisposable
         PageCacheStats? cacheStart = (_io as IBufferedJobIo)?.CacheStats;
         // fio's epoch, the zero of its log times, is reset when ramp_time ends.
         _accounting.StartLogs(Stopwatch.GetTimestamp());
-        long totalTicks = RunMeasuredPhases(ct);
+        long totalTicks;
+        using (_loop.Flow = FlowMember.Join(Flow, _plan))
+        {
+            totalTicks = RunMeasuredPhases(ct);
+        }
+        _loop.Flow = null;
 
         _loop.Fail(_accounting.FinishLogs(Stopwatch.GetTimestamp()));
         PinCounts pins = PinCounts.Of(_accounting.Pins) - pinStart;
