@@ -18,6 +18,30 @@ public sealed class ThinkTimeJobTests : PinBalancedTest
     }
 
     [Fact]
+    public void Thinktime_ShowsAsTheGapBetweenCompletionsInTheClatLog()
+    {
+        string directory = Directory.CreateTempSubdirectory("pinio-thinktime-").FullName;
+        try
+        {
+            string prefix = Path.Combine(directory, "think");
+            JobResult result = TestJobs.Run("--filename=ram:8m", "--fixedbufs", "--rw=read", "--bs=4k", "--time_based=0", "--ioengine=psync", "--iodepth=1", "--number_ios=15", "--thinktime=10ms", $"--write_lat_log={prefix}");
+
+            // Each line: completion time (ms since the job's start), value, direction, size, prio.
+            long[] times = [.. File.ReadAllLines($"{prefix}_clat.1.log").Select(line => long.Parse(line.Split(", ")[0], System.Globalization.CultureInfo.InvariantCulture))];
+            Assert.Equal(15, times.Length);
+            for (int i = 1; i < times.Length; i++)
+            {
+                Assert.True(times[i] - times[i - 1] >= 10, $"I/O {i + 1} completed {times[i] - times[i - 1]} ms after I/O {i}, within thinktime=10ms");
+            }
+            Assert.Equal(0, result.Error);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Thinktime_IsInMicrosecondsWithoutAUnit()
     {
         JobResult result = TestJobs.Run("--filename=ram:8m", "--fixedbufs", "--rw=read", "--bs=4k", "--time_based=0", "--ioengine=psync", "--iodepth=1", "--number_ios=10", "--thinktime=20000");
