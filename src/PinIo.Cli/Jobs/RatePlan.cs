@@ -29,7 +29,7 @@ internal static class RatePlan
         }
         if (o.Get(Opt.IoSubmitMode) == IoSubmitMode.Offload)
         {
-            notes.Add("io_submit_mode=offload: pinio submits from the job's own thread (as inline); the rate's schedule is kept from the phase's start, so a slow device does not lower the submission rate");
+            notes.Add("io_submit_mode=offload: pinio submits from the job's own thread, not from a pool of threads; what it keeps of offload is that a rated job does not wait for the I/O in flight before sleeping until its next I/O is due (inline waits, as fio's), so completions do not pace submissions");
         }
         if (o.Get(Opt.ThinkTime) == 0 && (o.IsSet(Opt.ThinkTimeSpin) || o.IsSet(Opt.ThinkTimeBlocks) || o.IsSet(Opt.ThinkTimeBlocksType) || o.IsSet(Opt.ThinkTimeIoTime)))
         {

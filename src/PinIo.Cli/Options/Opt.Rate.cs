@@ -48,8 +48,8 @@ internal static partial class Opt
         Name = "io_submit_mode", Kind = OptionKind.Choice, Default = "inline", Help = "Who submits the job's I/O",
         Choices =
         [
-            new("inline", Options.IoSubmitMode.Inline, "The job's thread submits and reaps"),
-            new("offload", Options.IoSubmitMode.Offload, "fio: a pool of submitting threads; pinio accepts it and submits from the job's thread (a job note says so)"),
+            new("inline", Options.IoSubmitMode.Inline, "The job's thread submits and reaps; a rated job waits for its I/O in flight before sleeping for its rate"),
+            new("offload", Options.IoSubmitMode.Offload, "fio: a pool of submitting threads. pinio submits from the job's thread, and a rated job does not wait for the I/O in flight before sleeping for its rate (a job note says so)"),
         ],
     });
 
@@ -57,7 +57,7 @@ internal static partial class Opt
 
     public static readonly Opt<long> ThinkTimeSpin = Declare<long>(new() { Name = "thinktime_spin", Kind = OptionKind.Custom, Default = "0", Parser = (_, v) => ValueParsers.ParseNonNegativeTimeUs(v, 1), Help = "Of each thinktime, spend this long (microseconds) busy on the CPU, then sleep the rest" });
 
-    public static readonly Opt<long> ThinkTimeBlocks = Declare<long>(new() { Name = "thinktime_blocks", Kind = OptionKind.Int, Default = "1", Min = 1, Help = "Pause for thinktime after this many blocks (so at most this many are in flight)" });
+    public static readonly Opt<long> ThinkTimeBlocks = Declare<long>(new() { Name = "thinktime_blocks", Kind = OptionKind.Int, Default = "1", Min = 1, Help = "Pause for thinktime after this many blocks (completed, or issued: thinktime_blocks_type)" });
 
     public static readonly Opt<ThinkTimeBlocksType> ThinkTimeBlocksType = Declare<ThinkTimeBlocksType>(new()
     {

@@ -38,6 +38,9 @@ internal sealed class IoLoop : IDisposable
     private readonly MinRateCheck? _minRate;
     private readonly ThinkTime? _think;
     private readonly bool _rateIgnoresThink;
+
+    // io_submit_mode=inline waits for what is in flight before sleeping for the rate, as fio's rate_ddir; offload does not.
+    private readonly bool _quiesceForRate;
     private int _inFlight;
     private int _writesSinceFlush;
     private bool _flushDue;
@@ -60,6 +63,7 @@ internal sealed class IoLoop : IDisposable
         _minRate = MinRateCheck.For(plan);
         _think = ThinkTime.For(plan);
         _rateIgnoresThink = plan.Get(Opt.RateIgnoreThinktime);
+        _quiesceForRate = plan.Get(Opt.IoSubmitMode) == IoSubmitMode.Inline;
         _completions = new Completions(slots.Count, polled, accounting.Clock, TakeCompleted, accounting.Submitted);
         foreach (IoSlot slot in slots.All)
         {
@@ -391,8 +395,8 @@ internal sealed class IoLoop : IDisposable
     }
 
     /// <summary>
-    /// rate=/rate_iops=: waits, with nothing in flight, until an I/O in <paramref name="dir"/>
-    /// is due. False when the runtime ends or the job is stopped first: the I/O is not issued.
+    /// rate=/rate_iops=: waits until an I/O in <paramref name="dir"/> is due, with nothing in
+    /// flight (io_submit_mode=inline) or with the I/O in flight left to complete meanwhile (offload). False when the runtime ends or the job is stopped first: the I/O is not issued.
     /// </summary>
     private bool WaitForRate(IoDir dir, long deadline, CancellationToken ct, ref long now)
     {
@@ -401,7 +405,10 @@ internal sealed class IoLoop : IDisposable
         {
             return true;
         }
-        Quiesce();
+        if (_quiesceForRate)
+        {
+            Quiesce();
+        }
         Pause.Until(Math.Min(due, deadline), ct);
         now = Stopwatch.GetTimestamp();
         return now < deadline && !ct.IsCancellationRequested;

@@ -5,14 +5,14 @@ namespace PinIo.Cli.Runner;
 
 /// <summary>
 /// The job thread's waits for pacing (rate, thinktime, flow): asleep in the kernel, never
-/// spinning, woken early when the job is stopped. The wait is in whole milliseconds, rounded up, so a wait ends at or after its time; the pacers keep
-/// their schedules from the phase's start, so a late wake-up is caught up, not accumulated.
-/// Allocates nothing.
+/// spinning (clock_nanosleep, to the microsecond), noticing within 10 ms that the job was
+/// stopped. A wait ends at or after its time; the pacers keep their schedules from the phase's
+/// start, so a late wake-up is caught up, not accumulated. Allocates nothing.
 /// </summary>
 internal static class Pause
 {
-    /// <summary>The longest sleep between looks at the token: how late a stopped job notices.</summary>
-    private const int SliceMs = 10;
+    /// <summary>The longest sleep between looks at the token (10 ms): how late a stopped job notices.</summary>
+    private static readonly long SliceTicks = Stopwatch.Frequency / 100;
 
     /// <summary>Sleeps until the Stopwatch time <paramref name="due"/>, or until <paramref name="ct"/> is canceled.</summary>
     public static void Until(long due, CancellationToken ct)
@@ -24,10 +24,9 @@ internal static class Pause
             {
                 return;
             }
-            // Thread.Sleep (nanosleep) in slices: a timed wait on the token's handle goes through
-            // the thread's SynchronizationContext where there is one, and woke late under xunit's.
-            long ms = ((left * 1000) + Stopwatch.Frequency - 1) / Stopwatch.Frequency;
-            Thread.Sleep((int)Math.Min(SliceMs, ms));
+            // Slices, so that a stopped job notices within one; clock_nanosleep, as the runtime's
+            // sleeps and timed waits count whole milliseconds (thinktime=100 would pause 1 ms).
+            Linux.MonotonicSleep.For(IoClock.TicksToNs(Math.Min(left, SliceTicks)));
         }
     }
 

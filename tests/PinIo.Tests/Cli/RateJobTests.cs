@@ -16,7 +16,7 @@ public sealed class RateJobTests : PinBalancedTest
     [Fact]
     public void Rate_HoldsTheBandwidthWithinFivePercentOverTwoSeconds()
     {
-        JobResult result = TestJobs.Run("--filename=ram:64m", "--fixedbufs", "--rw=read", "--bs=4k", "--rate=2m", "--time_based", "--runtime=2s");
+        JobResult result = TestJobs.Run("--filename=ram:64m", "--fixedbufs", "--rw=read", "--bs=4k", "--ioengine=psync", "--iodepth=1", "--rate=2m", "--time_based", "--runtime=2s");
 
         double bytesPerSecond = result.Stats.Read.IoBytes * 1000.0 / result.RuntimeMs;
         Assert.InRange(bytesPerSecond, 0.95 * (2 << 20), 1.05 * (2 << 20));
@@ -26,17 +26,28 @@ public sealed class RateJobTests : PinBalancedTest
     [Fact]
     public void RateIops_HoldsTheIopsWithinFivePercentOverTwoSeconds()
     {
-        JobResult result = TestJobs.Run("--filename=ram:64m", "--fixedbufs", "--rw=randwrite", "--bs=4k", "--ioengine=io_uring", "--iodepth=8", "--rate_iops=700", "--time_based", "--runtime=2s");
+        JobResult result = TestJobs.Run("--filename=ram:64m", "--fixedbufs", "--rw=randwrite", "--bs=4k", "--ioengine=psync", "--iodepth=1", "--rate_iops=700", "--time_based", "--runtime=2s");
 
         double iops = result.Stats.Write.TotalIos * 1000.0 / result.RuntimeMs;
         Assert.InRange(iops, 0.95 * 700, 1.05 * 700);
     }
 
     [Fact]
+    public void RateIops_WithOffload_HoldsTheIopsOnAnAsyncEngineWithoutWaitingForCompletions()
+    {
+        // offload: the I/O in flight completes while the job sleeps for its rate, up to iodepth of it.
+        JobResult result = TestJobs.Run("--filename=ram:64m", "--fixedbufs", "--rw=randread", "--bs=4k", "--ioengine=io_uring", "--iodepth=8", "--io_submit_mode=offload", "--rate_iops=700", "--time_based", "--runtime=2s");
+
+        double iops = result.Stats.Read.TotalIos * 1000.0 / result.RuntimeMs;
+        Assert.InRange(iops, 0.95 * 700, 1.05 * 700);
+        Assert.True(result.Stats.DepthMap.Skip(1).Any(count => count > 0), "every I/O was issued with nothing else in flight");
+    }
+
+    [Fact]
     public void Rate_PerDirection_CapsOnlyTheDirectionGiven()
     {
         // rate=,256k: writes capped, reads not (fio's "rate=,500k only limits writes").
-        JobResult result = TestJobs.Run("--filename=ram:64m", "--fixedbufs", "--rw=randrw", "--bs=4k", "--rate=,256k", "--time_based", "--runtime=2s");
+        JobResult result = TestJobs.Run("--filename=ram:64m", "--fixedbufs", "--rw=randrw", "--bs=4k", "--ioengine=psync", "--iodepth=1", "--rate=,256k", "--time_based", "--runtime=2s");
 
         double writeRate = result.Stats.Write.IoBytes * 1000.0 / result.RuntimeMs;
         Assert.InRange(writeRate, 0.95 * (256 << 10), 1.05 * (256 << 10));
@@ -47,7 +58,7 @@ public sealed class RateJobTests : PinBalancedTest
     [Fact]
     public void RatePoisson_HoldsTheMeanRate()
     {
-        JobResult result = TestJobs.Run("--filename=ram:64m", "--fixedbufs", "--rw=randread", "--bs=4k", "--rate_iops=1000", "--rate_process=poisson", "--time_based", "--runtime=2s");
+        JobResult result = TestJobs.Run("--filename=ram:64m", "--fixedbufs", "--rw=randread", "--bs=4k", "--ioengine=psync", "--iodepth=1", "--rate_iops=1000", "--rate_process=poisson", "--time_based", "--runtime=2s");
 
         double iops = result.Stats.Read.TotalIos * 1000.0 / result.RuntimeMs;
         // 2000 exponential gaps: the mean's standard deviation is 1/sqrt(2000), about 2.2%.
