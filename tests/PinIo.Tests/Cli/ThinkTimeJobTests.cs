@@ -72,7 +72,7 @@ public sealed class ThinkTimeJobTests : PinBalancedTest
     public void ThinktimeIotime_PausesAfterThatLongOfIo_AndTheRateCatchesUpUnlessToldNotTo()
     {
         // 100 ms of I/O at 2000 IOPS, then 100 ms asleep, for 1 s: about 500 ms of it pauses.
-        string[] job = ["--filename=ram:8m", "--fixedbufs", "--rw=read", "--bs=4k", "--time_based", "--runtime=1s", "--thinktime=100ms", "--thinktime_iotime=100ms", "--rate_iops=2000"];
+        string[] job = ["--filename=ram:8m", "--fixedbufs", "--rw=read", "--bs=4k", "--ioengine=psync", "--iodepth=1", "--time_based", "--runtime=1s", "--thinktime=100ms", "--thinktime_iotime=100ms", "--rate_iops=2000"];
         JobResult catchingUp = TestJobs.Run(job);
         JobResult ignoring = TestJobs.Run([.. job, "--rate_ignore_thinktime=1"]);
 
