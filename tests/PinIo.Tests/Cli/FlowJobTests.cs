@@ -15,7 +15,7 @@ public sealed class FlowJobTests : PinBalancedTest
         // fio's examples/flow.fio in small: a writer of weight 1 beside a reader of weight 3.
         IReadOnlyList<JobResult> results = RunGroup(
             ["--filename=ram:32m", "--fixedbufs", "--bs=4k", "--time_based", "--runtime=1s", "--norandommap",
-             "--name=writer", "--rw=write", "--flow=1", "--name=reader", "--rw=randread", "--flow=3"]);
+             "--flow_sleep=100", "--name=writer", "--rw=write", "--flow=1", "--name=reader", "--rw=randread", "--flow=3"]);
 
         double ratio = (double)results[1].Stats.TotalIos / results[0].Stats.TotalIos;
         Assert.InRange(ratio, 2.7, 3.3);
