@@ -243,6 +243,7 @@ internal sealed record JobPlan
         JobNotes.AddEngineNotes(o, target, notes);
         FileSetTarget.AddNotes(o, target, notes);
         JobNotes.AddLogNotes(o, notes);
+        RatePlan.Check(name, o, notes);
         ulong seed = o.Get(Opt.RandRepeat) || o.IsSet(Opt.RandSeed) ? o.Get(Opt.RandSeed) : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
         long perLoop = o.Get(Opt.IoSize) ?? size;
         int batchSubmit = o.Get(Opt.IoDepthBatchSubmit) == 0 ? o.Get(Opt.IoDepth) : Math.Min(o.Get(Opt.IoDepthBatchSubmit), o.Get(Opt.IoDepth));

@@ -35,6 +35,13 @@ internal sealed class IoLoop : IDisposable
     private readonly bool _serializeOverlaps;
     private readonly bool _verifyFatal;
     private readonly bool _timeBased;
+    private readonly RateLimiter? _rate;
+    private readonly MinRateCheck? _minRate;
+    private readonly ThinkTime? _think;
+    private readonly bool _rateIgnoresThink;
+
+    // io_submit_mode=inline waits for what is in flight before sleeping for the rate, as fio's rate_ddir; offload does not.
+    private readonly bool _quiesceForRate;
     private int _inFlight;
     private int _writesSinceFlush;
     private bool _flushDue;
@@ -54,6 +61,11 @@ internal sealed class IoLoop : IDisposable
         _serializeOverlaps = verification is not null || plan.Rw == RwMode.TrimWrite;
         _verifyFatal = plan.Get(Opt.VerifyFatal);
         _timeBased = plan.Get(Opt.TimeBased);
+        _rate = RateLimiter.For(plan);
+        _minRate = MinRateCheck.For(plan);
+        _think = ThinkTime.For(plan);
+        _rateIgnoresThink = plan.Get(Opt.RateIgnoreThinktime);
+        _quiesceForRate = plan.Get(Opt.IoSubmitMode) == IoSubmitMode.Inline;
         _completions = new Completions(slots.Count, polled, accounting.Clock, TakeCompleted, accounting.Submitted);
         foreach (IoSlot slot in slots.All)
         {
@@ -78,6 +90,9 @@ internal sealed class IoLoop : IDisposable
     /// <summary>The errors the job went on past (continue_on_error), and fill_device's end.</summary>
     public JobErrors Errors => _errors;
 
+    /// <summary>The job's share of its flow (flow=, flow_id=) while it runs; null when it is in no flow.</summary>
+    public FlowMember? Flow { get; set; }
+
     /// <summary>Keeps the first error; the job fails with it.</summary>
     public void Fail(Exception? error) => Error ??= error;
 
@@ -91,6 +106,7 @@ internal sealed class IoLoop : IDisposable
         }
         long start = Stopwatch.GetTimestamp();
         _accounting.BeginPhase(phase, start, read: phase == Phase.Verify || _plan.Rw.HasReads(), write: phase == Phase.Main && _plan.Rw.HasWrites(), trim: phase == Phase.Main && _plan.Rw.HasTrims());
+        BeginPacing(phase, start);
         bool issuing = true;
         while (true)
         {
@@ -98,6 +114,10 @@ internal sealed class IoLoop : IDisposable
             while (issuing && _inFlight < _depth)
             {
                 long now = Stopwatch.GetTimestamp();
+                if (_minRate is { Active: true } && _minRate.Check(now) is { } tooSlow)
+                {
+                    Fail(tooSlow);
+                }
                 if (ct.IsCancellationRequested || Failed || now >= deadline || (_errors.Filled && phase == Phase.Main))
                 {
                     issuing = false;
@@ -108,7 +128,18 @@ internal sealed class IoLoop : IDisposable
                     DrainAndFlush();
                     continue;
                 }
+                if (phase != Phase.Layout && Flow is { } flow && flow.Ahead())
+                {
+                    Quiesce();
+                    flow.Wait(ct);
+                    continue;
+                }
                 if (!TryNext(phase, out IoRequest request))
+                {
+                    issuing = false;
+                    break;
+                }
+                if (phase == Phase.Main && _rate is not null && !WaitForRate(request.Dir, deadline, ct, ref now))
                 {
                     issuing = false;
                     break;
@@ -137,6 +168,10 @@ internal sealed class IoLoop : IDisposable
                         _completions.Prepared(slot);
                     }
                 }
+                if (phase == Phase.Main)
+                {
+                    AfterIssue(request, deadline, ct);
+                }
             }
             if (queued > 0)
             {
@@ -155,6 +190,10 @@ internal sealed class IoLoop : IDisposable
             if (reaped > 0)
             {
                 _accounting.Recording.MarkCompleteBatch(reaped);
+                if (phase == Phase.Main && issuing)
+                {
+                    ThinkIfDue(deadline, ct);
+                }
             }
             else
             {
@@ -308,6 +347,11 @@ internal sealed class IoLoop : IDisposable
             OnIoError(slot, e);
         }
         _accounting.Completed(slot, bytes);
+        _think?.Completed();
+        if (_minRate is { Active: true })
+        {
+            _minRate.Completed(slot.Dir, bytes);
+        }
         if (slot.VerifyOnComplete)
         {
             long mismatches = _verification!.Mismatches;
@@ -355,11 +399,71 @@ internal sealed class IoLoop : IDisposable
     private void DrainAndFlush()
     {
         _flushDue = false;
+        Quiesce();
+        Flush();
+    }
+
+    /// <summary>Reaps everything in flight (fio's io_u_quiesce): before a flush, and before the job sleeps for its rate, thinktime or flow.</summary>
+    private void Quiesce()
+    {
         while (_inFlight > 0)
         {
             int reaped = _completions.Reap(1, _inFlight);
             _accounting.Recording.MarkCompleteBatch(reaped);
         }
-        Flush();
+    }
+
+    /// <summary>The pacers start with the phase: rate and thinktime in the main phase (as fio's do_io), the rate_min check in the measured one.</summary>
+    private void BeginPacing(Phase phase, long start)
+    {
+        _rate?.Begin(start);
+        _think?.Begin(start);
+        _minRate?.Begin(start, active: phase == Phase.Main && ReferenceEquals(_accounting.Recording, _accounting.Stats));
+    }
+
+    /// <summary>
+    /// rate=/rate_iops=: waits until an I/O in <paramref name="dir"/> is due, with nothing in
+    /// flight (io_submit_mode=inline) or with the I/O in flight left to complete meanwhile (offload). False when the runtime ends or the job is stopped first: the I/O is not issued.
+    /// </summary>
+    private bool WaitForRate(IoDir dir, long deadline, CancellationToken ct, ref long now)
+    {
+        long due = _rate!.DueAt(dir);
+        if (due <= now)
+        {
+            return true;
+        }
+        if (_quiesceForRate)
+        {
+            Quiesce();
+        }
+        Pause.Until(Math.Min(due, deadline), ct);
+        now = Stopwatch.GetTimestamp();
+        return now < deadline && !ct.IsCancellationRequested;
+    }
+
+    /// <summary>A main-phase I/O was issued: the rate counts it, and a thinktime that is due is taken, with nothing in flight.</summary>
+    private void AfterIssue(IoRequest request, long deadline, CancellationToken ct)
+    {
+        _rate?.Issued(request.Dir, request.Length);
+        if (_think is null)
+        {
+            return;
+        }
+        _think.Issued();
+        ThinkIfDue(deadline, ct);
+    }
+
+    /// <summary>thinktime: once due (after thinktime_blocks or thinktime_iotime), the pause, with nothing in flight; with rate_ignore_thinktime the rate's schedule moves past it.</summary>
+    private void ThinkIfDue(long deadline, CancellationToken ct)
+    {
+        if (_think is not null && _think.Due(Stopwatch.GetTimestamp()))
+        {
+            Quiesce();
+            long paused = _think.Take(deadline, ct);
+            if (_rateIgnoresThink)
+            {
+                _rate?.Skip(paused);
+            }
+        }
     }
 }

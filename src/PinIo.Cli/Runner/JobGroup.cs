@@ -38,6 +38,7 @@ internal static class JobGroup
         var runners = new List<JobRunner>();
         try
         {
+            FlowCounter?[] flows = FlowCounter.ForJobs(plans);
             for (int i = 0; i < plans.Count; i++)
             {
                 JobPlan plan = plans[i];
@@ -55,10 +56,10 @@ internal static class JobGroup
                 }
                 runners.Add(device switch
                 {
-                    DotnetFile dotnet => new JobRunner(plan, dotnet, logFiles, counters),
-                    FileSet files => new JobRunner(plan, files, logFiles, counters),
-                    MountedVolume volume => new JobRunner(plan, OpenFile(plan, volume), volume.Device, logFiles, counters) { SharedLayout = layout },
-                    _ => new JobRunner(plan, (IBlockDevice)device, logFiles, counters) { SharedLayout = layout },
+                    DotnetFile dotnet => new JobRunner(plan, dotnet, logFiles, counters) { Flow = flows[i] },
+                    FileSet files => new JobRunner(plan, files, logFiles, counters) { Flow = flows[i] },
+                    MountedVolume volume => new JobRunner(plan, OpenFile(plan, volume), volume.Device, logFiles, counters) { SharedLayout = layout, Flow = flows[i] },
+                    _ => new JobRunner(plan, (IBlockDevice)device, logFiles, counters) { SharedLayout = layout, Flow = flows[i] },
                 });
             }
             var results = new JobResult[runners.Count];
@@ -179,11 +180,12 @@ internal static class JobGroup
         var results = new JobResult[runners.Count];
         var failures = new ExceptionDispatchInfo?[runners.Count];
         var stopGroup = new Dictionary<int, CancellationTokenSource>();
+        using var stopSegment = CancellationTokenSource.CreateLinkedTokenSource(stopRun.Token);
         foreach (JobRunner runner in runners)
         {
             if (!stopGroup.ContainsKey(runner.Plan.GroupId))
             {
-                stopGroup.Add(runner.Plan.GroupId, CancellationTokenSource.CreateLinkedTokenSource(stopRun.Token));
+                stopGroup.Add(runner.Plan.GroupId, CancellationTokenSource.CreateLinkedTokenSource(stopSegment.Token));
             }
         }
         // The kernel's pin counters are machine-wide: read once for the segment's run, not per
@@ -210,7 +212,13 @@ internal static class JobGroup
                     }
                     if (runner.Plan.Get(Opt.ExitAll))
                     {
-                        group.Cancel();
+                        // exit_what: the job's group, every job running now (the segment), or every job of the run.
+                        (runner.Plan.Get(Opt.ExitWhat) switch
+                        {
+                            ExitWhat.Stonewall => stopSegment,
+                            ExitWhat.All => stopRun,
+                            _ => group,
+                        }).Cancel();
                     }
                     if (runner.Plan.Get(Opt.ExitAllOnError) && (failures[index] is not null || results[index].Error != 0))
                     {

@@ -96,10 +96,16 @@ internal sealed class JobRunner : IDisposable
     /// <summary>The layouts of the job's target, shared with the other jobs on it; null: the job lays out its region itself.</summary>
     public SharedLayout? SharedLayout { get; init; }
 
+    /// <summary>The flow (flow_id) the job's flow weight counts in from its start (<see cref="Prepare"/>) to its end; null: in no flow.</summary>
+    public FlowCounter? Flow { get; init; }
+
     /// <summary>Lays out the region when the job reads, so that reads return data (fio's "Laying out IO file"). Not measured.</summary>
     public void Prepare(CancellationToken ct)
     {
         _loop.Completions.BindToCurrentThread();
+        // In the flow from before the segment's start gate, so that a job whose thread starts
+        // late is waited for rather than left behind (fio's jobs join at setup).
+        _loop.Flow ??= FlowMember.Join(Flow, _plan);
         if (!_plan.Rw.HasReads() || !_plan.Target.NeedsLayout || _plan.Get(Opt.VerifyOnly))
         {
             return;
@@ -141,6 +147,7 @@ internal sealed class JobRunner : IDisposable
         // fio's epoch, the zero of its log times, is reset when ramp_time ends.
         _accounting.StartLogs(Stopwatch.GetTimestamp());
         long totalTicks = RunMeasuredPhases(ct);
+        LeaveFlow();
 
         _loop.Fail(_accounting.FinishLogs(Stopwatch.GetTimestamp()));
         PinCounts pins = PinCounts.Of(_accounting.Pins) - pinStart;
@@ -178,9 +185,17 @@ internal sealed class JobRunner : IDisposable
 
     public void Dispose()
     {
+        LeaveFlow();
         _slots.Dispose();
         _loop.Dispose();
         _accounting.Dispose();
+    }
+
+    /// <summary>The job's count and weight taken out of its flow, so the jobs still running share it alone.</summary>
+    private void LeaveFlow()
+    {
+        _loop.Flow?.Dispose();
+        _loop.Flow = null;
     }
 
     private static int ErrnoOf(Exception? error) => error switch

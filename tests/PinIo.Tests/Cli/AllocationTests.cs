@@ -37,6 +37,13 @@ public sealed class AllocationTests(ITestOutputHelper output) : PinBalancedTest
     }
 
     [Fact]
+    public void TheRunnerAllocatesNothingPerIoWithRateAndThinktime()
+    {
+        double perIo = AllocatedPerIo("--fixedbufs", "--rate_iops=400000", "--thinktime=1", "--thinktime_blocks=512", "--ratemin=1k");
+        AssertNoObjectPerIo(perIo);
+    }
+
+    [Fact]
     public void TheRunnerAllocatesNothingPerIoWithEveryLogOn()
     {
         string directory = Directory.CreateTempSubdirectory("pinio-alloc-logs-").FullName;

@@ -84,10 +84,10 @@ public sealed class JobFileTests : PinBalancedTest
             [job]
             rw=read
             ; comment
-            foo=1
+            xyzzy=1
             """, path: "job.fio"));
 
-        Assert.Equal("pinio: unrecognized option 'foo' in job.fio line 7", e.Message);
+        Assert.Equal("pinio: unrecognized option 'xyzzy' in job.fio line 7", e.Message);
     }
 
     [Fact]
