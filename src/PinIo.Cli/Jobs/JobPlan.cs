@@ -73,6 +73,9 @@ internal sealed record JobPlan
 
     public Distribution Distribution { get; init; } = Distribution.Uniform;
 
+    /// <summary>zonemode=strided or zbd: the job's zones; null for zonemode=none.</summary>
+    public ZonePlan? Zones { get; init; }
+
     public required bool FixedBufs { get; init; }
 
     public required int RwMixRead { get; init; }
@@ -160,6 +163,7 @@ internal sealed record JobPlan
     private static JobPlan ResolveOne(JobOptions o, int number, int clone)
     {
         string name = o.Get(Opt.Name) ?? throw new OptionException("pinio: a job needs a name (--name=NAME)");
+        o = ZoneUnits.Resolve(name, o);
         var notes = new List<string>();
         Target target = Target.Parse(name, o, clone);
         int logical = target.LogicalBlockSize;
@@ -192,7 +196,7 @@ internal sealed record JobPlan
         {
             throw new OptionException($"pinio: job '{name}': offsets would fall on multiples of {grain} bytes (from bs, bssplit, blockalign and rw=...:N), not of the target's logical block size {logical}");
         }
-        long offset = o.Get(Opt.Offset).Resolve(target.Capacity, grain);
+        long offset = ZonePlan.StartOffset(o, target.Capacity, grain, minBs, clone);
         if (offset % logical != 0 || offset >= target.Capacity)
         {
             throw new OptionException($"pinio: job '{name}': offset={offset} must be a multiple of {logical} inside the {target.Capacity}-byte target");
@@ -210,6 +214,11 @@ internal sealed record JobPlan
             size = target.Capacity - offset;
         }
         size -= size % grain;
+        ZonePlan? zones = ZonePlan.Resolve(name, o, target, bs, logical);
+        if (zones is { IsZbd: true })
+        {
+            zones.AlignRegion(name, o.Rw.HasWrites() || o.Rw.HasTrims(), ref offset, ref size, notes);
+        }
         if (size < maxBs)
         {
             throw new OptionException($"pinio: job '{name}': size is smaller than one block of bs={maxBs}");
@@ -262,6 +271,7 @@ internal sealed record JobPlan
             Seed = Taus88.DeriveSeed(seed, number, 0),
             RandomMap = randomMap,
             Distribution = o.Get(Opt.RandomDistribution),
+            Zones = zones,
             FixedBufs = o.Get(Opt.FixedBufs) && target is not FileTarget { Dotnet: true },
             RwMixRead = o.RwMixRead,
             Logs = LogPlan.Resolve(o, name, number),

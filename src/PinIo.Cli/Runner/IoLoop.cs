@@ -328,11 +328,17 @@ internal sealed class IoLoop : IDisposable
     private void DrainAndFlush()
     {
         _flushDue = false;
+        Quiesce();
+        Flush();
+    }
+
+    /// <summary>Reaps every I/O in flight (fio's io_u_quiesce): before a zone reset, so that no write of the job lands after it.</summary>
+    public void Quiesce()
+    {
         while (_inFlight > 0)
         {
             int reaped = _completions.Reap(1, _inFlight);
             _accounting.Recording.MarkCompleteBatch(reaped);
         }
-        Flush();
     }
 }

@@ -30,6 +30,9 @@ internal sealed class IoSource
     private readonly long _ioBudget;
     private readonly long _maxPasses;
     private readonly long _numberIos;
+    private readonly long _regionStart;
+    private readonly StridedZones? _strided;
+    private ZonedJob? _zoned;
     private Taus88 _mix;
     private long _cursor;
     private long _passBase;
@@ -57,7 +60,17 @@ internal sealed class IoSource
         _ioBudget = plan.IoBudget;
         _maxPasses = plan.MaxPasses;
         _numberIos = plan.Get(Opt.NumberIos);
+        _regionStart = plan.Offset;
+        if (plan.Zones is { Mode: ZoneMode.Strided } strided)
+        {
+            var inZone = new OffsetGenerator(StridedZones.GeneratorSize(strided, plan.Grain), plan.Grain, minLength, plan.Rw.IsRandom(), plan.RandomMap, plan.Distribution,
+                plan.Options.RwModifier, Taus88.DeriveSeed(plan.Seed, plan.Number, 1));
+            _strided = new StridedZones(strided, inZone, plan.Offset, plan.Target.Capacity);
+        }
     }
+
+    /// <summary>zonemode=zbd: the job's side of the emulated zoned device, which moves each I/O to where the zones let it go.</summary>
+    public void AttachZones(ZonedJob zoned) => _zoned = zoned;
 
     /// <summary>Bytes issued in this phase that count toward the budget.</summary>
     public long IssuedBytes { get; set; }
@@ -112,13 +125,37 @@ internal sealed class IoSource
         dir = _trims ? IoDir.Trim
             : (_mixed ? (int)_mix.NextBelow(100) >= _rwMixRead : _writes) ? IoDir.Write
             : IoDir.Read;
+        if (_zoned is not null)
+        {
+            dir = _zoned.AdjustDir(dir);
+        }
         length = dir == IoDir.Read ? _readSizes.Next() : _writeSizes.Next();
-        offset = _offsets.Next(ref length, dir == IoDir.Read ? _readUnit : _writeUnit);
+        int unit = dir == IoDir.Read ? _readUnit : _writeUnit;
+        offset = _strided is not null ? _strided.Next(ref length, unit) : _offsets.Next(ref length, unit);
+        if (offset < 0 || (_zoned is not null && !AdjustToZones(dir, ref offset, ref length)))
+        {
+            // fio ends the job when a strided zone runs off the target or no zone can take the I/O.
+            (dir, offset, length) = (IoDir.Read, 0, 0);
+            return false;
+        }
         if (_trimThenWrite)
         {
             _writeAfterTrim = (offset, length);
         }
         IssuedIos++;
+        return true;
+    }
+
+    private bool AdjustToZones(IoDir dir, ref long offset, ref int length)
+    {
+        long onDevice = _regionStart + offset;
+        if (!_zoned!.Adjust(dir, ref onDevice, ref length))
+        {
+            return false;
+        }
+        offset = onDevice - _regionStart;
+        // The sequential cursor goes on from where the zones moved the I/O, as fio's last_pos does.
+        _offsets.ContinueAt(offset + length);
         return true;
     }
 }
