@@ -31,6 +31,7 @@ internal sealed class IoSource
     private readonly long _maxPasses;
     private readonly long _numberIos;
     private readonly long _regionStart;
+    private readonly bool _empty;
     private readonly StridedZones? _strided;
     private ZonedJob? _zoned;
     private Taus88 _mix;
@@ -61,6 +62,7 @@ internal sealed class IoSource
         _maxPasses = plan.MaxPasses;
         _numberIos = plan.Get(Opt.NumberIos);
         _regionStart = plan.Offset;
+        _empty = plan.EmptyRegion;
         if (plan.Zones is { Mode: ZoneMode.Strided } strided)
         {
             var inZone = new OffsetGenerator(StridedZones.GeneratorSize(strided, plan.Grain), plan.Grain, minLength, plan.Rw.IsRandom(), plan.RandomMap, plan.Distribution,
@@ -117,7 +119,7 @@ internal sealed class IoSource
         // number_ios stops a job early, never makes it longer; a time-based job runs its time
         // regardless, as fio's keep_running looks at time_based first (fio 3.33 issued 2.28M
         // I/Os in 2 s with number_ios=100 and time_based).
-        if (bounded && (IssuedBytes >= _ioBudget || _offsets.Passes - _passBase >= _maxPasses || (_numberIos > 0 && IssuedIos >= _numberIos)))
+        if (_empty || bounded && (IssuedBytes >= _ioBudget || _offsets.Passes - _passBase >= _maxPasses || (_numberIos > 0 && IssuedIos >= _numberIos)))
         {
             (dir, offset, length) = (IoDir.Read, 0, 0);
             return false;
