@@ -230,6 +230,7 @@ internal sealed record JobPlan
         }
         size -= size % grain;
         ZonePlan? zones = ZonePlan.Resolve(name, o, target, bs, logical);
+        ZonePlan.AddNotes(o, zones, notes);
         if (zones is { IsZbd: true } && !pastEnd)
         {
             zones.AlignRegion(name, o.Rw.HasWrites() || o.Rw.HasTrims(), ref offset, ref size, notes);

@@ -97,6 +97,10 @@ internal sealed record ZonePlan
         {
             throw new OptionException($"pinio: job '{name}': zonerange={range} is smaller than one block of bs={maxBs}");
         }
+        if (o.Get(Opt.Verify) != VerifyKind.None || o.Get(Opt.VerifyPattern) is not null)
+        {
+            throw new OptionException($"pinio: job '{name}': verify with zonemode=strided is not supported (the zones run past the region the read-back keeps a log of): drop verify or zonemode");
+        }
         return new ZonePlan { Mode = ZoneMode.Strided, Size = zoneSize, Range = range, Skip = skip };
     }
 
@@ -179,6 +183,35 @@ internal sealed record ZonePlan
             notes.Add($"zonemode=zbd: size rounded down from {end - offset} to {alignedEnd - offset}, to end at a zone start (as fio)");
         }
         size = alignedEnd - offset;
+    }
+
+    /// <summary>The zone options a job sets that its zonemode ignores, one note each (fio ignores them silently).</summary>
+    public static void AddNotes(JobOptions o, ZonePlan? zones, List<string> notes)
+    {
+        string mode = zones is null ? "none" : ModeName(zones.Mode);
+        if (zones is not { IsZbd: true })
+        {
+            foreach (OptionDef option in (OptionDef[])[Opt.ZoneCapacity, Opt.ReadBeyondWp, Opt.MaxOpenZones, Opt.JobMaxOpenZones, Opt.IgnoreZoneLimits, Opt.ZoneResetThreshold, Opt.ZoneResetFrequency])
+            {
+                if (o.IsSet(option))
+                {
+                    notes.Add($"{option.Name} applies to zonemode=zbd only: ignored with zonemode={mode} (as fio)");
+                }
+            }
+            return;
+        }
+        if (o.IsSet(Opt.ZoneRange))
+        {
+            notes.Add("zonerange is ignored by zonemode=zbd (as fio: the zone is zonesize)");
+        }
+        if (o.Get(Opt.IgnoreZoneLimits))
+        {
+            notes.Add("ignore_zone_limits: an emulated zoned device has no open-zone limit of its own; accepted, changes nothing");
+        }
+        if (o.Get(Opt.JobMaxOpenZones) > 0 && !o.Rw.HasWrites())
+        {
+            notes.Add("job_max_open_zones is valid only for write jobs: ignored (as fio)");
+        }
     }
 
     private static string ModeName(ZoneMode mode) => mode == ZoneMode.Strided ? "strided" : "zbd";

@@ -44,7 +44,9 @@ internal sealed class IoSource
     {
         bool writeSizes = plan.Rw.HasWrites() || plan.Rw.HasTrims();
         int minLength = Math.Min(plan.Rw.HasReads() ? plan.Bs.Read.Min : int.MaxValue, writeSizes ? plan.Bs.Write.Min : int.MaxValue);
-        _offsets = new OffsetGenerator(plan.Size, plan.Grain, minLength, plan.Rw.IsRandom(), plan.RandomMap, plan.Distribution, plan.Options.RwModifier,
+        // zonemode=strided: the generator covers one zone, which StridedZones moves along.
+        long generated = plan.Zones is { Mode: ZoneMode.Strided } stride ? StridedZones.GeneratorSize(stride, plan.Grain) : plan.Size;
+        _offsets = new OffsetGenerator(generated, plan.Grain, minLength, plan.Rw.IsRandom(), plan.RandomMap, plan.Distribution, plan.Options.RwModifier,
             Taus88.DeriveSeed(plan.Seed, plan.Number, 1));
         _mix = new Taus88(Taus88.DeriveSeed(plan.Seed, plan.Number, 2));
         _readSizes = new BlockSizePicker(plan.Bs.Read, Taus88.DeriveSeed(plan.Seed, plan.Number, 3));
@@ -65,9 +67,7 @@ internal sealed class IoSource
         _empty = plan.EmptyRegion;
         if (plan.Zones is { Mode: ZoneMode.Strided } strided)
         {
-            var inZone = new OffsetGenerator(StridedZones.GeneratorSize(strided, plan.Grain), plan.Grain, minLength, plan.Rw.IsRandom(), plan.RandomMap, plan.Distribution,
-                plan.Options.RwModifier, Taus88.DeriveSeed(plan.Seed, plan.Number, 1));
-            _strided = new StridedZones(strided, inZone, plan.Offset, plan.Target.Capacity);
+            _strided = new StridedZones(strided, _offsets, plan.Offset, plan.Target.Capacity);
         }
     }
 
@@ -89,7 +89,7 @@ internal sealed class IoSource
         _cursor = 0;
         IssuedBytes = 0;
         IssuedIos = 0;
-        _passBase = _offsets.Passes;
+        _passBase = Passes;
         _writeAfterTrim = null;
     }
 
@@ -119,7 +119,7 @@ internal sealed class IoSource
         // number_ios stops a job early, never makes it longer; a time-based job runs its time
         // regardless, as fio's keep_running looks at time_based first (fio 3.33 issued 2.28M
         // I/Os in 2 s with number_ios=100 and time_based).
-        if (_empty || bounded && (IssuedBytes >= _ioBudget || _offsets.Passes - _passBase >= _maxPasses || (_numberIos > 0 && IssuedIos >= _numberIos)))
+        if (_empty || bounded && (IssuedBytes >= _ioBudget || Passes - _passBase >= _maxPasses || (_numberIos > 0 && IssuedIos >= _numberIos)))
         {
             (dir, offset, length) = (IoDir.Read, 0, 0);
             return false;
@@ -147,6 +147,9 @@ internal sealed class IoSource
         IssuedIos++;
         return true;
     }
+
+    /// <summary>Passes over the region; strided zones make none (the bytes end the job, as in fio), their generator's wraps being within a zone.</summary>
+    private long Passes => _strided is null ? _offsets.Passes : 0;
 
     private bool AdjustToZones(IoDir dir, ref long offset, ref int length)
     {
