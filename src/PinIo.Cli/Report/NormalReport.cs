@@ -98,7 +98,7 @@ internal static class NormalReport
         {
             if (t.Stats[dir].IoBytes > 0 && t.Stats[dir].RuntimeMs > 0)
             {
-                WriteDirection(w, dir, t.Stats[dir], t.Options, group, dir == IoDir.Write ? ZoneResetsText(t) : "");
+                WriteDirection(w, dir, t.Stats[dir], t.Options, group, ZoneResetsText(t));
             }
         }
         WriteLatencyDecades(w, t.Stats);
@@ -141,7 +141,11 @@ internal static class NormalReport
 
     private static string PerIo(long count, long ios) => Fixed(ios == 0 ? 0 : (double)count / ios, 0, 2);
 
-    /// <summary>fio's zbd_write_status, after the write line of a job that counts zone resets (fio 3.33: only there): "; N zone resets".</summary>
+    /// <summary>
+    /// fio's zbd_write_status after each direction of a job (or group) that counts zone resets,
+    /// as fio's current source prints it: "; N zone resets". fio 3.33 printed it after every
+    /// write line, "; 0 zone resets" for jobs without zones too.
+    /// </summary>
     private static string ZoneResetsText(ThreadStat t)
     {
         long? resets = null;

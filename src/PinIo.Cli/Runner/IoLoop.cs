@@ -105,6 +105,15 @@ internal sealed class IoLoop : IDisposable
                 }
                 if (!TryNext(phase, out IoRequest request))
                 {
+                    if (phase == Phase.Main && _source.Idle)
+                    {
+                        // zonemode=zbd: nothing to do now, maybe soon (IoSource.Idle); the deadline ends it.
+                        if (_inFlight == 0)
+                        {
+                            Thread.Yield();
+                        }
+                        break;
+                    }
                     issuing = false;
                     break;
                 }

@@ -74,6 +74,13 @@ internal sealed class IoSource
     /// <summary>zonemode=zbd: the job's side of the emulated zoned device, which moves each I/O to where the zones let it go.</summary>
     public void AttachZones(ZonedJob zoned) => _zoned = zoned;
 
+    /// <summary>
+    /// zonemode=zbd, time based: the last <see cref="TryNextMain"/> found no zone that could take
+    /// an I/O now (none holds data to read or trim; another job may write one), so the job tries
+    /// again from its region's start until its time is up, as fio's time-based job starts over.
+    /// </summary>
+    public bool Idle { get; private set; }
+
     /// <summary>Bytes issued in this phase that count toward the budget.</summary>
     public long IssuedBytes { get; set; }
 
@@ -136,10 +143,17 @@ internal sealed class IoSource
         offset = _strided is not null ? _strided.Next(ref length, unit) : _offsets.Next(ref length, unit);
         if (offset < 0 || (_zoned is not null && !AdjustToZones(dir, ref offset, ref length)))
         {
-            // fio ends the job when a strided zone runs off the target or no zone can take the I/O.
+            // fio ends the job when a strided zone runs off the target or no zone can take the
+            // I/O; a time-based zbd job starts over instead (see Idle).
+            Idle = offset >= 0 && !bounded;
+            if (Idle)
+            {
+                _offsets.Restart();
+            }
             (dir, offset, length) = (IoDir.Read, 0, 0);
             return false;
         }
+        Idle = false;
         if (_trimThenWrite)
         {
             _writeAfterTrim = (offset, length);

@@ -186,7 +186,7 @@ internal sealed class JobRunner : IDisposable
             VerifyFailures = _verification?.Failures ?? [],
             VerifyMismatches = _verification?.Mismatches ?? 0,
             Flushes = _loop.Flushes,
-            ZoneResets = _plan.Rw.HasWrites() ? Zoned?.Resets : null,
+            ZoneResets = _plan.Rw.HasWrites() || _plan.Rw.HasTrims() ? Zoned?.Resets : null,
         };
     }
 

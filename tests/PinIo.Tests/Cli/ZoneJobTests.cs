@@ -190,6 +190,22 @@ public sealed class ZoneJobTests : PinBalancedTest
     }
 
     [Fact]
+    public void ZbdResets_AreReportedAfterEachDirection_OfJobsThatCountThem()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+
+        int status = PinIo.Cli.Program.Run(["--name=z", "--filename=ram:256k", "--rw=write", "--bs=4k", "--zonemode=zbd", "--zonesize=64k", "--io_size=64k",
+            "--zone_reset_threshold=0", "--zone_reset_frequency=1", "--name=plain", "--rw=write", "--bs=4k", "--zonemode=none"], stdout, stderr);
+
+        Assert.True(status == 0, stderr.ToString());
+        string[] writes = [.. stdout.ToString().Split('\n').Where(l => l.StartsWith("  write: IOPS=", StringComparison.Ordinal))];
+        Assert.Equal(2, writes.Length);
+        Assert.EndsWith("msec); 15 zone resets", writes[0], StringComparison.Ordinal);
+        Assert.EndsWith("msec)", writes[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ZbdReads_StopAtTheWritePointer_UnlessReadBeyondWp_AsFio()
     {
         // fio 3.33 ran this file on a 16 MiB file: w 6291456/96, r 6291456/96, rr 8388608/128, rbw 16777216/256.
