@@ -195,8 +195,8 @@ public sealed class ZoneJobTests : PinBalancedTest
         var stdout = new StringWriter();
         var stderr = new StringWriter();
 
-        int status = PinIo.Cli.Program.Run(["--name=z", "--filename=ram:256k", "--rw=write", "--bs=4k", "--zonemode=zbd", "--zonesize=64k", "--io_size=64k",
-            "--zone_reset_threshold=0", "--zone_reset_frequency=1", "--name=plain", "--rw=write", "--bs=4k", "--zonemode=none"], stdout, stderr);
+        int status = PinIo.Cli.Program.Run(["--filename=ram:256k", "--rw=write", "--bs=4k", "--io_size=64k",
+            "--name=z", "--zonemode=zbd", "--zonesize=64k", "--zone_reset_threshold=0", "--zone_reset_frequency=1", "--name=plain"], stdout, stderr);
 
         Assert.True(status == 0, stderr.ToString());
         string[] writes = [.. stdout.ToString().Split('\n').Where(l => l.StartsWith("  write: IOPS=", StringComparison.Ordinal))];
