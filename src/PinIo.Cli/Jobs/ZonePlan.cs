@@ -38,6 +38,9 @@ internal sealed record ZonePlan
 
     public double ResetFrequency { get; init; }
 
+    /// <summary>The most zones an emulated device keeps a write pointer for (8 bytes each).</summary>
+    public const long MaxZones = 1L << 24;
+
     public bool IsZbd => Mode == ZoneMode.Zbd;
 
     /// <summary>
@@ -114,6 +117,10 @@ internal sealed record ZonePlan
         if (capacity > zoneSize)
         {
             throw new OptionException($"pinio: job '{name}': zonecapacity={capacity} is larger than zonesize={zoneSize}");
+        }
+        if (target.Capacity / zoneSize > MaxZones)
+        {
+            throw new OptionException($"pinio: job '{name}': zonesize={zoneSize} makes more than {MaxZones} zones of {target.Filename}: pick a larger zonesize");
         }
         if (target.Capacity < zoneSize)
         {

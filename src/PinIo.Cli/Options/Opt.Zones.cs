@@ -35,7 +35,7 @@ internal static partial class Opt
 
     public static readonly Opt<long> ZoneCapacity = Declare<long>(new() { Name = "zonecapacity", Kind = OptionKind.Size, Default = "0", Min = 0, Help = "zbd: the writable bytes at the start of each zone (default: zonesize)" });
 
-    public static readonly Opt<bool> ReadBeyondWp = Declare<bool>(new() { Name = "read_beyond_wp", Kind = OptionKind.Bool, Default = "0", Help = "zbd: let reads go past a zone's write pointer (by default they stop at it and move to zones holding data; a job finding none ends)" });
+    public static readonly Opt<bool> ReadBeyondWp = Declare<bool>(new() { Name = "read_beyond_wp", Kind = OptionKind.Bool, Default = "0", Help = "zbd: let reads go past a zone's write pointer (by default they stop at it and move to zones holding data; finding none, a size-bound job ends and a time-based one tries again)" });
 
     public static readonly Opt<int> MaxOpenZones = Declare<int>(new() { Name = "max_open_zones", Kind = OptionKind.Int, Default = "0", Min = 0, Max = 4096, Help = "zbd: zones all jobs on the target may write at once (0 = no limit; an emulated device has no limit of its own)" });
 

@@ -190,7 +190,7 @@ internal sealed class ZonedDevice
     /// <summary>fio's zone_reset_threshold/frequency: past the threshold, every 1/frequency-th write resets its zone.</summary>
     private bool ResetDue(ZonedJob job)
     {
-        if (job.ResetThreshold <= 0 && job.ResetFrequency <= 0 || _validBytes < 0 || job.ResetFrequency <= 0)
+        if (job.ResetFrequency <= 0 || _validBytes < 0)
         {
             return false;
         }
