@@ -166,7 +166,7 @@ internal sealed record JobPlan
     private static JobPlan ResolveOne(JobOptions o, int number, int clone)
     {
         string name = o.Get(Opt.Name) ?? throw new OptionException("pinio: a job needs a name (--name=NAME)");
-        o = ZoneUnits.Resolve(name, o);
+        o = ZonePlan.ForClone(ZoneUnits.Resolve(name, o), clone);
         var notes = new List<string>();
         Target target = Target.Parse(name, o, clone);
         int logical = target.LogicalBlockSize;

@@ -67,6 +67,25 @@ internal sealed record ZonePlan
         return start;
     }
 
+    /// <summary>
+    /// The options of clone <paramref name="clone"/> with offset_increment (in bytes) added into
+    /// its offset, so that the target is sized (a new file created) to reach the clone's region,
+    /// as fio sizes each clone's file; a percentage is resolved against the target in <see cref="StartOffset"/>.
+    /// </summary>
+    public static JobOptions ForClone(JobOptions o, int clone)
+    {
+        SizeOrPercent offset = o.Get(Opt.Offset);
+        SizeOrPercent increment = o.Get(Opt.OffsetIncrement);
+        if (clone == 0 || !o.IsSet(Opt.OffsetIncrement) || offset.IsPercent || increment.IsPercent)
+        {
+            return o;
+        }
+        JobOptions mine = o.Clone();
+        mine.SetResolved(Opt.Offset, offset.Bytes + (clone * increment.Bytes));
+        mine.SetResolved(Opt.OffsetIncrement, 0);
+        return mine;
+    }
+
     /// <summary>The zones of a job, or null for zonemode=none; refuses what fio refuses and what pinio does not run, by name.</summary>
     public static ZonePlan? Resolve(string name, JobOptions o, Target target, PerDir<BlockSizeSpec> bs, int logical)
     {

@@ -54,8 +54,8 @@ internal sealed class JobOptions
     /// <summary>Every option written in zones, with its count.</summary>
     public IEnumerable<KeyValuePair<OptionDef, long>> ZoneCounts => _zoneCounts ?? [];
 
-    /// <summary>Gives an option written in zones its value in bytes, keeping the text as written.</summary>
-    public void ResolveZones(OptionDef option, long bytes)
+    /// <summary>Gives an option its value in bytes, keeping the text as written (one written in zones; a clone's offset).</summary>
+    public void SetResolved(OptionDef option, long bytes)
     {
         _zoneCounts?.Remove(option);
         _values[option] = option.Parse(bytes.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -35,7 +35,7 @@ internal static class ZoneUnits
             {
                 throw new OptionException($"pinio: job '{name}': {option.Name}={zones}z is too large ({zones} zones of {zoneSize} bytes)");
             }
-            resolved.ResolveZones(option, zones * zoneSize);
+            resolved.SetResolved(option, zones * zoneSize);
         }
         return resolved;
     }

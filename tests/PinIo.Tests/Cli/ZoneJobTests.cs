@@ -268,6 +268,19 @@ public sealed class ZoneJobTests : PinBalancedTest
     }
 
     [Fact]
+    public void OffsetIncrement_SizesANewFile_ForEachClonesRegion()
+    {
+        using var dir = new TempDirectory();
+        string file = dir.File("inc.dat");
+
+        IReadOnlyList<JobPlan> plans = JobPlan.Resolve(CommandLineJobs.Parse([$"--filename={file}", "--size=1m", "--numjobs=3", "--offset_increment=1m", "--rw=write"], MainJob.Options()));
+
+        Assert.Equal([0L, 1L << 20, 2L << 20], plans.Select(p => p.Offset));
+        Assert.Equal(3L << 20, plans[2].Target.Capacity);
+        Assert.Equal("1m", plans[2].Options.Written.Single(kv => kv.Key == "offset_increment").Value);
+    }
+
+    [Fact]
     public void OffsetIncrement_InPercentOrZones_IsAlignedOrCounted()
     {
         IReadOnlyList<JobPlan> percent = JobPlan.Resolve(CommandLineJobs.Parse(["--filename=ram:1000k", "--size=100k", "--numjobs=2", "--offset_increment=10%", "--offset_align=64k"], MainJob.Options()));
