@@ -55,6 +55,9 @@ internal sealed record JobPlan
 
     public required long Offset { get; init; }
 
+    /// <summary>The region lies past the end of the device (offset= beyond it, with size=): the job does no I/O, as fio's.</summary>
+    public bool EmptyRegion { get; init; }
+
     /// <summary>Bytes of the region, a whole number of grains.</summary>
     public required long Size { get; init; }
 
@@ -72,6 +75,9 @@ internal sealed record JobPlan
     public required bool RandomMap { get; init; }
 
     public Distribution Distribution { get; init; } = Distribution.Uniform;
+
+    /// <summary>zonemode=strided or zbd: the job's zones; null for zonemode=none.</summary>
+    public ZonePlan? Zones { get; init; }
 
     public required bool FixedBufs { get; init; }
 
@@ -160,6 +166,7 @@ internal sealed record JobPlan
     private static JobPlan ResolveOne(JobOptions o, int number, int clone)
     {
         string name = o.Get(Opt.Name) ?? throw new OptionException("pinio: a job needs a name (--name=NAME)");
+        o = ZonePlan.ForClone(ZoneUnits.Resolve(name, o), clone);
         var notes = new List<string>();
         Target target = Target.Parse(name, o, clone);
         int logical = target.LogicalBlockSize;
@@ -192,8 +199,20 @@ internal sealed record JobPlan
         {
             throw new OptionException($"pinio: job '{name}': offsets would fall on multiples of {grain} bytes (from bs, bssplit, blockalign and rw=...:N), not of the target's logical block size {logical}");
         }
-        long offset = o.Get(Opt.Offset).Resolve(target.Capacity, grain);
-        if (offset % logical != 0 || offset >= target.Capacity)
+        long offset = ZonePlan.StartOffset(o, target.Capacity, grain, minBs, clone);
+        // fio: a block device job with size= whose offset lies past the device's end does no I/O
+        // (fio 3.33 ran offset=524z size=8z on a 1 GiB device: 0 bytes, no error); without size= it is refused.
+        bool pastEnd = offset >= target.Capacity && target is FileTarget { IsBlockDevice: true } && (o.Size is not null || o.SizePercent is not null);
+        if (pastEnd)
+        {
+            notes.Add($"offset={offset} lies past the end of {target.Filename} ({target.Capacity} bytes): the job does no I/O (as fio)");
+            offset = 0;
+        }
+        if (offset >= target.Capacity)
+        {
+            throw new OptionException($"pinio: job '{name}': offset={offset} lies past the end of the {target.Capacity}-byte target{(clone > 0 && o.IsSet(Opt.OffsetIncrement) ? $" (offset + {clone} x offset_increment)" : "")} (fio: \"you need to specify valid offset=\"): give a smaller offset");
+        }
+        if (offset % logical != 0)
         {
             throw new OptionException($"pinio: job '{name}': offset={offset} must be a multiple of {logical} inside the {target.Capacity}-byte target");
         }
@@ -213,6 +232,16 @@ internal sealed record JobPlan
             size = target.Capacity - offset;
         }
         size -= size % grain;
+        ZonePlan? zones = ZonePlan.Resolve(name, o, target, bs, logical);
+        if (zones is not null && target is FileSetTarget)
+        {
+            throw new OptionException($"pinio: job '{name}': zonemode={o.Get(Opt.ZoneModeOption).ToString().ToLowerInvariant()} works on one file or device: give the job one filename (nrfiles=1), or drop zonemode");
+        }
+        ZonePlan.AddNotes(o, zones, notes);
+        if (zones is { IsZbd: true } && !pastEnd)
+        {
+            zones.AlignRegion(name, o.Rw.HasWrites() || o.Rw.HasTrims(), ref offset, ref size, notes);
+        }
         if (size < maxBs)
         {
             throw new OptionException($"pinio: job '{name}': size is smaller than one block of bs={maxBs}");
@@ -260,7 +289,8 @@ internal sealed record JobPlan
             Grain = grain,
             BatchSubmit = batchSubmit,
             BatchCompleteMin = Math.Min(o.Get(Opt.IoDepthBatchCompleteMin), o.Get(Opt.IoDepth)),
-            Offset = offset,
+            Offset = pastEnd ? target.Capacity : offset,
+            EmptyRegion = pastEnd,
             Size = size,
             IoBudget = perLoop > long.MaxValue / o.Get(Opt.Loops) ? long.MaxValue : perLoop * o.Get(Opt.Loops),
             MaxPasses = o.Get(Opt.IoSize) is long ioSize && ioSize > size ? long.MaxValue : o.Get(Opt.Loops),
@@ -268,6 +298,7 @@ internal sealed record JobPlan
             Seed = Taus88.DeriveSeed(seed, number, 0),
             RandomMap = randomMap,
             Distribution = o.Get(Opt.RandomDistribution),
+            Zones = zones,
             FixedBufs = o.Get(Opt.FixedBufs) && target is not FileTarget { Dotnet: true } and not FileSetTarget,
             RwMixRead = o.RwMixRead,
             Logs = LogPlan.Resolve(o, name, number),

@@ -13,6 +13,7 @@ internal sealed class JobOptions
 
     private readonly Dictionary<OptionDef, object> _values = [];
     private readonly List<KeyValuePair<string, string>> _written = [];
+    private Dictionary<OptionDef, long>? _zoneCounts;
 
     /// <summary>Sets an option by name or alias; throws <see cref="OptionException"/> for an unknown name or a bad value.</summary>
     public void Set(string name, string? value)
@@ -21,6 +22,16 @@ internal sealed class JobOptions
         {
             throw new OptionException($"pinio: unrecognized option '{name}'");
         }
+        if (ZoneUnits.Takes(option) && ValueParsers.TryParseZones(value, out long zones))
+        {
+            // size=8z: a count of zones, turned into bytes once the zone size is known (ZoneUnits.Resolve).
+            (_zoneCounts ??= [])[option] = zones;
+            _values.Remove(option);
+            _written.RemoveAll(kv => kv.Key == option.Name);
+            _written.Add(new(option.Name, value!));
+            return;
+        }
+        _zoneCounts?.Remove(option);
         object parsed = option.Parse(value);
         _values[option] = parsed;
         if (option.Inverse is { } inverse)
@@ -35,7 +46,20 @@ internal sealed class JobOptions
     /// <summary>The option's value: as set, else its default, else (a derived default) the type's default.</summary>
     public T Get<T>(Opt<T> option) => option.Read(_values.TryGetValue(option, out object? value) ? value : option.ParsedDefault);
 
-    public bool IsSet(OptionDef option) => _values.ContainsKey(option);
+    public bool IsSet(OptionDef option) => _values.ContainsKey(option) || ZoneCount(option) is not null;
+
+    /// <summary>The zones an option was written in (<c>size=8z</c>); null when it was not.</summary>
+    public long? ZoneCount(OptionDef option) => _zoneCounts is not null && _zoneCounts.TryGetValue(option, out long zones) ? zones : null;
+
+    /// <summary>Every option written in zones, with its count.</summary>
+    public IEnumerable<KeyValuePair<OptionDef, long>> ZoneCounts => _zoneCounts ?? [];
+
+    /// <summary>Gives an option its value in bytes, keeping the text as written (one written in zones; a clone's offset).</summary>
+    public void SetResolved(OptionDef option, long bytes)
+    {
+        _zoneCounts?.Remove(option);
+        _values[option] = option.Parse(bytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
 
     /// <summary>The options that were set, canonical name and text, in order (fio's JSON "job options").</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Written => _written;
@@ -48,6 +72,10 @@ internal sealed class JobOptions
             copy._values[key] = value;
         }
         copy._written.AddRange(_written);
+        if (_zoneCounts is not null)
+        {
+            copy._zoneCounts = new(_zoneCounts);
+        }
         return copy;
     }
 

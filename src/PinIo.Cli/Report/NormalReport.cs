@@ -98,7 +98,7 @@ internal static class NormalReport
         {
             if (t.Stats[dir].IoBytes > 0 && t.Stats[dir].RuntimeMs > 0)
             {
-                WriteDirection(w, dir, t.Stats[dir], t.Options, group);
+                WriteDirection(w, dir, t.Stats[dir], t.Options, group, ZoneResetsText(t));
             }
         }
         WriteLatencyDecades(w, t.Stats);
@@ -145,13 +145,31 @@ internal static class NormalReport
 
     private static string PerIo(long count, long ios) => Fixed(ios == 0 ? 0 : (double)count / ios, 0, 2);
 
-    private static void WriteDirection(TextWriter w, IoDir dir, DirStats d, ReportOptions options, GroupStats group)
+    /// <summary>
+    /// fio's zbd_write_status after each direction of a job (or group) that counts zone resets,
+    /// as fio's current source prints it: "; N zone resets". fio 3.33 printed it after every
+    /// write line, "; 0 zone resets" for jobs without zones too.
+    /// </summary>
+    private static string ZoneResetsText(ThreadStat t)
+    {
+        long? resets = null;
+        foreach (JobResult member in t.Members)
+        {
+            if (member.ZoneResets is long n)
+            {
+                resets = (resets ?? 0) + n;
+            }
+        }
+        return resets is long total ? Invariant($"; {total} zone resets") : "";
+    }
+
+    private static void WriteDirection(TextWriter w, IoDir dir, DirStats d, ReportOptions options, GroupStats group, string suffix)
     {
         long runtime = Math.Max(1, d.RuntimeMs);
         ulong bw = (ulong)(d.IoBytes * 1000 / runtime);
         ulong iops = (ulong)(d.TotalIos * 1000 / runtime);
         string name = IoDirs.Name(dir);
-        w.WriteLine(Invariant($"  {name}: IOPS={Num2Str(iops, 4, false, NumUnit.None)}, BW={Num2Str(bw, 4, true, NumUnit.BytePerSecond)} ({Num2Str(bw, 4, false, NumUnit.BytePerSecond)})({Num2Str((ulong)d.IoBytes, 4, true, NumUnit.Byte)}/{d.RuntimeMs}msec)"));
+        w.WriteLine(Invariant($"  {name}: IOPS={Num2Str(iops, 4, false, NumUnit.None)}, BW={Num2Str(bw, 4, true, NumUnit.BytePerSecond)} ({Num2Str(bw, 4, false, NumUnit.BytePerSecond)})({Num2Str((ulong)d.IoBytes, 4, true, NumUnit.Byte)}/{d.RuntimeMs}msec){suffix}"));
         WriteLatencyLine(w, "slat", d.Slat);
         WriteLatencyLine(w, "clat", d.Clat);
         WriteLatencyLine(w, " lat", d.Lat);

@@ -28,10 +28,14 @@ internal sealed class FileService
     private int _doneCount;
     private long _setPasses;
 
-    /// <summary>The files of <paramref name="plan"/> (its region alone when it has one target); I/Os at least <paramref name="minLength"/> bytes.</summary>
-    public FileService(JobPlan plan, int minLength)
+    /// <summary>
+    /// The files of <paramref name="plan"/>; I/Os at least <paramref name="minLength"/> bytes. A
+    /// job with one target has one region of <paramref name="singleRegion"/> bytes (its size, or
+    /// the one zone a strided job's generator covers).
+    /// </summary>
+    public FileService(JobPlan plan, int minLength, long? singleRegion = null)
     {
-        long[] regions = plan.Target is FileSetTarget set ? [.. set.Regions.Select(r => r / plan.Grain * plan.Grain)] : [plan.Size];
+        long[] regions = plan.Target is FileSetTarget set ? [.. set.Regions.Select(r => r / plan.Grain * plan.Grain)] : [singleRegion ?? plan.Size];
         _files = new OffsetGenerator[regions.Length];
         for (int i = 0; i < regions.Length; i++)
         {
@@ -50,6 +54,9 @@ internal sealed class FileService
             _skew = new SkewedIndex(service.Skew, regions.Length, Taus88.DeriveSeed(plan.Seed, plan.Number, 6));
         }
     }
+
+    /// <summary>The first file's generator (the only one of a job with one target).</summary>
+    public OffsetGenerator First => _files[0];
 
     /// <summary>Passes completed over every file's region.</summary>
     public long Passes => _files.Length == 1 ? _files[0].Passes : _setPasses;

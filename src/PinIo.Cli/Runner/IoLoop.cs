@@ -136,6 +136,15 @@ internal sealed class IoLoop : IDisposable
                 }
                 if (!TryNext(phase, out IoRequest request))
                 {
+                    if (phase == Phase.Main && _source.Idle)
+                    {
+                        // zonemode=zbd: nothing to do now, maybe soon (IoSource.Idle); the deadline ends it.
+                        if (_inFlight == 0)
+                        {
+                            Thread.Yield();
+                        }
+                        break;
+                    }
                     issuing = false;
                     break;
                 }
@@ -403,8 +412,8 @@ internal sealed class IoLoop : IDisposable
         Flush();
     }
 
-    /// <summary>Reaps everything in flight (fio's io_u_quiesce): before a flush, and before the job sleeps for its rate, thinktime or flow.</summary>
-    private void Quiesce()
+    /// <summary>Reaps everything in flight (fio's io_u_quiesce): before a flush, before the job sleeps for its rate, thinktime or flow, and before a zone reset, so that no write of the job lands after it.</summary>
+    public void Quiesce()
     {
         while (_inFlight > 0)
         {

@@ -15,7 +15,10 @@ namespace PinIo.Cli.Runner;
 /// </summary>
 internal sealed class IoSource
 {
-    private readonly FileService _offsets;
+    private readonly FileService _files;
+
+    // The first file's generator: zones move it (zonemode with several files is refused).
+    private readonly OffsetGenerator _offsets;
     private readonly BlockSizePicker _readSizes;
     private readonly BlockSizePicker _writeSizes;
     private readonly long _size;
@@ -30,6 +33,10 @@ internal sealed class IoSource
     private readonly long _ioBudget;
     private readonly long _maxPasses;
     private readonly long _numberIos;
+    private readonly long _regionStart;
+    private readonly bool _empty;
+    private readonly StridedZones? _strided;
+    private ZonedJob? _zoned;
     private Taus88 _mix;
     private long _cursor;
     private long _passBase;
@@ -40,7 +47,10 @@ internal sealed class IoSource
     {
         bool writeSizes = plan.Rw.HasWrites() || plan.Rw.HasTrims();
         int minLength = Math.Min(plan.Rw.HasReads() ? plan.Bs.Read.Min : int.MaxValue, writeSizes ? plan.Bs.Write.Min : int.MaxValue);
-        _offsets = new FileService(plan, minLength);
+        // zonemode=strided: the generator covers one zone, which StridedZones moves along.
+        long generated = plan.Zones is { Mode: ZoneMode.Strided } stride ? StridedZones.GeneratorSize(stride, plan.Grain) : plan.Size;
+        _files = new FileService(plan, minLength, generated);
+        _offsets = _files.First;
         _mix = new Taus88(Taus88.DeriveSeed(plan.Seed, plan.Number, 2));
         _readSizes = new BlockSizePicker(plan.Bs.Read, Taus88.DeriveSeed(plan.Seed, plan.Number, 3));
         _writeSizes = new BlockSizePicker(plan.Bs.Write, Taus88.DeriveSeed(plan.Seed, plan.Number, 4));
@@ -56,7 +66,23 @@ internal sealed class IoSource
         _ioBudget = plan.IoBudget;
         _maxPasses = plan.MaxPasses;
         _numberIos = plan.Get(Opt.NumberIos);
+        _regionStart = plan.Offset;
+        _empty = plan.EmptyRegion;
+        if (plan.Zones is { Mode: ZoneMode.Strided } strided)
+        {
+            _strided = new StridedZones(strided, _offsets, plan.Offset, plan.Target.Capacity);
+        }
     }
+
+    /// <summary>zonemode=zbd: the job's side of the emulated zoned device, which moves each I/O to where the zones let it go.</summary>
+    public void AttachZones(ZonedJob zoned) => _zoned = zoned;
+
+    /// <summary>
+    /// zonemode=zbd, time based: the last <see cref="TryNextMain"/> found no zone that could take
+    /// an I/O now (none holds data to read or trim; another job may write one), so the job tries
+    /// again from its region's start until its time is up, as fio's time-based job starts over.
+    /// </summary>
+    public bool Idle { get; private set; }
 
     /// <summary>Bytes issued in this phase that count toward the budget.</summary>
     public long IssuedBytes { get; set; }
@@ -73,7 +99,7 @@ internal sealed class IoSource
         _cursor = 0;
         IssuedBytes = 0;
         IssuedIos = 0;
-        _passBase = _offsets.Passes;
+        _passBase = Passes;
         _writeAfterTrim = null;
     }
 
@@ -103,7 +129,7 @@ internal sealed class IoSource
         // number_ios stops a job early, never makes it longer; a time-based job runs its time
         // regardless, as fio's keep_running looks at time_based first (fio 3.33 issued 2.28M
         // I/Os in 2 s with number_ios=100 and time_based).
-        if (bounded && (IssuedBytes >= _ioBudget || _offsets.Passes - _passBase >= _maxPasses || (_numberIos > 0 && IssuedIos >= _numberIos)))
+        if (_empty || bounded && (IssuedBytes >= _ioBudget || Passes - _passBase >= _maxPasses || (_numberIos > 0 && IssuedIos >= _numberIos)))
         {
             (dir, offset, length) = (IoDir.Read, 0, 0);
             return false;
@@ -111,13 +137,47 @@ internal sealed class IoSource
         dir = _trims ? IoDir.Trim
             : (_mixed ? (int)_mix.NextBelow(100) >= _rwMixRead : _writes) ? IoDir.Write
             : IoDir.Read;
+        if (_zoned is not null)
+        {
+            dir = _zoned.AdjustDir(dir);
+        }
         length = dir == IoDir.Read ? _readSizes.Next() : _writeSizes.Next();
-        offset = _offsets.Next(ref length, dir == IoDir.Read ? _readUnit : _writeUnit);
+        int unit = dir == IoDir.Read ? _readUnit : _writeUnit;
+        offset = _strided is not null ? _strided.Next(ref length, unit) : _files.Next(ref length, unit);
+        if (offset < 0 || (_zoned is not null && !AdjustToZones(dir, ref offset, ref length)))
+        {
+            // fio ends the job when a strided zone runs off the target or no zone can take the
+            // I/O; a time-based zbd job starts over instead (see Idle).
+            Idle = offset >= 0 && !bounded;
+            if (Idle)
+            {
+                _offsets.Restart();
+            }
+            (dir, offset, length) = (IoDir.Read, 0, 0);
+            return false;
+        }
+        Idle = false;
         if (_trimThenWrite)
         {
             _writeAfterTrim = (offset, length);
         }
         IssuedIos++;
+        return true;
+    }
+
+    /// <summary>Passes over the region; strided zones make none (the bytes end the job, as in fio), their generator's wraps being within a zone.</summary>
+    private long Passes => _strided is null ? _files.Passes : 0;
+
+    private bool AdjustToZones(IoDir dir, ref long offset, ref int length)
+    {
+        long onDevice = _regionStart + offset;
+        if (!_zoned!.Adjust(dir, ref onDevice, ref length))
+        {
+            return false;
+        }
+        offset = onDevice - _regionStart;
+        // The sequential cursor goes on from where the zones moved the I/O, as fio's last_pos does.
+        _offsets.ContinueAt(offset + length);
         return true;
     }
 }

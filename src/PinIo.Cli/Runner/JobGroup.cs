@@ -35,6 +35,7 @@ internal static class JobGroup
         using LogFiles logFiles = LogFiles.Open(plans.Select(p => p.Logs));
         var devices = new Dictionary<string, IDisposable>();
         var layouts = new Dictionary<string, SharedLayout>();
+        var zonedDevices = new Dictionary<string, ZonedDevice>();
         var runners = new List<JobRunner>();
         try
         {
@@ -54,12 +55,13 @@ internal static class JobGroup
                     layout = new SharedLayout();
                     layouts.Add(plan.Target.LayoutKey, layout);
                 }
+                ZonedDevice? zones = SharedZones(plan, zonedDevices);
                 runners.Add(device switch
                 {
                     DotnetFile dotnet => new JobRunner(plan, dotnet, logFiles, counters) { Flow = flows[i] },
                     FileSet files => new JobRunner(plan, files, logFiles, counters) { Flow = flows[i] },
-                    MountedVolume volume => new JobRunner(plan, OpenFile(plan, volume), volume.Device, logFiles, counters) { SharedLayout = layout, Flow = flows[i] },
-                    _ => new JobRunner(plan, (IBlockDevice)device, logFiles, counters) { SharedLayout = layout, Flow = flows[i] },
+                    MountedVolume volume => new JobRunner(plan, OpenFile(plan, volume), volume.Device, logFiles, counters) { SharedLayout = layout, SharedZones = zones, Flow = flows[i] },
+                    _ => new JobRunner(plan, (IBlockDevice)device, logFiles, counters) { SharedLayout = layout, SharedZones = zones, Flow = flows[i] },
                 });
             }
             var results = new JobResult[runners.Count];
@@ -87,6 +89,22 @@ internal static class JobGroup
             }
             UnlinkFiles(plans);
         }
+    }
+
+    /// <summary>zonemode=zbd: the zones of the job's target, made by its first zbd job and shared by the others for the whole run.</summary>
+    private static ZonedDevice? SharedZones(JobPlan plan, Dictionary<string, ZonedDevice> zonedDevices)
+    {
+        if (plan.Zones is not { IsZbd: true } zones)
+        {
+            return null;
+        }
+        if (!zonedDevices.TryGetValue(plan.Target.LayoutKey, out ZonedDevice? device))
+        {
+            device = new ZonedDevice(zones, plan.Target.Capacity);
+            zonedDevices.Add(plan.Target.LayoutKey, device);
+        }
+        device.Check(plan);
+        return device;
     }
 
     /// <summary>unlink=1: fio deletes a job's files when it is done; a device is never deleted.</summary>

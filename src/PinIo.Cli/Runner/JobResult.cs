@@ -56,4 +56,7 @@ internal sealed record JobResult
 
     /// <summary>Device flushes issued (fsync=, fdatasync=, end_fsync).</summary>
     public long Flushes { get; init; }
+
+    /// <summary>zonemode=zbd writes or trims: the zones the job reset (fio's nr_zone_resets); null when the job does not count them (fio's count_zone_resets).</summary>
+    public long? ZoneResets { get; init; }
 }

@@ -35,6 +35,7 @@ internal sealed class JobRunner : IDisposable
     private readonly JobAccounting _accounting;
     private readonly IoSlots _slots;
     private readonly IoLoop _loop;
+    private readonly bool _discards;
 
     /// <summary>
     /// A runner for <paramref name="plan"/> on <paramref name="device"/>. The job's logs go to
@@ -87,6 +88,13 @@ internal sealed class JobRunner : IDisposable
             : _buffered is not null ? new BufferedEngine(_buffered, clock, _slots.Count)
             : new PinIoEngine(io!, clock, polled is not null, _slots.Count);
         _loop = new IoLoop(plan, engine, _slots, polled, _accounting, _source, _verification, _data);
+        _discards = io is not null && device is not { Limits.SupportsDiscard: false };
+        if (plan.Zones is { IsZbd: true } zones)
+        {
+            // Zones of its own until the run gives it the target's shared ones (ZonedDevice below).
+            Zoned = new ZonedDevice(zones, plan.Target.Capacity).Attach(plan, DiscardZone);
+            _source.AttachZones(Zoned);
+        }
         // Last, so that nothing after it can fail and leave the files open.
         _accounting.OpenLogs(plan.Logs, logFiles);
     }
@@ -98,6 +106,22 @@ internal sealed class JobRunner : IDisposable
 
     /// <summary>The flow (flow_id) the job's flow weight counts in from its start (<see cref="Prepare"/>) to its end; null: in no flow.</summary>
     public FlowCounter? Flow { get; init; }
+
+    /// <summary>zonemode=zbd: the target's zones, shared with the other jobs on it for the whole run (checked with <see cref="ZonedDevice.Check"/> first).</summary>
+    public ZonedDevice? SharedZones
+    {
+        init
+        {
+            if (value is not null)
+            {
+                Zoned = value.Attach(_plan, DiscardZone);
+                _source.AttachZones(Zoned);
+            }
+        }
+    }
+
+    /// <summary>zonemode=zbd: the job's side of its zones (its resets); null otherwise.</summary>
+    public ZonedJob? Zoned { get; private set; }
 
     /// <summary>Lays out the region when the job reads, so that reads return data (fio's "Laying out IO file"). Not measured.</summary>
     public void Prepare(CancellationToken ct)
@@ -180,6 +204,7 @@ internal sealed class JobRunner : IDisposable
             VerifyFailures = _verification?.Failures ?? [],
             VerifyMismatches = _verification?.Mismatches ?? 0,
             Flushes = _loop.Flushes,
+            ZoneResets = _plan.Rw.HasWrites() || _plan.Rw.HasTrims() ? Zoned?.Resets : null,
         };
     }
 
@@ -196,6 +221,29 @@ internal sealed class JobRunner : IDisposable
     {
         _loop.Flow?.Dispose();
         _loop.Flow = null;
+    }
+
+    /// <summary>A zone reset's discard, once the job's I/O in flight has ended; a failed one fails the job.</summary>
+    private void DiscardZone(long offset, long length)
+    {
+        if (!_discards)
+        {
+            return;
+        }
+        _loop.Quiesce();
+        try
+        {
+            for (long done = 0; done < length;)
+            {
+                int piece = (int)Math.Min(length - done, 1L << 30);
+                _loop.Completions.Wait(_io!.TrimAsync(offset + done, piece));
+                done += piece;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _loop.Fail(e);
+        }
     }
 
     private static int ErrnoOf(Exception? error) => error switch

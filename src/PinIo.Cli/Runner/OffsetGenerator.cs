@@ -75,6 +75,29 @@ internal sealed class OffsetGenerator
     /// <summary>Passes completed over the region (the sequential cursor wrapped, or the random map filled).</summary>
     public long Passes { get; private set; }
 
+    /// <summary>Starts over at the region's start, the random map empty (zonemode=strided's next zone); not a pass.</summary>
+    public void Restart()
+    {
+        _cursor = 0;
+        _runLeft = 0;
+        _map?.Reset();
+    }
+
+    /// <summary>The next sequential I/O continues at <paramref name="offset"/> (zonemode=zbd moved the last one to a write pointer or a zone holding data).</summary>
+    public void ContinueAt(long offset)
+    {
+        if (_random)
+        {
+            return;
+        }
+        _cursor = offset;
+        if (_cursor + _minLength > _size)
+        {
+            Passes++;
+            _cursor = 0;
+        }
+    }
+
     /// <summary>The grain of the next one-grain I/O.</summary>
     public long NextBlock() => Next(_grain) / _grain;
 
