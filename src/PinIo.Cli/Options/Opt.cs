@@ -103,6 +103,11 @@ internal static partial class Opt
             new("libaio", IoEngineKind.Libaio, "Linux native AIO (io_submit/io_getevents): PinIo's libaio engine"),
             new("null", IoEngineKind.Null, "No file and no device: each I/O goes through PinIo's Direct I/O path (pins, bios) to a device that ends it at once without touching memory (fio's null engine does no I/O at all); needs size="),
             new("ftruncate", IoEngineKind.Ftruncate, "Each write sets the file's size to its offset (ftruncate), as fio's ftruncate engine; writes only, no data"),
+            new("mmap", IoEngineKind.Mmap, "The file mapped (mmap): reads and writes copy from and to the mapping; fsync is msync"),
+            new("splice", IoEngineKind.Splice, "Reads: PinIo's Direct I/O into a pipe (PipeBuffer, each pipe page pinned), then drained to the buffer; writes: the buffer into the pipe, then Direct I/O from it"),
+            new("cpuio", IoEngineKind.Cpuio, "No I/O: burns cpuload percent of a CPU (cpumode, cpuchunks) for the runtime"),
+            new("exec", IoEngineKind.Exec, "No I/O: runs program with arguments for the runtime, then stops it (SIGTERM, grace_time, SIGKILL)"),
+            new("net", IoEngineKind.Net, "Blocks over a socket (protocol=tcp|udp|unix, hostname, port): listen receives (rw=read), a sender writes"),
             new("dotnet", IoEngineKind.Dotnet, "Plain .NET RandomAccess.ReadAsync/WriteAsync on an O_DIRECT file, iodepth at once: the baseline, not PinIo"),
         ],
     });

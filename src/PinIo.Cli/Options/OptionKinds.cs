@@ -41,6 +41,21 @@ internal enum IoEngineKind
 
     /// <summary>fio's ftruncate engine: each write truncates (or extends) the file to its offset; no data moves.</summary>
     Ftruncate,
+
+    /// <summary>fio's mmap engine: the file mapped, each I/O a copy to or from the mapping.</summary>
+    Mmap,
+
+    /// <summary>fio's splice engine: reads through a pipe (PinIo's PipeBuffer), writes from one.</summary>
+    Splice,
+
+    /// <summary>fio's cpuio engine: no I/O, CPU burnt for the runtime.</summary>
+    Cpuio,
+
+    /// <summary>fio's exec engine: no I/O, a program run for the runtime.</summary>
+    Exec,
+
+    /// <summary>fio's net engine: blocks sent or received over a socket.</summary>
+    Net,
 }
 
 /// <summary>fio's verify= modes that pinio implements.</summary>
@@ -131,11 +146,17 @@ internal static class OptionKindNames
         IoEngineKind.Libaio => "libaio",
         IoEngineKind.Null => "null",
         IoEngineKind.Ftruncate => "ftruncate",
+        IoEngineKind.Mmap => "mmap",
+        IoEngineKind.Splice => "splice",
+        IoEngineKind.Cpuio => "cpuio",
+        IoEngineKind.Exec => "exec",
+        IoEngineKind.Net => "net",
         _ => "dotnet",
     };
 
     /// <summary>Engines whose I/O completes inside the submitting call, so that fio caps their depth at 1.</summary>
-    public static bool IsSynchronous(this IoEngineKind engine) => engine is IoEngineKind.Psync or IoEngineKind.Sync or IoEngineKind.Pvsync2 or IoEngineKind.Null or IoEngineKind.Ftruncate;
+    public static bool IsSynchronous(this IoEngineKind engine) => engine is IoEngineKind.Psync or IoEngineKind.Sync or IoEngineKind.Pvsync2 or IoEngineKind.Null or IoEngineKind.Ftruncate
+        or IoEngineKind.Mmap or IoEngineKind.Splice or IoEngineKind.Cpuio or IoEngineKind.Exec or IoEngineKind.Net;
 
     /// <summary>The name fio's verify= takes for the mode.</summary>
     public static string FioName(this VerifyKind verify) => verify switch
