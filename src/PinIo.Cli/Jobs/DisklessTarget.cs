@@ -137,10 +137,6 @@ internal sealed record NetEndpoint(NetProtocol Protocol, string Host, int Port, 
         {
             throw new OptionException($"pinio: job '{jobName}': interface= and ttl= are for UDP multicast, which pinio's net engine does not do: drop them and use a unicast hostname");
         }
-        if (o.IsSet(Opt.Filename))
-        {
-            throw new OptionException($"pinio: job '{jobName}': ioengine=net takes its address from hostname= and port= (fio's filename=host,port,proto form is not supported): drop filename=");
-        }
         if (o.Rw.IsMixed())
         {
             throw new OptionException($"pinio: job '{jobName}': ioengine=net moves data one way (fio's FIO_UNIDIR): use rw=read (with listen) or rw=write, not rw={o.Rw.FioName()}");
@@ -158,7 +154,7 @@ internal sealed record NetEndpoint(NetProtocol Protocol, string Host, int Port, 
         }
         if (!listen && host is not { Length: > 0 })
         {
-            throw new OptionException($"pinio: job '{jobName}': a net job that does not listen needs hostname= (the host to send to), or set listen to receive");
+            throw new OptionException($"pinio: job '{jobName}': a net job that does not listen needs hostname= (the host to send to; fio's filename=HOST,PORT form is not read), or set listen to receive");
         }
         return new NetEndpoint(protocol, host ?? string.Empty, port, listen);
     }

@@ -60,9 +60,13 @@ internal abstract record Target(string Filename)
         {
             return DisklessTarget.Parse(jobName, filename, o);
         }
-        if (o.Get(Opt.IoEngine) is IoEngineKind.Ftruncate or IoEngineKind.Mmap && filename.Contains(':', StringComparison.Ordinal))
+        if (o.Get(Opt.IoEngine) == IoEngineKind.Ftruncate && filename.Contains(':', StringComparison.Ordinal))
         {
-            throw new OptionException($"pinio: job '{jobName}': ioengine={o.Get(Opt.IoEngine).FioName()} needs a regular file{(o.Get(Opt.IoEngine) == IoEngineKind.Mmap ? " or a block device to map" : " to truncate")}; filename={filename} is not one");
+            throw new OptionException($"pinio: job '{jobName}': ioengine=ftruncate truncates a regular file; filename={filename} is not one");
+        }
+        if (o.Get(Opt.IoEngine) == IoEngineKind.Mmap && filename.Contains(':', StringComparison.Ordinal))
+        {
+            throw new OptionException($"pinio: job '{jobName}': ioengine=mmap maps a regular file or a block device; filename={filename} is neither (use ioengine=psync for ram:, vol: and faulty: targets)");
         }
         if (o.Get(Opt.IoEngine) is IoEngineKind.Mmap or IoEngineKind.Splice && o.Rw.HasTrims())
         {

@@ -82,7 +82,7 @@ internal sealed class JobRunner : IDisposable
                 : dotnet is not null && plan.Target is FileTarget { Mmap: true } ? new MmapEngine(dotnet, plan, clock)
                 : dotnet is not null ? new DotnetEngine(dotnet, clock, _slots.Count)
                 : plan.Target is DisklessTarget ? DisklessEngines.Create(plan, clock)
-                : plan.Get(Opt.IoEngine) == IoEngineKind.Splice ? new SpliceEngine(io!, clock, _slots.Count)
+                : plan.Get(Opt.IoEngine) == IoEngineKind.Splice ? new SpliceEngine(io!, clock, _slots.Count, _accounting.Pins)
                 : _buffered is not null ? new BufferedEngine(_buffered, clock, _slots.Count)
                 : new PinIoEngine(io!, clock, polled is not null, _slots.Count);
         }

@@ -17,6 +17,7 @@ namespace PinIo.Cli.Runner.Engines;
 internal sealed class ExecEngine : IJobEngine, ITimedEngine, IDisposable
 {
     private static readonly long s_watchTicks = IoClock.UsToTicks(50_000);
+    private static readonly TimeSpan OutputDrain = TimeSpan.FromSeconds(1);
 
     private readonly JobPlan _plan;
     private readonly IoClock _clock;
@@ -124,8 +125,8 @@ internal sealed class ExecEngine : IJobEngine, ITimedEngine, IDisposable
             }
         }
         process.WaitForExit();
-        _outCopy?.GetAwaiter().GetResult();
-        _errCopy?.GetAwaiter().GetResult();
+        // A child the program left behind may hold its output open: its copy is not waited for long.
+        Task.WaitAll([_outCopy ?? Task.CompletedTask, _errCopy ?? Task.CompletedTask], OutputDrain);
         _out?.Dispose();
         _err?.Dispose();
         _outCopy = _errCopy = null;

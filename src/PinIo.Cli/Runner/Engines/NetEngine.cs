@@ -24,6 +24,8 @@ internal sealed class NetEngine : IJobEngine, ITimedEngine, IDisposable
     private const uint LinkOpen = 1;
     private const uint LinkClose = 2;
     private const int WaitSliceUs = 10_000;
+    private const int CloseRepeats = 5;
+    private const int CloseGapMs = 20;
 
     private readonly JobPlan _plan;
     private readonly NetEndpoint _endpoint;
@@ -81,7 +83,12 @@ internal sealed class NetEngine : IJobEngine, ITimedEngine, IDisposable
         }
         if (_endpoint.IsUdp)
         {
-            SendLink(LinkClose);
+            // A datagram may be dropped when the receiver's buffer is full: the close is said a few times, a moment apart.
+            for (int i = 0; i < CloseRepeats; i++)
+            {
+                SendLink(LinkClose);
+                Thread.Sleep(CloseGapMs);
+            }
         }
         else
         {
@@ -139,7 +146,6 @@ internal sealed class NetEngine : IJobEngine, ITimedEngine, IDisposable
         Socket socket = NewSocket();
         try
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             if (_endpoint.Protocol == NetProtocol.Unix)
             {
                 // fio unlinks a stale socket file before binding its path.
@@ -148,6 +154,7 @@ internal sealed class NetEngine : IJobEngine, ITimedEngine, IDisposable
             }
             else
             {
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
                 IPAddress any = _endpoint.IsV6 ? IPAddress.IPv6Any : IPAddress.Any;
                 IPAddress address = _endpoint.Host.Length > 0 ? Resolve() : any;
                 socket.Bind(new IPEndPoint(address, _endpoint.Port));

@@ -26,8 +26,10 @@ internal sealed class SpliceEngine : IJobEngine, IDisposable
     private readonly IovIter _iter = IovIter.Discard(0);
     private readonly long[] _moved;
 
-    public SpliceEngine(IJobIo io, IoClock clock, int slots)
+    /// <summary>An engine whose pipe pages' pins are counted in <paramref name="pins"/> (the job's pins line) besides PinStats.</summary>
+    public SpliceEngine(IJobIo io, IoClock clock, int slots, PinCounter pins)
     {
+        _iter.PinCounter = pins;
         _io = io;
         _clock = clock;
         _moved = new long[slots];
@@ -46,6 +48,7 @@ internal sealed class SpliceEngine : IJobEngine, IDisposable
                 int piece = (int)Math.Min(slot.Length - moved, (long)PipePages * PageSize.Bytes);
                 Span<byte> bytes = slot.Buffer.Span.Slice((int)moved, piece);
                 long done = slot.IsWrite ? WritePiece(slot.Offset + moved, bytes) : ReadPiece(slot.Offset + moved, bytes);
+                Empty();
                 moved += done;
                 if (done < piece)
                 {
