@@ -55,15 +55,23 @@ public sealed class ExecEngineTests : PinBalancedTest
         Assert.False(Directory.Exists($"/proc/{pid}"), $"the program (pid {pid}) still runs after its job ended");
     }
 
-    [Theory]
-    [InlineData(null, "ioengine=exec needs program=")]
-    [InlineData("/nonexistent/program", "is not an executable file")]
-    public void AnExecJob_RefusesAProgramItCannotRun_ByName(string? program, string message)
+    [Fact]
+    public void AnExecJobWithoutAProgram_IsRefusedByName()
     {
-        string[] job = program is null ? ["--ioengine=exec", "--runtime=1"] : ["--ioengine=exec", "--runtime=1", $"--program={program}"];
+        var e = Assert.Throws<OptionException>(() => TestJobs.Plan("--ioengine=exec", "--runtime=1"));
+        Assert.Contains("ioengine=exec needs program=", e.Message, StringComparison.Ordinal);
+    }
 
-        var e = Assert.Throws<OptionException>(() => TestJobs.Plan(job));
-        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+    [Fact]
+    public void AnExecJobWhoseProgramCannotRun_RunsItsRuntimeAsFiosDoes_AndSaysSoInItsNotes()
+    {
+        JobPlan plan = TestJobs.Plan("--name=missing", "--ioengine=exec", "--program=/nonexistent/program", "--std_redirect=0", "--time_based", "--runtime=200ms");
+
+        JobResult result = CpuioEngineTests.RunOnThisThread(plan);
+
+        Assert.Contains(plan.Notes, n => n.Contains("program=/nonexistent/program is not an executable file", StringComparison.Ordinal));
+        Assert.Equal(0, result.Error);
+        Assert.True(result.Stats.Read.TotalIos > 1, "the job watched for its runtime");
     }
 
     protected override void Dispose(bool disposing)

@@ -22,6 +22,7 @@ internal sealed class ExecEngine : IJobEngine, ITimedEngine, IDisposable
     private readonly JobPlan _plan;
     private readonly IoClock _clock;
     private Process? _process;
+    private bool _launched;
     private Task? _outCopy;
     private Task? _errCopy;
     private FileStream? _out;
@@ -46,21 +47,27 @@ internal sealed class ExecEngine : IJobEngine, ITimedEngine, IDisposable
         _ct = ct;
     }
 
-    public void EndPhase() => Stop();
+    /// <summary>The program is stopped with its phase; a later phase (the measured one after ramp_time) starts it again.</summary>
+    public void EndPhase()
+    {
+        Stop();
+        _launched = false;
+    }
 
     public IoStart Start(IoSlot slot, out Exception? error)
     {
         error = null;
-        if (_process is null)
+        if (!_launched)
         {
+            _launched = true;
             try
             {
                 Launch();
             }
             catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
             {
-                error = new DirectIoException(Errno.ENOENT, $"ioengine=exec: cannot run program={_plan.Get(Opt.ExecProgram)}: {e.Message}: check program= and arguments=");
-                return IoStart.Failed;
+                // fio's job runs on when its program cannot be executed (the job's notes say so); pinio's does too.
+                CloseOutput();
             }
         }
         else
@@ -127,10 +134,15 @@ internal sealed class ExecEngine : IJobEngine, ITimedEngine, IDisposable
         process.WaitForExit();
         // A child the program left behind may hold its output open: its copy is not waited for long.
         Task.WaitAll([_outCopy ?? Task.CompletedTask, _errCopy ?? Task.CompletedTask], OutputDrain);
+        CloseOutput();
+        process.Dispose();
+    }
+
+    private void CloseOutput()
+    {
         _out?.Dispose();
         _err?.Dispose();
         _outCopy = _errCopy = null;
         _out = _err = null;
-        process.Dispose();
     }
 }
