@@ -11,6 +11,9 @@ namespace PinIo.Linux;
 /// </summary>
 internal sealed unsafe class FileMapping : IDisposable
 {
+    // The system's page size (Linux/ sits below Mm/, so not Mm's PageSize): mmap, msync and madvise take whole pages.
+    private static readonly long s_pageMask = Environment.SystemPageSize - 1;
+
     private void* _address;
     private readonly nuint _length;
     private readonly int _skew;
@@ -34,7 +37,7 @@ internal sealed unsafe class FileMapping : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
-        int skew = (int)(offset & Mm.PageSize.OffsetMask);
+        int skew = (int)(offset & s_pageMask);
         nuint mapped = (nuint)(length + skew);
         bool added = false;
         try
@@ -83,7 +86,7 @@ internal sealed unsafe class FileMapping : IDisposable
         ObjectDisposedException.ThrowIf(_address is null, this);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offset + length, Length);
-        long start = (offset + _skew) & ~Mm.PageSize.OffsetMask;
+        long start = (offset + _skew) & ~s_pageMask;
         long end = offset + _skew + length;
         return ((nint)((byte*)_address + start), (nuint)(end - start));
     }

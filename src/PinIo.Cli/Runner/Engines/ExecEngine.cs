@@ -17,7 +17,7 @@ namespace PinIo.Cli.Runner.Engines;
 internal sealed class ExecEngine : IJobEngine, ITimedEngine, IDisposable
 {
     private static readonly long s_watchTicks = IoClock.UsToTicks(50_000);
-    private static readonly TimeSpan OutputDrain = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_outputDrain = TimeSpan.FromSeconds(1);
 
     private readonly JobPlan _plan;
     private readonly IoClock _clock;
@@ -133,7 +133,7 @@ internal sealed class ExecEngine : IJobEngine, ITimedEngine, IDisposable
         }
         process.WaitForExit();
         // A child the program left behind may hold its output open: its copy is not waited for long.
-        Task.WaitAll([_outCopy ?? Task.CompletedTask, _errCopy ?? Task.CompletedTask], OutputDrain);
+        Task.WaitAll([_outCopy ?? Task.CompletedTask, _errCopy ?? Task.CompletedTask], s_outputDrain);
         CloseOutput();
         process.Dispose();
     }
