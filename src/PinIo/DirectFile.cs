@@ -122,6 +122,14 @@ public sealed partial class DirectFile : IDisposable, IAsyncDisposable
     public ValueTask<long> ReadAsync(long offset, IovIter iter, CancellationToken ct = default) =>
         DirectIo.ReadAsync(_device, offset, iter, _flags, ct);
 
+    /// <summary>
+    /// fio's splice(2) from a file into a pipe: a Direct I/O read of <paramref name="count"/> bytes at
+    /// <paramref name="offset"/> into free space at <paramref name="pipe"/>'s tail, each pipe page
+    /// pinned for the read (ITER_PIPE). The bytes read become readable from the pipe; returns how many.
+    /// </summary>
+    public ValueTask<long> ReadToPipeAsync(long offset, PipeBuffer pipe, long count, CancellationToken ct = default) =>
+        DirectIo.ReadAsync(_device, offset, IovIter.Pipe(IterDirection.Dest, pipe, count), _flags, ct);
+
     public ValueTask<long> WriteAsync(long offset, IovIter iter, CancellationToken ct = default)
     {
         CheckWritable();

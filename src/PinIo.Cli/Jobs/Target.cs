@@ -60,9 +60,21 @@ internal abstract record Target(string Filename)
         {
             return NullTarget.Parse(jobName, filename, o);
         }
+        if (o.Get(Opt.IoEngine) is IoEngineKind.Cpuio or IoEngineKind.Exec or IoEngineKind.Net)
+        {
+            return DisklessTarget.Parse(jobName, filename, o);
+        }
         if (o.Get(Opt.IoEngine) == IoEngineKind.Ftruncate && filename.Contains(':', StringComparison.Ordinal))
         {
             throw new OptionException($"pinio: job '{jobName}': ioengine=ftruncate truncates a regular file; filename={filename} is not one");
+        }
+        if (o.Get(Opt.IoEngine) == IoEngineKind.Mmap && filename.Contains(':', StringComparison.Ordinal))
+        {
+            throw new OptionException($"pinio: job '{jobName}': ioengine=mmap maps a regular file or a block device; filename={filename} is neither (use ioengine=psync for ram:, vol: and faulty: targets)");
+        }
+        if (o.Get(Opt.IoEngine) is IoEngineKind.Mmap or IoEngineKind.Splice && o.Rw.HasTrims())
+        {
+            throw new OptionException($"pinio: job '{jobName}': rw={o.Rw.FioName()} with ioengine={o.Get(Opt.IoEngine).FioName()} is not supported: pick psync, libaio or io_uring to trim");
         }
         if (filename.StartsWith(FaultTarget.Prefix, StringComparison.OrdinalIgnoreCase))
         {
@@ -70,7 +82,10 @@ internal abstract record Target(string Filename)
         }
         if (VolumeTarget.IsVolumeName(filename))
         {
-            return VolumeTarget.Parse(jobName, filename, o);
+            VolumeTarget volume = VolumeTarget.Parse(jobName, filename, o);
+            return volume.Buffered && o.Get(Opt.IoEngine) == IoEngineKind.Splice
+                ? throw new OptionException($"pinio: job '{jobName}': ioengine=splice reads into its pipe by Direct I/O, which a Volume file's page cache (direct=0) does not take: set direct=1")
+                : volume;
         }
         if (filename.StartsWith(RamPrefix, StringComparison.OrdinalIgnoreCase))
         {
@@ -151,6 +166,9 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     /// <summary>ioengine=ftruncate: the file's handle alone (opened as for dotnet); each write sets its size.</summary>
     public bool Ftruncate { get; init; }
 
+    /// <summary>ioengine=mmap: the file's handle alone (opened as for dotnet, without O_DIRECT), mapped by the runner's MmapEngine.</summary>
+    public bool Mmap { get; init; }
+
     /// <summary>A character device (/dev/null): written and read with plain pwrite/pread, as fio's psync does; PinIo's Direct I/O needs a file or a block device.</summary>
     public bool IsCharDevice { get; init; }
 
@@ -185,7 +203,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     public override long Capacity => IsBlockDevice ? ExistingBytes : Math.Max(ExistingBytes, WantedBytes);
 
     /// <summary>A polled ring and the inline sync engine run on the job's thread; .NET's RandomAccess completes on its thread pool.</summary>
-    public override bool CompletesOnJobThread => !Dotnet || Ftruncate;
+    public override bool CompletesOnJobThread => !Dotnet || Ftruncate || Mmap;
 
     public override int LogicalBlockSize => Logical;
 
@@ -234,8 +252,10 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         {
             throw new OptionException($"pinio: job '{jobName}': ioengine=ftruncate truncates the file at each write's offset and has nothing to read: use rw=write or randwrite");
         }
-        // ftruncate needs only the file's handle, as the dotnet baseline opens it.
-        bool dotnet = o.Get(Opt.IoEngine) == IoEngineKind.Dotnet || ftruncate;
+        bool mmap = o.Get(Opt.IoEngine) == IoEngineKind.Mmap;
+        // ftruncate and mmap need only the file's handle, as the dotnet baseline opens it; a mapping has no O_DIRECT.
+        bool dotnet = o.Get(Opt.IoEngine) == IoEngineKind.Dotnet || ftruncate || mmap;
+        bool direct = o.Get(Opt.Direct) && !mmap;
         bool dsync = o.Get(Opt.Sync) != SyncMode.None;
         // fio's sqthread_poll and hipri are io_uring's; the sync engines have no ring to set up.
         bool ring = engine == IoEngine.IoUring;
@@ -257,10 +277,10 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
                     ? $"pinio: job '{jobName}': filename={filename} does not exist and no size= was given to create it"
                     : $"pinio: job '{jobName}': filename={filename} does not exist, and size= as a percentage needs an existing file or device");
             }
-            return new FileTarget(filename, engine, o.Get(Opt.Direct), 0, wantedBytes, IsBlockDevice: false, QueueLimits.Default.LogicalBlockSize)
+            return new FileTarget(filename, engine, direct, 0, wantedBytes, IsBlockDevice: false, QueueLimits.Default.LogicalBlockSize)
             {
                 Fills = FillDevice.Wanted(o),
-                Dotnet = dotnet, Ftruncate = ftruncate, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
+                Dotnet = dotnet, Ftruncate = ftruncate, Mmap = mmap, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
                 Fallocate = o.Get(Opt.Fallocate), CreateOnOpen = o.Get(Opt.CreateOnOpen), MakeParents = o.Get(Opt.FilenameFormat) is not null,
             };
         }
@@ -272,6 +292,10 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         catch (DirectIoException e)
         {
             throw new OptionException($"pinio: job '{jobName}': filename={filename}: {e.Message}", e);
+        }
+        if (probe.IsCharDevice && mmap)
+        {
+            throw new OptionException($"pinio: job '{jobName}': ioengine=mmap maps a regular file or a block device; filename={filename} is a character device");
         }
         if (probe.IsCharDevice)
         {
@@ -285,10 +309,10 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         {
             throw new OptionException($"pinio: job '{jobName}': ioengine=ftruncate needs a regular file; filename={filename} is a device");
         }
-        return new FileTarget(filename, engine, o.Get(Opt.Direct), probe.Size, wantedBytes, probe.IsBlockDevice, probe.LogicalBlockSize)
+        return new FileTarget(filename, engine, direct, probe.Size, wantedBytes, probe.IsBlockDevice, probe.LogicalBlockSize)
         {
             Fills = FillDevice.Wanted(o) && probe.IsRegularFile,
-            Dotnet = dotnet, Ftruncate = ftruncate, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
+            Dotnet = dotnet, Ftruncate = ftruncate, Mmap = mmap, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
             Fallocate = o.Get(Opt.Fallocate), CreateOnOpen = o.Get(Opt.CreateOnOpen),
         };
     }

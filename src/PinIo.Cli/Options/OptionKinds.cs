@@ -52,6 +52,21 @@ internal enum IoEngineKind
     DirCreate,
     DirStat,
     DirDelete,
+
+    /// <summary>fio's mmap engine: the file mapped, each I/O a copy to or from the mapping.</summary>
+    Mmap,
+
+    /// <summary>fio's splice engine: reads through a pipe (PinIo's PipeBuffer), writes from one.</summary>
+    Splice,
+
+    /// <summary>fio's cpuio engine: no I/O, CPU burnt for the runtime.</summary>
+    Cpuio,
+
+    /// <summary>fio's exec engine: no I/O, a program run for the runtime.</summary>
+    Exec,
+
+    /// <summary>fio's net engine: blocks sent or received over a socket.</summary>
+    Net,
 }
 
 /// <summary>fio's verify= modes that pinio implements.</summary>
@@ -164,11 +179,17 @@ internal static class OptionKindNames
         IoEngineKind.DirCreate => "dircreate",
         IoEngineKind.DirStat => "dirstat",
         IoEngineKind.DirDelete => "dirdelete",
+        IoEngineKind.Mmap => "mmap",
+        IoEngineKind.Splice => "splice",
+        IoEngineKind.Cpuio => "cpuio",
+        IoEngineKind.Exec => "exec",
+        IoEngineKind.Net => "net",
         _ => "dotnet",
     };
 
     /// <summary>Engines whose I/O completes inside the submitting call, so that fio caps their depth at 1.</summary>
     public static bool IsSynchronous(this IoEngineKind engine) => engine is IoEngineKind.Psync or IoEngineKind.Sync or IoEngineKind.Pvsync2 or IoEngineKind.Null or IoEngineKind.Ftruncate or IoEngineKind.Falloc
+        or IoEngineKind.Mmap or IoEngineKind.Splice or IoEngineKind.Cpuio or IoEngineKind.Exec or IoEngineKind.Net
         || engine.IsPathOperation();
 
     /// <summary>fio's file-operation engines (filecreate ... dirdelete): an operation on each file's name, no data.</summary>

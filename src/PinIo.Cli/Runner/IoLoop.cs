@@ -21,6 +21,7 @@ internal sealed class IoLoop : IDisposable
 {
     private readonly JobPlan _plan;
     private readonly IJobEngine _engine;
+    private readonly ITimedEngine? _timed;
     private readonly IoSlots _slots;
     private readonly Completions _completions;
     private readonly JobAccounting _accounting;
@@ -50,6 +51,7 @@ internal sealed class IoLoop : IDisposable
     {
         _plan = plan;
         _engine = engine;
+        _timed = engine as ITimedEngine;
         _slots = slots;
         _accounting = accounting;
         _source = source;
@@ -108,6 +110,7 @@ internal sealed class IoLoop : IDisposable
         _accounting.BeginPhase(phase, start, read: phase == Phase.Verify || _plan.Rw.HasReads(), write: phase == Phase.Main && _plan.Rw.HasWrites(), trim: phase == Phase.Main && _plan.Rw.HasTrims());
         BeginPacing(phase, start);
         bool issuing = true;
+        _timed?.BeginPhase(deadline, ct);
         while (true)
         {
             int queued = 0;
@@ -118,7 +121,7 @@ internal sealed class IoLoop : IDisposable
                 {
                     Fail(tooSlow);
                 }
-                if (ct.IsCancellationRequested || Failed || now >= deadline || (_errors.Filled && phase == Phase.Main))
+                if (ct.IsCancellationRequested || Failed || now >= deadline || (_errors.Filled && phase == Phase.Main) || _timed is { Done: true })
                 {
                     issuing = false;
                     break;
@@ -209,6 +212,7 @@ internal sealed class IoLoop : IDisposable
                 Thread.SpinWait(16);
             }
         }
+        _timed?.EndPhase();
         long end = Stopwatch.GetTimestamp();
         _accounting.EndPhase(end);
         return end - start;
@@ -240,7 +244,11 @@ internal sealed class IoLoop : IDisposable
         }
     }
 
-    public void Dispose() => _completions.Dispose();
+    public void Dispose()
+    {
+        _completions.Dispose();
+        (_engine as IDisposable)?.Dispose();
+    }
 
     /// <summary>The next I/O of a phase, or false when the phase has no more work.</summary>
     private bool TryNext(Phase phase, out IoRequest request)

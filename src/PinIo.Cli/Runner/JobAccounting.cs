@@ -22,6 +22,9 @@ internal sealed class JobAccounting : IDisposable
     private readonly bool _disableClat;
     private readonly bool _disableBw;
 
+    // cpuio and exec (fio's FIO_NOIO engines) move no bytes, yet fio counts each of their I/Os.
+    private readonly bool _noData;
+
     // fio's io_uring engine sets disable_slat with sqthread_poll: submitting is storing into the
     // SQ ring (a syscall only to wake the kernel thread), so no submission latency is recorded.
     private readonly bool _slatDisabled;
@@ -38,6 +41,7 @@ internal sealed class JobAccounting : IDisposable
         _disableLat = plan.DisableLat;
         _disableClat = plan.DisableClat;
         _disableBw = plan.DisableBw;
+        _noData = plan.Target is DisklessTarget { MovesNoData: true };
         _slatDisabled = plan.DisableSlat || plan.Target is FileTarget { SubmissionPolling: true };
         _logOffsetMask = plan.Target is FileSetTarget ? FileSetTarget.FileMask : -1L;
         // gtod_reduce, or all of disable_lat/clat/slat/bw, and no log that wants times: nothing
@@ -134,9 +138,9 @@ internal sealed class JobAccounting : IDisposable
             slatNs = _slatDisabled ? -1 : IoClock.TicksToNs(slot.SubmittedAt - slot.StartedAt);
             clatNs = Math.Max(0, IoClock.TicksToNs(slot.CompletedAt - slot.SubmittedAt));
         }
-        if (bytes > 0)
+        if (bytes > 0 || _noData)
         {
-            Recording[slot.Dir].Record(bytes, bytes < slot.Length, slatNs, _disableClat ? -1 : clatNs, _disableLat ? -1 : latNs);
+            Recording[slot.Dir].Record(bytes, bytes < slot.Length && !_noData, slatNs, _disableClat ? -1 : clatNs, _disableLat ? -1 : latNs);
             if (!_disableClat)
             {
                 // fio marks its latency decades with the clat sample (io_u_mark_latency under !disable_clat).

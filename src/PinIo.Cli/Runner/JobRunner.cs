@@ -82,11 +82,23 @@ internal sealed class JobRunner : IDisposable
         _source = new IoSource(plan, Math.Max(plan.Grain, chunk / plan.Grain * plan.Grain));
         _slots = new IoSlots(plan, device, _buffered is not null, _data, _accounting.Pins);
         IoClock clock = _accounting.Clock;
-        IJobEngine engine = files?.Engine(plan, clock) is { } fileEngine ? fileEngine
-            : dotnet is not null && plan.Target is FileTarget { Ftruncate: true } ? new FtruncateEngine(dotnet, clock)
-            : dotnet is not null ? new DotnetEngine(dotnet, clock, _slots.Count)
-            : _buffered is not null ? new BufferedEngine(_buffered, clock, _slots.Count)
-            : new PinIoEngine(io!, clock, polled is not null, _slots.Count);
+        IJobEngine engine;
+        try
+        {
+            engine = files?.Engine(plan, clock) is { } fileEngine ? fileEngine
+                : dotnet is not null && plan.Target is FileTarget { Ftruncate: true } ? new FtruncateEngine(dotnet, clock)
+                : dotnet is not null && plan.Target is FileTarget { Mmap: true } ? new MmapEngine(dotnet, plan, clock)
+                : dotnet is not null ? new DotnetEngine(dotnet, clock, _slots.Count)
+                : plan.Target is DisklessTarget ? DisklessEngines.Create(plan, clock)
+                : plan.Get(Opt.IoEngine) == IoEngineKind.Splice ? new SpliceEngine(io!, clock, _slots.Count, _accounting.Pins)
+                : _buffered is not null ? new BufferedEngine(_buffered, clock, _slots.Count)
+                : new PinIoEngine(io!, clock, polled is not null, _slots.Count);
+        }
+        catch
+        {
+            _slots.Dispose();
+            throw;
+        }
         _loop = new IoLoop(plan, engine, _slots, polled, _accounting, _source, _verification, _data);
         _discards = io is not null && device is not { Limits.SupportsDiscard: false };
         if (plan.Zones is { IsZbd: true } zones)

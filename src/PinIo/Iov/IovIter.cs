@@ -165,6 +165,19 @@ public sealed partial class IovIter
         Start(total);
     }
 
+    /// <summary>Points a reusable iterator at a pipe, as <see cref="Pipe"/> makes one (a splice engine's iterator, made once).</summary>
+    internal void ResetPipe(IterDirection d, PipeBuffer pipe, long count)
+    {
+        ArgumentNullException.ThrowIfNull(pipe);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        Reuse(IterKind.Pipe, d);
+        _pipe = pipe;
+        _pipeGeneration = d == IterDirection.Dest
+            ? pipe.BeginReservation(count, out _pipeStart)
+            : pipe.BeginView(count, out _pipeStart);
+        Start(count);
+    }
+
     /// <summary>Drops references to the caller's memory so a pooled iterator does not keep it alive.</summary>
     internal void Clear()
     {

@@ -1,4 +1,4 @@
-// Follows mmap(2), munmap(2), madvise(2) and include/uapi/asm-generic/mman-common.h.
+// Follows mmap(2), munmap(2), madvise(2), msync(2) and include/uapi/asm-generic/mman-common.h.
 using System.Runtime.InteropServices;
 
 namespace PinIo.Linux;
@@ -14,6 +14,10 @@ internal static partial class Interop
     internal const int MAP_ANONYMOUS = 0x20;
     internal const int MAP_LOCKED = 0x2000;
     internal const int MAP_POPULATE = 0x8000; // prefault, so the first ring access takes no fault
+
+    internal const int MS_ASYNC = 1;
+    internal const int MS_INVALIDATE = 2;
+    internal const int MS_SYNC = 4;
 
     internal const int MADV_NORMAL = 0;
     internal const int MADV_RANDOM = 1;
@@ -38,6 +42,10 @@ internal static partial class Interop
     [LibraryImport(Libc, EntryPoint = "madvise", SetLastError = true)]
     private static unsafe partial int SysMadvise(void* address, nuint length, int advice);
 
+    /// Wraps msync(2).
+    [LibraryImport(Libc, EntryPoint = "msync", SetLastError = true)]
+    private static unsafe partial int SysMsync(void* address, nuint length, int flags);
+
     /// <summary>Returns 0 and the mapping, or -errno and null. <see cref="Munmap"/> releases it.</summary>
     internal static unsafe int Mmap(nuint length, int prot, int flags, int fd, long offset, out void* address)
     {
@@ -59,4 +67,8 @@ internal static partial class Interop
     /// <summary>Returns 0 or -errno.</summary>
     internal static unsafe int Madvise(void* address, nuint length, int advice) =>
         SysMadvise(address, length, advice) == 0 ? 0 : -Marshal.GetLastPInvokeError();
+
+    /// <summary>Returns 0 or -errno; <paramref name="address"/> page-aligned.</summary>
+    internal static unsafe int Msync(void* address, nuint length, int flags) =>
+        SysMsync(address, length, flags) == 0 ? 0 : -Marshal.GetLastPInvokeError();
 }

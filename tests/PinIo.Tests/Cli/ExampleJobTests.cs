@@ -38,7 +38,7 @@ public sealed class ExampleJobTests : PinBalancedTest
             }
         }
         IReadOnlyList<JobPlan> plans = JobPlan.Resolve(set);
-        Assert.All(plans, p => Assert.True(p.Target is RamTarget or VolumeTarget { Device: RamTarget }, $"{p.Name}: {p.Target.Filename} is not a RAM disk"));
+        Assert.All(plans, p => Assert.True(p.Target is RamTarget or VolumeTarget { Device: RamTarget } or DisklessTarget, $"{p.Name}: {p.Target.Filename} is not a RAM disk"));
 
         // Hundreds of thousands of pins a second: the balance is checked, the owner stacks are not kept.
         IReadOnlyList<JobResult> results = TestJobs.WithoutPinOwnerStacks(() => JobGroup.Run(plans, CancellationToken.None));
