@@ -126,6 +126,7 @@ internal sealed record JobPlan
                 plans.Add(ResolveOne(job, plans.Count + 1, clone) with { GroupId = groupId, RunOrder = runOrder });
             }
         }
+        SchedChecks.CheckWaitFor(plans);
         AvailableMemory.Check(plans);
         return plans;
     }
@@ -238,6 +239,7 @@ internal sealed record JobPlan
         }
         JobNotes.AddEngineNotes(o, target, notes);
         JobNotes.AddLogNotes(o, notes);
+        SchedChecks.Check(name, o, target, notes);
         ulong seed = o.Get(Opt.RandRepeat) || o.IsSet(Opt.RandSeed) ? o.Get(Opt.RandSeed) : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
         long perLoop = o.Get(Opt.IoSize) ?? size;
         int batchSubmit = o.Get(Opt.IoDepthBatchSubmit) == 0 ? o.Get(Opt.IoDepth) : Math.Min(o.Get(Opt.IoDepthBatchSubmit), o.Get(Opt.IoDepth));

@@ -62,10 +62,11 @@ internal static class JobGroup
             }
             var results = new JobResult[runners.Count];
             using var stopRun = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var ends = new JobEnds(plans);
             foreach (IGrouping<int, int> segment in Enumerable.Range(0, runners.Count).GroupBy(i => runners[i].Plan.RunOrder).OrderBy(g => g.Key))
             {
                 int[] members = [.. segment];
-                JobResult[] done = RunThreads([.. members.Select(i => runners[i])], stopRun, startThread);
+                JobResult[] done = RunThreads([.. members.Select(i => runners[i])], stopRun, ends, startThread);
                 for (int i = 0; i < members.Length; i++)
                 {
                     results[members[i]] = done[i];
@@ -168,7 +169,7 @@ internal static class JobGroup
     /// exitall_on_error stops <paramref name="stopRun"/>, the whole run. Stopped jobs end as
     /// a canceled run does: they drain what is in flight and report what they did.
     /// </summary>
-    private static JobResult[] RunThreads(List<JobRunner> runners, CancellationTokenSource stopRun, Action<Thread> startThread)
+    private static JobResult[] RunThreads(List<JobRunner> runners, CancellationTokenSource stopRun, JobEnds ends, Action<Thread> startThread)
     {
         var results = new JobResult[runners.Count];
         var failures = new ExceptionDispatchInfo?[runners.Count];
@@ -196,11 +197,15 @@ internal static class JobGroup
                     CancellationTokenSource group = stopGroup[runner.Plan.GroupId];
                     try
                     {
-                        results[index] = RunOne(runner, index, laidOut, group.Token);
+                        results[index] = RunOne(runner, index, laidOut, ends, group.Token);
                     }
                     catch (Exception e)
                     {
                         failures[index] = ExceptionDispatchInfo.Capture(e);
+                    }
+                    finally
+                    {
+                        ends.Ended(runner.Plan);
                     }
                     if (runner.Plan.Get(Opt.ExitAll))
                     {
@@ -246,8 +251,8 @@ internal static class JobGroup
         return results;
     }
 
-    /// <summary>Job <paramref name="index"/>'s thread: bind to its CPUs, lay out, wait for the segment, run; the result records the CPUs it ran on.</summary>
-    private static JobResult RunOne(JobRunner runner, int index, StartGate laidOut, CancellationToken ct)
+    /// <summary>Job <paramref name="index"/>'s thread: bind to its CPUs, lay out, wait for the segment and for wait_for's jobs, run; the result records the CPUs it ran on.</summary>
+    private static JobResult RunOne(JobRunner runner, int index, StartGate laidOut, JobEnds ends, CancellationToken ct)
     {
         JobPlan plan = runner.Plan;
         try
@@ -263,6 +268,7 @@ internal static class JobGroup
             // Every job signals, failed or stopped, or the others would wait for it forever.
             laidOut.ArriveAndWait(index, ct);
         }
+        ends.WaitBeforeStart(plan, ct);
         JobThreads.Delay(plan.Get(Opt.StartDelay), ct);
         JobResult result = runner.Run(ct);
         return result with { Cpus = CpuAffinity.GetForCurrentThread() };
