@@ -175,7 +175,7 @@ internal sealed record JobPlan
             // The read-back reads what was written with the write sizes.
             maxBs = Math.Max(maxBs, bs.Write.Max);
         }
-        bool randomMap = !o.Get(Opt.NoRandomMap) && o.Get(Opt.RandomDistribution).Kind == DistributionKind.Random;
+        bool randomMap = !o.Get(Opt.NoRandomMap) && o.Get(Opt.RandomDistribution).Kind == DistributionKind.Random && o.Get(Opt.RandomGenerator) != RandomGenerator.Lfsr;
         // Random offsets are multiples of the smallest block (fio's default blockalign); a
         // sequential cursor moves by whole blocks and skips, so every size divides its unit.
         int grain = o.Rw.IsRandom() ? minBs : SequentialGrain(o, bs, minBs);

@@ -41,7 +41,7 @@ internal sealed class IoSource
         bool writeSizes = plan.Rw.HasWrites() || plan.Rw.HasTrims();
         int minLength = Math.Min(plan.Rw.HasReads() ? plan.Bs.Read.Min : int.MaxValue, writeSizes ? plan.Bs.Write.Min : int.MaxValue);
         _offsets = new OffsetGenerator(plan.Size, plan.Grain, minLength, plan.Rw.IsRandom(), plan.RandomMap, plan.Distribution, plan.Options.RwModifier,
-            Taus88.DeriveSeed(plan.Seed, plan.Number, 1));
+            Taus88.DeriveSeed(plan.Seed, plan.Number, 1), plan.Get(Opt.RandomGenerator) == RandomGenerator.Lfsr);
         _mix = new Taus88(Taus88.DeriveSeed(plan.Seed, plan.Number, 2));
         _readSizes = new BlockSizePicker(plan.Bs.Read, Taus88.DeriveSeed(plan.Seed, plan.Number, 3));
         _writeSizes = new BlockSizePicker(plan.Bs.Write, Taus88.DeriveSeed(plan.Seed, plan.Number, 4));
