@@ -28,6 +28,7 @@ internal static class SchedChecks
         }
         CheckSteadyState(name, o);
         CheckLatencyTarget(name, o);
+        CheckPriorities(name, o, target, notes);
     }
 
     /// <summary>fio's wait_for_ok: the waitee is a job defined before the waiter, and not the waiter itself.</summary>
@@ -66,6 +67,40 @@ internal static class SchedChecks
         if (duration % 1_000_000 != 0 || duration % interval != 0 || duration / interval < 2)
         {
             throw new OptionException($"pinio: job '{name}': steadystate_duration={duration / 1000}ms must be whole seconds and at least two steadystate_check_interval={interval / 1000}ms samples: make it a multiple of the interval");
+        }
+    }
+
+    private static void CheckPriorities(string name, JobOptions o, Target target, List<string> notes)
+    {
+        bool any = o.IsSet(Opt.Prio) || o.IsSet(Opt.PrioClass) || o.IsSet(Opt.PrioHint) || o.IsSet(Opt.CmdPrioPercentage) || o.IsSet(Opt.CmdPrioBsSplit);
+        if (o.IsSet(Opt.CmdPrioPercentage) && o.IsSet(Opt.CmdPrioBsSplit))
+        {
+            throw new OptionException($"pinio: job '{name}': cmdprio_percentage and cmdprio_bssplit both pick which I/Os get the command priority (fio refuses the pair too): keep one");
+        }
+        if (!any)
+        {
+            if (o.Get(Opt.LogPrio))
+            {
+                notes.Add("log_prio: the job sets no priority, so every log line's priority is 0");
+            }
+            return;
+        }
+        Target device = target is FaultTarget fault ? fault.Inner : target;
+        if (device is RamTarget or NullTarget)
+        {
+            notes.Add($"prio/cmdprio: each request carries its I/O priority, but {target.Filename}'s device schedules nothing by it (only a file or block device hands it to the kernel)");
+        }
+        else if (device is FileTarget { Dotnet: true } || target is VolumeTarget || device is FileTarget { IsCharDevice: true })
+        {
+            notes.Add("prio/cmdprio: ignored — this job's I/O (ioengine=dotnet, a character device or a Volume file) does not go through PinIo's request path, which carries the priority");
+        }
+        else if (device is FileTarget { Engine: IoEngine.Sync })
+        {
+            notes.Add("prio/cmdprio: a synchronous call has no per-request priority: the sync engine's thread takes each request's with ioprio_set (fio's cmdprio_* are options of its libaio and io_uring engines only)");
+        }
+        if (o.Get(Opt.LogPrio))
+        {
+            notes.Add("log_prio: pinio's latency logs write 0 in the priority column and its JSON has no per-priority clat (fio's clat_prio)");
         }
     }
 

@@ -34,6 +34,7 @@ internal sealed class IoLoop : IDisposable
     private readonly bool _serializeOverlaps;
     private readonly bool _verifyFatal;
     private readonly bool _timeBased;
+    private readonly IoPriorities? _priorities;
     private int _inFlight;
     private int _writesSinceFlush;
     private bool _flushDue;
@@ -52,6 +53,7 @@ internal sealed class IoLoop : IDisposable
         _serializeOverlaps = verification is not null || plan.Rw == RwMode.TrimWrite;
         _verifyFatal = plan.Get(Opt.VerifyFatal);
         _timeBased = plan.Get(Opt.TimeBased);
+        _priorities = IoPriorities.For(plan);
         _completions = new Completions(slots.Count, polled, accounting.Clock, TakeCompleted, accounting.Submitted);
         foreach (IoSlot slot in slots.All)
         {
@@ -228,6 +230,7 @@ internal sealed class IoLoop : IDisposable
         slot.Offset = _plan.Offset + request.Offset;
         slot.RegionOffset = request.Offset;
         slot.Length = request.Length;
+        slot.Priority = _priorities?.Pick(request.Dir, request.Length) ?? default;
         slot.Sequence = request.Expected;
         slot.VerifyOnComplete = request.Dir == IoDir.Read && request.Expected != BlockLog.NeverWritten;
         if (request.Write)
