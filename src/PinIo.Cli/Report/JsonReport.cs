@@ -112,6 +112,7 @@ internal static class JsonReport
         w.Int("latency_target", 0);
         w.Float("latency_percentile", 100.0);
         w.Int("latency_window", 0);
+        SteadyStateReport.WriteJson(w, t);
         w.String("desc", t.Description);
         WritePins(w, t.Pins, s.TotalIos);
         w.EndObject();

@@ -118,6 +118,7 @@ internal static class NormalReport
         w.Write(Invariant($"     complete  : {Distribution(["0", "4", "8", "16", "32", "64", ">=64"], s.CompleteMap, s.TotalCompleteBatches)}\n"));
         w.Write(Invariant($"     issued rwts: total={s.Read.TotalIos},{s.Write.TotalIos},{s.Trim.TotalIos},{s.SyncLat.Samples} short={s.Read.ShortIos},{s.Write.ShortIos},{s.Trim.ShortIos},0 dropped=0,0,0,0\n"));
         w.Write(Invariant($"     latency   : target=0, window=0, percentile=100.00%, depth={t.LatencyDepth}\n"));
+        SteadyStateReport.WriteNormal(w, t);
         w.Write(Invariant($"  pins         : {PinsText(t.Pins, s.TotalIos)}\n"));
         foreach (var failure in t.VerifyFailures)
         {

@@ -186,8 +186,10 @@ internal static class JobGroup
         KernelPins kernelStart = default;
         using var laidOut = new StartGate(runners.Count, () => kernelStart = PinCounts.ReadKernel());
         var threads = new Thread[runners.Count];
+        SteadyStateMonitor? steady = null;
         try
         {
+            steady = SteadyStateMonitor.Start(runners, i => stopGroup[runners[i].Plan.GroupId].Token);
             for (int i = 0; i < runners.Count; i++)
             {
                 int index = i;
@@ -197,7 +199,7 @@ internal static class JobGroup
                     CancellationTokenSource group = stopGroup[runner.Plan.GroupId];
                     try
                     {
-                        results[index] = RunOne(runner, index, laidOut, ends, group.Token);
+                        results[index] = RunOne(runner, index, laidOut, ends, steady?.TokenFor(index, group.Token) ?? group.Token);
                     }
                     catch (Exception e)
                     {
@@ -233,6 +235,7 @@ internal static class JobGroup
         }
         finally
         {
+            steady?.Dispose();
             foreach (CancellationTokenSource source in stopGroup.Values)
             {
                 source.Dispose();
@@ -246,7 +249,7 @@ internal static class JobGroup
         long segmentIos = results.Sum(r => r.Stats.TotalIos);
         for (int i = 0; i < results.Length; i++)
         {
-            results[i] = results[i] with { Pins = results[i].Pins.WithKernel(kernel, segmentIos) };
+            results[i] = results[i] with { Pins = results[i].Pins.WithKernel(kernel, segmentIos), SteadyState = steady?.ResultOf(i) };
         }
         return results;
     }

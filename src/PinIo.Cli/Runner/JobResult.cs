@@ -47,4 +47,7 @@ internal sealed record JobResult
 
     /// <summary>Device flushes issued (fsync=, fdatasync=, end_fsync).</summary>
     public long Flushes { get; init; }
+
+    /// <summary>steadystate's window and whether it was attained (the group's under group_reporting); null without steadystate.</summary>
+    public SteadyStateResult? SteadyState { get; init; }
 }
