@@ -1,4 +1,6 @@
 using System.Globalization;
+using PinIo.Cli.Jobs;
+using PinIo.Cli.Options;
 using PinIo.Cli.Stats;
 
 namespace PinIo.Cli.Report;
@@ -109,9 +111,10 @@ internal static class JsonReport
         WriteShares(w, "latency_us", decades, s.LatUsec, s.TotalIos, 0.01);
         WriteShares(w, "latency_ms", JobStats.MsecLabels, s.LatMsec, s.TotalIos, 0.01);
         w.Int("latency_depth", t.LatencyDepth);
-        w.Int("latency_target", 0);
-        w.Float("latency_percentile", 100.0);
-        w.Int("latency_window", 0);
+        JobPlan plan = t.Members[^1].Plan;
+        w.Int("latency_target", plan.Get(Opt.LatencyTarget) * 1000);
+        w.Float("latency_percentile", plan.Get(Opt.LatencyTarget) > 0 ? plan.Get(Opt.LatencyPercentile) : 100.0);
+        w.Int("latency_window", plan.Get(Opt.LatencyWindow));
         SteadyStateReport.WriteJson(w, t);
         w.String("desc", t.Description);
         WritePins(w, t.Pins, s.TotalIos);

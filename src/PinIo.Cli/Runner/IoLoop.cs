@@ -35,6 +35,9 @@ internal sealed class IoLoop : IDisposable
     private readonly bool _verifyFatal;
     private readonly bool _timeBased;
     private readonly IoPriorities? _priorities;
+    private readonly LatencyTarget? _latencyTarget;
+    private bool _probing;
+    private long _completedIos;
     private int _inFlight;
     private int _writesSinceFlush;
     private bool _flushDue;
@@ -54,6 +57,7 @@ internal sealed class IoLoop : IDisposable
         _verifyFatal = plan.Get(Opt.VerifyFatal);
         _timeBased = plan.Get(Opt.TimeBased);
         _priorities = IoPriorities.For(plan);
+        _latencyTarget = LatencyTarget.For(plan);
         _completions = new Completions(slots.Count, polled, accounting.Clock, TakeCompleted, accounting.Submitted);
         foreach (IoSlot slot in slots.All)
         {
@@ -75,6 +79,9 @@ internal sealed class IoLoop : IDisposable
 
     public Completions Completions => _completions;
 
+    /// <summary>latency_target's queue depth (the one found, or where the probe stood); null without latency_target.</summary>
+    public int? LatencyDepth => _latencyTarget?.Depth;
+
     /// <summary>Keeps the first error; the job fails with it.</summary>
     public void Fail(Exception? error) => Error ??= error;
 
@@ -89,13 +96,15 @@ internal sealed class IoLoop : IDisposable
         long start = Stopwatch.GetTimestamp();
         _accounting.BeginPhase(phase, start, read: phase == Phase.Verify || _plan.Rw.HasReads(), write: phase == Phase.Main && _plan.Rw.HasWrites(), trim: phase == Phase.Main && _plan.Rw.HasTrims());
         bool issuing = true;
+        _probing = phase == Phase.Main && _latencyTarget is not null;
+        _latencyTarget?.Begin(start, _completedIos);
         while (true)
         {
             int queued = 0;
-            while (issuing && _inFlight < _depth)
+            while (issuing && _inFlight < (_probing ? _latencyTarget!.Depth : _depth))
             {
                 long now = Stopwatch.GetTimestamp();
-                if (ct.IsCancellationRequested || Failed || now >= deadline)
+                if (ct.IsCancellationRequested || Failed || now >= deadline || (_probing && _latencyTarget!.Done))
                 {
                     issuing = false;
                     break;
@@ -306,6 +315,15 @@ internal sealed class IoLoop : IDisposable
             Error ??= e;
         }
         _accounting.Completed(slot, bytes);
+        _completedIos++;
+        if (_probing)
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (_latencyTarget!.Completed((slot.CompletedAt != 0 ? slot.CompletedAt : now) - slot.StartedAt, _completedIos, now) is { } late)
+            {
+                Error ??= new DirectIoException(Errno.ETIMEDOUT, late);
+            }
+        }
         if (slot.VerifyOnComplete)
         {
             _verification!.CheckRead(slot, bytes);

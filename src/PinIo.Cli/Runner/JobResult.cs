@@ -50,4 +50,7 @@ internal sealed record JobResult
 
     /// <summary>steadystate's window and whether it was attained (the group's under group_reporting); null without steadystate.</summary>
     public SteadyStateResult? SteadyState { get; init; }
+
+    /// <summary>latency_target's queue depth; null without latency_target (fio reports iodepth then).</summary>
+    public int? LatencyDepth { get; init; }
 }

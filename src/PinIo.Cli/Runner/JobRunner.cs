@@ -166,6 +166,7 @@ internal sealed class JobRunner : IDisposable
             VerifyFailures = _verification?.Failures ?? [],
             VerifyMismatches = _verification?.Mismatches ?? 0,
             Flushes = _loop.Flushes,
+            LatencyDepth = _loop.LatencyDepth,
         };
     }
 

@@ -36,4 +36,7 @@ public enum Errno
     EOVERFLOW = 75,
     EDQUOT = 122,
     ECANCELED = 125,
+
+    /// <summary>Connection timed out: a request that took longer than it was allowed (pinio latency_target at depth 1).</summary>
+    ETIMEDOUT = 110,
 }
