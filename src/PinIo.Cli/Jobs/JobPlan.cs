@@ -132,6 +132,7 @@ internal sealed record JobPlan
                 plans.Add(ResolveOne(job, plans.Count + 1, clone) with { GroupId = groupId, RunOrder = runOrder });
             }
         }
+        SchedChecks.CheckWaitFor(plans);
         AvailableMemory.Check(plans);
         return plans;
     }
@@ -181,7 +182,7 @@ internal sealed record JobPlan
             // The read-back reads what was written with the write sizes.
             maxBs = Math.Max(maxBs, bs.Write.Max);
         }
-        bool randomMap = !o.Get(Opt.NoRandomMap) && o.Get(Opt.RandomDistribution).Kind == DistributionKind.Random;
+        bool randomMap = !o.Get(Opt.NoRandomMap) && o.Get(Opt.RandomDistribution).Kind == DistributionKind.Random && o.Get(Opt.RandomGenerator) != RandomGenerator.Lfsr;
         // Random offsets are multiples of the smallest block (fio's default blockalign); a
         // sequential cursor moves by whole blocks and skips, so every size divides its unit.
         int grain = o.Rw.IsRandom() ? minBs : SequentialGrain(o, bs, minBs);
@@ -273,6 +274,7 @@ internal sealed record JobPlan
         FileSetTarget.AddNotes(o, target, notes);
         JobNotes.AddLogNotes(o, notes);
         RatePlan.Check(name, o, notes);
+        SchedChecks.Check(name, o, target, notes);
         ulong seed = o.Get(Opt.RandRepeat) || o.IsSet(Opt.RandSeed) ? o.Get(Opt.RandSeed) : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
         long perLoop = o.Get(Opt.IoSize) ?? size;
         int batchSubmit = o.Get(Opt.IoDepthBatchSubmit) == 0 ? o.Get(Opt.IoDepth) : Math.Min(o.Get(Opt.IoDepthBatchSubmit), o.Get(Opt.IoDepth));

@@ -77,6 +77,14 @@ internal sealed class FioJsonWriter(TextWriter output)
         output.Write(Quote(value));
     }
 
+    /// <summary>An unnamed integer in an array.</summary>
+    public void Element(long value)
+    {
+        Separator();
+        Indent(_firstInLevel.Count);
+        output.Write(value.ToString(CultureInfo.InvariantCulture));
+    }
+
     public void Null(string name)
     {
         Name(name);

@@ -1,4 +1,6 @@
 using System.Globalization;
+using PinIo.Cli.Jobs;
+using PinIo.Cli.Options;
 using PinIo.Cli.Stats;
 
 namespace PinIo.Cli.Report;
@@ -114,9 +116,11 @@ internal static class JsonReport
             w.Int("first_error", t.FirstError);
         }
         w.Int("latency_depth", t.LatencyDepth);
-        w.Int("latency_target", 0);
-        w.Float("latency_percentile", 100.0);
-        w.Int("latency_window", 0);
+        JobPlan plan = t.Members[^1].Plan;
+        w.Int("latency_target", plan.Get(Opt.LatencyTarget) * 1000);
+        w.Float("latency_percentile", plan.Get(Opt.LatencyTarget) > 0 ? plan.Get(Opt.LatencyPercentile) : 100.0);
+        w.Int("latency_window", plan.Get(Opt.LatencyWindow));
+        SteadyStateReport.WriteJson(w, t);
         w.String("desc", t.Description);
         WritePins(w, t.Pins, s.TotalIos);
         w.EndObject();

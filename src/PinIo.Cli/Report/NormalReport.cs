@@ -121,12 +121,26 @@ internal static class NormalReport
         {
             w.Write(Invariant($"     errors    : total={t.TotalErrors}, first_error={t.FirstError}/<{ErrnoText(t.FirstError)}>\n"));
         }
-        w.Write(Invariant($"     latency   : target=0, window=0, percentile=100.00%, depth={t.LatencyDepth}\n"));
+        w.Write(Invariant($"     latency   : {LatencyTargetText(t.Members[^1].Plan)}, depth={t.LatencyDepth}\n"));
+        SteadyStateReport.WriteNormal(w, t);
         w.Write(Invariant($"  pins         : {PinsText(t.Pins, s.TotalIos)}\n"));
         foreach (var failure in t.VerifyFailures)
         {
             w.Write(Invariant($"  {failure.Message}\n"));
         }
+    }
+
+    /// <summary>fio's "target=0, window=0, percentile=100.00%", or with latency_target its values scaled as fio's (target=500.00msec, window=5.00sec).</summary>
+    private static string LatencyTargetText(JobPlan plan)
+    {
+        long target = plan.Get(Opt.LatencyTarget);
+        if (target == 0)
+        {
+            return "target=0, window=0, percentile=100.00%";
+        }
+        return Invariant($"target={ScaleNs(target * 1000)}, window={ScaleNs(plan.Get(Opt.LatencyWindow) * 1000)}, percentile={Fixed(plan.Get(Opt.LatencyPercentile), 0, 2)}%");
+
+        static string ScaleNs(long ns) => ns >= 1_000_000_000 ? Invariant($"{ns / 1e9:F2}sec") : ns >= 1_000_000 ? Invariant($"{ns / 1e6:F2}msec") : ns >= 1000 ? Invariant($"{ns / 1e3:F2}usec") : Invariant($"{ns}.00nsec");
     }
 
     /// <summary>"pinio acquired=N released=N (X.XX per I/O), kernel acquired=N released=N (X.XX per I/O)".</summary>

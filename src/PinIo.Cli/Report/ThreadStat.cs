@@ -181,7 +181,7 @@ internal sealed class ThreadStat
         };
         TotalRunTimeMs += r.RuntimeMs;
         FinishedAt = r.FinishedAt > FinishedAt ? r.FinishedAt : FinishedAt;
-        LatencyDepth = r.Plan.Get(Opt.IoDepth);
+        LatencyDepth = r.LatencyDepth ?? r.Plan.Get(Opt.IoDepth);
         JobOptions = r.Plan.Options.Written;
     }
 

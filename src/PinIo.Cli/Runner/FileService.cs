@@ -37,11 +37,12 @@ internal sealed class FileService
     {
         long[] regions = plan.Target is FileSetTarget set ? [.. set.Regions.Select(r => r / plan.Grain * plan.Grain)] : [singleRegion ?? plan.Size];
         _files = new OffsetGenerator[regions.Length];
+        bool lfsr = plan.Get(Opt.RandomGenerator) == RandomGenerator.Lfsr;
         for (int i = 0; i < regions.Length; i++)
         {
             // The first file keeps the single target's seed, so that one file runs as before.
             ulong seed = Taus88.DeriveSeed(plan.Seed, plan.Number, i == 0 ? 1 : 16 + i);
-            _files[i] = new OffsetGenerator(regions[i], plan.Grain, minLength, plan.Rw.IsRandom(), plan.RandomMap, plan.Distribution, plan.Options.RwModifier, seed);
+            _files[i] = new OffsetGenerator(regions[i], plan.Grain, minLength, plan.Rw.IsRandom(), plan.RandomMap, plan.Distribution, plan.Options.RwModifier, seed, lfsr);
         }
         _passAt = new long[regions.Length];
         _done = new bool[regions.Length];

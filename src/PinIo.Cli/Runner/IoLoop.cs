@@ -43,6 +43,11 @@ internal sealed class IoLoop : IDisposable
 
     // io_submit_mode=inline waits for what is in flight before sleeping for the rate, as fio's rate_ddir; offload does not.
     private readonly bool _quiesceForRate;
+
+    private readonly IoPriorities? _priorities;
+    private readonly LatencyTarget? _latencyTarget;
+    private bool _probing;
+    private long _completedIos;
     private int _inFlight;
     private int _writesSinceFlush;
     private bool _flushDue;
@@ -68,6 +73,8 @@ internal sealed class IoLoop : IDisposable
         _think = ThinkTime.For(plan);
         _rateIgnoresThink = plan.Get(Opt.RateIgnoreThinktime);
         _quiesceForRate = plan.Get(Opt.IoSubmitMode) == IoSubmitMode.Inline;
+        _priorities = IoPriorities.For(plan);
+        _latencyTarget = LatencyTarget.For(plan);
         _completions = new Completions(slots.Count, polled, accounting.Clock, TakeCompleted, accounting.Submitted);
         foreach (IoSlot slot in slots.All)
         {
@@ -95,6 +102,9 @@ internal sealed class IoLoop : IDisposable
     /// <summary>The job's share of its flow (flow=, flow_id=) while it runs; null when it is in no flow.</summary>
     public FlowMember? Flow { get; set; }
 
+    /// <summary>latency_target's queue depth (the one found, or where the probe stood); null without latency_target.</summary>
+    public int? LatencyDepth => _latencyTarget?.Depth;
+
     /// <summary>Keeps the first error; the job fails with it.</summary>
     public void Fail(Exception? error) => Error ??= error;
 
@@ -111,17 +121,19 @@ internal sealed class IoLoop : IDisposable
         BeginPacing(phase, start);
         bool issuing = true;
         _timed?.BeginPhase(deadline, ct);
+        _probing = phase == Phase.Main && _latencyTarget is not null;
+        _latencyTarget?.Begin(start, _completedIos);
         while (true)
         {
             int queued = 0;
-            while (issuing && _inFlight < _depth)
+            while (issuing && _inFlight < (_probing ? _latencyTarget!.Depth : _depth))
             {
                 long now = Stopwatch.GetTimestamp();
                 if (_minRate is { Active: true } && _minRate.Check(now) is { } tooSlow)
                 {
                     Fail(tooSlow);
                 }
-                if (ct.IsCancellationRequested || Failed || now >= deadline || (_errors.Filled && phase == Phase.Main) || _timed is { Done: true })
+                if (ct.IsCancellationRequested || Failed || now >= deadline || (_errors.Filled && phase == Phase.Main) || _timed is { Done: true } || (_probing && _latencyTarget!.Done))
                 {
                     issuing = false;
                     break;
@@ -289,6 +301,7 @@ internal sealed class IoLoop : IDisposable
         slot.Offset = _plan.Offset + request.Offset;
         slot.RegionOffset = request.Offset;
         slot.Length = request.Length;
+        slot.Priority = _priorities?.Pick(request.Dir, request.Length) ?? default;
         slot.Sequence = request.Expected;
         slot.VerifyOnComplete = request.Dir == IoDir.Read && request.Expected != BlockLog.NeverWritten;
         if (request.Write)
@@ -368,6 +381,15 @@ internal sealed class IoLoop : IDisposable
         if (_minRate is { Active: true })
         {
             _minRate.Completed(slot.Dir, bytes);
+        }
+        _completedIos++;
+        if (_probing)
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (_latencyTarget!.Completed((slot.CompletedAt != 0 ? slot.CompletedAt : now) - slot.StartedAt, _completedIos, now) is { } late)
+            {
+                Error ??= new DirectIoException(Errno.ETIMEDOUT, late);
+            }
         }
         if (slot.VerifyOnComplete)
         {

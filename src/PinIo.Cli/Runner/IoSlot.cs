@@ -24,6 +24,9 @@ internal sealed class IoSlot(int index, BlockBuffer buffer)
     /// <summary>A trim (discard) moves no data: the slot's buffer is not used.</summary>
     public bool IsTrim => Dir == IoDir.Trim;
 
+    /// <summary>The I/O priority of the request (prio, cmdprio_*); none unless the job sets one.</summary>
+    public Block.IoPriority Priority { get; set; }
+
     /// <summary>Byte offset on the target.</summary>
     public long Offset { get; set; }
 

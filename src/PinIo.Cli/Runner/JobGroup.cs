@@ -66,10 +66,11 @@ internal static class JobGroup
             }
             var results = new JobResult[runners.Count];
             using var stopRun = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var ends = new JobEnds(plans);
             foreach (IGrouping<int, int> segment in Enumerable.Range(0, runners.Count).GroupBy(i => runners[i].Plan.RunOrder).OrderBy(g => g.Key))
             {
                 int[] members = [.. segment];
-                JobResult[] done = RunThreads([.. members.Select(i => runners[i])], stopRun, startThread);
+                JobResult[] done = RunThreads([.. members.Select(i => runners[i])], stopRun, ends, startThread);
                 for (int i = 0; i < members.Length; i++)
                 {
                     results[members[i]] = done[i];
@@ -193,7 +194,7 @@ internal static class JobGroup
     /// exitall_on_error stops <paramref name="stopRun"/>, the whole run. Stopped jobs end as
     /// a canceled run does: they drain what is in flight and report what they did.
     /// </summary>
-    private static JobResult[] RunThreads(List<JobRunner> runners, CancellationTokenSource stopRun, Action<Thread> startThread)
+    private static JobResult[] RunThreads(List<JobRunner> runners, CancellationTokenSource stopRun, JobEnds ends, Action<Thread> startThread)
     {
         var results = new JobResult[runners.Count];
         var failures = new ExceptionDispatchInfo?[runners.Count];
@@ -211,8 +212,10 @@ internal static class JobGroup
         KernelPins kernelStart = default;
         using var laidOut = new StartGate(runners.Count, () => kernelStart = PinCounts.ReadKernel());
         var threads = new Thread[runners.Count];
+        SteadyStateMonitor? steady = null;
         try
         {
+            steady = SteadyStateMonitor.Start(runners, i => stopGroup[runners[i].Plan.GroupId].Token);
             for (int i = 0; i < runners.Count; i++)
             {
                 int index = i;
@@ -222,11 +225,15 @@ internal static class JobGroup
                     CancellationTokenSource group = stopGroup[runner.Plan.GroupId];
                     try
                     {
-                        results[index] = RunOne(runner, index, laidOut, group.Token);
+                        results[index] = RunOne(runner, index, laidOut, ends, steady?.TokenFor(index, group.Token) ?? group.Token);
                     }
                     catch (Exception e)
                     {
                         failures[index] = ExceptionDispatchInfo.Capture(e);
+                    }
+                    finally
+                    {
+                        ends.Ended(runner.Plan);
                     }
                     if (runner.Plan.Get(Opt.ExitAll))
                     {
@@ -260,6 +267,7 @@ internal static class JobGroup
         }
         finally
         {
+            steady?.Dispose();
             foreach (CancellationTokenSource source in stopGroup.Values)
             {
                 source.Dispose();
@@ -273,13 +281,13 @@ internal static class JobGroup
         long segmentIos = results.Sum(r => r.Stats.TotalIos);
         for (int i = 0; i < results.Length; i++)
         {
-            results[i] = results[i] with { Pins = results[i].Pins.WithKernel(kernel, segmentIos) };
+            results[i] = results[i] with { Pins = results[i].Pins.WithKernel(kernel, segmentIos), SteadyState = steady?.ResultOf(i) };
         }
         return results;
     }
 
-    /// <summary>Job <paramref name="index"/>'s thread: bind to its CPUs, lay out, wait for the segment, run; the result records the CPUs it ran on.</summary>
-    private static JobResult RunOne(JobRunner runner, int index, StartGate laidOut, CancellationToken ct)
+    /// <summary>Job <paramref name="index"/>'s thread: bind to its CPUs, lay out, wait for the segment and for wait_for's jobs, run; the result records the CPUs it ran on.</summary>
+    private static JobResult RunOne(JobRunner runner, int index, StartGate laidOut, JobEnds ends, CancellationToken ct)
     {
         JobPlan plan = runner.Plan;
         try
@@ -295,6 +303,7 @@ internal static class JobGroup
             // Every job signals, failed or stopped, or the others would wait for it forever.
             laidOut.ArriveAndWait(index, ct);
         }
+        ends.WaitBeforeStart(plan, ct);
         JobThreads.Delay(plan.Get(Opt.StartDelay), ct);
         JobResult result = runner.Run(ct);
         return result with { Cpus = CpuAffinity.GetForCurrentThread() };

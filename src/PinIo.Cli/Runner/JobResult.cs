@@ -59,4 +59,10 @@ internal sealed record JobResult
 
     /// <summary>zonemode=zbd writes or trims: the zones the job reset (fio's nr_zone_resets); null when the job does not count them (fio's count_zone_resets).</summary>
     public long? ZoneResets { get; init; }
+
+    /// <summary>steadystate's window and whether it was attained (the group's under group_reporting); null without steadystate.</summary>
+    public SteadyStateResult? SteadyState { get; init; }
+
+    /// <summary>latency_target's queue depth; null without latency_target (fio reports iodepth then).</summary>
+    public int? LatencyDepth { get; init; }
 }

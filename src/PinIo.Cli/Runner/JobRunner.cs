@@ -73,7 +73,8 @@ internal sealed class JobRunner : IDisposable
         _buffered = io is IBufferedJobIo { Buffered: true } buffered ? buffered : null;
         _dotnet = dotnet is not null;
         Devices.FileDevice? polled = device is Devices.FileDevice { IsPolled: true } file ? file : null;
-        _accounting = new JobAccounting(plan, progress ?? new JobProgress());
+        Progress = progress ?? new JobProgress();
+        _accounting = new JobAccounting(plan, Progress);
         _data = new WriteData(plan);
         _verification = plan.Verify == VerifyKind.None ? null : new Verification(plan);
         // With verification, lay out in read-sized pieces where reads have one size, so that the
@@ -112,6 +113,9 @@ internal sealed class JobRunner : IDisposable
     }
 
     public JobPlan Plan => _plan;
+
+    /// <summary>The job's live counters (the progress line's and steadystate's).</summary>
+    public JobProgress Progress { get; }
 
     /// <summary>The layouts of the job's target, shared with the other jobs on it; null: the job lays out its region itself.</summary>
     public SharedLayout? SharedLayout { get; init; }
@@ -217,6 +221,7 @@ internal sealed class JobRunner : IDisposable
             VerifyMismatches = _verification?.Mismatches ?? 0,
             Flushes = _loop.Flushes,
             ZoneResets = _plan.Rw.HasWrites() || _plan.Rw.HasTrims() ? Zoned?.Resets : null,
+            LatencyDepth = _loop.LatencyDepth,
         };
     }
 

@@ -13,7 +13,8 @@ namespace PinIo.Cli.Runner;
 /// <item>random: a grain drawn uniformly — through a <see cref="RandomMap"/> unless
 /// norandommap, so that each pass visits every grain once as fio's default does (the pass ends
 /// when the map is full) — or from a <see cref="SkewedIndex"/> (zipf, pareto, normal, which
-/// fio also runs without the map). An I/O that would run past the end is moved back to end at
+/// fio also runs without the map), or with random_generator=lfsr from an <see cref="Lfsr"/>, which
+/// visits every grain once a pass without a map. An I/O that would run past the end is moved back to end at
 /// it. With rw=rand...:N, N I/Os run in sequence before a new random offset.</item>
 /// </list>
 /// One cursor serves both directions of a mixed sequential job (fio keeps one per direction).
@@ -29,6 +30,8 @@ internal sealed class OffsetGenerator
     private readonly bool _random;
     private readonly RandomMap? _map;
     private readonly SkewedIndex? _skew;
+    private readonly bool _lfsrOn;
+    private Lfsr _lfsr;
     private readonly long _skip;
     private readonly long _run;
     private Taus88 _rng;
@@ -36,7 +39,7 @@ internal sealed class OffsetGenerator
     private long _runLeft;
 
     /// <summary>A generator over <paramref name="size"/> bytes in grains of <paramref name="grain"/>; I/Os are at least <paramref name="minLength"/> bytes.</summary>
-    public OffsetGenerator(long size, int grain, int minLength, bool random, bool randomMap, Distribution distribution, long modifier, ulong seed)
+    public OffsetGenerator(long size, int grain, int minLength, bool random, bool randomMap, Distribution distribution, long modifier, ulong seed, bool lfsr = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(grain);
         ArgumentOutOfRangeException.ThrowIfLessThan(size, grain);
@@ -51,6 +54,12 @@ internal sealed class OffsetGenerator
             if (distribution.Kind != DistributionKind.Random)
             {
                 _skew = new SkewedIndex(distribution, _grains, Taus88.DeriveSeed(seed, 0, 1), grain);
+            }
+            else if (lfsr)
+            {
+                // random_generator=lfsr: every grain once a pass by construction, no map needed (as fio).
+                _lfsr = new Lfsr((ulong)_grains, seed);
+                _lfsrOn = true;
             }
             else if (randomMap)
             {
@@ -126,7 +135,7 @@ internal sealed class OffsetGenerator
         }
         else
         {
-            long grain = _skew?.Next() ?? (long)_rng.NextBelow((ulong)_grains);
+            long grain = _lfsrOn ? NextFromLfsr() : _skew?.Next() ?? (long)_rng.NextBelow((ulong)_grains);
             if (_map is not null)
             {
                 grain = _map.Claim(grain);
@@ -155,6 +164,16 @@ internal sealed class OffsetGenerator
             }
         }
         return offset;
+    }
+
+    private long NextFromLfsr()
+    {
+        long grain = (long)_lfsr.Next(out bool passEnded);
+        if (passEnded)
+        {
+            Passes++;
+        }
+        return grain;
     }
 
     private long NextSequential(int length)

@@ -58,6 +58,9 @@ public sealed partial class Bio
 
     public BioFlags Flags { get; private set; }
 
+    /// <summary>The request's I/O priority (bi_ioprio), handed by the engines to the kernel; <see cref="IoPriority.None"/>: the submitter's.</summary>
+    public IoPriority Priority { get; set; }
+
     public BlkStatus Status { get; private set; }
 
     /// <summary>The submitter's callback (bi_end_io), run once by <see cref="Complete(BlkStatus)"/>.</summary>
@@ -229,6 +232,7 @@ public sealed partial class Bio
         Limits = limits;
         Size = 0;
         Flags = BioFlags.None;
+        Priority = IoPriority.None;
         Status = BlkStatus.Ok;
         Error = Errno.None;
         FailureReason = null;

@@ -80,6 +80,15 @@ internal sealed unsafe partial class IoUringEngine
             PrepDiscard(sqe, bio, userData);
             return;
         }
+        PrepReadWrite(sqe, index, bio, userData);
+        // Every prep writes the whole SQE: the priority goes in after (sqe->ioprio, as io_uring_prep_rw leaves it).
+        sqe->IoPrio = bio.Priority.Value;
+    }
+
+    /// <summary>The READ/WRITE (fixed or vectored) SQE for what is left of a slot's piece.</summary>
+    private void PrepReadWrite(IoUringSqe* sqe, int index, Bio bio, ulong userData)
+    {
+        ref Slot slot = ref _slots[index];
         bool read = bio.Op == BioOp.Read;
         int done = slot.PieceStart + slot.Done;
         long offset = bio.Position + done;

@@ -108,6 +108,17 @@ internal sealed unsafe partial class LibaioEngine
             AioContext.PrepFsync(iocb, _fd, dataOnly: true, data);
             return;
         }
+        PrepReadWrite(iocb, index, ref slot, bio, data);
+        if (bio.Priority.IsSet)
+        {
+            // IOCB_FLAG_IOPRIO: without the flag the kernel ignores aio_reqprio.
+            iocb->RequestPriority = (short)bio.Priority.Value;
+            iocb->Flags |= Interop.IOCB_FLAG_IOPRIO;
+        }
+    }
+
+    private void PrepReadWrite(AioIocb* iocb, int index, ref Slot slot, Bio bio, ulong data)
+    {
         bool read = bio.Op == BioOp.Read;
         int done = slot.Done;
         long offset = bio.Position + done;

@@ -25,6 +25,10 @@ internal sealed unsafe class SyncEngine : IFileEngine
     [ThreadStatic]
     private static SyncEngine? t_workerOf;
 
+    // The I/O priority this engine last gave the thread (ioprio_set), so an unchanged one costs no call.
+    [ThreadStatic]
+    private static ushort t_ioPriority;
+
     /// <summary>With no workers every bio runs inside <see cref="Submit"/>, on the caller's thread (fio's psync).</summary>
     public SyncEngine(FileDevice device, int workers)
     {
@@ -133,6 +137,26 @@ internal sealed unsafe class SyncEngine : IFileEngine
         }
     }
 
+    /// <summary>
+    /// A synchronous call has no per-request priority: the kernel gives a preadv2 the calling
+    /// thread's, so the thread takes the bio's with ioprio_set first (as fio's sync engines set
+    /// the job thread's), only when it differs from the last one set on this thread. The thread
+    /// keeps it afterwards, a worker's or an inline caller's. Returns 0 or -errno.
+    /// </summary>
+    private static int SetThreadPriority(IoPriority priority)
+    {
+        if (priority.Value == t_ioPriority)
+        {
+            return 0;
+        }
+        int res = Interop.IoprioSetThread(priority.Value);
+        if (res == 0)
+        {
+            t_ioPriority = priority.Value;
+        }
+        return res;
+    }
+
     /// <summary>Returns 0 or a negative errno.</summary>
     private int Execute(Bio bio, IoVec* iov)
     {
@@ -144,6 +168,11 @@ internal sealed unsafe class SyncEngine : IFileEngine
         if (bio.Op == BioOp.Discard)
         {
             return FileDiscard.Run(_device, bio);
+        }
+        int prio = SetThreadPriority(bio.Priority);
+        if (prio < 0)
+        {
+            return prio;
         }
         int done = 0;
         while (done < bio.Size)

@@ -17,14 +17,14 @@ public static partial class DirectIo
     /// never pinned on this path. Stops at the first short round; an error after some bytes
     /// were done reports those bytes.
     /// </summary>
-    private static async ValueTask<long> BounceAsync(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, CancellationToken ct)
+    private static async ValueTask<long> BounceAsync(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, CancellationToken ct, IoPriority priority = default)
     {
         long done = 0;
         try
         {
             while (iter.Count > 0)
             {
-                long n = await BounceRoundAsync(device, op, offset + done, iter, flags, ct).ConfigureAwait(false);
+                long n = await BounceRoundAsync(device, op, offset + done, iter, flags, priority, ct).ConfigureAwait(false);
                 done += n;
                 if (n < BounceChunkBytes)
                 {
@@ -48,7 +48,7 @@ public static partial class DirectIo
         return done;
     }
 
-    private static async ValueTask<long> BounceRoundAsync(IBlockDevice device, BioOp op, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct)
+    private static async ValueTask<long> BounceRoundAsync(IBlockDevice device, BioOp op, long offset, IovIter iter, DirectIoFlags flags, IoPriority priority, CancellationToken ct)
     {
         long chunk = Math.Min(iter.Count, BounceChunkBytes);
         PagePool pool = s_bouncePool.Value;
@@ -60,7 +60,7 @@ public static partial class DirectIo
             long n;
             try
             {
-                n = await SubmitMapped(device, op, offset, bounce.ToIter(side), 0, long.MaxValue, flags & ~DirectIoFlags.InlineCompletion, ct).ConfigureAwait(false);
+                n = await SubmitMapped(device, op, offset, bounce.ToIter(side), 0, long.MaxValue, flags & ~DirectIoFlags.InlineCompletion, ct, priority: priority).ConfigureAwait(false);
             }
             catch (DirectIoException) when (op == BioOp.Write)
             {

@@ -28,6 +28,14 @@ public static partial class DirectIo
     public static ValueTask<long> WriteAsync(IBlockDevice device, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct = default) =>
         RwAsync(device, BioOp.Write, offset, iter, flags, ct);
 
+    /// <summary>As <see cref="ReadAsync(IBlockDevice, long, IovIter, DirectIoFlags, CancellationToken)"/>, every bio of the request carrying <paramref name="priority"/> to the device (kiocb->ki_ioprio to bio->bi_ioprio).</summary>
+    public static ValueTask<long> ReadAsync(IBlockDevice device, long offset, IovIter iter, DirectIoFlags flags, IoPriority priority, CancellationToken ct = default) =>
+        RwAsync(device, BioOp.Read, offset, iter, flags, ct, priority);
+
+    /// <summary>As <see cref="WriteAsync(IBlockDevice, long, IovIter, DirectIoFlags, CancellationToken)"/>, every bio of the request carrying <paramref name="priority"/>.</summary>
+    public static ValueTask<long> WriteAsync(IBlockDevice device, long offset, IovIter iter, DirectIoFlags flags, IoPriority priority, CancellationToken ct = default) =>
+        RwAsync(device, BioOp.Write, offset, iter, flags, ct, priority);
+
     /// <summary>Sends a flush bio: everything the device acknowledged before it is durable when it ends.</summary>
     public static ValueTask FlushAsync(IBlockDevice device, CancellationToken ct = default)
     {
@@ -55,7 +63,7 @@ public static partial class DirectIo
         return new ValueTask(done.Task);
     }
 
-    private static ValueTask<long> RwAsync(IBlockDevice device, BioOp op, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct)
+    private static ValueTask<long> RwAsync(IBlockDevice device, BioOp op, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct, IoPriority priority = default)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(iter);
@@ -85,9 +93,9 @@ public static partial class DirectIo
                 iter.Reexpand(iter.Count + hidden);
                 ThrowMisalignedMemory(op, limits);
             }
-            return BounceAsync(device, op, offset, iter, hidden, reportLimit, flags, ct);
+            return BounceAsync(device, op, offset, iter, hidden, reportLimit, flags, ct, priority);
         }
-        return SubmitMapped(device, op, offset, iter, hidden, reportLimit, flags, ct);
+        return SubmitMapped(device, op, offset, iter, hidden, reportLimit, flags, ct, priority: priority);
     }
 
     /// <summary>
@@ -143,7 +151,7 @@ public static partial class DirectIo
             $"must be a multiple of it): use DirectFile.AllocateBuffer or aligned memory, or turn on bouncing of misaligned memory");
 
     /// <summary>Builds and submits every bio of a request whose memory fits the device.</summary>
-    private static ValueTask<long> SubmitMapped(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, CancellationToken ct, IDioCompletionHook? completionHook = null)
+    private static ValueTask<long> SubmitMapped(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, CancellationToken ct, IDioCompletionHook? completionHook = null, IoPriority priority = default)
     {
         QueueLimits limits = device.Limits;
         DioRequest dio = DioRequest.Rent(op, offset, iter, hidden, reportLimit, (flags & DirectIoFlags.InlineCompletion) != 0, completionHook);
@@ -155,6 +163,7 @@ public static partial class DirectIo
                 break;
             }
             Bio bio = BioPool.Rent(op, (offset + dio.Submitted) / QueueLimits.SectorSize, limits);
+            bio.Priority = priority;
             if (!TryFill(bio, iter, dio))
             {
                 break;

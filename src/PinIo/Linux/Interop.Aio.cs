@@ -18,6 +18,9 @@ internal static partial class Interop
     // iocb->aio_flags
     internal const uint IOCB_FLAG_RESFD = 1 << 0;
 
+    /// <summary>aio_reqprio holds an I/O priority the kernel applies (Linux 5.0); without it aio_reqprio is ignored.</summary>
+    internal const uint IOCB_FLAG_IOPRIO = 1 << 1;
+
     // poll(2) events, the mask of IOCB_CMD_POLL.
     internal const ulong POLLIN = 0x1;
 

@@ -22,6 +22,14 @@ internal interface IJobIo
     ValueTask FlushAsync();
 }
 
+/// <summary>Direct I/O whose requests carry an I/O priority to the device (prio, cmdprio_*): a raw device's.</summary>
+internal interface IPrioritizedJobIo
+{
+    ValueTask<long> ReadAsync(long offset, IovIter iter, IoPriority priority);
+
+    ValueTask<long> WriteAsync(long offset, IovIter iter, IoPriority priority);
+}
+
 /// <summary>A file with a page cache (a Volume's): buffered I/O through it when <see cref="Buffered"/>, and its counters.</summary>
 internal interface IBufferedJobIo : IJobIo
 {
@@ -40,8 +48,12 @@ internal interface IBufferedJobIo : IJobIo
 }
 
 /// <summary>A raw device: <see cref="DirectIo"/>, continuations inline on the completing thread (the runner's continuations only hand the slot over).</summary>
-internal sealed class DeviceJobIo(IBlockDevice device) : IJobIo
+internal sealed class DeviceJobIo(IBlockDevice device) : IJobIo, IPrioritizedJobIo
 {
+    public ValueTask<long> ReadAsync(long offset, IovIter iter, IoPriority priority) => DirectIo.ReadAsync(device, offset, iter, DirectIoFlags.InlineCompletion, priority);
+
+    public ValueTask<long> WriteAsync(long offset, IovIter iter, IoPriority priority) => DirectIo.WriteAsync(device, offset, iter, DirectIoFlags.InlineCompletion, priority);
+
     public ValueTask<long> ReadAsync(long offset, IovIter iter) => DirectIo.ReadAsync(device, offset, iter, DirectIoFlags.InlineCompletion);
 
     public ValueTask<long> WriteAsync(long offset, IovIter iter) => DirectIo.WriteAsync(device, offset, iter, DirectIoFlags.InlineCompletion);

@@ -11,6 +11,7 @@ namespace PinIo.Cli.Runner.Engines;
 internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slots) : IJobEngine
 {
     private readonly PendingIos<long> _pending = new(slots);
+    private readonly IPrioritizedJobIo? _prioritized = io as IPrioritizedJobIo;
 
     public IoStart Start(IoSlot slot, out Exception? error)
     {
@@ -24,7 +25,9 @@ internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slo
         ValueTask<long> pending;
         try
         {
-            pending = slot.IsWrite ? io.WriteAsync(slot.Offset, iter) : io.ReadAsync(slot.Offset, iter);
+            pending = slot.Priority.IsSet && _prioritized is { } prioritized
+                ? (slot.IsWrite ? prioritized.WriteAsync(slot.Offset, iter, slot.Priority) : prioritized.ReadAsync(slot.Offset, iter, slot.Priority))
+                : slot.IsWrite ? io.WriteAsync(slot.Offset, iter) : io.ReadAsync(slot.Offset, iter);
         }
         catch (DirectIoException e)
         {

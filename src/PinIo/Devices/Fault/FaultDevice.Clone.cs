@@ -11,6 +11,7 @@ public sealed partial class FaultDevice
     {
         Bio bio = io.Bio!;
         Bio clone = BioPool.Rent(bio.Op, bio.Sector, Inner.Limits);
+        clone.Priority = bio.Priority;
         if (bio.Op == BioOp.Discard)
         {
             clone.SetDiscardSize(bio.Size);
