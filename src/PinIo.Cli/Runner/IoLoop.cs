@@ -17,7 +17,7 @@ namespace PinIo.Cli.Runner;
 /// (<see cref="Completions"/>) and what is measured (<see cref="JobAccounting"/>) are rooms of
 /// their own; this is the loop that joins them. Job thread only.
 /// </summary>
-internal sealed class IoLoop : IDisposable
+internal sealed partial class IoLoop : IDisposable
 {
     private readonly JobPlan _plan;
     private readonly IJobEngine _engine;
@@ -36,14 +36,6 @@ internal sealed class IoLoop : IDisposable
     private readonly bool _serializeOverlaps;
     private readonly bool _verifyFatal;
     private readonly bool _timeBased;
-    private readonly RateLimiter? _rate;
-    private readonly MinRateCheck? _minRate;
-    private readonly ThinkTime? _think;
-    private readonly bool _rateIgnoresThink;
-
-    // io_submit_mode=inline waits for what is in flight before sleeping for the rate, as fio's rate_ddir; offload does not.
-    private readonly bool _quiesceForRate;
-
     private readonly IoPriorities? _priorities;
     private readonly LatencyTarget? _latencyTarget;
     private bool _probing;
@@ -449,60 +441,6 @@ internal sealed class IoLoop : IDisposable
         {
             int reaped = _completions.Reap(1, _inFlight);
             _accounting.Recording.MarkCompleteBatch(reaped);
-        }
-    }
-
-    /// <summary>The pacers start with the phase: rate and thinktime in the main phase (as fio's do_io), the rate_min check in the measured one.</summary>
-    private void BeginPacing(Phase phase, long start)
-    {
-        _rate?.Begin(start);
-        _think?.Begin(start);
-        _minRate?.Begin(start, active: phase == Phase.Main && ReferenceEquals(_accounting.Recording, _accounting.Stats));
-    }
-
-    /// <summary>
-    /// rate=/rate_iops=: waits until an I/O in <paramref name="dir"/> is due, with nothing in
-    /// flight (io_submit_mode=inline) or with the I/O in flight left to complete meanwhile (offload). False when the runtime ends or the job is stopped first: the I/O is not issued.
-    /// </summary>
-    private bool WaitForRate(IoDir dir, long deadline, CancellationToken ct, ref long now)
-    {
-        long due = _rate!.DueAt(dir);
-        if (due <= now)
-        {
-            return true;
-        }
-        if (_quiesceForRate)
-        {
-            Quiesce();
-        }
-        Pause.Until(Math.Min(due, deadline), ct);
-        now = Stopwatch.GetTimestamp();
-        return now < deadline && !ct.IsCancellationRequested;
-    }
-
-    /// <summary>A main-phase I/O was issued: the rate counts it, and a thinktime that is due is taken, with nothing in flight.</summary>
-    private void AfterIssue(IoRequest request, long deadline, CancellationToken ct)
-    {
-        _rate?.Issued(request.Dir, request.Length);
-        if (_think is null)
-        {
-            return;
-        }
-        _think.Issued();
-        ThinkIfDue(deadline, ct);
-    }
-
-    /// <summary>thinktime: once due (after thinktime_blocks or thinktime_iotime), the pause, with nothing in flight; with rate_ignore_thinktime the rate's schedule moves past it.</summary>
-    private void ThinkIfDue(long deadline, CancellationToken ct)
-    {
-        if (_think is not null && _think.Due(Stopwatch.GetTimestamp()))
-        {
-            Quiesce();
-            long paused = _think.Take(deadline, ct);
-            if (_rateIgnoresThink)
-            {
-                _rate?.Skip(paused);
-            }
         }
     }
 }

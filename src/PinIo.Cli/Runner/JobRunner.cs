@@ -23,7 +23,7 @@ namespace PinIo.Cli.Runner;
 /// nothing per I/O: slots, iterators, continuations, generators and statistics are made up
 /// front; so are the buffers of the job's logs, which are written out in chunks as they fill.
 /// </summary>
-internal sealed class JobRunner : IDisposable
+internal sealed partial class JobRunner : IDisposable
 {
     private readonly JobPlan _plan;
     private readonly IJobIo? _io;
@@ -120,25 +120,6 @@ internal sealed class JobRunner : IDisposable
     /// <summary>The layouts of the job's target, shared with the other jobs on it; null: the job lays out its region itself.</summary>
     public SharedLayout? SharedLayout { get; init; }
 
-    /// <summary>The flow (flow_id) the job's flow weight counts in from its start (<see cref="Prepare"/>) to its end; null: in no flow.</summary>
-    public FlowCounter? Flow { get; init; }
-
-    /// <summary>zonemode=zbd: the target's zones, shared with the other jobs on it for the whole run (checked with <see cref="ZonedDevice.Check"/> first).</summary>
-    public ZonedDevice? SharedZones
-    {
-        init
-        {
-            if (value is not null)
-            {
-                Zoned = value.Attach(_plan, DiscardZone);
-                _source.AttachZones(Zoned);
-            }
-        }
-    }
-
-    /// <summary>zonemode=zbd: the job's side of its zones (its resets); null otherwise.</summary>
-    public ZonedJob? Zoned { get; private set; }
-
     /// <summary>Lays out the region when the job reads, so that reads return data (fio's "Laying out IO file"). Not measured.</summary>
     public void Prepare(CancellationToken ct)
     {
@@ -231,36 +212,6 @@ internal sealed class JobRunner : IDisposable
         _slots.Dispose();
         _loop.Dispose();
         _accounting.Dispose();
-    }
-
-    /// <summary>The job's count and weight taken out of its flow, so the jobs still running share it alone.</summary>
-    private void LeaveFlow()
-    {
-        _loop.Flow?.Dispose();
-        _loop.Flow = null;
-    }
-
-    /// <summary>A zone reset's discard, once the job's I/O in flight has ended; a failed one fails the job.</summary>
-    private void DiscardZone(long offset, long length)
-    {
-        if (!_discards)
-        {
-            return;
-        }
-        _loop.Quiesce();
-        try
-        {
-            for (long done = 0; done < length;)
-            {
-                int piece = (int)Math.Min(length - done, 1L << 30);
-                _loop.Completions.Wait(_io!.TrimAsync(offset + done, piece));
-                done += piece;
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            _loop.Fail(e);
-        }
     }
 
     private static int ErrnoOf(Exception? error) => error switch
@@ -364,104 +315,6 @@ internal sealed class JobRunner : IDisposable
         long ticks = _loop.Run(Phase.Verify, deadline, ct);
         _accounting.AddRuntime(ticks, read: true, write: false);
         return ticks;
-    }
-
-    /// <summary>
-    /// A layout whose data nobody checks: the region written in 1 MiB pieces, one at a time,
-    /// from pool pages of its own (so nothing is pinned per I/O), however small the job's blocks.
-    /// Returns whether the whole region was written.
-    /// </summary>
-    private bool LayOutQuickly(CancellationToken ct)
-    {
-        const int Chunk = 1 << 20;
-        using var pool = new PagePool(Chunk / PageSize.Bytes);
-        BlockBuffer buffer = BlockBuffer.FromPool(pool, Chunk) ?? throw new InvalidOperationException("a fresh page pool has no run of pages for the layout buffer");
-        try
-        {
-            _data.Fill(buffer.Span);
-            IovIter iter = buffer.WriteIter;
-            foreach ((long start, long bytes) in LayoutExtents())
-            {
-                for (long offset = 0; offset < bytes && _loop.Error is null && !ct.IsCancellationRequested; offset += Chunk)
-                {
-                    int length = (int)Math.Min(Chunk, bytes - offset);
-                    _data.Renew(buffer.Span[..length], start + offset);
-                    BlockBuffer.Shorten(iter, length);
-                    try
-                    {
-                        _loop.Completions.Wait(_io!.WriteAsync(start + offset, iter));
-                    }
-                    catch (DirectIoException e)
-                    {
-                        _loop.Fail(e);
-                    }
-                    finally
-                    {
-                        buffer.Rewind(iter);
-                    }
-                }
-            }
-        }
-        finally
-        {
-            buffer.Release();
-        }
-        return _loop.Error is null && !ct.IsCancellationRequested;
-    }
-
-    /// <summary>Where the layout writes: the region, or each file's that needs one (a file set's, in its offset space).</summary>
-    private IEnumerable<(long Start, long Bytes)> LayoutExtents() => _plan.Target is FileSetTarget set
-        ? set.Files.Select((file, i) => (Start: ((long)i << FileSetTarget.FileShift) + _plan.Offset, Bytes: set.Regions[i] / _plan.Grain * _plan.Grain, file.NeedsLayout))
-            .Where(extent => extent.NeedsLayout).Select(extent => (extent.Start, extent.Bytes))
-        : [(_plan.Offset, _plan.Size)];
-
-    /// <summary>
-    /// A buffered reading job whose cache is dropped before it starts (invalidate=1) first reads
-    /// up to <see cref="WarmUpBytes"/> of its region in its block size, unmeasured: pinio compiles
-    /// each method at its first call (no tiered JIT), and the page cache's read path — lookups,
-    /// misses, read-ahead windows and their completions — compiled inside the measured time
-    /// (~60 ms on a 1 GiB cold read, the device idle meanwhile). The pages read are dropped with
-    /// the rest, so the job still starts cold.
-    /// </summary>
-    private void WarmUpBufferedReads()
-    {
-        if (_buffered is null || !_plan.Rw.HasReads() || _plan.Target is not VolumeTarget { Invalidate: true } || _loop.Error is not null)
-        {
-            return;
-        }
-        Memory<byte> memory = _slots.All[0].Buffer.Memory[.._plan.Bs.Read.Min];
-        long end = _plan.Offset + Math.Min(_plan.Size, WarmUpBytes);
-        try
-        {
-            for (long offset = _plan.Offset; offset + memory.Length <= end; offset += memory.Length)
-            {
-                _buffered.ReadBufferedAsync(offset, memory).AsTask().GetAwaiter().GetResult();
-            }
-        }
-        catch (DirectIoException e)
-        {
-            _loop.Fail(e);
-        }
-    }
-
-    /// <summary>Two read-ahead windows of 8 MiB: far enough to start one and to wait for it.</summary>
-    private const long WarmUpBytes = 16 << 20;
-
-    /// <summary>invalidate=1 on a buffered Volume file: its cached pages dropped before the job starts, as fio's file_invalidate_cache.</summary>
-    private void InvalidateCache()
-    {
-        if (_buffered is null || _plan.Target is not VolumeTarget { Invalidate: true })
-        {
-            return;
-        }
-        try
-        {
-            _buffered.InvalidateCacheAsync().AsTask().GetAwaiter().GetResult();
-        }
-        catch (DirectIoException e)
-        {
-            _loop.Fail(e);
-        }
     }
 
     /// <summary>The job thread's own counters when it does all of the job's work, else the process's.</summary>
