@@ -4,7 +4,7 @@ using System.Diagnostics;
 namespace PinIo.Cli.Runner;
 
 /// <summary>
-/// The job thread's waits for pacing (rate, thinktime, flow): asleep in the kernel, never
+/// The job thread's waits for pacing (rate, thinktime, flow) and the cpuio/exec engines' sleeps: asleep in the kernel, never
 /// spinning (clock_nanosleep, to the microsecond), noticing within 10 ms that the job was
 /// stopped. A wait ends at or after its time; the pacers keep their schedules from the phase's
 /// start, so a late wake-up is caught up, not accumulated. Allocates nothing.

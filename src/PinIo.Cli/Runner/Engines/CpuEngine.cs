@@ -60,7 +60,7 @@ internal sealed class CpuEngine : IJobEngine, ITimedEngine
         long start = Stopwatch.GetTimestamp();
         if (_mode == CpuMode.Noop)
         {
-            Spin(start + _chunkTicks);
+            Pause.SpinUntil(Math.Min(start + _chunkTicks, _deadline), _ct);
         }
         else
         {
@@ -76,16 +76,6 @@ internal sealed class CpuEngine : IJobEngine, ITimedEngine
     public long Finish(IoSlot slot) => 0;
 
     public ValueTask FlushAsync() => ValueTask.CompletedTask;
-
-    /// <summary>Busy until <paramref name="until"/>, or the deadline or a stop comes first.</summary>
-    private void Spin(long until)
-    {
-        until = Math.Min(until, _deadline);
-        while (Stopwatch.GetTimestamp() < until && !_ct.IsCancellationRequested)
-        {
-            Thread.SpinWait(64);
-        }
-    }
 
     /// <summary>fio's four sorts: ascending, descending, by bytes, descending again.</summary>
     private void Sort()

@@ -13,14 +13,7 @@ internal static class DisklessEngines
         _ => new NetEngine(plan, clock),
     };
 
-    /// <summary>Sleeps <paramref name="ticks"/> (Stopwatch ticks), no further than <paramref name="deadline"/> and no longer than the job runs.</summary>
-    public static void Sleep(long ticks, long deadline, CancellationToken ct)
-    {
-        long until = Math.Min(deadline, System.Diagnostics.Stopwatch.GetTimestamp() + ticks);
-        long left = until - System.Diagnostics.Stopwatch.GetTimestamp();
-        if (left > 0)
-        {
-            ct.WaitHandle.WaitOne(TimeSpan.FromTicks(left * TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency));
-        }
-    }
+    /// <summary>Sleeps <paramref name="ticks"/> (Stopwatch ticks), no further than <paramref name="deadline"/> and no longer than the job runs (the pacers' <see cref="Pause"/>).</summary>
+    public static void Sleep(long ticks, long deadline, CancellationToken ct) =>
+        Pause.Until(Math.Min(deadline, System.Diagnostics.Stopwatch.GetTimestamp() + ticks), ct);
 }
