@@ -1,22 +1,33 @@
 #!/usr/bin/env bash
-# Issue 4's comparison: fio and pinio run the SAME job files, alternately (fio, pinio, fio, ...)
+# Issues 4 and 12: fio and pinio run the SAME job files, alternately (fio, pinio, fio, ...)
 # and RUNS times, so drift on a shared machine hits both alike; prints medians and the
 # pinio/fio ratios of IOPS, bandwidth, p50/p99/p99.9 completion latency and CPU per I/O.
 #
-#   bench/compare.sh                         # every job in bench/jobs/
+#   bench/compare.sh                         # every job in bench/jobs/, on the loop device
+#   TARGET=zram RUNS=5 bench/compare.sh      # on /dev/zram0 (2 GiB, filled with random data)
+#   TARGET=file BUSY=1 bench/compare.sh      # a 1 GiB file on the root ext4, beside a CPU hog
 #   RUNS=3 RUNTIME=3 bench/compare.sh bench/jobs/randread-4k-qd32.fio ...
 #
-# Target: a RAM-backed loop device (over /dev/shm) when root, else a file (FILE). The jobs read
-# ${PINIO_TARGET}, ${PINIO_SIZE} and ${PINIO_RUNTIME} from the environment (fio and pinio
-# both expand $VAR in job files). Raw JSON reports stay in $OUT.
+# TARGET: loop (a RAM-backed loop device over /dev/shm, losetup --direct-io=on; the default as
+# root), zram (/dev/zram0: a RAM block driver that completes in the submitter's context), file
+# (FILE on the root file system; the default when not root). BUSY=1 runs one CPU-bound process
+# (stress-ng --cpu 1, or a shell busy loop) for the whole comparison: issue 12's busy machine.
+# The job files read ${PINIO_TARGET}, ${PINIO_SIZE} and ${PINIO_RUNTIME} from the environment
+# (fio and pinio both expand $VAR in job files). Raw JSON reports stay in $OUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS="${RUNS:-5}"
 RUNTIME="${RUNTIME:-3}"
-SIZE="${SIZE:-512m}"
+if [[ $(id -u) -eq 0 ]]; then TARGET="${TARGET:-loop}"; else TARGET="${TARGET:-file}"; fi
+BUSY="${BUSY:-0}"
+case "$TARGET" in
+    zram) SIZE="${SIZE:-2g}" ;;
+    file) SIZE="${SIZE:-1g}" ;;
+    *) SIZE="${SIZE:-512m}" ;;
+esac
 FILE="${FILE:-/var/tmp/pinio-compare.dat}"
-OUT="${OUT:-bench/out/compare-$(date +%Y%m%d-%H%M%S)}"
+OUT="${OUT:-bench/out/compare-$TARGET$([[ $BUSY == 1 ]] && echo -busy)-$(date +%Y%m%d-%H%M%S)}"
 JOBS=("$@")
 if [[ ${#JOBS[@]} -eq 0 ]]; then JOBS=(bench/jobs/*.fio); fi
 mkdir -p "$OUT"
@@ -28,18 +39,40 @@ dotnet build -c Release src/PinIo.Cli -v q -nologo >/dev/null
 PINIO=src/PinIo.Cli/bin/Release/net10.0/pinio
 
 loop=""
-cleanup() { if [[ -n "$loop" ]]; then losetup -d "$loop" || true; rm -f /dev/shm/pinio-compare.img; fi; }
+hog=""
+cleanup() {
+    if [[ -n "$hog" ]]; then kill "$hog" 2>/dev/null || true; fi
+    if [[ -n "$loop" ]]; then losetup -d "$loop" || true; rm -f /dev/shm/pinio-compare.img; fi
+}
 trap cleanup EXIT
-if [[ $(id -u) -eq 0 ]] && command -v losetup >/dev/null 2>&1; then
-    truncate -s "$SIZE" /dev/shm/pinio-compare.img
-    loop=$(losetup -f --show --direct-io=on /dev/shm/pinio-compare.img)
-    target="$loop"
-else
-    [[ -f "$FILE" ]] || fio --name=layout --filename="$FILE" --size="$SIZE" --rw=write --bs=1m --direct=1 --output=/dev/null
-    target="$FILE"
+fill() { fio --name=fill --filename="$1" --size="$SIZE" --rw=write --bs=1m --direct=1 --iodepth=8 --ioengine=io_uring --output=/dev/null; }
+case "$TARGET" in
+    loop)
+        [[ $(id -u) -eq 0 ]] || { echo "TARGET=loop needs root (losetup)" >&2; exit 1; }
+        truncate -s "$SIZE" /dev/shm/pinio-compare.img
+        loop=$(losetup -f --show --direct-io=on /dev/shm/pinio-compare.img)
+        target="$loop" ;;
+    zram)
+        [[ -b /dev/zram0 ]] || modprobe zram num_devices=1 || { echo "no /dev/zram0 and no zram module" >&2; exit 1; }
+        want=$(numfmt --from=iec "${SIZE^^}")
+        if [[ $(cat /sys/block/zram0/disksize) != "$want" ]]; then
+            echo 1 > /sys/block/zram0/reset
+            echo "$want" > /sys/block/zram0/disksize
+        fi
+        # Random data: zram stores zero-filled and compressible pages for nearly nothing.
+        fill /dev/zram0
+        target=/dev/zram0 ;;
+    file)
+        [[ -f "$FILE" && $(stat -c %s "$FILE") -ge $(numfmt --from=iec "${SIZE^^}") ]] || fill "$FILE"
+        target="$FILE" ;;
+    *) echo "TARGET must be loop, zram or file" >&2; exit 1 ;;
+esac
+if [[ $BUSY == 1 ]]; then
+    if command -v stress-ng >/dev/null 2>&1; then stress-ng --cpu 1 --quiet & hog=$!
+    else bash -c 'while :; do :; done' & hog=$!; fi
 fi
 export PINIO_TARGET="$target" PINIO_SIZE="$SIZE" PINIO_RUNTIME="$RUNTIME"
-echo "target $target, $RUNS runs of ${RUNTIME}s per tool and job, results in $OUT" >&2
+echo "target $target ($TARGET, busy=$BUSY), $RUNS runs of ${RUNTIME}s per tool and job, results in $OUT" >&2
 
 for run in $(seq 1 "$RUNS"); do
     for job in "${JOBS[@]}"; do
