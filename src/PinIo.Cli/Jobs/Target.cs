@@ -187,6 +187,9 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     /// <summary>hipri=1: the ring polls the device for completions (IORING_SETUP_IOPOLL).</summary>
     public bool CompletionPolling { get; init; }
 
+    /// <summary>reap_spin=: microseconds the job's reap looks for a completion before it sleeps (<see cref="FileDeviceOptions.ReapSpinMicroseconds"/>).</summary>
+    public int ReapSpinUs { get; init; }
+
     /// <summary>Completions on the ring's own thread rather than polled by the job (a <c>faulty:</c> target's device sits between job and ring).</summary>
     public bool Unpolled { get; init; }
 
@@ -235,6 +238,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
             SubmissionPolling = SubmissionPolling,
             SubmissionPollCpu = SubmissionPolling ? SubmissionPollCpu : null,
             CompletionPolling = CompletionPolling,
+            ReapSpinMicroseconds = ReapSpinUs,
         });
     }
 
@@ -281,6 +285,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
             {
                 Fills = FillDevice.Wanted(o),
                 Dotnet = dotnet, Ftruncate = ftruncate, Mmap = mmap, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
+                ReapSpinUs = (int)o.Get(Opt.ReapSpin),
                 Fallocate = o.Get(Opt.Fallocate), CreateOnOpen = o.Get(Opt.CreateOnOpen), MakeParents = o.Get(Opt.FilenameFormat) is not null,
             };
         }
@@ -313,6 +318,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         {
             Fills = FillDevice.Wanted(o) && probe.IsRegularFile,
             Dotnet = dotnet, Ftruncate = ftruncate, Mmap = mmap, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
+            ReapSpinUs = (int)o.Get(Opt.ReapSpin),
             Fallocate = o.Get(Opt.Fallocate), CreateOnOpen = o.Get(Opt.CreateOnOpen),
         };
     }

@@ -134,6 +134,8 @@ internal static partial class Opt
 
     public static readonly Opt<bool> HiPri = Declare<bool>(new() { Name = "hipri", Kind = OptionKind.Flag, Default = "0", Help = "io_uring: find completions by polling the device's queue (IORING_SETUP_IOPOLL); needs a device with poll queues (NVMe poll_queues), else I/O fails with EOPNOTSUPP" });
 
+    public static readonly Opt<long> ReapSpin = Declare<long>(new() { Name = "reap_spin", Kind = OptionKind.Custom, Default = "0", Parser = (_, v) => ValueParsers.ParseReapSpinUs(v), Help = "io_uring (pinio only): before sleeping for a completion, look for it this long (microseconds, or with a unit) by entering the kernel without a wait; saves the cross-CPU wake-up when completions come from another CPU, costs CPU when they are slow. At most 1s; 0 sleeps at once, as fio does" });
+
     public static readonly Opt<bool> Stonewall = Declare<bool>(new() { Name = "stonewall", Aliases = ["wait_for_previous"], Kind = OptionKind.Flag, Default = "0", Help = "Wait for the jobs before this one to end before starting; starts a new reporting group" });
 
     public static readonly Opt<bool> NewGroup = Declare<bool>(new() { Name = "new_group", Kind = OptionKind.Flag, Default = "0", Help = "Start a new reporting group (without waiting, unlike stonewall)" });

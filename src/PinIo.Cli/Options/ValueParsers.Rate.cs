@@ -38,4 +38,11 @@ internal static partial class ValueParsers
         long us = ParseTimeUs(text, defaultUnitUs);
         return us >= 0 ? us : throw new FormatException($"'{text}' is negative (a time is 0 or more)");
     }
+
+    /// <summary>reap_spin=: a time of at most <see cref="Devices.FileDeviceOptions.MaxReapSpinMicroseconds"/>.</summary>
+    public static long ParseReapSpinUs(string text)
+    {
+        long us = ParseNonNegativeTimeUs(text, 1);
+        return us <= Devices.FileDeviceOptions.MaxReapSpinMicroseconds ? us : throw new FormatException($"'{text}' is longer than a reap should spin (at most 1s)");
+    }
 }

@@ -85,6 +85,20 @@ public sealed record FileDeviceOptions
     /// </summary>
     public bool CompletionPolling { get; init; }
 
+    /// <summary>
+    /// A polled ring's reap (<see cref="FileDevice.Poll"/> with a wait): microseconds the owner
+    /// keeps looking for completions — entering the kernel without a wait, which runs the
+    /// deferred completion work and sleeps never — before it sleeps in io_uring_enter. A
+    /// completion that arrives from another CPU (an io-wq worker, a loop device's kworker)
+    /// within that time is then found without the sleep, the wake-up from the other CPU and
+    /// the idle CPU's exit; one that does not costs this much CPU. 0 (the default) sleeps at
+    /// once, as fio's getevents does. Ignored without <see cref="PolledCompletions"/>.
+    /// </summary>
+    public int ReapSpinMicroseconds { get; init; }
+
+    /// <summary>Largest <see cref="ReapSpinMicroseconds"/>: one second.</summary>
+    public const int MaxReapSpinMicroseconds = 1_000_000;
+
     /// <summary>Most requests in flight on one device: an io_uring ring has at most 4096 entries, one kept for the engine's wake-up read.</summary>
     public const int MaxQueueDepth = 4095;
 
@@ -113,6 +127,7 @@ public sealed record FileDeviceOptions
         RequireRange(InitialSize, 0, MaxInitialSize, nameof(InitialSize), "bytes");
         RequireRange(SubmitBatch, 1, int.MaxValue, nameof(SubmitBatch), "requests per submission");
         RequireRange(SubmissionPollIdleMs, 0, int.MaxValue, nameof(SubmissionPollIdleMs), "milliseconds (0 for the kernel's default)");
+        RequireRange(ReapSpinMicroseconds, 0, MaxReapSpinMicroseconds, nameof(ReapSpinMicroseconds), "microseconds (0 sleeps at once)");
     }
 
     private static void RequireRange(long value, long min, long max, string option, string unit)

@@ -1,5 +1,6 @@
 // Follows io_uring/rw.c and liburing's queue.c: one ring per device, owned by one thread.
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -79,6 +80,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     private int _completedInPoll;
     private bool _disabledAtSetup;
     private readonly uint _submitBatch;
+    private readonly long _reapSpinTicks;
 
     /// <summary>
     /// One request on the ring: a piece of a bio — the whole bio, or for a bio of separate
@@ -105,6 +107,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         _polled = options.PolledCompletions;
         _completionPolling = options.CompletionPolling;
         _submitBatch = (uint)options.SubmitBatch;
+        _reapSpinTicks = options.ReapSpinMicroseconds * Stopwatch.Frequency / 1_000_000;
         _thread = new Thread(Run) { IsBackground = true, Name = "pinio-uring" };
     }
 
@@ -191,6 +194,11 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         DrainIncoming();
         EndFlushed();
         uint wait = (uint)Math.Clamp(minComplete - _completedInPoll, 0, _inFlight);
+        if (wait > 0 && _reapSpinTicks > 0 && (wait = SpinForCompletions(minComplete, batch)) == 0)
+        {
+            EndFlushed();
+            return _completedInPoll;
+        }
         ThrowIfEnterFailed(EnterRetrying(wait));
         Reap(batch);
         EndFlushed();
