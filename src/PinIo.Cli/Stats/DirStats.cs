@@ -49,6 +49,9 @@ internal sealed class DirStats
     /// <summary>Total latencies in the same buckets, for fio's <c>lat_percentiles</c>.</summary>
     public LatencyHistogram LatHistogram { get; } = new();
 
+    /// <summary>Latencies per I/O priority, kept by a job that sets one (fio's clat_prio).</summary>
+    public PrioLatencies Prios { get; } = new();
+
     /// <summary>Bandwidth samples in KiB/s, one per sampling window.</summary>
     public RunningStat Bw { get; } = new();
 
@@ -89,6 +92,11 @@ internal sealed class DirStats
     /// </summary>
     public void Merge(DirStats other)
     {
+        if (other.Prios.All.Count > 0)
+        {
+            Prios.AdoptUnprioritised(other.Prios.OfTotalLatency ? Lat : Clat, other.Prios.OfTotalLatency ? LatHistogram : ClatHistogram);
+        }
+        Prios.Merge(other.Prios, Prios.OfTotalLatency ? other.Lat : other.Clat, Prios.OfTotalLatency ? other.LatHistogram : other.ClatHistogram);
         IoBytes += other.IoBytes;
         TotalIos += other.TotalIos;
         ShortIos += other.ShortIos;
