@@ -337,7 +337,11 @@ internal static class JobGroup
         }
         ends.WaitBeforeStart(plan, ct);
         JobThreads.Delay(plan.Get(Opt.StartDelay), ct);
-        JobResult result = runner.Run(ct);
+        // exit_on_io_done (cpuio): the job ends, as a stopped one does, once the I/O jobs have.
+        using CancellationTokenSource? ioDone = plan.Get(Opt.ExitOnIoDone) && plan.Get(Opt.IoEngine) == IoEngineKind.Cpuio
+            ? CancellationTokenSource.CreateLinkedTokenSource(ct, ends.IoJobsEnded)
+            : null;
+        JobResult result = runner.Run(ioDone?.Token ?? ct);
         return result with { Cpus = CpuAffinity.GetForCurrentThread() };
     }
 
