@@ -85,6 +85,9 @@ internal sealed class DirStats
         }
     }
 
+    /// <summary>An I/O issued that moved nothing and has no latency to report (fill_device's write that found the device full).</summary>
+    public void CountIssuedWithoutData() => TotalIos++;
+
     /// <summary>
     /// Adds another job's counters, as fio's sum_thread_stats does for group_reporting: bytes
     /// and I/Os add up, latencies combine as one population, bandwidth and IOPS samples add up
