@@ -36,10 +36,6 @@ internal static class JobNotes
         {
             notes.Add($"ioengine=exec: program={program} is not an executable file (nor found in PATH): the job runs for its runtime without it, as fio's does");
         }
-        if (o.Get(Opt.ExitOnIoDone) && o.Get(Opt.IoEngine) == IoEngineKind.Cpuio)
-        {
-            notes.Add("exit_on_io_done: ignored; the cpuio job runs to its runtime (or size) whatever the other jobs do");
-        }
         if (target is RamTarget && o.Get(Opt.Sync) != SyncMode.None)
         {
             notes.Add("sync: a ram: target has no cache to write through; writes are durable on completion already");

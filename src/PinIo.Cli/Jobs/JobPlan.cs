@@ -107,12 +107,23 @@ internal sealed record JobPlan
     /// <summary>What pinio does differently from fio for this job's options (sqthread_poll, hipri...), one line each.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>
+    /// The job's file does not exist yet and a job of an earlier stonewall segment creates it
+    /// (fio's examples/surface-scan.fio): the plan's sizes are provisional, and
+    /// <see cref="ResolveAtSegmentStart"/> resolves it again when its segment starts.
+    /// </summary>
+    public bool SizedAtSegmentStart => Target is FileTarget { SizedAtSegmentStart: true };
+
+    /// <summary>The job's options as written, before its clone's own (zones, offsets) were resolved: what the plan is resolved again from.</summary>
+    public JobOptions? AsWritten { get; init; }
+
     /// <summary>Grains in the region.</summary>
     public long Grains => Size / Grain;
 
     public static IReadOnlyList<JobPlan> Resolve(JobSet set)
     {
         var plans = new List<JobPlan>();
+        var created = new CreatedFiles();
         int groupId = 0;
         int runOrder = 0;
         foreach (JobOptions job in set.Jobs)
@@ -129,12 +140,28 @@ internal sealed record JobPlan
             }
             for (int clone = 0; clone < job.Get(Opt.NumJobs); clone++)
             {
-                plans.Add(ResolveOne(job, plans.Count + 1, clone) with { GroupId = groupId, RunOrder = runOrder });
+                JobPlan plan = ResolveOne(job, plans.Count + 1, clone, created.BeforeSegment(runOrder)) with { GroupId = groupId, RunOrder = runOrder, AsWritten = job };
+                created.Add(plan);
+                plans.Add(plan);
             }
         }
         SchedChecks.CheckWaitFor(plans);
         AvailableMemory.Check(plans);
         return plans;
+    }
+
+    /// <summary>
+    /// A plan <see cref="SizedAtSegmentStart"/> resolved against its file as it is now, when its
+    /// segment starts (the jobs before it have ended); any other plan as it is. Throws
+    /// <see cref="OptionException"/> as planning does (the earlier job did not create the file).
+    /// </summary>
+    public static JobPlan ResolveAtSegmentStart(JobPlan plan)
+    {
+        if (!plan.SizedAtSegmentStart)
+        {
+            return plan;
+        }
+        return ResolveOne(plan.AsWritten!, plan.Number, plan.CloneIndex, createdEarlier: null) with { GroupId = plan.GroupId, RunOrder = plan.RunOrder, AsWritten = plan.AsWritten };
     }
 
     /// <summary>
@@ -164,12 +191,12 @@ internal sealed record JobPlan
         }
     }
 
-    private static JobPlan ResolveOne(JobOptions o, int number, int clone)
+    private static JobPlan ResolveOne(JobOptions o, int number, int clone, Func<string, long?>? createdEarlier)
     {
         string name = o.Get(Opt.Name) ?? throw new OptionException("pinio: a job needs a name (--name=NAME)");
         o = ZonePlan.ForClone(ZoneUnits.Resolve(name, o), clone);
         var notes = new List<string>();
-        Target target = Target.Parse(name, o, clone);
+        Target target = Target.Parse(name, o, clone, createdEarlier);
         int logical = target.LogicalBlockSize;
         PerDir<BlockSizeSpec> bs = BlockSizes(name, o, logical);
         RefuseTrims(name, o, target);

@@ -70,9 +70,13 @@ internal static class SchedChecks
         }
     }
 
+    /// <summary>Whether a job with options <paramref name="o"/> gives its requests a priority (prio, prioclass, priohint, cmdprio_percentage or cmdprio_bssplit).</summary>
+    public static bool SetsPriority(JobOptions o) =>
+        o.IsSet(Opt.Prio) || o.IsSet(Opt.PrioClass) || o.IsSet(Opt.PrioHint) || o.IsSet(Opt.CmdPrioPercentage) || o.IsSet(Opt.CmdPrioBsSplit);
+
     private static void CheckPriorities(string name, JobOptions o, Target target, List<string> notes)
     {
-        bool any = o.IsSet(Opt.Prio) || o.IsSet(Opt.PrioClass) || o.IsSet(Opt.PrioHint) || o.IsSet(Opt.CmdPrioPercentage) || o.IsSet(Opt.CmdPrioBsSplit);
+        bool any = SetsPriority(o);
         if (o.IsSet(Opt.CmdPrioPercentage) && o.IsSet(Opt.CmdPrioBsSplit))
         {
             throw new OptionException($"pinio: job '{name}': cmdprio_percentage and cmdprio_bssplit both pick which I/Os get the command priority (fio refuses the pair too): keep one");
@@ -81,7 +85,7 @@ internal static class SchedChecks
         {
             if (o.Get(Opt.LogPrio))
             {
-                notes.Add("log_prio: the job sets no priority, so every log line's priority is 0");
+                notes.Add("log_prio: the job sets no priority, so every log line's priority is 0x0000");
             }
             return;
         }
@@ -97,10 +101,6 @@ internal static class SchedChecks
         else if (device is FileTarget { Engine: IoEngine.Sync })
         {
             notes.Add("prio/cmdprio: a synchronous call has no per-request priority: the sync engine's thread takes each request's with ioprio_set (fio's cmdprio_* are options of its libaio and io_uring engines only)");
-        }
-        if (o.Get(Opt.LogPrio))
-        {
-            notes.Add("log_prio: pinio's latency logs write 0 in the priority column and its JSON has no per-priority clat (fio's clat_prio)");
         }
     }
 

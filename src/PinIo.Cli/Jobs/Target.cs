@@ -37,20 +37,23 @@ internal abstract record Target(string Filename)
     /// <summary>
     /// Parses a job's filename, fio's default (<c>jobname.clone.0</c>) when there is none, taken
     /// in <c>directory</c> when that is set and the name is relative. Throws
-    /// <see cref="OptionException"/> for a target pinio cannot use.
+    /// <see cref="OptionException"/> for a target pinio cannot use. <paramref name="createdEarlier"/>
+    /// gives, for a file's full path, the bytes a job of an earlier stonewall segment creates it
+    /// with (null: none does): a missing file that one creates is planned as sized when the
+    /// job's segment starts.
     /// </summary>
-    public static Target Parse(string jobName, JobOptions o, int clone = 0)
+    public static Target Parse(string jobName, JobOptions o, int clone = 0, Func<string, long?>? createdEarlier = null)
     {
         if (FileSetTarget.TryParse(jobName, o, clone) is { } files)
         {
             return files;
         }
         string filename = o.Get(Opt.Filename) ?? FileSetTarget.GeneratedName(jobName, o, clone, 0);
-        return ParseName(jobName, filename, o);
+        return ParseName(jobName, filename, o, createdEarlier);
     }
 
     /// <summary>As <see cref="Parse"/>, for a filename given apart from the options (the TARGET of a <c>faulty:</c> one).</summary>
-    public static Target ParseName(string jobName, string filename, JobOptions o)
+    public static Target ParseName(string jobName, string filename, JobOptions o, Func<string, long?>? createdEarlier = null)
     {
         if (filename.Length == 0 || filename.Contains('\0', StringComparison.Ordinal))
         {
@@ -94,6 +97,11 @@ internal abstract record Target(string Filename)
         if (o.Get(Opt.Directory) is { Length: > 0 } directory && !System.IO.Path.IsPathRooted(filename))
         {
             filename = System.IO.Path.Combine(directory, filename);
+        }
+        if (createdEarlier?.Invoke(System.IO.Path.GetFullPath(filename)) is long createdBytes && !File.Exists(filename))
+        {
+            // Provisional until the segment starts: the file's size is what the earlier job leaves.
+            return FileTarget.Parse(jobName, filename, o, Math.Max(createdBytes, FileSetTarget.SingleFileBytes(o))) with { SizedAtSegmentStart = true };
         }
         return FileTarget.Parse(jobName, filename, o);
     }
@@ -198,6 +206,9 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
 
     /// <summary>create_on_open=1: a missing file is created when opened, not laid out first.</summary>
     public bool CreateOnOpen { get; init; }
+
+    /// <summary>The file does not exist yet and a job of an earlier stonewall segment creates it: this target is provisional (<see cref="JobPlan.SizedAtSegmentStart"/>).</summary>
+    public bool SizedAtSegmentStart { get; init; }
 
     /// <summary>filename_format named directories: they are made before the file is created.</summary>
     public bool MakeParents { get; init; }

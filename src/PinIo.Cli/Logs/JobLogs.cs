@@ -73,19 +73,19 @@ internal sealed class JobLogs
     }
 
     /// <summary>An I/O went in flight <paramref name="slatNs"/> after its submission began.</summary>
-    public void Submitted(IoDir dir, int length, long offset, long slatNs, long submittedAt) =>
-        _slat?.Add(MsSinceStart(submittedAt), slatNs, dir, length, offset);
+    public void Submitted(IoDir dir, int length, long offset, long slatNs, long submittedAt, ushort ioprio = 0) =>
+        _slat?.Add(MsSinceStart(submittedAt), slatNs, dir, length, offset, ioprio);
 
     /// <summary>An I/O of the measured phases moved <paramref name="bytes"/> (more than 0).</summary>
-    public void Completed(IoDir dir, long bytes, long offset, long clatNs, long latNs, long completedAt)
+    public void Completed(IoDir dir, long bytes, long offset, long clatNs, long latNs, long completedAt, ushort ioprio = 0)
     {
         long timeMs = MsSinceStart(completedAt);
-        _lat?.Add(timeMs, latNs, dir, bytes, offset);
-        _clat?.Add(timeMs, clatNs, dir, bytes, offset);
+        _lat?.Add(timeMs, latNs, dir, bytes, offset, ioprio);
+        _clat?.Add(timeMs, clatNs, dir, bytes, offset, ioprio);
         if (_avgMs == 0)
         {
-            _bw?.Add(timeMs, clatNs > 0 ? bytes * 1_000_000 / clatNs : 0, dir, bytes, offset);
-            _iops?.Add(timeMs, 1, dir, bytes, offset);
+            _bw?.Add(timeMs, clatNs > 0 ? bytes * 1_000_000 / clatNs : 0, dir, bytes, offset, ioprio);
+            _iops?.Add(timeMs, 1, dir, bytes, offset, ioprio);
             return;
         }
         _bytes[(int)dir] += bytes;

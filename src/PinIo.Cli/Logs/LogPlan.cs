@@ -46,6 +46,9 @@ internal sealed record LogPlan
     /// <summary>log_offset: each line carries the I/O's byte offset in the target.</summary>
     public bool Offsets { get; init; }
 
+    /// <summary>log_prio: the priority column holds each I/O's ioprio value (0x%04x); else 1 for a realtime-class I/O, 0 otherwise.</summary>
+    public bool Prio { get; init; }
+
     /// <summary>
     /// per_job_logs=0: the file is opened for appending, as fio's flush_log opens it with "a",
     /// so that the jobs sharing a prefix add to one file (and what an earlier run wrote stays).
@@ -75,6 +78,7 @@ internal sealed record LogPlan
             AvgMsec = o.Get(Opt.LogAvgMsec),
             WindowValue = (WindowValue)o.Get(Opt.LogMaxValue),
             Offsets = o.Get(Opt.LogOffset),
+            Prio = o.Get(Opt.LogPrio),
             Append = !o.Get(Opt.PerJobLogs),
         };
 

@@ -9,8 +9,9 @@ namespace PinIo.Cli.Logs;
 /// One log of one job (fio's io_log), written as fio's flush_samples writes it, a line per
 /// entry: <c>time, value, ddir, bs, prio</c>, with the I/O's offset before prio under log_offset
 /// and, with log_max_value=2, a window's maximum after the value. Time is in ms since the
-/// job's logs started, ddir 0 for reads and 1 for writes, and prio always 0 (pinio issues no
-/// I/O priorities). With log_avg_msec each direction's entries gather in a window, and the entry
+/// job's logs started, ddir 0 for reads and 1 for writes, and prio the I/O's priority: with
+/// log_prio its ioprio value in hex (0x6000), else 1 for a realtime-class I/O and 0 otherwise
+/// (a window's line has none, 0). With log_avg_msec each direction's entries gather in a window, and the entry
 /// that arrives log_avg_msec after the window began closes it: one line of the window's mean
 /// (or maximum), stamped with that entry's time, with bs and offset 0; <see cref="Finish"/>
 /// closes the windows still open.
@@ -37,6 +38,7 @@ internal sealed class SampleLog
     private readonly int _slackMs;
     private readonly WindowValue _windowValue;
     private readonly bool _offsets;
+    private readonly bool _prioValues;
     private readonly byte[] _buffer = new byte[BufferBytes];
     private readonly Window[] _windows = new Window[IoDirs.Count];
     private int _used;
@@ -56,17 +58,18 @@ internal sealed class SampleLog
         _slackMs = offPath ? OffPathSlackMs : 0;
         _windowValue = plan.WindowValue;
         _offsets = plan.Offsets;
+        _prioValues = plan.Prio;
     }
 
     /// <summary>The first failed write, wrapped with the option and file; null while all is well.</summary>
     public IOException? Error { get; private set; }
 
     /// <summary>Logs one entry: a line now, or with log_avg_msec a part of the direction's window.</summary>
-    public void Add(long timeMs, long value, IoDir dir, long blockSize, long offset)
+    public void Add(long timeMs, long value, IoDir dir, long blockSize, long offset, ushort ioprio = 0)
     {
         if (_avgMs == 0)
         {
-            WriteLine(timeMs, value, 0, dir, blockSize, offset);
+            WriteLine(timeMs, value, 0, dir, blockSize, offset, ioprio);
             return;
         }
         ref Window window = ref _windows[(int)dir];
@@ -99,11 +102,11 @@ internal sealed class SampleLog
         // fio rounds the mean half up.
         long mean = (long)(((double)window.Sum / window.Count) + 0.5);
         long value = _windowValue == WindowValue.Max ? window.Max : mean;
-        WriteLine(timeMs, value, window.Max, dir, 0, 0);
+        WriteLine(timeMs, value, window.Max, dir, 0, 0, 0);
         window = window with { Count = 0, Sum = 0, Max = 0 };
     }
 
-    private void WriteLine(long timeMs, long value, long max, IoDir dir, long blockSize, long offset)
+    private void WriteLine(long timeMs, long value, long max, IoDir dir, long blockSize, long offset, ushort ioprio)
     {
         if (Error is not null)
         {
@@ -126,8 +129,23 @@ internal sealed class SampleLog
         {
             PutField(offset);
         }
-        PutField(0);
+        PutPrio(ioprio);
         _buffer[_used++] = (byte)'\n';
+    }
+
+    /// <summary>fio's flush_samples: ", 0x%04x" under log_prio, else ", 1" for the realtime class (IOPRIO_CLASS_RT, 1) and ", 0".</summary>
+    private void PutPrio(ushort ioprio)
+    {
+        if (!_prioValues)
+        {
+            PutField(ioprio >> 13 == 1 ? 1 : 0);
+            return;
+        }
+        ", 0x"u8.CopyTo(_buffer.AsSpan(_used));
+        _used += 4;
+        bool fitted = ioprio.TryFormat(_buffer.AsSpan(_used), out int written, "x4", CultureInfo.InvariantCulture);
+        Debug.Assert(fitted, "a log line outgrew MaxLineBytes");
+        _used += written;
     }
 
     private void PutField(long number)

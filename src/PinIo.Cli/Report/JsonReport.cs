@@ -143,6 +143,7 @@ internal static class JsonReport
         WriteLatency(w, "slat_ns", d.Slat, null, options, plus);
         WriteLatency(w, "clat_ns", d.Clat, options.ClatPercentiles ? d.ClatHistogram : null, options, plus);
         WriteLatency(w, "lat_ns", d.Lat, options.LatPercentiles ? d.LatHistogram : null, options, plus);
+        PrioReport.WriteJson(w, d, options, plus);
         bool sampled = d.Bw.Samples > 0;
         w.Int("bw_min", sampled ? d.Bw.Min : 0);
         w.Int("bw_max", sampled ? d.Bw.Max : 0);
@@ -160,7 +161,7 @@ internal static class JsonReport
     }
 
     /// <summary>min, max, mean, stddev, N; with a histogram, its percentiles (and with json+ its bins).</summary>
-    private static void WriteLatency(FioJsonWriter w, string name, RunningStat stat, LatencyHistogram? histogram, ReportOptions options, bool plus)
+    internal static void WriteLatency(FioJsonWriter w, string name, RunningStat stat, LatencyHistogram? histogram, ReportOptions options, bool plus)
     {
         bool any = stat.Samples > 0;
         w.StartObject(name);

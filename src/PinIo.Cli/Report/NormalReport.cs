@@ -187,6 +187,7 @@ internal static class NormalReport
         WriteLatencyLine(w, "slat", d.Slat);
         WriteLatencyLine(w, "clat", d.Clat);
         WriteLatencyLine(w, " lat", d.Lat);
+        PrioReport.WriteLatencyLines(w, d);
         if (options.ClatPercentiles)
         {
             WritePercentiles(w, "clat", d.ClatHistogram, options);
@@ -195,6 +196,7 @@ internal static class NormalReport
         {
             WritePercentiles(w, "lat", d.LatHistogram, options);
         }
+        PrioReport.WritePercentiles(w, d, options);
         if (d.Bw.Samples > 0)
         {
             double mean = d.Bw.Mean;
@@ -209,7 +211,7 @@ internal static class NormalReport
         }
     }
 
-    private static void WriteLatencyLine(TextWriter w, string name, RunningStat stat)
+    internal static void WriteLatencyLine(TextWriter w, string name, RunningStat stat)
     {
         if (stat.Samples == 0)
         {

@@ -402,7 +402,7 @@ internal sealed partial class IoLoop : IDisposable
     /// </summary>
     private void OnIoError(IoSlot slot, Exception error)
     {
-        if (!_errors.Absorb(slot, error))
+        if (!_errors.Absorb(slot, error, _accounting.Recording))
         {
             Error ??= error;
         }

@@ -38,12 +38,7 @@ internal sealed class IoPriorities
     }
 
     /// <summary>The priorities of <paramref name="plan"/>'s requests; null when it sets none (every request without one).</summary>
-    public static IoPriorities? For(JobPlan plan)
-    {
-        JobOptions o = plan.Options;
-        bool any = o.IsSet(Opt.Prio) || o.IsSet(Opt.PrioClass) || o.IsSet(Opt.PrioHint) || o.IsSet(Opt.CmdPrioPercentage) || o.IsSet(Opt.CmdPrioBsSplit);
-        return any ? new IoPriorities(plan) : null;
-    }
+    public static IoPriorities? For(JobPlan plan) => SchedChecks.SetsPriority(plan.Options) ? new IoPriorities(plan) : null;
 
     /// <summary>prio/prioclass/priohint as fio's ioprio_value: best effort when no class is given; none when nothing is.</summary>
     public static IoPriority JobPriority(JobOptions o)

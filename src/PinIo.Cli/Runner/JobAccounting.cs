@@ -29,6 +29,11 @@ internal sealed class JobAccounting : IDisposable
     // SQ ring (a syscall only to wake the kernel thread), so no submission latency is recorded.
     private readonly bool _slatDisabled;
 
+    // A job that sets a priority keeps its latencies per priority too (fio's clat_prio), total
+    // latencies under lat_percentiles as fio's do.
+    private readonly bool _keepPrios;
+    private readonly bool _priosOfTotal;
+
     // A file set's offsets carry the file in their high bits; a log line gives the offset within the file, as fio's.
     private readonly long _logOffsetMask;
 
@@ -44,6 +49,16 @@ internal sealed class JobAccounting : IDisposable
         _noData = plan.Target is DisklessTarget { MovesNoData: true };
         _slatDisabled = plan.DisableSlat || plan.Target is FileTarget { SubmissionPolling: true };
         _logOffsetMask = plan.Target is FileSetTarget ? FileSetTarget.FileMask : -1L;
+        _keepPrios = SchedChecks.SetsPriority(plan.Options);
+        _priosOfTotal = plan.Get(Options.Opt.LatPercentiles);
+        foreach (IoDir dir in IoDirs.All)
+        {
+            Stats[dir].Prios.OfTotalLatency = _priosOfTotal;
+            if (_keepPrios)
+            {
+                Stats[dir].Prios.Expect(IoPriorities.JobPriority(plan.Options).Value);
+            }
+        }
         // gtod_reduce, or all of disable_lat/clat/slat/bw, and no log that wants times: nothing
         // reads an I/O's submission or completion stamp, so they are not taken (fio's gtod_reduce()).
         // The issue loop's one read per I/O stays: runtime and time_based need it.
@@ -123,7 +138,7 @@ internal sealed class JobAccounting : IDisposable
     {
         if (Sampling && !_slatDisabled)
         {
-            _logs?.Submitted(slot.Dir, slot.Length, slot.Offset & _logOffsetMask, IoClock.TicksToNs(slot.SubmittedAt - slot.StartedAt), slot.SubmittedAt);
+            _logs?.Submitted(slot.Dir, slot.Length, slot.Offset & _logOffsetMask, IoClock.TicksToNs(slot.SubmittedAt - slot.StartedAt), slot.SubmittedAt, slot.Priority.Value);
         }
     }
 
@@ -146,6 +161,10 @@ internal sealed class JobAccounting : IDisposable
                 // fio marks its latency decades with the clat sample (io_u_mark_latency under !disable_clat).
                 Recording.MarkLatency(latNs);
             }
+            if (_keepPrios && (_priosOfTotal ? !_disableLat : !_disableClat))
+            {
+                Recording[slot.Dir].Prios.Add(slot.Priority.Value, _priosOfTotal ? latNs : clatNs);
+            }
         }
         if (!Sampling)
         {
@@ -158,7 +177,7 @@ internal sealed class JobAccounting : IDisposable
         _progress.Completed(slot.Dir, bytes);
         if (bytes > 0)
         {
-            _logs?.Completed(slot.Dir, bytes, slot.Offset & _logOffsetMask, clatNs, latNs, slot.CompletedAt);
+            _logs?.Completed(slot.Dir, bytes, slot.Offset & _logOffsetMask, clatNs, latNs, slot.CompletedAt, slot.Priority.Value);
         }
     }
 

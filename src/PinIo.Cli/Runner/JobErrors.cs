@@ -37,14 +37,16 @@ internal sealed class JobErrors(JobPlan plan)
     /// <summary>
     /// Whether the job goes on past <paramref name="error"/>, which ended the I/O of
     /// <paramref name="slot"/>: counted when continue_on_error covers it; fill_device's ENOSPC
-    /// ends the writing instead. False: the job fails with it.
+    /// ends the writing instead (the write counted in <paramref name="stats"/> as issued). False: the job fails with it.
     /// </summary>
-    public bool Absorb(IoSlot slot, Exception error)
+    public bool Absorb(IoSlot slot, Exception error, JobStats stats)
     {
         int errno = error is DirectIoException d ? (int)d.Errno : (int)Errno.EIO;
         if (_fill && slot.Dir != IoDir.Read && errno == (int)Errno.ENOSPC)
         {
             Filled = true;
+            // fio counts the write that found the device full among those issued (total_ios), with no bytes.
+            stats[slot.Dir].CountIssuedWithoutData();
             return true;
         }
         ErrorTypes type = slot.Dir == IoDir.Read ? ErrorTypes.Read : ErrorTypes.Write;

@@ -14,8 +14,9 @@ namespace PinIo.Cli.Runner;
 /// the jobs of a segment (<see cref="JobPlan.RunOrder"/>) lay out their regions, then start
 /// their measured phases together (each after its own startdelay); the next segment starts
 /// when every job of this one has ended, as fio's stonewall waits for the jobs before it.
-/// Devices are opened once for the whole run, so a later segment sees what an earlier one
-/// wrote. Jobs that name the same target share one device, as fio's jobs share a file, unless
+/// A segment's devices and runners open when it starts (a file an earlier segment created is
+/// there then, as fio sets up a job's files when the job starts), and a device stays open for
+/// the rest of the run, so a later segment sees what an earlier one wrote. Jobs that name the same target share one device, as fio's jobs share a file, unless
 /// their engines complete differently (a synchronous and an asynchronous engine): a RAM disk
 /// completes one way, so those get a disk each. Log files are opened for the whole run too,
 /// before any device, so that a log that cannot be written stops the run before any I/O.
@@ -33,62 +34,93 @@ internal static class JobGroup
     private static JobResult[] Run(IReadOnlyList<JobPlan> plans, IReadOnlyList<JobProgress>? progress, Action<Thread> startThread, CancellationToken ct)
     {
         using LogFiles logFiles = LogFiles.Open(plans.Select(p => p.Logs));
-        var devices = new Dictionary<string, IDisposable>();
-        var layouts = new Dictionary<string, SharedLayout>();
-        var zonedDevices = new Dictionary<string, ZonedDevice>();
+        var opened = new OpenedTargets();
+        JobPlan[] current = [.. plans];
         var runners = new List<JobRunner>();
         try
         {
             FlowCounter?[] flows = FlowCounter.ForJobs(plans);
-            for (int i = 0; i < plans.Count; i++)
-            {
-                JobPlan plan = plans[i];
-                JobProgress counters = progress?[i] ?? new JobProgress();
-                string key = plan.Target.DeviceKey;
-                if (!devices.TryGetValue(key, out IDisposable? device))
-                {
-                    device = Open(plan, FixedBufferBytes(plans, key));
-                    devices.Add(key, device);
-                }
-                if (!layouts.TryGetValue(plan.Target.LayoutKey, out SharedLayout? layout))
-                {
-                    layout = new SharedLayout();
-                    layouts.Add(plan.Target.LayoutKey, layout);
-                }
-                ZonedDevice? zones = SharedZones(plan, zonedDevices);
-                runners.Add(device switch
-                {
-                    DotnetFile dotnet => new JobRunner(plan, dotnet, logFiles, counters) { Flow = flows[i] },
-                    FileSet files => new JobRunner(plan, files, logFiles, counters) { Flow = flows[i] },
-                    MountedVolume volume => new JobRunner(plan, OpenFile(plan, volume), volume.Device, logFiles, counters) { SharedLayout = layout, SharedZones = zones, Flow = flows[i] },
-                    _ => new JobRunner(plan, (IBlockDevice)device, logFiles, counters) { SharedLayout = layout, SharedZones = zones, Flow = flows[i] },
-                });
-            }
-            var results = new JobResult[runners.Count];
+            var results = new JobResult[plans.Count];
             using var stopRun = CancellationTokenSource.CreateLinkedTokenSource(ct);
             using var ends = new JobEnds(plans);
-            foreach (IGrouping<int, int> segment in Enumerable.Range(0, runners.Count).GroupBy(i => runners[i].Plan.RunOrder).OrderBy(g => g.Key))
+            foreach (IGrouping<int, int> segment in Enumerable.Range(0, plans.Count).GroupBy(i => plans[i].RunOrder).OrderBy(g => g.Key))
             {
+                // A segment's targets and runners open when it starts: a file an earlier
+                // segment created is there now, and its plan is resolved against it.
                 int[] members = [.. segment];
-                JobResult[] done = RunThreads([.. members.Select(i => runners[i])], stopRun, ends, startThread);
+                runners.Clear();
+                foreach (int i in members)
+                {
+                    current[i] = JobPlan.ResolveAtSegmentStart(plans[i]);
+                    runners.Add(Runner(current, i, opened, logFiles, progress?[i] ?? new JobProgress(), flows[i]));
+                }
+                JobResult[] done = RunThreads(runners, stopRun, ends, startThread);
                 for (int i = 0; i < members.Length; i++)
                 {
                     results[members[i]] = done[i];
                 }
+                DisposeAll(runners);
             }
             return results;
         }
         finally
         {
-            foreach (JobRunner runner in runners)
-            {
-                runner.Dispose();
-            }
-            foreach (IDisposable device in devices.Values)
+            DisposeAll(runners);
+            opened.Dispose();
+            UnlinkFiles(current);
+        }
+    }
+
+    /// <summary>Job <paramref name="index"/>'s runner on its device, opened by the first job that names it (jobs of later segments find it open, with what earlier ones wrote).</summary>
+    private static JobRunner Runner(JobPlan[] plans, int index, OpenedTargets opened, LogFiles logFiles, JobProgress counters, FlowCounter? flow)
+    {
+        JobPlan plan = plans[index];
+        string key = plan.Target.DeviceKey;
+        if (!opened.Devices.TryGetValue(key, out IDisposable? device))
+        {
+            device = Open(plan, FixedBufferBytes(plans, key));
+            opened.Devices.Add(key, device);
+        }
+        if (!opened.Layouts.TryGetValue(plan.Target.LayoutKey, out SharedLayout? layout))
+        {
+            layout = new SharedLayout();
+            opened.Layouts.Add(plan.Target.LayoutKey, layout);
+        }
+        ZonedDevice? zones = SharedZones(plan, opened.ZonedDevices);
+        return device switch
+        {
+            DotnetFile dotnet => new JobRunner(plan, dotnet, logFiles, counters) { Flow = flow },
+            FileSet files => new JobRunner(plan, files, logFiles, counters) { Flow = flow },
+            MountedVolume volume => new JobRunner(plan, OpenFile(plan, volume), volume.Device, logFiles, counters) { SharedLayout = layout, SharedZones = zones, Flow = flow },
+            _ => new JobRunner(plan, (IBlockDevice)device, logFiles, counters) { SharedLayout = layout, SharedZones = zones, Flow = flow },
+        };
+    }
+
+    /// <summary>Disposes <paramref name="runners"/> and empties the list, so that no path disposes one twice.</summary>
+    private static void DisposeAll(List<JobRunner> runners)
+    {
+        foreach (JobRunner runner in runners)
+        {
+            runner.Dispose();
+        }
+        runners.Clear();
+    }
+
+    /// <summary>The devices, shared layouts and zones opened so far, kept for the whole run so that a later segment sees what an earlier one wrote.</summary>
+    private sealed class OpenedTargets : IDisposable
+    {
+        public Dictionary<string, IDisposable> Devices { get; } = [];
+
+        public Dictionary<string, SharedLayout> Layouts { get; } = [];
+
+        public Dictionary<string, ZonedDevice> ZonedDevices { get; } = [];
+
+        public void Dispose()
+        {
+            foreach (IDisposable device in Devices.Values)
             {
                 device.Dispose();
             }
-            UnlinkFiles(plans);
         }
     }
 
@@ -305,7 +337,11 @@ internal static class JobGroup
         }
         ends.WaitBeforeStart(plan, ct);
         JobThreads.Delay(plan.Get(Opt.StartDelay), ct);
-        JobResult result = runner.Run(ct);
+        // exit_on_io_done (cpuio): the job ends, as a stopped one does, once the I/O jobs have.
+        using CancellationTokenSource? ioDone = plan.Get(Opt.ExitOnIoDone) && plan.Get(Opt.IoEngine) == IoEngineKind.Cpuio
+            ? CancellationTokenSource.CreateLinkedTokenSource(ct, ends.IoJobsEnded)
+            : null;
+        JobResult result = runner.Run(ioDone?.Token ?? ct);
         return result with { Cpus = CpuAffinity.GetForCurrentThread() };
     }
 

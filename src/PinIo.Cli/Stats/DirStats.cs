@@ -49,6 +49,9 @@ internal sealed class DirStats
     /// <summary>Total latencies in the same buckets, for fio's <c>lat_percentiles</c>.</summary>
     public LatencyHistogram LatHistogram { get; } = new();
 
+    /// <summary>Latencies per I/O priority, kept by a job that sets one (fio's clat_prio).</summary>
+    public PrioLatencies Prios { get; } = new();
+
     /// <summary>Bandwidth samples in KiB/s, one per sampling window.</summary>
     public RunningStat Bw { get; } = new();
 
@@ -82,6 +85,9 @@ internal sealed class DirStats
         }
     }
 
+    /// <summary>An I/O issued that moved nothing and has no latency to report (fill_device's write that found the device full).</summary>
+    public void CountIssuedWithoutData() => TotalIos++;
+
     /// <summary>
     /// Adds another job's counters, as fio's sum_thread_stats does for group_reporting: bytes
     /// and I/Os add up, latencies combine as one population, bandwidth and IOPS samples add up
@@ -89,6 +95,11 @@ internal sealed class DirStats
     /// </summary>
     public void Merge(DirStats other)
     {
+        if (other.Prios.All.Count > 0)
+        {
+            Prios.AdoptUnprioritised(other.Prios.OfTotalLatency ? Lat : Clat, other.Prios.OfTotalLatency ? LatHistogram : ClatHistogram);
+        }
+        Prios.Merge(other.Prios, Prios.OfTotalLatency ? other.Lat : other.Clat, Prios.OfTotalLatency ? other.LatHistogram : other.ClatHistogram);
         IoBytes += other.IoBytes;
         TotalIos += other.TotalIos;
         ShortIos += other.ShortIos;

@@ -11,7 +11,7 @@ public enum RamDiskCompletion
     /// <summary>Inside <see cref="IBlockDevice.Submit"/>, on the submitting thread.</summary>
     Inline,
 
-    /// <summary>On a thread-pool thread, concurrently with the submitter (as a real device's interrupt).</summary>
+    /// <summary>On the disk's own completion thread, concurrently with the submitter (as a real device's interrupt).</summary>
     Worker,
 }
 
@@ -34,6 +34,8 @@ public sealed class RamDisk : IBlockDevice
     private readonly nint _memory;
     private readonly Lock _holdLock = new();
     private readonly Queue<Bio> _held = new();
+    private readonly Lock _completionsLock = new();
+    private RamDiskCompletions? _completions;
     private int _holds;
     private long _inFlight;
     private long _submitted;
@@ -160,6 +162,8 @@ public sealed class RamDisk : IBlockDevice
         {
             spin.SpinOnce();
         }
+        // Nothing is in flight, so no bio can start the thread now.
+        Volatile.Read(ref _completions)?.Dispose();
         NativeMemoryAccess.FreePageAligned(_memory);
     }
 
@@ -171,7 +175,20 @@ public sealed class RamDisk : IBlockDevice
         }
         else
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Disk.Serve(state.Bio), (Disk: this, Bio: bio), preferLocal: false);
+            (Volatile.Read(ref _completions) ?? StartCompletions()).Post(bio);
+        }
+    }
+
+    /// <summary>The completion thread, started by the first asynchronous bio (a disk never used that way has none).</summary>
+    private RamDiskCompletions StartCompletions()
+    {
+        lock (_completionsLock)
+        {
+            if (_completions is null)
+            {
+                Volatile.Write(ref _completions, RamDiskCompletions.Start(Serve));
+            }
+            return _completions;
         }
     }
 

@@ -119,9 +119,11 @@ public sealed class ContinueOnErrorTests : PinBalancedTest
             int status = TestJobs.WithoutPinOwnerStacks(() => PinIo.Cli.Program.Run(["--name=f", $"--filename={file}", "--rw=write", "--bs=64k", "--fill_device=1", "--direct=1", "--output-format=json"], stdout, stderr));
 
             Assert.True(status == 0, stderr.ToString());
-            // As fio 3.33 on the same 8 MiB tmpfs: io_bytes 8388608, error 0.
+            // As fio 3.33 on the same 8 MiB tmpfs: io_bytes 8388608, error 0, and 129 writes issued,
+            // the last the one that found the file system full (fio counts it as issued).
             Assert.Equal(8L << 20, new FileInfo(file).Length);
             Assert.Contains("\"io_bytes\" : 8388608,", stdout.ToString(), StringComparison.Ordinal);
+            Assert.Contains("\"total_ios\" : 129,", stdout.ToString(), StringComparison.Ordinal);
             Assert.Contains("\"error\" : 0,", stdout.ToString(), StringComparison.Ordinal);
         }
         finally

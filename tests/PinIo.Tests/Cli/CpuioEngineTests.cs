@@ -53,6 +53,38 @@ public sealed class CpuioEngineTests : PinBalancedTest
     }
 
     [Fact]
+    public void ExitOnIoDone_EndsTheCpuioJob_WhenTheIoJobsHaveEnded_ThoughItIsTimeBased()
+    {
+        // Before: the cpuio job ran its whole 30 s runtime whatever the I/O job did (29.9 s by its own count).
+        IReadOnlyList<JobPlan> plans = JobPlan.Resolve(CommandLineJobs.Parse(
+            ["--name=io", "--filename=ram:1m", "--ioengine=psync", "--rw=write",
+             "--name=burn", "--ioengine=cpuio", "--cpuload=10", "--cpuchunks=1000", "--time_based", "--runtime=30", "--exit_on_io_done=1"],
+            new JobOptions()));
+
+        IReadOnlyList<JobResult> results = JobGroup.Run(plans, CancellationToken.None);
+
+        Assert.Equal(1L << 20, results[0].Stats.Write.IoBytes);
+        Assert.Equal(0, results[1].Error);
+        Assert.True(results[1].EndTimestamp >= results[0].EndTimestamp, "the cpuio job ends after the I/O job");
+        Assert.True(results[1].RuntimeMs < 15_000, $"the cpuio job ran {results[1].RuntimeMs} ms: it waited for its runtime instead of the I/O job");
+        Assert.True(results[1].Stats.Read.TotalIos > 0, "it burned until then");
+    }
+
+    [Fact]
+    public void ExitOnIoDone_InARunWithoutIoJobs_RunsToTheRuntime()
+    {
+        // fio: "we only had cpuio threads to begin with" — nothing to wait for, so it never ends early.
+        IReadOnlyList<JobPlan> plans = JobPlan.Resolve(CommandLineJobs.Parse(
+            ["--name=burn", "--ioengine=cpuio", "--cpuload=10", "--cpuchunks=1000", "--runtime=1", "--time_based", "--exit_on_io_done=1"],
+            new JobOptions()));
+
+        JobResult result = Assert.Single(JobGroup.Run(plans, CancellationToken.None));
+
+        Assert.Equal(0, result.Error);
+        Assert.True(result.RuntimeMs >= 900, $"ran {result.RuntimeMs} ms of its 1 s runtime");
+    }
+
+    [Fact]
     public void ACpuioJobWithoutCpuload_IsRefusedByName()
     {
         var e = Assert.Throws<OptionException>(() => TestJobs.Plan("--ioengine=cpuio", "--time_based", "--runtime=1"));

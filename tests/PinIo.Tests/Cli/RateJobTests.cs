@@ -38,13 +38,11 @@ public sealed class RateJobTests : PinBalancedTest
         // offload: the I/O in flight completes while the job sleeps for its rate, up to iodepth of it.
         JobResult result = TestJobs.Run("--filename=ram:64m", "--fixedbufs", "--rw=randread", "--bs=4k", "--ioengine=io_uring", "--iodepth=8", "--io_submit_mode=offload", "--rate_iops=700", "--time_based", "--runtime=2s");
 
-        // The 5% band is the psync tests' above. Here the point is the overlap (the depth map)
-        // and that the cap holds; the floor is loose: in a fresh clone's whole Debug suite this
-        // job once reached only 478 IOPS (0.68x), never when run alone. The RAM disk serves an
-        // async bio on the thread pool (RamDisk.Submit), so with 8 in flight the job waits on
-        // the pool, which earlier tests in the process may have left short of threads.
+        // The 5% band, as the psync tests above. (It was loosened to 0.5x while the RAM disk
+        // ended async bios on the thread pool, which earlier tests of the suite could leave
+        // short of threads; the disk ends them on a thread of its own now.)
         double iops = result.Stats.Read.TotalIos * 1000.0 / result.RuntimeMs;
-        Assert.InRange(iops, 0.5 * 700, 1.05 * 700);
+        Assert.InRange(iops, 0.95 * 700, 1.05 * 700);
         Assert.True(result.Stats.DepthMap.Skip(1).Any(count => count > 0), "every I/O was issued with nothing else in flight");
     }
 

@@ -60,8 +60,9 @@ public sealed class ThinkTimeJobTests : PinBalancedTest
     }
 
     /// <summary>
-    /// On a file, whose io_uring completions come from the ring: the RAM disk completes async
-    /// bios on the thread pool, and in a whole suite's run its 40 reads took over a second.
+    /// On a file, whose io_uring completions come from the ring (moved there while the RAM disk
+    /// completed async bios on the thread pool: in a whole suite's run its 40 reads took over a
+    /// second; the disk has a completion thread of its own now).
     /// </summary>
     [Fact]
     public void ThinktimeBlocksTypeIssue_CountsIssuedBlocksOnAnAsyncEngine()

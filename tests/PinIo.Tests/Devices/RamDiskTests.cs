@@ -207,6 +207,82 @@ public sealed class RamDiskTests : PinBalancedTest
         Assert.NotEqual(Environment.CurrentManagedThreadId, completer);
     }
 
+    /// <summary>
+    /// Regression: a worker disk ended its bios on the thread pool, so its completions waited
+    /// whenever earlier work had left the pool short of threads (the rate and thinktime tests
+    /// in the whole Debug suite). Now every bio ends on the disk's own thread, in order, and
+    /// the thread is gone once the disk is disposed.
+    /// </summary>
+    [Fact]
+    public void WorkerCompletionEndsEveryBioOnTheDisksOwnThread_NotThePool_AndStopsItOnDispose()
+    {
+        var disk = new RamDisk(DiskBytes, new RamDiskOptions { Completion = RamDiskCompletion.Worker });
+        var threads = new Thread[64];
+        var onPool = new bool[threads.Length];
+        using var ended = new CountdownEvent(threads.Length);
+        for (int i = 0; i < threads.Length; i++)
+        {
+            int index = i;
+            disk.Submit(new Bio(BioOp.Flush, 0, disk.Limits)
+            {
+                EndIo = _ =>
+                {
+                    threads[index] = Thread.CurrentThread;
+                    onPool[index] = Thread.CurrentThread.IsThreadPoolThread;
+                    ended.Signal();
+                },
+            });
+        }
+
+        Assert.True(ended.Wait(TimeSpan.FromSeconds(30)), "the disk never ended its bios");
+        Assert.All(onPool, pool => Assert.False(pool, "a bio ended on the thread pool"));
+        Thread completer = Assert.Single(threads.Distinct());
+        Assert.NotEqual(Thread.CurrentThread, completer);
+        disk.Dispose();
+        Assert.False(completer.IsAlive, "the completion thread outlived its disk");
+    }
+
+    [Fact]
+    public async Task DisposeWithHeldBiosOnAWorkerDisk_EndsThemAll_FaultedOrNot()
+    {
+        var disk = new RamDisk(DiskBytes, new RamDiskOptions { Completion = RamDiskCompletion.Worker })
+        {
+            FaultInjector = bio => bio.Sector == 8 ? BlkStatus.IoError : BlkStatus.Ok,
+        };
+        IDisposable hold = disk.HoldCompletions();
+        var done = new TaskCompletionSource<BlkStatus>[3];
+        for (int i = 0; i < done.Length; i++)
+        {
+            Bio bio = new(BioOp.Read, i * 8, disk.Limits);
+            Assert.True(bio.AddPage(Alloc(), 4096, 0));
+            done[i] = Submit(disk, bio);
+        }
+
+        disk.Dispose();
+
+        Assert.Equal(0, disk.InFlight);
+        Assert.All(done, d => Assert.True(d.Task.IsCompleted, "a bio still in flight after Dispose"));
+        Assert.Equal([BlkStatus.Ok, BlkStatus.IoError, BlkStatus.Ok], await Task.WhenAll(done.Select(d => d.Task)));
+        hold.Dispose();
+    }
+
+    [Fact]
+    public void ABioEndThatDisposesItsWorkerDisk_DoesNotWaitForItself()
+    {
+        var disk = new RamDisk(DiskBytes, new RamDiskOptions { Completion = RamDiskCompletion.Worker });
+        using var disposed = new ManualResetEventSlim();
+        disk.Submit(new Bio(BioOp.Flush, 0, disk.Limits)
+        {
+            EndIo = _ =>
+            {
+                disk.Dispose();
+                disposed.Set();
+            },
+        });
+
+        Assert.True(disposed.Wait(TimeSpan.FromSeconds(30)), "the disk's Dispose on its own completion thread never returned");
+    }
+
     /// <summary>Regression: fix "RamDisk.Dispose no longer hangs after an OnSubmit hook threw".</summary>
     [Fact]
     public void SubmitHookThatThrowsLeavesNoBioInFlight()
