@@ -68,6 +68,8 @@ internal sealed class Result
         w.WriteString("engine", o.EngineName);
         w.WriteString("engine_in_use", EngineInUse);
         w.WriteBoolean("fixed", o.Fixed);
+        w.WriteBoolean("inline", o.Inline);
+        w.WriteString("memory", o.Fixed ? "pool" : o.PrePinned ? "prepinned" : "array");
         w.WriteString("rw", o.Rw == Pattern.Read ? "read" : "randread");
         w.WriteNumber("bs", o.BlockSize);
         w.WriteNumber("iodepth", o.IoDepth);
@@ -86,6 +88,7 @@ internal sealed class Result
         w.WriteNumber("cpu_user_s", Math.Round(UserSeconds, 3));
         w.WriteNumber("cpu_sys_s", Math.Round(SysSeconds, 3));
         w.WriteNumber("cpu_us_per_io", Math.Round((UserSeconds + SysSeconds) * 1e6 * perIo, 3));
+        w.WriteNumber("usr_us_per_io", Math.Round(UserSeconds * 1e6 * perIo, 3));
         w.WriteNumber("pins_pinio", PinIoPins);
         w.WriteNumber("pins_pinio_per_io", Math.Round(PinIoPins * perIo, 3));
         if (KernelPins is long kernel)
