@@ -115,13 +115,14 @@ internal sealed class Chain(ulong seed)
 }
 
 /// <summary>Process counters read at both ends of the window.</summary>
-internal readonly record struct Snapshot(long Ts, TimeSpan User, TimeSpan Sys, long PinIoPins, long KernelPins, bool KernelPinsKnown, long Allocated)
+internal readonly record struct Snapshot(long Ts, TimeSpan User, TimeSpan Sys, long PinIoPins, long KernelPins, bool KernelPinsKnown, long Allocated,
+    (double User, double Sys)? Ring)
 {
     public static Snapshot Take()
     {
         Environment.ProcessCpuUsage cpu = Environment.CpuUsage;
         bool known = KernelPinCounters.TryRead(out long kernel, out _);
         return new Snapshot(Stopwatch.GetTimestamp(), cpu.UserTime, cpu.PrivilegedTime, PinStats.Acquired, kernel, known,
-            GC.GetTotalAllocatedBytes(precise: true));
+            GC.GetTotalAllocatedBytes(precise: true), ThreadCpu.Of("pinio-uring"));
     }
 }
