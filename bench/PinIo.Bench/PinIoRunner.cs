@@ -52,7 +52,7 @@ internal static class PinIoRunner
         Measurement.SleepUntil(m.StartTs);
         Snapshot before = Snapshot.Take();
         Measurement.SleepUntil(m.EndTs);
-        Snapshot after = Snapshot.Take();
+        Snapshot after = Snapshot.Take(end: true);
         Task.WaitAll(loops);
         foreach (IMemoryOwner<byte> owner in owners)
         {
