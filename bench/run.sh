@@ -5,11 +5,13 @@
 #
 #   bench/run.sh                      # RUNS=5 RUNTIME=3 RAMP=1
 #   RUNS=3 RUNTIME=2 TARGETS=file bench/run.sh
+#   TARGETS="zram loop file" CASES=lib bench/run.sh   # issue 12: the library from a caller's own async loop
 #
 # Environment: RUNS (5), RUNTIME seconds per measurement (3), RAMP seconds PinIo runs before
 # measuring, for JIT and tiering (1), FILE (/var/tmp/pinio-bench.dat, 1 GiB, created once),
-# SIZE (1g), TARGETS ("file loop" as root, else "file"), CASES ("qd1 qd32 seq"), OUT (a new
-# folder under bench/out/). Raw results: $OUT/results.jsonl, one JSON line per measurement.
+# SIZE (1g), TARGETS ("file loop" as root, else "file"; "zram" = /dev/zram0, read only, as
+# bench/compare.sh TARGET=zram set it up), CASES ("qd1 qd32 seq"; "lib" = issue 12's caller
+# loop), OUT (a new folder under bench/out/). Raw results: $OUT/results.jsonl, one JSON line per measurement.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -58,6 +60,17 @@ cleanup() {
 trap cleanup EXIT
 
 declare -A TARGET_PATH=([file]="$FILE")
+if [[ " $TARGETS " == *" zram "* ]]; then
+    # /dev/zram0 is shared (other sessions read it): only read, never reset or refill here.
+    # bench/compare.sh TARGET=zram sizes it (2 GiB) and fills it with random data.
+    if [[ -b /dev/zram0 && -r /dev/zram0 && $(cat /sys/block/zram0/disksize 2>/dev/null || echo 0) -ge $size_bytes ]]; then
+        TARGET_PATH[zram]=/dev/zram0
+        log "zram target: /dev/zram0 ($(($(cat /sys/block/zram0/disksize) >> 20)) MiB, read only)"
+    else
+        log "zram target needs /dev/zram0 of at least $SIZE, filled (TARGET=zram bench/compare.sh sets it up): skipped"
+        TARGETS="${TARGETS//zram/}"
+    fi
+fi
 if [[ " $TARGETS " == *" loop "* ]]; then
     if [[ $(id -u) -ne 0 ]]; then log "loop target needs root: skipped"; TARGETS="${TARGETS//loop/}"; else
         # A loop device over a tmpfs file: a real block device (O_DIRECT, queue limits in
@@ -102,6 +115,11 @@ run_pinio() {
     case $engine in
         pinio-uring) args=(--engine=pinio-uring) ;;
         pinio-uring-fixed) args=(--engine=pinio-uring --fixed) ;;
+        # The default DirectFileOptions: continuations on the thread pool, requests handed to
+        # the ring's thread from there.
+        pinio-uring-pool) args=(--engine=pinio-uring --inline=0) ;;
+        # Plain array memory (array.AsMemory of the pinned array): PinIo GC-pins it per request.
+        pinio-uring-array) args=(--engine=pinio-uring --memory=array) ;;
         pinio-sync) args=(--engine=pinio-sync) ;;
         pinio-libaio) args=(--engine=pinio-libaio) ;;
         dotnet) args=(--engine=dotnet) ;;
@@ -119,6 +137,9 @@ case_spec() {
         qd1) echo "randread 4k 1 fio-uring pinio-uring fio-uring-fixed pinio-uring-fixed fio-psync pinio-sync dotnet" ;;
         qd32) echo "randread 4k 32 fio-uring pinio-uring fio-uring-fixed pinio-uring-fixed fio-uring-batch pinio-sync fio-libaio pinio-libaio dotnet dotnet-sync" ;;
         seq) echo "read 1m 8 fio-uring pinio-uring fio-uring-fixed pinio-uring-fixed pinio-sync dotnet" ;;
+        # Issue 12: DirectFile.ReadAsync from the caller's own async loop, both kinds of buffer
+        # (pinned memory vs fio, AllocateBuffer vs fio --fixedbufs), fio both ways.
+        lib) echo "randread 4k 32 fio-uring pinio-uring fio-uring-fixed pinio-uring-fixed pinio-uring-array pinio-uring-pool" ;;
         *) log "unknown case $1"; exit 1 ;;
     esac
 }

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace PinIo.Bench;
 
 /// <summary>
@@ -28,5 +30,12 @@ internal sealed class AlignedMemory
 
     public int BytesEach { get; }
 
-    public Memory<byte> Buffer(int index) => _array.AsMemory(_start + (index * BytesEach), BytesEach);
+    /// <summary>
+    /// Buffer <paramref name="index"/>: <paramref name="prePinned"/> hands it over as memory
+    /// that says its array is pinned (MemoryMarshal.CreateFromPinnedArray, as Kestrel's pinned
+    /// pool does: Pin() takes no GC handle), else as plain array memory.
+    /// </summary>
+    public Memory<byte> Buffer(int index, bool prePinned = false) => prePinned
+        ? MemoryMarshal.CreateFromPinnedArray(_array, _start + (index * BytesEach), BytesEach)
+        : _array.AsMemory(_start + (index * BytesEach), BytesEach);
 }

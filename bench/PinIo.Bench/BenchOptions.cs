@@ -54,6 +54,16 @@ internal sealed class BenchOptions
     /// <summary>dotnet: ReadAsync (the thread-pool path) or Read on dedicated threads.</summary>
     public bool DotnetSync { get; private set; }
 
+    /// <summary>pinio: continuations on the ring's completion thread (InlineCompletions, the default here) or on the thread pool (DirectFileOptions' default).</summary>
+    public bool Inline { get; private set; } = true;
+
+    /// <summary>
+    /// pinio without --fixed: the pinned-object-heap buffers handed over as
+    /// MemoryMarshal.CreateFromPinnedArray memory (the default, as Kestrel's pinned pool does)
+    /// or as plain array memory (array.AsMemory), which PinIo must GC-pin per request.
+    /// </summary>
+    public bool PrePinned { get; private set; } = true;
+
     public static BenchOptions Parse(string[] args)
     {
         var o = new BenchOptions();
@@ -121,6 +131,17 @@ internal sealed class BenchOptions
                         _ => throw new ArgumentException($"--dotnet-api={value}: use async or sync"),
                     };
                     break;
+                case "--inline":
+                    o.Inline = ParseBool(name, value);
+                    break;
+                case "--memory":
+                    o.PrePinned = value switch
+                    {
+                        "prepinned" => true,
+                        "array" => false,
+                        _ => throw new ArgumentException($"--memory={value}: use prepinned or array"),
+                    };
+                    break;
                 default:
                     throw new ArgumentException($"unknown option '{arg}'");
             }
@@ -167,6 +188,13 @@ internal sealed class BenchOptions
         }
         return checked(long.Parse(t, CultureInfo.InvariantCulture) * unit);
     }
+
+    private static bool ParseBool(string name, string value) => value switch
+    {
+        "1" or "true" or "" => true,
+        "0" or "false" => false,
+        _ => throw new ArgumentException($"{name}={value}: use 1 or 0"),
+    };
 
     private static double ParseSeconds(string text)
     {

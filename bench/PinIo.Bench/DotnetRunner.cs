@@ -53,7 +53,7 @@ internal static partial class DotnetRunner
         Measurement.SleepUntil(m.StartTs);
         Snapshot before = Snapshot.Take();
         Measurement.SleepUntil(m.EndTs);
-        Snapshot after = Snapshot.Take();
+        Snapshot after = Snapshot.Take(end: true);
         if (o.DotnetSync)
         {
             foreach (Thread t in threads)

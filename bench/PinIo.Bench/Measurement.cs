@@ -115,13 +115,20 @@ internal sealed class Chain(ulong seed)
 }
 
 /// <summary>Process counters read at both ends of the window.</summary>
-internal readonly record struct Snapshot(long Ts, TimeSpan User, TimeSpan Sys, long PinIoPins, long KernelPins, bool KernelPinsKnown, long Allocated)
+internal readonly record struct Snapshot(long Ts, TimeSpan User, TimeSpan Sys, long PinIoPins, long KernelPins, bool KernelPinsKnown, long Allocated,
+    (double User, double Sys)? Ring)
 {
-    public static Snapshot Take()
+    /// <summary>
+    /// The counters now. Reading /proc allocates: at the window's start the allocation count is
+    /// read after it, at the end (<paramref name="end"/>) before it, so the window holds none of it.
+    /// </summary>
+    public static Snapshot Take(bool end = false)
     {
         Environment.ProcessCpuUsage cpu = Environment.CpuUsage;
+        long allocatedBefore = end ? GC.GetTotalAllocatedBytes(precise: true) : 0;
+        (double, double)? ring = ThreadCpu.Of("pinio-uring");
         bool known = KernelPinCounters.TryRead(out long kernel, out _);
-        return new Snapshot(Stopwatch.GetTimestamp(), cpu.UserTime, cpu.PrivilegedTime, PinStats.Acquired, kernel, known,
-            GC.GetTotalAllocatedBytes(precise: true));
+        long allocated = end ? allocatedBefore : GC.GetTotalAllocatedBytes(precise: true);
+        return new Snapshot(Stopwatch.GetTimestamp(), cpu.UserTime, cpu.PrivilegedTime, PinStats.Acquired, kernel, known, allocated, ring);
     }
 }

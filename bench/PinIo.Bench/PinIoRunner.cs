@@ -23,7 +23,7 @@ internal static class PinIoRunner
                 _ => IoEngine.IoUring,
             },
             QueueDepth = o.IoDepth,
-            InlineCompletions = true,
+            InlineCompletions = o.Inline,
             ReadOnly = true,
             BufferPoolBytes = poolBytes,
         });
@@ -40,7 +40,7 @@ internal static class PinIoRunner
             }
             else
             {
-                m.Chains[i].Buffer = plain!.Buffer(i);
+                m.Chains[i].Buffer = plain!.Buffer(i, o.PrePinned);
             }
         }
 
@@ -52,7 +52,7 @@ internal static class PinIoRunner
         Measurement.SleepUntil(m.StartTs);
         Snapshot before = Snapshot.Take();
         Measurement.SleepUntil(m.EndTs);
-        Snapshot after = Snapshot.Take();
+        Snapshot after = Snapshot.Take(end: true);
         Task.WaitAll(loops);
         foreach (IMemoryOwner<byte> owner in owners)
         {

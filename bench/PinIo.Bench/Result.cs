@@ -32,6 +32,9 @@ internal sealed class Result
 
     public long AllocatedBytes { get; private set; }
 
+    /// <summary>User and system seconds of the ring's completion thread in the window (io_uring only).</summary>
+    public (double User, double Sys)? RingCpu { get; private set; }
+
     public bool? ODirect { get; set; }
 
     public static Result From(Measurement m, Snapshot before, Snapshot after, string engineInUse)
@@ -56,6 +59,7 @@ internal sealed class Result
             PinIoPins = after.PinIoPins - before.PinIoPins,
             KernelPins = before.KernelPinsKnown && after.KernelPinsKnown ? after.KernelPins - before.KernelPins : null,
             AllocatedBytes = after.Allocated - before.Allocated,
+            RingCpu = before.Ring is { } r0 && after.Ring is { } r1 ? (r1.User - r0.User, r1.Sys - r0.Sys) : null,
         };
     }
 
@@ -68,6 +72,8 @@ internal sealed class Result
         w.WriteString("engine", o.EngineName);
         w.WriteString("engine_in_use", EngineInUse);
         w.WriteBoolean("fixed", o.Fixed);
+        w.WriteBoolean("inline", o.Inline);
+        w.WriteString("memory", o.Fixed ? "pool" : o.PrePinned ? "prepinned" : "array");
         w.WriteString("rw", o.Rw == Pattern.Read ? "read" : "randread");
         w.WriteNumber("bs", o.BlockSize);
         w.WriteNumber("iodepth", o.IoDepth);
@@ -86,6 +92,13 @@ internal sealed class Result
         w.WriteNumber("cpu_user_s", Math.Round(UserSeconds, 3));
         w.WriteNumber("cpu_sys_s", Math.Round(SysSeconds, 3));
         w.WriteNumber("cpu_us_per_io", Math.Round((UserSeconds + SysSeconds) * 1e6 * perIo, 3));
+        w.WriteNumber("usr_us_per_io", Math.Round(UserSeconds * 1e6 * perIo, 3));
+        if (RingCpu is { } ring)
+        {
+            // The ring thread's CPU (10 ms ticks): with inline completions, the caller's loop's own.
+            w.WriteNumber("ring_usr_us_per_io", Math.Round(ring.User * 1e6 * perIo, 3));
+            w.WriteNumber("ring_sys_us_per_io", Math.Round(ring.Sys * 1e6 * perIo, 3));
+        }
         w.WriteNumber("pins_pinio", PinIoPins);
         w.WriteNumber("pins_pinio_per_io", Math.Round(PinIoPins * perIo, 3));
         if (KernelPins is long kernel)

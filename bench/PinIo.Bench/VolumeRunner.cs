@@ -37,7 +37,7 @@ internal static class VolumeRunner
         Measurement.SleepUntil(m.StartTs);
         Snapshot before = Snapshot.Take();
         Measurement.SleepUntil(m.EndTs);
-        Snapshot after = Snapshot.Take();
+        Snapshot after = Snapshot.Take(end: true);
         Task.WaitAll(loops);
         return Result.From(m, before, after, engineInUse: volume ? "volume" : "raw");
     }

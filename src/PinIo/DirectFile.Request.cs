@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using PinIo.Fs;
 using PinIo.Iov;
 using PinIo.Mm;
 
@@ -10,9 +11,10 @@ public sealed partial class DirectFile
     /// The reusable state of one request: its iterator and, for pool memory, its vecs. Memory
     /// from <see cref="AllocateBuffer"/> becomes a bvec of pool pages (no pin by PinIo, fixed
     /// buffers for the ring), whether it came alone or in a list; any other memory is user
-    /// memory, pinned for the request. Pooled, so a request allocates nothing.
+    /// memory, pinned for the request. Pooled, so a request allocates nothing; a one-buffer
+    /// request goes back to its file's cache as its completion hook, when the I/O ends.
     /// </summary>
-    private sealed class Request : IReadOnlyList<BioVec>
+    private sealed class Request(DirectFile owner) : IReadOnlyList<BioVec>, IDioCompletionHook
     {
         private readonly Memory<byte>[] _one = new Memory<byte>[1];
         private readonly WritableView _view = new();
@@ -47,6 +49,8 @@ public sealed partial class DirectFile
             _view.Buffers = null;
             ReleaseVecs();
         }
+
+        void IDioCompletionHook.OnDioComplete() => owner.ReturnRequest(this);
 
         public IEnumerator<BioVec> GetEnumerator()
         {

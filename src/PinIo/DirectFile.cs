@@ -86,19 +86,13 @@ public sealed partial class DirectFile : IDisposable, IAsyncDisposable
         return pool.AllocateMemory(bytes);
     }
 
-    public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken ct = default)
-    {
-        Request request = RentRequest();
-        request.SetOne(IterDirection.Dest, buffer);
-        return TransferIntAsync(read: true, offset, request, ct);
-    }
+    public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken ct = default) =>
+        TransferOne(BioOp.Read, offset, IterDirection.Dest, buffer, ct);
 
     public ValueTask<int> WriteAsync(long offset, ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
     {
         CheckWritable();
-        Request request = RentRequest();
-        request.SetOne(IterDirection.Source, MemoryMarshal.AsMemory(buffer));
-        return TransferIntAsync(read: false, offset, request, ct);
+        return TransferOne(BioOp.Write, offset, IterDirection.Source, MemoryMarshal.AsMemory(buffer), ct);
     }
 
     public ValueTask<long> ReadAsync(long offset, IReadOnlyList<Memory<byte>> buffers, CancellationToken ct = default)
@@ -178,19 +172,24 @@ public sealed partial class DirectFile : IDisposable, IAsyncDisposable
     /// <summary>As <see cref="Dispose"/>; on the engine's completion thread the wait moves to another thread.</summary>
     public ValueTask DisposeAsync() => _device.DisposeAsync();
 
-    // Two methods rather than one awaiting the other: one state machine per request, which
-    // matters where the compiler makes them classes (Debug builds).
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> TransferIntAsync(bool read, long offset, Request request, CancellationToken ct)
+    /// <summary>
+    /// One buffer: the caller awaits the Direct I/O request itself, with no async frame of
+    /// ours in between (the request goes back to the cache as the I/O ends, as its completion
+    /// hook), so a completion resumes the caller's loop directly.
+    /// </summary>
+    private ValueTask<int> TransferOne(BioOp op, long offset, IterDirection direction, Memory<byte> buffer, CancellationToken ct)
     {
+        Request request = RentRequest();
         try
         {
-            return (int)await Submit(read, offset, request.Iter, ct).ConfigureAwait(false);
+            request.SetOne(direction, buffer);
         }
-        finally
+        catch (ObjectDisposedException)
         {
             ReturnRequest(request);
+            throw;
         }
+        return DirectIo.RwIntAsync(_device, op, offset, request.Iter, _flags, request, ct);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -216,7 +215,7 @@ public sealed partial class DirectFile : IDisposable, IAsyncDisposable
         ? DirectIo.ReadAsync(_device, offset, iter, _flags, ct)
         : DirectIo.WriteAsync(_device, offset, iter, _flags, ct);
 
-    private Request RentRequest() => _requests.TryTake() ?? new Request();
+    private Request RentRequest() => _requests.TryTake() ?? new Request(this);
 
     private void CheckMayBlock()
     {

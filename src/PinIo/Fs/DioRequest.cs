@@ -11,9 +11,10 @@ namespace PinIo.Fs;
 /// before the earliest failed bio in file order (so the first failure by position wins, and
 /// the bytes reported are exactly those done before it), or an error when there are none.
 /// Pooled, and awaited through <see cref="IValueTaskSource{TResult}"/> so a request
-/// allocates nothing.
+/// allocates nothing: as a long (DirectIo's calls), or as an int for a request that cannot
+/// exceed one (DirectFile's one-buffer calls, awaited on it directly).
 /// </summary>
-internal sealed class DioRequest : IValueTaskSource<long>
+internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
 {
     private static readonly ObjectCache<DioRequest> s_cache = new(Environment.ProcessorCount * 16, perThread: true);
     private static readonly Action<Bio> s_endIo = OnBioEnd;
@@ -109,6 +110,8 @@ internal sealed class DioRequest : IValueTaskSource<long>
             Return(this);
         }
     }
+
+    int IValueTaskSource<int>.GetResult(short token) => (int)GetResult(token);
 
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 

@@ -65,12 +65,91 @@ public static partial class DirectIo
 
     private static ValueTask<long> RwAsync(IBlockDevice device, BioOp op, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct, IoPriority priority = default)
     {
+        return Prepare(device, op, offset, iter, flags, ct, out long hidden, out long reportLimit) switch
+        {
+            Route.Nothing => new ValueTask<long>(0),
+            Route.Bounce => BounceAsync(device, op, offset, iter, hidden, reportLimit, flags, ct, priority),
+            _ => SubmitMapped(device, op, offset, iter, hidden, reportLimit, flags, ct, priority: priority),
+        };
+    }
+
+    /// <summary>
+    /// A request of at most <see cref="int.MaxValue"/> bytes (DirectFile's one-buffer calls),
+    /// awaited straight on its <see cref="DioRequest"/>: no async frame of its own between
+    /// the caller and the device. <paramref name="completionHook"/> runs once when the request
+    /// ends, whichever way, before the result is delivered; every failure, a refused request's
+    /// included, comes back in the ValueTask.
+    /// </summary>
+    internal static ValueTask<int> RwIntAsync(IBlockDevice device, BioOp op, long offset, IovIter iter, DirectIoFlags flags, IDioCompletionHook completionHook, CancellationToken ct)
+    {
+        Route route;
+        long hidden, reportLimit;
+        try
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(iter.Count, int.MaxValue, nameof(iter));
+            route = Prepare(device, op, offset, iter, flags, ct, out hidden, out reportLimit);
+        }
+        catch (Exception e)
+        {
+            completionHook.OnDioComplete();
+            return ValueTask.FromException<int>(e);
+        }
+        switch (route)
+        {
+            case Route.Nothing:
+                completionHook.OnDioComplete();
+                return new ValueTask<int>(0);
+            case Route.Bounce:
+                return BounceIntAsync(device, op, offset, iter, hidden, reportLimit, flags, completionHook, ct);
+            default:
+                DioRequest dio = SubmitBios(device, op, offset, iter, hidden, reportLimit, flags, completionHook, priority: default, ct);
+                if (!dio.ReleaseSubmitter())
+                {
+                    return new ValueTask<int>(dio, dio.Version);
+                }
+                try
+                {
+                    return new ValueTask<int>((int)dio.ConsumeResult());
+                }
+                catch (Exception e)
+                {
+                    return ValueTask.FromException<int>(e);
+                }
+        }
+    }
+
+    /// <summary>The bounced request of <see cref="RwIntAsync"/>, its hook run when it ends (misaligned memory: not the fast path).</summary>
+    private static async ValueTask<int> BounceIntAsync(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, IDioCompletionHook completionHook, CancellationToken ct)
+    {
+        try
+        {
+            return (int)await BounceAsync(device, op, offset, iter, hidden, reportLimit, flags, ct, priority: default).ConfigureAwait(false);
+        }
+        finally
+        {
+            completionHook.OnDioComplete();
+        }
+    }
+
+    /// <summary>Where a checked request goes: nowhere (nothing to transfer), through bounce pages, or straight to the device.</summary>
+    private enum Route
+    {
+        Nothing,
+        Bounce,
+        Mapped,
+    }
+
+    /// <summary>Every check before a request is mapped; clamps the iterator at the device's end (the bytes hidden are given back when it ends).</summary>
+    private static Route Prepare(IBlockDevice device, BioOp op, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct, out long hidden, out long reportLimit)
+    {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(iter);
+        hidden = 0;
+        reportLimit = long.MaxValue;
         CheckDirection(op, iter);
         if (iter.Count == 0)
         {
-            return new ValueTask<long>(0);
+            return Route.Nothing;
         }
         if (iter.Kind == IterKind.Discard)
         {
@@ -79,23 +158,23 @@ public static partial class DirectIo
         QueueLimits limits = device.Limits;
         CheckBlockAlignment(op, offset, iter.Count, limits);
         ThrowIfCanceled(op, offset, ct);
-        long hidden = ClampToDevice(device, op, offset, iter, out long reportLimit);
+        hidden = ClampToDevice(device, op, offset, iter, out reportLimit);
         if (iter.Count == 0)
         {
             // A read at or past the end: nothing transferred, the iterator as it was.
             iter.Reexpand(hidden);
-            return new ValueTask<long>(0);
+            return Route.Nothing;
         }
-        if (!BlkMap.CanMap(iter, limits))
+        if (BlkMap.CanMap(iter, limits))
         {
-            if ((flags & DirectIoFlags.BounceMisaligned) == 0)
-            {
-                iter.Reexpand(iter.Count + hidden);
-                ThrowMisalignedMemory(op, limits);
-            }
-            return BounceAsync(device, op, offset, iter, hidden, reportLimit, flags, ct, priority);
+            return Route.Mapped;
         }
-        return SubmitMapped(device, op, offset, iter, hidden, reportLimit, flags, ct, priority: priority);
+        if ((flags & DirectIoFlags.BounceMisaligned) == 0)
+        {
+            iter.Reexpand(iter.Count + hidden);
+            ThrowMisalignedMemory(op, limits);
+        }
+        return Route.Bounce;
     }
 
     /// <summary>
@@ -153,24 +232,7 @@ public static partial class DirectIo
     /// <summary>Builds and submits every bio of a request whose memory fits the device.</summary>
     private static ValueTask<long> SubmitMapped(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, CancellationToken ct, IDioCompletionHook? completionHook = null, IoPriority priority = default)
     {
-        QueueLimits limits = device.Limits;
-        DioRequest dio = DioRequest.Rent(op, offset, iter, hidden, reportLimit, (flags & DirectIoFlags.InlineCompletion) != 0, completionHook);
-        while (iter.Count > 0)
-        {
-            if (ct.IsCancellationRequested)
-            {
-                dio.FailSubmission(dio.Submitted, CanceledException(op, offset + dio.Submitted, ct));
-                break;
-            }
-            Bio bio = BioPool.Rent(op, (offset + dio.Submitted) / QueueLimits.SectorSize, limits);
-            bio.Priority = priority;
-            if (!TryFill(bio, iter, dio))
-            {
-                break;
-            }
-            dio.AddBio(bio);
-            SubmitOrFail(device, bio);
-        }
+        DioRequest dio = SubmitBios(device, op, offset, iter, hidden, reportLimit, flags, completionHook, priority, ct);
         if (!dio.ReleaseSubmitter())
         {
             return new ValueTask<long>(dio, dio.Version);
@@ -189,6 +251,30 @@ public static partial class DirectIo
         {
             return ValueTask.FromException<long>(e);
         }
+    }
+
+    /// <summary>Puts every bio of the request in flight; the submitter's reference on the returned request is still held.</summary>
+    private static DioRequest SubmitBios(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, IDioCompletionHook? completionHook, IoPriority priority, CancellationToken ct)
+    {
+        QueueLimits limits = device.Limits;
+        DioRequest dio = DioRequest.Rent(op, offset, iter, hidden, reportLimit, (flags & DirectIoFlags.InlineCompletion) != 0, completionHook);
+        while (iter.Count > 0)
+        {
+            if (ct.IsCancellationRequested)
+            {
+                dio.FailSubmission(dio.Submitted, CanceledException(op, offset + dio.Submitted, ct));
+                break;
+            }
+            Bio bio = BioPool.Rent(op, (offset + dio.Submitted) / QueueLimits.SectorSize, limits);
+            bio.Priority = priority;
+            if (!TryFill(bio, iter, dio))
+            {
+                break;
+            }
+            dio.AddBio(bio);
+            SubmitOrFail(device, bio);
+        }
+        return dio;
     }
 
     /// <summary>Fills a bio from the iterator; on failure releases what it took and records where submission stopped.</summary>

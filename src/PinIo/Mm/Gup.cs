@@ -180,7 +180,8 @@ public static class Gup
         }
         if (MemoryMarshal.TryGetArray<byte>(buffer, out ArraySegment<byte> segment))
         {
-            return segment.Array;
+            // An array its owner keeps pinned (CreateFromPinnedArray) needs no GC pin from us.
+            return PrePinnedMemory.IsPrePinnedArray(buffer) ? null : segment.Array;
         }
         if (MemoryMarshal.TryGetMemoryManager<byte, MemoryManager<byte>>(buffer, out MemoryManager<byte>? manager))
         {
