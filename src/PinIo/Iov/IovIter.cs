@@ -235,6 +235,22 @@ public sealed partial class IovIter
         PublishPipe();
     }
 
+    /// <summary>
+    /// Back to the first byte with every byte of the segments again: <see cref="Revert"/> of
+    /// <see cref="Consumed"/> and <see cref="Reexpand"/> to the whole, without walking the
+    /// segments back (a reused iterator's rewind after every I/O).
+    /// </summary>
+    internal void Restart()
+    {
+        if (Kind == IterKind.Pipe)
+        {
+            Revert(_consumed);
+            Reexpand(_total);
+            return;
+        }
+        Start(_total);
+    }
+
     /// <summary>iov_iter_truncate(): limits <see cref="Count"/> to <paramref name="count"/> (never grows it).</summary>
     public void Truncate(long count)
     {
