@@ -151,7 +151,7 @@ internal sealed partial class FsxRun
             }
             finally
             {
-                buffer.Rewind(iter);
+                Runner.BlockBuffer.Rewind(iter);
             }
             buffer.Span[..(int)Math.Min(read, length - offset)].CopyTo(content.AsSpan((int)offset));
         }

@@ -178,7 +178,7 @@ internal sealed partial class FsxRun : IDisposable
         }
         finally
         {
-            buffer.Rewind(iter);
+            BlockBuffer.Rewind(iter);
         }
         _model.Write(op.Offset, data[..(int)written]);
         NoteChange(op.Offset, op.End, op.SizeBefore);
@@ -200,7 +200,7 @@ internal sealed partial class FsxRun : IDisposable
         }
         finally
         {
-            buffer.Rewind(iter);
+            BlockBuffer.Rewind(iter);
         }
         return Compare(offset, length, data, read, out badOffset);
     }

@@ -107,11 +107,7 @@ internal sealed class BlockBuffer
     }
 
     /// <summary>Rewinds an iterator of this buffer after an I/O so the next I/O may cover the whole buffer again.</summary>
-    public void Rewind(IovIter iter)
-    {
-        iter.Revert(iter.Consumed);
-        iter.Reexpand(Length);
-    }
+    public static void Rewind(IovIter iter) => iter.Restart();
 
     /// <summary>Drops the pool references taken by <see cref="FromPool"/>, or the memory of <see cref="FromNative"/>.</summary>
     public void Release()

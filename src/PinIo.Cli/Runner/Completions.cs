@@ -102,11 +102,12 @@ internal sealed class Completions : IDisposable
     /// covers the submitting syscall, clat runs until the reap that sees the completion, and
     /// a slot stays in flight until then, in fio's meaning.
     /// </summary>
-    public void Commit()
+    /// <returns>The time the I/Os were stamped submitted, or 0 when none was prepared.</returns>
+    public long Commit()
     {
         if (_uncommittedCount == 0)
         {
-            return;
+            return 0;
         }
         _polled!.Commit();
         _pollStamp = 0; // a request the engine failed while submitting ended here, stamped alone
@@ -120,6 +121,7 @@ internal sealed class Completions : IDisposable
             _uncommitted[i] = null!;
         }
         _uncommittedCount = 0;
+        return now;
     }
 
     /// <summary>Waits for an operation outside the slots (a layout write, a flush), reaping the polled ring meanwhile; throws what it failed with.</summary>

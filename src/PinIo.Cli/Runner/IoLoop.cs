@@ -120,7 +120,14 @@ internal sealed partial class IoLoop : IDisposable
             int queued = 0;
             while (issuing && _inFlight < (_probing ? _latencyTarget!.Depth : _depth))
             {
-                long now = Stopwatch.GetTimestamp();
+                // iodepth_batch_submit I/Os are prepared: submit them before preparing more. The
+                // commit's stamp, taken as its io_uring_enter returns, is also this I/O's start:
+                // one clock read per I/O instead of two.
+                long now = _completions.Uncommitted >= _plan.BatchSubmit ? _completions.Commit() : 0;
+                if (now == 0)
+                {
+                    now = Stopwatch.GetTimestamp();
+                }
                 if (_minRate is { Active: true } && _minRate.Check(now) is { } tooSlow)
                 {
                     Fail(tooSlow);
@@ -163,11 +170,6 @@ internal sealed partial class IoLoop : IDisposable
                 if (_serializeOverlaps)
                 {
                     WaitForOverlaps(request.Offset, request.Length, request.Dir != IoDir.Read);
-                }
-                if (_completions.Uncommitted >= _plan.BatchSubmit)
-                {
-                    // iodepth_batch_submit I/Os are prepared: submit them before preparing more.
-                    _completions.Commit();
                 }
                 IoSlot slot = _slots.Take();
                 if (Submit(slot, phase, request, now))

@@ -40,7 +40,7 @@ internal sealed partial class JobRunner
                     }
                     finally
                     {
-                        buffer.Rewind(iter);
+                        BlockBuffer.Rewind(iter);
                     }
                 }
             }

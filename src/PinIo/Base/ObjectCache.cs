@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace PinIo;
 
 /// <summary>
@@ -11,25 +13,18 @@ namespace PinIo;
 /// </summary>
 internal sealed class ObjectCache<T>(int slots, bool perThread = false) where T : class
 {
-    private const int ThreadSlots = 16;
-
-    [ThreadStatic]
-    private static T?[]? t_items;
-
-    [ThreadStatic]
-    private static int t_count;
-
     private readonly T?[] _slots = new T?[slots];
+
+    // The per-thread stacks live in one non-generic thread static, indexed by T: a thread
+    // static of this generic class (shared code for every reference T) went through the
+    // runtime's generic lookup and __tls_get_addr on every take and return.
+    private readonly int _typeId = perThread ? TypeId.Value : -1;
 
     public T? TryTake()
     {
-        if (perThread && t_count > 0)
+        if (_typeId >= 0 && ThreadCaches.Find(_typeId) is { Count: > 0 } stack)
         {
-            T?[] items = t_items!;
-            int top = --t_count;
-            T? item = items[top];
-            items[top] = null;
-            return item;
+            return Unsafe.As<T>(stack.Pop());
         }
         T?[] slots = _slots;
         for (int i = 0; i < slots.Length; i++)
@@ -45,14 +40,9 @@ internal sealed class ObjectCache<T>(int slots, bool perThread = false) where T 
 
     public void Return(T item)
     {
-        if (perThread)
+        if (_typeId >= 0 && ThreadCaches.Get(_typeId).TryPush(item))
         {
-            T?[] items = t_items ??= new T?[ThreadSlots];
-            if (t_count < items.Length)
-            {
-                items[t_count++] = item;
-                return;
-            }
+            return;
         }
         T?[] slots = _slots;
         for (int i = 0; i < slots.Length; i++)
@@ -62,5 +52,68 @@ internal sealed class ObjectCache<T>(int slots, bool perThread = false) where T 
                 return;
             }
         }
+    }
+
+    private static class TypeId
+    {
+        public static readonly int Value = ThreadCaches.NextTypeId();
+    }
+}
+
+/// <summary>The calling thread's stacks of <see cref="ObjectCache{T}"/>, one per cached type.</summary>
+internal static class ThreadCaches
+{
+    [ThreadStatic]
+    private static ThreadStack?[]? t_stacks;
+
+    private static int s_types;
+
+    public static int NextTypeId() => Interlocked.Increment(ref s_types) - 1;
+
+    public static ThreadStack? Find(int typeId)
+    {
+        ThreadStack?[]? stacks = t_stacks;
+        return stacks is not null && (uint)typeId < (uint)stacks.Length ? stacks[typeId] : null;
+    }
+
+    public static ThreadStack Get(int typeId) => Find(typeId) ?? Create(typeId);
+
+    private static ThreadStack Create(int typeId)
+    {
+        ThreadStack?[] stacks = t_stacks ?? [];
+        if (typeId >= stacks.Length)
+        {
+            Array.Resize(ref stacks, Math.Max(typeId + 1, Volatile.Read(ref s_types)));
+            t_stacks = stacks;
+        }
+        return stacks[typeId] = new ThreadStack();
+    }
+}
+
+/// <summary>A few objects of one type kept by one thread.</summary>
+internal sealed class ThreadStack
+{
+    private const int Slots = 16;
+
+    private readonly object?[] _items = new object?[Slots];
+
+    public int Count { get; private set; }
+
+    public object? Pop()
+    {
+        int top = --Count;
+        object? item = _items[top];
+        _items[top] = null;
+        return item;
+    }
+
+    public bool TryPush(object item)
+    {
+        if (Count == _items.Length)
+        {
+            return false;
+        }
+        _items[Count++] = item;
+        return true;
     }
 }

@@ -275,15 +275,30 @@ public sealed partial class Bio
     private long ExtractOnce(IovIter iter, BioFlags wanted, bool getReferences)
     {
         int segmentsLeft = Limits.MaxSegments - _vecCount;
-        // One more page than free segments: it may merge into the last vec.
+        long room = Limits.MaxSectorsBytes - Size;
+        // One more page than free segments: it may merge into the last vec. No more pages than
+        // the bytes wanted can span (one more for a start inside a page).
         int maxPages = Math.Min(ExtractBatchPages, segmentsLeft + (_vecCount > 0 ? 1 : 0));
+        maxPages = (int)Math.Min(maxPages, (Math.Min(room, iter.Count) + (2 * PageSize.Bytes) - 1) >> PageSize.Shift);
         if (maxPages <= 0)
         {
             return 0;
         }
-        Span<Page> pages = (_extractScratch ??= new Page[ExtractBatchPages]).AsSpan(0, maxPages);
-        long room = Limits.MaxSectorsBytes - Size;
-        long got = getReferences ? iter.GetPages(pages, room, out int offset) : iter.PinPages(pages, room, out offset);
+        bool holdsReferences = wanted == BioFlags.PagePinned || getReferences;
+        // Pages the bio will hold are taken straight into its record of them: no copy, no
+        // second reference store per page.
+        Span<Page> pages = holdsReferences ? AcquiredRoom(maxPages) : (_extractScratch ??= new Page[ExtractBatchPages]).AsSpan(0, maxPages);
+        long got;
+        int offset;
+        try
+        {
+            got = getReferences ? iter.GetPages(pages, room, out offset) : iter.PinPages(pages, room, out offset);
+        }
+        catch
+        {
+            pages.Clear(); // the iterator released what it took: no stale page left in the record
+            throw;
+        }
         if (got == 0)
         {
             return 0;
@@ -298,40 +313,87 @@ public sealed partial class Bio
             _pinCounter?.OnPinned(count);
         }
         Flags = wanted;
-        bool holdsReferences = wanted == BioFlags.PagePinned || getReferences;
         long placed = PlacePages(pages[..count], offset, got, holdsReferences);
         if (placed < got)
         {
             iter.Revert(got - placed);
         }
-        pages[..count].Clear();
+        if (!holdsReferences)
+        {
+            pages[..count].Clear();
+        }
         return placed;
     }
 
-    /// <summary>Adds the extracted run as vecs; pages that do not fit are released at once.</summary>
+    /// <summary>Room for <paramref name="pages"/> more acquired pages, right after those recorded.</summary>
+    private Span<Page> AcquiredRoom(int pages)
+    {
+        int need = _acquiredCount + pages;
+        if (need > _acquired.Length)
+        {
+            int size = Math.Max(need, _acquired.Length * 2);
+            Array.Resize(ref _acquired, size);
+            Array.Resize(ref _acquiredBytes, size);
+        }
+        return _acquired.AsSpan(_acquiredCount, pages);
+    }
+
+    /// <summary>
+    /// Adds the extracted run as vecs; pages that do not fit are released at once. With
+    /// <paramref name="holdsReferences"/> the pages already sit in the acquired record, after
+    /// those counted: the placed ones are counted, the rest released and cleared. Pages adjacent
+    /// in memory grow one vec, whose length is then written once for the run.
+    /// </summary>
     private long PlacePages(ReadOnlySpan<Page> pages, int offset, long bytes, bool holdsReferences)
     {
         long placed = 0;
         int i = 0;
-        for (; i < pages.Length && placed < bytes; i++)
+        while (i < pages.Length && placed < bytes)
         {
             int len = (int)Math.Min(bytes - placed, PageSize.Bytes - offset);
             if (!TryAppend(pages[i], offset, len))
             {
                 break;
             }
-            if (holdsReferences)
-            {
-                RecordAcquired(pages[i], len);
-            }
+            RecordPlaced(holdsReferences, i++, len);
             placed += len;
             offset = 0;
+            ref BioVec last = ref _vecs[_vecCount - 1];
+            nint next = last.Address + last.Length;
+            int grown = 0;
+            while (i < pages.Length && placed < bytes && pages[i].Address == next + grown)
+            {
+                int more = (int)Math.Min(bytes - placed, PageSize.Bytes);
+                if (last.Length + grown + more > Limits.MaxSegmentSize)
+                {
+                    break;
+                }
+                RecordPlaced(holdsReferences, i++, more);
+                grown += more;
+                placed += more;
+            }
+            if (grown > 0)
+            {
+                last = last with { Length = last.Length + grown };
+                Size += grown;
+            }
         }
         if (holdsReferences)
         {
+            _acquiredCount += i;
             ReleaseUnplaced(pages[i..]);
+            _acquired.AsSpan(_acquiredCount, pages.Length - i).Clear();
         }
         return placed;
+    }
+
+    /// <summary>The bytes of the <paramref name="index"/>th page of a run being placed (its page is already recorded).</summary>
+    private void RecordPlaced(bool holdsReferences, int index, int bytes)
+    {
+        if (holdsReferences)
+        {
+            _acquiredBytes[_acquiredCount + index] = bytes;
+        }
     }
 
     private void ReleaseUnplaced(ReadOnlySpan<Page> pages)

@@ -63,11 +63,11 @@ public sealed partial class IovIter
         switch (Kind)
         {
             case IterKind.Iovec:
-                return _user![_seg].Span.Slice((int)_segOffset, len);
+                return UserSegment(_seg).Span.Slice((int)_segOffset, len);
             case IterKind.Kvec:
-                return NativeMemoryAccess.Span(_kvecs![_seg].Address + (nint)_segOffset, len);
+                return NativeMemoryAccess.Span(KernelSegment(_seg).Address + (nint)_segOffset, len);
             case IterKind.Bvec:
-                return NativeMemoryAccess.Span(_bvecs![_seg].Address + (nint)_segOffset, len);
+                return NativeMemoryAccess.Span(PageSegment(_seg).Address + (nint)_segOffset, len);
             default:
                 _pipe!.CheckGeneration(_pipeGeneration);
                 (Page page, int offset) = _pipe.Locate(_pipeStart + _consumed);

@@ -54,7 +54,7 @@ public sealed partial class IovIter
 
     private long ExtractUserPages(Span<Page> pages, long want, bool pin, out int firstOffset)
     {
-        Memory<byte> run = _user![_seg].Slice((int)_segOffset, (int)want);
+        Memory<byte> run = UserSegment(_seg).Slice((int)_segOffset, (int)want);
         GupFlags flags = Direction == IterDirection.Dest ? GupFlags.Write : GupFlags.None;
         int n = Gup.AcquireUserPages(run, flags, pages, pin, out nint address);
         firstOffset = PageSize.OffsetIn(address);
@@ -64,7 +64,7 @@ public sealed partial class IovIter
     /// <summary>Kvec and bvec memory: the caller holds it, so pinning takes nothing; GetPages takes plain references.</summary>
     private long ExtractReferencedPages(Span<Page> pages, long want, bool pin, out int firstOffset)
     {
-        nint address = (Kind == IterKind.Kvec ? _kvecs![_seg].Address : _bvecs![_seg].Address) + (nint)_segOffset;
+        nint address = (Kind == IterKind.Kvec ? KernelSegment(_seg).Address : PageSegment(_seg).Address) + (nint)_segOffset;
         firstOffset = PageSize.OffsetIn(address);
         int n;
         if (pin)

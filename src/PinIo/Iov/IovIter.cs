@@ -235,6 +235,22 @@ public sealed partial class IovIter
         PublishPipe();
     }
 
+    /// <summary>
+    /// Back to the first byte with every byte of the segments again: <see cref="Revert"/> of
+    /// <see cref="Consumed"/> and <see cref="Reexpand"/> to the whole, without walking the
+    /// segments back (a reused iterator's rewind after every I/O).
+    /// </summary>
+    internal void Restart()
+    {
+        if (Kind == IterKind.Pipe)
+        {
+            Revert(_consumed);
+            Reexpand(_total);
+            return;
+        }
+        Start(_total);
+    }
+
     /// <summary>iov_iter_truncate(): limits <see cref="Count"/> to <paramref name="count"/> (never grows it).</summary>
     public void Truncate(long count)
     {
@@ -335,20 +351,28 @@ public sealed partial class IovIter
 
     private long SegmentLength(int seg) => Kind switch
     {
-        IterKind.Iovec => _user![seg].Length,
-        IterKind.Kvec => _kvecs![seg].Length,
-        IterKind.Bvec => _bvecs![seg].Length,
+        IterKind.Iovec => UserSegment(seg).Length,
+        IterKind.Kvec => KernelSegment(seg).Length,
+        IterKind.Bvec => PageSegment(seg).Length,
         _ => seg == 0 ? _total : 0,
     };
 
     private long SegmentAddress(int seg, long skip, long len) => Kind switch
     {
-        IterKind.Iovec => UserAddress(_user![seg]) + (nint)skip,
-        IterKind.Kvec => _kvecs![seg].Address + (nint)skip,
-        IterKind.Bvec => _bvecs![seg].Address + (nint)skip,
+        IterKind.Iovec => UserAddress(UserSegment(seg)) + (nint)skip,
+        IterKind.Kvec => KernelSegment(seg).Address + (nint)skip,
+        IterKind.Bvec => PageSegment(seg).Address + (nint)skip,
         IterKind.Pipe => PipeAlignment(skip, len),
         _ => 0,
     };
+
+    // The segment lists are arrays nearly always (the reusable iterators', the CLI's): indexing
+    // the array itself spares the per-call interface dispatch through the array's IList view.
+    private Memory<byte> UserSegment(int seg) => _user is Memory<byte>[] array ? array[seg] : _user![seg];
+
+    private KernelVec KernelSegment(int seg) => _kvecs is KernelVec[] array ? array[seg] : _kvecs![seg];
+
+    private BioVec PageSegment(int seg) => _bvecs is BioVec[] array ? array[seg] : _bvecs![seg];
 
     private long PipeAlignment(long skip, long len)
     {

@@ -67,13 +67,37 @@ public static class Gup
     /// </summary>
     public static void UnpinUserPagesDirtyLock(ReadOnlySpan<Page> pages, bool makeDirty)
     {
-        foreach (Page page in pages)
+        if (PinStats.TracksOwners)
         {
-            if (makeDirty && !page.IsDirty)
+            foreach (Page page in pages)
             {
-                page.SetDirty();
+                DirtyIfAsked(page, makeDirty);
+                page.Unpin();
             }
-            page.Unpin();
+            return;
+        }
+        // A bio's run of pages is counted once, as the kernel batches its counters per folio.
+        int unpinned = 0;
+        try
+        {
+            foreach (Page page in pages)
+            {
+                DirtyIfAsked(page, makeDirty);
+                page.UnpinUncounted();
+                unpinned++;
+            }
+        }
+        finally
+        {
+            PinStats.OnUnpinnedRun(unpinned);
+        }
+    }
+
+    private static void DirtyIfAsked(Page page, bool makeDirty)
+    {
+        if (makeDirty && !page.IsDirty)
+        {
+            page.SetDirty();
         }
     }
 
@@ -120,6 +144,10 @@ public static class Gup
     {
         int count = Math.Min(PageSize.PagesSpanned(address, length), pages.Length);
         nint first = PageSize.AlignDown(address);
+        if (pin && count > 0 && !PinStats.TracksOwners && PageTable.FindPool(first) is { } pool && pool.Contains(first + ((nint)(count - 1) << PageSize.Shift)))
+        {
+            return PinPoolRun(pool, first, pages[..count]);
+        }
         int taken = 0;
         try
         {
@@ -135,6 +163,33 @@ public static class Gup
             throw;
         }
         return count;
+    }
+
+    /// <summary>
+    /// Pins a run of pool pages (native memory that pool holds: one lookup for the run, one
+    /// count for the run); each page still takes its own pin, so every page's
+    /// <see cref="Page.PinCount"/> stays exact.
+    /// </summary>
+    private static int PinPoolRun(PagePool pool, nint first, Span<Page> pages)
+    {
+        int taken = 0;
+        try
+        {
+            for (; taken < pages.Length; taken++)
+            {
+                Page page = pool.PageAt(first + ((nint)taken << PageSize.Shift));
+                page.PinReferencedUncounted();
+                pages[taken] = page;
+            }
+        }
+        catch
+        {
+            PinStats.OnPinnedRun(taken);
+            ReleaseAcquired(pages[..taken], pinned: true);
+            throw;
+        }
+        PinStats.OnPinnedRun(taken);
+        return taken;
     }
 
     /// <summary>

@@ -138,6 +138,16 @@ public sealed class Page
     /// <summary>Adds a pin to a page that must already hold a reference (pin_user_page).</summary>
     internal void PinReferenced()
     {
+        PinReferencedUncounted();
+        PinStats.OnPinned(this);
+    }
+
+    /// <summary>
+    /// <see cref="PinReferenced"/> without <see cref="PinStats"/>: for a caller that pins a run
+    /// of pages and counts the run once (<see cref="PinStats.OnPinnedRun"/>).
+    /// </summary>
+    internal void PinReferencedUncounted()
+    {
         long state = Volatile.Read(ref _state);
         while (true)
         {
@@ -148,7 +158,6 @@ public sealed class Page
             long seen = Interlocked.CompareExchange(ref _state, state + (1L << 32) + Gup.PinCountingBias, state);
             if (seen == state)
             {
-                PinStats.OnPinned(this);
                 return;
             }
             state = seen;
@@ -159,6 +168,30 @@ public sealed class Page
     internal void GetLive() => Interlocked.Increment(ref _state);
 
     internal void Unpin()
+    {
+        long state = UnpinCore();
+        PinStats.OnUnpinned(this);
+        if (RefOf(state) == Gup.PinCountingBias)
+        {
+            Release();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Unpin"/> without <see cref="PinStats"/>: for a caller that unpins a run of
+    /// pages and counts the run once (<see cref="PinStats.OnUnpinnedRun"/>), while no pin
+    /// owner is recorded (<see cref="PinStats.TracksOwners"/>).
+    /// </summary>
+    internal void UnpinUncounted()
+    {
+        if (RefOf(UnpinCore()) == Gup.PinCountingBias)
+        {
+            Release();
+        }
+    }
+
+    /// <summary>Drops one pin; returns the state before it.</summary>
+    private long UnpinCore()
     {
         long state = Volatile.Read(ref _state);
         while (true)
@@ -172,12 +205,7 @@ public sealed class Page
             long seen = Interlocked.CompareExchange(ref _state, state - (1L << 32) - Gup.PinCountingBias, state);
             if (seen == state)
             {
-                PinStats.OnUnpinned(this);
-                if (RefOf(state) == Gup.PinCountingBias)
-                {
-                    Release();
-                }
-                return;
+                return state;
             }
             state = seen;
         }

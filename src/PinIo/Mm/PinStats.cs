@@ -89,6 +89,18 @@ public static class PinStats
         }
     }
 
+    /// <summary>
+    /// Whether pins are counted page by page: owners are recorded now, or some recorded owner
+    /// is still outstanding. Otherwise a run of pages may be counted with one add.
+    /// </summary>
+    internal static bool TracksOwners => RecordPinOwners || Volatile.Read(ref s_ownerEntries) != 0;
+
+    /// <summary>A run of pages pinned with <see cref="Page.PinReferencedUncounted"/>: one add for the run.</summary>
+    internal static void OnPinnedRun(int pages) => Interlocked.Add(ref s_acquired, pages);
+
+    /// <summary>A run of pages unpinned with <see cref="Page.UnpinUncounted"/>: one add for the run.</summary>
+    internal static void OnUnpinnedRun(int pages) => Interlocked.Add(ref s_released, pages);
+
     internal static void OnUnpinned(Page page)
     {
         Interlocked.Increment(ref s_released);

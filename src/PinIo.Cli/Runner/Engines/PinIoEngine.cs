@@ -32,7 +32,7 @@ internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slo
         catch (DirectIoException e)
         {
             error = e;
-            slot.Buffer.Rewind(iter);
+            BlockBuffer.Rewind(iter);
             return IoStart.Failed;
         }
         return Started(slot, pending);
@@ -71,7 +71,7 @@ internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slo
         {
             if (!slot.IsTrim)
             {
-                slot.Buffer.Rewind(slot.IsWrite ? slot.Buffer.WriteIter : slot.Buffer.ReadIter);
+                BlockBuffer.Rewind(slot.IsWrite ? slot.Buffer.WriteIter : slot.Buffer.ReadIter);
             }
         }
     }
