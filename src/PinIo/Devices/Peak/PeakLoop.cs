@@ -45,6 +45,7 @@ internal static class PeakLoop
             stop.Request();
         }
         bool pinsKnown = KernelPinCounters.TryRead(out long pinsBefore, out _);
+        ResourceUsage processBefore = ResourceUsage.ForProcess();
         long began = Stopwatch.GetTimestamp();
         start.Set();
         if (!setupFailed)
@@ -57,13 +58,14 @@ internal static class PeakLoop
             worker.Thread.Join();
         }
         TimeSpan elapsed = Stopwatch.GetElapsedTime(began);
+        ResourceUsage processAfter = ResourceUsage.ForProcess();
         pinsKnown &= KernelPinCounters.TryRead(out long pinsAfter, out _);
         if (workers.FirstOrDefault(w => w.Failure is not null) is { } failed)
         {
             failed.Failure!.Throw();
         }
-        return new PeakResult([.. workers.Select(w => w.Result!)], elapsed, pinsKnown ? pinsAfter - pinsBefore : null,
-            workers[0].SetupFlags, workers[0].HugePages);
+        return new PeakResult([.. workers.Select(w => w.Result!)], elapsed, processAfter.User - processBefore.User,
+            processAfter.System - processBefore.System, pinsKnown ? pinsAfter - pinsBefore : null, workers[0].SetupFlags, workers[0].HugePages);
     }
 
     /// <summary>Once a second, the reads done in that second, until the runtime ends, every thread has finished, or a cancel.</summary>

@@ -23,24 +23,29 @@ internal sealed record PeakThreadResult(int Cpu, long Ios, TimeSpan User, TimeSp
 /// <summary>A whole peak run.</summary>
 /// <param name="Threads">Each loop thread's figures.</param>
 /// <param name="Elapsed">Wall time from the start to the last thread's end.</param>
+/// <param name="User">User CPU time of the whole process over the run (getrusage RUSAGE_SELF): the loop threads, their io-wq workers, and .NET's own threads.</param>
+/// <param name="System">System CPU time of the whole process over the run.</param>
 /// <param name="KernelPins">nr_foll_pin_acquired's rise over the run, system-wide; null where the kernel does not publish it.</param>
 /// <param name="SetupFlags">The IORING_SETUP_* flags the kernel accepted (of thread 0's ring).</param>
 /// <param name="HugePages">Whether the kernel accepted MADV_HUGEPAGE for the buffers.</param>
-internal sealed record PeakResult(IReadOnlyList<PeakThreadResult> Threads, TimeSpan Elapsed, long? KernelPins, uint SetupFlags, bool HugePages)
+internal sealed record PeakResult(IReadOnlyList<PeakThreadResult> Threads, TimeSpan Elapsed, TimeSpan User, TimeSpan System, long? KernelPins, uint SetupFlags, bool HugePages)
 {
     public long Ios => Threads.Sum(t => t.Ios);
 
     public double Iops => Ios / Math.Max(Elapsed.TotalSeconds, 1e-9);
 
-    /// <summary>CPU seconds (user and system) the loop threads used.</summary>
-    public double CpuSeconds => Threads.Sum(t => (t.User + t.System).TotalSeconds);
+    /// <summary>CPU seconds (user and system) of the process over the run.</summary>
+    public double CpuSeconds => (User + System).TotalSeconds;
 
-    /// <summary>Reads per CPU second of the loop threads: the peak one core reaches.</summary>
+    /// <summary>CPU seconds of the loop threads alone (no io-wq workers).</summary>
+    public double LoopCpuSeconds => Threads.Sum(t => (t.User + t.System).TotalSeconds);
+
+    /// <summary>Reads per CPU second of the process: the peak one core reaches.</summary>
     public double IopsPerCore => Ios / Math.Max(CpuSeconds, 1e-9);
 
-    public double UserNsPerIo => PerIo(Threads.Sum(t => t.User.TotalNanoseconds));
+    public double UserNsPerIo => PerIo(User.TotalNanoseconds);
 
-    public double SystemNsPerIo => PerIo(Threads.Sum(t => t.System.TotalNanoseconds));
+    public double SystemNsPerIo => PerIo(System.TotalNanoseconds);
 
     public double? KernelPinsPerIo => KernelPins is long pins ? PerIo(pins) : null;
 
