@@ -31,7 +31,7 @@ mkdir -p "$OUT"
 command -v fio >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq fio >/dev/null; }
 
 TIO=$(bench/peak-build-tiouring.sh)
-dotnet build -c Release src/PinIo.Cli -v q -nologo >/dev/null
+dotnet build -c Release src/PinIo.Cli -v q -nologo >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log" >&2; exit 1; }
 PINIO=src/PinIo.Cli/bin/Release/net10.0/pinio
 
 loop=""

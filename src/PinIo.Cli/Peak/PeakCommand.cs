@@ -24,6 +24,7 @@ internal static class PeakCommand
         var complete = Opt("iodepth_batch_complete", "N", "Completions waited for once the depth is full (-c)", defaults.CompleteBatch, t => (int)Range(ValueParsers.ParseInt(t), 1, PeakOptions.MaxDepth));
         var fixedBufs = Opt("fixedbufs", "0|1", "Registered buffers, READ_FIXED: no pin per read (-B)", Bit(defaults.FixedBuffers), ParseBit);
         var registerFiles = Opt("registerfiles", "0|1", "The target registered with the ring (-F)", Bit(defaults.RegisteredFile), ParseBit);
+        var noSqArray = Opt("no_sqarray", "0|1", "IORING_SETUP_NO_SQARRAY: no SQ index array (dropped where the kernel refuses it)", Bit(defaults.NoSqArray), ParseBit);
         var hipri = Opt("hipri", "0|1", "IORING_SETUP_IOPOLL: polled completions; the device needs poll queues (-p)", Bit(defaults.Polled), ParseBit);
         var sqPoll = Opt("sqthread_poll", "0|1", "IORING_SETUP_SQPOLL: a kernel thread submits", Bit(defaults.SubmissionPolling), ParseBit);
         var hugePages = Opt("hugepages", "0|1", "Buffers in transparent huge pages where the kernel has them", Bit(defaults.HugePages), ParseBit);
@@ -36,7 +37,7 @@ internal static class PeakCommand
         var seed = Opt("randseed", "N", "Seed of the offsets", defaults.Seed, t => (ulong)Range(ValueParsers.ParseInt(t), 0, long.MaxValue));
         var format = Opt("output-format", "normal|json", "The closing figures as text or one JSON object", "normal", t => t is "normal" or "json" ? t : throw new FormatException("give normal or json"));
         var target = new Argument<string>("TARGET") { Description = "A block device or file; opened read-only with O_DIRECT" };
-        var root = new RootCommand(Help) { bs, depth, submit, complete, fixedBufs, registerFiles, hipri, sqPoll, hugePages, threads, cpus, runtime, numberIos, size, verify, seed, format, target };
+        var root = new RootCommand(Help) { bs, depth, submit, complete, fixedBufs, registerFiles, noSqArray, hipri, sqPoll, hugePages, threads, cpus, runtime, numberIos, size, verify, seed, format, target };
 
         ParseResult parse = root.Parse([.. args]);
         if (parse.Action is not null || parse.Errors.Count > 0)
@@ -55,6 +56,7 @@ internal static class PeakCommand
             CompleteBatch = parse.GetValue(complete),
             FixedBuffers = parse.GetValue(fixedBufs) == 1,
             RegisteredFile = parse.GetValue(registerFiles) == 1,
+            NoSqArray = parse.GetValue(noSqArray) == 1,
             Polled = parse.GetValue(hipri) == 1,
             SubmissionPolling = parse.GetValue(sqPoll) == 1,
             HugePages = parse.GetValue(hugePages) == 1,

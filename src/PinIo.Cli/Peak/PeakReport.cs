@@ -14,7 +14,7 @@ internal static class PeakReport
     {
         var text = new StringBuilder();
         text.AppendLine(Invariant($"pinio peak: {target}, {r.Threads.Count} thread(s) on CPU {string.Join(",", r.Threads.Select(t => t.Cpu))}, bs={o.BlockSize}, iodepth={o.Depth}, batch submit/complete={o.SubmitBatch}/{o.CompleteBatch}"));
-        text.AppendLine(Invariant($"  fixedbufs={Bit(o.FixedBuffers)} registerfiles={Bit(o.RegisteredFile)} hipri={Bit(o.Polled)} sqthread_poll={Bit(o.SubmissionPolling)} huge pages={(r.HugePages ? "yes" : "no")} ring setup flags=0x{r.SetupFlags:x}"));
+        text.AppendLine(Invariant($"  fixedbufs={Bit(o.FixedBuffers)} registerfiles={Bit(o.RegisteredFile)} no_sqarray={Bit(o.NoSqArray)} hipri={Bit(o.Polled)} sqthread_poll={Bit(o.SubmissionPolling)} huge pages={(r.HugePages ? "yes" : "no")} ring setup flags=0x{r.SetupFlags:x}"));
         text.AppendLine(Invariant($"  IOPS={Scaled((long)r.Iops)} IOPS per core={Scaled((long)r.IopsPerCore)} ({r.Ios} reads in {r.Elapsed.TotalSeconds:F2} s, {r.CpuSeconds:F2} CPU s, of which the loop threads {r.LoopCpuSeconds:F2})"));
         string pins = r.KernelPinsPerIo is double p ? p.ToString("F3", CultureInfo.InvariantCulture) : "unknown";
         text.Append(Invariant($"  CPU per read (process): usr={r.UserNsPerIo:F0} ns sys={r.SystemNsPerIo:F0} ns; kernel pins per read={pins}; allocated in the loop={r.AllocatedBytes} B; context switches={r.Threads.Sum(t => t.ContextSwitches)}"));
@@ -27,7 +27,7 @@ internal static class PeakReport
         string threads = string.Join(",", r.Threads.Select(t => Invariant(
             $"{{\"cpu\":{t.Cpu},\"ios\":{t.Ios},\"usr_s\":{t.User.TotalSeconds:R},\"sys_s\":{t.System.TotalSeconds:R},\"ctx\":{t.ContextSwitches},\"allocated_bytes\":{t.AllocatedBytes}}}")));
         return Invariant($"{{\"target\":\"{JsonEscape(target)}\",\"bs\":{o.BlockSize},\"iodepth\":{o.Depth},\"batch_submit\":{o.SubmitBatch},\"batch_complete\":{o.CompleteBatch},")
-            + Invariant($"\"fixedbufs\":{Bit(o.FixedBuffers)},\"registerfiles\":{Bit(o.RegisteredFile)},\"hipri\":{Bit(o.Polled)},\"sqthread_poll\":{Bit(o.SubmissionPolling)},\"huge_pages\":{Bit(r.HugePages)},\"setup_flags\":{r.SetupFlags},")
+            + Invariant($"\"fixedbufs\":{Bit(o.FixedBuffers)},\"registerfiles\":{Bit(o.RegisteredFile)},\"no_sqarray\":{Bit(o.NoSqArray)},\"hipri\":{Bit(o.Polled)},\"sqthread_poll\":{Bit(o.SubmissionPolling)},\"huge_pages\":{Bit(r.HugePages)},\"setup_flags\":{r.SetupFlags},")
             + Invariant($"\"ios\":{r.Ios},\"elapsed_s\":{r.Elapsed.TotalSeconds:R},\"cpu_s\":{r.CpuSeconds:R},\"loop_cpu_s\":{r.LoopCpuSeconds:R},\"iops\":{r.Iops:R},\"iops_per_core\":{r.IopsPerCore:R},")
             + Invariant($"\"usr_ns_per_io\":{r.UserNsPerIo:R},\"sys_ns_per_io\":{r.SystemNsPerIo:R},\"kernel_pins_per_io\":{pins},\"allocated_bytes\":{r.AllocatedBytes},\"threads\":[{threads}]}}");
     }

@@ -42,6 +42,22 @@ public sealed class PeakLoopTests : PinBalancedTest
         Assert.All(result.Threads, t => Assert.Equal(options.IosPerThread, t.Ios));
     }
 
+    /// <summary>NO_SQARRAY is taken where the kernel has it (Linux 6.6) and left off when asked; the reads are right either way.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void NoSqArray_IsTakenOrLeft_AsAsked(bool noSqArray)
+    {
+        string path = PatternFile(shift: 0);
+
+        PeakResult result = PeakLoop.Run(path, Options() with { NoSqArray = noSqArray, Verify = true });
+
+        Assert.Equal(Options().IosPerThread, result.Ios);
+        bool kernelHasIt = Environment.OSVersion.Version >= new Version(6, 6);
+        Assert.Equal(noSqArray && kernelHasIt, (result.SetupFlags & PinIo.Linux.Interop.IORING_SETUP_NO_SQARRAY) != 0);
+        Assert.NotEqual(0u, result.SetupFlags & PinIo.Linux.Interop.IORING_SETUP_DEFER_TASKRUN);
+    }
+
     [Fact]
     public void Verify_FailsOnAFileThatDoesNotHoldThePattern_NamingTheOffset()
     {

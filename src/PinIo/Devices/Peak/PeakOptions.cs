@@ -36,6 +36,9 @@ internal sealed record PeakOptions
     /// <summary>The target registered with the ring (IOSQE_FIXED_FILE: no file lookup per read).</summary>
     public bool RegisteredFile { get; init; } = true;
 
+    /// <summary>IORING_SETUP_NO_SQARRAY (Linux 6.6): no SQ index array for the kernel to read per SQE; dropped where the kernel refuses it.</summary>
+    public bool NoSqArray { get; init; } = true;
+
     /// <summary>IORING_SETUP_IOPOLL: completions polled from the device's poll queues, no interrupts (-p).</summary>
     public bool Polled { get; init; }
 

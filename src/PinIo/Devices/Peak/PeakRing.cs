@@ -257,7 +257,10 @@ internal sealed unsafe class PeakRing : IDisposable
         return size;
     }
 
-    /// <summary>The owner-only flags (Linux 6.1) fall back on EINVAL; the polling flags were asked for by name and do not.</summary>
+    /// <summary>
+    /// The optional flags (owner-only: Linux 6.1; NO_SQARRAY: 6.6) are dropped on EINVAL, newest
+    /// first; the polling flags were asked for by name and are not.
+    /// </summary>
     private static IoUringRing CreateRing(PeakOptions options)
     {
         IoUringParams p = default;
@@ -272,16 +275,22 @@ internal sealed unsafe class PeakRing : IDisposable
             p.SqThreadIdle = 1000;
         }
         // The kernel refuses DEFER_TASKRUN beside SQPOLL: its thread runs the task work.
-        uint owned = Interop.IORING_SETUP_SINGLE_ISSUER | (options.SubmissionPolling ? 0 : Interop.IORING_SETUP_DEFER_TASKRUN);
-        IoUringParams withOwner = p;
-        withOwner.Flags |= owned;
-        try
+        uint owner = Interop.IORING_SETUP_SINGLE_ISSUER | (options.SubmissionPolling ? 0 : Interop.IORING_SETUP_DEFER_TASKRUN);
+        uint[] optional = options.NoSqArray ? [Interop.IORING_SETUP_NO_SQARRAY, owner] : [owner];
+        foreach (uint flags in optional)
         {
-            return IoUringRing.Create(entries, in withOwner);
+            p.Flags |= flags;
         }
-        catch (DirectIoException e) when (e.Errno == Errno.EINVAL)
+        for (int dropped = 0; ; dropped++)
         {
-            return IoUringRing.Create(entries, in p);
+            try
+            {
+                return IoUringRing.Create(entries, in p);
+            }
+            catch (DirectIoException e) when (e.Errno == Errno.EINVAL && dropped < optional.Length)
+            {
+                p.Flags &= ~optional[dropped];
+            }
         }
     }
 
