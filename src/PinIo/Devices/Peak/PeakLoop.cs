@@ -169,6 +169,15 @@ internal static class PeakLoop
         {
             CpuAffinity.SetForCurrentThread([_cpu]);
             PeakRing ring = new(_path, _options, _seed);
+            try
+            {
+                ring.WarmUp();
+            }
+            catch
+            {
+                ring.Dispose();
+                throw;
+            }
             SetupFlags = ring.SetupFlags;
             HugePages = ring.HugePages;
             Volatile.Write(ref _ring, ring);
