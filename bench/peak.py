@@ -45,7 +45,8 @@ def record(kind, out_path, cmd):
     elif kind == "pinio":
         j = json.loads(out)
         fig = dict(iops=j["iops"], iops_per_core=j["iops_per_core"], usr_ns=j["usr_ns_per_io"], sys_ns=j["sys_ns_per_io"],
-                   pins_per_io=j["kernel_pins_per_io"], process_iops_per_core=j["ios"] / max(proc_cpu, 1e-9))
+                   pins_per_io=j["kernel_pins_per_io"], loop_usr_ns=sum(t["usr_s"] for t in j["threads"]) * 1e9 / max(j["ios"], 1),
+                   whole_process_iops_per_core=j["ios"] / max(proc_cpu, 1e-9))
     else:
         j = json.loads(out[out.index("{"):])
         job = j["jobs"][0]
@@ -72,12 +73,13 @@ def summary(directory):
         figs = [json.loads(line) for line in open(os.path.join(directory, name))]
         med = {k: statistics.median(f[k] for f in figs) for k in figs[0] if figs[0][k] is not None}
         rows.append((target, tool, len(figs), med))
-    print(f"{'target':8} {'tool':6} {'runs':>4} {'IOPS':>9} {'IOPS/core':>10} {'usr ns/IO':>9} {'sys ns/IO':>9} {'pins/IO':>7} {'load':>5}")
+    print(f"{'target':8} {'tool':6} {'runs':>4} {'IOPS':>9} {'IOPS/core':>10} {'usr ns/IO':>9} {'sys ns/IO':>9} {'pins/IO':>7} {'loop usr':>8} {'load':>5}")
     by = {}
     for target, tool, n, m in rows:
         by[(target, tool)] = m
         pins = f"{m['pins_per_io']:.3f}" if "pins_per_io" in m else "-"
-        print(f"{target:8} {tool:6} {n:>4} {m['iops'] / 1e3:8.1f}K {m['iops_per_core'] / 1e3:9.1f}K {m['usr_ns']:9.0f} {m['sys_ns']:9.0f} {pins:>7} {m['load']:5.1f}")
+        loop_usr = f"{m['loop_usr_ns']:.0f}" if "loop_usr_ns" in m else "-"
+        print(f"{target:8} {tool:6} {n:>4} {m['iops'] / 1e3:8.1f}K {m['iops_per_core'] / 1e3:9.1f}K {m['usr_ns']:9.0f} {m['sys_ns']:9.0f} {pins:>7} {loop_usr:>8} {m['load']:5.1f}")
     print()
     for target in sorted({t for t, _ in by}):
         p = by.get((target, "pinio"))

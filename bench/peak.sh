@@ -79,7 +79,7 @@ if [[ "${SWEEP:-0}" == 1 ]]; then
         for _ in 1 2 3; do
             # shellcheck disable=SC2086
             runs+=("$(fio_job "$first" "${FIO_BEST[@]}" $variant 2>/dev/null \
-                | python3 -c 'import json,sys;s=sys.stdin.read();print(int(json.loads(s[s.index("{"):])["jobs"][0]["read"]["iops"]))' 2>/dev/null || echo 0)")
+                | python3 -c 'import json,sys;s=sys.stdin.read();print(int(json.loads(s[s.index("{"):])["jobs"][0]["read"]["iops"]))' 2>/dev/null | head -1 || true)")
         done
         iops=$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)
         echo "fio sweep on $first: '${variant:-base}' IOPS median of 3=$iops (${runs[*]}), load $(cut -d' ' -f1 /proc/loadavg)" >&2
