@@ -83,6 +83,10 @@ def summary(directory):
     print()
     for target in sorted({t for t, _ in by}):
         p = by.get((target, "pinio"))
+        b = by.get((target, "pinioB"))
+        if p and b:
+            print(f"{target:8} pinioB/pinio: IOPS {b['iops'] / p['iops']:.2f}x  IOPS/core {b['iops_per_core'] / p['iops_per_core']:.2f}x  "
+                  f"usr/IO {b['usr_ns'] / max(p['usr_ns'], 1e-9):.2f}x  sys/IO {b['sys_ns'] / max(p['sys_ns'], 1e-9):.2f}x")
         for other in ("tio", "fio"):
             o = by.get((target, other))
             if p and o:

@@ -7,6 +7,7 @@
 #   bench/peak.sh                          # zram, loop and file, 5 rounds of 3 s
 #   TARGETS="loop file" RUNS=7 RUNTIME=5 bench/peak.sh
 #   SWEEP=1 TARGETS=loop bench/peak.sh     # first try fio settings once each and keep the best
+#   PINIO_B="--fixedbufs=0" bench/peak.sh  # A/B: a second pinio peak with these options each round
 #
 # Targets: zram (/dev/zram0, shared: read only, used as it is; skipped when it has no size),
 # loop (a RAM-backed loop device of our own over /dev/shm, --direct-io=on, filled with random
@@ -99,6 +100,11 @@ for target in $TARGETS; do
             -p0 -B1 -F1 -X1 -P0 -n1 -r"$RUNTIME" "$path"
         python3 bench/peak.py pinio "$OUT/$target.pinio.jsonl" -- "$PINIO" peak --iodepth="$DEPTH" --iodepth_batch_submit="$BATCH" \
             --iodepth_batch_complete="$BATCH" --cpus_allowed="$CPU" --runtime="$RUNTIME" --output-format=json "$path"
+        if [[ -n "${PINIO_B:-}" ]]; then
+            # shellcheck disable=SC2086
+            python3 bench/peak.py pinio "$OUT/$target.pinioB.jsonl" -- "$PINIO" peak --iodepth="$DEPTH" --iodepth_batch_submit="$BATCH" \
+                --iodepth_batch_complete="$BATCH" --cpus_allowed="$CPU" --runtime="$RUNTIME" --output-format=json $PINIO_B "$path"
+        fi
         python3 bench/peak.py fio "$OUT/$target.fio.jsonl" -- fio --name=peak --filename="$path" --readonly --direct=1 --rw=randread \
             --bs=4k --time_based --runtime="$RUNTIME" --cpus_allowed="$CPU" --output-format=json "${FIO_BEST[@]}"
     done

@@ -31,15 +31,17 @@ internal static class PeakCommand
         var threads = Opt("numjobs", "N", "Threads, one ring and one CPU each (-n)", defaults.Threads, t => (int)Range(ValueParsers.ParseInt(t), 1, Linux.CpuAffinity.MaxCpus));
         var cpus = Opt<IReadOnlyList<int>?>("cpus_allowed", "LIST", "CPUs of the threads in order, e.g. 1 or 0-1 (default: those this process may use)", null, t => ValueParsers.ParseCpuList(t).Cpus);
         var runtime = Opt("runtime", "TIME", "How long to run (default unit s)", defaults.Runtime, t => TimeSpan.FromMicroseconds(Range(ValueParsers.ParseTimeUs(t), 1, long.MaxValue / 10)));
-        var numberIos = Opt("number_ios", "N", "Stop each thread after N reads (0: at the runtime)", defaults.IosPerThread, t => Range(ValueParsers.ParseInt(t), 0, long.MaxValue));
+        var numberIos = Opt("number_ios", "N", "Stop each thread after N reads, or at the runtime if sooner (0: at the runtime)", defaults.IosPerThread, t => Range(ValueParsers.ParseInt(t), 0, long.MaxValue));
         var size = Opt("size", "SIZE", "Bytes of the target the reads fall in (default: all)", defaults.Size, t => Range(ValueParsers.ParseSize(t), 0, long.MaxValue));
         var verify = Opt("verify", "0|1", "Check each block: its 8-byte word at offset o must hold o xor 0x6b6165706b616570 ('peakpeak'), written beforehand", Bit(defaults.Verify), ParseBit);
         var seed = Opt("randseed", "N", "Seed of the offsets", defaults.Seed, t => (ulong)Range(ValueParsers.ParseInt(t), 0, long.MaxValue));
         var format = Opt("output-format", "normal|json", "The closing figures as text or one JSON object", "normal", t => t is "normal" or "json" ? t : throw new FormatException("give normal or json"));
         var target = new Argument<string>("TARGET") { Description = "A block device or file; opened read-only with O_DIRECT" };
-        var root = new RootCommand(Help) { bs, depth, submit, complete, fixedBufs, registerFiles, noSqArray, hipri, sqPoll, hugePages, threads, cpus, runtime, numberIos, size, verify, seed, format, target };
+        var command = new Command(Name, Help) { bs, depth, submit, complete, fixedBufs, registerFiles, noSqArray, hipri, sqPoll, hugePages, threads, cpus, runtime, numberIos, size, verify, seed, format, target };
 
-        ParseResult parse = root.Parse([.. args]);
+        // A subcommand of the program's root, so that --help's usage line reads "pinio peak".
+        var root = new RootCommand { command };
+        ParseResult parse = root.Parse([Name, .. args]);
         if (parse.Action is not null || parse.Errors.Count > 0)
         {
             if (parse.Action is System.CommandLine.Invocation.ParseErrorAction error)
@@ -127,6 +129,6 @@ internal static class PeakCommand
     private const string Help =
         "pinio peak: the peak IOPS of PinIo's io_uring ring on a target, after fio's t/io_uring. Random reads, one ring per\n" +
         "thread, each thread bound to a CPU, the target and the buffers registered, submission and reaping batched; the\n" +
-        "IOPS each second, then IOPS, IOPS per core (reads per CPU second of the loop threads), user and system CPU per\n" +
+        "IOPS each second, then IOPS, IOPS per core (reads per CPU second of the process), user and system CPU per\n" +
         "read, and the kernel's pins per read (/proc/vmstat nr_foll_pin_acquired, system-wide).";
 }

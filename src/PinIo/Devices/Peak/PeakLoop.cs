@@ -68,7 +68,7 @@ internal static class PeakLoop
             processAfter.System - processBefore.System, pinsKnown ? pinsAfter - pinsBefore : null, workers[0].SetupFlags, workers[0].HugePages);
     }
 
-    /// <summary>Once a second, the reads done in that second, until the runtime ends, every thread has finished, or a cancel.</summary>
+    /// <summary>Once a second, the reads done in that second, until the runtime ends, every thread has done its reads, or a cancel.</summary>
     private static void Sample(Worker[] workers, PeakOptions options, CountdownEvent finished, Action<int, long>? everySecond, CancellationToken cancel)
     {
         long began = Stopwatch.GetTimestamp();
@@ -77,7 +77,7 @@ internal static class PeakLoop
         {
             TimeSpan left = options.Runtime - Stopwatch.GetElapsedTime(began);
             TimeSpan untilTick = TimeSpan.FromSeconds(second) - Stopwatch.GetElapsedTime(began);
-            bool runtimeEnds = options.IosPerThread == 0 && left <= untilTick;
+            bool runtimeEnds = left <= untilTick;
             TimeSpan wait = runtimeEnds ? left : untilTick;
             bool allDone = wait > TimeSpan.Zero
                 ? finished.Wait(wait, cancel)

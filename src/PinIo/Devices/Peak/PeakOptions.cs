@@ -54,7 +54,7 @@ internal sealed record PeakOptions
     /// <summary>The CPU of each thread, in order (wrapping); null: the CPUs this process may use, in order.</summary>
     public IReadOnlyList<int>? Cpus { get; init; }
 
-    /// <summary>How long the loop runs (-r); ignored when <see cref="IosPerThread"/> stops it first.</summary>
+    /// <summary>How long the loop runs (-r), unless <see cref="IosPerThread"/> stops it first.</summary>
     public TimeSpan Runtime { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Reads per thread before it stops (0: until <see cref="Runtime"/>).</summary>
@@ -100,9 +100,9 @@ internal sealed record PeakOptions
         {
             Fail($"CPUs [{string.Join(",", Cpus!)}]: give at least one CPU number from 0 to {Linux.CpuAffinity.MaxCpus - 1}");
         }
-        if (Runtime <= TimeSpan.Zero && IosPerThread == 0)
+        if (Runtime <= TimeSpan.Zero)
         {
-            Fail($"runtime {Runtime.TotalSeconds} s with no I/O count: give a runtime above zero");
+            Fail($"runtime {Runtime.TotalSeconds} s: give a runtime above zero");
         }
         if (IosPerThread < 0 || Size < 0 || Size % BlockSize != 0)
         {
