@@ -20,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS="${RUNS:-5}"
-RUNTIME="${RUNTIME:-3}"
+RUNTIME="${RUNTIME:-3}" # at least 2: t/io_uring prints its IOPS once a second, after the first
 TARGETS="${TARGETS:-zram loop file}"
 CPU="${CPU:-1}"
 DEPTH="${DEPTH:-128}"
@@ -51,27 +51,29 @@ fio_job() { # target extra-options...
         --cpus_allowed="$CPU" --output-format=json "$@"
 }
 
+# Sets $path. Not called in $(...): the loop device made here must be seen by cleanup.
 target_path() {
     case "$1" in
         zram)
             [[ -b /dev/zram0 && $(cat /sys/block/zram0/disksize) -gt 0 ]] || return 1
-            echo /dev/zram0 ;;
+            path=/dev/zram0 ;;
         loop)
             if [[ -z "$loop" ]]; then
                 truncate -s 512m /dev/shm/pinio-peak.img
                 loop=$(losetup -f --show --direct-io=on /dev/shm/pinio-peak.img)
                 fill "$loop" 512m
             fi
-            echo "$loop" ;;
+            path=$loop ;;
         file)
             [[ -f "$FILE" && $(stat -c %s "$FILE") -ge $((1 << 30)) ]] || fill "$FILE" 1g
-            echo "$FILE" ;;
+            path=$FILE ;;
         *) echo "unknown target $1 (zram, loop, file)" >&2; return 1 ;;
     esac
 }
 
 if [[ "${SWEEP:-0}" == 1 ]]; then
-    first=$(target_path "${TARGETS%% *}")
+    target_path "${TARGETS%% *}"
+    first=$path
     best=0
     best_variant=""
     for variant in "" "--hipri" "--sqthread_poll=1" "--iodepth=32 --iodepth_batch_submit=8 --iodepth_batch_complete_min=8" \
@@ -93,7 +95,7 @@ fi
 
 echo "targets: $TARGETS; $RUNS rounds of ${RUNTIME}s per tool on CPU $CPU; depth $DEPTH, batch $BATCH; results in $OUT" >&2
 for target in $TARGETS; do
-    path=$(target_path "$target") || { echo "skipping $target: not available" >&2; continue; }
+    target_path "$target" || { echo "skipping $target: not available" >&2; continue; }
     for run in $(seq 1 "$RUNS"); do
         echo "$target round $run ($path)" >&2
         python3 bench/peak.py tio "$OUT/$target.tio.jsonl" -- taskset -c "$CPU" "$TIO" -d"$DEPTH" -s"$BATCH" -c"$BATCH" -b4096 \
