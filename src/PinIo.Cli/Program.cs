@@ -39,6 +39,10 @@ internal static class Program
         {
             return Fsx.FsxCommand.Run(args[1..], stdout, stderr);
         }
+        if (args.Length > 0 && args[0] == Peak.PeakCommand.Name)
+        {
+            return Peak.PeakCommand.Run(args[1..], stdout, stderr);
+        }
         long programStart = Stopwatch.GetTimestamp();
         var format = new Option<string>("--output-format")
         {
@@ -223,6 +227,8 @@ internal static class Program
         text.AppendLine("sections, stonewall/new_group, include, $ENV); see examples/.");
         text.AppendLine("pinio fsx [--seed=N --ops=N --path=iomap|legacy ...] runs the file-system exerciser on a Volume");
         text.AppendLine("(pinio fsx --help).");
+        text.AppendLine("pinio peak [--iodepth=N --fixedbufs=0|1 ...] TARGET measures the peak IOPS per core of PinIo's ring, after");
+        text.AppendLine("fio's t/io_uring (pinio peak --help).");
         text.AppendLine();
         text.AppendLine("Job options (fio's names and meanings; write --name=value):");
         foreach (OptionDef option in OptionTable.All)
