@@ -3,17 +3,22 @@ namespace PinIo.Linux;
 
 internal sealed unsafe partial class IoUringRing
 {
-    // The slot in the registering thread's table of rings, and that thread (0: none). The
-    // table is per task: another thread's io_uring_enter with the same index would find its
-    // own table's ring, or none, so only the registering thread enters through the index.
+    // One object per thread that ever registered a ring, never shared or reused: a managed
+    // thread id is recycled after its thread exits, and a new thread with the old id would
+    // enter through an index into its own table, which may hold another ring.
+    [ThreadStatic]
+    private static object? t_thread;
+
+    // The slot in the registering thread's table of rings, and that thread's token (null:
+    // none). The table is per task, so only the registering thread enters through the index.
     private uint _registeredIndex;
-    private int _registeredThreadId;
+    private object? _registeredThread;
 
     /// <summary>Whether the calling thread enters this ring through its registered index (IORING_ENTER_REGISTERED_RING).</summary>
-    public bool EntersRegistered => _registeredThreadId != 0 && _registeredThreadId == Environment.CurrentManagedThreadId;
+    public bool EntersRegistered => _registeredThread is not null && _registeredThread == t_thread;
 
     /// <summary>Whether some thread has the ring registered in its table (and enters it by index).</summary>
-    public bool IsRingFdRegistered => _registeredThreadId != 0;
+    public bool IsRingFdRegistered => _registeredThread is not null;
 
     /// <summary>
     /// Registers the ring's descriptor in the calling thread's io_uring table
@@ -29,7 +34,7 @@ internal sealed unsafe partial class IoUringRing
     public int RegisterRingFd()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_registeredThreadId != 0)
+        if (_registeredThread is not null)
         {
             return -(int)Errno.EBUSY;
         }
@@ -42,7 +47,7 @@ internal sealed unsafe partial class IoUringRing
             return res;
         }
         _registeredIndex = update.Offset;
-        _registeredThreadId = Environment.CurrentManagedThreadId;
+        _registeredThread = t_thread ??= new object();
         return 0;
     }
 
@@ -62,13 +67,13 @@ internal sealed unsafe partial class IoUringRing
         IoUringRsrcUpdate update = default;
         update.Offset = _registeredIndex;
         int res = Interop.IoUringRegister(_fd, Interop.IORING_UNREGISTER_RING_FDS, &update, 1);
-        _registeredThreadId = 0;
+        _registeredThread = null;
         return Math.Min(res, 0);
     }
 
     private int EnterKernel(uint toSubmit, uint minComplete, uint flags, void* argument = null, nuint argumentSize = Interop.KernelSigsetSize)
     {
-        if (_registeredThreadId == Environment.CurrentManagedThreadId)
+        if (_registeredThread is not null && _registeredThread == t_thread)
         {
             return Interop.IoUringEnter((int)_registeredIndex, toSubmit, minComplete, flags | Interop.IORING_ENTER_REGISTERED_RING, argument, argumentSize);
         }

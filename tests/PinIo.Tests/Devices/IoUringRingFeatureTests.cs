@@ -170,6 +170,44 @@ public sealed class IoUringRingFeatureTests(ITestOutputHelper output) : PinBalan
         NopRoundTrip(ring);
     }
 
+    /// <summary>
+    /// .NET hands a dead thread's managed id to a new thread: that thread must not take the
+    /// ring's registered index (an index into its own, different table) for its own.
+    /// </summary>
+    [Fact]
+    public void ANewThreadWithTheRegisteringThreadsRecycledId_EntersByDescriptor()
+    {
+        using IoUringRing ring = IoUringRing.Create(8);
+        int registeringId = RegisterOnAThreadThatExits(ring);
+
+        bool? entersRegistered = null;
+        int submitted = 0;
+        for (int i = 0; i < 2000 && entersRegistered is null; i++)
+        {
+            // The id goes back to .NET's free list when the dead thread's object is finalized.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            var probe = new Thread(() =>
+            {
+                if (Environment.CurrentManagedThreadId == registeringId)
+                {
+                    entersRegistered = ring.EntersRegistered;
+                    submitted = SubmitNop(ring);
+                }
+            });
+            probe.Start();
+            probe.Join();
+        }
+
+        if (entersRegistered is null)
+        {
+            output.WriteLine($"not checked: no new thread got managed id {registeringId} again in 2000 tries");
+            return;
+        }
+        Assert.False(entersRegistered, $"a new thread with recycled managed id {registeringId} took the dead thread's registered ring index");
+        Assert.Equal(1, submitted);
+    }
+
     [Fact]
     public void TheBufferPool_IsInHugePages_HugeTlbWhenReserved_ElseTransparent()
     {
@@ -182,6 +220,20 @@ public sealed class IoUringRingFeatureTests(ITestOutputHelper output) : PinBalan
         PagePoolAssert(device.BufferPool!, expectHugeTlb: freeHugeTlb * HugePageMemory.HugePageBytes >= PoolBytes);
         Assert.True(device.UsesFixedBuffers);
         Assert.Equal(0, device.BufferPool!.BaseAddress & (HugePageMemory.HugePageBytes - 1));
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static int RegisterOnAThreadThatExits(IoUringRing ring)
+    {
+        int id = 0;
+        var registering = new Thread(() =>
+        {
+            id = Environment.CurrentManagedThreadId;
+            Assert.Equal(0, ring.RegisterRingFd());
+        });
+        registering.Start();
+        registering.Join();
+        return id;
     }
 
     private static void PagePoolAssert(PinIo.Mm.PagePool pool, bool expectHugeTlb)
@@ -197,6 +249,19 @@ public sealed class IoUringRingFeatureTests(ITestOutputHelper output) : PinBalan
     {
         string? line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("HugePages_Free:", StringComparison.Ordinal));
         return line is null ? 0 : long.Parse(line.Split(':')[1].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>One NOP submitted and reaped; the submit's result (1, or -errno), for a thread that must not assert.</summary>
+    private static unsafe int SubmitNop(IoUringRing ring)
+    {
+        ring.TryGetSqe(out IoUringSqe* sqe);
+        IoUringRing.PrepNop(sqe, 7);
+        int res = ring.SubmitAndWait(1);
+        if (res == 1 && ring.WaitCqe(out _) == 0)
+        {
+            ring.CqeSeen();
+        }
+        return res;
     }
 
     private static unsafe void NopRoundTrip(IoUringRing ring)
