@@ -7,6 +7,11 @@
 #   TARGET=zram RUNS=5 bench/compare.sh      # on /dev/zram0 (2 GiB, filled with random data)
 #   TARGET=file BUSY=1 bench/compare.sh      # a 1 GiB file on the root ext4, beside a CPU hog
 #   RUNS=3 RUNTIME=3 bench/compare.sh bench/jobs/randread-4k-qd32.fio ...
+#   FIO_BEST=1 TARGET=zram bench/compare.sh bench/jobs/randread-4k-qd32.fio   # both tools with every ring option
+#
+# FIO_BEST=1 appends fio's io_uring options to every job, for both tools alike: registerfiles=1,
+# fixedbufs=1, sqthread_poll=1 (FIO_BEST_OPTS to change the list; add hipri=1 only on a device
+# with poll queues: zram and loop devices have none, and polled I/O there fails with EOPNOTSUPP).
 #
 # TARGET: loop (a RAM-backed loop device over /dev/shm, losetup --direct-io=on; the default as
 # root), zram (/dev/zram0: a RAM block driver that completes in the submitter's context), file
@@ -60,7 +65,7 @@ case "$TARGET" in
             echo "$want" > /sys/block/zram0/disksize
         fi
         # Random data: zram stores zero-filled and compressible pages for nearly nothing.
-        fill /dev/zram0
+        [[ "${NOFILL:-0}" == 1 ]] || fill /dev/zram0  # NOFILL=1: zram0 is shared and already filled
         target=/dev/zram0 ;;
     file)
         [[ -f "$FILE" && $(stat -c %s "$FILE") -ge $(numfmt --from=iec "${SIZE^^}") ]] || fill "$FILE"
@@ -74,6 +79,14 @@ fi
 export PINIO_TARGET="$target" PINIO_SIZE="$SIZE" PINIO_RUNTIME="$RUNTIME"
 echo "target $target ($TARGET, busy=$BUSY), $RUNS runs of ${RUNTIME}s per tool and job, results in $OUT" >&2
 
+if [[ "${FIO_BEST:-0}" == 1 ]]; then
+    best=()
+    for job in "${JOBS[@]}"; do
+        { cat "$job"; echo; tr ' ' '\n' <<<"${FIO_BEST_OPTS:-registerfiles=1 fixedbufs=1 sqthread_poll=1}"; } > "$OUT/$(basename "$job")"
+        best+=("$OUT/$(basename "$job")")
+    done
+    JOBS=("${best[@]}")
+fi
 for run in $(seq 1 "$RUNS"); do
     for job in "${JOBS[@]}"; do
         name=$(basename "$job" .fio)

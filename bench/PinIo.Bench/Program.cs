@@ -7,6 +7,7 @@
 //   durability-writer|durability-check --file=F --ack=A [--bs=4096 --blocks=2048 --batch=16 --seed=1]
 //   are the halves of bench/sigkill-durability.sh.
 //   volume-mount --files=N --extents=M [--rounds=R]: mount/replay time of a Volume (bench/volume-mount.sh).
+//   ring-enter, pool-register: issue 12's ring features measured alone (RingFeatures.cs).
 //   pagecache-hot [--mib=256 --seconds=3]: 4 KiB random buffered reads of a fully cached file, each timed (bench/pagecache.sh).
 //   pagecache-stable [--mib=16 --chunk=1048576 --passes=64]: Direct reads into mapped page-cache memory during writeback (bench/pagecache.sh).
 using PinIo.Bench;
@@ -14,6 +15,16 @@ using PinIo.Bench;
 if (args.Length > 0 && args[0] == "pagecache-hot")
 {
     return PageCacheHot.Run(args);
+}
+
+if (args.Length > 0 && args[0] == "ring-enter")
+{
+    return RingFeatures.RunEnter(args);
+}
+
+if (args.Length > 0 && args[0] == "pool-register")
+{
+    return RingFeatures.RunPoolRegister(args);
 }
 
 if (args.Length > 0 && args[0] == "pagecache-stable")

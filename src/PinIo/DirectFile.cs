@@ -52,6 +52,10 @@ public sealed partial class DirectFile : IDisposable, IAsyncDisposable
             BufferPoolBytes = options.BufferPoolBytes,
             SubmissionPolling = options.SubmissionPolling,
             SubmissionPollIdleMs = options.SubmissionPollIdleMs,
+            RegisterRingFd = options.RegisterRingFd,
+            NoSqArray = options.NoSqArray,
+            TaskRun = options.TaskRun,
+            HugePagePool = options.HugePagePool,
         });
         return new DirectFile(device, options);
     }

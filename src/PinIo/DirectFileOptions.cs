@@ -48,4 +48,16 @@ public sealed class DirectFileOptions
 
     /// <summary>Milliseconds without work before the polling thread sleeps (woken by the next request).</summary>
     public int SubmissionPollIdleMs { get; init; } = 1000;
+
+    /// <summary>io_uring: the ring's descriptor registered with its owner thread (IORING_REGISTER_RING_FDS). See <see cref="Devices.FileDeviceOptions.RegisterRingFd"/>.</summary>
+    public bool RegisterRingFd { get; init; } = true;
+
+    /// <summary>io_uring: no SQ index array (IORING_SETUP_NO_SQARRAY). See <see cref="Devices.FileDeviceOptions.NoSqArray"/>.</summary>
+    public bool NoSqArray { get; init; } = true;
+
+    /// <summary>io_uring: when completions' task work runs. See <see cref="Devices.FileDeviceOptions.TaskRun"/>.</summary>
+    public Devices.IoUringTaskRun TaskRun { get; init; } = Devices.IoUringTaskRun.Deferred;
+
+    /// <summary><see cref="BufferPoolBytes"/> in 2 MiB pages where the system has them. See <see cref="Devices.FileDeviceOptions.HugePagePool"/>.</summary>
+    public bool HugePagePool { get; init; } = true;
 }

@@ -198,6 +198,9 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     /// <summary>reap_spin=: microseconds the job's reap looks for a completion before it sleeps (<see cref="FileDeviceOptions.ReapSpinMicroseconds"/>).</summary>
     public int ReapSpinUs { get; init; }
 
+    /// <summary>pinio's own ring switches (ring_fd_register, no_sqarray, taskrun, hugepage_pool).</summary>
+    public RingTuning Ring { get; init; } = new();
+
     /// <summary>Completions on the ring's own thread rather than polled by the job (a <c>faulty:</c> target's device sits between job and ring).</summary>
     public bool Unpolled { get; init; }
 
@@ -250,6 +253,10 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
             SubmissionPollCpu = SubmissionPolling ? SubmissionPollCpu : null,
             CompletionPolling = CompletionPolling,
             ReapSpinMicroseconds = ReapSpinUs,
+            RegisterRingFd = Ring.RegisterRingFd,
+            NoSqArray = Ring.NoSqArray,
+            TaskRun = Ring.TaskRun,
+            HugePagePool = Ring.HugePagePool,
         });
     }
 
@@ -295,7 +302,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
             return new FileTarget(filename, engine, direct, 0, wantedBytes, IsBlockDevice: false, QueueLimits.Default.LogicalBlockSize)
             {
                 Fills = FillDevice.Wanted(o),
-                Dotnet = dotnet, Ftruncate = ftruncate, Mmap = mmap, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
+                Dotnet = dotnet, Ftruncate = ftruncate, Mmap = mmap, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri), Ring = RingTuning.From(o),
                 ReapSpinUs = (int)o.Get(Opt.ReapSpin),
                 Fallocate = o.Get(Opt.Fallocate), CreateOnOpen = o.Get(Opt.CreateOnOpen), MakeParents = o.Get(Opt.FilenameFormat) is not null,
             };
@@ -328,7 +335,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         return new FileTarget(filename, engine, direct, probe.Size, wantedBytes, probe.IsBlockDevice, probe.LogicalBlockSize)
         {
             Fills = FillDevice.Wanted(o) && probe.IsRegularFile,
-            Dotnet = dotnet, Ftruncate = ftruncate, Mmap = mmap, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri),
+            Dotnet = dotnet, Ftruncate = ftruncate, Mmap = mmap, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri), Ring = RingTuning.From(o),
             ReapSpinUs = (int)o.Get(Opt.ReapSpin),
             Fallocate = o.Get(Opt.Fallocate), CreateOnOpen = o.Get(Opt.CreateOnOpen),
         };
@@ -350,4 +357,10 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         }
         return new FileTarget(filename, IoEngine.Sync, Direct: false, 0, wanted, IsBlockDevice: false, QueueLimits.SectorSize) { Dotnet = true, IsCharDevice = true, Dsync = dsync };
     }
+}
+
+/// <summary>The io_uring features a job's ring takes (all on by default), from pinio's own options.</summary>
+internal sealed record RingTuning(bool RegisterRingFd = true, bool NoSqArray = true, IoUringTaskRun TaskRun = IoUringTaskRun.Deferred, bool HugePagePool = true)
+{
+    public static RingTuning From(JobOptions o) => new(o.Get(Opt.RingFdRegister), o.Get(Opt.NoSqArray), o.Get(Opt.TaskRun), o.Get(Opt.HugePagePool));
 }

@@ -136,6 +136,24 @@ internal static partial class Opt
 
     public static readonly Opt<long> ReapSpin = Declare<long>(new() { Name = "reap_spin", Kind = OptionKind.Custom, Default = "0", Parser = (_, v) => ValueParsers.ParseReapSpinUs(v), Help = "io_uring (pinio only): before sleeping for a completion, look for it this long (microseconds, or with a unit) by entering the kernel without a wait; saves the cross-CPU wake-up when completions come from another CPU, costs CPU when they are slow. At most 1s; 0 sleeps at once, as fio does" });
 
+    // pinio's own io_uring switches (fio has none): the ring features PinIo takes by default, off only to A/B them (bench/README.md, "ring").
+    public static readonly Opt<bool> RingFdRegister = Declare<bool>(new() { Name = "ring_fd_register", Kind = OptionKind.Bool, Default = "1", Help = "pinio only, io_uring: the job thread registers the ring's descriptor (IORING_REGISTER_RING_FDS) and enters it by index, with no descriptor lookup per io_uring_enter; 0 to measure without" });
+
+    public static readonly Opt<bool> NoSqArray = Declare<bool>(new() { Name = "no_sqarray", Kind = OptionKind.Bool, Default = "1", Help = "pinio only, io_uring: the ring has no SQ index array (IORING_SETUP_NO_SQARRAY, Linux 6.6); 0 to measure with it" });
+
+    public static readonly Opt<Devices.IoUringTaskRun> TaskRun = Declare<Devices.IoUringTaskRun>(new()
+    {
+        Name = "taskrun", Kind = OptionKind.Choice, Default = "defer", Help = "pinio only, io_uring: when the kernel posts completions (its task work); the ring is SINGLE_ISSUER in every mode",
+        Choices =
+        [
+            new("defer", Devices.IoUringTaskRun.Deferred, "IORING_SETUP_DEFER_TASKRUN: when the job thread waits for completions"),
+            new("coop", Devices.IoUringTaskRun.Cooperative, "IORING_SETUP_COOP_TASKRUN | TASKRUN_FLAG: at the job thread's next kernel entry, with no interrupt"),
+            new("interrupt", Devices.IoUringTaskRun.Interrupt, "neither: the kernel interrupts the job thread to post them at once"),
+        ],
+    });
+
+    public static readonly Opt<bool> HugePagePool = Declare<bool>(new() { Name = "hugepage_pool", Kind = OptionKind.Bool, Default = "1", Help = "pinio only: the registered buffer pool (fixedbufs) in 2 MiB pages, hugetlb when vm.nr_hugepages has them, else transparent huge pages; 0 for 4 KiB pages" });
+
     public static readonly Opt<bool> Stonewall = Declare<bool>(new() { Name = "stonewall", Aliases = ["wait_for_previous"], Kind = OptionKind.Flag, Default = "0", Help = "Wait for the jobs before this one to end before starting; starts a new reporting group" });
 
     public static readonly Opt<bool> NewGroup = Declare<bool>(new() { Name = "new_group", Kind = OptionKind.Flag, Default = "0", Help = "Start a new reporting group (without waiting, unlike stonewall)" });

@@ -43,7 +43,7 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
         Limits = limits;
         ReadOnly = options.ReadOnly;
         // Validated against MaxBufferPoolBytes: the page count fits an int.
-        BufferPool = options.BufferPoolBytes > 0 ? new PagePool(PageSize.PagesSpanned(0, options.BufferPoolBytes)) : null;
+        BufferPool = options.BufferPoolBytes > 0 ? new PagePool(PageSize.PagesSpanned(0, options.BufferPoolBytes), options.HugePagePool, hugeTlb: true) : null;
         try
         {
             _engine = CreateEngine(options);
@@ -82,6 +82,12 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
 
     /// <summary>Whether <see cref="BufferPool"/> is registered: I/O from it costs the kernel no pin per request.</summary>
     public bool UsesFixedBuffers => _engine.UsesFixedBuffers;
+
+    /// <summary>
+    /// The engine in one line: for io_uring the ring's setup flags, what is registered (ring
+    /// descriptor, file, buffer pool and what backs it) and each feature the kernel refused, with why.
+    /// </summary>
+    public string EngineDescription => _engine is IoUringEngine ring ? ring.Description : Engine.ToString();
 
     internal FileDescriptor Descriptor => _fd;
 

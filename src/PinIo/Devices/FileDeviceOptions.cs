@@ -99,6 +99,44 @@ public sealed record FileDeviceOptions
     /// <summary>Largest <see cref="ReapSpinMicroseconds"/>: one second.</summary>
     public const int MaxReapSpinMicroseconds = 1_000_000;
 
+    /// <summary>
+    /// io_uring: the ring's owner thread registers the ring's descriptor with the kernel
+    /// (IORING_REGISTER_RING_FDS, Linux 5.18) and enters it by index, so no io_uring_enter looks
+    /// the descriptor up or counts a reference on it. A kernel that refuses leaves the ring
+    /// entered by descriptor (<see cref="FileDevice.EngineDescription"/> says why). Off only to
+    /// measure what it saves.
+    /// </summary>
+    public bool RegisterRingFd { get; init; } = true;
+
+    /// <summary>
+    /// io_uring: the ring is made without the SQ index array (IORING_SETUP_NO_SQARRAY, Linux
+    /// 6.6): the kernel takes SQEs in ring order with no indirection to read. A kernel that
+    /// refuses it gets the array. Off only to measure what it saves.
+    /// </summary>
+    public bool NoSqArray { get; init; } = true;
+
+    /// <summary>
+    /// io_uring: when the kernel runs the completions' task work (<see cref="IoUringTaskRun"/>).
+    /// Deferred (the default) leaves it for the owner's next wait; refused flags fall back in
+    /// turn, newest first. With <see cref="SubmissionPolling"/> the kernel thread runs it and
+    /// this is ignored.
+    /// </summary>
+    public IoUringTaskRun TaskRun { get; init; } = IoUringTaskRun.Deferred;
+
+    /// <summary>
+    /// <see cref="BufferPoolBytes"/> in 2 MiB pages: from the hugetlb pool when vm.nr_hugepages
+    /// has enough free, else advised for transparent huge pages, else 4 KiB pages. The kernel
+    /// then registers a few large folios rather than thousands of pages, and a large request
+    /// from the pool is one segment. Off only to measure what it saves.
+    /// </summary>
+    public bool HugePagePool { get; init; } = true;
+
+    /// <summary>Tests: io_uring_setup fails with EINVAL whenever any of these IORING_SETUP_* flags is asked for, as an older kernel would.</summary>
+    internal uint RefusedSetupFlags { get; init; }
+
+    /// <summary>Tests: IORING_REGISTER_RING_FDS fails with EINVAL, as before Linux 5.18.</summary>
+    internal bool RefuseRingFdRegistration { get; init; }
+
     /// <summary>Most requests in flight on one device: an io_uring ring has at most 4096 entries, one kept for the engine's wake-up read.</summary>
     public const int MaxQueueDepth = 4095;
 

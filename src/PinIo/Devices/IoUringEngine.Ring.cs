@@ -15,6 +15,10 @@ internal sealed unsafe partial class IoUringEngine
     {
         uint entries = (uint)Math.Clamp(RoundUpPow2(_options.QueueDepth + 1), 2, MaxEntries);
         _ring = CreateRing(entries);
+        if (!_polled)
+        {
+            RegisterRingFd();
+        }
         _segmentsPerSlot = Math.Min(_device.Limits.MaxSegments, MaxSegmentsPerSlot);
         int slots = (int)_ring.SqEntries - (_polled ? 0 : 1); // one SQE stays for the eventfd read
         _slots = new Slot[slots];
@@ -34,47 +38,99 @@ internal sealed unsafe partial class IoUringEngine
         }
     }
 
+    // What an older kernel refuses (EINVAL), newest first: each is dropped in turn, with a note.
+    private static readonly (uint Flags, string Name)[] s_optionalSetup =
+    [
+        (Interop.IORING_SETUP_NO_SQARRAY, "IORING_SETUP_NO_SQARRAY (Linux 6.6)"),
+        (Interop.IORING_SETUP_DEFER_TASKRUN, "IORING_SETUP_DEFER_TASKRUN (Linux 6.1)"),
+        (Interop.IORING_SETUP_SINGLE_ISSUER | Interop.IORING_SETUP_R_DISABLED, "IORING_SETUP_SINGLE_ISSUER (Linux 6.0)"),
+        (Interop.IORING_SETUP_COOP_TASKRUN | Interop.IORING_SETUP_TASKRUN_FLAG, "IORING_SETUP_COOP_TASKRUN (Linux 5.19)"),
+    ];
+
     /// <summary>
-    /// Probe, then fall back, in one place: the owner-only flags need Linux 6.1. A polled ring
-    /// is made disabled, so that the thread that later enables it becomes its owner (an SQPOLL
+    /// Probe, then fall back, in one place: the optional flags are dropped one at a time,
+    /// newest first, while the kernel says EINVAL, and each refusal is noted. A polled ring is
+    /// made disabled, so that the thread that later enables it becomes its owner (an SQPOLL
     /// thread starts polling only then, too). The polling flags were asked for by name and
     /// never fall back: a kernel that refuses them throws.
     /// </summary>
     private IoUringRing CreateRing(uint entries)
     {
         IoUringParams p = PollingParams();
-        uint owned = OwnerFlags();
-        try
+        p.Flags |= OptionalFlags();
+        foreach ((uint flags, string name) in s_optionalSetup)
         {
-            p.Flags |= owned;
-            IoUringRing ring = IoUringRing.Create(entries, in p);
-            _disabledAtSetup = _polled;
-            return ring;
+            if ((p.Flags & flags) == 0)
+            {
+                continue;
+            }
+            try
+            {
+                return CreateOrRefuse(entries, in p);
+            }
+            catch (DirectIoException e) when (e.Errno == Errno.EINVAL)
+            {
+                p.Flags &= ~flags;
+                _notes.Add($"the kernel refused {name} (EINVAL): the ring is made without it");
+            }
         }
-        catch (DirectIoException e) when (e.Errno == Errno.EINVAL)
+        return CreateOrRefuse(entries, in p);
+    }
+
+    private IoUringRing CreateOrRefuse(uint entries, in IoUringParams p)
+    {
+        if ((p.Flags & _options.RefusedSetupFlags) != 0)
         {
-            p.Flags &= ~owned;
-            return IoUringRing.Create(entries, in p);
+            throw new DirectIoException(Errno.EINVAL, $"io_uring_setup refused flags 0x{p.Flags & _options.RefusedSetupFlags:x} (simulated)");
         }
+        IoUringRing ring = IoUringRing.Create(entries, in p);
+        _disabledAtSetup = (ring.SetupFlags & Interop.IORING_SETUP_R_DISABLED) != 0;
+        return ring;
     }
 
     /// <summary>
-    /// SINGLE_ISSUER, and DEFER_TASKRUN but with SQPOLL: the kernel thread then submits and
-    /// runs the completions' task work itself, and the kernel refuses DEFER_TASKRUN (as it does
-    /// COOP_TASKRUN) beside SQPOLL with EINVAL.
+    /// SINGLE_ISSUER, the task-run mode, and NO_SQARRAY, as the options ask. With SQPOLL the
+    /// kernel thread submits and runs the completions' task work itself, and the kernel refuses
+    /// DEFER_TASKRUN and COOP_TASKRUN beside it with EINVAL.
     /// </summary>
-    private uint OwnerFlags()
+    private uint OptionalFlags()
     {
         uint flags = Interop.IORING_SETUP_SINGLE_ISSUER;
         if (!_options.SubmissionPolling)
         {
-            flags |= Interop.IORING_SETUP_DEFER_TASKRUN;
+            flags |= _options.TaskRun switch
+            {
+                IoUringTaskRun.Deferred => Interop.IORING_SETUP_DEFER_TASKRUN,
+                IoUringTaskRun.Cooperative => Interop.IORING_SETUP_COOP_TASKRUN | Interop.IORING_SETUP_TASKRUN_FLAG,
+                _ => 0u,
+            };
         }
         if (_polled)
         {
             flags |= Interop.IORING_SETUP_R_DISABLED;
         }
+        if (_options.NoSqArray)
+        {
+            flags |= Interop.IORING_SETUP_NO_SQARRAY;
+        }
         return flags;
+    }
+
+    /// <summary>
+    /// On the owner thread: its io_uring_enter calls name the ring by its index in the thread's
+    /// table (IORING_REGISTER_RING_FDS). A refusal leaves the descriptor in use, with a note.
+    /// </summary>
+    private void RegisterRingFd()
+    {
+        if (!_options.RegisterRingFd)
+        {
+            return;
+        }
+        int res = _options.RefuseRingFdRegistration ? -(int)Errno.EINVAL : _ring.RegisterRingFd();
+        if (res < 0)
+        {
+            _notes.Add($"the kernel refused IORING_REGISTER_RING_FDS ({(Errno)(-res)}): the ring is entered by its descriptor");
+        }
     }
 
     /// <summary>IORING_SETUP_SQPOLL with its idle time and CPU, and IORING_SETUP_IOPOLL, as the options ask.</summary>
@@ -98,12 +154,17 @@ internal sealed unsafe partial class IoUringEngine
         return p;
     }
 
+    /// <summary>Every request on the device, read, write, fsync and discard alike, names file 0 with IOSQE_FIXED_FILE.</summary>
     private void RegisterFile()
     {
         int raw = _device.Descriptor.DangerousFd;
         int res = _ring.RegisterFiles([raw]);
         _fd = res == 0 ? 0 : raw;
         _fileFlags = res == 0 ? Interop.IOSQE_FIXED_FILE : (byte)0;
+        if (res < 0)
+        {
+            _notes.Add($"the kernel refused to register the file ({(Errno)(-res)}): each request looks the descriptor up");
+        }
     }
 
     /// <summary>
@@ -117,10 +178,15 @@ internal sealed unsafe partial class IoUringEngine
             return;
         }
         IoVec buffer = new(pool.BaseAddress, (nuint)pool.SizeBytes);
-        if (_ring.RegisterBuffers(new ReadOnlySpan<IoVec>(in buffer)) == 0)
+        int res = _ring.RegisterBuffers(new ReadOnlySpan<IoVec>(in buffer));
+        if (res == 0)
         {
             _poolBase = pool.BaseAddress;
             _poolBytes = pool.SizeBytes;
+        }
+        else
+        {
+            _notes.Add($"the kernel refused to register the buffer pool ({(Errno)(-res)}): pool I/O is pinned per request");
         }
     }
 

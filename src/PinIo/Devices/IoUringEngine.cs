@@ -58,6 +58,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     private readonly Queue<(Bio Bio, int Error)> _flushed = new();
     private readonly ManualResetEventSlim _started = new();
     private readonly Thread _thread;
+    private readonly List<string> _notes = [];
 
     private IoUringRing _ring = null!;
     private FileDescriptor _eventFd = null!;
@@ -122,6 +123,12 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
 
     /// <summary>IORING_SETUP_* of the ring, for tests and diagnostics (IORING_SETUP_SQPOLL when SubmissionPolling took effect).</summary>
     public uint SetupFlags => _ring.SetupFlags;
+
+    /// <summary>Whether the owner enters the ring by its registered index (IORING_REGISTER_RING_FDS); false on other threads.</summary>
+    public bool EntersRegisteredRing => _ring.EntersRegistered;
+
+    /// <summary>What the ring took and what the kernel refused, one line: for <see cref="FileDevice.EngineDescription"/>.</summary>
+    public string Description => RingDescription.Of(_ring, _fileFlags != 0, _poolBytes, _device.BufferPool, _notes);
 
     /// <summary>SQPOLL: whether the kernel submission thread has gone idle and waits to be woken (IORING_SQ_NEED_WAKEUP).</summary>
     public bool SubmissionThreadSleeping => _ring.SqNeedsWakeup;
@@ -309,6 +316,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         {
             Errors.Check(_ring.EnableRings(), "io_uring_register(IORING_REGISTER_ENABLE_RINGS)");
         }
+        RegisterRingFd();
         return true;
     }
 

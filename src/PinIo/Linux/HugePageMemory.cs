@@ -71,7 +71,28 @@ internal static class HugePageMemory
         return aligned;
     }
 
-    /// <summary>Unmaps memory from <see cref="Allocate"/>.</summary>
+    /// <summary>
+    /// Maps <paramref name="bytes"/> (rounded up to whole huge pages) from the hugetlb pool
+    /// (MAP_HUGETLB: pages the administrator reserved with vm.nr_hugepages), faulted in now;
+    /// 0 when the pool cannot supply them all. The mapping reserves its pages when made, so a
+    /// later touch never finds the pool empty (no SIGBUS). Released by <see cref="Free"/>.
+    /// Unlike THP advice this never falls back to 4 KiB pages inside the range: every 2 MiB is
+    /// one page, which the kernel pins and registers as one.
+    /// </summary>
+    public static unsafe nint AllocateHugeTlb(nuint bytes)
+    {
+        nuint length = RoundUp(bytes);
+        int rc = Interop.Mmap(length, Interop.PROT_READ | Interop.PROT_WRITE,
+            Interop.MAP_PRIVATE | Interop.MAP_ANONYMOUS | Interop.MAP_HUGETLB, -1, 0, out void* raw);
+        if (rc < 0)
+        {
+            return 0;
+        }
+        _ = Interop.Madvise(raw, length, Interop.MADV_POPULATE_WRITE);
+        return (nint)raw;
+    }
+
+    /// <summary>Unmaps memory from <see cref="Allocate"/> or <see cref="AllocateHugeTlb"/>.</summary>
     public static unsafe void Free(nint address, nuint bytes) => Interop.Munmap((void*)address, RoundUp(bytes));
 
     private static nuint RoundUp(nuint bytes) => (bytes + HugePageBytes - 1) & ~(nuint)(HugePageBytes - 1);

@@ -111,6 +111,8 @@ internal static partial class Interop
     internal const uint IORING_REGISTER_FILES_UPDATE = 6;
     internal const uint IORING_REGISTER_PROBE = 8;
     internal const uint IORING_REGISTER_ENABLE_RINGS = 12;
+    internal const uint IORING_REGISTER_RING_FDS = 20;
+    internal const uint IORING_UNREGISTER_RING_FDS = 21;
 
     internal const ushort IO_URING_OP_SUPPORTED = 1 << 0;
 

@@ -13,6 +13,7 @@ internal static partial class Interop
     internal const int MAP_PRIVATE = 0x02;
     internal const int MAP_ANONYMOUS = 0x20;
     internal const int MAP_LOCKED = 0x2000;
+    internal const int MAP_HUGETLB = 0x40000; // from the hugetlb pool (vm.nr_hugepages), default huge page size
     internal const int MAP_POPULATE = 0x8000; // prefault, so the first ring access takes no fault
 
     internal const int MS_ASYNC = 1;

@@ -99,7 +99,7 @@ internal sealed unsafe partial class IoUringRing
     {
         while (!TryPeekCqe(out cqe))
         {
-            int res = Interop.IoUringEnter(_fd, 0, 1, Interop.IORING_ENTER_GETEVENTS, null, Interop.KernelSigsetSize);
+            int res = EnterKernel(0, 1, Interop.IORING_ENTER_GETEVENTS);
             if (res < 0 && res != -(int)Errno.EINTR)
             {
                 return res;
@@ -152,7 +152,7 @@ internal sealed unsafe partial class IoUringRing
     {
         while (CqReady < count)
         {
-            int res = Interop.IoUringEnter(_fd, 0, count, Interop.IORING_ENTER_GETEVENTS, null, Interop.KernelSigsetSize);
+            int res = EnterKernel(0, count, Interop.IORING_ENTER_GETEVENTS);
             if (res < 0 && res != -(int)Errno.EINTR)
             {
                 return res;
@@ -170,7 +170,7 @@ internal sealed unsafe partial class IoUringRing
         ts.TvNsec = ticks % TimeSpan.TicksPerSecond * TimeSpan.NanosecondsPerTick;
         IoUringGeteventsArg arg = default;
         arg.Ts = (ulong)&ts;
-        return Interop.IoUringEnter(_fd, 0, minComplete,
+        return EnterKernel(0, minComplete,
             Interop.IORING_ENTER_GETEVENTS | Interop.IORING_ENTER_EXT_ARG, &arg, (nuint)sizeof(IoUringGeteventsArg));
     }
 }

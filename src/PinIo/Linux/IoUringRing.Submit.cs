@@ -110,7 +110,7 @@ internal sealed unsafe partial class IoUringRing
             return (int)toSubmit;
         }
 
-        return Interop.IoUringEnter(_fd, toSubmit, minComplete, flags, null, Interop.KernelSigsetSize);
+        return EnterKernel(toSubmit, minComplete, flags);
     }
 
     /// <summary>
@@ -146,7 +146,7 @@ internal sealed unsafe partial class IoUringRing
         int res;
         do
         {
-            res = Interop.IoUringEnter(_fd, 0, 0, flags, null, Interop.KernelSigsetSize);
+            res = EnterKernel(0, 0, flags);
         }
         while (res == -(int)Errno.EINTR);
         return Math.Min(res, 0);
@@ -185,7 +185,7 @@ internal sealed unsafe partial class IoUringRing
             flags |= Interop.IORING_ENTER_GETEVENTS;
         }
 
-        return Interop.IoUringEnter(_fd, pending, waitNr, flags, null, Interop.KernelSigsetSize);
+        return EnterKernel(pending, waitNr, flags);
     }
 
     /// <summary>Moves the shared tail over the SQEs filled since the last flush; returns how many the kernel has yet to consume.</summary>

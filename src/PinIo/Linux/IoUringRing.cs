@@ -112,6 +112,9 @@ internal sealed unsafe partial class IoUringRing : IDisposable
         }
 
         _disposed = true;
+        // Before the close: the thread's table holds a reference that would keep the ring
+        // (and its registered buffers' pins) alive after it.
+        _ = ReleaseRingFd();
         _maps.Unmap();
         _ringFd.Dispose();
         // Zeroed pointers turn a use after Dispose into a null dereference, never a write

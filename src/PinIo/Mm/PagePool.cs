@@ -36,18 +36,36 @@ public sealed class PagePool : IDisposable
     /// pages) and fresh memory faults in 2 MiB at a time. A cache of many pages wants that.
     /// </summary>
     public PagePool(int pageCount, bool hugePages)
+        : this(pageCount, hugePages, hugeTlb: false)
+    {
+    }
+
+    /// <summary>
+    /// With <paramref name="hugeTlb"/>, huge pages come first from the hugetlb pool
+    /// (vm.nr_hugepages) when it has enough free, else from THP advice as above: a registered
+    /// buffer pool of 2 MiB pages is pinned and registered a folio at a time.
+    /// </summary>
+    internal PagePool(int pageCount, bool hugePages, bool hugeTlb)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageCount);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pageCount, MaxPageCount);
-        if (hugePages)
+        nuint bytes = (nuint)pageCount * PageSize.Bytes;
+        nint reserved = hugePages && hugeTlb ? Linux.HugePageMemory.AllocateHugeTlb(bytes) : 0;
+        if (reserved != 0)
         {
-            _base = Linux.HugePageMemory.Allocate((nuint)pageCount * PageSize.Bytes, out bool advised);
+            _base = reserved;
+            _hugePageBacked = true;
+            HugeTlbBacked = true;
+        }
+        else if (hugePages)
+        {
+            _base = Linux.HugePageMemory.Allocate(bytes, out bool advised);
             _hugePageBacked = true;
             HugePagesAdvised = advised;
         }
         else
         {
-            _base = NativeMemoryAccess.AllocPageAligned((nuint)pageCount * PageSize.Bytes);
+            _base = NativeMemoryAccess.AllocPageAligned(bytes);
         }
         _pages = new Page[pageCount];
         _freeBits = new ulong[(pageCount + 63) / 64];
@@ -71,6 +89,13 @@ public sealed class PagePool : IDisposable
 
     /// <summary>True when the pool's memory was advised MADV_HUGEPAGE and the kernel accepted it (transparent huge pages may back it).</summary>
     public bool HugePagesAdvised { get; }
+
+    /// <summary>True when the pool's memory came from the hugetlb pool (MAP_HUGETLB): 2 MiB pages throughout.</summary>
+    internal bool HugeTlbBacked { get; }
+
+    /// <summary>What backs the pool's memory, for a device's description.</summary>
+    internal string BackingDescription => HugeTlbBacked ? "2 MiB hugetlb pages"
+        : HugePagesAdvised ? "memory advised for transparent huge pages" : "4 KiB pages";
 
     /// <summary>Allocates one page with <c>RefCount == 1</c>. Release it with <see cref="Page.Put"/>.</summary>
     public Page Alloc()
