@@ -254,6 +254,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
             CompletionPolling = CompletionPolling,
             ReapSpinMicroseconds = ReapSpinUs,
             RegisterRingFd = Ring.RegisterRingFd,
+            PolledOwnerRegistersRingFd = Ring.RegisterRingFd, // the job thread polls its ring and exits when done
             NoSqArray = Ring.NoSqArray,
             TaskRun = Ring.TaskRun,
             HugePagePool = Ring.HugePagePool,

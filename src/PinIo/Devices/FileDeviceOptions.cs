@@ -109,6 +109,16 @@ public sealed record FileDeviceOptions
     public bool RegisterRingFd { get; init; } = true;
 
     /// <summary>
+    /// <see cref="RegisterRingFd"/> for a polled ring (<see cref="PolledCompletions"/>), whose
+    /// owner is the first thread that submits or polls. The kernel keeps registered rings per
+    /// thread: a ring registered with a thread that does not dispose the device stays alive —
+    /// its registered buffers pinned — until that thread exits. Set this when the polling thread
+    /// disposes the device or exits when done (pinio's job threads do); off by default, so a
+    /// ring polled from a thread-pool thread and disposed elsewhere is freed at its dispose.
+    /// </summary>
+    public bool PolledOwnerRegistersRingFd { get; init; }
+
+    /// <summary>
     /// io_uring: the ring is made without the SQ index array (IORING_SETUP_NO_SQARRAY, Linux
     /// 6.6): the kernel takes SQEs in ring order with no indirection to read. A kernel that
     /// refuses it gets the array. Off only to measure what it saves.

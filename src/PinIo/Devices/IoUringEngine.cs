@@ -316,7 +316,10 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         {
             Errors.Check(_ring.EnableRings(), "io_uring_register(IORING_REGISTER_ENABLE_RINGS)");
         }
-        RegisterRingFd();
+        if (_options.PolledOwnerRegistersRingFd)
+        {
+            RegisterRingFd();
+        }
         return true;
     }
 

@@ -28,7 +28,7 @@ public sealed class IoUringRingFeatureTests(ITestOutputHelper output) : PinBalan
     [InlineData(true)]
     public void Defaults_TakeEveryRingFeature_AndRoundTripData(bool polled)
     {
-        using FileDevice device = Open("defaults", new FileDeviceOptions { PolledCompletions = polled });
+        using FileDevice device = Open("defaults", new FileDeviceOptions { PolledCompletions = polled, PolledOwnerRegistersRingFd = polled });
         RoundTrip(device);
 
         IoUringEngine engine = EngineOf(device);
@@ -58,7 +58,7 @@ public sealed class IoUringRingFeatureTests(ITestOutputHelper output) : PinBalan
     [InlineData(Interop.IORING_SETUP_SINGLE_ISSUER, "IORING_SETUP_SINGLE_ISSUER", true)]
     public void ARefusedSetupFlag_IsDropped_WithTheReasonInTheDescription(uint refused, string name, bool polled)
     {
-        using FileDevice device = Open("refused", new FileDeviceOptions { PolledCompletions = polled, RefusedSetupFlags = refused });
+        using FileDevice device = Open("refused", new FileDeviceOptions { PolledCompletions = polled, PolledOwnerRegistersRingFd = polled, RefusedSetupFlags = refused });
         RoundTrip(device);
 
         output.WriteLine(device.EngineDescription);
@@ -89,7 +89,7 @@ public sealed class IoUringRingFeatureTests(ITestOutputHelper output) : PinBalan
     [InlineData(true)]
     public void ARefusedRingFdRegistration_EntersByDescriptor_WithTheReason(bool polled)
     {
-        using FileDevice device = Open("ringfd", new FileDeviceOptions { PolledCompletions = polled, RefuseRingFdRegistration = true });
+        using FileDevice device = Open("ringfd", new FileDeviceOptions { PolledCompletions = polled, PolledOwnerRegistersRingFd = polled, RefuseRingFdRegistration = true });
         RoundTrip(device);
 
         Assert.False(EngineOf(device).EntersRegisteredRing);
@@ -110,6 +110,7 @@ public sealed class IoUringRingFeatureTests(ITestOutputHelper output) : PinBalan
             using FileDevice device = Open($"off-{polled}", new FileDeviceOptions
             {
                 PolledCompletions = polled,
+                PolledOwnerRegistersRingFd = polled,
                 TaskRun = taskRun,
                 RegisterRingFd = registerRingFd,
                 NoSqArray = noSqArray,
@@ -133,6 +134,21 @@ public sealed class IoUringRingFeatureTests(ITestOutputHelper output) : PinBalan
     }
 
     /// <summary>
+    /// A polled ring's owner is whichever thread polls first — a pool thread, perhaps, that
+    /// never disposes it: by default it does not register the ring, so the ring (and its pinned
+    /// buffer pool) is freed when the device is disposed on any thread.
+    /// </summary>
+    [Fact]
+    public async Task APolledRing_ByDefault_IsNotRegisteredWithItsOwner_AndIsFreedWhenDisposedElsewhere()
+    {
+        FileDevice device = Open("unregistered", new FileDeviceOptions { PolledCompletions = true, BufferPoolBytes = 1 << 20 });
+        RoundTrip(device);
+        Assert.False(EngineOf(device).EntersRegisteredRing, device.EngineDescription);
+        Assert.DoesNotContain("ring fd registered", device.EngineDescription, StringComparison.Ordinal);
+        await Task.Run(device.Dispose);
+    }
+
+    /// <summary>
     /// A thread's table holds 16 rings. Each polled device registers its ring on its owner (this
     /// thread): without the unregistration in Dispose the 17th would be refused (EBUSY), and
     /// the closed rings would live on in the kernel, their buffer pools still pinned.
@@ -142,7 +158,7 @@ public sealed class IoUringRingFeatureTests(ITestOutputHelper output) : PinBalan
     {
         for (int i = 0; i < 24; i++)
         {
-            using FileDevice device = Open("slots", new FileDeviceOptions { PolledCompletions = true, BufferPoolBytes = 1 << 20 });
+            using FileDevice device = Open("slots", new FileDeviceOptions { PolledCompletions = true, PolledOwnerRegistersRingFd = true, BufferPoolBytes = 1 << 20 });
             RoundTrip(device);
             Assert.True(EngineOf(device).EntersRegisteredRing, $"device {i}: {device.EngineDescription}");
         }

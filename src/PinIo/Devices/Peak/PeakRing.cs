@@ -47,6 +47,10 @@ internal sealed unsafe class PeakRing : IDisposable
             _blocks = (ulong)(TargetBytes() / options.BlockSize);
             _buffers = new PagePool(PageSize.PagesSpanned(0, (long)options.Depth * options.BlockSize), options.HugePages && HugePageMemory.IsAvailable);
             _ring = CreateRing(options);
+            // As t/io_uring's -X: enter by the thread's ring index. The ring is made, run and
+            // disposed on this thread, so the registration ends with it; a kernel that refuses
+            // (before 5.18) leaves the descriptor in use.
+            _ring.RegisterRingFd();
             (_fd, _sqeFlags) = RegisterFile();
             RegisterBuffers();
         }
