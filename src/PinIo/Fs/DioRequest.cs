@@ -13,8 +13,15 @@ namespace PinIo.Fs;
 /// Pooled, and awaited through <see cref="IValueTaskSource{TResult}"/> so a request
 /// allocates nothing: as a long (DirectIo's calls), or as an int for a request that cannot
 /// exceed one (DirectFile's one-buffer calls, awaited on it directly).
+/// <para>
+/// Awaited as an int by a caller's own code without inline continuations, the request itself
+/// is the thread-pool work item that signals it (<c>signalOnPool</c>): ManualResetValueTaskSourceCore's
+/// own asynchronous dispatch allocates a work item per completion for any continuation but an
+/// async method's (an awaiter's UnsafeOnCompleted, AsTask: 32 bytes per I/O). As when an async
+/// method of DirectFile's awaited it, the caller's ValueTask then completes on the pool.
+/// </para>
 /// </summary>
-internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
+internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>, IThreadPoolWorkItem
 {
     private static readonly ObjectCache<DioRequest> s_cache = new(Environment.ProcessorCount * 16, perThread: true);
     private static readonly Action<Bio> s_endIo = OnBioEnd;
@@ -36,6 +43,9 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     private BioOp _op;
     private IovIter? _iter;
     private IDioCompletionHook? _completionHook;
+    private bool _continueOnPool;
+    private long _result;
+    private Exception? _error;
 
     public static Action<Bio> EndIo => s_endIo;
 
@@ -43,7 +53,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
 
     public long Offset => _offset;
 
-    public static DioRequest Rent(BioOp op, long offset, IovIter iter, long hiddenByTruncate, long reportLimit, bool inlineContinuations, IDioCompletionHook? completionHook = null)
+    public static DioRequest Rent(BioOp op, long offset, IovIter iter, long hiddenByTruncate, long reportLimit, bool inlineContinuations, IDioCompletionHook? completionHook = null, bool signalOnPool = false)
     {
         DioRequest dio = s_cache.TryTake() ?? new DioRequest();
         dio._op = op;
@@ -59,7 +69,8 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
         dio._submitFailure = null;
         dio._completionHook = completionHook;
         dio._core.Reset();
-        dio._core.RunContinuationsAsynchronously = !inlineContinuations;
+        dio._continueOnPool = signalOnPool && !inlineContinuations;
+        dio._core.RunContinuationsAsynchronously = !inlineContinuations && !signalOnPool;
         return dio;
     }
 
@@ -135,11 +146,27 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
 
     private void CompleteFromDevice()
     {
-        long result = Finish(out Exception? error);
+        _result = Finish(out _error);
         RunCompletionHook();
+        if (_continueOnPool)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+        else
+        {
+            Signal();
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute() => Signal();
+
+    private void Signal()
+    {
+        Exception? error = _error;
+        _error = null;
         if (error is null)
         {
-            _core.SetResult(result);
+            _core.SetResult(_result);
         }
         else
         {

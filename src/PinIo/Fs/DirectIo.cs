@@ -102,7 +102,7 @@ public static partial class DirectIo
             case Route.Bounce:
                 return BounceIntAsync(device, op, offset, iter, hidden, reportLimit, flags, completionHook, ct);
             default:
-                DioRequest dio = SubmitBios(device, op, offset, iter, hidden, reportLimit, flags, completionHook, priority: default, ct);
+                DioRequest dio = SubmitBios(device, op, offset, iter, hidden, reportLimit, flags, completionHook, priority: default, ct, signalOnPool: true);
                 if (!dio.ReleaseSubmitter())
                 {
                     return new ValueTask<int>(dio, dio.Version);
@@ -254,10 +254,10 @@ public static partial class DirectIo
     }
 
     /// <summary>Puts every bio of the request in flight; the submitter's reference on the returned request is still held.</summary>
-    private static DioRequest SubmitBios(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, IDioCompletionHook? completionHook, IoPriority priority, CancellationToken ct)
+    private static DioRequest SubmitBios(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, IDioCompletionHook? completionHook, IoPriority priority, CancellationToken ct, bool signalOnPool = false)
     {
         QueueLimits limits = device.Limits;
-        DioRequest dio = DioRequest.Rent(op, offset, iter, hidden, reportLimit, (flags & DirectIoFlags.InlineCompletion) != 0, completionHook);
+        DioRequest dio = DioRequest.Rent(op, offset, iter, hidden, reportLimit, (flags & DirectIoFlags.InlineCompletion) != 0, completionHook, signalOnPool);
         while (iter.Count > 0)
         {
             if (ct.IsCancellationRequested)
