@@ -47,6 +47,8 @@ internal sealed unsafe partial class IoUringEngine
         (Interop.IORING_SETUP_COOP_TASKRUN | Interop.IORING_SETUP_TASKRUN_FLAG, "IORING_SETUP_COOP_TASKRUN (Linux 5.19)"),
     ];
 
+    private static readonly uint[] s_optionalFlags = Array.ConvertAll(s_optionalSetup, optional => optional.Flags);
+
     /// <summary>
     /// Probe, then fall back, in one place: the optional flags are dropped one at a time,
     /// newest first, while the kernel says EINVAL, and each refusal is noted. A polled ring is
@@ -58,26 +60,11 @@ internal sealed unsafe partial class IoUringEngine
     {
         IoUringParams p = PollingParams();
         p.Flags |= OptionalFlags();
-        foreach ((uint flags, string name) in s_optionalSetup)
-        {
-            if ((p.Flags & flags) == 0)
-            {
-                continue;
-            }
-            try
-            {
-                return CreateOrRefuse(entries, in p);
-            }
-            catch (DirectIoException e) when (e.Errno == Errno.EINVAL)
-            {
-                p.Flags &= ~flags;
-                _notes.Add($"the kernel refused {name} (EINVAL): the ring is made without it");
-            }
-        }
-        return CreateOrRefuse(entries, in p);
+        return IoUringRing.CreateDroppingRefused(entries, p, s_optionalFlags, CreateOrRefuse,
+            refused => _notes.Add($"the kernel refused {s_optionalSetup[refused].Name} (EINVAL): the ring is made without it"));
     }
 
-    private IoUringRing CreateOrRefuse(uint entries, in IoUringParams p)
+    private IoUringRing CreateOrRefuse(uint entries, IoUringParams p)
     {
         if ((p.Flags & _options.RefusedSetupFlags) != 0)
         {

@@ -68,6 +68,37 @@ internal sealed unsafe partial class IoUringRing : IDisposable
     /// IORING_SETUP_SINGLE_ISSUER only the creating thread may submit (others get -EEXIST),
     /// and with IORING_SETUP_DEFER_TASKRUN only it may wait for completions too.
     /// </summary>
+    /// <summary>
+    /// io_uring_setup as an older kernel needs it: while <paramref name="create"/> fails with
+    /// EINVAL, the next flag of <paramref name="optional"/> (newest first) that
+    /// <paramref name="parameters"/> asks for is dropped, and <paramref name="refused"/> told its
+    /// index. Flags not in the list were asked for by name and never fall back.
+    /// </summary>
+    public static IoUringRing CreateDroppingRefused(uint entries, IoUringParams parameters, ReadOnlySpan<uint> optional,
+        Func<uint, IoUringParams, IoUringRing> create, Action<int>? refused = null)
+    {
+        for (int next = 0; ; next++)
+        {
+            while (next < optional.Length && (parameters.Flags & optional[next]) == 0)
+            {
+                next++;
+            }
+            if (next == optional.Length)
+            {
+                return create(entries, parameters);
+            }
+            try
+            {
+                return create(entries, parameters);
+            }
+            catch (DirectIoException e) when (e.Errno == Errno.EINVAL)
+            {
+                parameters.Flags &= ~optional[next];
+                refused?.Invoke(next);
+            }
+        }
+    }
+
     public static IoUringRing Create(uint entries, uint flags = 0)
     {
         IoUringParams p = default;

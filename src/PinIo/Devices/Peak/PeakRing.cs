@@ -296,17 +296,7 @@ internal sealed unsafe class PeakRing : IDisposable
         {
             p.Flags |= flags;
         }
-        for (int dropped = 0; ; dropped++)
-        {
-            try
-            {
-                return IoUringRing.Create(entries, in p);
-            }
-            catch (DirectIoException e) when (e.Errno == Errno.EINVAL && dropped < optional.Length)
-            {
-                p.Flags &= ~optional[dropped];
-            }
-        }
+        return IoUringRing.CreateDroppingRefused(entries, p, optional, static (n, q) => IoUringRing.Create(n, in q));
     }
 
     private (int Fd, byte Flags) RegisterFile()
