@@ -92,6 +92,12 @@ internal sealed record JobPlan
     /// <summary>The CPUs the job's thread is bound to (cpus_allowed or cpumask, one of them under cpus_allowed_policy=split); null: not bound.</summary>
     public IReadOnlyList<int>? Cpus { get; init; }
 
+    /// <summary>
+    /// colocate_depth1: with no <see cref="Cpus"/>, the job's thread binds itself to the CPU it
+    /// starts on (Runner.StartCpu), and so does its io-wq worker.
+    /// </summary>
+    public bool StaysOnStartCpu { get; init; }
+
     /// <summary>disable_lat (or gtod_reduce): no total latency is recorded.</summary>
     public bool DisableLat { get; init; }
 
@@ -333,6 +339,7 @@ internal sealed record JobPlan
             Logs = LogPlan.Resolve(o, name, number),
             FlushEvery = MinPositive(o.Get(Opt.Fsync), o.Get(Opt.Fdatasync)),
             Cpus = JobCpus(o, number),
+            StaysOnStartCpu = ColocatesDepth1(o, target),
             DisableLat = o.DisableLat,
             DisableClat = o.DisableClat,
             DisableSlat = o.DisableSlat,
@@ -364,6 +371,16 @@ internal sealed record JobPlan
         }
         return o.Get(Opt.CpusAllowedPolicy) == CpusAllowedPolicy.Split ? [set.Cpus[(number - 1) % set.Cpus.Length]] : set.Cpus;
     }
+
+    /// <summary>
+    /// colocate_depth1: a depth-1 job on its own polled io_uring ring, with no CPUs asked for. A
+    /// read the device cannot take without blocking (zram, ext4 on a virtio disk) goes to an io-wq
+    /// worker that inherits the job thread's CPUs; at depth 1 the two take turns, so one CPU
+    /// loses nothing, and a cross-CPU wake-up of an idle CPU costs tens of microseconds in a VM.
+    /// </summary>
+    private static bool ColocatesDepth1(JobOptions o, Target target) =>
+        o.Get(Opt.ColocateDepth1) && o.Get(Opt.IoDepth) == 1 && o.CpusAllowed is null
+        && target is FileTarget { Engine: IoEngine.IoUring, Dotnet: false, SubmissionPolling: false, Unpolled: false };
 
     /// <summary>bs=, bsrange= and bssplit= per direction (bssplit over bsrange over bs, as fio), each checked against the target.</summary>
     private static PerDir<BlockSizeSpec> BlockSizes(string name, JobOptions o, int logical)

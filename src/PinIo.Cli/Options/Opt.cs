@@ -136,6 +136,8 @@ internal static partial class Opt
 
     public static readonly Opt<long> ReapSpin = Declare<long>(new() { Name = "reap_spin", Kind = OptionKind.Custom, Default = "0", Parser = (_, v) => ValueParsers.ParseReapSpinUs(v), Help = "io_uring (pinio only): before sleeping for a completion, look for it this long (microseconds, or with a unit) by entering the kernel without a wait; saves the cross-CPU wake-up when completions come from another CPU, costs CPU when they are slow. At most 1s; 0 sleeps at once, as fio does" });
 
+    public static readonly Opt<bool> ColocateDepth1 = Declare<bool>(new() { Name = "colocate_depth1", Kind = OptionKind.Bool, Default = "1", Help = "pinio only, io_uring at iodepth=1 without cpus_allowed: the job's thread stays on the CPU it starts on, and so does the io-wq worker the kernel hands each blocking read to (it inherits the thread's CPUs), so a request's two wake-ups stay on one CPU instead of crossing to an idle one; 0 leaves both where the scheduler puts them, as fio does" });
+
     // pinio's own io_uring switches (fio has none): the ring features PinIo takes by default, off only to A/B them (bench/README.md, "ring").
     public static readonly Opt<bool> RingFdRegister = Declare<bool>(new() { Name = "ring_fd_register", Kind = OptionKind.Bool, Default = "1", Help = "pinio only, io_uring: the job thread registers the ring's descriptor (IORING_REGISTER_RING_FDS) and enters it by index, with no descriptor lookup per io_uring_enter; 0 to measure without" });
 

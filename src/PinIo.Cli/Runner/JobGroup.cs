@@ -322,27 +322,42 @@ internal static class JobGroup
     private static JobResult RunOne(JobRunner runner, int index, StartGate laidOut, JobEnds ends, CancellationToken ct)
     {
         JobPlan plan = runner.Plan;
+        int? startCpu = null;
         try
         {
-            if (plan.Cpus is { } cpus)
+            try
             {
-                BindToCpus(plan, cpus);
+                if (plan.Cpus is { } cpus)
+                {
+                    BindToCpus(plan, cpus);
+                }
+                else if (plan.StaysOnStartCpu)
+                {
+                    startCpu = StartCpu.Bind();
+                }
+                runner.Prepare(ct);
             }
-            runner.Prepare(ct);
+            finally
+            {
+                // Every job signals, failed or stopped, or the others would wait for it forever.
+                laidOut.ArriveAndWait(index, ct);
+            }
+            ends.WaitBeforeStart(plan, ct);
+            JobThreads.Delay(plan.Get(Opt.StartDelay), ct);
+            // exit_on_io_done (cpuio): the job ends, as a stopped one does, once the I/O jobs have.
+            using CancellationTokenSource? ioDone = plan.Get(Opt.ExitOnIoDone) && plan.Get(Opt.IoEngine) == IoEngineKind.Cpuio
+                ? CancellationTokenSource.CreateLinkedTokenSource(ct, ends.IoJobsEnded)
+                : null;
+            JobResult result = runner.Run(ioDone?.Token ?? ct);
+            return result with { Cpus = CpuAffinity.GetForCurrentThread() };
         }
         finally
         {
-            // Every job signals, failed or stopped, or the others would wait for it forever.
-            laidOut.ArriveAndWait(index, ct);
+            if (startCpu is int cpu)
+            {
+                StartCpu.Release(cpu);
+            }
         }
-        ends.WaitBeforeStart(plan, ct);
-        JobThreads.Delay(plan.Get(Opt.StartDelay), ct);
-        // exit_on_io_done (cpuio): the job ends, as a stopped one does, once the I/O jobs have.
-        using CancellationTokenSource? ioDone = plan.Get(Opt.ExitOnIoDone) && plan.Get(Opt.IoEngine) == IoEngineKind.Cpuio
-            ? CancellationTokenSource.CreateLinkedTokenSource(ct, ends.IoJobsEnded)
-            : null;
-        JobResult result = runner.Run(ioDone?.Token ?? ct);
-        return result with { Cpus = CpuAffinity.GetForCurrentThread() };
     }
 
     /// <summary>cpus_allowed/cpumask: sched_setaffinity on the job's own thread; CPUs that are offline or outside the process's cpuset fail the run with the option's name.</summary>

@@ -1,0 +1,135 @@
+using PinIo.Cli.Jobs;
+using PinIo.Cli.Options;
+using PinIo.Cli.Runner;
+using PinIo.Linux;
+using PinIo.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace PinIo.Tests.Cli;
+
+/// <summary>
+/// colocate_depth1: a depth-1 io_uring job with no cpus_allowed binds its thread to the CPU it
+/// starts on, and the io-wq worker the kernel hands its blocking reads to inherits that CPU.
+/// </summary>
+public sealed class ColocateDepth1Tests(ITestOutputHelper output) : PinBalancedTest
+{
+    private static string FileOptions(string path) => $"--filename={path}";
+
+    private static JobPlan PlanOn(string path, params string[] options) =>
+        TestJobs.Plan([FileOptions(path), "--size=1m", "--rw=randread", "--direct=1", "--name=main", .. options]);
+
+    [Fact]
+    public void OnlyADepthOneIoUringJobWithoutCpusAllowedStaysOnItsStartCpu()
+    {
+        string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"pinio-colocate-{Guid.NewGuid():N}");
+
+        Assert.True(PlanOn(path, "--ioengine=io_uring", "--iodepth=1").StaysOnStartCpu);
+        Assert.False(PlanOn(path, "--ioengine=io_uring", "--iodepth=2").StaysOnStartCpu);
+        Assert.False(PlanOn(path, "--ioengine=io_uring", "--iodepth=1", "--colocate_depth1=0").StaysOnStartCpu);
+        Assert.False(PlanOn(path, "--ioengine=io_uring", "--iodepth=1", "--cpus_allowed=0").StaysOnStartCpu);
+        Assert.False(PlanOn(path, "--ioengine=io_uring", "--iodepth=1", "--sqthread_poll").StaysOnStartCpu);
+        Assert.False(PlanOn(path, "--ioengine=libaio", "--iodepth=1").StaysOnStartCpu);
+        Assert.False(PlanOn(path, "--ioengine=psync").StaysOnStartCpu);
+        Assert.False(TestJobs.Plan("--filename=ram:1m", "--ioengine=io_uring", "--iodepth=1", "--name=main").StaysOnStartCpu);
+        Assert.False(File.Exists(path), "planning made the file");
+    }
+
+    [Fact]
+    public void TheStartCpuIsKeptUnlessAnotherColocatedJobHoldsIt()
+    {
+        Assert.Equal(1, StartCpu.Choose(1, [0, 1], new Dictionary<int, int>()));
+        Assert.Equal(0, StartCpu.Choose(1, [0, 1], new Dictionary<int, int> { [1] = 1 }));
+        Assert.Equal(1, StartCpu.Choose(1, [0, 1], new Dictionary<int, int> { [0] = 1, [1] = 1 }));
+        Assert.Equal(2, StartCpu.Choose(5, [2, 3], new Dictionary<int, int>())); // current CPU not allowed
+    }
+
+    [Fact]
+    public void TwoDepthOneJobsRunOnTwoCpusWhenTheProcessHasThem()
+    {
+        using var file = new TempJobFile(8 << 20);
+        IReadOnlyList<JobResult> results = RunGroup([FileOptions(file.Path), "--rw=randread", "--direct=1", "--ioengine=io_uring", "--iodepth=1",
+            "--runtime=100ms", "--time_based", "--numjobs=2", "--name=main"]);
+
+        Assert.All(results, r => Assert.Single(r.Cpus!));
+        if (CpuAffinity.GetForCurrentThread().Length > 1)
+        {
+            Assert.NotEqual(results[0].Cpus![0], results[1].Cpus![0]);
+        }
+    }
+
+    [Fact]
+    public void WithColocationOffTheJobKeepsEveryCpu()
+    {
+        using var file = new TempJobFile(8 << 20);
+        JobResult result = Assert.Single(RunGroup([FileOptions(file.Path), "--rw=randread", "--direct=1", "--ioengine=io_uring", "--iodepth=1",
+            "--runtime=50ms", "--time_based", "--colocate_depth1=0", "--name=main"]));
+
+        Assert.Equal(CpuAffinity.GetForCurrentThread(), result.Cpus);
+    }
+
+    [Fact]
+    public async Task TheIoWorkerOfADepthOneJobRunsOnTheJobsCpu()
+    {
+        using ZramDevice? zram = ZramDevice.TryCreate(16 << 20, out string reason);
+        if (zram is null)
+        {
+            output.WriteLine($"skipped: {reason}");
+            return;
+        }
+        Task<IReadOnlyList<JobResult>> run = Task.Run(() => RunGroup([$"--filename={zram.Path}", "--rw=randread", "--direct=1", "--ioengine=io_uring",
+            "--iodepth=1", "--runtime=600ms", "--time_based", "--name=main"]));
+        var workerCpus = new HashSet<string>();
+        var seen = new HashSet<string>();
+        while (!run.IsCompleted)
+        {
+            foreach (string task in Directory.EnumerateDirectories("/proc/self/task"))
+            {
+                string? comm = TryRead($"{task}/comm")?.TrimEnd('\n');
+                seen.Add(comm ?? "?");
+                if (comm?.StartsWith("iou-wrk-", StringComparison.Ordinal) == true
+                    && TryRead($"{task}/status") is { } status)
+                {
+                    workerCpus.Add(status.Split('\n').First(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal))["Cpus_allowed_list:".Length..].Trim());
+                }
+            }
+            await Task.Delay(20);
+        }
+        JobResult result = Assert.Single(await run);
+
+        Assert.True(result.Stats.TotalIos > 0);
+        string jobCpu = Assert.Single(result.Cpus!).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // zram's reads go to io-wq: no worker means the premise broke, not the placement.
+        Assert.True(workerCpus.Count > 0, $"no io-wq worker was seen; the process's threads: {string.Join(", ", seen)}");
+        Assert.All(workerCpus, cpus => Assert.Equal(jobCpu, cpus));
+    }
+
+    private static string? TryRead(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return null; // the thread exited meanwhile
+        }
+    }
+
+    private static IReadOnlyList<JobResult> RunGroup(string[] options) =>
+        JobGroup.Run(JobPlan.Resolve(CommandLineJobs.Parse(options, MainJob.Options())), CancellationToken.None);
+
+    /// <summary>A written file for read jobs, deleted on Dispose.</summary>
+    private sealed class TempJobFile : IDisposable
+    {
+        public TempJobFile(int bytes)
+        {
+            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"pinio-colocate-{Guid.NewGuid():N}");
+            File.WriteAllBytes(Path, new byte[bytes]);
+        }
+
+        public string Path { get; }
+
+        public void Dispose() => File.Delete(Path);
+    }
+}
