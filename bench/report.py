@@ -90,7 +90,7 @@ def med(values):
 def fmt(v, digits=1):
     if v is None:
         return "-"
-    if isinstance(v, float) and abs(v) >= 1000:
+    if isinstance(v, (int, float)) and abs(v) >= 1000:
         return f"{v:,.0f}"
     return f"{v:.{digits}f}"
 
