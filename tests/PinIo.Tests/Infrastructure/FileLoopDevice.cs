@@ -4,7 +4,7 @@ namespace PinIo.Tests.Infrastructure;
 /// A loop block device over a sparse backing file in the system temp directory (ext4 here),
 /// made with <c>losetup -f --show</c> and detached on Dispose. Tests that need a real block
 /// device use it; where loop devices cannot be made (no root, no loop driver, a container),
-/// <see cref="TryCreate"/> returns null and says why.
+/// <see cref="Create"/> ends the test Skipped, and <see cref="TryCreate"/> returns null, saying why.
 /// </summary>
 internal sealed class FileLoopDevice : IDisposable
 {
@@ -21,6 +21,11 @@ internal sealed class FileLoopDevice : IDisposable
     public string BackingFile { get; }
 
     public long Size { get; }
+
+    /// <summary>A loop device of <paramref name="size"/> bytes; where none can be made here, the test ends Skipped with losetup's reason.</summary>
+    public static FileLoopDevice Create(long size, bool readOnly = false, int logicalBlockSize = 512, string? backingDirectory = null) =>
+        Requires.Available(TryCreate(size, out string reason, readOnly, logicalBlockSize, backingDirectory),
+            $"no loop device here ({reason}): needs root and the loop driver");
 
     /// <summary>A loop device of <paramref name="size"/> bytes, or null and the reason.</summary>
     public static FileLoopDevice? TryCreate(long size, out string reason, bool readOnly = false, int logicalBlockSize = 512, string? backingDirectory = null)

@@ -1,4 +1,5 @@
 using PinIo.Linux;
+using PinIo.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -95,15 +96,10 @@ public sealed class BlockDeviceInfoTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(BlockQueueInfo.Empty, BlockQueueInfo.Read(259, 7, _sysfs.Path));
     }
 
-    [Fact]
+    [SkippableFact]
     public void Query_ARealBlockDevice_AgreesWithSysfs()
     {
-        BlockDeviceInfo? info = QueryFirstOpenable(out string? node);
-        if (info is null)
-        {
-            output.WriteLine("skipped: no block device this process may open");
-            return;
-        }
+        BlockDeviceInfo info = Requires.Available(QueryFirstOpenable(out string? node), "no block device in /dev that this process may open");
 
         output.WriteLine($"{node}: {info}");
         Assert.True(info.LogicalBlockSize >= 512);

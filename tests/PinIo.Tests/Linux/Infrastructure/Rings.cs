@@ -1,15 +1,16 @@
 using PinIo.Linux;
-using Xunit.Abstractions;
+using PinIo.Tests.Infrastructure;
+using Xunit;
 
 namespace PinIo.Tests.Linux;
 
 internal static class Rings
 {
     /// <summary>
-    /// Creates a ring, or returns null (and says why) where io_uring is unavailable or
-    /// disabled: xunit 2 has no runtime skip, so those tests pass vacuously there.
+    /// Creates a ring; where io_uring is unavailable or disabled here (ENOSYS, or EPERM from
+    /// kernel.io_uring_disabled) the test ends Skipped with the kernel's refusal as the reason.
     /// </summary>
-    public static IoUringRing? TryCreate(ITestOutputHelper output, uint entries, uint flags = 0)
+    public static IoUringRing Create(uint entries, uint flags = 0)
     {
         try
         {
@@ -17,8 +18,7 @@ internal static class Rings
         }
         catch (DirectIoException e) when (e.Errno is Errno.ENOSYS or Errno.EPERM)
         {
-            output.WriteLine($"skipped: {e.Message}");
-            return null;
+            throw new SkipException($"io_uring is unavailable or disabled here: {e.Message}");
         }
     }
 }
