@@ -4,7 +4,6 @@ using PinIo.Cli.Runner;
 using PinIo.Linux;
 using PinIo.Tests.Infrastructure;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace PinIo.Tests.Cli;
 
@@ -12,7 +11,7 @@ namespace PinIo.Tests.Cli;
 /// colocate_depth1: a depth-1 io_uring job with no cpus_allowed binds its thread to the CPU it
 /// starts on, and the io-wq worker the kernel hands its blocking reads to inherits that CPU.
 /// </summary>
-public sealed class ColocateDepth1Tests(ITestOutputHelper output) : PinBalancedTest
+public sealed class ColocateDepth1Tests : PinBalancedTest
 {
     private static string FileOptions(string path) => $"--filename={path}";
 
@@ -68,15 +67,10 @@ public sealed class ColocateDepth1Tests(ITestOutputHelper output) : PinBalancedT
         Assert.Equal(CpuAffinity.GetForCurrentThread(), result.Cpus);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task TheIoWorkerOfADepthOneJobRunsOnTheJobsCpu()
     {
-        using ZramDevice? zram = ZramDevice.TryCreate(16 << 20, out string reason);
-        if (zram is null)
-        {
-            output.WriteLine($"skipped: {reason}");
-            return;
-        }
+        using ZramDevice zram = Requires.Available(ZramDevice.TryCreate(16 << 20, out string reason), reason);
         Task<IReadOnlyList<JobResult>> run = Task.Run(() => RunGroup([$"--filename={zram.Path}", "--rw=randread", "--direct=1", "--ioengine=io_uring",
             "--iodepth=1", "--runtime=600ms", "--time_based", "--name=main"]));
         var workerCpus = new HashSet<string>();
