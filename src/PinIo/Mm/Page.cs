@@ -190,24 +190,25 @@ public sealed class Page
         }
     }
 
-    /// <summary>
-    /// Drops one pin; returns the state before it. One atomic add, no read-check-CAS loop: the
-    /// caller holds the pin it drops, so the page cannot be free meanwhile. An unpin of a page
-    /// with no pin (a bug) is found in the state before the add and undone by the opposite
-    /// add before the throw, so the state ends as it was; adds commute, so any reference or
-    /// pin taken meanwhile by another thread is kept.
-    /// </summary>
+    /// <summary>Drops one pin; returns the state before it.</summary>
     private long UnpinCore()
     {
-        long before = Interlocked.Add(ref _state, -PinDelta) + PinDelta;
-        if (PinsOf(before) <= 0)
+        long state = Volatile.Read(ref _state);
+        while (true)
         {
-            Interlocked.Add(ref _state, PinDelta);
-            ThrowHelper.ThrowMisuse(
-                $"Unpin of page 0x{Address:x}, which is not pinned. More likely, the pages came from GetUserPages " +
-                "or a bio marked NoPageRef, or were already unpinned, and were passed here by mistake.");
+            if (PinsOf(state) == 0)
+            {
+                ThrowHelper.ThrowMisuse(
+                    $"Unpin of page 0x{Address:x}, which is not pinned. More likely, the pages came from GetUserPages " +
+                    "or a bio marked NoPageRef, or were already unpinned, and were passed here by mistake.");
+            }
+            long seen = Interlocked.CompareExchange(ref _state, state - (1L << 32) - Gup.PinCountingBias, state);
+            if (seen == state)
+            {
+                return state;
+            }
+            state = seen;
         }
-        return before;
     }
 
     /// <summary>Allocation from a pool: the page goes from free to one reference.</summary>
@@ -237,9 +238,6 @@ public sealed class Page
             PageTable.OnRefCountZero(this);
         }
     }
-
-    /// <summary>What one pin adds to the state: 1 to the pins, the bias to the references.</summary>
-    private const long PinDelta = (1L << 32) + Gup.PinCountingBias;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int RefOf(long state) => (int)(state & 0xFFFF_FFFF);
