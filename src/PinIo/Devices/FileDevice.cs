@@ -32,9 +32,10 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
     private long _size;
     private int _disposed;
     private int _submitters;
-    // The first thread to submit (a job's own, a polled ring's owner) marks itself in Submit
-    // with plain stores instead of the counter's two interlocked operations (about 15 ns
-    // each, per bio); Close pays instead, with a process-wide barrier.
+    // One thread marks itself in Submit with plain stores instead of the counter's two
+    // interlocked operations (about 15 ns each, per bio); Close pays instead, with a
+    // process-wide barrier. That thread is the io_uring engine's owner (a polled ring's
+    // driver, or the ring thread where inline continuations submit), else the first to submit.
     private int _soleSubmitterThread;
     private int _soleSubmitterInside;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -195,6 +196,10 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
 
     private bool OnSoleSubmitterThread()
     {
+        if (_engine is IoUringEngine ring)
+        {
+            return ring.IsOwnerThread;
+        }
         int me = Environment.CurrentManagedThreadId;
         int sole = Volatile.Read(ref _soleSubmitterThread);
         return sole == me || (sole == 0 && Interlocked.CompareExchange(ref _soleSubmitterThread, me, 0) == 0);
