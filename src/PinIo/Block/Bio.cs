@@ -459,7 +459,7 @@ public sealed partial class Bio
     /// </summary>
     private long AlignDownToBlock(IovIter iter, long added)
     {
-        int trim = (int)Math.Min(Size % Limits.LogicalBlockSize, added);
+        int trim = (int)Math.Min(Limits.BlockRemainder(Size), added);
         if (trim == 0)
         {
             return 0;

@@ -49,6 +49,17 @@ public sealed record QueueLimits
     public static QueueLimits Default { get; } = new();
 
     /// <summary>
+    /// <paramref name="value"/> modulo <see cref="LogicalBlockSize"/>, for a non-negative value.
+    /// Per request this replaces a 64-bit division (tens of cycles) with a mask: a validated
+    /// block size is a power of two; an unvalidated one still gets the division.
+    /// </summary>
+    internal long BlockRemainder(long value)
+    {
+        int block = LogicalBlockSize;
+        return BitOperations.IsPow2(block) ? value & (block - 1) : value % block;
+    }
+
+    /// <summary>
     /// Throws <see cref="ArgumentOutOfRangeException"/> (an <see cref="ArgumentException"/>)
     /// whose ParamName is the first limit that makes no sense, and whose message gives its range.
     /// </summary>

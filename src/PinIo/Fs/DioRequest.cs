@@ -43,6 +43,9 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     private BioOp _op;
     private IovIter? _iter;
     private IDioCompletionHook? _completionHook;
+    // The bio that ended this request last time, kept for its next use: a one-bio request
+    // then takes and gives back no bio through BioPool's caches (a thread-static lookup each).
+    private Bio? _spareBio;
     private bool _continueOnPool;
     private long _result;
     private Exception? _error;
@@ -76,9 +79,31 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
 
     public short Version => _core.Version;
 
+    /// <summary>A bio for this request: the one it kept from its last use, else one from <see cref="BioPool"/>.</summary>
+    public Bio RentBio(BioOp op, long sector, QueueLimits limits)
+    {
+        Bio? spare = _spareBio;
+        if (spare is null)
+        {
+            return BioPool.Rent(op, sector, limits);
+        }
+        _spareBio = null;
+        spare.Reset(op, sector, limits);
+        return spare;
+    }
+
     public void AddBio(Bio bio)
     {
-        Interlocked.Increment(ref _references);
+        if (_submitted == 0)
+        {
+            // No bio of this request is in flight yet, so no other thread touches the count;
+            // the device's hand-off of the bio publishes it.
+            _references++;
+        }
+        else
+        {
+            Interlocked.Increment(ref _references);
+        }
         bio.EndIo = s_endIo;
         bio.Private = this;
         _submitted += bio.Size;
@@ -137,10 +162,29 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
             dio.RecordFailure(bio.Position - dio._offset, bio.Status, bio.Error, bio.FailureReason);
         }
         bio.ReleasePages(markDirty: bio.Op == BioOp.Read);
-        BioPool.Return(bio);
         if (Interlocked.Decrement(ref dio._references) == 0)
         {
+            // The last reference: no other bio and no submitter touches the request any more.
+            dio.KeepSpare(bio);
             dio.CompleteFromDevice();
+        }
+        else
+        {
+            BioPool.Return(bio);
+        }
+    }
+
+    private void KeepSpare(Bio bio)
+    {
+        if (_spareBio is null)
+        {
+            bio.EndIo = null;
+            bio.Private = null;
+            _spareBio = bio;
+        }
+        else
+        {
+            BioPool.Return(bio);
         }
     }
 

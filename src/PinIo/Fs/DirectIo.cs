@@ -265,7 +265,7 @@ public static partial class DirectIo
                 dio.FailSubmission(dio.Submitted, CanceledException(op, offset + dio.Submitted, ct));
                 break;
             }
-            Bio bio = BioPool.Rent(op, (offset + dio.Submitted) / QueueLimits.SectorSize, limits);
+            Bio bio = dio.RentBio(op, (offset + dio.Submitted) / QueueLimits.SectorSize, limits);
             bio.Priority = priority;
             if (!TryFill(bio, iter, dio))
             {
@@ -323,14 +323,13 @@ public static partial class DirectIo
 
     private static void CheckBlockAlignment(BioOp op, long offset, long count, QueueLimits limits)
     {
-        int block = limits.LogicalBlockSize;
-        if (offset < 0 || offset % block != 0)
+        if (offset < 0 || limits.BlockRemainder(offset) != 0)
         {
-            ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"{op} offset {offset} is not a multiple of the logical block size {block}");
+            ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"{op} offset {offset} is not a multiple of the logical block size {limits.LogicalBlockSize}");
         }
-        if (count % block != 0)
+        if (limits.BlockRemainder(count) != 0)
         {
-            ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"{op} length {count} is not a multiple of the logical block size {block}");
+            ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"{op} length {count} is not a multiple of the logical block size {limits.LogicalBlockSize}");
         }
     }
 
@@ -363,8 +362,11 @@ public static partial class DirectIo
             return all;
         }
         long visible = end - offset;
-        long block = device.Limits.LogicalBlockSize;
-        long reach = op == BioOp.Read ? (visible + block - 1) / block * block : visible;
+        long reach = visible;
+        if (op == BioOp.Read && device.Limits.BlockRemainder(visible) is var partial and > 0)
+        {
+            reach += device.Limits.LogicalBlockSize - partial;
+        }
         long hidden = Math.Max(0, iter.Count - reach);
         iter.Truncate(iter.Count - hidden);
         if (op == BioOp.Read && visible < iter.Count)

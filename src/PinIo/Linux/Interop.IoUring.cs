@@ -130,8 +130,10 @@ internal static partial class Interop
     [LibraryImport(Libc, EntryPoint = "syscall", SetLastError = true)]
     private static unsafe partial long SysIoUringSetup(long number, uint entries, IoUringParams* parameters);
 
-    /// Wraps io_uring_enter(2).
-    [LibraryImport(Libc, EntryPoint = "syscall", SetLastError = true)]
+    /// Wraps io_uring_enter(2). No SetLastError: its stub clears errno before every call and
+    /// stores it in a thread static after (two calls into the runtime's native shim and a TLS
+    /// lookup per enter, once per I/O); <see cref="IoUringEnter"/> reads errno only on failure.
+    [LibraryImport(Libc, EntryPoint = "syscall")]
     private static unsafe partial long SysIoUringEnter(
         long number, int fd, uint toSubmit, uint minComplete, uint flags, void* argument, nuint argumentSize);
 
@@ -156,7 +158,9 @@ internal static partial class Interop
     internal static unsafe int IoUringEnter(int fd, uint toSubmit, uint minComplete, uint flags, void* argument, nuint argumentSize)
     {
         long res = SysIoUringEnter(SYS_io_uring_enter, fd, toSubmit, minComplete, flags, argument, argumentSize);
-        return res >= 0 ? (int)res : -Marshal.GetLastPInvokeError();
+        // syscall(2) sets errno only when it returns -1, so errno need not be cleared first; it
+        // is read straight after the call, as the SetLastError stub itself reads it.
+        return res >= 0 ? (int)res : -Marshal.GetLastSystemError();
     }
 
     /// <summary>Returns the opcode's result (0 for most) or -errno.</summary>

@@ -78,6 +78,24 @@ public sealed class PinCounterTests : PinBalancedTest
         Assert.Equal(0, counter.Released);
     }
 
+    [Fact]
+    public void CountsOnItsHomeThreadAndOnOthersAddUp()
+    {
+        var counter = new PinCounter();
+        counter.OnPinned(2); // this thread is the counter's home from now on
+        var other = new Thread(() =>
+        {
+            counter.OnPinned(3);
+            counter.OnUnpinned(4);
+        });
+        other.Start();
+        other.Join();
+        counter.OnUnpinned(1);
+
+        Assert.Equal(5, counter.Acquired);
+        Assert.Equal(5, counter.Released);
+    }
+
     private static IovIter Counted(IovIter iter, PinCounter counter)
     {
         iter.PinCounter = counter;

@@ -110,4 +110,35 @@ public sealed class PinStatsTests : PinBalancedTest
         Assert.Contains(nameof(DescribeOutstandingPins_NamesTheStackOfAPinStillHeld), only, StringComparison.Ordinal);
         Assert.Empty(after);
     }
+
+    [Fact]
+    public void PinsCountedOnThreadsThatExitedStayCounted()
+    {
+        using var pool = new PagePool(4);
+        long acquired = PinStats.Acquired;
+        long released = PinStats.Released;
+        Page[] pages = [pool.Alloc(), pool.Alloc(), pool.Alloc()];
+
+        // Each pin is counted by a thread of its own, which then exits; the second thread's
+        // first pin folds the first thread's counts into the shared totals.
+        foreach (Page page in pages)
+        {
+            var thread = new Thread(() => Gup.PinUserPage(page));
+            thread.Start();
+            thread.Join();
+        }
+        var unpinner = new Thread(() => Gup.UnpinUserPage(pages[0]));
+        unpinner.Start();
+        unpinner.Join();
+
+        Assert.Equal(acquired + 3, PinStats.Acquired);
+        Assert.Equal(released + 1, PinStats.Released);
+        Gup.UnpinUserPages(pages.AsSpan(1));
+        Assert.Equal(released + 3, PinStats.Released);
+        Assert.Equal(acquired + 3, PinStats.Acquired);
+        foreach (Page page in pages)
+        {
+            page.Put();
+        }
+    }
 }
