@@ -166,6 +166,26 @@ internal static class VerifyHeader
 
     public static uint Crc32C(ReadOnlySpan<byte> data) => PinIo.Crc32C.Compute(data);
 
+    /// <summary>
+    /// The crc32c of a stamp's 16 bytes, seven times per 4 KiB block on each write and each
+    /// checked read: two crc32 instructions where the CPU has them (the same CRC-32C as
+    /// <see cref="Crc32C"/>: all-ones start and final inversion), else the general one.
+    /// </summary>
+    public static uint StampCrc(ReadOnlySpan<byte> stamp16)
+    {
+        ulong first = BinaryPrimitives.ReadUInt64LittleEndian(stamp16);
+        ulong second = BinaryPrimitives.ReadUInt64LittleEndian(stamp16[8..16]);
+        if (System.Runtime.Intrinsics.X86.Sse42.X64.IsSupported)
+        {
+            return ~(uint)System.Runtime.Intrinsics.X86.Sse42.X64.Crc32(System.Runtime.Intrinsics.X86.Sse42.X64.Crc32(uint.MaxValue, first), second);
+        }
+        if (System.Runtime.Intrinsics.Arm.Crc32.Arm64.IsSupported)
+        {
+            return ~System.Runtime.Intrinsics.Arm.Crc32.Arm64.ComputeCrc32C(System.Runtime.Intrinsics.Arm.Crc32.Arm64.ComputeCrc32C(uint.MaxValue, first), second);
+        }
+        return Crc32C(stamp16[..16]);
+    }
+
     /// <summary>The payload and stamps of write <paramref name="sequence"/>; bytes 0..80 are left to the header.</summary>
     private static void FillPayload(Span<byte> block, long offset, ulong seed, long sequence, ReadOnlySpan<byte> pattern)
     {
@@ -173,11 +193,7 @@ internal static class VerifyHeader
         if (pattern.IsEmpty)
         {
             ulong state = seed ^ ((ulong)offset * 0x9E3779B97F4A7C15UL) ^ ((ulong)sequence << 1);
-            Span<ulong> words = MemoryMarshal.Cast<byte, ulong>(payload);
-            for (int i = 0; i < words.Length; i++)
-            {
-                words[i] = Taus88.SplitMix64(ref state);
-            }
+            PayloadWords.Fill(MemoryMarshal.Cast<byte, ulong>(payload), state);
         }
         else
         {
@@ -193,7 +209,7 @@ internal static class VerifyHeader
     {
         BinaryPrimitives.WriteInt64LittleEndian(stamp, offset);
         BinaryPrimitives.WriteInt64LittleEndian(stamp[8..], sequence);
-        BinaryPrimitives.WriteUInt32LittleEndian(stamp[16..], Crc32C(stamp[..16]));
+        BinaryPrimitives.WriteUInt32LittleEndian(stamp[16..], StampCrc(stamp));
         BinaryPrimitives.WriteUInt32LittleEndian(stamp[20..], 0);
     }
 
@@ -202,7 +218,7 @@ internal static class VerifyHeader
     {
         offset = BinaryPrimitives.ReadInt64LittleEndian(stamp);
         sequence = BinaryPrimitives.ReadInt64LittleEndian(stamp[8..]);
-        return BinaryPrimitives.ReadUInt32LittleEndian(stamp[16..]) == Crc32C(stamp[..16]);
+        return BinaryPrimitives.ReadUInt32LittleEndian(stamp[16..]) == StampCrc(stamp);
     }
 
     /// <summary>

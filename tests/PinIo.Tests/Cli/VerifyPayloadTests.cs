@@ -1,0 +1,45 @@
+using PinIo.Cli.Jobs;
+using PinIo.Cli.Verify;
+using PinIo.Tests.Infrastructure;
+using Xunit;
+
+namespace PinIo.Tests.Cli;
+
+/// <summary>The verify block's payload and stamps made a vector at a time are the words and crcs blocks written before were checked with.</summary>
+public sealed class VerifyPayloadTests : PinBalancedTest
+{
+    [Fact]
+    public void PayloadWordsAreSplitMix64StepsOneAfterAnother()
+    {
+        var random = new Random(7);
+        foreach (int length in (int[])[0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 502, 510, 16374])
+        {
+            for (int round = 0; round < 4; round++)
+            {
+                ulong state = (ulong)random.NextInt64() ^ ((ulong)round << 63);
+                ulong[] expected = new ulong[length];
+                ulong s = state;
+                for (int i = 0; i < length; i++)
+                {
+                    expected[i] = Taus88.SplitMix64(ref s);
+                }
+                ulong[] actual = new ulong[length];
+                PayloadWords.Fill(actual, state);
+                Assert.Equal(expected, actual);
+            }
+        }
+    }
+
+    [Fact]
+    public void StampCrcIsTheCrc32cOfItsSixteenBytes()
+    {
+        var random = new Random(11);
+        byte[] stamp = new byte[24];
+        for (int round = 0; round < 1000; round++)
+        {
+            random.NextBytes(stamp);
+            Assert.Equal(VerifyHeader.Crc32C(stamp.AsSpan(0, 16)), VerifyHeader.StampCrc(stamp));
+        }
+        Assert.Equal(VerifyHeader.Crc32C(new byte[16]), VerifyHeader.StampCrc(new byte[24]));
+    }
+}
