@@ -67,7 +67,7 @@ internal sealed partial class IoLoop : IDisposable
         _quiesceForRate = plan.Get(Opt.IoSubmitMode) == IoSubmitMode.Inline;
         _priorities = IoPriorities.For(plan);
         _latencyTarget = LatencyTarget.For(plan);
-        _completions = new Completions(slots.Count, polled, accounting.Clock, TakeCompleted, accounting.Submitted);
+        _completions = new Completions(slots.Count, polled, accounting.Clock, TakeCompleted, accounting.Submitted, plan.BatchCompleteMax);
         foreach (IoSlot slot in slots.All)
         {
             slot.OnCompleted = () => _completions.OnIoCompleted(slot);
