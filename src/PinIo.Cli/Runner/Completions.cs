@@ -89,7 +89,7 @@ internal sealed class Completions : IDisposable
         {
             // Left by an earlier reap that took its most: a completion event fio leaves in its
             // ring is stamped by the reap that takes it, so these end now.
-            long now = _clock.Reduced ? 0 : Stopwatch.GetTimestamp();
+            long now = _clock.Reduced ? 0 : _clock.Now();
             for (; reaped < carried && reaped < max && _onJobThread.TryDequeue(out IoSlot? slot); reaped++)
             {
                 if (now != 0)
@@ -132,7 +132,7 @@ internal sealed class Completions : IDisposable
         }
         _polled!.Commit();
         _pollStamp = 0; // a request the engine failed while submitting ended here, stamped alone
-        long now = Stopwatch.GetTimestamp();
+        long now = _clock.Now();
         for (int i = 0; i < _uncommittedCount; i++)
         {
             IoSlot slot = _uncommitted[i];
@@ -177,7 +177,7 @@ internal sealed class Completions : IDisposable
             // Inside Poll: the batch's completions share one time, taken at the first.
             if (_pollStamp == 0)
             {
-                _pollStamp = Stopwatch.GetTimestamp();
+                _pollStamp = _clock.Now();
             }
             slot.CompletedAt = _pollStamp;
             _onJobThread.Enqueue(slot);
