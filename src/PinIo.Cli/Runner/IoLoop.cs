@@ -325,7 +325,7 @@ internal sealed partial class IoLoop : IDisposable
                 return true;
             default:
                 slot.CompletedInline = false;
-                slot.InFlight = true;
+                _slots.Launched(slot);
                 _inFlight++;
                 if (!_completions.Polled)
                 {
@@ -355,7 +355,7 @@ internal sealed partial class IoLoop : IDisposable
 
     private void TakeCompleted(IoSlot slot)
     {
-        slot.InFlight = false;
+        _slots.Landed(slot);
         _inFlight--;
         Complete(slot);
     }
