@@ -42,4 +42,29 @@ public sealed class VerifyPayloadTests : PinBalancedTest
         }
         Assert.Equal(VerifyHeader.Crc32C(new byte[16]), VerifyHeader.StampCrc(new byte[24]));
     }
+
+    [Theory]
+    [InlineData(1, 512)]
+    [InlineData(3, 4096)]
+    [InlineData(4, 432)]
+    [InlineData(7, 65536)]
+    [InlineData(512, 4096)]
+    [InlineData(600, 512)]
+    public void APatternIsRepeatedFromTheFirstByteAndCheckedSo(int patternLength, int blockLength)
+    {
+        byte[] pattern = [.. Enumerable.Range(0, patternLength).Select(i => (byte)(0x41 + (i * 7)))];
+        byte[] block = new byte[blockLength];
+        VerifyHeader.WritePattern(block, pattern);
+
+        Assert.Equal(Enumerable.Range(0, blockLength).Select(i => pattern[i % patternLength]), block);
+        Assert.Null(VerifyHeader.CheckPattern(block, 8192, pattern));
+        foreach (int at in (int[])[0, Math.Min(patternLength, blockLength) - 1, blockLength / 2, blockLength - 1])
+        {
+            block[at] ^= 0x10;
+            VerifyFailure? failure = VerifyHeader.CheckPattern(block, 8192, pattern);
+            Assert.NotNull(failure);
+            Assert.Contains($"block offset {at}", failure.Detail, StringComparison.Ordinal);
+            block[at] ^= 0x10;
+        }
+    }
 }
