@@ -67,4 +67,27 @@ public sealed class VerifyPayloadTests : PinBalancedTest
             block[at] ^= 0x10;
         }
     }
+
+    [Fact]
+    public void SmallCrc32cIsTheCrc32cOfAnyLength()
+    {
+        var random = new Random(13);
+        for (int length = 0; length <= 130; length++)
+        {
+            byte[] data = new byte[length];
+            random.NextBytes(data);
+            Assert.Equal(VerifyHeader.Crc32C(data), VerifyHeader.SmallCrc32C(data));
+        }
+    }
+
+    [Fact]
+    public void AMetaHeaderCarriesTheTimeItIsGivenAndChecksOut()
+    {
+        byte[] block = new byte[512];
+        VerifyHeader.Write(block, 4096, 0x77, 3, PinIo.Cli.Options.VerifyKind.Meta, metaTimeNs: 1_234_567_890_123);
+
+        // The digest field (bytes 40..72) holds meta's time.
+        Assert.Equal(1_234_567_890_123, System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(block.AsSpan(40)));
+        Assert.Null(VerifyHeader.Check(block, 4096, 0x77, 3, PinIo.Cli.Options.VerifyKind.Meta));
+    }
 }
