@@ -53,6 +53,13 @@ internal sealed record JobPlan
     /// <summary>Completions to wait for at least when reaping (iodepth_batch_complete_min; 0 = poll).</summary>
     public int BatchCompleteMin { get; init; } = 1;
 
+    /// <summary>
+    /// Completions taken at most in one reap (iodepth_batch_complete_max, raised to
+    /// iodepth_batch_complete_min as fio's fixup does, so 1 by default); the rest wait for the
+    /// next reap, as events left in fio's completion ring do. A reap takes at least one.
+    /// </summary>
+    public int BatchCompleteMax { get; init; } = 1;
+
     public required long Offset { get; init; }
 
     /// <summary>The region lies past the end of the device (offset= beyond it, with size=): the job does no I/O, as fio's.</summary>
@@ -324,6 +331,7 @@ internal sealed record JobPlan
             Grain = grain,
             BatchSubmit = batchSubmit,
             BatchCompleteMin = Math.Min(o.Get(Opt.IoDepthBatchCompleteMin), o.Get(Opt.IoDepth)),
+            BatchCompleteMax = Math.Max(o.Get(Opt.IoDepthBatchCompleteMax), o.Get(Opt.IoDepthBatchCompleteMin)),
             Offset = pastEnd ? target.Capacity : offset,
             EmptyRegion = pastEnd,
             Size = size,

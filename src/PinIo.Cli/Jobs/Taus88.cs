@@ -50,6 +50,8 @@ internal struct Taus88
     }
 
     /// <summary>SplitMix64 (Steele, Lea, Flood 2014): one step; also the mixer for derived seeds.</summary>
+    /// <remarks>Inlined: a write's scramble takes one per sector, and a loop of calls keeps the CPU from overlapping the buffer's cache misses.</remarks>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static ulong SplitMix64(ref ulong state)
     {
         ulong z = state += 0x9E3779B97F4A7C15UL;

@@ -23,6 +23,7 @@ internal sealed class Completions : IDisposable
     private readonly IoClock _clock;
     private readonly Action<IoSlot> _reaped;
     private readonly Action<IoSlot> _committed;
+    private readonly int _maxPerReap;
     private int _uncommittedCount;
     private long _pollStamp;
     private int _jobThreadId;
@@ -30,10 +31,12 @@ internal sealed class Completions : IDisposable
     /// <summary>
     /// Completions of up to <paramref name="slots"/> I/Os. <paramref name="reaped"/> takes each
     /// reaped slot on the job thread; <paramref name="committed"/> each polled one once its
-    /// submission is stamped.
+    /// submission is stamped; a reap takes at most <paramref name="maxPerReap"/>
+    /// (iodepth_batch_complete_max) unless it must wait for more.
     /// </summary>
-    public Completions(int slots, FileDevice? polled, IoClock clock, Action<IoSlot> reaped, Action<IoSlot> committed)
+    public Completions(int slots, FileDevice? polled, IoClock clock, Action<IoSlot> reaped, Action<IoSlot> committed, int maxPerReap = int.MaxValue)
     {
+        _maxPerReap = maxPerReap;
         _onJobThread = new Queue<IoSlot>(slots);
         _uncommitted = new IoSlot[slots];
         _polled = polled;
@@ -56,19 +59,23 @@ internal sealed class Completions : IDisposable
 
     /// <summary>
     /// Waits for at least <paramref name="min"/> completions (no more than the
-    /// <paramref name="inFlight"/>; 0 takes what has ended without waiting), then takes every
-    /// other one already there (fio's io_getevents with min and max). Returns how many were reaped.
+    /// <paramref name="inFlight"/>; 0 takes what has ended without waiting), then takes others
+    /// already there up to the most a reap takes (fio's td_io_getevents with min and max: max
+    /// no more than what is in flight, no less than min, and at least one). What is left waits
+    /// for the next reap, in flight until then. Returns how many were reaped.
     /// </summary>
     public int Reap(int min, int inFlight)
     {
         Commit();
         min = Math.Min(min, inFlight);
+        int max = Math.Max(Math.Max(min, 1), Math.Min(_maxPerReap, inFlight));
+        int carried = _onJobThread.Count;
         if (_polled is not null)
         {
             // The job's thread owns the ring: what was prepared is committed above, and here
             // one io_uring_enter waits; the completions end inline, in it — but one an engine
             // ends on another thread is signaled instead, and polling for it would spin forever.
-            if (min == 0)
+            if (min == 0 && carried == 0)
             {
                 Poll(0);
             }
@@ -78,7 +85,21 @@ internal sealed class Completions : IDisposable
             }
         }
         int reaped = 0;
-        while (_onJobThread.TryDequeue(out IoSlot? slot))
+        if (carried > 0)
+        {
+            // Left by an earlier reap that took its most: a completion event fio leaves in its
+            // ring is stamped by the reap that takes it, so these end now.
+            long now = _clock.Reduced ? 0 : _clock.Now();
+            for (; reaped < carried && reaped < max && _onJobThread.TryDequeue(out IoSlot? slot); reaped++)
+            {
+                if (now != 0)
+                {
+                    slot.CompletedAt = now;
+                }
+                _reaped(slot);
+            }
+        }
+        while (reaped < max && _onJobThread.TryDequeue(out IoSlot? slot))
         {
             _reaped(slot);
             reaped++;
@@ -88,7 +109,7 @@ internal sealed class Completions : IDisposable
             _signals.Wait();
             TakeElsewhere();
         }
-        while (_signals.CurrentCount > 0 && _signals.Wait(0))
+        while (reaped < max && _signals.CurrentCount > 0 && _signals.Wait(0))
         {
             TakeElsewhere();
             reaped++;
@@ -111,7 +132,7 @@ internal sealed class Completions : IDisposable
         }
         _polled!.Commit();
         _pollStamp = 0; // a request the engine failed while submitting ended here, stamped alone
-        long now = Stopwatch.GetTimestamp();
+        long now = _clock.Now();
         for (int i = 0; i < _uncommittedCount; i++)
         {
             IoSlot slot = _uncommitted[i];
@@ -156,7 +177,7 @@ internal sealed class Completions : IDisposable
             // Inside Poll: the batch's completions share one time, taken at the first.
             if (_pollStamp == 0)
             {
-                _pollStamp = Stopwatch.GetTimestamp();
+                _pollStamp = _clock.Now();
             }
             slot.CompletedAt = _pollStamp;
             _onJobThread.Enqueue(slot);

@@ -40,7 +40,7 @@ internal sealed partial class IoLoop
             Quiesce();
         }
         Pause.Until(Math.Min(due, deadline), ct);
-        now = Stopwatch.GetTimestamp();
+        now = _clock.Now();
         return now < deadline && !ct.IsCancellationRequested;
     }
 

@@ -25,6 +25,7 @@ internal sealed partial class IoLoop : IDisposable
     private readonly IoSlots _slots;
     private readonly Completions _completions;
     private readonly JobAccounting _accounting;
+    private readonly IoClock _clock;
     private readonly IoSource _source;
     private readonly Verification? _verification;
     private readonly WriteData _data;
@@ -51,6 +52,7 @@ internal sealed partial class IoLoop : IDisposable
         _timed = engine as ITimedEngine;
         _slots = slots;
         _accounting = accounting;
+        _clock = accounting.Clock;
         _source = source;
         _verification = verification;
         _data = data;
@@ -67,7 +69,7 @@ internal sealed partial class IoLoop : IDisposable
         _quiesceForRate = plan.Get(Opt.IoSubmitMode) == IoSubmitMode.Inline;
         _priorities = IoPriorities.For(plan);
         _latencyTarget = LatencyTarget.For(plan);
-        _completions = new Completions(slots.Count, polled, accounting.Clock, TakeCompleted, accounting.Submitted);
+        _completions = new Completions(slots.Count, polled, accounting.Clock, TakeCompleted, accounting.Submitted, plan.BatchCompleteMax);
         foreach (IoSlot slot in slots.All)
         {
             slot.OnCompleted = () => _completions.OnIoCompleted(slot);
@@ -126,7 +128,7 @@ internal sealed partial class IoLoop : IDisposable
                 long now = _completions.Uncommitted >= _plan.BatchSubmit ? _completions.Commit() : 0;
                 if (now == 0)
                 {
-                    now = Stopwatch.GetTimestamp();
+                    now = _clock.Now();
                 }
                 if (_minRate is { Active: true } && _minRate.Check(now) is { } tooSlow)
                 {
@@ -304,7 +306,7 @@ internal sealed partial class IoLoop : IDisposable
         }
         // The start is stamped once the buffer is ready, as fio's is: a write that was filled
         // (verify headers, refill_buffers) takes a fresh time.
-        slot.StartedAt = request.Write && (_verification is not null || _refill) && !_accounting.Clock.Reduced ? Stopwatch.GetTimestamp() : now;
+        slot.StartedAt = request.Write && (_verification is not null || _refill) && !_clock.Reduced ? _clock.Now() : now;
         slot.CompletedAt = 0;
         if (request.CountsToBudget)
         {
@@ -323,7 +325,7 @@ internal sealed partial class IoLoop : IDisposable
                 return true;
             default:
                 slot.CompletedInline = false;
-                slot.InFlight = true;
+                _slots.Launched(slot);
                 _inFlight++;
                 if (!_completions.Polled)
                 {
@@ -353,7 +355,7 @@ internal sealed partial class IoLoop : IDisposable
 
     private void TakeCompleted(IoSlot slot)
     {
-        slot.InFlight = false;
+        _slots.Landed(slot);
         _inFlight--;
         Complete(slot);
     }
@@ -379,7 +381,7 @@ internal sealed partial class IoLoop : IDisposable
         _completedIos++;
         if (_probing)
         {
-            long now = Stopwatch.GetTimestamp();
+            long now = _clock.Now();
             if (_latencyTarget!.Completed((slot.CompletedAt != 0 ? slot.CompletedAt : now) - slot.StartedAt, _completedIos, now) is { } late)
             {
                 Error ??= new DirectIoException(Errno.ETIMEDOUT, late);

@@ -18,6 +18,10 @@ internal sealed class IoSlots : IDisposable
 {
     private readonly IoSlot[] _slots;
     private readonly Stack<IoSlot> _free;
+
+    // What each slot has in flight, by slot index, side by side for Overlaps: an empty range
+    // (0, 0) overlaps nothing, so a slot at rest needs no check of its own.
+    private readonly FlightRange[] _flight;
     private readonly PagePool? _pool;
     private readonly PagePool? _nativePool;
     private readonly PagePool? _sharedPool;
@@ -46,6 +50,7 @@ internal sealed class IoSlots : IDisposable
         }
         _slots = Create(plan.BlockSize, depth, data, pins);
         _free = new Stack<IoSlot>(_slots.Reverse());
+        _flight = new FlightRange[_slots.Length];
     }
 
     public int Count => _slots.Length;
@@ -56,13 +61,27 @@ internal sealed class IoSlots : IDisposable
 
     public void Return(IoSlot slot) => _free.Push(slot);
 
+    /// <summary>The slot's I/O was submitted and is in flight until <see cref="Landed"/>.</summary>
+    public void Launched(IoSlot slot)
+    {
+        slot.InFlight = true;
+        _flight[slot.Index] = new FlightRange(slot.RegionOffset, slot.RegionOffset + slot.Length, slot.Dir != IoDir.Read);
+    }
+
+    /// <summary>The slot's I/O was reaped.</summary>
+    public void Landed(IoSlot slot)
+    {
+        slot.InFlight = false;
+        _flight[slot.Index] = default;
+    }
+
     /// <summary>Whether an I/O in flight overlaps [<paramref name="offset"/>, +<paramref name="length"/>) of the region where it matters: any I/O for a write or trim, a write or trim for a read.</summary>
     public bool Overlaps(long offset, int length, bool write)
     {
         long end = offset + length;
-        foreach (IoSlot slot in _slots)
+        foreach (ref readonly FlightRange range in _flight.AsSpan())
         {
-            if (slot.InFlight && (write || slot.Dir != IoDir.Read) && slot.RegionOffset < end && offset < slot.RegionOffset + slot.Length)
+            if (range.Start < end && offset < range.End && (write || range.Changes))
             {
                 return true;
             }
@@ -110,3 +129,6 @@ internal sealed class IoSlots : IDisposable
         return slots;
     }
 }
+
+/// <summary>The region bytes [Start, End) of an I/O in flight; <see cref="Changes"/>: a write or trim.</summary>
+internal readonly record struct FlightRange(long Start, long End, bool Changes);

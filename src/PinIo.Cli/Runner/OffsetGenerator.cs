@@ -38,6 +38,11 @@ internal sealed class OffsetGenerator
     private long _cursor;
     private long _runLeft;
 
+    // With the random map, the next uniform draw is taken one I/O early and its map word
+    // fetched meanwhile: a word of a map of 64 KiB and more is seldom in cache, and the claim
+    // waited for it. The draws come in the same order; -1 until the first.
+    private long _drawnAhead = -1;
+
     /// <summary>A generator over <paramref name="size"/> bytes in grains of <paramref name="grain"/>; I/Os are at least <paramref name="minLength"/> bytes.</summary>
     public OffsetGenerator(long size, int grain, int minLength, bool random, bool randomMap, Distribution distribution, long modifier, ulong seed, bool lfsr = false)
     {
@@ -135,7 +140,7 @@ internal sealed class OffsetGenerator
         }
         else
         {
-            long grain = _lfsrOn ? NextFromLfsr() : _skew?.Next() ?? (long)_rng.NextBelow((ulong)_grains);
+            long grain = _lfsrOn ? NextFromLfsr() : _skew?.Next() ?? NextUniform();
             if (_map is not null)
             {
                 grain = _map.Claim(grain);
@@ -164,6 +169,19 @@ internal sealed class OffsetGenerator
             }
         }
         return offset;
+    }
+
+    /// <summary>A uniform grain; with the map, the one drawn at the last call (see <see cref="_drawnAhead"/>).</summary>
+    private long NextUniform()
+    {
+        if (_map is null)
+        {
+            return (long)_rng.NextBelow((ulong)_grains);
+        }
+        long grain = _drawnAhead >= 0 ? _drawnAhead : (long)_rng.NextBelow((ulong)_grains);
+        _drawnAhead = (long)_rng.NextBelow((ulong)_grains);
+        _map.Touch(_drawnAhead);
+        return grain;
     }
 
     private long NextFromLfsr()

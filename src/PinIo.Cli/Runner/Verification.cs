@@ -99,10 +99,11 @@ internal sealed class Verification
         {
             // verify_interval: a header of its own for each interval; verify_offset: each moved into its interval's data.
             int interval = IntervalOf(data.Length);
+            long metaTime = _kind == VerifyKind.Meta ? VerifyHeader.MetaTime() : -1;
             for (int at = 0; at < data.Length; at += interval)
             {
                 Span<byte> chunk = data.Slice(at, interval);
-                VerifyHeader.Write(chunk, slot.Offset + at, _seed, sequence, _kind, _pattern);
+                VerifyHeader.Write(chunk, slot.Offset + at, _seed, sequence, _kind, _pattern, metaTime);
                 SwapHeader(chunk);
             }
         }

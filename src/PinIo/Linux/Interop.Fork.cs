@@ -38,6 +38,9 @@ internal static partial class Interop
         return forkThenExit();
     }
 
+    /// <summary>mprotect(2) of a page just written to read+execute (never writable and executable at once); 0, or -1 with errno set.</summary>
+    internal static unsafe int ProtectExecutable(void* page, nuint length) => SysMprotect(page, length, PROT_READ | PROT_EXEC);
+
     /// <summary>waitpid(2), restarted on EINTR: the pid reaped, or -errno; <paramref name="status"/> as wait(2) encodes it.</summary>
     internal static int WaitPid(int pid, out int status)
     {

@@ -64,6 +64,33 @@ public sealed class OffsetGeneratorTests : PinBalancedTest
     }
 
     [Fact]
+    public void WithTheRandomMapEachBlockIsTheDrawOrTheFirstFreeBlockAfterIt()
+    {
+        // The generator draws one block ahead (to fetch its map word early): the blocks must be
+        // those of drawing each when it is wanted, over two passes.
+        const int blocks = 1000;
+        var generator = new OffsetGenerator(blocks, random: true, randomMap: true, seed: 0x5eed);
+        var draws = new Taus88(0x5eed);
+        var used = new bool[blocks];
+        int free = blocks;
+        for (int i = 0; i < 2 * blocks; i++)
+        {
+            long block = (long)draws.NextBelow(blocks);
+            while (used[block])
+            {
+                block = (block + 1) % blocks;
+            }
+            used[block] = true;
+            if (--free == 0)
+            {
+                Array.Clear(used);
+                free = blocks;
+            }
+            Assert.Equal(block, generator.NextBlock());
+        }
+    }
+
+    [Fact]
     public void WithoutTheRandomMapBlocksRepeatWithinAPass()
     {
         var generator = new OffsetGenerator(1000, random: true, randomMap: false, seed: 0x89);
