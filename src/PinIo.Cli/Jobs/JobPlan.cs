@@ -53,6 +53,12 @@ internal sealed record JobPlan
     /// <summary>Completions to wait for at least when reaping (iodepth_batch_complete_min; 0 = poll).</summary>
     public int BatchCompleteMin { get; init; } = 1;
 
+    /// <summary>
+    /// Completions one reap takes at most (iodepth_batch_complete_max; fio raises it to the
+    /// min, so by default 1: each completion's slot is resubmitted before the next is handled).
+    /// </summary>
+    public int BatchCompleteMax { get; init; } = 1;
+
     public required long Offset { get; init; }
 
     /// <summary>The region lies past the end of the device (offset= beyond it, with size=): the job does no I/O, as fio's.</summary>
@@ -318,6 +324,7 @@ internal sealed record JobPlan
             Grain = grain,
             BatchSubmit = batchSubmit,
             BatchCompleteMin = Math.Min(o.Get(Opt.IoDepthBatchCompleteMin), o.Get(Opt.IoDepth)),
+            BatchCompleteMax = Math.Max(1, Math.Max(Math.Min(o.Get(Opt.IoDepthBatchCompleteMin), o.Get(Opt.IoDepth)), o.Get(Opt.IoDepthBatchCompleteMax))),
             Offset = pastEnd ? target.Capacity : offset,
             EmptyRegion = pastEnd,
             Size = size,

@@ -188,6 +188,8 @@ internal static partial class Opt
 
     public static readonly Opt<int> IoDepthBatchCompleteMin = Declare<int>(new() { Name = "iodepth_batch_complete_min", Aliases = ["iodepth_batch_complete"], Kind = OptionKind.Int, Default = "1", Min = 0, Max = 65536, Help = "Completions to wait for at least when reaping (0 = reap without waiting)" });
 
+    public static readonly Opt<int> IoDepthBatchCompleteMax = Declare<int>(new() { Name = "iodepth_batch_complete_max", Kind = OptionKind.Int, Default = "0", Min = 0, Max = 65536, Help = "Completions one reap takes at most (default: iodepth_batch_complete_min, as fio's)" });
+
     public static readonly Opt<long> RampTime = Declare<long>(new() { Name = "ramp_time", Kind = OptionKind.Time, Default = "0", Min = 0, Help = "Run this long before measuring (not counted in the results)" });
 
     public static readonly Opt<long> StartDelay = Declare<long>(new() { Name = "startdelay", Kind = OptionKind.Time, Default = "0", Min = 0, Help = "Wait this long before starting the job" });

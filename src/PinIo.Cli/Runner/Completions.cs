@@ -56,13 +56,15 @@ internal sealed class Completions : IDisposable
 
     /// <summary>
     /// Waits for at least <paramref name="min"/> completions (no more than the
-    /// <paramref name="inFlight"/>; 0 takes what has ended without waiting), then takes every
-    /// other one already there (fio's io_getevents with min and max). Returns how many were reaped.
+    /// <paramref name="inFlight"/>; 0 takes what has ended without waiting), then takes the
+    /// others already there, up to <paramref name="max"/> in all (fio's io_getevents with min
+    /// and max; fio's default max is the min). Returns how many were reaped.
     /// </summary>
-    public int Reap(int min, int inFlight)
+    public int Reap(int min, int inFlight, int max = int.MaxValue)
     {
         Commit();
         min = Math.Min(min, inFlight);
+        max = Math.Max(max, Math.Max(min, 1));
         if (_polled is not null)
         {
             // The job's thread owns the ring: what was prepared is committed above, and here
@@ -70,15 +72,15 @@ internal sealed class Completions : IDisposable
             // ends on another thread is signaled instead, and polling for it would spin forever.
             if (min == 0)
             {
-                Poll(0);
+                Poll(0, max);
             }
             while (_onJobThread.Count + _signals.CurrentCount < min)
             {
-                Poll(min - _onJobThread.Count - _signals.CurrentCount);
+                Poll(min - _onJobThread.Count - _signals.CurrentCount, max - _onJobThread.Count);
             }
         }
         int reaped = 0;
-        while (_onJobThread.TryDequeue(out IoSlot? slot))
+        while (reaped < max && _onJobThread.TryDequeue(out IoSlot? slot))
         {
             _reaped(slot);
             reaped++;
@@ -88,7 +90,7 @@ internal sealed class Completions : IDisposable
             _signals.Wait();
             TakeElsewhere();
         }
-        while (_signals.CurrentCount > 0 && _signals.Wait(0))
+        while (reaped < max && _signals.CurrentCount > 0 && _signals.Wait(0))
         {
             TakeElsewhere();
             reaped++;
@@ -173,10 +175,10 @@ internal sealed class Completions : IDisposable
     /// Reaps the polled ring. The completions it ends are stamped with one time, taken when
     /// the first of them is handled — fio stamps a reaped batch once, before handling it.
     /// </summary>
-    private void Poll(int minComplete)
+    private void Poll(int minComplete, int maxComplete = int.MaxValue)
     {
         _pollStamp = 0;
-        _polled!.Poll(minComplete);
+        _polled!.Poll(minComplete, Math.Max(maxComplete, 1));
         _pollStamp = 0;
     }
 

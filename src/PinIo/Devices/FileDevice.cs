@@ -162,8 +162,15 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
     /// With <see cref="FileDeviceOptions.PolledCompletions"/>: submits what is queued and ends
     /// completed bios on this thread, waiting for at least <paramref name="minComplete"/> (no
     /// more than are in flight). Returns the bios ended. Only the ring's owner may poll.
+    /// <para>
+    /// No more than <paramref name="maxComplete"/> completions are taken (at least
+    /// <paramref name="minComplete"/>): the others stay in the ring for the next poll, which
+    /// takes them without a system call. fio's iodepth_batch_complete_max: a caller that
+    /// resubmits as it reaps (1 and 1, fio's default) puts each request back in flight before
+    /// it handles the next completion, rather than after the whole batch.
+    /// </para>
     /// </summary>
-    public int Poll(int minComplete = 1) => PolledRing("its completions arrive by themselves").Poll(minComplete);
+    public int Poll(int minComplete = 1, int maxComplete = int.MaxValue) => PolledRing("its completions arrive by themselves").Poll(minComplete, maxComplete);
 
     /// <summary>
     /// With <see cref="FileDeviceOptions.PolledCompletions"/>: submits what is queued, with no

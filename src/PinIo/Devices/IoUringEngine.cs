@@ -83,6 +83,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     private readonly uint _submitBatch;
     private readonly long _reapSpinTicks;
     private bool _postsOnCommit;
+    private int _reapLimit = int.MaxValue; // CQEs one Poll may take (the completion thread's Loop takes every one)
 
     /// <summary>
     /// One request on the ring: a piece of a bio — the whole bio, or for a bio of separate
@@ -194,13 +195,16 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     /// Polled mode: submits everything prepared since the last call and reaps completions, with
     /// one io_uring_enter, waiting until at least <paramref name="minComplete"/> requests (no
     /// more than are in flight) have ended. Bios end here, on the calling thread — the ring's
-    /// owner, the first thread that submitted or polled. Returns the requests ended.
+    /// owner, the first thread that submitted or polled. Returns the requests ended. No more
+    /// than <paramref name="maxComplete"/> CQEs are taken (at least <paramref name="minComplete"/>):
+    /// the rest stay in the CQ for the next poll, which takes them without a system call.
     /// </summary>
     [SkipLocalsInit] // the CQE batch is written before it is read: no need to zero 1 KiB per call
-    public int Poll(int minComplete)
+    public int Poll(int minComplete, int maxComplete = int.MaxValue)
     {
         ClaimPolledRing(nameof(Poll));
         _completedInPoll = 0;
+        _reapLimit = Math.Max(1, Math.Max(minComplete, maxComplete));
         Span<IoUringCqe> batch = stackalloc IoUringCqe[64];
         DrainIncoming();
         EndFlushed();
@@ -437,8 +441,10 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     private void Reap(Span<IoUringCqe> batch)
     {
         int n;
-        while ((n = _ring.PeekBatch(batch)) > 0)
+        int left = _reapLimit;
+        while (left > 0 && (n = _ring.PeekBatch(left < batch.Length ? batch[..left] : batch)) > 0)
         {
+            left -= n;
             _ring.CqAdvance((uint)n);
             for (int i = 0; i < n; i++)
             {

@@ -238,6 +238,20 @@ public sealed class OptionSemanticsTests : PinBalancedTest
         Assert.Equal(512, result.Stats.DepthMap.Sum());
     }
 
+    [Theory]
+    [InlineData(1, 0, 1)] // fio's default: the max is the min
+    [InlineData(1, 32, 32)]
+    [InlineData(8, 4, 8)] // a max below the min is raised to it
+    [InlineData(0, 0, 1)] // a reap takes at least one
+    [InlineData(64, 0, 16)] // the min is bounded by iodepth, and the max by the min
+    public void IoDepthBatchCompleteMaxBoundsEachReap_DefaultingToTheMin(int completeMin, int completeMax, int expected)
+    {
+        JobPlan plan = TestJobs.Plan("--filename=ram:1m", "--rw=randread", "--ioengine=io_uring", "--iodepth=16",
+            $"--iodepth_batch_complete_min={completeMin}", $"--iodepth_batch_complete_max={completeMax}");
+
+        Assert.Equal(expected, plan.BatchCompleteMax);
+    }
+
     [Fact]
     public void RampTimeIsNotMeasured()
     {
