@@ -62,7 +62,8 @@ internal sealed class Completions : IDisposable
     /// <paramref name="inFlight"/>; 0 takes what has ended without waiting), then takes others
     /// already there up to the most a reap takes (fio's td_io_getevents with min and max: max
     /// no more than what is in flight, no less than min, and at least one). What is left waits
-    /// for the next reap, in flight until then. Returns how many were reaped.
+    /// for the next reap, in flight until then: on a polled ring in the CQ itself, as in fio's
+    /// (the engine's poll takes no more than that). Returns how many were reaped.
     /// </summary>
     public int Reap(int min, int inFlight)
     {
@@ -77,11 +78,11 @@ internal sealed class Completions : IDisposable
             // ends on another thread is signaled instead, and polling for it would spin forever.
             if (min == 0 && carried == 0)
             {
-                Poll(0);
+                Poll(0, max);
             }
             while (_onJobThread.Count + _signals.CurrentCount < min)
             {
-                Poll(min - _onJobThread.Count - _signals.CurrentCount);
+                Poll(min - _onJobThread.Count - _signals.CurrentCount, max - _onJobThread.Count);
             }
         }
         int reaped = 0;
@@ -194,10 +195,10 @@ internal sealed class Completions : IDisposable
     /// Reaps the polled ring. The completions it ends are stamped with one time, taken when
     /// the first of them is handled — fio stamps a reaped batch once, before handling it.
     /// </summary>
-    private void Poll(int minComplete)
+    private void Poll(int minComplete, int maxComplete = int.MaxValue)
     {
         _pollStamp = 0;
-        _polled!.Poll(minComplete);
+        _polled!.Poll(minComplete, Math.Max(maxComplete, 1));
         _pollStamp = 0;
     }
 

@@ -11,8 +11,8 @@ namespace PinIo.Cli.Runner;
 /// <summary>
 /// fio's job loop for one phase: keep <c>iodepth</c> requests in flight, submitting them in
 /// batches of <c>iodepth_batch_submit</c> and reaping at least
-/// <c>iodepth_batch_complete_min</c> completions when the queue is full or the phase is out of
-/// work; flush every <c>fsync</c> writes. Where the I/O comes from (<see cref="IoSource"/>,
+/// <c>iodepth_batch_complete_min</c> completions (and taking no more than
+/// <c>iodepth_batch_complete_max</c>) when the queue is full or the phase is out of work; flush every <c>fsync</c> writes. Where the I/O comes from (<see cref="IoSource"/>,
 /// <see cref="Verification"/>), what runs it (<see cref="IJobEngine"/>), how it comes back
 /// (<see cref="Completions"/>) and what is measured (<see cref="JobAccounting"/>) are rooms of
 /// their own; this is the loop that joins them. Job thread only.

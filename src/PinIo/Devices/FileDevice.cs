@@ -208,13 +208,23 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
     /// <summary>
     /// With <see cref="FileDeviceOptions.PolledCompletions"/>: submits what is queued and ends
     /// completed bios on this thread, waiting for at least <paramref name="minComplete"/> (no
-    /// more than are in flight). Returns the bios ended. Only the ring's owner may poll.
+    /// more than are in flight), and every other completion already there. Returns the bios
+    /// ended. Only the ring's owner may poll.
     /// </summary>
-    public int Poll(int minComplete = 1) => PolledRing("its completions arrive by themselves").Poll(minComplete);
+    public int Poll(int minComplete = 1) => Poll(minComplete, int.MaxValue);
+
+    /// <summary>
+    /// As <see cref="Poll(int)"/>, taking no more than <paramref name="maxComplete"/> completions
+    /// (at least <paramref name="minComplete"/>): the others stay in the ring for the next poll,
+    /// which takes them without a system call. fio's iodepth_batch_complete_max: a caller that
+    /// resubmits as it reaps (1 and 1, fio's default) puts each request back in flight before
+    /// it handles the next completion, rather than after the whole batch.
+    /// </summary>
+    public int Poll(int minComplete, int maxComplete) => PolledRing("its completions arrive by themselves").Poll(minComplete, maxComplete);
 
     /// <summary>
     /// With <see cref="FileDeviceOptions.PolledCompletions"/>: submits what is queued, with no
-    /// wait and no reaping (completions are left for the next <see cref="Poll"/>). Returns the
+    /// wait and no reaping (completions are left for the next <see cref="Poll(int)"/>). Returns the
     /// requests submitted. Only the ring's owner may commit.
     /// </summary>
     public int Commit() => PolledRing("its requests go out by themselves").Commit();
@@ -223,7 +233,7 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
         ? ring
         : throw new InvalidOperationException($"'{Path}' was not opened with PolledCompletions on the io_uring engine: {otherwise}.");
 
-    /// <summary>Whether bios end only inside <see cref="Poll"/> (a polled io_uring device).</summary>
+    /// <summary>Whether bios end only inside <see cref="Poll(int)"/> (a polled io_uring device).</summary>
     public bool IsPolled => _engine is IoUringEngine { IsPolled: true };
 
     /// <summary>Sets a regular file's size (ftruncate). Block devices cannot be resized.</summary>

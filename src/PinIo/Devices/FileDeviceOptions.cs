@@ -36,7 +36,7 @@ public sealed record FileDeviceOptions
 
     /// <summary>
     /// io_uring without a completion thread: the first thread that submits or polls owns the
-    /// ring, and requests complete only inside <see cref="FileDevice.Poll"/> on that thread —
+    /// ring, and requests complete only inside <see cref="FileDevice.Poll(int)"/> on that thread —
     /// one io_uring_enter submits the batch and reaps, as fio's job loop does. For
     /// thread-per-core designs; other threads' submissions wait for the owner's next poll.
     /// </summary>
@@ -75,7 +75,7 @@ public sealed record FileDeviceOptions
     /// <summary>
     /// Completions found by polling the device's queue instead of by interrupt
     /// (IORING_SETUP_IOPOLL, fio's hipri). The kernel polls only inside io_uring_enter, which
-    /// <see cref="FileDevice.Poll"/> calls: this needs <see cref="PolledCompletions"/> and
+    /// <see cref="FileDevice.Poll(int)"/> calls: this needs <see cref="PolledCompletions"/> and
     /// <see cref="Direct"/>. Only a block device with poll queues supports it (NVMe with
     /// nvme.poll_queues, null_blk with poll_queues), directly or under a file system. Anywhere
     /// else the requests that reach the device fail with EOPNOTSUPP and a message that says to
@@ -86,7 +86,7 @@ public sealed record FileDeviceOptions
     public bool CompletionPolling { get; init; }
 
     /// <summary>
-    /// A polled ring's reap (<see cref="FileDevice.Poll"/> with a wait): microseconds the owner
+    /// A polled ring's reap (<see cref="FileDevice.Poll(int)"/> with a wait): microseconds the owner
     /// keeps looking for completions — entering the kernel without a wait, which runs the
     /// deferred completion work and sleeps never — before it sleeps in io_uring_enter. A
     /// completion that arrives from another CPU (an io-wq worker, a loop device's kworker)

@@ -15,6 +15,9 @@ internal sealed unsafe partial class IoUringEngine
     {
         uint entries = (uint)Math.Clamp(RoundUpPow2(_options.QueueDepth + 1), 2, MaxEntries);
         _ring = CreateRing(entries);
+        // DEFER_TASKRUN posts completions only in an enter with GETEVENTS (an IOPOLL ring's would also poll the device).
+        const uint PostsOnlyWhenAsked = Interop.IORING_SETUP_DEFER_TASKRUN | Interop.IORING_SETUP_IOPOLL;
+        _postsOnCommit = (_ring.SetupFlags & PostsOnlyWhenAsked) == Interop.IORING_SETUP_DEFER_TASKRUN;
         if (!_polled)
         {
             RegisterRingFd();

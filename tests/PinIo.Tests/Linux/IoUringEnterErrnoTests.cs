@@ -10,7 +10,7 @@ namespace PinIo.Tests.Linux;
 /// SetLastError stub): a failure still comes back as its own -errno, and a success after a
 /// failure is not mistaken for one.
 /// </summary>
-public sealed unsafe class IoUringEnterErrnoTests(ITestOutputHelper output) : PinBalancedTest
+public sealed unsafe class IoUringEnterErrnoTests : PinBalancedTest
 {
     [Fact]
     public void Enter_OnABadDescriptor_ReturnsMinusEBADF()
@@ -31,16 +31,12 @@ public sealed unsafe class IoUringEnterErrnoTests(ITestOutputHelper output) : Pi
         Assert.Equal(-(int)Errno.EOPNOTSUPP, res);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Enter_ThatSucceedsAfterAFailure_ReturnsItsOwnResult()
     {
-        using IoUringRing? ring = Rings.TryCreate(output, 8);
-        if (ring is null)
-        {
-            return; // Rings.TryCreate said why
-        }
+        using IoUringRing ring = Rings.Create(8);
         Assert.Equal(-(int)Errno.EBADF, Interop.IoUringEnter(-1, 0, 0, 0, null, 0));
 
-        Assert.Equal(0, ring!.Submit());
+        Assert.Equal(0, ring.Submit());
     }
 }
