@@ -94,16 +94,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
 
     public void AddBio(Bio bio)
     {
-        if (_submitted == 0)
-        {
-            // No bio of this request is in flight yet, so no other thread touches the count;
-            // the device's hand-off of the bio publishes it.
-            _references++;
-        }
-        else
-        {
-            Interlocked.Increment(ref _references);
-        }
+        Interlocked.Increment(ref _references);
         bio.EndIo = s_endIo;
         bio.Private = this;
         _submitted += bio.Size;

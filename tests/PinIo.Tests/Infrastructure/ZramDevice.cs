@@ -47,13 +47,23 @@ internal sealed class ZramDevice : IDisposable
 
     public void Dispose()
     {
-        try
+        // udev probes a new disk (blkid) and holds it open for a moment after the test closes
+        // it: hot_remove says EBUSY until then.
+        for (int attempt = 0; ; attempt++)
         {
-            File.WriteAllText($"{Control}/hot_remove", Id.ToString(CultureInfo.InvariantCulture));
-        }
-        catch (IOException)
-        {
-            // Busy (still open elsewhere): it stays until reboot; a test must not fail for it.
+            try
+            {
+                File.WriteAllText($"{Control}/hot_remove", Id.ToString(CultureInfo.InvariantCulture));
+                return;
+            }
+            catch (IOException) when (attempt < 100)
+            {
+                Thread.Sleep(20);
+            }
+            catch (IOException)
+            {
+                return; // still busy after 2 s: it stays until reboot; a test must not fail for it
+            }
         }
     }
 }
