@@ -43,9 +43,6 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     private BioOp _op;
     private IovIter? _iter;
     private IDioCompletionHook? _completionHook;
-    // The bio that ended this request last time, kept for its next use: a one-bio request
-    // then takes and gives back no bio through BioPool's caches (a thread-static lookup each).
-    private Bio? _spareBio;
     private bool _continueOnPool;
     private long _result;
     private Exception? _error;
@@ -78,19 +75,6 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     }
 
     public short Version => _core.Version;
-
-    /// <summary>A bio for this request: the one it kept from its last use, else one from <see cref="BioPool"/>.</summary>
-    public Bio RentBio(BioOp op, long sector, QueueLimits limits)
-    {
-        Bio? spare = _spareBio;
-        if (spare is null)
-        {
-            return BioPool.Rent(op, sector, limits);
-        }
-        _spareBio = null;
-        spare.Reset(op, sector, limits);
-        return spare;
-    }
 
     public void AddBio(Bio bio)
     {
@@ -153,29 +137,10 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
             dio.RecordFailure(bio.Position - dio._offset, bio.Status, bio.Error, bio.FailureReason);
         }
         bio.ReleasePages(markDirty: bio.Op == BioOp.Read);
+        BioPool.Return(bio);
         if (Interlocked.Decrement(ref dio._references) == 0)
         {
-            // The last reference: no other bio and no submitter touches the request any more.
-            dio.KeepSpare(bio);
             dio.CompleteFromDevice();
-        }
-        else
-        {
-            BioPool.Return(bio);
-        }
-    }
-
-    private void KeepSpare(Bio bio)
-    {
-        if (_spareBio is null)
-        {
-            bio.EndIo = null;
-            bio.Private = null;
-            _spareBio = bio;
-        }
-        else
-        {
-            BioPool.Return(bio);
         }
     }
 

@@ -265,7 +265,7 @@ public static partial class DirectIo
                 dio.FailSubmission(dio.Submitted, CanceledException(op, offset + dio.Submitted, ct));
                 break;
             }
-            Bio bio = dio.RentBio(op, (offset + dio.Submitted) / QueueLimits.SectorSize, limits);
+            Bio bio = BioPool.Rent(op, (offset + dio.Submitted) / QueueLimits.SectorSize, limits);
             bio.Priority = priority;
             if (!TryFill(bio, iter, dio))
             {
