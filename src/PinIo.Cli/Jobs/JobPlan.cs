@@ -385,10 +385,12 @@ internal sealed record JobPlan
     /// read the device cannot take without blocking (zram, ext4 on a virtio disk) goes to an io-wq
     /// worker that inherits the job thread's CPUs; at depth 1 the two take turns, so one CPU
     /// loses nothing, and a cross-CPU wake-up of an idle CPU costs tens of microseconds in a VM.
+    /// Block devices only: on an ext4 file (reads not punted, completions from the disk's
+    /// interrupt) binding the thread cost 0.57x against 0.88x unbound (bench/depth1-colocate.sh).
     /// </summary>
     private static bool ColocatesDepth1(JobOptions o, Target target) =>
         o.Get(Opt.ColocateDepth1) && o.Get(Opt.IoDepth) == 1 && o.CpusAllowed is null
-        && target is FileTarget { Engine: IoEngine.IoUring, Dotnet: false, SubmissionPolling: false, Unpolled: false };
+        && target is FileTarget { IsBlockDevice: true, Engine: IoEngine.IoUring, Dotnet: false, SubmissionPolling: false, Unpolled: false };
 
     /// <summary>bs=, bsrange= and bssplit= per direction (bssplit over bsrange over bs, as fio), each checked against the target.</summary>
     private static PerDir<BlockSizeSpec> BlockSizes(string name, JobOptions o, int logical)
