@@ -5,6 +5,7 @@ using PinIo.Linux;
 using PinIo.Tests.Infrastructure;
 using PinIo.Tests.Linux;
 using Xunit;
+using static PinIo.Tests.Infrastructure.PolledCompletions;
 
 namespace PinIo.Tests.Devices;
 
@@ -100,15 +101,6 @@ public sealed class IoUringCommitTests : PinBalancedTest
             Assert.Equal(Block, Wait(device, new ValueTask<long>(reads[i])));
             FileModel.AssertSame(FileWorkload.Data(Block, seed: 10 + i), buffers[i].Span, (long)i * Block, $"read {i}, reaped a few at a time");
         }
-    }
-
-    private static long Wait(FileDevice device, ValueTask<long> pending)
-    {
-        while (!pending.IsCompleted)
-        {
-            device.Poll(1);
-        }
-        return pending.AsTask().GetAwaiter().GetResult();
     }
 
     protected override void Dispose(bool disposing)

@@ -7,6 +7,7 @@ using PinIo.Tests.Infrastructure;
 using PinIo.Tests.Linux;
 using Xunit;
 using Xunit.Abstractions;
+using static PinIo.Tests.Infrastructure.PolledCompletions;
 
 namespace PinIo.Tests.Devices;
 
@@ -284,15 +285,6 @@ public sealed class IoUringPollingTests(ITestOutputHelper output) : PinBalancedT
     }
 
     /// <summary>The request's result; a polled device is polled on this thread (its owner) until the request ends.</summary>
-    private static long Wait(FileDevice device, ValueTask<long> pending)
-    {
-        while (device.IsPolled && !pending.IsCompleted)
-        {
-            device.Poll(1);
-        }
-        return pending.AsTask().GetAwaiter().GetResult();
-    }
-
     /// <summary>
     /// As <see cref="Wait(FileDevice, ValueTask{long})"/>, but gives up after
     /// <paramref name="timeout"/> (polling without blocking in the kernel) and returns null, so
@@ -315,15 +307,6 @@ public sealed class IoUringPollingTests(ITestOutputHelper output) : PinBalancedT
             }
         }
         return task.IsCompleted ? task.GetAwaiter().GetResult() : null;
-    }
-
-    private static void Wait(FileDevice device, ValueTask pending)
-    {
-        while (device.IsPolled && !pending.IsCompleted)
-        {
-            device.Poll(1);
-        }
-        pending.AsTask().GetAwaiter().GetResult();
     }
 
     /// <summary>The lowest CPU this process may run on (the kernel refuses to bind the thread elsewhere).</summary>

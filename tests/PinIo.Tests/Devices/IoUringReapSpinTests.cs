@@ -4,6 +4,7 @@ using PinIo.Iov;
 using PinIo.Tests.Infrastructure;
 using PinIo.Tests.Linux;
 using Xunit;
+using static PinIo.Tests.Infrastructure.PolledCompletions;
 
 namespace PinIo.Tests.Devices;
 
@@ -70,15 +71,6 @@ public sealed class IoUringReapSpinTests : PinBalancedTest
             ReapSpinMicroseconds = spinUs,
         }));
         Assert.Contains(nameof(FileDeviceOptions.ReapSpinMicroseconds), e.Message, StringComparison.Ordinal);
-    }
-
-    private static long Wait(FileDevice device, ValueTask<long> pending)
-    {
-        while (!pending.IsCompleted)
-        {
-            device.Poll(1);
-        }
-        return pending.AsTask().GetAwaiter().GetResult();
     }
 
     protected override void Dispose(bool disposing)

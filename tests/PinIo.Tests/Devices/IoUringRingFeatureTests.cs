@@ -7,6 +7,7 @@ using PinIo.Tests.Infrastructure;
 using PinIo.Tests.Linux;
 using Xunit;
 using Xunit.Abstractions;
+using static PinIo.Tests.Infrastructure.PolledCompletions;
 
 namespace PinIo.Tests.Devices;
 
@@ -314,24 +315,6 @@ public sealed class IoUringRingFeatureTests(ITestOutputHelper output) : PinBalan
 
     private FileDevice Open(string name, FileDeviceOptions options) =>
         FileDevice.Open(_dir.File(name), options with { Create = true, InitialSize = 2 * Block });
-
-    private static long Wait(FileDevice device, ValueTask<long> pending)
-    {
-        while (device.IsPolled && !pending.IsCompleted)
-        {
-            device.Poll(1);
-        }
-        return pending.AsTask().GetAwaiter().GetResult();
-    }
-
-    private static void Wait(FileDevice device, ValueTask pending)
-    {
-        while (device.IsPolled && !pending.IsCompleted)
-        {
-            device.Poll(1);
-        }
-        pending.AsTask().GetAwaiter().GetResult();
-    }
 
     private static IoUringEngine EngineOf(FileDevice device) => (IoUringEngine)device.EngineCore;
 
