@@ -13,10 +13,8 @@ namespace PinIo.Tests.Cli;
 /// </summary>
 public sealed class ColocateDepth1Tests : PinBalancedTest
 {
-    private static string FileOptions(string path) => $"--filename={path}";
-
     private static JobPlan PlanOn(string path, params string[] options) =>
-        TestJobs.Plan([FileOptions(path), "--size=1m", "--rw=randread", "--direct=1", "--name=main", .. options]);
+        TestJobs.Plan([$"--filename={path}", "--size=1m", "--rw=randread", "--direct=1", "--name=main", .. options]);
 
     [Fact]
     public void OnlyADepthOneIoUringJobWithoutCpusAllowedStaysOnItsStartCpu()
@@ -47,7 +45,7 @@ public sealed class ColocateDepth1Tests : PinBalancedTest
     public void TwoDepthOneJobsRunOnTwoCpusWhenTheProcessHasThem()
     {
         using ZramDevice zram = Requires.Available(ZramDevice.TryCreate(16 << 20, out string reason), reason);
-        IReadOnlyList<JobResult> results = RunGroup([FileOptions(zram.Path), "--rw=randread", "--direct=1", "--ioengine=io_uring", "--iodepth=1",
+        IReadOnlyList<JobResult> results = RunGroup([$"--filename={zram.Path}", "--rw=randread", "--direct=1", "--ioengine=io_uring", "--iodepth=1",
             "--runtime=100ms", "--time_based", "--numjobs=2", "--name=main"]);
 
         Assert.All(results, r => Assert.Single(r.Cpus!));
@@ -61,7 +59,7 @@ public sealed class ColocateDepth1Tests : PinBalancedTest
     public void WithColocationOffTheJobKeepsEveryCpu()
     {
         using ZramDevice zram = Requires.Available(ZramDevice.TryCreate(16 << 20, out string reason), reason);
-        JobResult result = Assert.Single(RunGroup([FileOptions(zram.Path), "--rw=randread", "--direct=1", "--ioengine=io_uring", "--iodepth=1",
+        JobResult result = Assert.Single(RunGroup([$"--filename={zram.Path}", "--rw=randread", "--direct=1", "--ioengine=io_uring", "--iodepth=1",
             "--runtime=50ms", "--time_based", "--colocate_depth1=0", "--name=main"]));
 
         Assert.Equal(CpuAffinity.GetForCurrentThread(), result.Cpus);
