@@ -1,0 +1,148 @@
+// Follows block/blk-mq.c (blk_account_io_start, blk_account_io_done: a request is counted where it starts and where it ends).
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace PinIo.Diagnostics;
+
+/// <summary>
+/// The hooks the request paths call. Each first asks whether any live instance has an
+/// instrument enabled (a field load and a test per instrument, nothing else) and leaves the
+/// work to an out-of-line method when one has. Tags are cached
+/// <see cref="KeyValuePair{TKey, TValue}"/>s of strings, so a measurement boxes nothing.
+/// </summary>
+public sealed partial class PinIoMetrics
+{
+    private static readonly KeyValuePair<string, object?>[] s_directionTags =
+    [
+        new(DirectionTag, "read"),
+        new(DirectionTag, "write"),
+        new(DirectionTag, "flush"),
+        new(DirectionTag, "discard"),
+    ];
+
+    // errno values are below 256 on Linux; each name is made once, the first time it fails a request.
+    private static readonly KeyValuePair<string, object?>?[] s_errnoTags = new KeyValuePair<string, object?>?[256];
+
+    /// <summary>
+    /// A request of <paramref name="direction"/> is being submitted. Returns the start
+    /// timestamp to hand to <see cref="RequestEnded"/> when the latency or the in-flight count
+    /// is being listened to, else 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static long RequestStarting(IoDirection direction)
+    {
+        foreach (PinIoMetrics metrics in s_live)
+        {
+            if (metrics._duration.Enabled | metrics._active.Enabled)
+            {
+                return StartMetered(direction);
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// A request ended having transferred <paramref name="bytes"/>; <paramref name="errno"/> is
+    /// the failure it reports (None when none); <paramref name="started"/> is what
+    /// <see cref="RequestStarting"/> returned.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void RequestEnded(IoDirection direction, long started, long bytes, Errno errno)
+    {
+        if (started != 0)
+        {
+            EndMetered(direction, started, bytes, errno);
+            return;
+        }
+        foreach (PinIoMetrics metrics in s_live)
+        {
+            if (metrics._operations.Enabled | metrics._bytes.Enabled | metrics._errors.Enabled)
+            {
+                EndMetered(direction, started, bytes, errno);
+                return;
+            }
+        }
+    }
+
+    /// <summary>A round of <paramref name="bytes"/> of misaligned memory goes through bounce pages.</summary>
+    internal static void Bounced(IoDirection direction, long bytes)
+    {
+        KeyValuePair<string, object?> tag = s_directionTags[(int)direction];
+        foreach (PinIoMetrics metrics in s_live)
+        {
+            if (metrics._bounceCopies.Enabled)
+            {
+                metrics._bounceCopies.Add(1, tag);
+            }
+            if (metrics._bounceBytes.Enabled)
+            {
+                metrics._bounceBytes.Add(bytes, tag);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static long StartMetered(IoDirection direction)
+    {
+        KeyValuePair<string, object?> tag = s_directionTags[(int)direction];
+        foreach (PinIoMetrics metrics in s_live)
+        {
+            if (metrics._active.Enabled)
+            {
+                metrics._active.Add(1, tag);
+            }
+        }
+        return Stopwatch.GetTimestamp();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void EndMetered(IoDirection direction, long started, long bytes, Errno errno)
+    {
+        KeyValuePair<string, object?> tag = s_directionTags[(int)direction];
+        double seconds = started != 0 ? Stopwatch.GetElapsedTime(started).TotalSeconds : 0;
+        foreach (PinIoMetrics metrics in s_live)
+        {
+            if (metrics._operations.Enabled)
+            {
+                metrics._operations.Add(1, tag);
+            }
+            if (bytes > 0 && metrics._bytes.Enabled)
+            {
+                metrics._bytes.Add(bytes, tag);
+            }
+            if (errno != Errno.None && metrics._errors.Enabled)
+            {
+                metrics._errors.Add(1, tag, ErrnoTag(errno));
+            }
+            if (started == 0)
+            {
+                continue;
+            }
+            // A request that started while nothing listened was never counted in, so it is not counted out.
+            if (metrics._active.Enabled)
+            {
+                metrics._active.Add(-1, tag);
+            }
+            if (metrics._duration.Enabled)
+            {
+                metrics._duration.Record(seconds, tag);
+            }
+        }
+    }
+
+    private static KeyValuePair<string, object?> ErrnoTag(Errno errno)
+    {
+        int index = (int)errno & 0xff;
+        return s_errnoTags[index] ??= new KeyValuePair<string, object?>(ErrorTypeTag,
+            Enum.IsDefined(errno) ? errno.ToString() : $"errno {(int)errno}");
+    }
+}
+
+/// <summary>A request's direction, as its tag names it (the order of Block's BioOp: Read, Write, Flush, Discard).</summary>
+internal enum IoDirection
+{
+    Read,
+    Write,
+    Flush,
+    Discard,
+}
