@@ -31,9 +31,9 @@ public sealed partial class PinIoMetrics
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static long RequestStarting(IoDirection direction)
     {
-        foreach (PinIoMetrics metrics in s_live)
+        foreach (Instruments metrics in s_live)
         {
-            if (metrics._duration.Enabled | metrics._active.Enabled)
+            if (metrics.Duration.Enabled | metrics.Active.Enabled)
             {
                 return StartMetered(direction);
             }
@@ -54,9 +54,9 @@ public sealed partial class PinIoMetrics
             EndMetered(direction, started, bytes, errno);
             return;
         }
-        foreach (PinIoMetrics metrics in s_live)
+        foreach (Instruments metrics in s_live)
         {
-            if (metrics._operations.Enabled | metrics._bytes.Enabled | metrics._errors.Enabled)
+            if (metrics.Operations.Enabled | metrics.Bytes.Enabled | metrics.Errors.Enabled)
             {
                 EndMetered(direction, started, bytes, errno);
                 return;
@@ -68,15 +68,15 @@ public sealed partial class PinIoMetrics
     internal static void Bounced(IoDirection direction, long bytes)
     {
         KeyValuePair<string, object?> tag = s_directionTags[(int)direction];
-        foreach (PinIoMetrics metrics in s_live)
+        foreach (Instruments metrics in s_live)
         {
-            if (metrics._bounceCopies.Enabled)
+            if (metrics.BounceCopies.Enabled)
             {
-                metrics._bounceCopies.Add(1, tag);
+                metrics.BounceCopies.Add(1, tag);
             }
-            if (metrics._bounceBytes.Enabled)
+            if (metrics.BounceBytes.Enabled)
             {
-                metrics._bounceBytes.Add(bytes, tag);
+                metrics.BounceBytes.Add(bytes, tag);
             }
         }
     }
@@ -85,11 +85,11 @@ public sealed partial class PinIoMetrics
     private static long StartMetered(IoDirection direction)
     {
         KeyValuePair<string, object?> tag = s_directionTags[(int)direction];
-        foreach (PinIoMetrics metrics in s_live)
+        foreach (Instruments metrics in s_live)
         {
-            if (metrics._active.Enabled)
+            if (metrics.Active.Enabled)
             {
-                metrics._active.Add(1, tag);
+                metrics.Active.Add(1, tag);
             }
         }
         return Stopwatch.GetTimestamp();
@@ -100,32 +100,32 @@ public sealed partial class PinIoMetrics
     {
         KeyValuePair<string, object?> tag = s_directionTags[(int)direction];
         double seconds = started != 0 ? Stopwatch.GetElapsedTime(started).TotalSeconds : 0;
-        foreach (PinIoMetrics metrics in s_live)
+        foreach (Instruments metrics in s_live)
         {
-            if (metrics._operations.Enabled)
+            if (metrics.Operations.Enabled)
             {
-                metrics._operations.Add(1, tag);
+                metrics.Operations.Add(1, tag);
             }
-            if (bytes > 0 && metrics._bytes.Enabled)
+            if (bytes > 0 && metrics.Bytes.Enabled)
             {
-                metrics._bytes.Add(bytes, tag);
+                metrics.Bytes.Add(bytes, tag);
             }
-            if (errno != Errno.None && metrics._errors.Enabled)
+            if (errno != Errno.None && metrics.Errors.Enabled)
             {
-                metrics._errors.Add(1, tag, ErrnoTag(errno));
+                metrics.Errors.Add(1, tag, ErrnoTag(errno));
             }
             if (started == 0)
             {
                 continue;
             }
             // A request that started while nothing listened was never counted in, so it is not counted out.
-            if (metrics._active.Enabled)
+            if (metrics.Active.Enabled)
             {
-                metrics._active.Add(-1, tag);
+                metrics.Active.Add(-1, tag);
             }
-            if (metrics._duration.Enabled)
+            if (metrics.Duration.Enabled)
             {
-                metrics._duration.Record(seconds, tag);
+                metrics.Duration.Record(seconds, tag);
             }
         }
     }

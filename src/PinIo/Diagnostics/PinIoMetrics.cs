@@ -43,20 +43,13 @@ public sealed partial class PinIoMetrics : IDisposable
     private static readonly double[] s_durationBuckets =
         [0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-    // The instances the requests record into: copied on change, read without a lock. Declared
-    // before Default, whose constructor adds itself.
+    // The instruments the requests record into, one set per meter: copied on change, read
+    // without a lock. Declared before Default, whose constructor adds to it.
     private static readonly Lock s_liveLock = new();
-    private static PinIoMetrics[] s_live = [];
+    private static Instruments[] s_live = [];
 
-    private readonly Meter _meter;
+    private readonly Instruments _instruments;
     private readonly bool _ownsMeter;
-    private readonly Counter<long> _operations;
-    private readonly Counter<long> _bytes;
-    private readonly Histogram<double> _duration;
-    private readonly UpDownCounter<long> _active;
-    private readonly Counter<long> _errors;
-    private readonly Counter<long> _bounceCopies;
-    private readonly Counter<long> _bounceBytes;
     private int _disposed;
 
     /// <summary>
@@ -67,9 +60,11 @@ public sealed partial class PinIoMetrics : IDisposable
     public static PinIoMetrics Default { get; } = new(new Meter(MeterName), ownsMeter: true);
 
     /// <summary>
-    /// Creates the instruments on a meter named <see cref="MeterName"/> from
+    /// Creates the instruments on the meter named <see cref="MeterName"/> of
     /// <paramref name="meterFactory"/> (the container's, with dependency injection), and records
     /// every request into them from now until <see cref="Dispose"/>. The factory owns the meter.
+    /// A factory gives one meter per name, so a second instance on the same factory shares the
+    /// first one's instruments: a request is counted once per meter, never twice.
     /// </summary>
     /// <param name="meterFactory">The factory that makes, caches and disposes the meter.</param>
     /// <exception cref="ArgumentNullException"><paramref name="meterFactory"/> is null.</exception>
@@ -80,36 +75,21 @@ public sealed partial class PinIoMetrics : IDisposable
 
     private PinIoMetrics(Meter meter, bool ownsMeter)
     {
-        _meter = meter;
         _ownsMeter = ownsMeter;
-        _operations = meter.CreateCounter<long>("pinio.io.operations", "{request}",
-            "Direct I/O requests ended, by direction: one per call whose memory maps straight to the device, one per bounce round (256 KiB) for misaligned memory, one per extent of a Volume request");
-        _bytes = meter.CreateCounter<long>("pinio.io.bytes", "By",
-            "Bytes transferred by ended requests, by direction (a discard counts the bytes it discarded, a flush none)");
-        _duration = meter.CreateHistogram("pinio.io.duration", "s",
-            "Time from a request's submission to its end, by direction",
-            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_durationBuckets });
-        _active = meter.CreateUpDownCounter<long>("pinio.io.active", "{request}",
-            "Requests submitted and not yet ended, by direction");
-        _errors = meter.CreateCounter<long>("pinio.io.errors", "{request}",
-            "Requests a device failed in whole or in part, by direction and errno (error.type)");
-        _bounceCopies = meter.CreateCounter<long>("pinio.bounce.copies", "{copy}",
-            "Rounds of misaligned memory copied through bounce pages (blk-map's copy instead of map), by direction");
-        _bounceBytes = meter.CreateCounter<long>("pinio.bounce.bytes", "By",
-            "Bytes of misaligned memory copied through bounce pages, by direction");
-        CreatePinInstruments(meter);
         lock (s_liveLock)
         {
-            s_live = [.. s_live, this];
+            _instruments = Array.Find(s_live, i => ReferenceEquals(i.Meter, meter)) ?? AddLive(new Instruments(meter));
+            _instruments.Users++;
         }
     }
 
     /// <summary>The meter the instruments are on: the factory's, or <see cref="Default"/>'s own.</summary>
-    public Meter Meter => _meter;
+    public Meter Meter => _instruments.Meter;
 
     /// <summary>
-    /// Stops recording into this instance; the meter is disposed by its factory (or here, when
-    /// the instance made it). <see cref="Default"/> ignores this: it serves the whole process.
+    /// Stops recording into this instance's instruments (once no other instance shares its
+    /// meter); the meter is disposed by its factory (or here, when the instance made it).
+    /// <see cref="Default"/> ignores this: it serves the whole process.
     /// </summary>
     public void Dispose()
     {
@@ -119,18 +99,71 @@ public sealed partial class PinIoMetrics : IDisposable
         }
         lock (s_liveLock)
         {
-            s_live = [.. s_live.Where(m => !ReferenceEquals(m, this))];
+            if (--_instruments.Users == 0)
+            {
+                s_live = Array.FindAll(s_live, i => !ReferenceEquals(i, _instruments));
+            }
         }
         if (_ownsMeter)
         {
-            _meter.Dispose();
+            _instruments.Meter.Dispose();
         }
+    }
+
+    private static Instruments AddLive(Instruments instruments)
+    {
+        s_live = [.. s_live, instruments];
+        return instruments;
     }
 
     private static Meter CreateMeter(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         return meterFactory.Create(new MeterOptions(MeterName));
+    }
+
+    /// <summary>The instruments of one meter, shared by the instances on it.</summary>
+    private sealed class Instruments
+    {
+        public Instruments(Meter meter)
+        {
+            Meter = meter;
+            Operations = meter.CreateCounter<long>("pinio.io.operations", "{request}",
+                "Direct I/O requests ended, by direction: one per call whose memory maps straight to the device, one per bounce round (256 KiB) for misaligned memory, one per extent of a Volume request");
+            Bytes = meter.CreateCounter<long>("pinio.io.bytes", "By",
+                "Bytes transferred by ended requests, by direction (a discard counts the bytes it discarded, a flush none)");
+            Duration = meter.CreateHistogram("pinio.io.duration", "s",
+                "Time from a request's submission to its end, by direction",
+                tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_durationBuckets });
+            Active = meter.CreateUpDownCounter<long>("pinio.io.active", "{request}",
+                "Requests submitted and not yet ended, by direction");
+            Errors = meter.CreateCounter<long>("pinio.io.errors", "{request}",
+                "Requests a device failed in whole or in part, by direction and errno (error.type)");
+            BounceCopies = meter.CreateCounter<long>("pinio.bounce.copies", "{copy}",
+                "Rounds of misaligned memory copied through bounce pages (blk-map's copy instead of map), by direction");
+            BounceBytes = meter.CreateCounter<long>("pinio.bounce.bytes", "By",
+                "Bytes of misaligned memory copied through bounce pages, by direction");
+            CreatePinInstruments(meter);
+        }
+
+        public Meter Meter { get; }
+
+        public Counter<long> Operations { get; }
+
+        public Counter<long> Bytes { get; }
+
+        public Histogram<double> Duration { get; }
+
+        public UpDownCounter<long> Active { get; }
+
+        public Counter<long> Errors { get; }
+
+        public Counter<long> BounceCopies { get; }
+
+        public Counter<long> BounceBytes { get; }
+
+        /// <summary>The instances on this meter; guarded by s_liveLock.</summary>
+        public int Users { get; set; }
     }
 
     /// <summary>The pin counts, read when collected: PinIo's own, and the kernel's for the whole machine.</summary>
