@@ -135,8 +135,8 @@ public sealed partial class PinIoMetrics : IDisposable
             Duration = meter.CreateHistogram("pinio.io.duration", "s",
                 "Time from a request's submission to its end, by direction",
                 tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_durationBuckets });
-            Active = meter.CreateUpDownCounter<long>("pinio.io.active", "{request}",
-                "Requests submitted and not yet ended, by direction");
+            Active = meter.CreateObservableUpDownCounter("pinio.io.active", ActiveRequests, "{request}",
+                "Requests submitted and not yet ended, by direction (counted while this is listened to)");
             Errors = meter.CreateCounter<long>("pinio.io.errors", "{request}",
                 "Requests a device failed in whole or in part, by direction and errno (error.type)");
             BounceCopies = meter.CreateCounter<long>("pinio.bounce.copies", "{copy}",
@@ -154,7 +154,7 @@ public sealed partial class PinIoMetrics : IDisposable
 
         public Histogram<double> Duration { get; }
 
-        public UpDownCounter<long> Active { get; }
+        public ObservableUpDownCounter<long> Active { get; }
 
         public Counter<long> Errors { get; }
 

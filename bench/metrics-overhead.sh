@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Issue 13 item 7 (metrics): what the PinIo meter costs a job's I/O. Three sides, run
+# alternately (base, off, on, base, off, on, ...) under taskset -c 1 on one job:
+#   base  the build before the metrics (directory A),
+#   off   the build with them, nothing listening (directory B),
+#   on    the same build under `dotnet-counters collect --counters PinIo` (the runtime's
+#         MetricsEventSource listening to every PinIo instrument, as dotnet-counters monitor does).
+# The job thread's user time per I/O is counted from perf's cpu-clock:u samples, as in
+# bench/ab-builds.sh (the metrics' recording and aggregation run on the thread that ends a
+# request; the export runs on the runtime's own threads, counted only in rusage).
+#
+#   A=/tmp/metrics-base/src/PinIo.Cli/bin/Release/net10.0 B=/tmp/metrics-B RUNS=7 bench/metrics-overhead.sh
+#
+# TARGET defaults to a file on /dev/shm (O_DIRECT on tmpfs: no device in the way, so the user
+# CPU per I/O is as large a share of the whole as it gets). COUNTERS is the dotnet-counters binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOB="${JOB:-randread-4k-qd32}"
+RUNS="${RUNS:-7}"
+OUT="${OUT:-/tmp/pinio-metrics-overhead}"
+COUNTERS="${COUNTERS:-/tmp/dotnet-tools/dotnet-counters}"
+mkdir -p "$OUT"
+export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
+export PINIO_TARGET="${TARGET:-/dev/shm/pinio-metrics-bench}" PINIO_SIZE="${PINIO_SIZE:-256m}" PINIO_RUNTIME="${RUNTIME:-3}"
+: >"$OUT/$JOB.jsonl"
+for ((run = 1; run <= RUNS; run++)); do
+    for side in base off on; do
+        case $side in
+            base) cmd=(taskset -c 1 "$A/pinio") ;;
+            off) cmd=(taskset -c 1 "$B/pinio") ;;
+            on) cmd=("$COUNTERS" collect --counters PinIo --refresh-interval 1 --format csv -o "$OUT/counters.csv" -- taskset -c 1 "$B/pinio") ;;
+        esac
+        load=$(cut -d' ' -f1 /proc/loadavg)
+        perf record -q -o "$OUT/perf.data" -e cpu-clock:u -F 4999 -- \
+            "${cmd[@]}" "bench/jobs/$JOB.fio" --output-format=json --output="$OUT/run.json" >/dev/null 2>&1
+        perf report -i "$OUT/perf.data" -n --sort comm,dso,sym -g none 2>/dev/null | grep -v '^#' | grep ' job ' >"$OUT/samples.txt" || true
+        python3 - "$side" "$run" "$load" "$OUT" >>"$OUT/$JOB.jsonl" <<'PY'
+import json, re, sys
+side, run, load, out = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+job = json.load(open(f"{out}/run.json"))["jobs"][0]
+ios = job["read"]["total_ios"] + job["write"]["total_ios"]
+total = lib = 0
+for line in open(f"{out}/samples.txt"):
+    m = re.match(r"\s*[\d.]+%\s+(\d+)\s", line)
+    if m:
+        n = int(m.group(1))
+        total += n
+        lib += n if "[PinIo]" in line else 0
+us = 1e6 / 4999 / ios
+print(json.dumps(dict(side=side, run=run, load=load, iops=job["read"]["iops"] + job["write"]["iops"],
+                      usr=total * us, lib=lib * us,
+                      rusage_usr=job["usr_cpu"] / 100 * job["job_runtime"] * 1000 / ios)))
+PY
+    done
+done
+# The listener really listened: the last `on` run's counters file names the PinIo instruments.
+grep -c 'pinio.io.operations' "$OUT/counters.csv" >"$OUT/counters-rows.txt" || true
+python3 - "$OUT/$JOB.jsonl" "$(cat "$OUT/counters-rows.txt")" <<'PY'
+import json, statistics as st, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+runs = max(r["run"] for r in rows)
+loads = [r["load"] for r in rows]
+print(f"{sys.argv[1]}: {runs} rounds, load median {st.median(loads):.1f} ({min(loads):.1f}..{max(loads):.1f}); "
+      f"pinio.io.operations rows in the last 'on' run's counters.csv: {sys.argv[2]}")
+sides = ("base", "off", "on")
+for side in sides:
+    rr = [r for r in rows if r["side"] == side]
+    med = {k: st.median(r[k] for r in rr) for k in ("usr", "lib", "rusage_usr", "iops")}
+    print(f" {side:4}: job thread user us/IO {med['usr']:.3f} (library {med['lib']:.3f}) | process rusage usr us/IO {med['rusage_usr']:.3f} | IOPS {med['iops']:,.0f}")
+def ratio(b, a, k):
+    xs = [next(r for r in rows if r["run"] == n and r["side"] == b)[k] / next(r for r in rows if r["run"] == n and r["side"] == a)[k] for n in range(1, runs + 1)]
+    return st.median(xs), sum(x > 1 for x in xs)
+for b, a in (("off", "base"), ("on", "off"), ("on", "base")):
+    for k in ("usr", "lib"):
+        m, higher = ratio(b, a, k)
+        print(f" {b}/{a} {k}: median {m:.3f}, higher in {higher} of {runs}")
+PY
