@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
-# Issue 13 item 7 (metrics): what the PinIo meter costs a job's I/O. Three sides, run
-# alternately (base, off, on, base, off, on, ...) under taskset -c 1 on one job:
+# Issue 13 item 7 (metrics): what the PinIo meter costs an I/O, three ways, alternately
+# (base, off, on, base, off, on, ...), medians over RUNS rounds:
 #   base  the build before the metrics (directory A),
 #   off   the build with them, nothing listening (directory B),
-#   on    the same build under `dotnet-counters collect --counters PinIo` (the runtime's
-#         MetricsEventSource listening to every PinIo instrument, as dotnet-counters monitor does).
-# The job thread's user time per I/O is counted from perf's cpu-clock:u samples, as in
-# bench/ab-builds.sh (the metrics' recording and aggregation run on the thread that ends a
-# request; the export runs on the runtime's own threads, counted only in rusage).
+#   on    the same build with every PinIo instrument listened to through the runtime's
+#         MetricsEventSource, the session dotnet-counters opens.
+# Part 1, the library alone: PinIo.Bench metrics-loop, 4 KiB reads from a RAM disk that ends
+#   each bio inside Submit (the whole request on one thread, no kernel): that thread's user
+#   CPU per request, after 2 s of warm-up. The same PinIo.Bench binary runs with A's and with B's PinIo.dll; `on` passes
+#   --listen (an in-process EventListener opens the session).
+# Part 2, a pinio job (JOB, on a file on /dev/shm by default) under taskset -c 1: the job
+#   thread's user time per I/O from perf's cpu-clock:u samples, as in bench/ab-builds.sh;
+#   `on` runs it under `dotnet-counters collect --counters PinIo`. On this shared machine the
+#   job's IOPS swing 2x from run to run with the other agents' load, and the user CPU per I/O
+#   with them (a faster reap batches more completions): part 1 is the figure to trust.
 #
-#   A=/tmp/metrics-base/src/PinIo.Cli/bin/Release/net10.0 B=/tmp/metrics-B RUNS=7 bench/metrics-overhead.sh
+#   A=/tmp/metrics-base/src/PinIo.Cli/bin/Release/net10.0 B=/tmp/metrics-B RUNS=9 bench/metrics-overhead.sh
 #
-# TARGET defaults to a file on /dev/shm (O_DIRECT on tmpfs: no device in the way, so the user
-# CPU per I/O is as large a share of the whole as it gets). COUNTERS is the dotnet-counters binary.
+# A and B are directories holding a `pinio` build (copy a build aside before changing it);
+# PinIo.Bench must be built (dotnet build -c Release bench/PinIo.Bench). COUNTERS is the
+# dotnet-counters binary (dotnet tool install dotnet-counters --tool-path /tmp/dotnet-tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOB="${JOB:-randread-4k-qd32}"
@@ -20,6 +27,41 @@ RUNS="${RUNS:-7}"
 OUT="${OUT:-/tmp/pinio-metrics-overhead}"
 COUNTERS="${COUNTERS:-/tmp/dotnet-tools/dotnet-counters}"
 mkdir -p "$OUT"
+LOOP_REQUESTS="${LOOP_REQUESTS:-2000000}"
+for side in A B; do
+    rm -rf "$OUT/loop-$side" && cp -a bench/PinIo.Bench/bin/Release/net10.0 "$OUT/loop-$side"
+    dir="${!side}" && cp "$dir/PinIo.dll" "$OUT/loop-$side/PinIo.dll"
+done
+: >"$OUT/loop.jsonl"
+for ((run = 1; run <= RUNS; run++)); do
+    for side in base off on; do
+        case $side in
+            base) cmd=("$OUT/loop-A/PinIo.Bench" metrics-loop) ;;
+            off) cmd=("$OUT/loop-B/PinIo.Bench" metrics-loop) ;;
+            on) cmd=("$OUT/loop-B/PinIo.Bench" metrics-loop --listen) ;;
+        esac
+        load=$(cut -d' ' -f1 /proc/loadavg)
+        taskset -c 1 "${cmd[@]}" --requests="$LOOP_REQUESTS" | python3 -c "import json,sys; r=json.load(sys.stdin); r.update(side='$side', run=$run, load=$load); print(json.dumps(r))" >>"$OUT/loop.jsonl"
+    done
+done
+python3 - "$OUT/loop.jsonl" <<'PY'
+import json, statistics as st, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+runs = max(r["run"] for r in rows)
+loads = [r["load"] for r in rows]
+print(f"Part 1, {sys.argv[1]}: {runs} rounds of {rows[0]['requests']:,} inline RAM-disk reads, load median {st.median(loads):.1f} ({min(loads):.1f}..{max(loads):.1f})")
+for side in ("base", "off", "on"):
+    rr = [r for r in rows if r["side"] == side]
+    # The minimum is the estimate of the undisturbed cost: other processes only ever add to a run.
+    print(f" {side:4}: user ns/request min {min(r['user_ns'] for r in rr):.1f}, median {st.median(r['user_ns'] for r in rr):.1f}, max {max(r['user_ns'] for r in rr):.1f}"
+          + f", bytes allocated per request {max(r.get('allocated_bytes', 0) for r in rr) / r['requests']:.3f} (the largest)"
+          + (f", metric events published {min(r['events'] for r in rr)}..{max(r['events'] for r in rr)}" if side == "on" else ""))
+for b, a in (("off", "base"), ("on", "off")):
+    xs = [next(r for r in rows if r["run"] == n and r["side"] == b)["user_ns"] - next(r for r in rows if r["run"] == n and r["side"] == a)["user_ns"] for n in range(1, runs + 1)]
+    print(f" {b} - {a}: median {st.median(xs):+.1f} ns/request, higher in {sum(x > 0 for x in xs)} of {runs}")
+PY
+[ "${PART1_ONLY:-0}" = 1 ] && exit 0
+
 export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
 export PINIO_TARGET="${TARGET:-/dev/shm/pinio-metrics-bench}" PINIO_SIZE="${PINIO_SIZE:-256m}" PINIO_RUNTIME="${RUNTIME:-3}"
 : >"$OUT/$JOB.jsonl"
@@ -60,7 +102,7 @@ import json, statistics as st, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 runs = max(r["run"] for r in rows)
 loads = [r["load"] for r in rows]
-print(f"{sys.argv[1]}: {runs} rounds, load median {st.median(loads):.1f} ({min(loads):.1f}..{max(loads):.1f}); "
+print(f"Part 2, {sys.argv[1]}: {runs} rounds, load median {st.median(loads):.1f} ({min(loads):.1f}..{max(loads):.1f}); "
       f"pinio.io.operations rows in the last 'on' run's counters.csv: {sys.argv[2]}")
 sides = ("base", "off", "on")
 for side in sides:

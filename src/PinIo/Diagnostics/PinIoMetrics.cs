@@ -18,8 +18,15 @@ namespace PinIo.Diagnostics;
 /// its meter comes from the container's <see cref="IMeterFactory"/> (the meter then belongs to
 /// that container, as ASP.NET Core's own meters do):
 /// <c>services.AddMetrics(); services.AddSingleton&lt;PinIoMetrics&gt;();</c> and resolve it
-/// once at start. Every live instance records every request of the process: the library's
-/// requests belong to no container.
+/// once at start. Every live instance records every request of the process (the library's
+/// requests belong to no container), each meter once.
+/// </para>
+/// <para>
+/// What counts as a request: each call of <c>DirectIo</c> (and so of <c>DirectFile</c>) whose
+/// memory maps straight to the device; a misaligned call once per bounce round of up to
+/// 256 KiB; a Volume request once per mapped extent; a flush; a discard. A request refused
+/// before submission (misaligned without bouncing, canceled, a write past the end) throws and
+/// is not counted, nor is a read that starts at or past the end (it transfers nothing).
 /// </para>
 /// <para>
 /// Cost: while no listener has an instrument enabled, a request pays a check of each
