@@ -54,7 +54,7 @@ for side in ("base", "off", "on"):
     rr = [r for r in rows if r["side"] == side]
     # The minimum is the estimate of the undisturbed cost: other processes only ever add to a run.
     print(f" {side:4}: user ns/request min {min(r['user_ns'] for r in rr):.1f}, median {st.median(r['user_ns'] for r in rr):.1f}, max {max(r['user_ns'] for r in rr):.1f}"
-          + f", bytes allocated per request {max(r.get('allocated_bytes', 0) for r in rr) / r['requests']:.3f} (the largest)"
+          + f", bytes allocated per request {max(x.get('allocated_bytes', 0) / x['requests'] for x in rr):.3f} (the largest)"
           + (f", metric events published {min(r['events'] for r in rr)}..{max(r['events'] for r in rr)}" if side == "on" else ""))
 for b, a in (("off", "base"), ("on", "off")):
     xs = [next(r for r in rows if r["run"] == n and r["side"] == b)["user_ns"] - next(r for r in rows if r["run"] == n and r["side"] == a)["user_ns"] for n in range(1, runs + 1)]

@@ -22,7 +22,9 @@ internal static class MetricsLoop
     {
         bool listen = args.Contains("--listen");
         int requests = int.Parse(args.FirstOrDefault(a => a.StartsWith("--requests=", StringComparison.Ordinal))?["--requests=".Length..] ?? "3000000", CultureInfo.InvariantCulture);
-        using MetricsSession? session = listen ? new MetricsSession() : null;
+        // --instruments=a,b listens to those PinIo instruments only (MetricsEventSource's Meter\Instrument filter).
+        string? only = args.FirstOrDefault(a => a.StartsWith("--instruments=", StringComparison.Ordinal))?["--instruments=".Length..];
+        using MetricsSession? session = listen ? new MetricsSession(only is null ? "PinIo" : string.Join(",", only.Split(',').Select(i => "PinIo\\" + i))) : null;
         using var disk = new RamDisk(1 << 20);
         using var pool = new PagePool(4);
         Page page = pool.Alloc();
@@ -75,7 +77,7 @@ internal static class MetricsLoop
     }
 
     /// <summary>What dotnet-counters asks of a process: a MetricsEventSource session on the meter PinIo, refreshed every second.</summary>
-    private sealed class MetricsSession : EventListener
+    private sealed class MetricsSession(string metrics) : EventListener
     {
         private int _events;
 
@@ -102,7 +104,7 @@ internal static class MetricsLoop
                 EnableEvents(eventSource, EventLevel.Informational, (EventKeywords)0x3, new Dictionary<string, string?>
                 {
                     ["SessionId"] = "pinio-bench",
-                    ["Metrics"] = "PinIo",
+                    ["Metrics"] = metrics,
                     ["RefreshInterval"] = "1",
                     ["MaxTimeSeries"] = "1000",
                     ["MaxHistograms"] = "10",

@@ -27,13 +27,18 @@ public sealed partial class PinIoMetrics
     private const int ActiveStride = 64 / sizeof(long);
     private static readonly long[] s_active = new long[4 * ActiveStride];
 
+    // What RequestStarting returns for a request counted without its latency: no timestamp
+    // is this small (the clock counts from boot).
+    private const long NotTimed = 1;
+
     // errno values are below 256 on Linux; each name is made once, the first time it fails a request.
     private static readonly KeyValuePair<string, object?>?[] s_errnoTags = new KeyValuePair<string, object?>?[256];
 
     /// <summary>
     /// A request of <paramref name="direction"/> is being submitted. Returns what to hand to
     /// <see cref="RequestEnded"/>: 0 when neither the latency nor the in-flight count is
-    /// listened to, else the start timestamp, negated when the request was counted in flight.
+    /// listened to; else the start timestamp when the latency is (<see cref="NotTimed"/> when it
+    /// is not), negated when the request was counted in flight.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static long RequestStarting(IoDirection direction)
@@ -91,16 +96,19 @@ public sealed partial class PinIoMetrics
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static long StartMetered(IoDirection direction)
     {
-        long now = Stopwatch.GetTimestamp();
+        bool timed = false, counted = false;
         foreach (Instruments metrics in s_live)
         {
-            if (metrics.Active.Enabled)
-            {
-                Interlocked.Increment(ref s_active[(int)direction * ActiveStride]);
-                return -now;
-            }
+            timed |= metrics.Duration.Enabled;
+            counted |= metrics.Active.Enabled;
         }
-        return now;
+        if (counted)
+        {
+            Interlocked.Increment(ref s_active[(int)direction * ActiveStride]);
+        }
+        // A clock read costs more than the counters: taken only for a latency someone reads.
+        long started = timed ? Stopwatch.GetTimestamp() : NotTimed;
+        return counted ? -started : started;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -112,7 +120,8 @@ public sealed partial class PinIoMetrics
             started = -started;
         }
         KeyValuePair<string, object?> tag = s_directionTags[(int)direction];
-        double seconds = started != 0 ? Stopwatch.GetElapsedTime(started).TotalSeconds : 0;
+        bool timed = started > NotTimed;
+        double seconds = timed ? Stopwatch.GetElapsedTime(started).TotalSeconds : 0;
         foreach (Instruments metrics in s_live)
         {
             if (metrics.Operations.Enabled)
@@ -127,7 +136,7 @@ public sealed partial class PinIoMetrics
             {
                 metrics.Errors.Add(1, tag, ErrnoTag(errno));
             }
-            if (started != 0 && metrics.Duration.Enabled)
+            if (timed && metrics.Duration.Enabled)
             {
                 metrics.Duration.Record(seconds, tag);
             }
