@@ -20,6 +20,7 @@ public sealed partial class LibraryLayerTests : PinBalancedTest
         ["Base"] = 0,
         ["Linux"] = 1,
         ["Mm"] = 2,
+        ["Diagnostics"] = 3,
         ["Iov"] = 3,
         ["Block"] = 4,
         ["Devices"] = 5,
@@ -100,7 +101,7 @@ public sealed partial class LibraryLayerTests : PinBalancedTest
     [GeneratedRegex(@"^(?:(?:public|internal|sealed|static|abstract|readonly|partial|unsafe|ref)\s+)*(?:class|struct|enum|interface|record(?:\s+struct|\s+class)?)\s+(?<name>\w+)", RegexOptions.Multiline)]
     private static partial Regex TopLevelTypes();
 
-    [GeneratedRegex(@"(?<![\w.])(?:using\s+(?:static\s+)?)?(?:PinIo\.)?(?<folder>Linux|Mm|Iov|Block|Devices|Fs)\.|using\s+PinIo\.(?<folder>Linux|Mm|Iov|Block|Devices|Fs)\s*;")]
+    [GeneratedRegex(@"(?<![\w.])(?:using\s+(?:static\s+)?)?(?:PinIo\.)?(?<folder>Linux|Mm|Diagnostics|Iov|Block|Devices|Fs)\.|using\s+PinIo\.(?<folder>Linux|Mm|Diagnostics|Iov|Block|Devices|Fs)\s*;")]
     private static partial Regex NamespaceReference();
 
     [GeneratedRegex(@"//[^\n]*|/\*[\s\S]*?\*/|""""""[\s\S]*?""""""|\$?@""(?:[^""]|"""")*""|\$?""(?:\\.|[^""\\\n])*""|'(?:\\.|[^'\\\n])+'")]

@@ -1,5 +1,6 @@
 // Follows block/blk-lib.c (blkdev_issue_discard: the bios of one range chained, the first error kept, the caller woken by the last).
 using System.Threading.Tasks.Sources;
+using PinIo.Diagnostics;
 
 namespace PinIo.Block;
 
@@ -23,6 +24,7 @@ internal sealed class DiscardRequest : IValueTaskSource
     private long _failedAt;
     private Errno _failedErrno;
     private string? _failedReason;
+    private long _meterStarted;
 
     public static DiscardRequest Rent(IBlockDevice device, long offset, long length, bool inlineContinuations)
     {
@@ -36,6 +38,7 @@ internal sealed class DiscardRequest : IValueTaskSource
         request._failedReason = null;
         request._core.Reset();
         request._core.RunContinuationsAsynchronously = !inlineContinuations;
+        request._meterStarted = PinIoMetrics.RequestStarting(IoDirection.Discard);
         return request;
     }
 
@@ -62,7 +65,7 @@ internal sealed class DiscardRequest : IValueTaskSource
         {
             return new ValueTask(this, _core.Version);
         }
-        Exception? failure = Failure();
+        Exception? failure = Finish();
         Return();
         return failure is null ? ValueTask.CompletedTask : ValueTask.FromException(failure);
     }
@@ -94,7 +97,7 @@ internal sealed class DiscardRequest : IValueTaskSource
         BioPool.Return(bio);
         if (Interlocked.Decrement(ref request._references) == 0)
         {
-            Exception? failure = request.Failure();
+            Exception? failure = request.Finish();
             if (failure is null)
             {
                 request._core.SetResult(true);
@@ -119,8 +122,10 @@ internal sealed class DiscardRequest : IValueTaskSource
         }
     }
 
-    private Exception? Failure()
+    /// <summary>Ends the request, once, when its last reference is dropped: counts it in the metrics and returns its failure, if any.</summary>
+    private Exception? Finish()
     {
+        PinIoMetrics.RequestEnded(IoDirection.Discard, _meterStarted, _failedErrno == Errno.None ? _length : 0, _failedErrno);
         if (_failedErrno == Errno.None)
         {
             return null;

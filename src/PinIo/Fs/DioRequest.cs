@@ -1,6 +1,7 @@
 // Follows fs/iomap/direct-io.c (struct iomap_dio: a reference per bio, first error wins, last one completes).
 using System.Threading.Tasks.Sources;
 using PinIo.Block;
+using PinIo.Diagnostics;
 using PinIo.Iov;
 
 namespace PinIo.Fs;
@@ -46,6 +47,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     private bool _continueOnPool;
     private long _result;
     private Exception? _error;
+    private long _meterStarted;
 
     public static Action<Bio> EndIo => s_endIo;
 
@@ -71,6 +73,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
         dio._core.Reset();
         dio._continueOnPool = signalOnPool && !inlineContinuations;
         dio._core.RunContinuationsAsynchronously = !inlineContinuations && !signalOnPool;
+        dio._meterStarted = PinIoMetrics.RequestStarting((IoDirection)op);
         return dio;
     }
 
@@ -205,6 +208,8 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
         {
             error = _submitFailure is not null && _submitFailedAt == failedAt ? _submitFailure : FailureException(failedStatus, failedErrno);
         }
+        PinIoMetrics.RequestEnded((IoDirection)_op, _meterStarted, result,
+            failedAt == long.MaxValue ? Errno.None : failedErrno != Errno.None ? failedErrno : failedStatus.ToErrno());
         return result;
     }
 

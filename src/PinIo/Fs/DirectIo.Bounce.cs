@@ -1,5 +1,6 @@
 // Follows block/blk-map.c (bio_copy_user_iov, bio_uncopy_user) as used for misaligned memory.
 using PinIo.Block;
+using PinIo.Diagnostics;
 using PinIo.Iov;
 using PinIo.Mm;
 
@@ -56,6 +57,7 @@ public static partial class DirectIo
         try
         {
             using BounceBuffer bounce = BlkMap.CopyUserIov(iter, chunk, ownPool ?? pool);
+            PinIoMetrics.Bounced((IoDirection)op, chunk);
             IterDirection side = op == BioOp.Read ? IterDirection.Dest : IterDirection.Source;
             long n;
             try

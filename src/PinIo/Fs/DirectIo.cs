@@ -1,5 +1,6 @@
 // Follows fs/iomap/direct-io.c (__iomap_dio_rw) and block/fops.c (__blkdev_direct_IO).
 using PinIo.Block;
+using PinIo.Diagnostics;
 using PinIo.Iov;
 using PinIo.Mm;
 
@@ -41,15 +42,16 @@ public static partial class DirectIo
     {
         ArgumentNullException.ThrowIfNull(device);
         ThrowIfCanceled(BioOp.Flush, 0, ct);
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new FlushCompletion(PinIoMetrics.RequestStarting(IoDirection.Flush));
         Bio bio = BioPool.Rent(BioOp.Flush, 0, device.Limits);
         bio.Private = done;
         bio.EndIo = static b =>
         {
-            var tcs = (TaskCompletionSource)b.Private!;
+            var tcs = (FlushCompletion)b.Private!;
             BlkStatus status = b.Status;
             Errno errno = b.Error;
             BioPool.Return(b);
+            PinIoMetrics.RequestEnded(IoDirection.Flush, tcs.MeterStarted, 0, status == BlkStatus.Ok ? Errno.None : errno != Errno.None ? errno : status.ToErrno());
             if (status == BlkStatus.Ok)
             {
                 tcs.SetResult();
@@ -61,6 +63,12 @@ public static partial class DirectIo
         };
         SubmitOrFail(device, bio);
         return new ValueTask(done.Task);
+    }
+
+    /// <summary>A flush's completion, carrying when it started for the metrics.</summary>
+    private sealed class FlushCompletion(long meterStarted) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public long MeterStarted { get; } = meterStarted;
     }
 
     private static ValueTask<long> RwAsync(IBlockDevice device, BioOp op, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct, IoPriority priority = default)

@@ -1,17 +1,24 @@
 // Follows mm/vmstat.c (NR_FOLL_PIN_ACQUIRED, NR_FOLL_PIN_RELEASED).
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 
 namespace PinIo.Mm;
 
 /// <summary>
 /// Pages pinned and unpinned in this process: the counterparts of <c>/proc/vmstat</c>
 /// <c>nr_foll_pin_acquired</c> / <c>nr_foll_pin_released</c>. Equal at rest, except for
-/// long-term pins still held. Also published through a <see cref="Meter"/> named <c>PinIo</c>.
+/// long-term pins still held. Also published, with the pool and GC-pin counts, as observable
+/// instruments of the <c>System.Diagnostics.Metrics</c> meter named <see cref="MeterName"/>
+/// (<c>pinio.pins.acquired</c>, <c>pinio.pins.released</c>, <c>pinio.gc_pinned_buffers</c>,
+/// <c>pinio.pool_pages_in_use</c>): see <c>PinIo.Diagnostics.PinIoMetrics</c>, which owns the meter.
 /// </summary>
 public static class PinStats
 {
+    /// <summary>
+    /// <c>PinIo</c>: the name of the meter that publishes these counts with the rest of
+    /// PinIo's metrics (the name <c>dotnet-counters --counters</c> and OpenTelemetry's
+    /// <c>AddMeter</c> take).
+    /// </summary>
     public const string MeterName = "PinIo";
 
     // Pins are counted per thread, as the kernel counts nr_foll_pin_* per CPU and folds on
@@ -29,25 +36,19 @@ public static class PinStats
     private static long s_leakedPoolPages;
     private static int s_ownerEntries;
 
-    private static readonly Meter s_meter = new(MeterName);
     private static readonly ConcurrentDictionary<Page, ConcurrentStack<string>> s_owners = new();
 
-    static PinStats()
-    {
-        s_meter.CreateObservableCounter("pinio.pins.acquired", () => Acquired, "{page}",
-            "Pages pinned (FOLL_PIN) by PinIo in this process");
-        s_meter.CreateObservableCounter("pinio.pins.released", () => Released, "{page}",
-            "Pages unpinned by PinIo in this process");
-        s_meter.CreateObservableUpDownCounter("pinio.gc_pinned_buffers", () => GcPinnedBuffers, "{buffer}",
-            "Managed buffers held GC-pinned because pages of them are under I/O");
-        s_meter.CreateObservableUpDownCounter("pinio.pool_pages_in_use", () => PoolPagesInUse, "{page}",
-            "PagePool pages currently referenced");
-    }
-
-    /// <summary>Pages pinned so far (nr_foll_pin_acquired).</summary>
+    /// <summary>
+    /// Pages pinned so far in this process (nr_foll_pin_acquired): every <see cref="Gup"/> pin,
+    /// one per page. A read sums the per-thread counts under a lock: for monitoring and checks,
+    /// not for a per-I/O path.
+    /// </summary>
     public static long Acquired => Sum(acquired: true);
 
-    /// <summary>Pages unpinned so far (nr_foll_pin_released).</summary>
+    /// <summary>
+    /// Pages unpinned so far in this process (nr_foll_pin_released). <c>Acquired - Released</c>
+    /// is the pins held now. Summed under a lock, as <see cref="Acquired"/>.
+    /// </summary>
     public static long Released => Sum(acquired: false);
 
     /// <summary>
@@ -73,7 +74,12 @@ public static class PinStats
     /// </summary>
     public static bool RecordPinOwners { get; set; }
 
-    /// <summary>Stacks of the pins still held, by page, when <see cref="RecordPinOwners"/> is on.</summary>
+    /// <summary>
+    /// Stacks of the pins still held, by page, when <see cref="RecordPinOwners"/> is on: one
+    /// entry per pin, naming the page's address and the stack that pinned it (empty when
+    /// every recorded pin was released, or nothing was recorded).
+    /// </summary>
+    /// <returns>A snapshot; pins taken or released afterwards do not change it.</returns>
     public static IReadOnlyList<string> DescribeOutstandingPins()
     {
         var lines = new List<string>();

@@ -52,6 +52,8 @@ public sealed class PinStatsTests : PinBalancedTest
     [Fact]
     public void Meter_PublishesPinsAcquiredAndReleased()
     {
+        // The meter is PinIoMetrics': made with the first request, or here.
+        Assert.Equal(PinStats.MeterName, PinIo.Diagnostics.PinIoMetrics.Default.Meter.Name);
         long observedAcquired = -1;
         long observedReleased = -1;
         using var listener = new MeterListener();
