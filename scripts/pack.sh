@@ -19,6 +19,21 @@ for project in src/PinIo/PinIo.csproj src/PinIo.Cli/PinIo.Cli.csproj; do
     dotnet pack "$project" -c Release -o "$feed" --nologo -v:q -clp:NoSummary
 done
 
+# The library's dependencies (System.IO.Hashing) go into the feed too, from NuGet's cache where
+# the build restored them: `dotnet add package PinIo --source FEED` then needs no other source.
+cache="$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')"
+unzip -p "$feed/PinIo.$version.nupkg" PinIo.nuspec \
+    | grep -o '<dependency id="[^"]*" version="[^"]*"' | cut -d'"' -f2,4 | tr '"' ' ' \
+    | while read -r id dependency_version; do
+        lower="$(echo "$id" | tr '[:upper:]' '[:lower:]')"
+        nupkg="$cache/$lower/$dependency_version/$lower.$dependency_version.nupkg"
+        if [ -f "$nupkg" ]; then
+            cp "$nupkg" "$feed/"
+        else
+            echo "pack.sh: $id $dependency_version is not in NuGet's cache ($cache): the feed lacks it" >&2
+        fi
+    done
+
 # SourceLink (the SDK's) needs a git remote on GitHub, GitLab, Azure Repos or Bitbucket; without
 # one the PDBs carry the sources themselves (Directory.Build.props, EmbedSourcesWithoutSourceLink).
 if remote="$(git remote get-url origin 2>/dev/null)"; then
@@ -28,8 +43,8 @@ else
 fi
 
 echo
-echo "Packed version $version into $feed:"
-ls -1 "$feed" | grep -F ".$version." | sed 's/^/  /'
+echo "Packed version $version into $feed (with the library's dependencies):"
+ls -1 "$feed" | sed 's/^/  /'
 cat <<INSTALL
 
 Install from this feed:
