@@ -1,3 +1,4 @@
+using System.Reflection;
 using PinIo.Cli.Jobs;
 using static System.FormattableString;
 using PinIo.Cli.Options;
@@ -14,7 +15,12 @@ namespace PinIo.Cli.Report;
 /// </summary>
 internal static class NormalReport
 {
-    public const string Version = "pinio-0.1.0";
+    /// <summary>
+    /// "pinio-" and the package version (Directory.Build.props, the one place it is declared),
+    /// without the "+commit" that SourceLink appends to the informational version.
+    /// </summary>
+    public static readonly string Version = "pinio-" + typeof(NormalReport).Assembly
+        .GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion.Split('+')[0];
 
     /// <summary>What fio prints before the jobs run: a header line per job, the version, the thread count.</summary>
     public static void WriteStart(TextWriter w, IReadOnlyList<JobPlan> plans)
