@@ -385,6 +385,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         {
             _ownerThreadId = 0;
             FreeResources(closeWake: false);
+            _exited.TrySetResult();
         }
     }
 
