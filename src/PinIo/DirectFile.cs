@@ -273,7 +273,7 @@ public sealed partial class DirectFile : IDisposable, IAsyncDisposable
     /// <summary>
     /// As <see cref="Dispose"/>, awaiting instead of blocking: completes when no request can
     /// touch memory any more and the file is closed, with no thread waiting meanwhile (the
-    /// io_uring and sync engines; libaio's stop still blocks the caller). Safe on the engine's
+    /// engine's threads signal when they have ended what they held). Safe on the engine's
     /// completion thread too. A handle passed to
     /// <see cref="Open(Microsoft.Win32.SafeHandles.SafeFileHandle, DirectFileOptions?, bool)"/> is closed only when the file owns it.
     /// </summary>

@@ -311,8 +311,7 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
     /// <summary>
     /// As <see cref="Dispose"/>, awaiting instead of blocking: the returned task completes when
     /// nothing is in flight any more and the file is closed, and no thread waits meanwhile
-    /// (the io_uring and sync engines signal when their threads have ended what they held; the
-    /// libaio engine's stop still blocks the calling thread). From the engine's own thread too
+    /// (each engine's threads signal when they have ended what they held). From the engine's own thread too
     /// (a continuation run inline): the ring ends its requests after the continuation returns.
     /// A polled ring is drained by its owner, as <see cref="Dispose"/> does, in the call.
     /// </summary>

@@ -274,6 +274,7 @@ public static partial class DirectIo
             dio.AddBio(bio);
             SubmitOrFail(device, bio);
         }
+        dio.CancelInFlightOn(device, ct);
         return dio;
     }
 
