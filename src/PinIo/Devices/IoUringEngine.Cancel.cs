@@ -67,8 +67,8 @@ internal sealed unsafe partial class IoUringEngine
     }
 
     /// <summary>
-    /// Bios of the request still waiting for a slot end at once with ECANCELED (the kernel never
-    /// saw them); each piece in the ring gets an IORING_OP_ASYNC_CANCEL naming its user_data. A
+    /// Bios of the request still waiting for a slot (or not yet taken from the hand-over queue) end
+    /// at once with ECANCELED: the kernel never saw them. Each piece in the ring gets an IORING_OP_ASYNC_CANCEL naming its user_data. A
     /// request that has ended since (another generation) has nothing here: its bios left the
     /// slots and the queue on this thread, before its generation could move on.
     /// </summary>
@@ -89,11 +89,20 @@ internal sealed unsafe partial class IoUringEngine
             }
         }
         EndWaitingBiosOf(owner);
+        DrainWaiting();
     }
 
-    /// <summary>Takes the request's bios out of the slot queue, keeping the others in order, then ends them (an EndIo may queue more).</summary>
+    /// <summary>
+    /// Takes the request's bios out of the queues of bios not yet in the ring — those handed over
+    /// by other threads first join the slot queue, behind it, as DrainIncoming would put them —
+    /// keeping the others in order, then ends them (an EndIo may queue more).
+    /// </summary>
     private void EndWaitingBiosOf(IBioCancelTarget owner)
     {
+        while (_incoming.TryDequeue(out Bio? handedOver))
+        {
+            _waiting.Enqueue(handedOver);
+        }
         List<Bio>? canceled = null;
         for (int n = _waiting.Count; n > 0; n--)
         {
