@@ -58,6 +58,51 @@ public sealed class IoUringCancelInFlightTests(ITestOutputHelper output) : PinBa
     }
 
     /// <summary>
+    /// Appending writes: ext4 refuses an extending O_DIRECT write without waiting (IOCB_NOWAIT), so
+    /// io_uring runs each in its io-wq, where writes to one regular file wait in line behind each
+    /// other (hashed work). The kernel finds the ones still in line and cancels them: they end
+    /// with -ECANCELED from the ring, and nothing of them reaches the file.
+    /// </summary>
+    [SkippableFact]
+    public async Task AppendingWritesQueuedInTheKernel_CanceledAfterSubmission_TheKernelCancelsThoseNotStarted()
+    {
+        await using DirectFile file = DirectFile.Open(_dir.File("append"), new DirectFileOptions { Create = true, QueueDepth = 32 });
+        IoUringEngine ring = RingOf(file);
+        const int Requests = 32;
+        const int Length = 1 << 20;
+        Memory<byte> memory = FileBuffers.PinnedAligned(Length);
+        memory.Span.Fill(0x5A);
+        var pending = new Task<int>[Requests];
+        using var cts = new CancellationTokenSource();
+
+        using (FilePinRecording.Suspend())
+        {
+            for (int i = 0; i < Requests; i++)
+            {
+                pending[i] = file.WriteAsync(memory, (long)i * Length, cts.Token).AsTask();
+            }
+            await Task.Delay(1);
+            cts.Cancel();
+        }
+        var wasCanceled = new bool[Requests];
+        for (int i = 0; i < Requests; i++)
+        {
+            wasCanceled[i] = await CanceledOrWhole(pending[i], Length, cts.Token);
+        }
+        int canceled = wasCanceled.Count(c => c);
+        Memory<byte> back = FileBuffers.PinnedAligned(Length);
+        for (int i = 0; i < Requests && (long)i * Length < file.Length; i++)
+        {
+            Assert.Equal(Length, await file.ReadAsync(back, (long)i * Length));
+            byte expected = wasCanceled[i] ? (byte)0 : (byte)0x5A;
+            Assert.True(back.Span.IndexOfAnyExcept(expected) < 0, $"write {i} ({(wasCanceled[i] ? "canceled" : "done")}) left other bytes than 0x{expected:x2}");
+        }
+
+        output.WriteLine($"{canceled} of {Requests} canceled; ring: {ring.CanceledWaiting} waiting, {ring.CancelsSent} cancels sent, {ring.CancelsFound} found, {ring.CanceledInFlight} ended -ECANCELED");
+        Assert.True(ring.CanceledInFlight > 0, "the kernel canceled no queued write");
+    }
+
+    /// <summary>
     /// Thousands of requests — reads, and writes of the bytes the file already holds, so that any
     /// subset of them leaves it as it was — eight at a time, each canceled at a random moment:
     /// before submission, right after it, after a random spin, after it completed, or never.
