@@ -8,9 +8,15 @@
 //   are the halves of bench/sigkill-durability.sh.
 //   volume-mount --files=N --extents=M [--rounds=R]: mount/replay time of a Volume (bench/volume-mount.sh).
 //   ring-enter, pool-register: issue 12's ring features measured alone (RingFeatures.cs).
+//   sync-read --file=F [--reads=20000 --rounds=5]: one synchronous 4 KiB O_DIRECT read, DirectFile.Read vs RandomAccess.Read (bench/sync-read.sh).
 //   pagecache-hot [--mib=256 --seconds=3]: 4 KiB random buffered reads of a fully cached file, each timed (bench/pagecache.sh).
 //   pagecache-stable [--mib=16 --chunk=1048576 --passes=64]: Direct reads into mapped page-cache memory during writeback (bench/pagecache.sh).
 using PinIo.Bench;
+
+if (args.Length > 0 && args[0] == "sync-read")
+{
+    return SyncReadLatency.Run(args);
+}
 
 if (args.Length > 0 && args[0] == "pagecache-hot")
 {
