@@ -49,6 +49,23 @@ public sealed class DirectFileApiShapeTests : PinBalancedTest
         Assert.Equal(data.Length, file.Length);
     }
 
+    [Theory]
+    [InlineData(IoEngine.IoUring)]
+    [InlineData(IoEngine.Sync)]
+    public async Task SynchronousCalls_OnMisalignedMemory_AreBounced_AndEndInTheCall(IoEngine engine)
+    {
+        await using DirectFile file = DirectFile.Open(_dir.File("b"), new DirectFileOptions { Engine = engine, Create = true, BounceMisalignedMemory = true });
+        byte[] data = FileWorkload.Data(8192, seed: 17);
+        Memory<byte> misaligned = FileBuffers.PinnedAligned(8192, skew: 1);
+        data.CopyTo(misaligned);
+
+        Assert.Equal(8192, file.Write(misaligned, 4096));
+        misaligned.Span.Clear();
+        Assert.Equal(8192, file.Read(misaligned, 4096));
+
+        FileModel.AssertSame(data, misaligned.Span, 4096, "bounced synchronous round trip");
+    }
+
     [Fact]
     public async Task OpenHandle_WithoutODirect_IsRefusedWithEinvalSayingWhatToDo_AndTheHandleStaysOpen()
     {
