@@ -41,6 +41,25 @@ public sealed class DirectIoCancelInFlightTests(ITestOutputHelper output) : PinB
     }
 
     [Fact]
+    public async Task ATokenThatFiresAfterTheRequestEnded_ReachesNoDevice_TheRegistrationWasDisposed()
+    {
+        using var disk = new RamDisk(1 << 20, Limits);
+        var device = new BlockHoldingDevice(disk);
+        Memory<byte> memory = FileBuffers.PinnedAligned(2 * BioBytes);
+        using var cts = new CancellationTokenSource();
+
+        for (int i = 0; i < 10; i++)
+        {
+            ValueTask<long> pending = DirectIo.ReadAsync(device, 0, IovIter.User(IterDirection.Dest, memory), cts.Token);
+            device.Release();
+            Assert.Equal(2L * BioBytes, await pending);
+        }
+        cts.Cancel();
+
+        Assert.Equal(0, device.CancelRequests);
+    }
+
+    [Fact]
     public async Task TokenFiredAfterSomeBiosRan_ReturnsTheBytesBeforeTheFirstCanceled()
     {
         using var disk = new RamDisk(1 << 20, Limits);

@@ -27,6 +27,9 @@ internal sealed class BlockHoldingDevice(IBlockDevice inner) : IBlockDevice, IBi
         }
     }
 
+    /// <summary>Calls of <see cref="CancelInFlight"/>, whatever they found.</summary>
+    public int CancelRequests { get; private set; }
+
     /// <summary>Bios ended by a cancellation.</summary>
     public int Canceled { get; private set; }
 
@@ -62,6 +65,7 @@ internal sealed class BlockHoldingDevice(IBlockDevice inner) : IBlockDevice, IBi
         List<Bio> mine = [];
         lock (_lock)
         {
+            CancelRequests++;
             if (owner.CancelGeneration != generation)
             {
                 return;
