@@ -9,6 +9,7 @@
 //   volume-mount --files=N --extents=M [--rounds=R]: mount/replay time of a Volume (bench/volume-mount.sh).
 //   ring-enter, pool-register: issue 12's ring features measured alone (RingFeatures.cs).
 //   metrics-loop [--listen] [--requests=N]: issue 13's metrics, user CPU per inline RAM-disk request (bench/metrics-overhead.sh).
+//   sync-read --file=F [--reads=20000 --rounds=5]: one synchronous 4 KiB O_DIRECT read, DirectFile.Read vs RandomAccess.Read (bench/sync-read.sh).
 //   pagecache-hot [--mib=256 --seconds=3]: 4 KiB random buffered reads of a fully cached file, each timed (bench/pagecache.sh).
 //   pagecache-stable [--mib=16 --chunk=1048576 --passes=64]: Direct reads into mapped page-cache memory during writeback (bench/pagecache.sh).
 using PinIo.Bench;
@@ -16,6 +17,11 @@ using PinIo.Bench;
 if (args.Length > 0 && args[0] == "metrics-loop")
 {
     return MetricsLoop.Run(args);
+}
+
+if (args.Length > 0 && args[0] == "sync-read")
+{
+    return SyncReadLatency.Run(args);
 }
 
 if (args.Length > 0 && args[0] == "pagecache-hot")

@@ -1,16 +1,28 @@
+// Follows open(2)'s flags for a file opened with O_DIRECT, and fio's engine options.
 namespace PinIo;
 
+/// <summary>
+/// How <see cref="DirectFile.Open(string, DirectFileOptions?)"/> (or the
+/// <see cref="Microsoft.Win32.SafeHandles.SafeFileHandle"/> overload) opens a file for Direct I/O:
+/// the engine, the queue depth, what to create, and the ring's features. Every property has a
+/// default that suits a first use; an object may be shared by several opens.
+/// </summary>
 public sealed class DirectFileOptions
 {
+    /// <summary>
+    /// The engine that moves requests: <see cref="IoEngine.IoUring"/> (the default; falls back to
+    /// <see cref="IoEngine.Sync"/> where io_uring is unavailable, ENOSYS or EPERM),
+    /// <see cref="IoEngine.Libaio"/> (native AIO) or <see cref="IoEngine.Sync"/> (preadv2/pwritev2).
+    /// </summary>
     public IoEngine Engine { get; init; } = IoEngine.IoUring;
 
     /// <summary>Requests in flight at once on the device.</summary>
     public int QueueDepth { get; init; } = 128;
 
-    /// <summary>Create the file when it does not exist.</summary>
+    /// <summary>Create the file when it does not exist (O_CREAT). Ignored by the handle overload: the handle's file exists.</summary>
     public bool Create { get; init; }
 
-    /// <summary>A created (or shorter) file is extended to this size.</summary>
+    /// <summary>A created (or shorter) file is extended to this size (fallocate, else ftruncate); ignored when read-only.</summary>
     public long InitialSize { get; init; }
 
     /// <summary>
@@ -19,6 +31,10 @@ public sealed class DirectFileOptions
     /// </summary>
     public bool BounceMisalignedMemory { get; init; }
 
+    /// <summary>
+    /// Open for reading only (O_RDONLY): a write throws EBADF. The handle overload takes this from
+    /// the handle's own access mode (a handle opened read-only is read-only whatever this says).
+    /// </summary>
     public bool ReadOnly { get; init; }
 
     /// <summary>
@@ -27,8 +43,21 @@ public sealed class DirectFileOptions
     /// </summary>
     public int SyncWorkers { get; init; } = 4;
 
-    /// <summary>Every write is durable when it completes (O_DSYNC).</summary>
+    /// <summary>
+    /// Every write is durable when it completes (O_DSYNC). A handle cannot gain O_DSYNC after it is
+    /// opened (fcntl F_SETFL ignores it): the handle overload throws EINVAL when this is set and the
+    /// handle was opened without it.
+    /// </summary>
     public bool Dsync { get; init; }
+
+    /// <summary>
+    /// For <see cref="DirectFile.Open(Microsoft.Win32.SafeHandles.SafeFileHandle, DirectFileOptions?, bool)"/>:
+    /// a handle opened without O_DIRECT gets it with fcntl(F_SETFL) instead of being refused with
+    /// EINVAL. .NET's <see cref="System.IO.FileOptions"/> has no O_DIRECT, so a handle from
+    /// <see cref="System.IO.File.OpenHandle"/> needs this. The flag stays set on the descriptor
+    /// (it is the open file description's, shared with every duplicate of the handle).
+    /// </summary>
+    public bool SetDirect { get; init; }
 
     /// <summary>Bytes of registered pool memory behind <see cref="DirectFile.AllocateBuffer"/>.</summary>
     public long BufferPoolBytes { get; init; } = 16L << 20;
@@ -60,4 +89,23 @@ public sealed class DirectFileOptions
 
     /// <summary><see cref="BufferPoolBytes"/> in 2 MiB pages where the system has them. See <see cref="Devices.FileDeviceOptions.HugePagePool"/>.</summary>
     public bool HugePagePool { get; init; } = true;
+
+    /// <summary>The device options these stand for.</summary>
+    internal Devices.FileDeviceOptions ToDeviceOptions(bool? readOnly = null) => new()
+    {
+        Engine = Engine,
+        QueueDepth = QueueDepth,
+        Create = Create,
+        InitialSize = InitialSize,
+        ReadOnly = readOnly ?? ReadOnly,
+        Dsync = Dsync,
+        SyncWorkers = SyncWorkers,
+        BufferPoolBytes = BufferPoolBytes,
+        SubmissionPolling = SubmissionPolling,
+        SubmissionPollIdleMs = SubmissionPollIdleMs,
+        RegisterRingFd = RegisterRingFd,
+        NoSqArray = NoSqArray,
+        TaskRun = TaskRun,
+        HugePagePool = HugePagePool,
+    };
 }

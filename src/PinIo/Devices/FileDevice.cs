@@ -112,7 +112,12 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= new FileDeviceOptions();
         options.Validate();
-        FileDescriptor fd = FileDescriptor.Open(path, OpenFlags(options));
+        return OpenDescriptor(path, FileDescriptor.Open(path, OpenFlags(options)), options);
+    }
+
+    /// <summary>The device over an open descriptor; disposes the descriptor when it fails.</summary>
+    private static FileDevice OpenDescriptor(string path, FileDescriptor fd, FileDeviceOptions options)
+    {
         try
         {
             StatxInfo st = StatxInfo.Get(fd, path);
@@ -139,24 +144,30 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
     public void Submit(Bio bio)
     {
         ArgumentNullException.ThrowIfNull(bio);
+        SubmitTo(_engine, bio);
+    }
+
+    /// <summary>Hands the bio to <paramref name="engine"/> (the device's own, or the inline one of <see cref="Inline"/>) unless the device is closing.</summary>
+    private void SubmitTo(IFileEngine engine, Bio bio)
+    {
         // Dispose waits for the submitters in here (blk_queue_enter against a queue freeze):
         // a bio either sees the device disposed, or reaches the engine before the engine
         // stops. Without this a bio that passed the check as Dispose began could land in a
         // stopped engine's queue and never end. Refused bios end outside, so that a
         // continuation run inline that disposes the device does not wait for itself.
-        bool refused = OnSoleSubmitterThread() ? SubmitAsSoleSubmitter(bio) : SubmitCounted(bio);
+        bool refused = OnSoleSubmitterThread() ? SubmitAsSoleSubmitter(engine, bio) : SubmitCounted(engine, bio);
         if (refused)
         {
             bio.Complete(BlkStatus.IoError, Errno.EBADF);
         }
     }
 
-    private bool SubmitCounted(Bio bio)
+    private bool SubmitCounted(IFileEngine engine, Bio bio)
     {
         Interlocked.Increment(ref _submitters);
         try
         {
-            return SubmitUnlessRefused(bio);
+            return SubmitUnlessRefused(engine, bio);
         }
         finally
         {
@@ -170,13 +181,13 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
     /// a barrier on every thread of the process (membarrier), then reads the mark. So either
     /// this call sees the device disposed, or Close sees the mark and waits for it to clear.
     /// </summary>
-    private bool SubmitAsSoleSubmitter(Bio bio)
+    private bool SubmitAsSoleSubmitter(IFileEngine engine, Bio bio)
     {
         // A count, not a flag: a continuation run inline may submit again from inside.
         Volatile.Write(ref _soleSubmitterInside, _soleSubmitterInside + 1);
         try
         {
-            return SubmitUnlessRefused(bio);
+            return SubmitUnlessRefused(engine, bio);
         }
         finally
         {
@@ -184,12 +195,12 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
         }
     }
 
-    private bool SubmitUnlessRefused(Bio bio)
+    private bool SubmitUnlessRefused(IFileEngine engine, Bio bio)
     {
         bool refused = Volatile.Read(ref _disposed) != 0 || (ReadOnly && bio.Op is BioOp.Write or BioOp.Discard);
         if (!refused)
         {
-            _engine.Submit(bio);
+            engine.Submit(bio);
         }
         return refused;
     }
@@ -298,24 +309,51 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
     }
 
     /// <summary>
-    /// As <see cref="Dispose"/>, and from the engine's own thread too: there the wait moves to a
-    /// thread-pool thread, and the returned task completes when nothing is in flight any more.
+    /// As <see cref="Dispose"/>, awaiting instead of blocking: the returned task completes when
+    /// nothing is in flight any more and the file is closed, and no thread waits meanwhile
+    /// (each engine's threads signal when they have ended what they held). From the engine's own thread too
+    /// (a continuation run inline): the ring ends its requests after the continuation returns.
+    /// A polled ring is drained by its owner, as <see cref="Dispose"/> does, in the call.
     /// </summary>
     public ValueTask DisposeAsync()
     {
-        if (_engine.IsEngineThread && !_closed.Task.IsCompleted)
-        {
-            return new ValueTask(Task.Run(Dispose));
-        }
-        if (Volatile.Read(ref _disposed) != 0)
+        if (_closed.Task.IsCompleted)
         {
             return new ValueTask(_closed.Task);
         }
-        Dispose();
-        return ValueTask.CompletedTask;
+        _engine.CheckDisposeThread();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return new ValueTask(_closed.Task);
+        }
+        return CloseAsync();
+    }
+
+    private async ValueTask CloseAsync()
+    {
+        try
+        {
+            WaitForSubmitters();
+            await _engine.StopAsync().ConfigureAwait(false);
+            CloseDescriptor();
+            _closed.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            _closed.TrySetException(e);
+            throw;
+        }
     }
 
     private void Close()
+    {
+        WaitForSubmitters();
+        _engine.Dispose();
+        CloseDescriptor();
+    }
+
+    /// <summary>Returns once no bio is between Submit's check of <c>_disposed</c> and its engine (a short spin: nothing waits for I/O in there).</summary>
+    private void WaitForSubmitters()
     {
         // Pairs with the increment-then-check in Submit: both sides use full fences, so
         // either that Submit sees _disposed or this loop sees it in flight. The sole
@@ -326,8 +364,13 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
         {
             spin.SpinOnce();
         }
-        _engine.Dispose();
+    }
+
+    /// <summary>After the engine stopped: nothing can use the descriptor or the pool any more.</summary>
+    private void CloseDescriptor()
+    {
         _fd.Dispose();
+        ReleaseExternalHandle();
         BufferPool?.Dispose();
     }
 
@@ -475,4 +518,14 @@ internal interface IFileEngine : IDisposable
 
     /// <summary>Takes the bio; ends it exactly once, from the engine's thread.</summary>
     void Submit(Bio bio);
+
+    /// <summary>
+    /// As <see cref="IDisposable.Dispose"/>, completing when every bio taken has ended and the
+    /// engine's resources are freed. By default it is Dispose, which blocks the caller.
+    /// </summary>
+    ValueTask StopAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
 }

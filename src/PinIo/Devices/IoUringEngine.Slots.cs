@@ -41,6 +41,7 @@ internal sealed unsafe partial class IoUringEngine
             slot.PieceStart = start;
             slot.PieceLength = pieces == 1 ? bio.Size : vecs[i].Length;
             slot.Done = 0;
+            slot.CancelSent = false;
             start += slot.PieceLength;
             Prep(index);
         }
@@ -200,6 +201,11 @@ internal sealed unsafe partial class IoUringEngine
             }
             return;
         }
+        if (cqe.UserData == CancelTag)
+        {
+            HandleCancelResult(cqe.Res);
+            return;
+        }
         int index = (int)(cqe.UserData & 0xFFFF_FFFF);
         uint generation = (uint)(cqe.UserData >> 32);
         if ((uint)index >= (uint)_slots.Length || _slots[index].Bio is null || _slots[index].Generation != generation)
@@ -214,6 +220,10 @@ internal sealed unsafe partial class IoUringEngine
         {
             Reissue(index);
             return;
+        }
+        if (res == -(int)Errno.ECANCELED)
+        {
+            _canceledInFlight++;
         }
         if (res < 0 || bio.Op is BioOp.Flush or BioOp.Discard)
         {

@@ -101,6 +101,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         public int Lead;
         public int PiecesLeft;
         public int Error;
+        public bool CancelSent;
     }
 
     private IoUringEngine(FileDevice device, FileDeviceOptions options)
@@ -207,6 +208,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         _reapLimit = Math.Max(1, Math.Max(minComplete, maxComplete));
         Span<IoUringCqe> batch = stackalloc IoUringCqe[64];
         DrainIncoming();
+        DrainCancels();
         EndFlushed();
         uint wait = (uint)Math.Clamp(minComplete - _completedInPoll, 0, _inFlight);
         if (RingAlreadyHolds(wait))
@@ -243,6 +245,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     {
         ClaimPolledRing(nameof(Commit));
         DrainIncoming();
+        DrainCancels();
         int res = _postsOnCommit && _ring.Flush() > 0 ? EnterRetrying(0) : _ring.Submit();
         ThrowIfEnterFailed(res);
         return Math.Max(0, res);
@@ -385,6 +388,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         {
             _ownerThreadId = 0;
             FreeResources(closeWake: false);
+            _exited.TrySetResult();
         }
     }
 
@@ -410,6 +414,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         while (true)
         {
             DrainIncoming();
+            DrainCancels();
             uint pending = _ring.Flush();
             if (_stopping && _inFlight == 0 && _waiting.Count == 0 && _incoming.IsEmpty)
             {
@@ -421,7 +426,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
             // slot is in flight (bios left in _incoming wait for a slot). Entering without a
             // wait passes no GETEVENTS, and under DEFER_TASKRUN completions are only posted
             // when we enter with it: spinning on a full ring would never see one.
-            uint wait = (_incoming.IsEmpty || _freeCount == 0) && _ring.CqReady == 0 ? 1u : 0u;
+            uint wait = (_incoming.IsEmpty || _freeCount == 0) && _cancels.IsEmpty && _ring.CqReady == 0 ? 1u : 0u;
             int res = _ring.Enter(pending, wait);
             Volatile.Write(ref _sleeping, 0);
             if (res < 0 && res != -(int)Errno.EINTR && res != -(int)Errno.EAGAIN && res != -(int)Errno.EBUSY)

@@ -35,6 +35,7 @@ internal sealed unsafe partial class LibaioEngine : IFileEngine
     private readonly Queue<Bio> _waiting = new();
     private readonly Queue<(int Slot, int Error)> _refused = new();
     private readonly Thread _thread;
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly int _submitBatch;
     private AioContext? _context;
     private FileDescriptor? _wakeFd;
@@ -124,6 +125,18 @@ internal sealed unsafe partial class LibaioEngine : IFileEngine
         _wakeFd!.Dispose();
     }
 
+    /// <summary>
+    /// As <see cref="Dispose"/>, awaiting the thread instead of joining it: it ends what is in
+    /// flight, destroys the context and signals. From the engine's own thread too (a continuation
+    /// run inline): the loop sees the stop once that continuation returns.
+    /// </summary>
+    public ValueTask StopAsync()
+    {
+        _stopping = true;
+        WakeOwner(force: true);
+        return EngineStop.After(_exited.Task, _wakeFd);
+    }
+
     private void WakeOwner(bool force = false)
     {
         // Pairs with the owner's store of _sleeping and full fence before its last look at
@@ -152,6 +165,7 @@ internal sealed unsafe partial class LibaioEngine : IFileEngine
         {
             Volatile.Write(ref _threadId, 0);
             FreeContext();
+            _exited.TrySetResult();
         }
     }
 

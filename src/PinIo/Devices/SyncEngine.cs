@@ -21,6 +21,8 @@ internal sealed unsafe class SyncEngine : IFileEngine
     private const int InlineStackVecs = 64;
     private volatile bool _stopping;
     private int _pending;
+    private int _liveWorkers;
+    private readonly TaskCompletionSource _workersExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     [ThreadStatic]
     private static SyncEngine? t_workerOf;
@@ -35,6 +37,7 @@ internal sealed unsafe class SyncEngine : IFileEngine
         _device = device;
 
         _workers = new Thread[workers];
+        _liveWorkers = workers;
         for (int i = 0; i < workers; i++)
         {
             _workers[i] = new Thread(Work) { IsBackground = true, Name = $"pinio-sync-{i}" };
@@ -111,7 +114,33 @@ internal sealed unsafe class SyncEngine : IFileEngine
         Interlocked.Decrement(ref _pending);
     }
 
+    /// <summary>As <see cref="Dispose"/>, completing when the last worker has ended what was queued and stopped: no thread waits meanwhile.</summary>
+    public ValueTask StopAsync()
+    {
+        _stopping = true;
+        if (_workers.Length > 0)
+        {
+            _ready.Release(_workers.Length);
+        }
+        return EngineStop.After(_workers.Length > 0 ? _workersExited.Task : Task.CompletedTask, _ready);
+    }
+
     private void Work()
+    {
+        try
+        {
+            WorkUntilStopped();
+        }
+        finally
+        {
+            if (Interlocked.Decrement(ref _liveWorkers) == 0)
+            {
+                _workersExited.TrySetResult();
+            }
+        }
+    }
+
+    private void WorkUntilStopped()
     {
         t_workerOf = this;
         int maxSegments = _device.Limits.MaxSegments;

@@ -22,10 +22,11 @@ namespace PinIo.Fs;
 /// method of DirectFile's awaited it, the caller's ValueTask then completes on the pool.
 /// </para>
 /// </summary>
-internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>, IThreadPoolWorkItem
+internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>, IThreadPoolWorkItem, IBioCancelTarget
 {
     private static readonly ObjectCache<DioRequest> s_cache = new(Environment.ProcessorCount * 16, perThread: true);
     private static readonly Action<Bio> s_endIo = OnBioEnd;
+    private static readonly Action<object?> s_onCanceled = OnCanceled;
 
     private ManualResetValueTaskSourceCore<long> _core;
     private int _references;
@@ -49,6 +50,12 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     private Exception? _error;
     private long _meterStarted;
 
+    // Cancellation in flight: only for a token that can be canceled, on a device that can cancel.
+    private int _generation;
+    private IBioCanceler? _canceler;
+    private CancellationToken _token;
+    private CancellationTokenRegistration _cancelRegistration;
+
     public static Action<Bio> EndIo => s_endIo;
 
     public BioOp Op => _op;
@@ -58,6 +65,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     public static DioRequest Rent(BioOp op, long offset, IovIter iter, long hiddenByTruncate, long reportLimit, bool inlineContinuations, IDioCompletionHook? completionHook = null, bool signalOnPool = false)
     {
         DioRequest dio = s_cache.TryTake() ?? new DioRequest();
+        dio._generation++;
         dio._op = op;
         dio._offset = offset;
         dio._iter = iter;
@@ -88,6 +96,35 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     }
 
     public long Submitted => _submitted;
+
+    /// <inheritdoc/>
+    public int CancelGeneration => Volatile.Read(ref _generation);
+
+    /// <summary>
+    /// After the bios are submitted, while the submitter still holds its reference: a token that
+    /// fires from now until the request ends asks <paramref name="device"/> to cancel the bios still
+    /// in flight (a token already canceled does so at once). Nothing is registered — no cost — for a
+    /// token that cannot be canceled or a device that cannot cancel. The registration is disposed
+    /// when the request ends, before the request can be reused.
+    /// </summary>
+    public void CancelInFlightOn(IBlockDevice device, CancellationToken ct)
+    {
+        if (!ct.CanBeCanceled || _submitted == 0 || device is not IBioCanceler { CanCancelInFlight: true } canceler)
+        {
+            return;
+        }
+        _canceler = canceler;
+        _token = ct;
+        _cancelRegistration = ct.UnsafeRegister(s_onCanceled, this);
+    }
+
+    private static void OnCanceled(object? state)
+    {
+        var dio = (DioRequest)state!;
+        // The request cannot have ended (its Finish disposes this registration, which waits for a
+        // callback running elsewhere), so its generation is this request's.
+        dio._canceler?.CancelInFlight(dio, dio._generation);
+    }
 
     /// <summary>Submission stopped at <paramref name="relativeOffset"/> because of <paramref name="failure"/>.</summary>
     public void FailSubmission(long relativeOffset, Exception failure)
@@ -196,6 +233,15 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
         var failedStatus = (BlkStatus)_failedStatus;
         Errno failedErrno = _failedErrno;
         long result = Math.Min(Math.Min(failedAt, _submitted), _reportLimit);
+        CancellationToken token = _token;
+        if (_canceler is not null)
+        {
+            // Waits for a cancel callback running on another thread: after this, none can see this request.
+            _cancelRegistration.Dispose();
+            _cancelRegistration = default;
+            _canceler = null;
+            _token = default;
+        }
         IovIter iter = _iter!;
         _iter = null;
         iter.Revert(_submitted - result);
@@ -206,14 +252,14 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
         error = null;
         if (result == 0 && failedAt != long.MaxValue)
         {
-            error = _submitFailure is not null && _submitFailedAt == failedAt ? _submitFailure : FailureException(failedStatus, failedErrno);
+            error = _submitFailure is not null && _submitFailedAt == failedAt ? _submitFailure : FailureException(failedStatus, failedErrno, token);
         }
         PinIoMetrics.RequestEnded((IoDirection)_op, _meterStarted, result,
             failedAt == long.MaxValue ? Errno.None : failedErrno != Errno.None ? failedErrno : failedStatus.ToErrno());
         return result;
     }
 
-    private Exception FailureException(BlkStatus status, Errno errno) => ThrowHelper.CreateFailure(errno == Errno.None ? status.ToErrno() : errno, (status, errno) switch
+    private Exception FailureException(BlkStatus status, Errno errno, CancellationToken token) => ThrowHelper.CreateFailure(errno == Errno.None ? status.ToErrno() : errno, (status, errno) switch
     {
         _ when _failedReason is not null => $"{_op} at offset {_offset}: {_failedReason}",
         (_, Errno.EBADF) => $"{_op} at offset {_offset}: the device is closed (disposed), or was opened without the access this needs (a write on a read-only open): open it again, with ReadOnly = false to write",
@@ -225,7 +271,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
         (BlkStatus.Invalid, _) => $"{_op} at offset {_offset}: the device refused the request's alignment or range",
         (BlkStatus.Again, _) => $"{_op} at offset {_offset}: the device would block; retry",
         _ => $"{_op} at offset {_offset}: the device reported an I/O error",
-    });
+    }, token);
 
     /// <summary>Keeps the failure earliest in file order. Failures are rare: a lock keeps position and status together.</summary>
     private void RecordFailure(long relativeOffset, BlkStatus status, Errno errno, string? reason)

@@ -282,6 +282,7 @@ public static partial class DirectIo
             dio.AddBio(bio);
             SubmitOrFail(device, bio);
         }
+        dio.CancelInFlightOn(device, ct);
         return dio;
     }
 

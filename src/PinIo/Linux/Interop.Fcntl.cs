@@ -28,6 +28,18 @@ internal static partial class Interop
 /// </summary>
 internal static class DescriptorFlags
 {
+    /// <summary>The status flags and access mode of <paramref name="fd"/> (fcntl F_GETFL), or -errno.</summary>
+    public static int Get(int fd) => Interop.Fcntl(fd, Interop.F_GETFL, 0);
+
+    /// <summary>Whether <paramref name="flags"/> (from <see cref="Get"/>) include O_DIRECT.</summary>
+    public static bool IsDirect(int flags) => (flags & Interop.O_DIRECT) != 0;
+
+    /// <summary>Whether <paramref name="flags"/> (from <see cref="Get"/>) include O_DSYNC.</summary>
+    public static bool IsDsync(int flags) => (flags & Interop.O_DSYNC) == Interop.O_DSYNC;
+
+    /// <summary>Whether <paramref name="flags"/> (from <see cref="Get"/>) open the file for reading only.</summary>
+    public static bool IsReadOnly(int flags) => (flags & Interop.O_ACCMODE) == Interop.O_RDONLY;
+
     /// <summary>Sets O_DIRECT on <paramref name="fd"/>; returns whether the kernel kept it, or -errno of the failing call.</summary>
     public static int TrySetDirect(int fd, out bool direct)
     {

@@ -81,6 +81,15 @@ internal sealed unsafe partial class IoUringRing
         sqe->Addr3 = (ulong)length;
     }
 
+    /// <summary>
+    /// IORING_OP_ASYNC_CANCEL of the request whose user_data is <paramref name="targetUserData"/>
+    /// (io_uring/cancel.c matches by user_data when no cancel flag says otherwise). Its own CQE
+    /// says 0 (canceled: the target's CQE carries -ECANCELED), -EALREADY (running, it may still
+    /// complete) or -ENOENT (not cancelable, or already done): the target's CQE comes either way.
+    /// </summary>
+    public static void PrepCancel(IoUringSqe* sqe, ulong targetUserData, ulong userData) =>
+        PrepRw(sqe, Interop.IORING_OP_ASYNC_CANCEL, -1, (nint)targetUserData, 0, 0, userData);
+
     /// <summary>The common shape of every request: writes the whole SQE.</summary>
     public static void PrepRw(IoUringSqe* sqe, byte opcode, int fd, nint addr, uint length, long offset, ulong userData,
         int rwFlags = 0, byte sqeFlags = 0)
