@@ -113,6 +113,7 @@ internal sealed unsafe class SyncEngine : IFileEngine
 
     private void Work()
     {
+        CompletionContext.MarkCurrentThread();
         t_workerOf = this;
         int maxSegments = _device.Limits.MaxSegments;
         IoVec* iov = (IoVec*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)maxSegments, (nuint)sizeof(IoVec));
