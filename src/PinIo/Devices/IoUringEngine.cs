@@ -367,6 +367,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
 
     private void Run()
     {
+        CompletionContext.MarkCurrentThread();
         if (!SetupOrRecord())
         {
             _started.Set();

@@ -150,6 +150,7 @@ internal sealed unsafe partial class LibaioEngine : IFileEngine
 
     private void Run()
     {
+        CompletionContext.MarkCurrentThread();
         Volatile.Write(ref _threadId, Environment.CurrentManagedThreadId);
         try
         {

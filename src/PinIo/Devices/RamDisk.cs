@@ -160,6 +160,11 @@ public sealed class RamDisk : IBlockDevice
         SpinWait spin = default;
         while (Interlocked.Read(ref _inFlight) > 0)
         {
+            if (Volatile.Read(ref _completions)?.IsCurrentThread == true)
+            {
+                // Only this thread could end them: the wait would never return.
+                ThrowHelper.ThrowMisuse("RamDisk.Dispose on the disk's own completion thread (a continuation run inline) with bios still queued: dispose it from another thread.");
+            }
             spin.SpinOnce();
         }
         // Nothing is in flight, so no bio can start the thread now.

@@ -40,6 +40,9 @@ internal sealed class RamDiskCompletions : IDisposable
         return completions;
     }
 
+    /// <summary>Whether the caller is this disk's completion thread.</summary>
+    public bool IsCurrentThread => Thread.CurrentThread == _thread;
+
     /// <summary>Queues <paramref name="bio"/> to be served on the thread; wakes it if it sleeps.</summary>
     public void Post(Bio bio)
     {
@@ -69,6 +72,7 @@ internal sealed class RamDiskCompletions : IDisposable
 
     private void Run()
     {
+        CompletionContext.MarkCurrentThread();
         while (true)
         {
             DrainQueue();

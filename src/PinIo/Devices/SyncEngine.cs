@@ -127,6 +127,7 @@ internal sealed unsafe class SyncEngine : IFileEngine
 
     private void Work()
     {
+        CompletionContext.MarkCurrentThread();
         try
         {
             WorkUntilStopped();

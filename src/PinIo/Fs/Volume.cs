@@ -334,29 +334,80 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
     {
         if (!task.IsCompletedSuccessfully)
         {
+            ThrowIfWaitWouldHang(task.IsCompleted);
             task.AsTask().GetAwaiter().GetResult();
         }
     }
 
-    internal static T RunSync<T>(ValueTask<T> task) => task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
+    internal static T RunSync<T>(ValueTask<T> task)
+    {
+        if (task.IsCompletedSuccessfully)
+        {
+            return task.Result;
+        }
+        ThrowIfWaitWouldHang(task.IsCompleted);
+        return task.AsTask().GetAwaiter().GetResult();
+    }
 
-    /// <summary>Commits the journal (an orderly unmount) unless the volume is shut down, then frees its buffers. The device stays open.</summary>
+    private static void ThrowIfWaitWouldHang(bool completed)
+    {
+        if (!completed)
+        {
+            CompletionContext.ThrowIfCurrent("A synchronous Volume call (Format, Mount, Check, Dispose)");
+        }
+    }
+
+    /// <summary>
+    /// Commits the journal (an orderly unmount) unless the volume is shut down, then frees its
+    /// buffers. The device stays open. Refused on a device's completion thread when the commit
+    /// has I/O to wait for (it could only end on that thread): the commit then goes on when the
+    /// thread returns, and the buffers are freed when it ends.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
+        // A Task, not a ValueTask: a refused Dispose hands it on to FreeWhenEndedAsync.
+        Task commit = CommitForUnmountAsync().AsTask();
+        if (!commit.IsCompleted && CompletionContext.IsCurrent)
+        {
+            _ = FreeWhenEndedAsync(commit);
+            CompletionContext.ThrowIfCurrent("Volume.Dispose (it commits the journal)");
+        }
         try
         {
-            RunSync(CommitForUnmountAsync());
+            commit.GetAwaiter().GetResult();
         }
         finally
         {
-            _pageCache.Dispose();
-            _io.Dispose();
-            _journal.Dispose();
+            FreeBuffers();
         }
+    }
+
+    /// <summary>The commit a refused Dispose left running: its outcome has no caller left to take it.</summary>
+    private async Task FreeWhenEndedAsync(Task commit)
+    {
+        try
+        {
+            await commit.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DirectIoException or OperationCanceledException)
+        {
+            // The caller already has the refusal; the volume is gone either way.
+        }
+        finally
+        {
+            FreeBuffers();
+        }
+    }
+
+    private void FreeBuffers()
+    {
+        _pageCache.Dispose();
+        _io.Dispose();
+        _journal.Dispose();
     }
 
     /// <summary>Drops the volume without committing, as a power cut does (tests: the device is then cut and mounted afresh).</summary>
@@ -364,9 +415,7 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _pageCache.Dispose();
-            _io.Dispose();
-            _journal.Dispose();
+            FreeBuffers();
         }
     }
 
@@ -382,9 +431,7 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
         }
         finally
         {
-            _pageCache.Dispose();
-            _io.Dispose();
-            _journal.Dispose();
+            FreeBuffers();
         }
     }
 

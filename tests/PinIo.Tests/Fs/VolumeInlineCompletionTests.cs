@@ -98,43 +98,75 @@ public sealed class VolumeInlineCompletionTests : PinBalancedTest
             Assert.False(io.IsCompleted);
             Assert.False(truncate.IsCompleted, "the truncate did not wait for the request in flight");
         }
-        Assert.Equal(B, await io);
-        await truncate.WaitAsync(TimeSpan.FromSeconds(30));
+        // The request's end may run this method on, inline, on the disk's completion thread (the
+        // InlineCompletion flag, or the truncate woken by that end): leave it before the
+        // synchronous Check, whose I/O could only end on that thread.
+        Assert.Equal(B, await CompletionThread.Leave(io));
+        await CompletionThread.Leave(truncate.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(0, file.Length);
         AssertConsistent(volume);
     }
 
-    /// <summary>A request that fails at the device, or is refused before it starts, still leaves the file: a truncate after it goes through.</summary>
-    [Theory]
-    [InlineData(RamDiskCompletion.Inline, true)]
-    [InlineData(RamDiskCompletion.Worker, true)]
-    [InlineData(RamDiskCompletion.Inline, false)]
-    [InlineData(RamDiskCompletion.Worker, false)]
-    public async Task AFailedOrRefusedOverwrite_StillLeavesTheFile(RamDiskCompletion completion, bool failAtTheDevice)
+    /// <summary>
+    /// A continuation on the disk's completion thread that calls a synchronous Volume API with
+    /// I/O to wait for would wait for itself (that thread ends the I/O): it is refused at once,
+    /// and the volume stays usable from another thread.
+    /// </summary>
+    [Fact]
+    public async Task ASynchronousCheck_OnTheDisksCompletionThread_IsRefusedInsteadOfHanging()
     {
-        using var disk = new RamDisk(4 << 20, new RamDiskOptions { Completion = completion });
+        using var disk = new RamDisk(4 << 20, new RamDiskOptions { Completion = RamDiskCompletion.Worker });
         using Volume volume = Volume.Format(disk, new VolumeOptions());
         using VolumeFile file = volume.Create("f");
-        await WriteAsync(file, 0, Data(4 * B, 1));
-        Memory<byte> buffer = BlockMemory.Aligned(B + 512);
-        Data(B, 9).CopyTo(buffer);
-        if (failAtTheDevice)
+        await WriteAsync(file, 0, Data(B, 1));
+        Memory<byte> buffer = BlockMemory.Aligned(B);
+        Task<Exception?> checkOnCompletionThread;
+        using (disk.HoldCompletions())
         {
-            disk.FaultInjector = bio => bio.Op == BioOp.Write ? BlkStatus.IoError : BlkStatus.Ok;
-            var e = await Assert.ThrowsAsync<DirectIoException>(() => file.WriteAsync(B, IovIter.User(IterDirection.Source, buffer[..B]), DirectIoFlags.InlineCompletion).AsTask());
-            Assert.Equal(Errno.EIO, e.Errno);
-            disk.FaultInjector = null;
-        }
-        else
-        {
-            // Memory off the device's DMA alignment: refused before any bio is built.
-            var e = Assert.Throws<DirectIoException>(() => { _ = file.WriteAsync(B, IovIter.User(IterDirection.Source, buffer.Slice(8, B)), DirectIoFlags.InlineCompletion).AsTask(); });
-            Assert.Equal(Errno.EINVAL, e.Errno);
+            Task<long> read = file.ReadAsync(0, IovIter.User(IterDirection.Dest, buffer), DirectIoFlags.InlineCompletion).AsTask();
+            checkOnCompletionThread = read.ContinueWith<Exception?>(_ => Record.Exception(volume.Check), CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
-        await file.SetLengthAsync(B).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Exception? refused = await CompletionThread.Leave(checkOnCompletionThread.WaitAsync(TimeSpan.FromSeconds(30)));
 
-        Assert.Equal(Data(B, 1), await ReadAsync(file, 0, B));
+        Assert.IsType<InvalidOperationException>(refused);
+        Assert.Contains("completion thread", refused.Message, StringComparison.Ordinal);
         AssertConsistent(volume);
+    }
+
+    /// <summary>Dispose on the completion thread with a commit to wait for: refused, the commit still ends and the buffers come back.</summary>
+    [Fact]
+    public async Task DisposeOnTheDisksCompletionThread_WithACommitToWrite_IsRefused_AndTheCommitStillEnds()
+    {
+        long poolPagesBefore = PinStats.PoolPagesInUse;
+        using var disk = new RamDisk(4 << 20, new RamDiskOptions { Completion = RamDiskCompletion.Worker });
+        Volume volume = Volume.Format(disk, new VolumeOptions());
+        using (VolumeFile created = volume.Create("f"))
+        {
+            await WriteAsync(created, 0, Data(B, 1));
+        }
+        using VolumeFile file = volume.Open("f");
+        Memory<byte> buffer = BlockMemory.Aligned(B);
+        Task<Exception?> disposeOnCompletionThread;
+        using (disk.HoldCompletions())
+        {
+            Task<long> read = file.ReadAsync(0, IovIter.User(IterDirection.Dest, buffer), DirectIoFlags.InlineCompletion).AsTask();
+            disposeOnCompletionThread = read.ContinueWith<Exception?>(_ => Record.Exception(volume.Dispose), CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        Exception? refused = await CompletionThread.Leave(disposeOnCompletionThread.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.IsType<InvalidOperationException>(refused);
+        // The commit goes on once the completion thread is back: its end frees the volume's buffers.
+        for (int waited = 0; PinStats.PoolPagesInUse != poolPagesBefore && waited < 3000; waited += 10)
+        {
+            await Task.Delay(10);
+        }
+        Assert.Equal(poolPagesBefore, PinStats.PoolPagesInUse);
+        using Volume mounted = Volume.Mount(disk, new VolumeOptions());
+        using VolumeFile reopened = mounted.Open("f");
+        Assert.Equal(Data(B, 1), await CompletionThread.Leave(ReadAsync(reopened, 0, B)));
     }
 }
