@@ -21,7 +21,9 @@ public interface IBlockDevice : IDisposable
     /// <summary>
     /// submit_bio(): takes ownership of <paramref name="bio"/> until it completes. The device
     /// ends it exactly once with <see cref="Bio.Complete(BlkStatus)"/>, from any thread, possibly
-    /// before <c>Submit</c> returns; failures are reported as a status, not thrown. The
+    /// before <c>Submit</c> returns; failures of the I/O are reported as a status, not thrown
+    /// (submitting to a disposed device is misuse: the library's devices throw
+    /// <see cref="ObjectDisposedException"/> or end the bio with EBADF). The
     /// submitter must not touch the bio between <c>Submit</c> and <see cref="Bio.EndIo"/>, and
     /// releases its pages (<see cref="Bio.ReleasePages"/>) after completion, never the device.
     /// Thread-safe: many threads submit at once.

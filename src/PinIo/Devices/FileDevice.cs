@@ -67,17 +67,29 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
         };
     }
 
+    /// <summary>The path the device was opened with.</summary>
     public string Path { get; }
 
+    /// <summary>
+    /// For a regular file: logical block and memory alignment from statx(STATX_DIOALIGN)
+    /// (stx_dio_offset_align, stx_dio_mem_align); for a block device: the queue's limits from
+    /// its ioctls and /sys/block/&lt;dev&gt;/queue/. Fixed at open.
+    /// </summary>
     public QueueLimits Limits { get; }
 
+    /// <summary>
+    /// Bytes: a block device's size, or a regular file's current size (it grows as writes past
+    /// it complete; reads stop there).
+    /// </summary>
     public long Capacity => Volatile.Read(ref _size);
 
     /// <summary>A block device cannot grow; a file can, to the largest offset Linux takes.</summary>
     public long MaxCapacity => IsBlockDevice ? Capacity : long.MaxValue & ~(long)PageSize.OffsetMask;
 
+    /// <summary>True for a block device node (S_ISBLK), false for a regular file.</summary>
     public bool IsBlockDevice { get; }
 
+    /// <summary>Opened O_RDONLY (<see cref="FileDeviceOptions.ReadOnly"/>): write bios fail with EBADF.</summary>
     public bool ReadOnly { get; }
 
     /// <summary>The engine in use (io_uring may have fallen back to sync).</summary>
@@ -136,6 +148,13 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Hands <paramref name="bio"/> to the engine (preadv2/pwritev2, an io_uring SQE or an AIO
+    /// iocb, from the bio's vecs without a copy); it ends when the kernel's completion is reaped.
+    /// A bio submitted while or after the device is disposed, or a write or discard on a
+    /// <see cref="ReadOnly"/> device, ends with <see cref="BlkStatus.IoError"/> and EBADF.
+    /// Thread-safe.
+    /// </summary>
     public void Submit(Bio bio)
     {
         ArgumentNullException.ThrowIfNull(bio);

@@ -24,6 +24,8 @@ public sealed partial class FaultDevice
     /// <summary>dm-dust's removebadblock. False when the block was not bad.</summary>
     public bool RemoveBadBlock(long block) => DustOrThrow().Remove(block);
 
+    /// <summary>True when reads of <paramref name="block"/> (in <see cref="DustBlockSize"/> units) fail now (dm-dust's queryblock).</summary>
+    /// <exception cref="InvalidOperationException">The device has no <see cref="FaultOptions.Dust"/>.</exception>
     public bool IsBadBlock(long block) => DustOrThrow().Contains(block);
 
     /// <summary>dm-dust's clearbadblocks.</summary>
