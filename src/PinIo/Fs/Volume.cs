@@ -36,8 +36,10 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
         _pageCache = new PageCache(this, options.PageCacheBytes);
     }
 
+    /// <summary>The device the volume lives on; it stays open after the volume is disposed (its owner disposes it).</summary>
     public IBlockDevice Device { get; }
 
+    /// <summary>The options in force: <see cref="VolumeOptions.BlockSize"/> as the superblock records it, the rest as given.</summary>
     public VolumeOptions Options { get; }
 
     /// <summary>The file-system block in bytes: the unit of allocation.</summary>
@@ -237,6 +239,8 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>True when a file named <paramref name="name"/> exists (committed or not). Thread-safe.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
     public bool Exists(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -370,6 +374,11 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="Dispose"/> without blocking: stops background writeback, writes every dirty
+    /// cache page back and commits the journal (an orderly unmount), then frees the cache.
+    /// The device stays open. Idempotent.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

@@ -20,11 +20,13 @@ public sealed partial class VolumeFile : IDisposable
         _inode = inode;
     }
 
+    /// <summary>The file's name on its volume (flat namespace, ordinal comparison).</summary>
     public string Name => _inode.Name;
 
     /// <summary>The file's size in bytes.</summary>
     public long Length => _inode.Size;
 
+    /// <summary>The volume the file lives on.</summary>
     public Volume Volume => _volume;
 
     internal VolumeInode Inode => _inode;
@@ -212,6 +214,10 @@ public sealed partial class VolumeFile : IDisposable
         await _volume.Journal.CommitAsync(forceCompaction: false, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Closes this handle (the file stays on the volume; a file can be deleted only when all its
+    /// handles are closed). Does not flush: call <see cref="FlushAsync"/> for durability. Idempotent.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
