@@ -119,6 +119,17 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
     /// Options that cannot work together throw <see cref="ArgumentException"/> before anything
     /// is opened (CompletionPolling without PolledCompletions, for one).
     /// </summary>
+    /// <param name="path">A regular file or a block device node.</param>
+    /// <param name="options">Engine, queue depth, access and creation; null for the defaults (io_uring, read-write, O_DIRECT).</param>
+    /// <exception cref="DirectIoException"><see cref="Errno.ENOENT"/>: no such path (and not
+    /// <see cref="FileDeviceOptions.Create"/>). <see cref="Errno.EOPNOTSUPP"/>: the file system refuses
+    /// O_DIRECT (tmpfs before 6.6, for one). <see cref="Errno.EISDIR"/>: a directory.
+    /// <see cref="Errno.EINVAL"/>: neither a regular file nor a block device.
+    /// <see cref="Errno.EACCES"/>/<see cref="Errno.EROFS"/>: writing is not allowed (open with
+    /// <see cref="FileDeviceOptions.ReadOnly"/>). <see cref="Errno.EPERM"/>/<see cref="Errno.ENOMEM"/>:
+    /// the io_uring features asked for by name (SQPOLL, IOPOLL) or its locked memory were refused.
+    /// Every message says what to change.</exception>
+    /// <exception cref="ArgumentException">Options that cannot work together, or a value out of range; nothing was opened.</exception>
     public static FileDevice Open(string path, FileDeviceOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -230,6 +241,8 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
     /// more than are in flight), and every other completion already there. Returns the bios
     /// ended. Only the ring's owner may poll.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The device was not opened with
+    /// <see cref="FileDeviceOptions.PolledCompletions"/> on io_uring (its completions arrive by themselves).</exception>
     public int Poll(int minComplete = 1) => Poll(minComplete, int.MaxValue);
 
     /// <summary>
@@ -255,7 +268,13 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
     /// <summary>Whether bios end only inside <see cref="Poll(int)"/> (a polled io_uring device).</summary>
     public bool IsPolled => _engine is IoUringEngine { IsPolled: true };
 
-    /// <summary>Sets a regular file's size (ftruncate). Block devices cannot be resized.</summary>
+    /// <summary>
+    /// Sets a regular file's size (ftruncate): <see cref="Capacity"/> follows. Block devices
+    /// cannot be resized. Not synchronized with I/O in flight past the new end.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: a block device. ftruncate's errno
+    /// otherwise (EFBIG past the file system's largest file, EBADF on a read-only open, ...).</exception>
     public void SetLength(long length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);

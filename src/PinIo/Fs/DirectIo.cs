@@ -134,7 +134,14 @@ public static partial class DirectIo
     public static ValueTask<long> WriteAsync(IBlockDevice device, long offset, IovIter iter, DirectIoFlags flags, IoPriority priority, CancellationToken ct = default) =>
         RwAsync(device, BioOp.Write, offset, iter, flags, ct, priority);
 
-    /// <summary>Sends a flush bio: everything the device acknowledged before it is durable when it ends.</summary>
+    /// <summary>
+    /// blkdev_issue_flush(): sends a flush bio; everything the device acknowledged before it is
+    /// durable when the returned task completes. Once submitted it runs to its end (the token is
+    /// checked only before).
+    /// </summary>
+    /// <exception cref="DirectIoException">The flush bio failed: EIO, EBADF (the device is disposed),
+    /// EOPNOTSUPP, ... with what to change.</exception>
+    /// <exception cref="DirectIoCanceledException"><paramref name="ct"/> fired before the flush was submitted.</exception>
     public static ValueTask FlushAsync(IBlockDevice device, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(device);

@@ -66,7 +66,11 @@ public sealed partial class VolumeFile : IDisposable
     /// <summary>
     /// Sets the size (ftruncate). Shrinking frees the blocks past the new end and zeroes the
     /// rest of the block it falls in, so that growing again shows zeroes; growing leaves a hole.
+    /// Waits for the file's Direct I/O in flight. Durable at <see cref="FlushAsync"/>.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: a negative length.
+    /// <see cref="Errno.EFBIG"/>: past <see cref="Volume.MaxFileLength"/>. The device's errno when zeroing fails.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or its volume is disposed.</exception>
     public async ValueTask SetLengthAsync(long length, CancellationToken ct = default)
     {
         ThrowIfDisposed();
@@ -110,6 +114,10 @@ public sealed partial class VolumeFile : IDisposable
     /// fallocate(mode 0): every hole in the range gets unwritten blocks (reading as zeroes)
     /// and the size grows to cover the range. All or nothing: ENOSPC changes nothing.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: a negative offset, or a length that is
+    /// not positive. <see cref="Errno.ENOSPC"/>: not enough free blocks. <see cref="Errno.EFBIG"/>: past
+    /// <see cref="Volume.MaxFileLength"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or its volume is disposed.</exception>
     public async ValueTask AllocateAsync(long offset, long length, CancellationToken ct = default)
     {
         ThrowIfDisposed();
@@ -160,6 +168,10 @@ public sealed partial class VolumeFile : IDisposable
     /// fallocate(PUNCH_HOLE | KEEP_SIZE): the whole blocks in the range become a hole (their
     /// blocks freed), the parts of blocks at its edges are zeroed; the size does not change.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: a negative offset, or a length that is
+    /// not positive. <see cref="Errno.EFBIG"/>: past <see cref="Volume.MaxFileLength"/>. The device's errno
+    /// when zeroing the edges fails.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or its volume is disposed.</exception>
     public async ValueTask PunchHoleAsync(long offset, long length, CancellationToken ct = default)
     {
         ThrowIfDisposed();
@@ -202,8 +214,11 @@ public sealed partial class VolumeFile : IDisposable
     /// <summary>
     /// fsync: the file's dirty cached pages are written back, then the data of every write that
     /// completed is made durable by the commit's leading flush, then the journal (this file's
-    /// metadata with everything before it), then a flush.
+    /// metadata with everything before it), then a flush. When it returns, the file's data and
+    /// the metadata that reaches it survive a power cut.
     /// </summary>
+    /// <exception cref="DirectIoException">The device's errno (EIO, ENOSPC, ...) when writeback, the commit or the flush fails.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or its volume is disposed.</exception>
     public async ValueTask FlushAsync(CancellationToken ct = default)
     {
         ThrowIfDisposed();
