@@ -63,7 +63,10 @@ public sealed partial class Bio
     /// <summary>First sector, in 512-byte units whatever the logical block size.</summary>
     public long Sector { get; set; }
 
-    /// <summary>Bytes the bio transfers.</summary>
+    /// <summary>
+    /// Bytes the bio transfers (bi_size): the sum of its vecs, a multiple of the logical block
+    /// size once filled, at most <see cref="QueueLimits.MaxSectorsBytes"/>; a discard's range length.
+    /// </summary>
     public int Size { get; private set; }
 
     /// <summary>The queue limits the bio was built within: <see cref="Size"/> ≤ MaxSectorsBytes, <see cref="VecCount"/> ≤ MaxSegments.</summary>

@@ -15,7 +15,11 @@ public interface IBlockDevice : IDisposable
     /// </summary>
     QueueLimits Limits { get; }
 
-    /// <summary>Size of the device in bytes.</summary>
+    /// <summary>
+    /// Size of the device in bytes. Reads stop there (a short read) and a bio reaching past it
+    /// fails; fixed for the device's life, except for an <see cref="IGrowableDevice"/>, which
+    /// grows as writes past it complete. Readable from any thread.
+    /// </summary>
     long Capacity { get; }
 
     /// <summary>

@@ -127,10 +127,14 @@ public static partial class DirectIo
         RwAsync(device, BioOp.Write, offset, iter, flags, ct);
 
     /// <summary>As <see cref="ReadAsync(IBlockDevice, long, IovIter, DirectIoFlags, CancellationToken)"/>, every bio of the request carrying <paramref name="priority"/> to the device (kiocb->ki_ioprio to bio->bi_ioprio).</summary>
+    /// <exception cref="DirectIoException">As <see cref="ReadAsync(IBlockDevice, long, IovIter, DirectIoFlags, CancellationToken)"/>.</exception>
+    /// <exception cref="DirectIoCanceledException"><paramref name="ct"/> fired before any byte moved.</exception>
     public static ValueTask<long> ReadAsync(IBlockDevice device, long offset, IovIter iter, DirectIoFlags flags, IoPriority priority, CancellationToken ct = default) =>
         RwAsync(device, BioOp.Read, offset, iter, flags, ct, priority);
 
     /// <summary>As <see cref="WriteAsync(IBlockDevice, long, IovIter, DirectIoFlags, CancellationToken)"/>, every bio of the request carrying <paramref name="priority"/>.</summary>
+    /// <exception cref="DirectIoException">As <see cref="WriteAsync(IBlockDevice, long, IovIter, DirectIoFlags, CancellationToken)"/>.</exception>
+    /// <exception cref="DirectIoCanceledException"><paramref name="ct"/> fired before any byte moved.</exception>
     public static ValueTask<long> WriteAsync(IBlockDevice device, long offset, IovIter iter, DirectIoFlags flags, IoPriority priority, CancellationToken ct = default) =>
         RwAsync(device, BioOp.Write, offset, iter, flags, ct, priority);
 

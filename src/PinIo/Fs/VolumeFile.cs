@@ -23,7 +23,10 @@ public sealed partial class VolumeFile : IDisposable
     /// <summary>The file's name on its volume (flat namespace, ordinal comparison).</summary>
     public string Name => _inode.Name;
 
-    /// <summary>The file's size in bytes.</summary>
+    /// <summary>
+    /// The file's size in bytes (i_size): no read returns bytes at or past it. An appending
+    /// Direct write moves it only once its data is on the device; a buffered one at once.
+    /// </summary>
     public long Length => _inode.Size;
 
     /// <summary>The volume the file lives on.</summary>

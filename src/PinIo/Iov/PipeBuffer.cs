@@ -49,7 +49,7 @@ public sealed class PipeBuffer : IDisposable
         _ring = new Page?[maxPages];
     }
 
-    /// <summary>Readable bytes.</summary>
+    /// <summary>Readable bytes: written (or filled through a destination iterator) and not yet read.</summary>
     public long Length => _length;
 
     /// <summary>The ring's size in pages (pipe_max_size / PAGE_SIZE): the most the pipe holds is this × 4096 bytes.</summary>
