@@ -100,6 +100,10 @@ public sealed class VolumeInlineCompletionTests : PinBalancedTest
         }
         Assert.Equal(B, await io);
         await truncate.WaitAsync(TimeSpan.FromSeconds(30));
+        // With InlineCompletion the awaits above may resume on the disk's completion thread, and
+        // what follows blocks (Check commits synchronously, Dispose unmounts) on I/O only that
+        // thread completes: a continuation must not block there (DirectIoFlags.InlineCompletion).
+        await Task.Yield();
         Assert.Equal(0, file.Length);
         AssertConsistent(volume);
     }
