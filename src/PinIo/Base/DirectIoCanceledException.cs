@@ -18,21 +18,25 @@ namespace PinIo;
 /// </summary>
 public sealed class DirectIoCanceledException : OperationCanceledException
 {
+    /// <summary>A cancellation by <paramref name="token"/> (reported in <see cref="OperationCanceledException.CancellationToken"/>); " (ECANCELED)" is appended to the message.</summary>
     public DirectIoCanceledException(string message, CancellationToken token)
         : base($"{message} ({Errno.ECANCELED})", token)
     {
     }
 
+    /// <summary>A cancellation with a generic message and no token (the exception-pattern constructor).</summary>
     public DirectIoCanceledException()
         : this("the request was canceled", CancellationToken.None)
     {
     }
 
+    /// <summary>A cancellation with <paramref name="message"/> and no token.</summary>
     public DirectIoCanceledException(string message)
         : this(message, CancellationToken.None)
     {
     }
 
+    /// <summary>A cancellation with <paramref name="message"/>, wrapping its cause, and no token.</summary>
     public DirectIoCanceledException(string message, Exception innerException)
         : base($"{message} ({Errno.ECANCELED})", innerException)
     {

@@ -1,6 +1,10 @@
 namespace PinIo;
 
-/// <summary>How a file device moves data.</summary>
+/// <summary>
+/// How a file device moves data between its bios and the kernel (fio's ioengine). Every engine
+/// sends the bio's own pages, no copy; they differ in how requests are submitted and reaped and
+/// in who pins the memory.
+/// </summary>
 public enum IoEngine
 {
     /// <summary>io_uring: batched submission, completions reaped from the ring, registered buffers.</summary>

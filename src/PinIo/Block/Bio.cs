@@ -37,6 +37,17 @@ public sealed partial class Bio
     // and releases is counted there, so that acquisitions and releases always meet.
     private PinCounter? _pinCounter;
 
+    /// <summary>
+    /// bio_alloc(): an empty bio for <paramref name="op"/> at <paramref name="sector"/>, bounded
+    /// by <paramref name="limits"/> (the target device's <see cref="IBlockDevice.Limits"/>).
+    /// Not thread-safe while being built; after <see cref="IBlockDevice.Submit"/> it belongs to
+    /// the device until <see cref="EndIo"/> runs.
+    /// </summary>
+    /// <param name="op">The operation.</param>
+    /// <param name="sector">First sector in 512-byte units (byte offset / 512).</param>
+    /// <param name="limits">The queue limits the bio must respect.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="limits"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="sector"/> is negative.</exception>
     public Bio(BioOp op, long sector, QueueLimits limits)
     {
         ArgumentNullException.ThrowIfNull(limits);
@@ -46,21 +57,31 @@ public sealed partial class Bio
         Limits = limits;
     }
 
+    /// <summary>The operation (bi_opf's REQ_OP).</summary>
     public BioOp Op { get; private set; }
 
     /// <summary>First sector, in 512-byte units whatever the logical block size.</summary>
     public long Sector { get; set; }
 
-    /// <summary>Bytes the bio transfers.</summary>
+    /// <summary>
+    /// Bytes the bio transfers (bi_size): the sum of its vecs, a multiple of the logical block
+    /// size once filled, at most <see cref="QueueLimits.MaxSectorsBytes"/>; a discard's range length.
+    /// </summary>
     public int Size { get; private set; }
 
+    /// <summary>The queue limits the bio was built within: <see cref="Size"/> ≤ MaxSectorsBytes, <see cref="VecCount"/> ≤ MaxSegments.</summary>
     public QueueLimits Limits { get; private set; }
 
+    /// <summary>
+    /// How the bio holds its pages (BIO_PAGE_PINNED, BIO_NO_PAGE_REF): set by the first page
+    /// added, the same for every page after it; decides what <see cref="ReleasePages"/> does.
+    /// </summary>
     public BioFlags Flags { get; private set; }
 
     /// <summary>The request's I/O priority (bi_ioprio), handed by the engines to the kernel; <see cref="IoPriority.None"/>: the submitter's.</summary>
     public IoPriority Priority { get; set; }
 
+    /// <summary>bi_status: how the device ended the bio; meaningful once <see cref="IsCompleted"/>.</summary>
     public BlkStatus Status { get; private set; }
 
     /// <summary>The submitter's callback (bi_end_io), run once by <see cref="Complete(BlkStatus)"/>.</summary>
@@ -69,16 +90,22 @@ public sealed partial class Bio
     /// <summary>The submitter's context for <see cref="EndIo"/> (bi_private).</summary>
     public object? Private { get; set; }
 
+    /// <summary>
+    /// The bio's memory ranges (bi_io_vec), in transfer order; adjacent memory is merged into one
+    /// vec up to MaxSegmentSize. A view, allocated once per bio; devices use <see cref="VecSpan"/>.
+    /// </summary>
     public IReadOnlyList<BioVec> Vecs => _vecList ??= new VecList(this);
 
     /// <summary>The vecs without an allocation, for devices on the hot path.</summary>
     public ReadOnlySpan<BioVec> VecSpan => _vecs.AsSpan(0, _vecCount);
 
+    /// <summary>Number of vecs (bi_vcnt), at most <see cref="QueueLimits.MaxSegments"/>.</summary>
     public int VecCount => _vecCount;
 
     /// <summary>Byte offset on the device of the first byte.</summary>
     public long Position => Sector * QueueLimits.SectorSize;
 
+    /// <summary>True once <see cref="Complete(BlkStatus)"/> ran; readable from any thread.</summary>
     public bool IsCompleted => Volatile.Read(ref _completed) != 0;
 
     /// <summary>
@@ -90,7 +117,10 @@ public sealed partial class Bio
     /// holding pages of the other class takes nothing and returns 0: start a new bio.
     /// The size is trimmed down to a multiple of the logical block size, the rest given back
     /// to the iterator. Release with <see cref="ReleasePages"/>. Discard: EFAULT.
+    /// Returns the bytes added (0 when nothing fits). On an exception nothing new stays pinned.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EFAULT"/>: a <see cref="IterKind.Discard"/>
+    /// iterator has no pages.</exception>
     public long AddPagesFrom(IovIter iter)
     {
         ArgumentNullException.ThrowIfNull(iter);
@@ -169,6 +199,7 @@ public sealed partial class Bio
     /// release nothing; bios built by <see cref="AddPagesWithReferencesFrom"/> put their
     /// references. Exactly once per bio: a second call is a bug and throws.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The bio's pages were already released.</exception>
     public void ReleasePages(bool markDirty)
     {
         if (Interlocked.Exchange(ref _released, 1) != 0)
@@ -188,7 +219,11 @@ public sealed partial class Bio
         ClearAcquired();
     }
 
-    /// <summary>bio_endio(): records <paramref name="status"/> and runs <see cref="EndIo"/>. Exactly once.</summary>
+    /// <summary>
+    /// bio_endio(): records <paramref name="status"/> (and its errno) and runs <see cref="EndIo"/>
+    /// on the calling thread. Called by the device exactly once, from any thread.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The bio was already completed.</exception>
     public void Complete(BlkStatus status) => Complete(status, status.ToErrno());
 
     /// <summary>
@@ -221,6 +256,7 @@ public sealed partial class Bio
     /// <summary>What the device said about a failure beyond <see cref="Error"/>, or null: what the user should change.</summary>
     public string? FailureReason { get; private set; }
 
+    /// <summary>For diagnostics: operation, sector, size, vec count, flags and status.</summary>
     public override string ToString() => $"Bio {Op} sector {Sector} size {Size} vecs {_vecCount} {Flags} {Status}";
 
     /// <summary>Makes a pooled bio new again. Its pages must have been released.</summary>

@@ -24,8 +24,10 @@ public static class BlkMap
     /// bio_copy_user_iov(): bounce pages for up to <paramref name="bytes"/> bytes of
     /// <paramref name="iter"/>. For a write (a source iterator) the data is copied in now and
     /// the iterator advanced; for a read, <see cref="BounceBuffer.CopyOut"/> fills the
-    /// iterator after the I/O. Dispose returns the pages to the pool.
+    /// iterator after the I/O. Dispose returns the pages to the pool. The bounce pages are
+    /// page-aligned, so they fit any <see cref="QueueLimits.DmaAlignment"/>.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.ENOMEM"/>: <paramref name="pool"/> has too few free pages.</exception>
     public static BounceBuffer CopyUserIov(IovIter iter, long bytes, PagePool pool)
     {
         ArgumentNullException.ThrowIfNull(iter);
@@ -65,6 +67,7 @@ public sealed class BounceBuffer : IDisposable
         }
     }
 
+    /// <summary>Bytes of caller memory the bounce pages stand in for (at most the iterator's count when made).</summary>
     public int Length { get; }
 
     /// <summary>The bounce pages as an iterator for the device side of the I/O.</summary>
@@ -96,6 +99,10 @@ public sealed class BounceBuffer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Returns the bounce pages to their pool (one <see cref="Page.Put"/> each). Only after the
+    /// I/O completed and, for a read, after <see cref="CopyOut"/>. Idempotent.
+    /// </summary>
     public void Dispose()
     {
         if (!_disposed)

@@ -31,9 +31,12 @@ public readonly record struct IoPriority(ushort Value)
     private const int HintShift = 3;
     private const int MaxHint = (1 << 10) - 1;
 
+    /// <summary>No priority (0): the request takes its submitter's, as an unset bi_ioprio does.</summary>
     public static IoPriority None => default;
 
-    /// <summary>IOPRIO_PRIO_VALUE_HINT(class, level, hint); levels 0 to 7, hints 0 to 1023.</summary>
+    /// <summary>IOPRIO_PRIO_VALUE_HINT(class, level, hint); levels 0 (highest) to 7, hints 0 to 1023.</summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: the class is not a Linux class, or the
+    /// level or hint is out of range (as ioprio_check_cap refuses).</exception>
     public static IoPriority Of(IoPriorityClass priorityClass, int level, int hint = 0)
     {
         if (priorityClass is < IoPriorityClass.None or > IoPriorityClass.Idle)
@@ -47,13 +50,18 @@ public readonly record struct IoPriority(ushort Value)
         return new IoPriority((ushort)(((int)priorityClass << ClassShift) | (hint << HintShift) | level));
     }
 
+    /// <summary>IOPRIO_PRIO_CLASS: bits 13-15.</summary>
     public IoPriorityClass Class => (IoPriorityClass)(Value >> ClassShift);
 
+    /// <summary>IOPRIO_PRIO_LEVEL: bits 0-2; 0 is served first within the class.</summary>
     public int Level => Value & 7;
 
+    /// <summary>IOPRIO_PRIO_HINT: bits 3-12, a command duration limit descriptor (0: none).</summary>
     public int Hint => (Value >> HintShift) & MaxHint;
 
+    /// <summary>False for <see cref="None"/>: the engines leave the kernel field 0.</summary>
     public bool IsSet => Value != 0;
 
+    /// <summary>"Class/Level" (and "/hint N"), or "none"; the form <c>pinio</c>'s reports use.</summary>
     public override string ToString() => IsSet ? $"{Class}/{Level}{(Hint != 0 ? $"/hint {Hint}" : "")}" : "none";
 }

@@ -10,11 +10,17 @@ namespace PinIo.Block;
 /// </summary>
 public sealed record QueueLimits
 {
+    /// <summary>SECTOR_SIZE: the unit of <see cref="Bio.Sector"/>, 512 bytes whatever the logical block size.</summary>
     public const int SectorSize = 512;
 
     /// <summary>Offsets and lengths of Direct I/O must be multiples of it (logical_block_size).</summary>
     public int LogicalBlockSize { get; init; } = 512;
 
+    /// <summary>
+    /// The device's internal write unit (physical_block_size), a power of two ≥
+    /// <see cref="LogicalBlockSize"/>: writes smaller than it or not aligned to it are allowed
+    /// but may be read-modify-write, and are not atomic against a power cut.
+    /// </summary>
     public int PhysicalBlockSize { get; init; } = 4096;
 
     /// <summary>Largest bio in bytes (max_sectors_kb × 1024); BLK_DEF_MAX_SECTORS_CAP is 1280 KiB.</summary>
@@ -41,11 +47,17 @@ public sealed record QueueLimits
     /// </summary>
     public int DiscardGranularity { get; init; }
 
+    /// <summary>True when the device accepts <see cref="BioOp.Discard"/> (<see cref="MaxDiscardBytes"/> is not 0).</summary>
     public bool SupportsDiscard => MaxDiscardBytes > 0;
 
     /// <summary><see cref="DiscardGranularity"/>, or the logical block size where the device names none.</summary>
     public int EffectiveDiscardGranularity => DiscardGranularity > 0 ? DiscardGranularity : LogicalBlockSize;
 
+    /// <summary>
+    /// The kernel's defaults (blk_set_default_limits with a typical disk): 512-byte logical and
+    /// 4 KiB physical blocks, 1280 KiB bios, 128 segments of up to 64 KiB, 512-byte memory
+    /// alignment, no discard. Shared and immutable.
+    /// </summary>
     public static QueueLimits Default { get; } = new();
 
     /// <summary>
@@ -60,9 +72,12 @@ public sealed record QueueLimits
     }
 
     /// <summary>
-    /// Throws <see cref="ArgumentOutOfRangeException"/> (an <see cref="ArgumentException"/>)
-    /// whose ParamName is the first limit that makes no sense, and whose message gives its range.
+    /// blk_validate_limits(): returns this when every limit makes sense — power-of-two block
+    /// sizes from 512 to 64 KiB, physical ≥ logical, bios and segments at least a page, a
+    /// power-of-two <see cref="DmaAlignment"/> no larger than a page, discard sizes in logical
+    /// blocks.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">ParamName is the first limit that makes no sense; the message gives its range.</exception>
     public QueueLimits Validate()
     {
         Require(IsPowerOfTwo(LogicalBlockSize) && LogicalBlockSize >= SectorSize && LogicalBlockSize <= 65536, nameof(LogicalBlockSize), LogicalBlockSize,

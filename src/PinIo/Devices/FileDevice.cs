@@ -67,17 +67,29 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
         };
     }
 
+    /// <summary>The path the device was opened with.</summary>
     public string Path { get; }
 
+    /// <summary>
+    /// For a regular file: logical block and memory alignment from statx(STATX_DIOALIGN)
+    /// (stx_dio_offset_align, stx_dio_mem_align); for a block device: the queue's limits from
+    /// its ioctls and /sys/block/&lt;dev&gt;/queue/. Fixed at open.
+    /// </summary>
     public QueueLimits Limits { get; }
 
+    /// <summary>
+    /// Bytes: a block device's size, or a regular file's current size (it grows as writes past
+    /// it complete; reads stop there).
+    /// </summary>
     public long Capacity => Volatile.Read(ref _size);
 
     /// <summary>A block device cannot grow; a file can, to the largest offset Linux takes.</summary>
     public long MaxCapacity => IsBlockDevice ? Capacity : long.MaxValue & ~(long)PageSize.OffsetMask;
 
+    /// <summary>True for a block device node (S_ISBLK), false for a regular file.</summary>
     public bool IsBlockDevice { get; }
 
+    /// <summary>Opened O_RDONLY (<see cref="FileDeviceOptions.ReadOnly"/>): write bios fail with EBADF.</summary>
     public bool ReadOnly { get; }
 
     /// <summary>The engine in use (io_uring may have fallen back to sync).</summary>
@@ -107,6 +119,17 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
     /// Options that cannot work together throw <see cref="ArgumentException"/> before anything
     /// is opened (CompletionPolling without PolledCompletions, for one).
     /// </summary>
+    /// <param name="path">A regular file or a block device node.</param>
+    /// <param name="options">Engine, queue depth, access and creation; null for the defaults (io_uring, read-write, O_DIRECT).</param>
+    /// <exception cref="DirectIoException"><see cref="Errno.ENOENT"/>: no such path (and not
+    /// <see cref="FileDeviceOptions.Create"/>). <see cref="Errno.EOPNOTSUPP"/>: the file system refuses
+    /// O_DIRECT (tmpfs before 6.6, for one). <see cref="Errno.EISDIR"/>: a directory.
+    /// <see cref="Errno.EINVAL"/>: neither a regular file nor a block device.
+    /// <see cref="Errno.EACCES"/>/<see cref="Errno.EROFS"/>: writing is not allowed (open with
+    /// <see cref="FileDeviceOptions.ReadOnly"/>). <see cref="Errno.EPERM"/>/<see cref="Errno.ENOMEM"/>:
+    /// the io_uring features asked for by name (SQPOLL, IOPOLL) or its locked memory were refused.
+    /// Every message says what to change.</exception>
+    /// <exception cref="ArgumentException">Options that cannot work together, or a value out of range; nothing was opened.</exception>
     public static FileDevice Open(string path, FileDeviceOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -141,6 +164,13 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Hands <paramref name="bio"/> to the engine (preadv2/pwritev2, an io_uring SQE or an AIO
+    /// iocb, from the bio's vecs without a copy); it ends when the kernel's completion is reaped.
+    /// A bio submitted while or after the device is disposed, or a write or discard on a
+    /// <see cref="ReadOnly"/> device, ends with <see cref="BlkStatus.IoError"/> and EBADF.
+    /// Thread-safe.
+    /// </summary>
     public void Submit(Bio bio)
     {
         ArgumentNullException.ThrowIfNull(bio);
@@ -222,6 +252,8 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
     /// more than are in flight), and every other completion already there. Returns the bios
     /// ended. Only the ring's owner may poll.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The device was not opened with
+    /// <see cref="FileDeviceOptions.PolledCompletions"/> on io_uring (its completions arrive by themselves).</exception>
     public int Poll(int minComplete = 1) => Poll(minComplete, int.MaxValue);
 
     /// <summary>
@@ -247,7 +279,13 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
     /// <summary>Whether bios end only inside <see cref="Poll(int)"/> (a polled io_uring device).</summary>
     public bool IsPolled => _engine is IoUringEngine { IsPolled: true };
 
-    /// <summary>Sets a regular file's size (ftruncate). Block devices cannot be resized.</summary>
+    /// <summary>
+    /// Sets a regular file's size (ftruncate): <see cref="Capacity"/> follows. Block devices
+    /// cannot be resized. Not synchronized with I/O in flight past the new end.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: a block device. ftruncate's errno
+    /// otherwise (EFBIG past the file system's largest file, EBADF on a read-only open, ...).</exception>
     public void SetLength(long length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);

@@ -1,12 +1,19 @@
 namespace PinIo.Devices;
 
+/// <summary>How <see cref="FileDevice.Open(string, FileDeviceOptions?)"/> opens a file or block device and which engine moves its data.</summary>
 public sealed record FileDeviceOptions
 {
+    /// <summary>
+    /// The engine: <see cref="IoEngine.IoUring"/> (the default; falls back to
+    /// <see cref="IoEngine.Sync"/> where io_uring is unavailable and nothing only io_uring has was
+    /// asked for), <see cref="IoEngine.Sync"/> or <see cref="IoEngine.Libaio"/> (no fallback).
+    /// </summary>
     public IoEngine Engine { get; init; } = IoEngine.IoUring;
 
     /// <summary>Requests in flight at once (io_uring ring entries, a power of two is used; libaio: the AIO context's events).</summary>
     public int QueueDepth { get; init; } = 128;
 
+    /// <summary>Open O_RDONLY: a read-only mount or device opens, and write bios fail with EBADF.</summary>
     public bool ReadOnly { get; init; }
 
     /// <summary>Create the file if it does not exist.</summary>

@@ -15,10 +15,13 @@ public enum RamDiskCompletion
     Worker,
 }
 
+/// <summary>How to make a <see cref="RamDisk"/>.</summary>
 public sealed record RamDiskOptions
 {
+    /// <summary>The limits the disk enforces on every bio; null for <see cref="RamDisk.DefaultLimits"/>. Validated.</summary>
     public QueueLimits? Limits { get; init; }
 
+    /// <summary>Where bios end: inline in Submit (the default) or on the disk's completion thread.</summary>
     public RamDiskCompletion Completion { get; init; } = RamDiskCompletion.Inline;
 }
 
@@ -42,11 +45,25 @@ public sealed class RamDisk : IBlockDevice
     private long _limitViolations;
     private bool _disposed;
 
+    /// <summary>
+    /// brd: a disk of <paramref name="capacityBytes"/> bytes of zeroed native memory, ending bios
+    /// inline in <see cref="Submit"/>.
+    /// </summary>
+    /// <param name="capacityBytes">Size in bytes, a positive multiple of the logical block size.</param>
+    /// <param name="limits">The limits enforced on every bio; null for <see cref="DefaultLimits"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacityBytes"/> is not a positive
+    /// multiple of the logical block size, or a limit makes no sense (<see cref="QueueLimits.Validate"/>).</exception>
     public RamDisk(long capacityBytes, QueueLimits? limits = null)
         : this(capacityBytes, new RamDiskOptions { Limits = limits })
     {
     }
 
+    /// <summary>A disk of <paramref name="capacityBytes"/> bytes made as <paramref name="options"/> say.</summary>
+    /// <param name="capacityBytes">Size in bytes, a positive multiple of the logical block size.</param>
+    /// <param name="options">Limits and completion mode.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacityBytes"/> is not a positive
+    /// multiple of the logical block size, or a limit makes no sense.</exception>
     public RamDisk(long capacityBytes, RamDiskOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -70,10 +87,13 @@ public sealed class RamDisk : IBlockDevice
         DiscardGranularity = PageSize.Bytes,
     };
 
+    /// <summary>The validated limits every bio is checked against; a bio that breaks them ends with <see cref="BlkStatus.Invalid"/>.</summary>
     public QueueLimits Limits { get; }
 
+    /// <summary>Size in bytes; a bio reaching past it ends with <see cref="BlkStatus.IoError"/> (EIO).</summary>
     public long Capacity { get; }
 
+    /// <summary>Where bios end: inline in Submit, or on the disk's completion thread.</summary>
     public RamDiskCompletion Completion { get; }
 
     /// <summary>
@@ -85,13 +105,22 @@ public sealed class RamDisk : IBlockDevice
     /// <summary>Called with every bio as it is submitted (for tests that inspect the split).</summary>
     public Action<Bio>? OnSubmit { get; set; }
 
+    /// <summary>Bios submitted since the disk was made (a snapshot).</summary>
     public long BiosSubmitted => Interlocked.Read(ref _submitted);
 
+    /// <summary>Bios ended with <see cref="BlkStatus.Invalid"/> because they broke <see cref="Limits"/>: 0 unless a submitter splits wrongly.</summary>
     public long LimitViolations => Interlocked.Read(ref _limitViolations);
 
     /// <summary>Bios submitted and not yet ended.</summary>
     public long InFlight => Interlocked.Read(ref _inFlight);
 
+    /// <summary>
+    /// Serves <paramref name="bio"/> by copying between its pages and the disk's memory (brd's
+    /// submit_bio), after <see cref="OnSubmit"/> and <see cref="FaultInjector"/>, and ends it once:
+    /// inline or on the completion thread as <see cref="Completion"/> says, or later when
+    /// completions are held. Thread-safe; no lock while nothing is held.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The disk is disposed.</exception>
     public void Submit(Bio bio)
     {
         ArgumentNullException.ThrowIfNull(bio);
@@ -146,6 +175,7 @@ public sealed class RamDisk : IBlockDevice
         data.CopyTo(NativeMemoryAccess.Span(_memory + (nint)offset, data.Length));
     }
 
+    /// <summary>"RamDisk of N bytes", as messages about the device name it.</summary>
     public override string ToString() => $"RamDisk of {Capacity} bytes";
 
     /// <summary>Waits for every bio in flight (memory under I/O is never freed), then frees the disk.</summary>

@@ -17,27 +17,136 @@ namespace PinIo.Fs;
 /// </summary>
 public static partial class DirectIo
 {
+    /// <summary>
+    /// __blkdev_direct_IO for a read: fills <paramref name="iter"/> (a <see cref="IterDirection.Dest"/>)
+    /// from the device at byte <paramref name="offset"/>. The request is split into bios within
+    /// <see cref="IBlockDevice.Limits"/>, all put in flight at once; pages are taken by the
+    /// iterator's kind (pinned for Iovec/Pipe, untouched for Kvec/Bvec) and released when each
+    /// bio ends, dirtied first. Returns the bytes read: fewer at the end of the device (0 at or
+    /// past it), or the bytes before the first failed bio when a later one failed; the iterator
+    /// has advanced by exactly that.
+    /// The cancellation token is checked before each bio is submitted: bios already in flight
+    /// finish, and the bytes they moved are returned; with none, the request throws. Argument,
+    /// alignment and cancellation errors are thrown by the call, before any bio is submitted;
+    /// device errors come through the returned task. No page stays pinned on any path.
+    /// </summary>
+    /// <param name="device">The device; its limits decide alignment and splitting.</param>
+    /// <param name="offset">Byte offset on the device, a multiple of <see cref="QueueLimits.LogicalBlockSize"/>.</param>
+    /// <param name="iter">The memory side; its <see cref="IovIter.Count"/> (the length) must be a multiple of the logical block size.</param>
+    /// <param name="ct">Stops submitting further bios.</param>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: the offset or length is not a
+    /// multiple of the logical block size, the memory does not fit <see cref="QueueLimits.DmaAlignment"/>
+    /// (without <see cref="DirectIoFlags.BounceMisaligned"/>), or the iterator's direction is wrong.
+    /// <see cref="Errno.EFAULT"/>: a <see cref="IterKind.Discard"/> iterator.
+    /// <see cref="Errno.EIO"/> and the device's own errno: the first bio failed.</exception>
+    /// <exception cref="DirectIoCanceledException"><paramref name="ct"/> fired before any byte moved.</exception>
     public static ValueTask<long> ReadAsync(IBlockDevice device, long offset, IovIter iter, CancellationToken ct = default) =>
         RwAsync(device, BioOp.Read, offset, iter, DirectIoFlags.None, ct);
 
+    /// <summary>
+    /// __blkdev_direct_IO for a read: fills <paramref name="iter"/> (a <see cref="IterDirection.Dest"/>)
+    /// from the device at byte <paramref name="offset"/>. The request is split into bios within
+    /// <see cref="IBlockDevice.Limits"/>, all put in flight at once; pages are taken by the
+    /// iterator's kind (pinned for Iovec/Pipe, untouched for Kvec/Bvec) and released when each
+    /// bio ends, dirtied first. Returns the bytes read: fewer at the end of the device (0 at or
+    /// past it), or the bytes before the first failed bio when a later one failed; the iterator
+    /// has advanced by exactly that.
+    /// The cancellation token is checked before each bio is submitted: bios already in flight
+    /// finish, and the bytes they moved are returned; with none, the request throws. Argument,
+    /// alignment and cancellation errors are thrown by the call, before any bio is submitted;
+    /// device errors come through the returned task. No page stays pinned on any path.
+    /// </summary>
+    /// <param name="device">The device; its limits decide alignment and splitting.</param>
+    /// <param name="offset">Byte offset on the device, a multiple of <see cref="QueueLimits.LogicalBlockSize"/>.</param>
+    /// <param name="iter">The memory side; its <see cref="IovIter.Count"/> (the length) must be a multiple of the logical block size.</param>
+    /// <param name="flags"><see cref="DirectIoFlags.BounceMisaligned"/> to copy misaligned memory instead of failing; <see cref="DirectIoFlags.InlineCompletion"/> to continue on the completing thread.</param>
+    /// <param name="ct">Stops submitting further bios.</param>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: the offset or length is not a
+    /// multiple of the logical block size, the memory does not fit <see cref="QueueLimits.DmaAlignment"/>
+    /// (without <see cref="DirectIoFlags.BounceMisaligned"/>), or the iterator's direction is wrong.
+    /// <see cref="Errno.EFAULT"/>: a <see cref="IterKind.Discard"/> iterator.
+    /// <see cref="Errno.EIO"/> and the device's own errno: the first bio failed.</exception>
+    /// <exception cref="DirectIoCanceledException"><paramref name="ct"/> fired before any byte moved.</exception>
     public static ValueTask<long> ReadAsync(IBlockDevice device, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct = default) =>
         RwAsync(device, BioOp.Read, offset, iter, flags, ct);
 
+    /// <summary>
+    /// __blkdev_direct_IO for a write: stores <paramref name="iter"/> (a <see cref="IterDirection.Source"/>)
+    /// on the device at byte <paramref name="offset"/>. The request is split into bios within
+    /// <see cref="IBlockDevice.Limits"/>, all put in flight at once; pages are taken by the
+    /// iterator's kind and released when each bio ends. Durable only after
+    /// <see cref="FlushAsync"/>. Returns the bytes written: cut short where the request crosses
+    /// the end of a device that cannot grow, or the bytes before the first failed bio when a later
+    /// one failed; the iterator has advanced by exactly that.
+    /// The cancellation token is checked before each bio is submitted: bios already in flight
+    /// finish, and the bytes they moved are returned; with none, the request throws. Argument,
+    /// alignment and cancellation errors are thrown by the call, before any bio is submitted;
+    /// device errors come through the returned task. No page stays pinned on any path.
+    /// </summary>
+    /// <param name="device">The device; its limits decide alignment and splitting.</param>
+    /// <param name="offset">Byte offset on the device, a multiple of <see cref="QueueLimits.LogicalBlockSize"/>.</param>
+    /// <param name="iter">The memory side; its <see cref="IovIter.Count"/> (the length) must be a multiple of the logical block size.</param>
+    /// <param name="ct">Stops submitting further bios.</param>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: the offset or length is not a
+    /// multiple of the logical block size, the memory does not fit <see cref="QueueLimits.DmaAlignment"/>
+    /// (without <see cref="DirectIoFlags.BounceMisaligned"/>), or the iterator's direction is wrong.
+    /// <see cref="Errno.EFAULT"/>: a <see cref="IterKind.Discard"/> iterator.
+    /// <see cref="Errno.ENOSPC"/> (a device that cannot grow) or <see cref="Errno.EFBIG"/> (a file
+    /// at its largest size): the write starts at or past the end.
+    /// <see cref="Errno.EIO"/> and the device's own errno: the first bio failed.</exception>
+    /// <exception cref="DirectIoCanceledException"><paramref name="ct"/> fired before any byte moved.</exception>
     public static ValueTask<long> WriteAsync(IBlockDevice device, long offset, IovIter iter, CancellationToken ct = default) =>
         RwAsync(device, BioOp.Write, offset, iter, DirectIoFlags.None, ct);
 
+    /// <summary>
+    /// __blkdev_direct_IO for a write: stores <paramref name="iter"/> (a <see cref="IterDirection.Source"/>)
+    /// on the device at byte <paramref name="offset"/>. The request is split into bios within
+    /// <see cref="IBlockDevice.Limits"/>, all put in flight at once; pages are taken by the
+    /// iterator's kind and released when each bio ends. Durable only after
+    /// <see cref="FlushAsync"/>. Returns the bytes written: cut short where the request crosses
+    /// the end of a device that cannot grow, or the bytes before the first failed bio when a later
+    /// one failed; the iterator has advanced by exactly that.
+    /// The cancellation token is checked before each bio is submitted: bios already in flight
+    /// finish, and the bytes they moved are returned; with none, the request throws. Argument,
+    /// alignment and cancellation errors are thrown by the call, before any bio is submitted;
+    /// device errors come through the returned task. No page stays pinned on any path.
+    /// </summary>
+    /// <param name="device">The device; its limits decide alignment and splitting.</param>
+    /// <param name="offset">Byte offset on the device, a multiple of <see cref="QueueLimits.LogicalBlockSize"/>.</param>
+    /// <param name="iter">The memory side; its <see cref="IovIter.Count"/> (the length) must be a multiple of the logical block size.</param>
+    /// <param name="flags"><see cref="DirectIoFlags.BounceMisaligned"/> to copy misaligned memory instead of failing; <see cref="DirectIoFlags.InlineCompletion"/> to continue on the completing thread.</param>
+    /// <param name="ct">Stops submitting further bios.</param>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: the offset or length is not a
+    /// multiple of the logical block size, the memory does not fit <see cref="QueueLimits.DmaAlignment"/>
+    /// (without <see cref="DirectIoFlags.BounceMisaligned"/>), or the iterator's direction is wrong.
+    /// <see cref="Errno.EFAULT"/>: a <see cref="IterKind.Discard"/> iterator.
+    /// <see cref="Errno.ENOSPC"/> (a device that cannot grow) or <see cref="Errno.EFBIG"/> (a file
+    /// at its largest size): the write starts at or past the end.
+    /// <see cref="Errno.EIO"/> and the device's own errno: the first bio failed.</exception>
+    /// <exception cref="DirectIoCanceledException"><paramref name="ct"/> fired before any byte moved.</exception>
     public static ValueTask<long> WriteAsync(IBlockDevice device, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct = default) =>
         RwAsync(device, BioOp.Write, offset, iter, flags, ct);
 
     /// <summary>As <see cref="ReadAsync(IBlockDevice, long, IovIter, DirectIoFlags, CancellationToken)"/>, every bio of the request carrying <paramref name="priority"/> to the device (kiocb->ki_ioprio to bio->bi_ioprio).</summary>
+    /// <exception cref="DirectIoException">As <see cref="ReadAsync(IBlockDevice, long, IovIter, DirectIoFlags, CancellationToken)"/>.</exception>
+    /// <exception cref="DirectIoCanceledException"><paramref name="ct"/> fired before any byte moved.</exception>
     public static ValueTask<long> ReadAsync(IBlockDevice device, long offset, IovIter iter, DirectIoFlags flags, IoPriority priority, CancellationToken ct = default) =>
         RwAsync(device, BioOp.Read, offset, iter, flags, ct, priority);
 
     /// <summary>As <see cref="WriteAsync(IBlockDevice, long, IovIter, DirectIoFlags, CancellationToken)"/>, every bio of the request carrying <paramref name="priority"/>.</summary>
+    /// <exception cref="DirectIoException">As <see cref="WriteAsync(IBlockDevice, long, IovIter, DirectIoFlags, CancellationToken)"/>.</exception>
+    /// <exception cref="DirectIoCanceledException"><paramref name="ct"/> fired before any byte moved.</exception>
     public static ValueTask<long> WriteAsync(IBlockDevice device, long offset, IovIter iter, DirectIoFlags flags, IoPriority priority, CancellationToken ct = default) =>
         RwAsync(device, BioOp.Write, offset, iter, flags, ct, priority);
 
-    /// <summary>Sends a flush bio: everything the device acknowledged before it is durable when it ends.</summary>
+    /// <summary>
+    /// blkdev_issue_flush(): sends a flush bio; everything the device acknowledged before it is
+    /// durable when the returned task completes. Once submitted it runs to its end (the token is
+    /// checked only before).
+    /// </summary>
+    /// <exception cref="DirectIoException">The flush bio failed: EIO, EBADF (the device is disposed),
+    /// EOPNOTSUPP, ... with what to change.</exception>
+    /// <exception cref="DirectIoCanceledException"><paramref name="ct"/> fired before the flush was submitted.</exception>
     public static ValueTask FlushAsync(IBlockDevice device, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(device);

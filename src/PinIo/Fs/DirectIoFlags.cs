@@ -1,8 +1,10 @@
 namespace PinIo.Fs;
 
+/// <summary>Options of one Direct I/O request (the IOCB_* and blk-map choices a caller makes per request).</summary>
 [Flags]
 public enum DirectIoFlags
 {
+    /// <summary>Misaligned memory fails with EINVAL; the caller's continuation runs on the thread pool; a file request may wait.</summary>
     None = 0,
 
     /// <summary>

@@ -18,6 +18,7 @@ public enum IomapType
 [Flags]
 public enum IomapFlags
 {
+    /// <summary>An existing mapping: the blocks were there before this call.</summary>
     None = 0,
 
     /// <summary>The blocks were allocated by this very call: whatever the device held there is stale and must never be read back.</summary>

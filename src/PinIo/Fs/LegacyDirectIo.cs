@@ -17,12 +17,72 @@ namespace PinIo.Fs;
 /// </summary>
 public static partial class LegacyDirectIo
 {
+    /// <summary>
+    /// fs/direct-io.c's __blockdev_direct_IO for a read: fills <paramref name="iter"/> from the file at byte <paramref name="offset"/>.
+    /// Holes and unwritten extents read as zeroes written into pages already taken; mapped
+    /// extents become bios (pins by iterator kind, dirtied before the unpin). Returns the bytes
+    /// read, stopping at the file's size (0 at or past it), or the bytes before the first failure;
+    /// the iterator has advanced by exactly that.
+    /// Offsets and lengths are in bytes and must be multiples of the device's logical block
+    /// (not of the file-system block); memory follows <see cref="DirectIo"/>'s rules. No page
+    /// stays pinned on any path.
+    /// </summary>
+    /// <param name="inode">The file: its device, block size, size, mapper and end_io hook.</param>
+    /// <param name="offset">Byte offset in the file, a multiple of the device's logical block size.</param>
+    /// <param name="iter">The memory side; its count must be a multiple of the logical block size.</param>
+    /// <param name="ct">Stops the walk between extents and bios; what was done is returned.</param>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: offset, length or memory
+    /// misaligned (see <see cref="DirectIo"/>). <see cref="Errno.EFAULT"/>: a Discard iterator.
+    /// <see cref="Errno.EIO"/> or the device's errno: the first bio failed before any byte was done.</exception>
+    /// <exception cref="DirectIoCanceledException"><paramref name="ct"/> fired before any byte moved.</exception>
     public static ValueTask<long> ReadAsync(IIomapInode inode, long offset, IovIter iter, CancellationToken ct = default) =>
         ReadAsync(inode, offset, iter, DirectIoFlags.None, ct);
 
+    /// <summary>
+    /// fs/direct-io.c's __blockdev_direct_IO for a write: stores <paramref name="iter"/> in the file at byte <paramref name="offset"/>,
+    /// allocating holes as unwritten extents and zeroing the parts of new or unwritten file-system
+    /// blocks the write does not cover. Once the data I/O has ended,
+    /// <see cref="IIomapInode.DioEndIoAsync"/> runs once with the bytes done: only then are blocks
+    /// converted to written and the size moved. Returns the bytes written, or the bytes before the
+    /// first failure (from the start of a new or unwritten block); the iterator has advanced by
+    /// exactly that. Durable only after a flush.
+    /// Offsets and lengths are in bytes and must be multiples of the device's logical block
+    /// (not of the file-system block); memory follows <see cref="DirectIo"/>'s rules. No page
+    /// stays pinned on any path.
+    /// </summary>
+    /// <param name="inode">The file: its device, block size, size, mapper and end_io hook.</param>
+    /// <param name="offset">Byte offset in the file, a multiple of the device's logical block size.</param>
+    /// <param name="iter">The memory side; its count must be a multiple of the logical block size.</param>
+    /// <param name="ct">Stops the walk between extents and bios; what was done is returned.</param>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: offset, length or memory
+    /// misaligned (see <see cref="DirectIo"/>). <see cref="Errno.EFAULT"/>: a Discard iterator.
+    /// <see cref="Errno.ENOSPC"/>: nothing could be allocated. <see cref="Errno.EFBIG"/>: past the largest file.
+    /// <see cref="Errno.EIO"/> or the device's errno: the first bio failed before any byte was done.</exception>
+    /// <exception cref="DirectIoCanceledException"><paramref name="ct"/> fired before any byte moved.</exception>
     public static ValueTask<long> WriteAsync(IIomapInode inode, long offset, IovIter iter, CancellationToken ct = default) =>
         WriteAsync(inode, offset, iter, DirectIoFlags.None, ct);
 
+    /// <summary>
+    /// fs/direct-io.c's __blockdev_direct_IO for a read: fills <paramref name="iter"/> from the file at byte <paramref name="offset"/>.
+    /// Holes and unwritten extents read as zeroes written into pages already taken; mapped
+    /// extents become bios (pins by iterator kind, dirtied before the unpin). Returns the bytes
+    /// read, stopping at the file's size (0 at or past it), or the bytes before the first failure;
+    /// the iterator has advanced by exactly that.
+    /// Offsets and lengths are in bytes and must be multiples of the device's logical block
+    /// (not of the file-system block); memory follows <see cref="DirectIo"/>'s rules. No page
+    /// stays pinned on any path.
+    /// </summary>
+    /// <param name="inode">The file: its device, block size, size, mapper and end_io hook.</param>
+    /// <param name="offset">Byte offset in the file, a multiple of the device's logical block size.</param>
+    /// <param name="iter">The memory side; its count must be a multiple of the logical block size.</param>
+    /// <param name="flags"><see cref="DirectIoFlags.BounceMisaligned"/>, <see cref="DirectIoFlags.InlineCompletion"/>,
+    /// or <see cref="DirectIoFlags.NoWait"/> to fail with EAGAIN instead of allocating or waiting.</param>
+    /// <param name="ct">Stops the walk between extents and bios; what was done is returned.</param>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: offset, length or memory
+    /// misaligned (see <see cref="DirectIo"/>). <see cref="Errno.EFAULT"/>: a Discard iterator.
+    /// <see cref="Errno.EAGAIN"/>: with <see cref="DirectIoFlags.NoWait"/>, the request would allocate or wait.
+    /// <see cref="Errno.EIO"/> or the device's errno: the first bio failed before any byte was done.</exception>
+    /// <exception cref="DirectIoCanceledException"><paramref name="ct"/> fired before any byte moved.</exception>
     public static ValueTask<long> ReadAsync(IIomapInode inode, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(inode);
@@ -43,6 +103,30 @@ public static partial class LegacyDirectIo
         return ReadCoreAsync(inode, offset, iter, hidden, visible, flags, ct);
     }
 
+    /// <summary>
+    /// fs/direct-io.c's __blockdev_direct_IO for a write: stores <paramref name="iter"/> in the file at byte <paramref name="offset"/>,
+    /// allocating holes as unwritten extents and zeroing the parts of new or unwritten file-system
+    /// blocks the write does not cover. Once the data I/O has ended,
+    /// <see cref="IIomapInode.DioEndIoAsync"/> runs once with the bytes done: only then are blocks
+    /// converted to written and the size moved. Returns the bytes written, or the bytes before the
+    /// first failure (from the start of a new or unwritten block); the iterator has advanced by
+    /// exactly that. Durable only after a flush.
+    /// Offsets and lengths are in bytes and must be multiples of the device's logical block
+    /// (not of the file-system block); memory follows <see cref="DirectIo"/>'s rules. No page
+    /// stays pinned on any path.
+    /// </summary>
+    /// <param name="inode">The file: its device, block size, size, mapper and end_io hook.</param>
+    /// <param name="offset">Byte offset in the file, a multiple of the device's logical block size.</param>
+    /// <param name="iter">The memory side; its count must be a multiple of the logical block size.</param>
+    /// <param name="flags"><see cref="DirectIoFlags.BounceMisaligned"/>, <see cref="DirectIoFlags.InlineCompletion"/>,
+    /// or <see cref="DirectIoFlags.NoWait"/> to fail with EAGAIN instead of allocating or waiting.</param>
+    /// <param name="ct">Stops the walk between extents and bios; what was done is returned.</param>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: offset, length or memory
+    /// misaligned (see <see cref="DirectIo"/>). <see cref="Errno.EFAULT"/>: a Discard iterator.
+    /// <see cref="Errno.ENOSPC"/>: nothing could be allocated. <see cref="Errno.EFBIG"/>: past the largest file.
+    /// <see cref="Errno.EAGAIN"/>: with <see cref="DirectIoFlags.NoWait"/>, the request would allocate or wait.
+    /// <see cref="Errno.EIO"/> or the device's errno: the first bio failed before any byte was done.</exception>
+    /// <exception cref="DirectIoCanceledException"><paramref name="ct"/> fired before any byte moved.</exception>
     public static ValueTask<long> WriteAsync(IIomapInode inode, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(inode);

@@ -36,8 +36,10 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
         _pageCache = new PageCache(this, options.PageCacheBytes);
     }
 
+    /// <summary>The device the volume lives on; it stays open after the volume is disposed (its owner disposes it).</summary>
     public IBlockDevice Device { get; }
 
+    /// <summary>The options in force: <see cref="VolumeOptions.BlockSize"/> as the superblock records it, the rest as given.</summary>
     public VolumeOptions Options { get; }
 
     /// <summary>The file-system block in bytes: the unit of allocation.</summary>
@@ -92,8 +94,13 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
     /// <summary>
     /// Makes an empty volume on <paramref name="device"/>: both superblock copies, an empty
     /// log, every data block free. Whatever the device held before is never visible through a
-    /// file: blocks are allocated unwritten and read as zeroes until written.
+    /// file: blocks are allocated unwritten and read as zeroes until written. The superblocks are
+    /// flushed before it returns. The volume does not own <paramref name="device"/>.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: <see cref="VolumeOptions.BlockSize"/> is not a
+    /// power of two from 4 KiB to 64 KiB at least the device's logical block, or another option is
+    /// invalid. <see cref="Errno.ENOSPC"/>: the device is too small for the superblocks and the log.
+    /// The device's errno when writing or flushing the superblocks fails.</exception>
     public static Volume Format(IBlockDevice device, VolumeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -145,8 +152,11 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
     /// replays the journal up to the first transaction that fails its checksum or sequence
     /// (a commit the power cut tore), then compacts the log into the other area so that
     /// nothing past that point can ever replay. <see cref="VolumeOptions.BlockSize"/> is
-    /// ignored: the superblock has it.
+    /// ignored: the superblock has it. The volume does not own <paramref name="device"/>.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: no valid superblock (not formatted, or
+    /// both copies damaged), or the device is smaller or has larger logical blocks than the one the
+    /// volume was formatted on. The device's errno when reading or writing the log fails.</exception>
     public static Volume Mount(IBlockDevice device, VolumeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -209,7 +219,14 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
         return best;
     }
 
-    /// <summary>Creates an empty file and opens it. EEXIST when the name is taken.</summary>
+    /// <summary>
+    /// Creates an empty file and opens it (durable at the next <see cref="SyncAsync"/> or the
+    /// file's flush). Thread-safe. Dispose the returned handle.
+    /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: the name is empty, holds a NUL or is not
+    /// valid Unicode. <see cref="Errno.ENAMETOOLONG"/>: more than the volume's limit of UTF-8 bytes.
+    /// <see cref="Errno.EEXIST"/>: a file of that name exists.</exception>
+    /// <exception cref="ObjectDisposedException">The volume is disposed.</exception>
     public VolumeFile Create(string name)
     {
         CheckName(name);
@@ -226,7 +243,11 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>Opens a file. ENOENT when there is none of that name.</summary>
+    /// <summary>Opens a handle on an existing file; any number may be open at once. Thread-safe. Dispose the returned handle.</summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: the name is empty, holds a NUL or is not
+    /// valid Unicode. <see cref="Errno.ENAMETOOLONG"/>: more than the volume's limit of UTF-8 bytes.
+    /// <see cref="Errno.ENOENT"/>: no file of that name.</exception>
+    /// <exception cref="ObjectDisposedException">The volume is disposed.</exception>
     public VolumeFile Open(string name)
     {
         CheckName(name);
@@ -237,6 +258,8 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>True when a file named <paramref name="name"/> exists (committed or not). Thread-safe.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
     public bool Exists(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -249,8 +272,12 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
     /// <summary>
     /// Removes a file and frees its blocks (reusable once the deletion is committed). EBUSY
     /// while a <see cref="VolumeFile"/> of it is open: Direct I/O in flight must never land in
-    /// blocks another file got. Durable at the next <see cref="SyncAsync"/>.
+    /// blocks another file got. Durable at the next <see cref="SyncAsync"/>. Thread-safe.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: the name is empty, holds a NUL or is not
+    /// valid Unicode. <see cref="Errno.ENAMETOOLONG"/>: more than the volume's limit of UTF-8 bytes.
+    /// <see cref="Errno.ENOENT"/>: no file of that name. <see cref="Errno.EBUSY"/>: a handle on it is open.</exception>
+    /// <exception cref="ObjectDisposedException">The volume is disposed.</exception>
     public void Delete(string name)
     {
         CheckName(name);
@@ -275,8 +302,11 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Makes every change durable (creations, deletions, sizes, extents), with the data they
-    /// depend on: syncfs. Writes back every dirty cached page first.
+    /// depend on: syncfs. Writes back every dirty cached page first, then commits the journal:
+    /// data is flushed before the metadata that points at it (ordered mode).
     /// </summary>
+    /// <exception cref="DirectIoException">The device's errno (EIO, ENOSPC, ...) when writeback or the commit fails.</exception>
+    /// <exception cref="ObjectDisposedException">The volume is disposed.</exception>
     public async ValueTask SyncAsync(CancellationToken ct = default)
     {
         ThrowIfDisposed();
@@ -419,6 +449,11 @@ public sealed partial class Volume : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="Dispose"/> without blocking: stops background writeback, writes every dirty
+    /// cache page back and commits the journal (an orderly unmount), then frees the cache.
+    /// The device stays open. Idempotent.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

@@ -18,8 +18,10 @@ public sealed partial class VolumeFile
     /// Buffered read through the volume's page cache at any offset and length: cached pages are
     /// copied out; missing ones are read with this handle's read-ahead window (holes and
     /// unwritten blocks are zero pages with no device I/O). Stops at the size; returns the
-    /// bytes read (0 at or past the end).
+    /// bytes read (0 at or past the end). Thread-safe.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: a negative offset. The device's errno (EIO, ...) when an I/O fails before any byte was done.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or its volume is disposed.</exception>
     public ValueTask<int> ReadBufferedAsync(long offset, Memory<byte> buffer, CancellationToken ct = default) =>
         ReadBufferedAsync(offset, buffer, DirectIoFlags.None, ct);
 
@@ -31,6 +33,9 @@ public sealed partial class VolumeFile
     /// the thread pool between the device and the copy. The continuation must not block.
     /// Other flags have no meaning for a buffered read and are refused (EINVAL).
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: a flag other than
+    /// <see cref="DirectIoFlags.InlineCompletion"/>, or a negative offset. The device's errno (EIO, ...) when an I/O fails before any byte was done.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or its volume is disposed.</exception>
     public async ValueTask<int> ReadBufferedAsync(long offset, Memory<byte> buffer, DirectIoFlags flags, CancellationToken ct = default)
     {
         if ((flags & ~DirectIoFlags.InlineCompletion) != 0)
@@ -85,6 +90,9 @@ public sealed partial class VolumeFile
     /// allocation), so ENOSPC shows at the flush. A write past the end moves the size at once,
     /// after zeroing on the device the rest of the block the old size ended in. Returns the bytes written.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: a negative offset.
+    /// <see cref="Errno.EFBIG"/>: past <see cref="Volume.MaxFileLength"/>. The device's errno (EIO, ...) when an I/O fails before any byte was done.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or its volume is disposed.</exception>
     public async ValueTask<int> WriteBufferedAsync(long offset, ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
     {
         ThrowIfDisposed();
@@ -121,7 +129,13 @@ public sealed partial class VolumeFile
     /// Lends the cache pages of [<paramref name="offset"/>, +<paramref name="length"/>) as one
     /// span of memory (see <see cref="MappedRange"/>). The offset must be page-aligned (4096)
     /// and the range inside the size (grow the file with <see cref="SetLengthAsync"/> first).
+    /// Dispose the returned range to give the pages back.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: the offset is not a multiple of 4096,
+    /// the length not positive, or the range reaches past the size. <see cref="Errno.EBUSY"/>: a page of
+    /// the range is held by another mapping or a pin. <see cref="Errno.ENOMEM"/>: the page cache has too
+    /// few free pages.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or its volume is disposed.</exception>
     public ValueTask<MappedRange> MapAsync(long offset, int length, CancellationToken ct = default)
     {
         ThrowIfDisposed();

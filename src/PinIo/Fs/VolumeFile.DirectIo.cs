@@ -9,8 +9,13 @@ public sealed partial class VolumeFile
     /// <summary>
     /// Direct read at <paramref name="offset"/> into <paramref name="iter"/>: offsets and
     /// lengths are multiples of the device's logical block; holes and unwritten blocks read
-    /// as zeroes; nothing past <see cref="Length"/>. Returns the bytes read.
+    /// as zeroes; nothing past <see cref="Length"/>. Returns the bytes read. Dirty cached pages
+    /// of the range are written back first, so the read sees earlier buffered writes. Thread-safe.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: offset, length or memory misaligned for
+    /// the device (see <see cref="DirectIo"/>). <see cref="Errno.EFAULT"/>: a Discard iterator. The device's errno (EIO, ...) when an I/O fails before any byte was done.</exception>
+    /// <exception cref="DirectIoCanceledException"><paramref name="ct"/> fired before any byte moved.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or its volume is disposed.</exception>
     public ValueTask<long> ReadAsync(long offset, IovIter iter, CancellationToken ct = default) =>
         ReadAsync(offset, iter, DirectIoFlags.None, ct);
 
@@ -30,8 +35,15 @@ public sealed partial class VolumeFile
     /// <summary>
     /// Direct write at <paramref name="offset"/> from <paramref name="iter"/>: allocates where
     /// the file has holes, zeroes the rest of any new block, and converts and moves the size
-    /// only after the data is on the device. Durable at <see cref="FlushAsync"/>.
+    /// only after the data is on the device. Durable at <see cref="FlushAsync"/>. Cached pages of
+    /// the range are invalidated after it, so buffered reads see it. Thread-safe; a write that
+    /// does not cover whole file-system blocks runs alone.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: offset, length or memory misaligned for
+    /// the device. <see cref="Errno.EFAULT"/>: a Discard iterator. <see cref="Errno.ENOSPC"/>: no free
+    /// blocks for the holes. <see cref="Errno.EFBIG"/>: past <see cref="Volume.MaxFileLength"/>. The device's errno (EIO, ...) when an I/O fails before any byte was done.</exception>
+    /// <exception cref="DirectIoCanceledException"><paramref name="ct"/> fired before any byte moved.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or its volume is disposed.</exception>
     public ValueTask<long> WriteAsync(long offset, IovIter iter, CancellationToken ct = default) =>
         WriteAsync(offset, iter, DirectIoFlags.None, ct);
 

@@ -5,6 +5,7 @@ namespace PinIo.Fs;
 
 public sealed partial class VolumeFile : IIomapInode
 {
+    /// <summary>The volume's device, where the file's blocks live (<see cref="IIomapInode.Device"/>).</summary>
     public IBlockDevice Device => _volume.Device;
 
     int IIomapInode.BlockSize => _volume.BlockSize;

@@ -20,11 +20,16 @@ public sealed partial class VolumeFile : IDisposable
         _inode = inode;
     }
 
+    /// <summary>The file's name on its volume (flat namespace, ordinal comparison).</summary>
     public string Name => _inode.Name;
 
-    /// <summary>The file's size in bytes.</summary>
+    /// <summary>
+    /// The file's size in bytes (i_size): no read returns bytes at or past it. An appending
+    /// Direct write moves it only once its data is on the device; a buffered one at once.
+    /// </summary>
     public long Length => _inode.Size;
 
+    /// <summary>The volume the file lives on.</summary>
     public Volume Volume => _volume;
 
     internal VolumeInode Inode => _inode;
@@ -64,7 +69,11 @@ public sealed partial class VolumeFile : IDisposable
     /// <summary>
     /// Sets the size (ftruncate). Shrinking frees the blocks past the new end and zeroes the
     /// rest of the block it falls in, so that growing again shows zeroes; growing leaves a hole.
+    /// Waits for the file's Direct I/O in flight. Durable at <see cref="FlushAsync"/>.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: a negative length.
+    /// <see cref="Errno.EFBIG"/>: past <see cref="Volume.MaxFileLength"/>. The device's errno when zeroing fails.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or its volume is disposed.</exception>
     public async ValueTask SetLengthAsync(long length, CancellationToken ct = default)
     {
         ThrowIfDisposed();
@@ -108,6 +117,10 @@ public sealed partial class VolumeFile : IDisposable
     /// fallocate(mode 0): every hole in the range gets unwritten blocks (reading as zeroes)
     /// and the size grows to cover the range. All or nothing: ENOSPC changes nothing.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: a negative offset, or a length that is
+    /// not positive. <see cref="Errno.ENOSPC"/>: not enough free blocks. <see cref="Errno.EFBIG"/>: past
+    /// <see cref="Volume.MaxFileLength"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or its volume is disposed.</exception>
     public async ValueTask AllocateAsync(long offset, long length, CancellationToken ct = default)
     {
         ThrowIfDisposed();
@@ -158,6 +171,10 @@ public sealed partial class VolumeFile : IDisposable
     /// fallocate(PUNCH_HOLE | KEEP_SIZE): the whole blocks in the range become a hole (their
     /// blocks freed), the parts of blocks at its edges are zeroed; the size does not change.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: a negative offset, or a length that is
+    /// not positive. <see cref="Errno.EFBIG"/>: past <see cref="Volume.MaxFileLength"/>. The device's errno
+    /// when zeroing the edges fails.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or its volume is disposed.</exception>
     public async ValueTask PunchHoleAsync(long offset, long length, CancellationToken ct = default)
     {
         ThrowIfDisposed();
@@ -200,8 +217,11 @@ public sealed partial class VolumeFile : IDisposable
     /// <summary>
     /// fsync: the file's dirty cached pages are written back, then the data of every write that
     /// completed is made durable by the commit's leading flush, then the journal (this file's
-    /// metadata with everything before it), then a flush.
+    /// metadata with everything before it), then a flush. When it returns, the file's data and
+    /// the metadata that reaches it survive a power cut.
     /// </summary>
+    /// <exception cref="DirectIoException">The device's errno (EIO, ENOSPC, ...) when writeback, the commit or the flush fails.</exception>
+    /// <exception cref="ObjectDisposedException">The handle or its volume is disposed.</exception>
     public async ValueTask FlushAsync(CancellationToken ct = default)
     {
         ThrowIfDisposed();
@@ -212,6 +232,10 @@ public sealed partial class VolumeFile : IDisposable
         await _volume.Journal.CommitAsync(forceCompaction: false, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Closes this handle (the file stays on the volume; a file can be deleted only when all its
+    /// handles are closed). Does not flush: call <see cref="FlushAsync"/> for durability. Idempotent.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)

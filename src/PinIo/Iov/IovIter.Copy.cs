@@ -10,6 +10,7 @@ public sealed partial class IovIter
     /// by what was copied: <c>min(data.Length, Count)</c>. A <see cref="IterKind.Discard"/>
     /// iterator drops the bytes and still advances. Only for <see cref="IterDirection.Dest"/>.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The iterator is a <see cref="IterDirection.Source"/>.</exception>
     public int CopyToIter(ReadOnlySpan<byte> data)
     {
         if (Direction != IterDirection.Dest)
@@ -35,8 +36,10 @@ public sealed partial class IovIter
 
     /// <summary>
     /// Copies from the iterator's memory into <paramref name="destination"/>, as a write does,
-    /// and advances by what was copied. Only for <see cref="IterDirection.Source"/>.
+    /// and advances by what was copied: <c>min(destination.Length, Count)</c>. Only for
+    /// <see cref="IterDirection.Source"/>.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The iterator is a <see cref="IterDirection.Dest"/>.</exception>
     public int CopyFromIter(Span<byte> destination)
     {
         if (Direction != IterDirection.Source)

@@ -18,7 +18,10 @@ public sealed partial class IovIter
     /// <see cref="IterKind.Bvec"/>: no reference is taken and none must be released.
     /// <see cref="IterKind.Discard"/>: EFAULT.
     /// </para>
+    /// On an exception nothing stays acquired and the iterator has not moved.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EFAULT"/>: a <see cref="IterKind.Discard"/>
+    /// iterator has no pages.</exception>
     public long PinPages(Span<Page> pages, long maxBytes, out int firstOffset) =>
         ExtractPages(pages, maxBytes, out firstOffset, pin: true);
 
@@ -26,6 +29,8 @@ public sealed partial class IovIter
     /// iov_iter_get_pages(): the FOLL_GET path, kept for comparison. Every page of every kind
     /// gets a plain reference, released with <see cref="Page.Put"/>. Discard: EFAULT.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EFAULT"/>: a <see cref="IterKind.Discard"/>
+    /// iterator has no pages.</exception>
     public long GetPages(Span<Page> pages, long maxBytes, out int firstOffset) =>
         ExtractPages(pages, maxBytes, out firstOffset, pin: false);
 

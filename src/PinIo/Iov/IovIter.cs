@@ -30,8 +30,18 @@ public sealed partial class IovIter
         Direction = direction;
     }
 
+    /// <summary>
+    /// The kind of memory (iov_iter_is_*): decides whether <see cref="PinPages"/> pins
+    /// (<see cref="IterKind.Iovec"/>, <see cref="IterKind.Pipe"/>), takes nothing
+    /// (<see cref="IterKind.Kvec"/>, <see cref="IterKind.Bvec"/>) or fails with EFAULT
+    /// (<see cref="IterKind.Discard"/>).
+    /// </summary>
     public IterKind Kind { get; private set; }
 
+    /// <summary>
+    /// <see cref="IterDirection.Dest"/> for a read (only <see cref="CopyToIter"/> and pinning with
+    /// FOLL_WRITE), <see cref="IterDirection.Source"/> for a write (only <see cref="CopyFromIter"/>).
+    /// </summary>
     public IterDirection Direction { get; private set; }
 
     /// <summary>Bytes still to transfer (iov_iter_count).</summary>
@@ -53,9 +63,25 @@ public sealed partial class IovIter
     /// <summary>Bytes advanced over since the iterator was made (what <see cref="Revert"/> may undo).</summary>
     public long Consumed => _consumed;
 
+    /// <summary>
+    /// ITER_IOVEC over caller memory (managed arrays, memory managers or native memory): Direct
+    /// I/O pins its pages (FOLL_PIN) for the lifetime of each bio and unpins them when the bio
+    /// ends, dirtying them first for a read. <see cref="Count"/> is the sum of the lengths;
+    /// empty buffers are skipped. The array is used in place, not copied: do not change it while
+    /// the iterator is in use.
+    /// </summary>
+    /// <param name="d"><see cref="IterDirection.Dest"/> for a read, <see cref="IterDirection.Source"/> for a write.</param>
+    /// <param name="buffers">The segments, in transfer order.</param>
     public static IovIter User(IterDirection d, params Memory<byte>[] buffers) =>
         User(d, (IReadOnlyList<Memory<byte>>)buffers);
 
+    /// <summary>
+    /// ITER_IOVEC over a list of caller buffers, as <see cref="User(IterDirection, Memory{byte}[])"/>.
+    /// The list is read in place, not copied: it must not change while the iterator is in use.
+    /// </summary>
+    /// <param name="d"><see cref="IterDirection.Dest"/> for a read, <see cref="IterDirection.Source"/> for a write.</param>
+    /// <param name="buffers">The segments, in transfer order.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="buffers"/> is null.</exception>
     public static IovIter User(IterDirection d, IReadOnlyList<Memory<byte>> buffers)
     {
         ArgumentNullException.ThrowIfNull(buffers);
@@ -69,6 +95,16 @@ public sealed partial class IovIter
         return iter;
     }
 
+    /// <summary>
+    /// ITER_KVEC over native memory the caller owns and keeps valid for the whole I/O: Direct
+    /// I/O takes no pin and no reference on it (the caller already holds it) and releases
+    /// nothing; bios built from it are marked <c>NoPageRef</c>. The list is read in place.
+    /// </summary>
+    /// <param name="d"><see cref="IterDirection.Dest"/> for a read, <see cref="IterDirection.Source"/> for a write.</param>
+    /// <param name="vecs">The segments, in transfer order; a non-empty one needs a non-zero address.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="vecs"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A segment has a negative length.</exception>
+    /// <exception cref="ArgumentException">A non-empty segment has address 0.</exception>
     public static IovIter Kernel(IterDirection d, IReadOnlyList<KernelVec> vecs)
     {
         ArgumentNullException.ThrowIfNull(vecs);
@@ -87,6 +123,17 @@ public sealed partial class IovIter
         return iter;
     }
 
+    /// <summary>
+    /// ITER_BVEC over pages the caller already references (typically <see cref="PagePool"/>
+    /// pages): Direct I/O leaves their reference counts alone (bios marked <c>NoPageRef</c>), and
+    /// a device with the pool registered as fixed buffers uses them without a kernel pin. The
+    /// caller keeps its references until the I/O ends. The list is read in place.
+    /// </summary>
+    /// <param name="d"><see cref="IterDirection.Dest"/> for a read, <see cref="IterDirection.Source"/> for a write.</param>
+    /// <param name="vecs">The segments, in transfer order; an offset may run past the first page
+    /// into the pages that follow it in memory.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="vecs"/> is null.</exception>
+    /// <exception cref="ArgumentException">A segment has no page, or a negative offset or length.</exception>
     public static IovIter Pages(IterDirection d, IReadOnlyList<BioVec> vecs)
     {
         ArgumentNullException.ThrowIfNull(vecs);
@@ -106,10 +153,19 @@ public sealed partial class IovIter
     }
 
     /// <summary>
-    /// An iterator over a pipe. As a destination it reserves <paramref name="count"/> bytes at
-    /// the pipe's tail, and the bytes it is advanced over become readable; as a source it
-    /// covers the first <paramref name="count"/> readable bytes without consuming them.
+    /// ITER_PIPE over a <see cref="PipeBuffer"/>. As a destination it reserves
+    /// <paramref name="count"/> bytes at the pipe's tail, and the bytes it is advanced over become
+    /// readable; as a source it covers the first <paramref name="count"/> readable bytes without
+    /// consuming them. Direct I/O pins each pipe page on top of the pipe's reference
+    /// (pin_user_page) and unpins it when the bio ends. The iterator goes stale when the pipe is
+    /// written, reserved again or disposed; using it then throws <see cref="InvalidOperationException"/>.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.EAGAIN"/> (destination): the pipe has
+    /// fewer than <paramref name="count"/> free bytes; read from it first or make it larger.
+    /// <see cref="Errno.ENOMEM"/>: its pool has no free page for the reservation.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative, or (source)
+    /// more than the pipe's readable bytes.</exception>
+    /// <exception cref="ObjectDisposedException">The pipe is disposed.</exception>
     public static IovIter Pipe(IterDirection d, PipeBuffer pipe, long count)
     {
         ArgumentNullException.ThrowIfNull(pipe);
@@ -122,7 +178,12 @@ public sealed partial class IovIter
         return iter;
     }
 
-    /// <summary>A destination that drops what is copied into it; Direct I/O into it fails with EFAULT.</summary>
+    /// <summary>
+    /// ITER_DISCARD: a destination of <paramref name="count"/> bytes with no memory. Copies into
+    /// it succeed and are dropped (a read that skips data); taking its pages for Direct I/O fails
+    /// with a <see cref="DirectIoException"/> of <see cref="Errno.EFAULT"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
     public static IovIter Discard(long count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
@@ -199,7 +260,12 @@ public sealed partial class IovIter
         _pipe = null;
     }
 
-    /// <summary>iov_iter_advance(): moves past <paramref name="n"/> bytes (0 &lt;= n &lt;= Count).</summary>
+    /// <summary>
+    /// iov_iter_advance(): moves past <paramref name="n"/> bytes (0 &lt;= n &lt;= <see cref="Count"/>),
+    /// crossing and skipping empty segments. For a pipe destination the bytes advanced over
+    /// become readable in the pipe.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is negative or more than <see cref="Count"/>.</exception>
     public void Advance(long n)
     {
         if ((ulong)n > (ulong)_count)
@@ -209,7 +275,12 @@ public sealed partial class IovIter
         AdvanceCore(n);
     }
 
-    /// <summary>iov_iter_revert(): steps back over <paramref name="n"/> bytes already advanced over.</summary>
+    /// <summary>
+    /// iov_iter_revert(): steps back over <paramref name="n"/> bytes already advanced over
+    /// (after a short transfer), growing <see cref="Count"/> by <paramref name="n"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is negative or more than <see cref="Consumed"/>.</exception>
+    /// <exception cref="InvalidOperationException">A pipe iterator would take back bytes the pipe's reader already consumed.</exception>
     public void Revert(long n)
     {
         if ((ulong)n > (ulong)_consumed)
@@ -251,7 +322,11 @@ public sealed partial class IovIter
         Start(_total);
     }
 
-    /// <summary>iov_iter_truncate(): limits <see cref="Count"/> to <paramref name="count"/> (never grows it).</summary>
+    /// <summary>
+    /// iov_iter_truncate(): limits <see cref="Count"/> to <paramref name="count"/> bytes (at end of
+    /// file, or to one extent); never grows it. Undo with <see cref="Reexpand"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
     public void Truncate(long count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
@@ -261,7 +336,11 @@ public sealed partial class IovIter
         }
     }
 
-    /// <summary>iov_iter_reexpand(): restores <see cref="Count"/> after a truncate, up to the memory left.</summary>
+    /// <summary>
+    /// iov_iter_reexpand(): sets <see cref="Count"/> back to <paramref name="count"/> after a
+    /// <see cref="Truncate"/>, at most the bytes the segments hold from the position.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative or more than the memory left.</exception>
     public void Reexpand(long count)
     {
         if (count < 0 || count > _total - _consumed)
@@ -273,8 +352,10 @@ public sealed partial class IovIter
 
     /// <summary>
     /// iov_iter_alignment(): the OR of every non-empty segment's start address and length
-    /// within <see cref="Count"/>. Managed memory is pinned for the look; it may move later
-    /// unless it is pinned for I/O.
+    /// within <see cref="Count"/>, the first segment from the position. The caller tests it
+    /// against a mask: <c>(Alignment() &amp; (DmaAlignment - 1)) != 0</c> means bounce or EINVAL.
+    /// 0 for <see cref="IterKind.Discard"/>. Managed memory may move after the look unless it is
+    /// pinned for I/O.
     /// </summary>
     public long Alignment()
     {

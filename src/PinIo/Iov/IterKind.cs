@@ -1,6 +1,12 @@
 // Follows include/linux/uio.h (enum iter_type, ITER_DEST/ITER_SOURCE).
 namespace PinIo.Iov;
 
+/// <summary>
+/// What memory an <see cref="IovIter"/> describes (enum iter_type), which decides how Direct I/O
+/// takes its pages: pinned (<see cref="Iovec"/>, <see cref="Pipe"/>), left alone
+/// (<see cref="Kvec"/>, <see cref="Bvec"/>) or refused (<see cref="Discard"/>). A bio holds pages
+/// of one class only.
+/// </summary>
 public enum IterKind
 {
     /// <summary>ITER_IOVEC: caller (user) memory; Direct I/O pins it.</summary>
@@ -19,6 +25,10 @@ public enum IterKind
     Discard,
 }
 
+/// <summary>
+/// Which way data flows through an <see cref="IovIter"/>'s memory (ITER_DEST / ITER_SOURCE;
+/// older kernels said READ / WRITE, the I/O's direction, which is the memory's opposite).
+/// </summary>
 public enum IterDirection
 {
     /// <summary>ITER_DEST: data flows into the iterator's memory (a read fills it).</summary>

@@ -27,6 +27,15 @@ public sealed class PipeBuffer : IDisposable
     private int _generation;
     private bool _disposed;
 
+    /// <summary>
+    /// An empty pipe that takes up to <paramref name="maxPages"/> pages from
+    /// <paramref name="pool"/> as it fills (one reference each, dropped as the reader consumes a
+    /// page and on <see cref="Dispose"/>).
+    /// </summary>
+    /// <param name="pool">Where the pipe's pages come from; it must outlive the pipe.</param>
+    /// <param name="maxPages">The ring's size in pages (the pipe holds at most maxPages × 4096 bytes).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="pool"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxPages"/> is not 1 to the pool's capacity.</exception>
     public PipeBuffer(PagePool pool, int maxPages = 16)
     {
         ArgumentNullException.ThrowIfNull(pool);
@@ -40,9 +49,10 @@ public sealed class PipeBuffer : IDisposable
         _ring = new Page?[maxPages];
     }
 
-    /// <summary>Readable bytes.</summary>
+    /// <summary>Readable bytes: written (or filled through a destination iterator) and not yet read.</summary>
     public long Length => _length;
 
+    /// <summary>The ring's size in pages (pipe_max_size / PAGE_SIZE): the most the pipe holds is this × 4096 bytes.</summary>
     public int MaxPages => _ring.Length;
 
     /// <summary>Bytes that can still be written (or reserved by a destination iterator).</summary>
@@ -51,7 +61,12 @@ public sealed class PipeBuffer : IDisposable
     /// <summary>Pages the pipe currently holds a reference on.</summary>
     public int PagesHeld => _pages;
 
-    /// <summary>Appends up to <c>data.Length</c> bytes; returns how many fit.</summary>
+    /// <summary>
+    /// Appends up to <c>data.Length</c> bytes; returns how many fit (0 when full), taking pool
+    /// pages as needed. Makes every iterator over the pipe stale.
+    /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.ENOMEM"/>: the pool has no free page.</exception>
+    /// <exception cref="ObjectDisposedException">The pipe is disposed.</exception>
     public int Write(ReadOnlySpan<byte> data)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -67,7 +82,12 @@ public sealed class PipeBuffer : IDisposable
         return n;
     }
 
-    /// <summary>Consumes up to <c>destination.Length</c> bytes from the head; returns how many.</summary>
+    /// <summary>
+    /// Consumes up to <c>destination.Length</c> bytes from the head; returns how many (0 when
+    /// empty). Pages read to their end are released; one still pinned by a request stays out of
+    /// the pool until that request unpins it.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The pipe is disposed.</exception>
     public int Read(Span<byte> destination)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -77,6 +97,11 @@ public sealed class PipeBuffer : IDisposable
         return n;
     }
 
+    /// <summary>
+    /// Drops the pipe's reference on every page it holds and makes every iterator over it stale.
+    /// A page still pinned by a request returns to the pool when that request unpins it.
+    /// Idempotent.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)

@@ -17,17 +17,35 @@ public static class Gup
     public const int PinCountingBias = 1024;
 
     /// <summary>
-    /// Pins every page that covers <paramref name="buffer"/>, up to <c>pages.Length</c> pages
-    /// from its start, and returns how many it pinned. Release each with an unpin.
+    /// pin_user_pages() (FOLL_PIN): pins every page that covers <paramref name="buffer"/>, up to
+    /// <c>pages.Length</c> pages from its start, writes them to <paramref name="pages"/> and
+    /// returns how many it pinned (0 for an empty buffer). The first page holds the buffer's
+    /// start at <c>PageSize.OffsetIn(address)</c>. Each pin adds <see cref="PinCountingBias"/> to
+    /// <see cref="Page.RefCount"/> and 1 to <see cref="Page.PinCount"/>; managed memory is GC-pinned
+    /// until the last page pin on it is released, so no compaction moves it under I/O.
+    /// Release each page exactly once with <see cref="UnpinUserPage"/>,
+    /// <see cref="UnpinUserPages"/> or, after a read into it, <see cref="UnpinUserPagesDirtyLock"/>
+    /// with <c>makeDirty: true</c>. Thread-safe; on an exception nothing stays pinned.
     /// </summary>
+    /// <param name="buffer">The memory to pin: managed (array or memory manager), native or pool memory.</param>
+    /// <param name="flags"><see cref="GupFlags.Write"/> when the I/O writes into the memory (a read);
+    /// <see cref="GupFlags.LongTerm"/> for pins held indefinitely (registered buffers).</param>
+    /// <param name="pages">Receives the pinned pages in address order; its length caps how many are taken.</param>
+    /// <exception cref="ObjectDisposedException"><paramref name="buffer"/> is pool memory whose owner
+    /// was disposed: its pages may already belong to another buffer.</exception>
     public static int PinUserPages(Memory<byte> buffer, GupFlags flags, Span<Page> pages) =>
         AcquireUserPages(buffer, flags, pages, pin: true, out _);
 
     /// <summary>
-    /// The FOLL_GET path, kept for comparison: plain references that writeback cannot tell
-    /// from any other. Release each with <see cref="Page.Put"/>. Rejects
-    /// <see cref="GupFlags.LongTerm"/>, which needs a pin (as Linux does).
+    /// get_user_pages() (FOLL_GET), kept for comparison: the same pages as
+    /// <see cref="PinUserPages"/> with plain references (+1 each) that writeback cannot tell from
+    /// any other. Returns how many it took. Release each with <see cref="Page.Put"/>, never with
+    /// an unpin.
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="flags"/> has <see cref="GupFlags.LongTerm"/>,
+    /// which needs a pin (FOLL_LONGTERM requires FOLL_PIN, as in Linux).</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="buffer"/> is pool memory whose owner
+    /// was disposed.</exception>
     public static int GetUserPages(Memory<byte> buffer, GupFlags flags, Span<Page> pages)
     {
         if ((flags & GupFlags.LongTerm) != 0)
@@ -37,19 +55,42 @@ public static class Gup
         return AcquireUserPages(buffer, flags, pages, pin: false, out _);
     }
 
-    /// <summary>pin_user_page(): pins a page that already holds a reference (a pipe page).</summary>
+    /// <summary>
+    /// pin_user_page(): pins a page that already holds a reference (a pipe page, the zero page of
+    /// the legacy Direct I/O path), so that a bio of pinned pages can take it and release it
+    /// alike. Release with <see cref="UnpinUserPage"/>; the caller's own reference is untouched.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The page holds no reference (Linux WARNs).</exception>
     public static void PinUserPage(Page page)
     {
         ArgumentNullException.ThrowIfNull(page);
         page.PinReferenced();
     }
 
+    /// <summary>
+    /// unpin_user_page(): releases one pin taken by <see cref="PinUserPages"/> or
+    /// <see cref="PinUserPage"/> (subtracts <see cref="PinCountingBias"/> from
+    /// <see cref="Page.RefCount"/> and 1 from <see cref="Page.PinCount"/>); the last release of a
+    /// managed buffer's pages drops its GC pin, and a pool page whose count reaches zero returns
+    /// to its pool. Does not dirty the page: after a read use
+    /// <see cref="UnpinUserPagesDirtyLock"/>. Thread-safe.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The page is not pinned (<see cref="Page.PinCount"/>
+    /// 0): most likely it came from <see cref="GetUserPages"/> or a <c>NoPageRef</c> bio, or was
+    /// already unpinned (Linux WARNs).</exception>
     public static void UnpinUserPage(Page page)
     {
         ArgumentNullException.ThrowIfNull(page);
         page.Unpin();
     }
 
+    /// <summary>
+    /// unpin_user_pages(): <see cref="UnpinUserPage"/> for each page, in order, without dirtying
+    /// them (the release after a write, whose device only read the pages). A page listed twice
+    /// must hold two pins.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A page is not pinned; the pages before it are
+    /// already unpinned.</exception>
     public static void UnpinUserPages(ReadOnlySpan<Page> pages)
     {
         foreach (Page page in pages)

@@ -31,6 +31,12 @@ public sealed class Page
     /// <summary>Page-aligned virtual address of the page.</summary>
     public nint Address { get; private set; }
 
+    /// <summary>
+    /// The page's reference count (page_ref_count): 1 per plain reference (<see cref="Get"/>,
+    /// <see cref="PagePool.Alloc"/>, <see cref="Gup.GetUserPages"/>) plus
+    /// <see cref="Gup.PinCountingBias"/> per pin. Zero means free: a pool page is back on its
+    /// free list, a page of caller memory is forgotten. A snapshot; other threads may change it.
+    /// </summary>
     public int RefCount => RefOf(Volatile.Read(ref _state));
 
     /// <summary>Exact number of pins held on the page.</summary>
@@ -42,6 +48,12 @@ public sealed class Page
     /// </summary>
     public bool MaybeDmaPinned => RefCount >= Gup.PinCountingBias;
 
+    /// <summary>
+    /// The page's dirty bit (PG_dirty): set by <see cref="SetDirty"/> or by
+    /// <see cref="Gup.UnpinUserPagesDirtyLock"/> after a device wrote into the page (a read); for a
+    /// page-cache page it is the cache's dirty bit, which writeback clears. Pool pages start clean
+    /// on every <see cref="PagePool.Alloc"/>.
+    /// </summary>
     public bool IsDirty => Volatile.Read(ref _dirty) != 0;
 
     /// <summary>The pool that owns the page, or null for a page of caller memory.</summary>
@@ -72,7 +84,12 @@ public sealed class Page
         return false;
     }
 
-    /// <summary>Takes a plain reference (get_page). Released by <see cref="Put"/>.</summary>
+    /// <summary>
+    /// get_page(): takes a plain reference (FOLL_GET, +1 on <see cref="RefCount"/>), released by
+    /// <see cref="Put"/>. Thread-safe (one atomic update).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The page is free (<see cref="RefCount"/> 0): the
+    /// caller holds no reference that keeps it alive (Linux WARNs).</exception>
     public void Get()
     {
         long state = Volatile.Read(ref _state);
@@ -92,9 +109,12 @@ public sealed class Page
     }
 
     /// <summary>
-    /// Drops a plain reference (put_page). Dropping a reference that only a pin holds is a bug
-    /// and throws: a pin is released by <see cref="Gup.UnpinUserPage"/>.
+    /// put_page(): drops a plain reference. When the count reaches zero a pool page goes back to
+    /// its pool's free list (never earlier, so a pinned page is never handed out again).
+    /// Thread-safe (one atomic update).
     /// </summary>
+    /// <exception cref="InvalidOperationException">The page is free, or only pins hold it: a pin
+    /// is released by <see cref="Gup.UnpinUserPage"/>, never by <c>Put</c> (Linux WARNs).</exception>
     public void Put()
     {
         long state = Volatile.Read(ref _state);
@@ -118,6 +138,11 @@ public sealed class Page
         }
     }
 
+    /// <summary>
+    /// set_page_dirty(): marks the page's content newer than its backing store. Idempotent and
+    /// thread-safe. A caller that wrote into a page it holds a reference or pin on calls it so
+    /// writeback does not lose the data; only the owner (the page cache) clears the bit.
+    /// </summary>
     public void SetDirty() => Volatile.Write(ref _dirty, 1);
 
     internal void ClearDirty() => Volatile.Write(ref _dirty, 0);
@@ -125,6 +150,7 @@ public sealed class Page
     /// <summary>The page's 4 KiB. Valid only while the caller holds a reference or a pin.</summary>
     public Span<byte> AsSpan() => NativeMemoryAccess.Span(Address, PageSize.Bytes);
 
+    /// <summary>For diagnostics: address, <see cref="RefCount"/>, <see cref="PinCount"/>, dirty and pool membership.</summary>
     public override string ToString() =>
         $"Page 0x{Address:x} ref={RefCount} pin={PinCount}{(IsDirty ? " dirty" : "")}{(Pool is null ? "" : " pool")}";
 

@@ -24,6 +24,14 @@ public sealed class PagePool : IDisposable
     /// <summary>Most pages one pool holds: the longest page array .NET makes (<see cref="Array.MaxLength"/>).</summary>
     public const int MaxPageCount = 0x7FFFFFC7;
 
+    /// <summary>
+    /// A pool of <paramref name="pageCount"/> 4 KiB pages of page-aligned native memory, all free.
+    /// The memory is outside the GC heap (it never moves) and is freed by <see cref="Dispose"/>
+    /// once no page is referenced.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="pageCount"/> is not 1 to
+    /// <see cref="MaxPageCount"/>.</exception>
+    /// <exception cref="OutOfMemoryException">The memory cannot be allocated.</exception>
     public PagePool(int pageCount)
         : this(pageCount, hugePages: false)
     {
@@ -78,13 +86,16 @@ public sealed class PagePool : IDisposable
         PageTable.RegisterPool(this);
     }
 
+    /// <summary>Number of pages in the pool, free or not.</summary>
     public int Capacity => _pages.Length;
 
+    /// <summary>Pages on the free list now (a snapshot): <see cref="Capacity"/> when every page came back.</summary>
     public int FreeCount => Volatile.Read(ref _freeCount);
 
     /// <summary>Start of the pool's memory (for registering it with the kernel as fixed buffers).</summary>
     public nint BaseAddress => _base;
 
+    /// <summary>The pool's memory in bytes: <see cref="Capacity"/> × 4096.</summary>
     public long SizeBytes => (long)_pages.Length << PageSize.Shift;
 
     /// <summary>True when the pool's memory was advised MADV_HUGEPAGE and the kernel accepted it (transparent huge pages may back it).</summary>
@@ -97,7 +108,13 @@ public sealed class PagePool : IDisposable
     internal string BackingDescription => HugeTlbBacked ? "2 MiB hugetlb pages"
         : HugePagesAdvised ? "memory advised for transparent huge pages" : "4 KiB pages";
 
-    /// <summary>Allocates one page with <c>RefCount == 1</c>. Release it with <see cref="Page.Put"/>.</summary>
+    /// <summary>
+    /// Allocates one page with <c>RefCount == 1</c>, clean and unpinned. Release it with
+    /// <see cref="Page.Put"/>; it returns to the free list when its count reaches zero.
+    /// Thread-safe (a short lock; not for a per-I/O hot path).
+    /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.ENOMEM"/>: every page is in use.</exception>
+    /// <exception cref="ObjectDisposedException">The pool is disposed.</exception>
     public Page Alloc()
     {
         if (!TryAlloc(out Page? page))
@@ -107,6 +124,10 @@ public sealed class PagePool : IDisposable
         return page;
     }
 
+    /// <summary>
+    /// <see cref="Alloc"/> without the exception: false when no page is free. Thread-safe.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The pool is disposed.</exception>
     public bool TryAlloc([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Page? page)
     {
         int index = TryAllocRun(1);
@@ -116,8 +137,11 @@ public sealed class PagePool : IDisposable
 
     /// <summary>
     /// Allocates <paramref name="count"/> physically adjacent pages, each with one reference,
-    /// and returns the first, or null when no such run is free.
+    /// and returns the first, or null when no such run is free. Release each page with
+    /// <see cref="Page.Put"/>.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not positive.</exception>
+    /// <exception cref="ObjectDisposedException">The pool is disposed.</exception>
     public Page? TryAllocContiguous(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
@@ -131,6 +155,10 @@ public sealed class PagePool : IDisposable
     /// each page. Direct I/O into this memory takes no pin (it is a bvec of pool pages), and
     /// a device with the pool registered uses it as fixed buffers.
     /// </summary>
+    /// <exception cref="DirectIoException"><see cref="Errno.ENOMEM"/>: no run of adjacent free
+    /// pages covers <paramref name="bytes"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bytes"/> is not positive.</exception>
+    /// <exception cref="ObjectDisposedException">The pool is disposed.</exception>
     public System.Buffers.IMemoryOwner<byte> AllocateMemory(int bytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytes);
@@ -143,9 +171,13 @@ public sealed class PagePool : IDisposable
         return new PoolMemory(this, first, pages, bytes);
     }
 
-    /// <summary>The page of this pool at <paramref name="index"/>.</summary>
+    /// <summary>
+    /// The page of this pool at <paramref name="index"/> (0 to <see cref="Capacity"/> − 1), free or
+    /// not; takes no reference.
+    /// </summary>
     public Page this[int index] => _pages[index];
 
+    /// <summary>True when <paramref name="address"/> lies in this pool's memory (any byte of any page).</summary>
     public bool Contains(nint address) => address >= _base && address < _base + (nint)SizeBytes;
 
     internal Page PageAt(nint address) => _pages[(int)((address - _base) >> PageSize.Shift)];
@@ -180,6 +212,12 @@ public sealed class PagePool : IDisposable
         }
     }
 
+    /// <summary>
+    /// Frees the pool's memory if every page is free. A page still referenced (under I/O, or
+    /// leaked) keeps the memory alive — memory under I/O is never freed — and is reported in
+    /// <see cref="PinStats.LeakedPoolPages"/>; the memory is freed when the last such page comes
+    /// back. Further allocations throw <see cref="ObjectDisposedException"/>. Idempotent.
+    /// </summary>
     public void Dispose()
     {
         int inUse;

@@ -6,6 +6,7 @@ namespace PinIo.Devices;
 public sealed partial class FaultDevice
 {
     /// <summary>dm-dust's enable/disable: disabled, bad blocks are kept but every bio passes.</summary>
+    /// <exception cref="InvalidOperationException">The device has no <see cref="FaultOptions.Dust"/>.</exception>
     public bool DustEnabled
     {
         get => DustOrThrow().Enabled;
@@ -13,20 +14,30 @@ public sealed partial class FaultDevice
     }
 
     /// <summary>dm-dust's block size in bytes: the unit of the bad-block numbers.</summary>
+    /// <exception cref="InvalidOperationException">The device has no <see cref="FaultOptions.Dust"/>.</exception>
     public int DustBlockSize => DustOrThrow().BlockSize;
 
-    /// <summary>The bad blocks, in order.</summary>
+    /// <summary>The bad blocks now, in ascending order, in <see cref="DustBlockSize"/> units (a snapshot).</summary>
+    /// <exception cref="InvalidOperationException">The device has no <see cref="FaultOptions.Dust"/>.</exception>
     public IReadOnlyList<long> BadBlocks => DustOrThrow().Blocks();
 
     /// <summary>dm-dust's addbadblock: reads of <paramref name="block"/> fail; the first <paramref name="writeFailures"/> writes over it fail too.</summary>
+    /// <exception cref="InvalidOperationException">The device has no <see cref="FaultOptions.Dust"/>.</exception>
     public void AddBadBlock(long block, int writeFailures = 0) => DustOrThrow().Add(block, writeFailures);
 
     /// <summary>dm-dust's removebadblock. False when the block was not bad.</summary>
+    /// <exception cref="InvalidOperationException">The device has no <see cref="FaultOptions.Dust"/>.</exception>
     public bool RemoveBadBlock(long block) => DustOrThrow().Remove(block);
 
+    /// <summary>
+    /// dm-dust's queryblock: true when <paramref name="block"/> (in <see cref="DustBlockSize"/>
+    /// units) is on the bad-block list; its reads fail while <see cref="DustEnabled"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The device has no <see cref="FaultOptions.Dust"/>.</exception>
     public bool IsBadBlock(long block) => DustOrThrow().Contains(block);
 
-    /// <summary>dm-dust's clearbadblocks.</summary>
+    /// <summary>dm-dust's clearbadblocks: every block reads again.</summary>
+    /// <exception cref="InvalidOperationException">The device has no <see cref="FaultOptions.Dust"/>.</exception>
     public void ClearBadBlocks() => DustOrThrow().Clear();
 
     /// <summary>Bytes of acknowledged writes in the volatile cache, not yet on the inner device (power-cut mode).</summary>

@@ -33,6 +33,14 @@ public sealed partial class FaultDevice : IBlockDevice
     private long _inFlight;
     private int _disposed;
 
+    /// <summary>
+    /// Wraps <paramref name="inner"/> with the faults <paramref name="options"/> names (none: a
+    /// pass-through). Bio-counted intervals start at the first bio submitted here.
+    /// </summary>
+    /// <param name="inner">The device bios go to; its limits and capacity are this device's.</param>
+    /// <param name="options">The faults; null for none.</param>
+    /// <param name="leaveInnerOpen">False (the default): disposing this device disposes <paramref name="inner"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="inner"/> is null.</exception>
     public FaultDevice(IBlockDevice inner, FaultOptions? options = null, bool leaveInnerOpen = false)
     {
         ArgumentNullException.ThrowIfNull(inner);
@@ -48,12 +56,16 @@ public sealed partial class FaultDevice : IBlockDevice
             : null;
     }
 
+    /// <summary>The wrapped device (dm's underlying device): what survives a <see cref="Cut"/> is on it.</summary>
     public IBlockDevice Inner { get; }
 
+    /// <summary>The faults this device injects, as given (an empty <see cref="FaultOptions"/> when null was).</summary>
     public FaultOptions Options { get; }
 
+    /// <summary>The inner device's limits: device-mapper stacks its targets' limits unchanged.</summary>
     public QueueLimits Limits => Inner.Limits;
 
+    /// <summary>The inner device's capacity in bytes.</summary>
     public long Capacity => Inner.Capacity;
 
     /// <summary>Names the device it wraps, as messages about it do.</summary>
@@ -70,6 +82,13 @@ public sealed partial class FaultDevice : IBlockDevice
 
     internal VolatileWriteCache? Cache { get; }
 
+    /// <summary>
+    /// Passes <paramref name="bio"/> on, or fails, drops, corrupts, delays or caches it as the
+    /// options say for this bio's number (dm's map function). The bio is ended exactly once,
+    /// from the inner device's completion, the delay thread, or inline for an injected failure.
+    /// Thread-safe.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The device is disposed.</exception>
     public void Submit(Bio bio)
     {
         ArgumentNullException.ThrowIfNull(bio);

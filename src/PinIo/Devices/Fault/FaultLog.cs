@@ -64,6 +64,7 @@ public enum FaultAction
 /// </summary>
 public readonly record struct FaultRecord(long Sequence, TimeSpan Time, BioOp Op, long Sector, int Sectors, FaultAction Action, string? Detail)
 {
+    /// <summary>One line: sequence, time in ms, operation, sector, sectors, action and detail (the log file's format).</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Sequence,8} {Time.TotalMilliseconds,10:F3}ms {Op,-5} sector {Sector} +{Sectors} {Action}{(Detail is null ? "" : " " + Detail)}");
 }
@@ -85,6 +86,7 @@ public sealed class FaultLog
         _ring = new FaultRecord[Math.Min(capacity, 64)];
     }
 
+    /// <summary>Most records kept (<see cref="FaultOptions.LogCapacity"/>); older ones are dropped and counted.</summary>
     public int Capacity => _capacity;
 
     /// <summary>Records made since the device was made, kept or not.</summary>

@@ -11,10 +11,13 @@ public sealed record FaultOptions
     /// <summary>Seeds every random choice (which byte to corrupt, early write-back, what a power cut keeps).</summary>
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>dm-flakey: alternate up and down intervals; null for none.</summary>
     public FlakeyOptions? Flakey { get; init; }
 
+    /// <summary>dm-dust: bad blocks that fail reads; null for none (the bad-block methods then throw).</summary>
     public DustOptions? Dust { get; init; }
 
+    /// <summary>dm-delay: a fixed latency per direction; null for none.</summary>
     public DelayOptions? Delay { get; init; }
 
     /// <summary>Writes are held in a volatile cache until a flush bio; see <see cref="FaultDevice.Cut"/>.</summary>
@@ -43,27 +46,35 @@ public readonly record struct FaultInterval
         CountsBios = countsBios;
     }
 
+    /// <summary>The interval's length in time (0 when it <see cref="CountsBios"/>).</summary>
     public TimeSpan Duration { get; }
 
+    /// <summary>The interval's length in data bios, reads and writes (0 when it is a time).</summary>
     public long Bios { get; }
 
     /// <summary>Whether the interval is a number of bios rather than a time.</summary>
     public bool CountsBios { get; }
 
+    /// <summary>An interval of <paramref name="duration"/> of wall-clock time, as dm-flakey's (there in seconds).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative.</exception>
     public static FaultInterval Time(TimeSpan duration)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
         return new FaultInterval(duration, 0, countsBios: false);
     }
 
+    /// <summary>An interval of <paramref name="bios"/> data bios: deterministic whatever the timing (for tests).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bios"/> is negative.</exception>
     public static FaultInterval Count(long bios)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bios);
         return new FaultInterval(TimeSpan.Zero, bios, countsBios: true);
     }
 
+    /// <summary>True for a zero-length interval (an up of 0 starts down; a down of 0 never goes down).</summary>
     public bool IsZero => CountsBios ? Bios == 0 : Duration == TimeSpan.Zero;
 
+    /// <summary>"Nio" for a bio count, "Nms" for a time (pinio's fault-spec form).</summary>
     public override string ToString() => CountsBios ? $"{Bios}io" : $"{Duration.TotalMilliseconds}ms";
 }
 
@@ -83,10 +94,13 @@ public enum FlakeyWrites
 /// <summary>dm-flakey: up for <see cref="Up"/>, then down for <see cref="Down"/>, again and again.</summary>
 public sealed record FlakeyOptions
 {
+    /// <summary>up_interval: bios pass unchanged for this long (default 1 s). Both intervals are times or both bio counts.</summary>
     public FaultInterval Up { get; init; } = FaultInterval.Time(TimeSpan.FromSeconds(1));
 
+    /// <summary>down_interval: bios fail (or as <see cref="Writes"/> and <see cref="Corrupt"/> say) for this long (default 1 s).</summary>
     public FaultInterval Down { get; init; } = FaultInterval.Time(TimeSpan.FromSeconds(1));
 
+    /// <summary>What happens to writes while down: fail everything (default), drop_writes or error_writes.</summary>
     public FlakeyWrites Writes { get; init; }
 
     /// <summary>corrupt_bio_byte: while down, one byte of each matching bio is replaced; null for none.</summary>
@@ -130,6 +144,7 @@ public sealed record DustOptions
     /// <summary>Bytes per block (dm-dust's blksz): a multiple of 512.</summary>
     public int BlockSize { get; init; } = 512;
 
+    /// <summary>Blocks (in <see cref="BlockSize"/> units) bad from the start; more are added with <see cref="FaultDevice.AddBadBlock"/>.</summary>
     public IReadOnlyList<long> BadBlocks { get; init; } = [];
 
     /// <summary>Writes over a bad block that fail before one clears it (dm-dust's wr_fail_cnt).</summary>
@@ -142,12 +157,16 @@ public sealed record DustOptions
 /// <summary>dm-delay: every bio waits this long, by direction, before the device sees it.</summary>
 public sealed record DelayOptions
 {
+    /// <summary>Delay of every read bio; zero for none.</summary>
     public TimeSpan Read { get; init; }
 
+    /// <summary>Delay of every write bio; zero for none.</summary>
     public TimeSpan Write { get; init; }
 
+    /// <summary>Delay of every flush bio (and any other operation); zero for none.</summary>
     public TimeSpan Flush { get; init; }
 
+    /// <summary>The delay of a bio of <paramref name="op"/>: <see cref="Read"/>, <see cref="Write"/>, or <see cref="Flush"/> for anything else.</summary>
     public TimeSpan For(Block.BioOp op) => op switch
     {
         Block.BioOp.Read => Read,

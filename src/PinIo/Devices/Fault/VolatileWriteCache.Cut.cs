@@ -7,6 +7,7 @@ namespace PinIo.Devices;
 /// <summary>What <see cref="FaultDevice.Cut"/> did with the writes that were not yet flushed.</summary>
 public sealed record FaultCutResult(int WritesKept, int WritesTorn, int WritesDropped, long BlocksKept, long BlocksDropped, int FlushesFailed)
 {
+    /// <summary>Unflushed writes the cut decided on: kept whole, torn or dropped.</summary>
     public int Writes => WritesKept + WritesTorn + WritesDropped;
 }
 
