@@ -19,6 +19,9 @@
 # (stress-ng --cpu 1, or a shell busy loop) for the whole comparison: issue 12's busy machine.
 # The job files read ${PINIO_TARGET}, ${PINIO_SIZE} and ${PINIO_RUNTIME} from the environment
 # (fio and pinio both expand $VAR in job files). Raw JSON reports stay in $OUT.
+# AOT=1 runs pinio as the Native AOT binary scripts/publish-aot.sh makes (made first when
+# missing): no JIT compiles the job's code on its own thread during the measured run, which on
+# a 3-second job is a large share of the JIT build's user CPU per I/O (bench/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,8 +43,13 @@ mkdir -p "$OUT"
 if ! command -v fio >/dev/null 2>&1; then
     apt-get update -qq && apt-get install -y -qq fio >/dev/null
 fi
-dotnet build -c Release src/PinIo.Cli -v q -nologo >/dev/null
-PINIO=src/PinIo.Cli/bin/Release/net10.0/pinio
+if [[ "${AOT:-0}" == 1 ]]; then
+    scripts/publish-aot.sh >/dev/null
+    PINIO=artifacts/aot/pinio
+else
+    dotnet build -c Release src/PinIo.Cli -v q -nologo >/dev/null
+    PINIO=src/PinIo.Cli/bin/Release/net10.0/pinio
+fi
 
 loop=""
 hog=""

@@ -10,7 +10,7 @@
 #   CPU per request, after 2 s of warm-up. The same PinIo.Bench binary runs with A's and with B's PinIo.dll; `on` passes
 #   --listen (an in-process EventListener opens the session).
 # Part 2, a pinio job (JOB, on a file on /dev/shm by default) under taskset -c 1: the job
-#   thread's user time per I/O from perf's cpu-clock:u samples, as in bench/ab-builds.sh;
+#   thread's user time per I/O from perf's cpu-clock:u samples, as in bench/ab.sh;
 #   `on` runs it under `dotnet-counters collect --counters PinIo`. On this shared machine the
 #   job's IOPS swing 2x from run to run with the other agents' load, and the user CPU per I/O
 #   with them (a faster reap batches more completions): part 1 is the figure to trust.
