@@ -119,8 +119,9 @@ public sealed partial class DirectFileStream : Stream
     /// <summary>
     /// Sets the length (ftruncate(2)) after writing out everything staged: a longer file reads
     /// as zeroes past the old end, a shorter one loses its bytes past the new end, also those
-    /// of a partial last block (the block's head written out whole first, then cut). The
-    /// position does not move. Not durable until <see cref="Flush()"/>.
+    /// of a partial last block (the block's head written out whole first, then cut). A position
+    /// past the new end moves to it, as <see cref="FileStream.SetLength"/>'s. Not durable until
+    /// <see cref="Flush()"/>.
     /// </summary>
     /// <exception cref="DirectIoException">EINVAL on a block device (its size is fixed); the errno of a failed write or ftruncate.</exception>
     public override void SetLength(long value)
@@ -136,6 +137,7 @@ public sealed partial class DirectFileStream : Stream
             _unsynced = true;
         }
         _length = value;
+        _position = Math.Min(_position, value);
     }
 
     /// <summary>Durable flush: as <see cref="FlushAsync(CancellationToken)"/>, waiting on the calling thread.</summary>
