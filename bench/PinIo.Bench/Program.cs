@@ -10,7 +10,13 @@
 //   ring-enter, pool-register: issue 12's ring features measured alone (RingFeatures.cs).
 //   pagecache-hot [--mib=256 --seconds=3]: 4 KiB random buffered reads of a fully cached file, each timed (bench/pagecache.sh).
 //   pagecache-stable [--mib=16 --chunk=1048576 --passes=64]: Direct reads into mapped page-cache memory during writeback (bench/pagecache.sh).
+//   stream --mode=read|write --api=pinio|filestream --file=F; pipe --api=reader|writer|filestream --file=F: issue 13's Stream and pipes (bench/stream.sh, bench/pipe.sh).
 using PinIo.Bench;
+
+if (args.Length > 0 && args[0] is "stream" or "pipe")
+{
+    return args[0] == "stream" ? StreamBench.RunStream(args) : StreamBench.RunPipe(args);
+}
 
 if (args.Length > 0 && args[0] == "pagecache-hot")
 {
