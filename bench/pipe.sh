@@ -29,7 +29,7 @@ run() {
 declare -A all
 for round in $(seq 1 "$RUNS"); do
     for api in reader writer filestream; do all[$api]+="$(run $api) "; done
-    echo "round $round: reader=${all[reader]##* } writer=${all[writer]##* } filestream=${all[filestream]##* }" >&2
+    echo "round $round: reader=$(echo ${all[reader]} | awk "{print \$NF}") writer=$(echo ${all[writer]} | awk "{print \$NF}") filestream=$(echo ${all[filestream]} | awk "{print \$NF}")" >&2
 done
 
 median() { python3 -c 'import statistics,sys; print("%.1f" % statistics.median(map(float, sys.argv[1:])))' $1; }

@@ -43,7 +43,7 @@ for round in $(seq 1 "$RUNS"); do
     all[fio-write]+="$(fio_mibps write --end_fsync=1) "
     all[pinio-write]+="$(bench_mibps stream --mode=write --api=pinio) "
     all[filestream-write]+="$(bench_mibps stream --mode=write --api=filestream) "
-    echo "round $round: $(for k in fio-read pinio-read filestream-read fio-write pinio-write filestream-write; do echo -n "$k=${all[$k]##* } "; done)" >&2
+    echo "round $round: $(for k in fio-read pinio-read filestream-read fio-write pinio-write filestream-write; do v=${all[$k]% }; echo -n "$k=${v##* } "; done)" >&2
 done
 
 median() { python3 -c 'import statistics,sys; print("%.1f" % statistics.median(map(float, sys.argv[1:])))' $1; }

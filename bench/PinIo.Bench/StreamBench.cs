@@ -33,8 +33,7 @@ internal static class StreamBench
         string mode = Arg(args, "--mode");
         string api = Arg(args, "--api");
         long bytes = new FileInfo(path).Length;
-        var clock = Stopwatch.StartNew();
-        long moved = (mode, api) switch
+        (long moved, TimeSpan elapsed) = (mode, api) switch
         {
             ("read", "pinio") => ReadPinIoAsync(path).GetAwaiter().GetResult(),
             ("read", "filestream") => ReadFileStreamAsync(path).GetAwaiter().GetResult(),
@@ -42,7 +41,7 @@ internal static class StreamBench
             ("write", "filestream") => WriteFileStreamAsync(path, bytes).GetAwaiter().GetResult(),
             _ => throw new ArgumentException($"--mode={mode} --api={api}: mode is read or write, api pinio or filestream"),
         };
-        Print("stream", mode, api, moved, clock.Elapsed);
+        Print("stream", mode, api, moved, elapsed);
         return 0;
     }
 
@@ -56,42 +55,46 @@ internal static class StreamBench
         return 0;
     }
 
-    private static async Task<long> ReadPinIoAsync(string path)
+    private static async Task<(long, TimeSpan)> ReadPinIoAsync(string path)
     {
         await using var stream = new DirectFileStream(DirectFile.Open(path, new DirectFileOptions { ReadOnly = true }));
+        var clock = Stopwatch.StartNew();
         await stream.CopyToAsync(Stream.Null);
-        return stream.Position;
+        return (stream.Position, clock.Elapsed);
     }
 
-    private static async Task<long> ReadFileStreamAsync(string path)
+    private static async Task<(long, TimeSpan)> ReadFileStreamAsync(string path)
     {
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, useAsync: true);
+        var clock = Stopwatch.StartNew();
         await stream.CopyToAsync(Stream.Null);
-        return stream.Position;
+        return (stream.Position, clock.Elapsed);
     }
 
-    private static async Task<long> WritePinIoAsync(string path, long bytes)
+    private static async Task<(long, TimeSpan)> WritePinIoAsync(string path, long bytes)
     {
         byte[] chunk = Data();
         await using var stream = new DirectFileStream(DirectFile.Open(path));
+        var clock = Stopwatch.StartNew();
         for (long done = 0; done < bytes; done += chunk.Length)
         {
             await stream.WriteAsync(chunk);
         }
         await stream.FlushAsync();
-        return stream.Position;
+        return (stream.Position, clock.Elapsed);
     }
 
-    private static async Task<long> WriteFileStreamAsync(string path, long bytes)
+    private static async Task<(long, TimeSpan)> WriteFileStreamAsync(string path, long bytes)
     {
         byte[] chunk = Data();
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read, 4096, useAsync: true);
+        var clock = Stopwatch.StartNew();
         for (long done = 0; done < bytes; done += chunk.Length)
         {
             await stream.WriteAsync(chunk);
         }
         stream.Flush(flushToDisk: true);
-        return stream.Position;
+        return (stream.Position, clock.Elapsed);
     }
 
     private static async Task<long> ServeOnceAsync(string path, string api)
