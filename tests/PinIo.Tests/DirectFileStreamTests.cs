@@ -150,8 +150,10 @@ public sealed class DirectFileStreamTests : PinBalancedTest, IDisposable
         TestPattern.AssertBytes(pattern, onDisk);
     }
 
-    [Fact]
-    public async Task Dispose_WithReadsAheadInFlight_ReturnsEveryChunkToThePool()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Dispose_WithReadsAheadInFlight_ReturnsEveryChunkToThePool(bool async)
     {
         string path = await WriteFileAsync("ahead", TestPattern.Make(8 << 20, seed: 15));
         await using var file = DirectFile.Open(path);
@@ -161,7 +163,14 @@ public sealed class DirectFileStreamTests : PinBalancedTest, IDisposable
         Assert.Equal(TestPattern.Pattern(0, 15), stream.ReadByte());
         Assert.True(pool.FreeCount < free);
 
-        await stream.DisposeAsync();
+        if (async)
+        {
+            await stream.DisposeAsync();
+        }
+        else
+        {
+            stream.Dispose();
+        }
 
         Assert.Equal(free, pool.FreeCount);
         Assert.Throws<ObjectDisposedException>(() => stream.ReadByte());
