@@ -7,8 +7,12 @@ namespace PinIo;
 
 public sealed partial class DirectFile
 {
-    /// <summary>Pages of each of the two pipes <see cref="ReadToPipeAsync(long, long, PipeWriter, CancellationToken)"/> alternates between (1 MiB each: one request per MiB, as fio's bs=1m).</summary>
-    private const int PipeWriterPipePages = 256;
+    /// <summary>
+    /// Pages of each of the two pipes <see cref="ReadToPipeAsync(long, long, PipeWriter, CancellationToken)"/>
+    /// alternates between (256 KiB each: a writer's reader gets bytes in pieces it can send while
+    /// the next is read; 1 MiB pieces measured no better, bench/README.md).
+    /// </summary>
+    private const int PipeWriterPipePages = 64;
 
     /// <summary>
     /// Streams <paramref name="count"/> bytes from <paramref name="offset"/> into
