@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using PinIo;
 using PinIo.Examples;
+using PinIo.Mm;
 
 if (args.Length is < 1 or > 2)
 {

@@ -70,8 +70,10 @@ public sealed partial class DirectFile
     /// reader's staging chunks (registered pool memory: Direct I/O into it costs the kernel no
     /// pin) exactly as the device filled them, <paramref name="readAheadDepth"/> chunks read ahead.
     /// A chunk goes back to reading when <see cref="PipeReader.AdvanceTo(SequencePosition)"/>
-    /// consumes past it. Complete it (or dispose nothing else: the chunks return to the pool when
-    /// it completes) before disposing the file.
+    /// consumes past it. Complete it before disposing the file: its chunks return to the pool
+    /// when it completes. A token given to <see cref="PipeReader.ReadAsync"/>, and
+    /// <see cref="PipeReader.CancelPendingRead"/>, are seen before a wait for the device and when
+    /// it ends, not during it: a read ahead belongs to the reader and runs to its end.
     /// </summary>
     /// <param name="offset">Where the range starts (any offset: reads start at its block).</param>
     /// <param name="count">The range's length; a range past the end of the file ends there.</param>
