@@ -118,16 +118,42 @@ public sealed class DirectFilePipelinesTests : PinBalancedTest, IDisposable
     {
         await using DirectFile file = DirectFile.Open(await WriteFileAsync());
         PipeReader reader = file.CreatePipeReader(0, FileBytes, bufferSize: 64 << 10, readAheadDepth: 4);
-        ReadResult first = await reader.ReadAsync();
-        long firstLength = first.Buffer.Length;
-        reader.AdvanceTo(first.Buffer.GetPosition(10), first.Buffer.End);
+        try
+        {
+            ReadResult first = await reader.ReadAsync();
+            SequencePosition firstChunkEnd = first.Buffer.GetPosition(first.Buffer.First.Length);
+            reader.AdvanceTo(first.Buffer.GetPosition(10), firstChunkEnd);
 
-        ReadResult second = await reader.ReadAsync();
+            ReadResult second = await reader.ReadAsync();
 
-        Assert.True(second.Buffer.Length > firstLength - 10, $"{second.Buffer.Length} bytes after examining {firstLength}");
-        TestPattern.AssertBytes(_pattern.AsSpan(10, 100), second.Buffer.Slice(0, 100).ToArray());
-        reader.AdvanceTo(second.Buffer.End);
-        await reader.CompleteAsync();
+            Assert.True(second.Buffer.Length > first.Buffer.First.Length - 10, $"{second.Buffer.Length} bytes after examining {first.Buffer.First.Length}");
+            TestPattern.AssertBytes(_pattern.AsSpan(10, 100), second.Buffer.Slice(0, 100).ToArray());
+            reader.AdvanceTo(second.Buffer.End);
+        }
+        finally
+        {
+            await reader.CompleteAsync();
+        }
+    }
+
+    [Fact]
+    public async Task CreatePipeReader_WindowAllExaminedNoneConsumed_TheNextReadSaysSo()
+    {
+        await using DirectFile file = DirectFile.Open(await WriteFileAsync());
+        PipeReader reader = file.CreatePipeReader(0, FileBytes, bufferSize: 64 << 10, readAheadDepth: 1);
+        try
+        {
+            ReadResult first = await reader.ReadAsync();
+            reader.AdvanceTo(first.Buffer.Start, first.Buffer.End);
+
+            var e = await Assert.ThrowsAsync<InvalidOperationException>(async () => await reader.ReadAsync());
+
+            Assert.Contains("readAheadDepth", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await reader.CompleteAsync();
+        }
     }
 
     [Fact]
