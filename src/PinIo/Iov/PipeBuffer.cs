@@ -97,6 +97,15 @@ public sealed class PipeBuffer : IDisposable
         return n;
     }
 
+    /// <summary>Consumes up to <paramref name="count"/> bytes from the head unread (a read rounded up to a block, the rest not wanted); returns how many.</summary>
+    internal int Discard(int count)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int n = (int)Math.Min(count, _length);
+        Consume(n);
+        return n;
+    }
+
     /// <summary>
     /// Drops the pipe's reference on every page it holds and makes every iterator over it stale.
     /// A page still pinned by a request returns to the pool when that request unpins it.
