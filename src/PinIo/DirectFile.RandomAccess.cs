@@ -139,16 +139,7 @@ public sealed partial class DirectFile
     /// <summary>One buffer on the device's inline path: the request has ended when DirectIo returns.</summary>
     private int TransferInline(BioOp op, long offset, IterDirection direction, Memory<byte> buffer)
     {
-        Request request = RentRequest();
-        try
-        {
-            request.SetOne(direction, buffer);
-        }
-        catch (ObjectDisposedException)
-        {
-            ReturnRequest(request);
-            throw;
-        }
+        Request request = RentRequestFor(direction, buffer);
         // Inline continuations mean nothing here: the request ends inside the call.
         return WaitInline(DirectIo.RwIntAsync(_device.Inline, op, offset, request.Iter, _flags & ~DirectIoFlags.InlineCompletion, request, CancellationToken.None));
     }

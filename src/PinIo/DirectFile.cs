@@ -287,16 +287,7 @@ public sealed partial class DirectFile : IDisposable, IAsyncDisposable
     /// </summary>
     private ValueTask<int> TransferOne(BioOp op, long offset, IterDirection direction, Memory<byte> buffer, CancellationToken ct)
     {
-        Request request = RentRequest();
-        try
-        {
-            request.SetOne(direction, buffer);
-        }
-        catch (ObjectDisposedException)
-        {
-            ReturnRequest(request);
-            throw;
-        }
+        Request request = RentRequestFor(direction, buffer);
         return DirectIo.RwIntAsync(_device, op, offset, request.Iter, _flags, request, ct);
     }
 
@@ -326,6 +317,22 @@ public sealed partial class DirectFile : IDisposable, IAsyncDisposable
         : DirectIo.WriteAsync(device, offset, iter, flags, ct);
 
     private Request RentRequest() => _requests.TryTake() ?? new Request(this);
+
+    /// <summary>A request holding one buffer; back in the cache at once if the buffer is refused (its owner disposed).</summary>
+    private Request RentRequestFor(IterDirection direction, Memory<byte> buffer)
+    {
+        Request request = RentRequest();
+        try
+        {
+            request.SetOne(direction, buffer);
+        }
+        catch (ObjectDisposedException)
+        {
+            ReturnRequest(request);
+            throw;
+        }
+        return request;
+    }
 
     private void CheckWritable()
     {

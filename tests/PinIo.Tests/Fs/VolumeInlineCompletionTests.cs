@@ -119,16 +119,8 @@ public sealed class VolumeInlineCompletionTests : PinBalancedTest
         using Volume volume = Volume.Format(disk, new VolumeOptions());
         using VolumeFile file = volume.Create("f");
         await WriteAsync(file, 0, Data(B, 1));
-        Memory<byte> buffer = BlockMemory.Aligned(B);
-        Task<Exception?> checkOnCompletionThread;
-        using (disk.HoldCompletions())
-        {
-            Task<long> read = file.ReadAsync(0, IovIter.User(IterDirection.Dest, buffer), DirectIoFlags.InlineCompletion).AsTask();
-            checkOnCompletionThread = read.ContinueWith<Exception?>(_ => Record.Exception(volume.Check), CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
 
-        Exception? refused = await CompletionThread.Leave(checkOnCompletionThread.WaitAsync(TimeSpan.FromSeconds(30)));
+        Exception? refused = await OnTheCompletionThread(disk, file, () => volume.Check());
 
         Assert.IsType<InvalidOperationException>(refused);
         Assert.Contains("completion thread", refused.Message, StringComparison.Ordinal);
@@ -147,16 +139,8 @@ public sealed class VolumeInlineCompletionTests : PinBalancedTest
             await WriteAsync(created, 0, Data(B, 1));
         }
         using VolumeFile file = volume.Open("f");
-        Memory<byte> buffer = BlockMemory.Aligned(B);
-        Task<Exception?> disposeOnCompletionThread;
-        using (disk.HoldCompletions())
-        {
-            Task<long> read = file.ReadAsync(0, IovIter.User(IterDirection.Dest, buffer), DirectIoFlags.InlineCompletion).AsTask();
-            disposeOnCompletionThread = read.ContinueWith<Exception?>(_ => Record.Exception(volume.Dispose), CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
 
-        Exception? refused = await CompletionThread.Leave(disposeOnCompletionThread.WaitAsync(TimeSpan.FromSeconds(30)));
+        Exception? refused = await OnTheCompletionThread(disk, file, volume.Dispose);
 
         Assert.IsType<InvalidOperationException>(refused);
         // The commit goes on once the completion thread is back: its end frees the volume's buffers.
@@ -168,5 +152,22 @@ public sealed class VolumeInlineCompletionTests : PinBalancedTest
         using Volume mounted = Volume.Mount(disk, new VolumeOptions());
         using VolumeFile reopened = mounted.Open("f");
         Assert.Equal(Data(B, 1), await CompletionThread.Leave(ReadAsync(reopened, 0, B)));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> on the disk's completion thread — as the continuation of an
+    /// inline read that ends there — and returns what it threw, back on the thread pool.
+    /// </summary>
+    private static async Task<Exception?> OnTheCompletionThread(RamDisk disk, VolumeFile file, Action call)
+    {
+        Memory<byte> buffer = BlockMemory.Aligned(B);
+        Task<Exception?> recorded;
+        using (disk.HoldCompletions())
+        {
+            Task<long> read = file.ReadAsync(0, IovIter.User(IterDirection.Dest, buffer), DirectIoFlags.InlineCompletion).AsTask();
+            recorded = read.ContinueWith<Exception?>(_ => Record.Exception(call), CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        return await CompletionThread.Leave(recorded.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 }

@@ -50,7 +50,7 @@ public sealed class ToolPackageTests : PinBalancedTest
         Pack(dotnet, repository, "PinIo", feed);
         Pack(dotnet, repository, "PinIo.Cli", feed);
 
-        AssertLibraryPackage(feed);
+        AssertLibraryPackage(feed, repository);
         AssertToolPackage(feed);
 
         string tools = InstallTool(dotnet, feed);
@@ -77,13 +77,17 @@ public sealed class ToolPackageTests : PinBalancedTest
             $"-p:PublishDir={scratch}publish{Path.DirectorySeparatorChar}");
     }
 
-    private static void AssertLibraryPackage(string feed)
+    private static void AssertLibraryPackage(string feed, string repository)
     {
         (XElement metadata, string[] entries) = ReadPackage(Path.Combine(feed, $"PinIo.{PackageVersion}.nupkg"));
         AssertCommonMetadata(metadata, "PinIo");
         Assert.Contains("lib/net10.0/PinIo.dll", entries);
         Assert.Contains("lib/net10.0/PinIo.xml", entries);
-        Assert.Equal("System.IO.Hashing", Assert.Single(Descendants(metadata, "dependency")).Attribute("id")!.Value);
+        // The package's dependencies are the library's package references, no more and no fewer.
+        string[] references = XElement.Load(Path.Combine(repository, "src", "PinIo", "PinIo.csproj"))
+            .Descendants("PackageReference").Select(r => r.Attribute("Include")!.Value).Order(StringComparer.Ordinal).ToArray();
+        Assert.NotEmpty(references);
+        Assert.Equal(references, Descendants(metadata, "dependency").Select(d => d.Attribute("id")!.Value).Order(StringComparer.Ordinal));
         Assert.Contains("lib/net10.0/PinIo.pdb", ReadPackage(Path.Combine(feed, $"PinIo.{PackageVersion}.snupkg")).Entries);
     }
 
