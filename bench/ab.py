@@ -5,8 +5,8 @@ The job thread's user time per I/O is given twice. rusage (the usr_cpu both tool
 split from the thread's exact run time by which mode the scheduler tick found it in: on a kernel
 with tick-based CPU accounting it swings ±10% per 3-second run, and it is biased where a job
 sleeps once per I/O. perf's cpu-clock:u samples (4999 Hz) count user time directly; they are
-split for pinio into the library's JIT code ([PinIo]), the runner's ([PinIo.Cli]) and the rest
-(runtime, libc, vdso). For fio the job is its worker process (every fio process but the first).
+split for pinio into the library's code ([PinIo], or PinIo_PinIo_* in a Native AOT binary), the
+runner's ([PinIo.Cli], PinIo_Cli_*) and the rest (runtime, libc, vdso). For fio the job is its worker process (every fio process but the first).
 """
 import glob, json, os, re, statistics, sys
 
@@ -26,8 +26,9 @@ def job_samples(path):
     for pid, comm, n, sym in rows:
         if comm.startswith("pinio job") or (comm == "fio" and pid != fio_pids[0]):
             total += n
-            lib += n if "[PinIo]" in sym else 0
-            cli += n if "[PinIo.Cli]" in sym else 0
+            # JIT frames carry the assembly ("[PinIo]"); Native AOT symbols its mangled prefix.
+            lib += n if "[PinIo]" in sym or sym.startswith("[.] PinIo_PinIo_") else 0
+            cli += n if "[PinIo.Cli]" in sym or sym.startswith("[.] PinIo_Cli_") else 0
     return total, lib, cli
 
 
