@@ -8,19 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-RUNS="${RUNS:-3}"
-SIZE="${SIZE:-1g}"
 FILE="${FILE:-/var/tmp/pinio-pipe.dat}"
 OUT="${OUT:-bench/results/pipe-$(date +%Y-%m-%d).txt}"
-
-command -v fio >/dev/null || { apt-get update >/dev/null && apt-get install -y fio >/dev/null; }
-dotnet build -c Release bench/PinIo.Bench -v q -nologo >/dev/null
-BENCH=bench/PinIo.Bench/bin/Release/net10.0/PinIo.Bench
-trap 'rm -f "$FILE"' EXIT
-
-fio --name=prep --filename="$FILE" --rw=write --bs=1m --size="$SIZE" --direct=1 --end_fsync=1 >/dev/null
-
-drop() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
+source bench/seqfile.sh
 run() {
     drop
     "$BENCH" pipe --api="$1" --file="$FILE" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["mibps"])'
@@ -32,7 +22,6 @@ for round in $(seq 1 "$RUNS"); do
     echo "round $round: reader=$(echo ${all[reader]} | awk "{print \$NF}") writer=$(echo ${all[writer]} | awk "{print \$NF}") filestream=$(echo ${all[filestream]} | awk "{print \$NF}")" >&2
 done
 
-median() { python3 -c 'import statistics,sys; print("%.1f" % statistics.median(map(float, sys.argv[1:])))' $1; }
 {
     echo "# bench/pipe.sh $(date -u +%Y-%m-%dT%H:%MZ) RUNS=$RUNS SIZE=$SIZE FILE=$FILE; load $(cut -d' ' -f1-3 /proc/loadavg)"
     fs=$(median "${all[filestream]}")

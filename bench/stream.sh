@@ -12,19 +12,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-RUNS="${RUNS:-3}"
-SIZE="${SIZE:-1g}"
 FILE="${FILE:-/var/tmp/pinio-stream.dat}"
 OUT="${OUT:-bench/results/stream-$(date +%Y-%m-%d).txt}"
-
-command -v fio >/dev/null || { apt-get update >/dev/null && apt-get install -y fio >/dev/null; }
-dotnet build -c Release bench/PinIo.Bench -v q -nologo >/dev/null
-BENCH=bench/PinIo.Bench/bin/Release/net10.0/PinIo.Bench
-trap 'rm -f "$FILE"' EXIT
-
-fio --name=prep --filename="$FILE" --rw=write --bs=1m --size="$SIZE" --direct=1 --end_fsync=1 >/dev/null
-
-drop() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
+source bench/seqfile.sh
 fio_mibps() {
     drop
     fio --name=seq --filename="$FILE" --rw="$1" --bs=1m --size="$SIZE" --direct=1 ${2:-} --output-format=json \
@@ -46,7 +36,6 @@ for round in $(seq 1 "$RUNS"); do
     echo "round $round: $(for k in fio-read pinio-read filestream-read fio-write pinio-write filestream-write; do v=${all[$k]% }; echo -n "$k=${v##* } "; done)" >&2
 done
 
-median() { python3 -c 'import statistics,sys; print("%.1f" % statistics.median(map(float, sys.argv[1:])))' $1; }
 {
     echo "# bench/stream.sh $(date -u +%Y-%m-%dT%H:%MZ) RUNS=$RUNS SIZE=$SIZE FILE=$FILE ($(df -T "$(dirname "$FILE")" | awk 'NR==2{print $2}')); load $(cut -d' ' -f1-3 /proc/loadavg)"
     printf '%-8s %12s %12s %12s %10s %10s\n' "" "fio MiB/s" "stream" "FileStream" "stream/fio" "FS/fio"
