@@ -86,7 +86,13 @@ public static class BlkStatusExtensions
     };
 
     /// <summary>
-    /// errno_to_blk_status(): the inverse of <see cref="ToErrno"/>; an errno without its own
+    /// The errno a failed bio reports: the one the device gave (<paramref name="reported"/>), else
+    /// the status's own (<see cref="ToErrno(BlkStatus)"/>).
+    /// </summary>
+    internal static Errno ToErrno(this BlkStatus status, Errno reported) => reported != Errno.None ? reported : status.ToErrno();
+
+    /// <summary>
+    /// errno_to_blk_status(): the inverse of <see cref="ToErrno(BlkStatus)"/>; an errno without its own
     /// status becomes <see cref="BlkStatus.IoError"/> (keep the errno itself with
     /// <see cref="Bio.Complete(BlkStatus, Errno)"/>).
     /// </summary>

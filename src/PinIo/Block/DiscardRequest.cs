@@ -92,7 +92,7 @@ internal sealed class DiscardRequest : IValueTaskSource
         var request = (DiscardRequest)bio.Private!;
         if (bio.Status != BlkStatus.Ok)
         {
-            request.RecordFailure(bio.Position, bio.Error == Errno.None ? bio.Status.ToErrno() : bio.Error, bio.FailureReason);
+            request.RecordFailure(bio.Position, bio.Status.ToErrno(bio.Error), bio.FailureReason);
         }
         BioPool.Return(bio);
         if (Interlocked.Decrement(ref request._references) == 0)

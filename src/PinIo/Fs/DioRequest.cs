@@ -255,11 +255,11 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
             error = _submitFailure is not null && _submitFailedAt == failedAt ? _submitFailure : FailureException(failedStatus, failedErrno, token);
         }
         PinIoMetrics.RequestEnded((IoDirection)_op, _meterStarted, result,
-            failedAt == long.MaxValue ? Errno.None : failedErrno != Errno.None ? failedErrno : failedStatus.ToErrno());
+            failedAt == long.MaxValue ? Errno.None : failedStatus.ToErrno(failedErrno));
         return result;
     }
 
-    private Exception FailureException(BlkStatus status, Errno errno, CancellationToken token) => ThrowHelper.CreateFailure(errno == Errno.None ? status.ToErrno() : errno, (status, errno) switch
+    private Exception FailureException(BlkStatus status, Errno errno, CancellationToken token) => ThrowHelper.CreateFailure(status.ToErrno(errno), (status, errno) switch
     {
         _ when _failedReason is not null => $"{_op} at offset {_offset}: {_failedReason}",
         (_, Errno.EBADF) => $"{_op} at offset {_offset}: the device is closed (disposed), or was opened without the access this needs (a write on a read-only open): open it again, with ReadOnly = false to write",

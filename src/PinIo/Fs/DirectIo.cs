@@ -160,7 +160,7 @@ public static partial class DirectIo
             BlkStatus status = b.Status;
             Errno errno = b.Error;
             BioPool.Return(b);
-            PinIoMetrics.RequestEnded(IoDirection.Flush, tcs.MeterStarted, 0, status == BlkStatus.Ok ? Errno.None : errno != Errno.None ? errno : status.ToErrno());
+            PinIoMetrics.RequestEnded(IoDirection.Flush, tcs.MeterStarted, 0, status == BlkStatus.Ok ? Errno.None : status.ToErrno(errno));
             if (status == BlkStatus.Ok)
             {
                 tcs.SetResult();

@@ -133,7 +133,7 @@ internal sealed class LegacyDioWalk
     /// <summary>The device's failure as an exception, or null when no bio failed.</summary>
     public Exception? FailureException() => _failedStatus == BlkStatus.Ok
         ? null
-        : ThrowHelper.CreateFailure(_failedErrno == Errno.None ? _failedStatus.ToErrno() : _failedErrno,
+        : ThrowHelper.CreateFailure(_failedStatus.ToErrno(_failedErrno),
             $"{_op} at offset {_offset}: the device failed a bio at file offset {_deviceFailedAt} ({_failedStatus})");
 
     public void ThrowFailure()
