@@ -24,8 +24,11 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
     // A file's discard is a hole punch, which has no size limit; this bounds one fallocate call.
     private const int FileMaxDiscardBytes = 1 << 30;
 
-    /// <summary>The most one kernel bio holds of user memory: BIO_MAX_VECS (256) pages.</summary>
-    private const int KernelBioMaxBytes = 256 * PageSize.Bytes;
+    /// <summary>BIO_MAX_VECS: the most vecs one kernel bio holds.</summary>
+    private const int KernelBioMaxVecs = 256;
+
+    /// <summary>The most one kernel bio holds of user memory: BIO_MAX_VECS pages.</summary>
+    private const int KernelBioMaxBytes = KernelBioMaxVecs * PageSize.Bytes;
 
     private readonly FileDescriptor _fd;
     private readonly IFileEngine _engine;
@@ -494,24 +497,29 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
         };
     }
 
+    /// <summary>
+    /// The limits of a request over the device's O_DIRECT descriptor, which is this device's
+    /// queue: what one kernel bio of user pages carries. The alignment facts (logical block,
+    /// dma_alignment) come from sysfs, because block/fops.c refuses what breaks them; the size
+    /// and segment limits do not: the kernel fills one bio of up to BIO_MAX_VECS pages and
+    /// splits it below itself by the queue's max_sectors_kb and max_segments (bio_split_to_limits),
+    /// as it does for fio's request. Splitting above by those would cost an SQE, a syscall share
+    /// and, for a piece io_uring cannot issue without waiting, an io-wq hop per piece — zram's
+    /// max_sectors_kb of 124 made every 128 KiB request two. A larger request is two bios in the
+    /// kernel, which io_uring's IOCB_NOWAIT issue refuses (EAGAIN, then a worker): the cap.
+    /// </summary>
     private static QueueLimits BlockDeviceLimits(FileDescriptor fd, string path)
     {
         BlockDeviceInfo info = BlockDeviceInfo.Query(fd, path);
         BlockQueueInfo q = info.Queue;
         int logical = info.LogicalBlockSize;
-        int maxBytes = q.MaxSectorsKb is int kb ? (int)Math.Min(int.MaxValue & ~0xFFF, kb * 1024L) : QueueLimits.Default.MaxSectorsBytes;
-        // io_uring issues a read or write with IOCB_NOWAIT, and the block device's Direct I/O
-        // (block/fops.c) refuses with EAGAIN one that needs more than one bio — more than
-        // BIO_MAX_VECS pages — so io_uring runs it again from a worker (io-wq): a thread hop and
-        // two context switches per request. A loop device's 1,280 KiB requests went that way.
-        maxBytes = Math.Min(maxBytes, KernelBioMaxBytes);
         return new QueueLimits
         {
             LogicalBlockSize = logical,
             PhysicalBlockSize = Math.Max(logical, info.PhysicalBlockSize),
-            MaxSectorsBytes = Math.Max(PageSize.Bytes, maxBytes / logical * logical),
-            MaxSegments = Math.Max(1, q.MaxSegments ?? QueueLimits.Default.MaxSegments),
-            MaxSegmentSize = Math.Max(PageSize.Bytes, q.MaxSegmentSize ?? QueueLimits.Default.MaxSegmentSize),
+            MaxSectorsBytes = Math.Max(PageSize.Bytes, KernelBioMaxBytes / logical * logical),
+            MaxSegments = KernelBioMaxVecs,
+            MaxSegmentSize = KernelBioMaxBytes,
             DmaAlignment = Math.Min(PageSize.Bytes, (q.DmaAlignment ?? (QueueLimits.SectorSize - 1)) + 1),
             MaxDiscardBytes = DiscardBytes(q, logical, out int granularity),
             DiscardGranularity = granularity,

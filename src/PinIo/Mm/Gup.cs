@@ -192,6 +192,10 @@ public static class Gup
         int taken = 0;
         try
         {
+            if (count > 0 && PageTable.HoldsNoPoolPage(first, first + ((nint)(count - 1) << PageSize.Shift)))
+            {
+                PageTable.AcquireRun(first, pages[..count], anchor, pin, ref taken);
+            }
             for (; taken < count; taken++)
             {
                 nint pageAddress = first + ((nint)taken << PageSize.Shift);

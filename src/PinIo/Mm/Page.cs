@@ -157,9 +157,12 @@ public sealed class Page
     /// <summary>Adds a pin; the caller guarantees the page is live (referenced, or found under the table lock).</summary>
     internal void PinLive()
     {
-        Interlocked.Add(ref _state, (1L << 32) + Gup.PinCountingBias);
+        PinLiveUncounted();
         PinStats.OnPinned(this);
     }
+
+    /// <summary><see cref="PinLive"/> for a caller that counts its run once (<see cref="PinStats.OnPinnedRun"/>).</summary>
+    internal void PinLiveUncounted() => Interlocked.Add(ref _state, (1L << 32) + Gup.PinCountingBias);
 
     /// <summary>Adds a pin to a page that must already hold a reference (pin_user_page).</summary>
     internal void PinReferenced()

@@ -4,13 +4,20 @@ namespace PinIo.Mm;
 /// <summary>
 /// Maps a virtual page address to the one <see cref="Page"/> that stands for it while it is
 /// referenced. Pool pages are found by the pool's range; pages of caller memory are created
-/// on first reference and leave the table when their last reference goes. Sharded so that
-/// unrelated pages never contend.
+/// on first reference and, as struct pages outlive their users, stay when their last
+/// reference goes — up to <see cref="IdlePagesPerShard"/> a shard — so that a buffer used for
+/// I/O after I/O costs a lookup, not an insert and a removal. Sharded by 2 MiB region, so that
+/// a request's run of pages takes one lock and unrelated buffers seldom contend.
 /// </summary>
 internal static class PageTable
 {
     private const int ShardCount = 64;
     private const int SparePagesPerShard = 32;
+    private const int RegionShift = 21;
+    private const int PagesPerRegion = 1 << (RegionShift - PageSize.Shift);
+
+    /// <summary>A shard holding more pages than this removes a page whose last reference goes.</summary>
+    internal const int IdlePagesPerShard = 256;
 
     private static readonly Shard[] s_shards = CreateShards();
     private static readonly Lock s_poolsLock = new();
@@ -97,21 +104,78 @@ internal static class PageTable
         Shard shard = ShardOf(pageAddress);
         lock (shard.Lock)
         {
-            Page page = FindOrAddLocked(shard, pageAddress);
-            if (pin)
-            {
-                page.PinLive();
-            }
-            else
-            {
-                page.GetLive();
-            }
-            if (anchor is not null)
-            {
-                page.Anchors.Attach(anchor);
-            }
-            return page;
+            return AcquireLocked(shard, pageAddress, anchor, pin, countPin: true);
         }
+    }
+
+    /// <summary>
+    /// Pins (or references) the pages of caller memory from <paramref name="first"/> into
+    /// <paramref name="pages"/>, one lock per 2 MiB region; no pool may hold any of them (see
+    /// <see cref="HoldsNoPoolPage"/>). <paramref name="taken"/> counts the pages held so far,
+    /// for the caller to release should this throw. Pins are counted once for the run unless
+    /// pin owners are tracked.
+    /// </summary>
+    public static void AcquireRun(nint first, Span<Page> pages, GcAnchor? anchor, bool pin, ref int taken)
+    {
+        bool countEach = !pin || PinStats.TracksOwners;
+        int start = taken;
+        try
+        {
+            while (taken < pages.Length)
+            {
+                nint address = first + ((nint)taken << PageSize.Shift);
+                int end = Math.Min(pages.Length, taken + PagesPerRegion - (int)((address >> PageSize.Shift) & (PagesPerRegion - 1)));
+                Shard shard = ShardOf(address);
+                lock (shard.Lock)
+                {
+                    for (; taken < end; taken++, address += PageSize.Bytes)
+                    {
+                        pages[taken] = AcquireLocked(shard, address, anchor, pin, countEach);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (!countEach)
+            {
+                PinStats.OnPinnedRun(taken - start);
+            }
+        }
+    }
+
+    /// <summary>Whether no pool holds a page from <paramref name="first"/> to <paramref name="last"/> (page addresses).</summary>
+    public static bool HoldsNoPoolPage(nint first, nint last)
+    {
+        PoolRange[] pools = Volatile.Read(ref s_pools);
+        int at = IndexAfter(pools, first);
+        return (at == 0 || first >= pools[at - 1].End) && IndexAfter(pools, last) == at;
+    }
+
+    private static Page AcquireLocked(Shard shard, nint pageAddress, GcAnchor? anchor, bool pin, bool countPin)
+    {
+        Page page = FindOrAddLocked(shard, pageAddress);
+        if (page.IsFree)
+        {
+            page.ClearDirty(); // an idle page starts its next use clean, as a new one would
+        }
+        if (!pin)
+        {
+            page.GetLive();
+        }
+        else if (countPin)
+        {
+            page.PinLive();
+        }
+        else
+        {
+            page.PinLiveUncounted();
+        }
+        if (anchor is not null)
+        {
+            page.Anchors.Attach(anchor);
+        }
+        return page;
     }
 
     /// <summary>
@@ -143,28 +207,61 @@ internal static class PageTable
             {
                 lock (shard.Lock)
                 {
-                    count += shard.Pages.Count;
+                    foreach (Page page in shard.Pages.Values)
+                    {
+                        count += page.IsFree ? 0 : 1;
+                    }
                 }
             }
             return count;
         }
     }
 
+    /// <summary>Whether the table holds a page for <paramref name="pageAddress"/>, referenced or idle.</summary>
+    public static bool Holds(nint pageAddress)
+    {
+        Shard shard = ShardOf(pageAddress);
+        lock (shard.Lock)
+        {
+            return shard.Pages.ContainsKey(pageAddress);
+        }
+    }
+
+    /// <summary>Pages, referenced or idle, in the shard that holds <paramref name="pageAddress"/>.</summary>
+    public static int PagesInShardOf(nint pageAddress)
+    {
+        Shard shard = ShardOf(pageAddress);
+        lock (shard.Lock)
+        {
+            return shard.Pages.Count;
+        }
+    }
+
     /// <summary>
-    /// A table page's count reached zero. A lookup may have revived it meanwhile (it found the
-    /// page under the lock and took a reference); only a page still at zero leaves.
+    /// A table page's count reached zero. With no GC anchor to drop and room in its shard it
+    /// stays, idle, without taking the lock: a lookup that revives it meanwhile owns it again,
+    /// and a page that gains an anchor is not idle. Otherwise, under the lock, a page still at
+    /// zero drops its anchors and — in a full shard — leaves.
     /// </summary>
     public static void OnRefCountZero(Page page)
     {
         Shard shard = ShardOf(page.Address);
+        if (page.Anchors.IsEmpty && shard.Pages.Count <= IdlePagesPerShard)
+        {
+            return;
+        }
         lock (shard.Lock)
         {
             if (!page.IsFree || !shard.Pages.TryGetValue(page.Address, out Page? current) || !ReferenceEquals(current, page))
             {
                 return;
             }
-            shard.Pages.Remove(page.Address);
             page.Anchors.ReleaseAll();
+            if (shard.Pages.Count <= IdlePagesPerShard)
+            {
+                return;
+            }
+            shard.Pages.Remove(page.Address);
             if (shard.Spare.Count < SparePagesPerShard)
             {
                 shard.Spare.Push(page);
@@ -190,7 +287,7 @@ internal static class PageTable
         return page;
     }
 
-    private static Shard ShardOf(nint pageAddress) => s_shards[(int)((pageAddress >> PageSize.Shift) & (ShardCount - 1))];
+    private static Shard ShardOf(nint pageAddress) => s_shards[(int)((pageAddress >> RegionShift) & (ShardCount - 1))];
 
     private static Shard[] CreateShards()
     {

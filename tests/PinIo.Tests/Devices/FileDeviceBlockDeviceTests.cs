@@ -15,7 +15,7 @@ public sealed class FileDeviceBlockDeviceTests(ITestOutputHelper output) : PinBa
     private const long DeviceSize = 16L << 20;
 
     [SkippableFact]
-    public void Open_OnALoopDevice_ReportsTheBlockDevice_ItsSize_AndItsQueueLimitsFromSysfs()
+    public void Open_OnALoopDevice_ReportsTheBlockDevice_ItsSize_ItsAlignmentFromSysfs_AndOneKernelBioAsItsRequestLimit()
     {
         using FileLoopDevice loop = FileLoopDevice.Create(DeviceSize);
 
@@ -26,12 +26,40 @@ public sealed class FileDeviceBlockDeviceTests(ITestOutputHelper output) : PinBa
         Assert.Equal(DeviceSize, device.MaxCapacity);
         Assert.Equal(loop.QueueAttribute("logical_block_size"), device.Limits.LogicalBlockSize);
         Assert.Equal(loop.QueueAttribute("dma_alignment") + 1, device.Limits.DmaAlignment);
-        Assert.Equal(loop.QueueAttribute("max_segments"), device.Limits.MaxSegments);
-        // No larger than one kernel bio of user pages (256): io_uring would send a larger request to a worker thread.
-        Assert.Equal(Math.Min(loop.QueueAttribute("max_sectors_kb") * 1024, 1 << 20), device.Limits.MaxSectorsBytes);
-        Assert.Equal(Math.Max(4096, loop.QueueAttribute("max_segment_size")), device.Limits.MaxSegmentSize);
+        // One kernel bio of user pages (BIO_MAX_VECS = 256): the kernel splits it by the queue's
+        // max_sectors_kb and max_segments below; io_uring sends a larger request to a worker.
+        Assert.Equal(1 << 20, device.Limits.MaxSectorsBytes);
+        Assert.Equal(256, device.Limits.MaxSegments);
+        Assert.Equal(1 << 20, device.Limits.MaxSegmentSize);
         Assert.Equal(loop.QueueAttribute("physical_block_size"), device.Limits.PhysicalBlockSize);
         output.WriteLine($"{loop.Path}: {device.Limits}");
+    }
+
+    /// <summary>
+    /// A request bigger than the queue's max_sectors_kb goes down as one bio — the kernel splits
+    /// it by the queue's limits below the descriptor, as it does for fio's — and moves every byte.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(IoEngine.IoUring)]
+    [InlineData(IoEngine.Sync)]
+    [InlineData(IoEngine.Libaio)]
+    public async Task ARequestLargerThanTheQueuesMaxSectors_IsOneBio_AndTheKernelSplitsItBelow(IoEngine engine)
+    {
+        const int Length = 1 << 20;
+        using FileLoopDevice loop = FileLoopDevice.Create(DeviceSize);
+        loop.SetQueueAttribute("max_sectors_kb", 64);
+        await using DirectFile file = DirectFile.Open(loop.Path, new DirectFileOptions { Engine = engine });
+        Assert.Equal(Length, file.Device.Limits.MaxSectorsBytes);
+        Assert.Equal(64, loop.QueueAttribute("max_sectors_kb"));
+        byte[] pattern = FileWorkload.Data(Length, seed: 77);
+        Memory<byte> memory = FileBuffers.PinnedAligned(Length);
+        pattern.CopyTo(memory);
+
+        Assert.Equal(Length, await file.WriteAsync(memory, 3L << 20));
+        memory.Span.Clear();
+        Assert.Equal(Length, await file.ReadAsync(memory, 3L << 20));
+
+        FileModel.AssertSame(pattern, memory.Span, 3L << 20, $"1 MiB through max_sectors_kb 64 with {engine}");
     }
 
     [SkippableTheory]

@@ -50,6 +50,10 @@ internal sealed class FileLoopDevice : IDisposable
     public int QueueAttribute(string name) =>
         int.Parse(File.ReadAllText($"/sys/block/{System.IO.Path.GetFileName(Path)}/queue/{name}").Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>Writes a writable sysfs queue attribute of this device, such as "max_sectors_kb".</summary>
+    public void SetQueueAttribute(string name, int value) =>
+        File.WriteAllText($"/sys/block/{System.IO.Path.GetFileName(Path)}/queue/{name}", value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     public void Dispose()
     {
         // A device still open elsewhere detaches when it is closed (losetup -d sets autoclear).
