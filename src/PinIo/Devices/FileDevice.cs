@@ -8,8 +8,8 @@ namespace PinIo.Devices;
 /// <summary>
 /// A regular file or a block device opened with <c>O_DIRECT</c>, as an
 /// <see cref="IBlockDevice"/>. Its <see cref="QueueLimits"/> come from
-/// <c>statx(STATX_DIOALIGN)</c> for files and from the ioctls and
-/// <c>/sys/block/&lt;dev&gt;/queue/</c> for block devices. Bios go out through an engine:
+/// <c>statx(STATX_DIOALIGN)</c> for files and, for block devices, alignment from the ioctls and
+/// <c>/sys/block/&lt;dev&gt;/queue/</c> and request size from one kernel bio. Bios go out through an engine:
 /// io_uring (falling back to the sync engine where io_uring is unavailable), native AIO
 /// (libaio's io_submit/io_getevents) or preadv2/pwritev2 from worker threads. A file's
 /// <see cref="IBlockDevice.Capacity"/> is its size: reads stop there and writes past it extend it.
@@ -75,8 +75,10 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
 
     /// <summary>
     /// For a regular file: logical block and memory alignment from statx(STATX_DIOALIGN)
-    /// (stx_dio_offset_align, stx_dio_mem_align); for a block device: the queue's limits from
-    /// its ioctls and /sys/block/&lt;dev&gt;/queue/. Fixed at open.
+    /// (stx_dio_offset_align, stx_dio_mem_align); for a block device: the queue's alignment from
+    /// its ioctls and /sys/block/&lt;dev&gt;/queue/, and one kernel bio (BIO_MAX_VECS pages and
+    /// vecs) as the largest request, which the kernel splits by the queue's own limits below.
+    /// Fixed at open.
     /// </summary>
     public QueueLimits Limits { get; }
 
