@@ -5,8 +5,9 @@ namespace PinIo.Mm;
 /// Maps a virtual page address to the one <see cref="Page"/> that stands for it while it is
 /// referenced. Pool pages are found by the pool's range; pages of caller memory are created
 /// on first reference and, as struct pages outlive their users, stay when their last
-/// reference goes — up to <see cref="IdlePagesPerShard"/> a shard — so that a buffer used for
-/// I/O after I/O costs a lookup, not an insert and a removal. Sharded by 2 MiB region, so that
+/// reference goes — until their shard has grown by <see cref="IdlePagesPerShard"/> since it
+/// last dropped its idle pages — so that a buffer used for I/O after I/O costs a lookup, not
+/// an insert and a removal. Sharded by 2 MiB region, so that
 /// a request's run of pages takes one lock and unrelated buffers seldom contend.
 /// </summary>
 internal static class PageTable
@@ -16,7 +17,7 @@ internal static class PageTable
     private const int RegionShift = 21;
     private const int PagesPerRegion = 1 << (RegionShift - PageSize.Shift);
 
-    /// <summary>A shard holding more pages than this removes a page whose last reference goes.</summary>
+    /// <summary>How far a shard grows past its size at its last drop of idle pages before it drops them again.</summary>
     internal const int IdlePagesPerShard = 256;
 
     private static readonly Shard[] s_shards = CreateShards();
@@ -33,6 +34,9 @@ internal static class PageTable
         public readonly Lock Lock = new();
         public readonly Dictionary<nint, Page> Pages = [];
         public readonly Stack<Page> Spare = new();
+
+        /// <summary>Idle pages are dropped when the shard grows past this: its size after the last drop, plus the bound.</summary>
+        public int DropIdleAbove = IdlePagesPerShard;
     }
 
     public static void RegisterPool(PagePool pool)
@@ -241,12 +245,13 @@ internal static class PageTable
     /// A table page's count reached zero. With no GC anchor to drop and room in its shard it
     /// stays, idle, without taking the lock: a lookup that revives it meanwhile owns it again,
     /// and a page that gains an anchor is not idle. Otherwise, under the lock, a page still at
-    /// zero drops its anchors and — in a full shard — leaves.
+    /// zero drops its anchors, and a full shard drops its other idle pages — those of buffers
+    /// gone or gone cold — so that the pages in use now are the ones that stay.
     /// </summary>
     public static void OnRefCountZero(Page page)
     {
         Shard shard = ShardOf(page.Address);
-        if (page.Anchors.IsEmpty && shard.Pages.Count <= IdlePagesPerShard)
+        if (page.Anchors.IsEmpty && shard.Pages.Count <= Volatile.Read(ref shard.DropIdleAbove))
         {
             return;
         }
@@ -257,14 +262,31 @@ internal static class PageTable
                 return;
             }
             page.Anchors.ReleaseAll();
-            if (shard.Pages.Count <= IdlePagesPerShard)
+            if (shard.Pages.Count > shard.DropIdleAbove)
             {
-                return;
+                DropIdleLocked(shard, keep: page);
+                Volatile.Write(ref shard.DropIdleAbove, shard.Pages.Count + IdlePagesPerShard);
             }
-            shard.Pages.Remove(page.Address);
-            if (shard.Spare.Count < SparePagesPerShard)
+        }
+    }
+
+    /// <summary>
+    /// Removes every idle page of the shard but <paramref name="keep"/>. The shard then grows by
+    /// <see cref="IdlePagesPerShard"/> pages before the next pass, so a pass's walk costs each
+    /// page added since O(size / bound).
+    /// </summary>
+    private static void DropIdleLocked(Shard shard, Page keep)
+    {
+        foreach (Page idle in shard.Pages.Values)
+        {
+            if (idle.IsFree && !ReferenceEquals(idle, keep))
             {
-                shard.Spare.Push(page);
+                shard.Pages.Remove(idle.Address); // Dictionary allows Remove while it is enumerated
+                idle.Anchors.ReleaseAll();
+                if (shard.Spare.Count < SparePagesPerShard)
+                {
+                    shard.Spare.Push(idle);
+                }
             }
         }
     }
