@@ -1,3 +1,4 @@
+using System.Reflection;
 using PinIo.Cli.Jobs;
 using PinIo.Cli.Options;
 using PinIo.Tests.Infrastructure;
@@ -330,6 +331,10 @@ public sealed class OptionParsingTests : PinBalancedTest
     {
         var stdout = new StringWriter();
         Assert.Equal(0, PinIo.Cli.Program.Run(["--version"], stdout, new StringWriter()));
-        Assert.Equal("pinio-0.1.0", stdout.ToString().Trim());
+        // The version Directory.Build.props declares, as the library's build carries it: one fact, one place.
+        string declared = typeof(PinIo.Mm.PinStats).Assembly
+            .GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion.Split('+')[0];
+        Assert.Matches(@"^\d+\.\d+\.\d+", declared);
+        Assert.Equal($"pinio-{declared}", stdout.ToString().Trim());
     }
 }

@@ -19,7 +19,7 @@ public sealed class ReportTerseTests : PinBalancedTest
         string line = Assert.Single(stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
         string[] fields = line.Split(';');
         Assert.Equal(121, fields.Length);
-        Assert.Equal(["3", "pinio-0.1.0", "main", "0", "0"], fields[..5]);
+        Assert.Equal(["3", PinIo.Cli.Report.NormalReport.Version, "main", "0", "0"], fields[..5]);
         // Read: KiB, KiB/s, IOPS, runtime, then slat and clat (4 each), then 20 percentile slots.
         Assert.Equal("1.000000%", fields[17].Split('=')[0]);
         Assert.Equal("99.990000%", fields[33].Split('=')[0]);
@@ -53,7 +53,7 @@ public sealed class ReportTerseTests : PinBalancedTest
         Assert.Equal(0, PinIo.Cli.Program.Run(["--filename=ram:4m", "--runtime=40ms", "--output-format=normal,json,terse"], stdout, new StringWriter()));
 
         string text = stdout.ToString();
-        int terse = text.IndexOf("3;pinio-0.1.0;main;", StringComparison.Ordinal);
+        int terse = text.IndexOf($"3;{PinIo.Cli.Report.NormalReport.Version};main;", StringComparison.Ordinal);
         int json = text.IndexOf("\"fio version\"", StringComparison.Ordinal);
         int normal = text.IndexOf("main: (groupid=0", StringComparison.Ordinal);
         Assert.True(terse >= 0 && terse < json && json < normal, text);

@@ -21,7 +21,7 @@ public sealed class ReportTests : PinBalancedTest
         string[] expected =
         [
             "main: (g=0): rw=randread, bs=(R) 4096B-4096B, (W) 4096B-4096B, (T) 4096B-4096B, ioengine=io_uring, iodepth=32",
-            "pinio-0.1.0",
+            PinIo.Cli.Report.NormalReport.Version,
             "Starting 1 thread",
             "main: (groupid=0, jobs=1): err= 0: pid=",
             "  read: IOPS=",
