@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using PinIo.Cli.Logs;
 using PinIo.Cli.Options;
 
@@ -315,7 +314,7 @@ internal sealed record JobPlan
         JobNotes.AddLogNotes(o, notes);
         RatePlan.Check(name, o, notes);
         SchedChecks.Check(name, o, target, notes);
-        ulong seed = o.Get(Opt.RandRepeat) || o.IsSet(Opt.RandSeed) ? o.Get(Opt.RandSeed) : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+        ulong seed = o.Get(Opt.RandRepeat) || o.IsSet(Opt.RandSeed) ? o.Get(Opt.RandSeed) : (ulong)Random.Shared.NextInt64(long.MinValue, long.MaxValue);
         long perLoop = o.Get(Opt.IoSize) ?? size;
         int batchSubmit = o.Get(Opt.IoDepthBatchSubmit) == 0 ? o.Get(Opt.IoDepth) : Math.Min(o.Get(Opt.IoDepthBatchSubmit), o.Get(Opt.IoDepth));
         return new JobPlan
