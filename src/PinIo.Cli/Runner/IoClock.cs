@@ -67,8 +67,20 @@ internal sealed class IoClock
             // Another CPU's counter a few cycles behind the anchor's: not before the anchor.
             counted = 0;
         }
-        ulong high = Math.BigMul(counted, _scale, out ulong low);
-        return _ticksAnchor + (long)((high << 32) | (low >> 32));
+        return _ticksAnchor + (long)Scale(counted, _scale);
+    }
+
+    /// <summary>
+    /// (<paramref name="counted"/> × <paramref name="scale"/>) / 2^32, to 64 bits, from four
+    /// 32-bit products: the portable x64 binary has no BMI2, and <see cref="Math.BigMul(ulong, ulong, out ulong)"/>
+    /// there is a call to a software fallback on every stamp. Wrapping sums are exact here, as
+    /// only the low 64 bits of the quotient are kept.
+    /// </summary>
+    internal static ulong Scale(ulong counted, ulong scale)
+    {
+        ulong countHigh = counted >> 32, countLow = (uint)counted;
+        ulong scaleHigh = scale >> 32, scaleLow = (uint)scale;
+        return (countHigh * scaleHigh << 32) + (countHigh * scaleLow) + (countLow * scaleHigh) + (countLow * scaleLow >> 32);
     }
 
     /// <summary>Now, or with a reduced clock the I/O's start.</summary>
