@@ -1,5 +1,6 @@
 // Follows fio's gtod_reduce() (init.c), its time.c conversions and gettime.c's clocksource=cpu in meaning.
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using PinIo.Linux;
 
 namespace PinIo.Cli.Runner;
@@ -76,6 +77,7 @@ internal sealed class IoClock
     /// there is a call to a software fallback on every stamp. Wrapping sums are exact here, as
     /// only the low 64 bits of the quotient are kept.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ulong Scale(ulong counted, ulong scale)
     {
         ulong countHigh = counted >> 32, countLow = (uint)counted;
