@@ -98,32 +98,30 @@ internal sealed class IoSlots : IDisposable
         ReadOnlySpan<long> starts = _starts;
         // A write waits for any I/O on its bytes; a read only for those that change them.
         ReadOnlySpan<long> ends = write ? _ends : _changeEnds;
+        // Every range compared, without a branch per range: random offsets make each
+        // comparison's outcome a coin toss, and a loop that branched on each mispredicted.
         int i = 0;
-        if (Vector256.IsHardwareAccelerated && starts.Length >= Vector256<long>.Count)
+        if (Vector256.IsHardwareAccelerated)
         {
-            // Every range compared, without a branch per range: random offsets made the
-            // comparisons' outcome a coin toss, and a loop that branched on each mispredicted.
-            Vector256<long> queryEnd = Vector256.Create(end);
-            Vector256<long> queryStart = Vector256.Create(offset);
             Vector256<long> hits = Vector256<long>.Zero;
             for (; i <= starts.Length - Vector256<long>.Count; i += Vector256<long>.Count)
             {
-                hits |= Vector256.LessThan(Vector256.Create(starts.Slice(i, Vector256<long>.Count)), queryEnd)
-                    & Vector256.LessThan(queryStart, Vector256.Create(ends.Slice(i, Vector256<long>.Count)));
+                hits |= Vector256.LessThan(Vector256.Create(starts.Slice(i, Vector256<long>.Count)), Vector256.Create(end))
+                    & Vector256.LessThan(Vector256.Create(offset), Vector256.Create(ends.Slice(i, Vector256<long>.Count)));
             }
             if (hits != Vector256<long>.Zero)
             {
                 return true;
             }
         }
+        // Without AVX2 (the portable x64 binary) a compare of 64-bit lanes is built of 32-bit
+        // ones, slower than this loop, which compares without branching too.
+        bool hit = false;
         for (; i < starts.Length; i++)
         {
-            if (starts[i] < end && offset < ends[i])
-            {
-                return true;
-            }
+            hit |= (starts[i] < end) & (offset < ends[i]);
         }
-        return false;
+        return hit;
     }
 
     public void Dispose()
