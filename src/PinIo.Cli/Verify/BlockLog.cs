@@ -13,20 +13,24 @@ internal sealed class BlockLog
 {
     public const long NeverWritten = -1;
 
-    // One entry per grain, its facts side by side: a random write or checked read touches one
-    // cache line of the log, where four arrays (sequence, back, count, length) missed four.
-    private readonly Grain[] _grains;
+    private readonly long[] _sequence;
+    private readonly int[] _back;
+    private readonly int[] _count;
+    private readonly int[] _length;
 
     public BlockLog(long grains)
     {
-        _grains = new Grain[grains];
-        Array.Fill(_grains, new Grain { Sequence = NeverWritten });
+        _sequence = new long[grains];
+        _back = new int[grains];
+        _count = new int[grains];
+        _length = new int[grains];
+        Array.Fill(_sequence, NeverWritten);
     }
 
-    public long Grains => _grains.LongLength;
+    public long Grains => _sequence.LongLength;
 
     /// <summary>The sequence of the write that last covered <paramref name="grain"/>, or <see cref="NeverWritten"/>.</summary>
-    public long this[long grain] => _grains[grain].Sequence;
+    public long this[long grain] => _sequence[grain];
 
     /// <summary>Records write <paramref name="sequence"/> of <paramref name="length"/> bytes over <paramref name="count"/> grains from <paramref name="first"/>.</summary>
     public void Record(long first, int count, int length, long sequence)
@@ -34,19 +38,18 @@ internal sealed class BlockLog
         long end = first + count;
         for (long g = first; g < end; g++)
         {
-            if (_grains[g].Sequence != NeverWritten)
+            if (_sequence[g] != NeverWritten)
             {
-                ForgetOutside(g - _grains[g].Back, first, end);
+                ForgetOutside(g - _back[g], first, end);
             }
         }
         for (long g = first; g < end; g++)
         {
-            ref Grain entry = ref _grains[g];
-            entry.Sequence = sequence;
-            entry.Back = (int)(g - first);
+            _sequence[g] = sequence;
+            _back[g] = (int)(g - first);
         }
-        _grains[first].Count = count;
-        _grains[first].Length = length;
+        _count[first] = count;
+        _length[first] = length;
     }
 
     /// <summary>
@@ -56,37 +59,27 @@ internal sealed class BlockLog
     /// </summary>
     public bool TryGetWrite(long grain, out long sequence, out int length, out int count)
     {
-        ref readonly Grain entry = ref _grains[grain];
-        sequence = entry.Sequence;
-        length = entry.Length;
-        count = entry.Count;
-        return sequence != NeverWritten && entry.Back == 0;
+        sequence = _sequence[grain];
+        length = _length[grain];
+        count = _count[grain];
+        return sequence != NeverWritten && _back[grain] == 0;
     }
 
     /// <summary>Forgets the grains of the write starting at <paramref name="head"/> that lie outside [first, end).</summary>
     private void ForgetOutside(long head, long first, long end)
     {
-        long sequence = _grains[head].Sequence;
-        int count = _grains[head].Count;
-        if (sequence == NeverWritten || _grains[head].Back != 0 || (head >= first && head + count <= end))
+        long sequence = _sequence[head];
+        int count = _count[head];
+        if (sequence == NeverWritten || _back[head] != 0 || (head >= first && head + count <= end))
         {
             return;
         }
         for (long g = head; g < head + count; g++)
         {
-            if ((g < first || g >= end) && _grains[g].Sequence == sequence)
+            if ((g < first || g >= end) && _sequence[g] == sequence)
             {
-                _grains[g].Sequence = NeverWritten;
+                _sequence[g] = NeverWritten;
             }
         }
-    }
-
-    /// <summary>A grain's entry: the last write over it, how far into that write it lies, and at a write's first grain the write's grains and bytes.</summary>
-    private struct Grain
-    {
-        public long Sequence;
-        public int Back;
-        public int Count;
-        public int Length;
     }
 }
