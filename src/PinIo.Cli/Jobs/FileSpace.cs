@@ -15,7 +15,7 @@ internal static class FileSpace
     /// <summary>Makes <paramref name="target"/>'s file ready; throws <see cref="DirectIoException"/> naming the call that failed.</summary>
     public static void Prepare(FileTarget target)
     {
-        if (target.IsBlockDevice || target.IsCharDevice)
+        if (target.IsBlockDevice || target.IsCharDevice || target.ReadOnly)
         {
             return;
         }

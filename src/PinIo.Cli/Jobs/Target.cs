@@ -216,6 +216,13 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
     /// <summary>filename_format named directories: they are made before the file is created.</summary>
     public bool MakeParents { get; init; }
 
+    /// <summary>
+    /// The job only reads a file or device that is already there and large enough: opened
+    /// O_RDONLY, without O_CREAT, as fio opens a read job's file (a writer, a trimmer, a job that
+    /// lays out, grows or fills the file, and zonemode=zbd open it for writing).
+    /// </summary>
+    public bool ReadOnly { get; init; }
+
     /// <summary>A block device's own size (a larger size= is clamped to it, as fio does); a file's, or what the job extends it to.</summary>
     public override long Capacity => IsBlockDevice ? ExistingBytes : Math.Max(ExistingBytes, WantedBytes);
 
@@ -226,7 +233,7 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
 
     public override bool NeedsLayout => !IsBlockDevice && !IsCharDevice && !CreateOnOpen && WantedBytes > ExistingBytes;
 
-    public override string DeviceKey => $"{System.IO.Path.GetFullPath(Filename)}|{(Dotnet ? "dotnet" : Engine)}|{Direct}|{Dsync}|{_ring}";
+    public override string DeviceKey => $"{System.IO.Path.GetFullPath(Filename)}|{(Dotnet ? "dotnet" : Engine)}|{Direct}|{Dsync}|{_ring}{(ReadOnly ? "|ro" : "")}";
 
     /// <summary>The file, whatever ring or engine each job opens it with.</summary>
     public override string LayoutKey => System.IO.Path.GetFullPath(Filename);
@@ -241,9 +248,10 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         return FileDevice.Open(Filename, new FileDeviceOptions
         {
             Engine = Engine,
-            Create = !IsBlockDevice,
+            ReadOnly = ReadOnly,
+            Create = !IsBlockDevice && !ReadOnly,
             // fill_device: the file grows as it is written, until the file system is full.
-            InitialSize = IsBlockDevice || Fills ? 0 : WantedBytes,
+            InitialSize = IsBlockDevice || Fills || ReadOnly ? 0 : WantedBytes,
             Direct = Direct,
             Dsync = Dsync,
             SyncWorkers = 0,
@@ -333,9 +341,12 @@ internal sealed record FileTarget(string Filename, IoEngine Engine, bool Direct,
         {
             throw new OptionException($"pinio: job '{jobName}': ioengine=ftruncate needs a regular file; filename={filename} is a device");
         }
+        bool fills = FillDevice.Wanted(o) && probe.IsRegularFile;
         return new FileTarget(filename, engine, direct, probe.Size, wantedBytes, probe.IsBlockDevice, probe.LogicalBlockSize)
         {
-            Fills = FillDevice.Wanted(o) && probe.IsRegularFile,
+            Fills = fills,
+            ReadOnly = !o.Rw.HasWrites() && !o.Rw.HasTrims() && !fills && !ftruncate && (probe.IsBlockDevice || probe.Size >= wantedBytes)
+                && o.Get(Opt.ZoneModeOption) != ZoneMode.Zbd,
             Dotnet = dotnet, Ftruncate = ftruncate, Mmap = mmap, Dsync = dsync, SubmissionPolling = ring && o.Get(Opt.SqThreadPoll), SubmissionPollCpu = o.Get(Opt.SqThreadPollCpu), CompletionPolling = ring && o.Get(Opt.HiPri), Ring = RingTuning.From(o),
             ReapSpinUs = (int)o.Get(Opt.ReapSpin),
             Fallocate = o.Get(Opt.Fallocate), CreateOnOpen = o.Get(Opt.CreateOnOpen),

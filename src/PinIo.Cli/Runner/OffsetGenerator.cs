@@ -133,6 +133,9 @@ internal sealed class OffsetGenerator
             return NextSequential(length);
         }
         long offset;
+        // A one-grain I/O at the grain the map claimed is marked already: no second walk (and
+        // no two divisions) for the common case of bs = blockalign.
+        bool marked = false;
         if (_runLeft > 0 && _cursor + length <= _size)
         {
             _runLeft--;
@@ -144,6 +147,7 @@ internal sealed class OffsetGenerator
             if (_map is not null)
             {
                 grain = _map.Claim(grain);
+                marked = length <= _grain;
                 if (length > unit)
                 {
                     long wanted = (Math.Min(length, _size - (grain * _grain)) + _grain - 1) / _grain;
@@ -155,13 +159,17 @@ internal sealed class OffsetGenerator
             if (offset + length > _size)
             {
                 offset = (_size - length) / _grain * _grain;
+                marked = false;
             }
             _runLeft = _run - 1;
         }
         _cursor = offset + length;
         if (_map is not null)
         {
-            _map.MarkRange(offset / _grain, (length + _grain - 1) / _grain);
+            if (!marked)
+            {
+                _map.MarkRange(offset / _grain, (length + _grain - 1) / _grain);
+            }
             if (_map.FreeBlocks == 0)
             {
                 _map.Reset();

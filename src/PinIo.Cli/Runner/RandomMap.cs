@@ -1,5 +1,6 @@
 // Follows fio's axmap (lib/axmap.c) in purpose: every block once per pass.
 using System.Numerics;
+using System.Runtime.Intrinsics.X86;
 
 namespace PinIo.Cli.Runner;
 
@@ -83,14 +84,33 @@ internal sealed class RandomMap
         return marked;
     }
 
-    /// <summary>Reads the word of <paramref name="block"/> and drops it: the claim that follows finds it in cache.</summary>
-    public void Touch(long block) => _ = Volatile.Read(ref _used[block >> 6]);
+    /// <summary>
+    /// Asks the CPU for the word of <paramref name="block"/> ahead of its claim: a prefetch,
+    /// which neither waits for the word nor holds up the instructions after it. (A read whose
+    /// value is dropped was compiled away by Native AOT, and a kept one would stall on the
+    /// miss here instead of in the claim.) Elsewhere than x86, a no-op.
+    /// </summary>
+    public void Touch(long block)
+    {
+        if (Sse.IsSupported)
+        {
+            Prefetch(ref _used[block >> 6]);
+        }
+    }
 
     /// <summary>Starts a new pass: every block is free again.</summary>
     public void Reset()
     {
         Array.Clear(_used);
         _free = _blocks;
+    }
+
+    private static unsafe void Prefetch(ref ulong word)
+    {
+        fixed (ulong* at = &word)
+        {
+            Sse.Prefetch0(at);
+        }
     }
 
     private long FindFree(long block)

@@ -131,17 +131,16 @@ internal sealed class JobStats
         }
     }
 
-    private static int Decade(long value)
-    {
-        for (int i = 0; i < DecadeBounds.Length; i++)
-        {
-            if (value < DecadeBounds[i])
-            {
-                return i;
-            }
-        }
-        return DecadeBounds.Length - 1;
-    }
+    /// <summary>
+    /// The first decade whose bound <paramref name="value"/> is below (the last past them all):
+    /// how many of the bounds 2 … 750 it reaches, counted without a branch — once per I/O, where
+    /// a loop over <see cref="DecadeBounds"/> mispredicted its exit.
+    /// </summary>
+    private static int Decade(long value) =>
+        Reaches(value, 2) + Reaches(value, 4) + Reaches(value, 10) + Reaches(value, 20) + Reaches(value, 50)
+        + Reaches(value, 100) + Reaches(value, 250) + Reaches(value, 500) + Reaches(value, 750);
+
+    private static int Reaches(long value, long bound) => value >= bound ? 1 : 0;
 
     private static int BatchBucket(int count) => count switch
     {

@@ -56,6 +56,13 @@ internal sealed class RunningStat
         long distance = value - _shift;
         _sum += distance;
         ulong magnitude = (ulong)(distance < 0 ? -distance : distance);
+        if (magnitude <= uint.MaxValue)
+        {
+            // The common case (a latency within 4 s of the first): the square fits 64 bits, and
+            // the portable x64 binary's 128-bit product is a call to a software fallback.
+            _sumOfSquares += magnitude * magnitude;
+            return;
+        }
         ulong high = Math.BigMul(magnitude, magnitude, out ulong low);
         _sumOfSquares += new UInt128(high, low);
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CsCheck;
 using PinIo.Cli.Runner;
 using PinIo.Linux;
 using PinIo.Tests.Infrastructure;
@@ -30,6 +31,18 @@ public sealed class IoClockTests(ITestOutputHelper output) : PinBalancedTest
         long elapsedClock = clock.Now() - fromClock;
         long elapsedStopwatch = Stopwatch.GetTimestamp() - fromStopwatch;
         Assert.True(Math.Abs(elapsedClock - elapsedStopwatch) < Stopwatch.Frequency / 100, $"over {elapsedStopwatch} ticks the job clock counted {elapsedClock}");
+    }
+
+    [Fact]
+    public void TheScaleIsTheHigh64BitsOfThe128BitProductShiftedBy32()
+    {
+        Gen.Select(Gen.ULong, Gen.ULong).Sample((counted, scale) =>
+        {
+            ulong expected = (ulong)(((UInt128)counted * scale) >> 32);
+            Assert.Equal(expected, IoClock.Scale(counted, scale));
+        }, iter: 200_000);
+        Assert.Equal(ulong.MaxValue, IoClock.Scale(ulong.MaxValue, 1UL << 32));
+        Assert.Equal(((UInt128)ulong.MaxValue * ulong.MaxValue >> 32) & ulong.MaxValue, IoClock.Scale(ulong.MaxValue, ulong.MaxValue));
     }
 
     [Fact]

@@ -23,6 +23,23 @@ public sealed class RunningStatTests : PinBalancedTest
     }
 
     [Fact]
+    public void DistancesEitherSideOf2To32KeepTheExactSumOfSquares()
+    {
+        // A distance up to 2^32 - 1 squares in 64 bits; one past it needs the 128-bit product.
+        long first = 1L << 40;
+        long[] distances = [0, 1, uint.MaxValue, -(long)uint.MaxValue, (long)uint.MaxValue + 1, -((long)uint.MaxValue + 1), 3L << 40, -(3L << 40)];
+        var stat = new RunningStat();
+        foreach (long d in distances)
+        {
+            stat.Add(first + d);
+        }
+        decimal mean = distances.Sum(d => (decimal)d) / distances.Length;
+        decimal squares = distances.Sum(d => ((decimal)d - mean) * ((decimal)d - mean));
+        Assert.Equal((double)(first + mean), stat.Mean, 6);
+        Assert.Equal(Math.Sqrt((double)(squares / (distances.Length - 1))), stat.StdDev, 3);
+    }
+
+    [Fact]
     public void SamplesAddedAfterAMergeCountWithTheMergedOnes()
     {
         var random = new Random(3);
