@@ -21,14 +21,16 @@ internal static class WriteScramble
     public static void Stamp(Span<byte> data, long offset, long write)
     {
         Span<ulong> words = MemoryMarshal.Cast<byte, ulong>(data);
-        // XOR with a mix of (offset, write, sector) keeps the random data random: a stamp
-        // written in plain (fio writes the offset and the time) piles up over a buffer's
-        // reuses into a pattern a compressing device finds. The word moves from write to write.
+        // The word becomes a mix of (offset, write, sector): random data stays random, where a
+        // plain stamp (fio writes the offset and the time) piles up over a buffer's reuses into
+        // a pattern a compressing device finds. Stored, not XORed in: a read-modify-write
+        // waited for each sector's cache line (87% of this loop's samples at 128 KiB), a store
+        // does not. The word moves from write to write.
         ulong state = ((ulong)offset * 0xD6E8FEB86659FD93UL) ^ (ulong)write;
         int at = (int)((ulong)write % WordsPerSector);
         for (int sector = 0; sector + WordsPerSector <= words.Length; sector += WordsPerSector)
         {
-            words[sector + at] ^= Taus88.SplitMix64(ref state);
+            words[sector + at] = Taus88.SplitMix64(ref state);
         }
     }
 }
