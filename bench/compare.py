@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Reads the fio and pinio JSON reports bench/compare.sh left in a folder and prints the medians
 and the pinio/fio ratios, with PASS/MISS against issue 4's targets: pinio >= 1.0x fio's IOPS
-and bandwidth, p99 <= 1.1x fio's, user CPU per I/O <= 1.0x fio's (issue 12)."""
+and bandwidth, p99 <= 1.1x fio's, user CPU per I/O <= 1.0x fio's (issue 12). Where a run left perf
+samples (SAMPLE=1), its user CPU per I/O is the job threads' sampled user time, not rusage's."""
 import glob, json, os, re, statistics, sys
+
+from ab import HZ, job_samples
 
 def read_runs(folder):
     """{job: {tool: [run metrics]}} from the JSON reports compare.sh left in folder."""
@@ -28,9 +31,13 @@ def read_runs(folder):
         runtime_us = job["job_runtime"] * 1000.0
         usr_us = job["usr_cpu"] / 100.0 * runtime_us
         sys_us = job["sys_cpu"] / 100.0 * runtime_us
+        cpu_us = usr_us + sys_us
+        samples = path[:-len(".json")] + ".samples"
+        if ios and os.path.exists(samples):
+            usr_us = job_samples(samples)[0] * 1e6 / HZ
         m = dict(iops=iops, bw=bw / 2**20,
                  p50=clat.get("50.000000", 0) / 1000, p99=clat.get("99.000000", 0) / 1000, p999=clat.get("99.900000", 0) / 1000,
-                 usr=usr_us / ios if ios else 0, cpu=(usr_us + sys_us) / ios if ios else 0)
+                 usr=usr_us / ios if ios else 0, cpu=cpu_us / ios if ios else 0)
         rows.setdefault(name, {}).setdefault(tool, []).append(m)
     return rows
 
@@ -61,7 +68,9 @@ def misses(iops, bw, p99, usr):
 
 def main(folder):
     rows = read_runs(folder)
-    print(f"Medians of the runs in {folder} (ratio = pinio / fio).\n")
+    sampled = bool(glob.glob(os.path.join(folder, "*.samples")))
+    print(f"Medians of the runs in {folder} (ratio = pinio / fio; user CPU per I/O from "
+          f"{'perf samples of the job threads' if sampled else 'rusage'}).\n")
     print("| job | tool | IOPS | MiB/s | p50 us | p99 us | p99.9 us | usr CPU us/IO | CPU us/IO |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for name in sorted(rows):

@@ -19,6 +19,9 @@
 # (stress-ng --cpu 1, or a shell busy loop) for the whole comparison: issue 12's busy machine.
 # The job files read ${PINIO_TARGET}, ${PINIO_SIZE} and ${PINIO_RUNTIME} from the environment
 # (fio and pinio both expand $VAR in job files). Raw JSON reports stay in $OUT.
+# SAMPLE=1 also records each run with perf (cpu-clock:u, 4999 Hz) and takes the job threads' user
+# CPU per I/O from the samples (as bench/ab.sh does) instead of rusage's tick-split figure, which
+# this kernel biases for jobs that sleep once per I/O (bench/README.md, lead session 5).
 # AOT=1 runs pinio as the Native AOT binary scripts/publish-aot.sh makes (made first when
 # missing): no JIT compiles the job's code on its own thread during the measured run, which on
 # a 3-second job is a large share of the JIT build's user CPU per I/O (bench/README.md).
@@ -103,8 +106,15 @@ for run in $(seq 1 "$RUNS"); do
             cmd=fio
             [[ $tool == pinio ]] && cmd="$PINIO"
             load=$(cut -d' ' -f1 /proc/loadavg)
-            "$cmd" --output-format=json --output="$OUT/$name.$tool.$run.json" "$job" >/dev/null 2>"$OUT/$name.$tool.$run.err" \
-                || echo "  $tool failed on $name (see $OUT/$name.$tool.$run.err)" >&2
+            base="$OUT/$name.$tool.$run"
+            sample=()
+            [[ "${SAMPLE:-0}" == 1 ]] && sample=(perf record -q -e cpu-clock:u -F 4999 -o "$base.perf" --)
+            "${sample[@]}" "$cmd" --output-format=json --output="$base.json" "$job" >/dev/null 2>"$base.err" \
+                || echo "  $tool failed on $name (see $base.err)" >&2
+            if [[ -f "$base.perf" ]]; then
+                perf report -i "$base.perf" --no-children -n --sort pid,sym --stdio -g none 2>/dev/null | grep -v '^#' > "$base.samples" || true
+                rm -f "$base.perf"
+            fi
             echo "$load" > "$OUT/$name.$tool.$run.load"
         done
     done
