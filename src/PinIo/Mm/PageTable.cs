@@ -3,7 +3,7 @@ namespace PinIo.Mm;
 
 /// <summary>
 /// Maps a virtual page address to the one <see cref="Page"/> that stands for it while it is
-/// referenced. Pool pages are found by the pool's range; pages of caller memory are created
+/// referenced (and, for caller memory, for a while after). Pool pages are found by the pool's range; pages of caller memory are created
 /// on first reference and, as struct pages outlive their users, stay when their last
 /// reference goes — until their shard has grown by <see cref="IdlePagesPerShard"/> since it
 /// last dropped its idle pages — so that a buffer used for I/O after I/O costs a lookup, not
@@ -183,8 +183,8 @@ internal static class PageTable
     }
 
     /// <summary>
-    /// The page object for an address without taking a reference: the referenced page if
-    /// there is one, else a detached page that no table holds (for memory the caller owns,
+    /// The page object for an address without taking a reference: the table's page if it holds
+    /// one (referenced or idle), else a detached page that no table holds (for memory the caller owns,
     /// such as a kvec, which is never referenced).
     /// </summary>
     public static Page Peek(nint pageAddress)
@@ -228,16 +228,6 @@ internal static class PageTable
         lock (shard.Lock)
         {
             return shard.Pages.ContainsKey(pageAddress);
-        }
-    }
-
-    /// <summary>Pages, referenced or idle, in the shard that holds <paramref name="pageAddress"/>.</summary>
-    public static int PagesInShardOf(nint pageAddress)
-    {
-        Shard shard = ShardOf(pageAddress);
-        lock (shard.Lock)
-        {
-            return shard.Pages.Count;
         }
     }
 
