@@ -1,6 +1,10 @@
 using System.Runtime.CompilerServices;
+using PinIo.Block;
+using PinIo.Devices;
+using PinIo.Fs;
 using PinIo.Iov;
 using PinIo.Mm;
+using Xunit;
 
 namespace PinIo.Tests.Infrastructure;
 
@@ -15,6 +19,23 @@ internal static class InlineRequestAllocations
     public const int Warmup = 500;
     public const int Measured = 2000;
     public const int RequestBytes = 4 * PageSize.Bytes;
+
+    /// <summary>
+    /// DirectIo requests on an inline RamDisk of 8 KiB bios: asserts that every measured request
+    /// moved its bytes and that none allocated; returns the disk (disposed by the caller) for the
+    /// caller's own checks.
+    /// </summary>
+    public static RamDisk AssertNoneAllocateOnAnInlineRamDisk(IterDirection direction)
+    {
+        var disk = new RamDisk(1 << 20, new RamDiskOptions { Limits = new QueueLimits { MaxSectorsBytes = 8192 } });
+        (long transferred, long allocated) = Measure(direction, iter => iter.Direction == IterDirection.Dest
+            ? DirectIo.ReadAsync(disk, 0, iter)
+            : DirectIo.WriteAsync(disk, 0, iter));
+
+        Assert.Equal((long)Measured * RequestBytes, transferred);
+        Assert.True(allocated == 0, $"{allocated} bytes allocated over {Measured} requests ({(double)allocated / Measured:F1} per request)");
+        return disk;
+    }
 
     /// <summary>Bytes the measured requests transferred, and bytes they allocated.</summary>
     public static (long Transferred, long Allocated) Measure(IterDirection direction, Func<IovIter, ValueTask<long>> issue)
