@@ -12,16 +12,7 @@ internal static class FileShell
     /// <summary>Runs <paramref name="program"/> and returns its exit code and combined output (-1 when it cannot start).</summary>
     public static (int ExitCode, string Output) Run(string program, params string[] arguments)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
+        ProcessStartInfo start = StartInfo(program, arguments);
         try
         {
             using Process process = Process.Start(start)!;
@@ -34,6 +25,22 @@ internal static class FileShell
         {
             return (-1, $"{program}: {e.Message}");
         }
+    }
+
+    /// <summary>How to start <paramref name="program"/> with its arguments passed as they are, both outputs redirected.</summary>
+    public static ProcessStartInfo StartInfo(string program, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        return start;
     }
 
     /// <summary>Runs the command and returns its output, or null (with the reason) when it failed.</summary>

@@ -155,16 +155,7 @@ public sealed class ToolPackageTests : PinBalancedTest
     /// <summary>Runs a command to its end (at most <see cref="CommandTimeout"/>) and returns its standard output; fails the test with both outputs when it fails.</summary>
     private string Run(string program, params string[] arguments)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
+        ProcessStartInfo start = FileShell.StartInfo(program, arguments);
         PrepareEnvironment(start);
         string command = $"{Path.GetFileName(program)} {string.Join(' ', arguments)}";
         _output.WriteLine($"$ {command}");
