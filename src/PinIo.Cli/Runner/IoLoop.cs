@@ -21,6 +21,9 @@ internal sealed partial class IoLoop : IDisposable
 {
     private readonly JobPlan _plan;
     private readonly IJobEngine _engine;
+    // The engine of nearly every job, called by its sealed type: two interface dispatches per
+    // I/O (start and finish) were 3% of a 4 KiB job's user samples under Native AOT.
+    private readonly PinIoEngine? _pinio;
     private readonly ITimedEngine? _timed;
     private readonly IoSlots _slots;
     private readonly Completions _completions;
@@ -49,6 +52,7 @@ internal sealed partial class IoLoop : IDisposable
     {
         _plan = plan;
         _engine = engine;
+        _pinio = engine as PinIoEngine;
         _timed = engine as ITimedEngine;
         _slots = slots;
         _accounting = accounting;
@@ -312,7 +316,7 @@ internal sealed partial class IoLoop : IDisposable
         {
             _source.IssuedBytes += request.Length;
         }
-        switch (_engine.Start(slot, out Exception? error))
+        switch (_pinio is not null ? _pinio.Start(slot, out Exception? error) : _engine.Start(slot, out error))
         {
             case IoStart.Failed:
                 OnIoError(slot, error!);
@@ -366,7 +370,7 @@ internal sealed partial class IoLoop : IDisposable
         long bytes = 0;
         try
         {
-            bytes = _engine.Finish(slot);
+            bytes = _pinio is not null ? _pinio.Finish(slot) : _engine.Finish(slot);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

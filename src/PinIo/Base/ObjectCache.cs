@@ -93,17 +93,22 @@ internal static class ThreadCaches
 /// <summary>A few objects of one type kept by one thread.</summary>
 internal sealed class ThreadStack
 {
-    private const int Slots = 16;
+    // As deep as a ring's queue usually is (32 bios, requests and anchors in flight at once):
+    // a thread whose completions return more than it keeps falls back to the shared slots'
+    // compare-exchange.
+    internal const int Slots = 64;
 
-    private readonly object?[] _items = new object?[Slots];
+    // Items wrapped in a struct: a store into an object[] goes through the runtime's
+    // covariance check (StelemRef) on every push.
+    private readonly Entry[] _items = new Entry[Slots];
 
     public int Count { get; private set; }
 
     public object? Pop()
     {
         int top = --Count;
-        object? item = _items[top];
-        _items[top] = null;
+        object? item = _items[top].Item;
+        _items[top].Item = null;
         return item;
     }
 
@@ -113,7 +118,12 @@ internal sealed class ThreadStack
         {
             return false;
         }
-        _items[Count++] = item;
+        _items[Count++].Item = item;
         return true;
+    }
+
+    private struct Entry
+    {
+        public object? Item;
     }
 }

@@ -182,6 +182,7 @@ public static partial class DirectIo
 
     private static ValueTask<long> RwAsync(IBlockDevice device, BioOp op, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct, IoPriority priority = default)
     {
+        using UserMemoryHold hold = HoldWhereBounceDecides(iter, flags);
         return Prepare(device, op, offset, iter, flags, ct, out long hidden, out long reportLimit) switch
         {
             Route.Nothing => new ValueTask<long>(0),
@@ -189,6 +190,15 @@ public static partial class DirectIo
             _ => SubmitMapped(device, op, offset, iter, hidden, reportLimit, flags, ct, priority: priority),
         };
     }
+
+    /// <summary>
+    /// With bouncing on, the alignment check picks the route, and a managed buffer the GC moves
+    /// between that check and the bio's pin would reach the kernel misaligned (EINVAL instead of
+    /// a bounce): its memory is held still from the check until every bio has pinned its pages.
+    /// Without bouncing, misaligned memory is the caller's error either way.
+    /// </summary>
+    private static UserMemoryHold HoldWhereBounceDecides(IovIter iter, DirectIoFlags flags) =>
+        (flags & DirectIoFlags.BounceMisaligned) != 0 && iter is not null ? iter.HoldUserMemory() : default;
 
     /// <summary>
     /// A request of at most <see cref="int.MaxValue"/> bytes (DirectFile's one-buffer calls),
@@ -199,6 +209,7 @@ public static partial class DirectIo
     /// </summary>
     internal static ValueTask<int> RwIntAsync(IBlockDevice device, BioOp op, long offset, IovIter iter, DirectIoFlags flags, IDioCompletionHook completionHook, CancellationToken ct)
     {
+        using UserMemoryHold hold = HoldWhereBounceDecides(iter, flags);
         Route route;
         long hidden, reportLimit;
         try
@@ -275,7 +286,7 @@ public static partial class DirectIo
         QueueLimits limits = device.Limits;
         CheckBlockAlignment(op, offset, iter.Count, limits);
         ThrowIfCanceled(op, offset, ct);
-        hidden = ClampToDevice(device, op, offset, iter, out reportLimit);
+        hidden = ClampToDevice(device, limits, op, offset, iter, out reportLimit);
         if (iter.Count == 0)
         {
             // A read at or past the end: nothing transferred, the iterator as it was.
@@ -326,10 +337,13 @@ public static partial class DirectIo
     /// bios of one extent of a file. Returns the bytes before the first failure, with the
     /// iterator advanced by exactly that; throws when nothing was transferred.
     /// </summary>
-    internal static ValueTask<long> TransferAsync(IBlockDevice device, BioOp op, long deviceOffset, IovIter iter, bool bounce, DirectIoFlags flags, CancellationToken ct) =>
-        bounce
+    internal static ValueTask<long> TransferAsync(IBlockDevice device, BioOp op, long deviceOffset, IovIter iter, bool bounce, DirectIoFlags flags, CancellationToken ct)
+    {
+        using UserMemoryHold hold = HoldWhereBounceDecides(iter, flags);
+        return bounce || MovedOutOfAlignment(device, iter, flags)
             ? BounceAsync(device, op, deviceOffset, iter, 0, long.MaxValue, flags, ct)
             : SubmitMapped(device, op, deviceOffset, iter, 0, long.MaxValue, flags, ct);
+    }
 
     /// <summary>
     /// <see cref="TransferAsync"/> for memory that fits the device, with
@@ -337,8 +351,34 @@ public static partial class DirectIo
     /// before its result is delivered. Once it returns, the hook is the request's: a failure
     /// comes back in the ValueTask, never as a throw (a throw means the hook was not taken).
     /// </summary>
-    internal static ValueTask<long> TransferMappedAsync(IBlockDevice device, BioOp op, long deviceOffset, IovIter iter, DirectIoFlags flags, IDioCompletionHook completionHook, CancellationToken ct) =>
-        SubmitMapped(device, op, deviceOffset, iter, 0, long.MaxValue, flags, ct, completionHook);
+    internal static ValueTask<long> TransferMappedAsync(IBlockDevice device, BioOp op, long deviceOffset, IovIter iter, DirectIoFlags flags, IDioCompletionHook completionHook, CancellationToken ct)
+    {
+        using UserMemoryHold hold = HoldWhereBounceDecides(iter, flags);
+        return MovedOutOfAlignment(device, iter, flags)
+            ? BounceHookedAsync(device, op, deviceOffset, iter, flags, completionHook, ct)
+            : SubmitMapped(device, op, deviceOffset, iter, 0, long.MaxValue, flags, ct, completionHook);
+    }
+
+    /// <summary>
+    /// A file's request checked its memory once (<see cref="CheckFileRequest"/>) and transfers it
+    /// extent by extent, later: managed memory the GC moved since may no longer fit the device.
+    /// Checked again under the hold, when bouncing is on, so that it bounces instead of failing.
+    /// </summary>
+    private static bool MovedOutOfAlignment(IBlockDevice device, IovIter iter, DirectIoFlags flags) =>
+        (flags & DirectIoFlags.BounceMisaligned) != 0 && !BlkMap.CanMap(iter, device.Limits);
+
+    /// <summary>A bounced <see cref="TransferMappedAsync"/>, its hook run when it ends.</summary>
+    private static async ValueTask<long> BounceHookedAsync(IBlockDevice device, BioOp op, long deviceOffset, IovIter iter, DirectIoFlags flags, IDioCompletionHook completionHook, CancellationToken ct)
+    {
+        try
+        {
+            return await BounceAsync(device, op, deviceOffset, iter, 0, long.MaxValue, flags, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            completionHook.OnDioComplete();
+        }
+    }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void ThrowMisalignedMemory(BioOp op, QueueLimits limits) =>
@@ -459,20 +499,19 @@ public static partial class DirectIo
     /// crosses it is cut short (block/fops.c). Returns the bytes hidden by truncating the
     /// iterator, to be given back when the request ends.
     /// </summary>
-    private static long ClampToDevice(IBlockDevice device, BioOp op, long offset, IovIter iter, out long reportLimit)
+    private static long ClampToDevice(IBlockDevice device, QueueLimits limits, BioOp op, long offset, IovIter iter, out long reportLimit)
     {
         reportLimit = long.MaxValue;
         // A growable device that cannot grow (a block device behind a FileDevice) ends where a
         // plain device does: a write at its end has no space (blkdev_write_iter), not EFBIG.
+        // Only a write asks how far the device may grow: a read ends at the capacity.
         long capacity = device.Capacity;
-        long maxCapacity = device is IGrowableDevice growable ? growable.MaxCapacity : capacity;
-        bool grows = maxCapacity > capacity;
-        long end = op == BioOp.Write ? maxCapacity : capacity;
+        long end = op == BioOp.Write && device is IGrowableDevice growable ? growable.MaxCapacity : capacity;
         if (offset >= end)
         {
             if (op == BioOp.Write)
             {
-                ThrowHelper.ThrowDirectIo(grows ? Errno.EFBIG : Errno.ENOSPC,
+                ThrowHelper.ThrowDirectIo(end > capacity ? Errno.EFBIG : Errno.ENOSPC,
                     $"write at offset {offset} is at or past the end of the device ({end} bytes)");
             }
             long all = iter.Count;
@@ -481,9 +520,9 @@ public static partial class DirectIo
         }
         long visible = end - offset;
         long reach = visible;
-        if (op == BioOp.Read && device.Limits.BlockRemainder(visible) is var partial and > 0)
+        if (op == BioOp.Read && limits.BlockRemainder(visible) is var partial and > 0)
         {
-            reach += device.Limits.LogicalBlockSize - partial;
+            reach += limits.LogicalBlockSize - partial;
         }
         long hidden = Math.Max(0, iter.Count - reach);
         iter.Truncate(iter.Count - hidden);

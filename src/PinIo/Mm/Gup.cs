@@ -163,14 +163,20 @@ public static class Gup
         try
         {
             address = NativeMemoryAccess.AddressOf(handle);
-            object? movable = MovableOwnerOf(buffer);
+            // PinIo's own pool memory first, by its exact (sealed) type, once per call: no cast
+            // helper or cast-cache lookup on the Direct I/O path.
+            MemoryMarshal.TryGetMemoryManager<byte, PoolMemory>(buffer, out PoolMemory? poolMemory);
+            object? movable = poolMemory is null ? MovableOwnerOf(buffer) : null;
             if (movable is not null)
             {
                 anchor = GcAnchor.Rent(movable, handle);
                 handle = default;
             }
             int count = AcquireAnchoredPages(address, buffer.Length, pages, pin, anchor);
-            ThrowIfPoolMemoryDisposed(buffer, pages[..count], pin);
+            if (poolMemory is not null)
+            {
+                ThrowIfPoolMemoryDisposed(poolMemory, pages[..count], pin);
+            }
             return count;
         }
         finally
@@ -242,9 +248,9 @@ public static class Gup
     /// checked after taking them (as in <see cref="PoolMemory.TryGetPages"/>), so a Dispose this
     /// misses comes later and only drops the owner's reference.
     /// </summary>
-    private static void ThrowIfPoolMemoryDisposed(Memory<byte> buffer, ReadOnlySpan<Page> taken, bool pinned)
+    private static void ThrowIfPoolMemoryDisposed(PoolMemory pool, ReadOnlySpan<Page> taken, bool pinned)
     {
-        if (MemoryMarshal.TryGetMemoryManager<byte, PoolMemory>(buffer, out PoolMemory? pool) && pool.IsDisposed)
+        if (pool.IsDisposed)
         {
             ReleaseAcquired(taken, pinned);
             throw new ObjectDisposedException(nameof(PoolMemory), "I/O into pool memory after its owner was disposed: its pages may already belong to another buffer");
@@ -268,16 +274,11 @@ public static class Gup
 
     /// <summary>
     /// The managed object whose GC pin must outlive the call: an array, or a memory manager
-    /// other than PinIo's own native pool memory (whose pin is not a GC pin).
+    /// other than PinIo's own native pool memory (whose pin is not a GC pin; the caller has
+    /// ruled that out).
     /// </summary>
     private static object? MovableOwnerOf(Memory<byte> buffer)
     {
-        // PinIo's own pool memory first, by its exact (sealed) type: no cast helper or cast-cache
-        // lookup on the Direct I/O path, where an interface check cost a cache miss per request.
-        if (MemoryMarshal.TryGetMemoryManager<byte, PoolMemory>(buffer, out _))
-        {
-            return null;
-        }
         if (MemoryMarshal.TryGetArray<byte>(buffer, out ArraySegment<byte> segment))
         {
             // An array its owner keeps pinned (CreateFromPinnedArray) needs no GC pin from us.

@@ -12,6 +12,7 @@ internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slo
 {
     private readonly PendingIos<long> _pending = new(slots);
     private readonly IPrioritizedJobIo? _prioritized = io as IPrioritizedJobIo;
+    private readonly DeviceJobIo? _device = io as DeviceJobIo; // a raw device's, called by its sealed type: no dispatch per I/O
 
     public IoStart Start(IoSlot slot, out Exception? error)
     {
@@ -27,7 +28,7 @@ internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slo
         {
             pending = slot.Priority.IsSet && _prioritized is { } prioritized
                 ? (slot.IsWrite ? prioritized.WriteAsync(slot.Offset, iter, slot.Priority) : prioritized.ReadAsync(slot.Offset, iter, slot.Priority))
-                : slot.IsWrite ? io.WriteAsync(slot.Offset, iter) : io.ReadAsync(slot.Offset, iter);
+                : Transfer(slot, iter);
         }
         catch (DirectIoException e)
         {
@@ -36,6 +37,15 @@ internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slo
             return IoStart.Failed;
         }
         return Started(slot, pending);
+    }
+
+    private ValueTask<long> Transfer(IoSlot slot, IovIter iter)
+    {
+        if (_device is { } device)
+        {
+            return slot.IsWrite ? device.WriteAsync(slot.Offset, iter) : device.ReadAsync(slot.Offset, iter);
+        }
+        return slot.IsWrite ? io.WriteAsync(slot.Offset, iter) : io.ReadAsync(slot.Offset, iter);
     }
 
     /// <summary>A trim carries no data: nothing of the buffer to shorten or rewind.</summary>
