@@ -197,7 +197,7 @@ public static partial class DirectIo
     /// a bounce): its memory is held still from the check until every bio has pinned its pages.
     /// Without bouncing, misaligned memory is the caller's error either way.
     /// </summary>
-    private static UserMemoryHold HoldWhereBounceDecides(IovIter iter, DirectIoFlags flags) =>
+    internal static UserMemoryHold HoldWhereBounceDecides(IovIter iter, DirectIoFlags flags) =>
         (flags & DirectIoFlags.BounceMisaligned) != 0 && iter is not null ? iter.HoldUserMemory() : default;
 
     /// <summary>

@@ -87,20 +87,31 @@ public static partial class LegacyDirectIo
     {
         ArgumentNullException.ThrowIfNull(inode);
         IBlockDevice device = inode.Device;
-        if (DirectIo.CheckFileRequest(BioOp.Read, offset, iter, device.Limits, flags))
+        // The walk pins the pages after this check: memory the GC could move is held still until then.
+        UserMemoryHold hold = DirectIo.HoldWhereBounceDecides(iter, flags);
+        try
         {
-            return IomapDio.ReadAsync(inode, offset, iter, flags, ct);
+            if (DirectIo.CheckFileRequest(BioOp.Read, offset, iter, device.Limits, flags))
+            {
+                return IomapDio.ReadAsync(inode, offset, iter, flags, ct);
+            }
+            DirectIo.ThrowIfCanceled(BioOp.Read, offset, ct);
+            long visible = inode.Size - offset;
+            if (iter.Count == 0 || visible <= 0)
+            {
+                return new ValueTask<long>(0);
+            }
+            long reach = Math.Min(iter.Count, DioFileRange.AlignUp(visible, device.Limits.LogicalBlockSize));
+            long hidden = iter.Count - reach;
+            iter.Truncate(reach);
+            ValueTask<long> io = ReadCoreAsync(inode, offset, iter, hidden, visible, flags, hold, ct);
+            hold = default; // the walk's now
+            return io;
         }
-        DirectIo.ThrowIfCanceled(BioOp.Read, offset, ct);
-        long visible = inode.Size - offset;
-        if (iter.Count == 0 || visible <= 0)
+        finally
         {
-            return new ValueTask<long>(0);
+            hold.Dispose();
         }
-        long reach = Math.Min(iter.Count, DioFileRange.AlignUp(visible, device.Limits.LogicalBlockSize));
-        long hidden = iter.Count - reach;
-        iter.Truncate(reach);
-        return ReadCoreAsync(inode, offset, iter, hidden, visible, flags, ct);
     }
 
     /// <summary>
@@ -130,26 +141,37 @@ public static partial class LegacyDirectIo
     public static ValueTask<long> WriteAsync(IIomapInode inode, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(inode);
-        if (DirectIo.CheckFileRequest(BioOp.Write, offset, iter, inode.Device.Limits, flags))
+        UserMemoryHold hold = DirectIo.HoldWhereBounceDecides(iter, flags);
+        try
         {
-            return IomapDio.WriteAsync(inode, offset, iter, flags, ct);
+            if (DirectIo.CheckFileRequest(BioOp.Write, offset, iter, inode.Device.Limits, flags))
+            {
+                return IomapDio.WriteAsync(inode, offset, iter, flags, ct);
+            }
+            DirectIo.ThrowIfCanceled(BioOp.Write, offset, ct);
+            if (iter.Count == 0)
+            {
+                return new ValueTask<long>(0);
+            }
+            ValueTask<long> io = WriteCoreAsync(inode, offset, iter, flags, hold, ct);
+            hold = default; // the walk's now
+            return io;
         }
-        DirectIo.ThrowIfCanceled(BioOp.Write, offset, ct);
-        if (iter.Count == 0)
+        finally
         {
-            return new ValueTask<long>(0);
+            hold.Dispose();
         }
-        return WriteCoreAsync(inode, offset, iter, flags, ct);
     }
 
-    private static async ValueTask<long> ReadCoreAsync(IIomapInode inode, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, CancellationToken ct)
+    /// <summary>The legacy walk of a read; <paramref name="hold"/> (the caller's memory held still since its check) is released once every bio is built.</summary>
+    private static async ValueTask<long> ReadCoreAsync(IIomapInode inode, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, UserMemoryHold hold, CancellationToken ct)
     {
         long startConsumed = iter.Consumed;
         var walk = new LegacyDioWalk(inode, BioOp.Read, offset, iter, flags);
         long done = 0;
         try
         {
-            Exception? failure = await walk.RunAsync(ct).ConfigureAwait(false);
+            Exception? failure = await RunHeldAsync(walk, hold, ct).ConfigureAwait(false);
             done = Math.Min(await walk.WaitAsync().ConfigureAwait(false), reportLimit);
             if (failure is not null && (done == 0 || !DioFileRange.IsRequestFailure(failure)))
             {
@@ -169,12 +191,13 @@ public static partial class LegacyDirectIo
         return done;
     }
 
-    private static async ValueTask<long> WriteCoreAsync(IIomapInode inode, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct)
+    /// <summary>The legacy walk of a write; <paramref name="hold"/> as for <see cref="ReadCoreAsync"/>.</summary>
+    private static async ValueTask<long> WriteCoreAsync(IIomapInode inode, long offset, IovIter iter, DirectIoFlags flags, UserMemoryHold hold, CancellationToken ct)
     {
         long startConsumed = iter.Consumed;
         long requested = iter.Count;
         var walk = new LegacyDioWalk(inode, BioOp.Write, offset, iter, flags);
-        Exception? failure = await walk.RunAsync(ct).ConfigureAwait(false);
+        Exception? failure = await RunHeldAsync(walk, hold, ct).ConfigureAwait(false);
         long done = await walk.WaitAsync().ConfigureAwait(false);
         if (failure is not null && !DioFileRange.IsRequestFailure(failure))
         {
@@ -189,5 +212,18 @@ public static partial class LegacyDirectIo
         range.CutToBlockIf(done < requested && walk.IsFreshAt(offset + done), iter);
         failure ??= walk.FailureException();
         return await DioFileRange.EndIoAsync(inode, range, iter, failure, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Builds and submits every bio of the walk, then lets go of the memory hold: the bios' own pins keep it still from there.</summary>
+    private static async ValueTask<Exception?> RunHeldAsync(LegacyDioWalk walk, UserMemoryHold hold, CancellationToken ct)
+    {
+        try
+        {
+            return await walk.RunAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            hold.Dispose();
+        }
     }
 }
