@@ -28,6 +28,15 @@ fi
 dotnet publish src/PinIo.Cli/PinIo.Cli.csproj -c Release -r linux-x64 -p:PublishAot=true \
     -p:CppCompilerAndLinker="$linker" -o "$out" --nologo
 
+# The hot-method layout (IlcOrderFile) names methods: renamed ones silently fall out of it.
+order=src/PinIo.Cli/aot-hot-order.txt
+if [[ -f "$out/PinIo.Cli.dbg" && -f "$order" ]]; then
+    missing=$(head -n 100 "$order" | grep -cvxFf <(nm "$out/PinIo.Cli.dbg" | awk '{print $3}') || true)
+    if (( missing > 10 )); then
+        echo "publish-aot.sh: $missing of the 100 hottest methods in $order are not in this build: run bench/aot-order.sh" >&2
+    fi
+fi
+
 echo
 echo "Native AOT binary: $out/pinio ($(du -h "$out/pinio" | cut -f1)), $("$out/pinio" --version)"
 echo "Run it:            $out/pinio --name=t --filename=ram:64m --rw=randread --runtime=1 --time_based"
