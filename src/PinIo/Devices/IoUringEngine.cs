@@ -480,6 +480,12 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     /// <summary>Ends the flushes and discards that ran as blocking calls (<see cref="RunNow"/>), on the polling thread, as Reap ends the others.</summary>
     private void EndFlushed()
     {
+        // Called two or three times per poll, nearly always with nothing to end: the count is a
+        // field read, the dequeue a call.
+        if (_flushed.Count == 0)
+        {
+            return;
+        }
         while (_flushed.TryDequeue(out (Bio Bio, int Error) done))
         {
             _completedInPoll++;
