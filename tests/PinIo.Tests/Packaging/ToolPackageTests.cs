@@ -83,6 +83,12 @@ public sealed class ToolPackageTests : PinBalancedTest
         AssertCommonMetadata(metadata, "PinIo");
         Assert.Contains("lib/net10.0/PinIo.dll", entries);
         Assert.Contains("lib/net10.0/PinIo.xml", entries);
+        // A Native AOT application of the package binds libc at link time, directly or through another package.
+        Assert.Contains("build/PinIo.targets", entries);
+        Assert.Contains("buildTransitive/PinIo.targets", entries);
+        XElement directPInvoke = Assert.Single(Descendants(ReadEntry(Path.Combine(feed, $"PinIo.{PackageVersion}.nupkg"), "build/PinIo.targets"), "DirectPInvoke"));
+        Assert.Equal("libc", directPInvoke.Attribute("Include")?.Value);
+        Assert.Contains("PublishAot", directPInvoke.Parent!.Attribute("Condition")?.Value ?? "", StringComparison.Ordinal);
         // The package's dependencies are the library's package references, no more and no fewer.
         string[] references = XElement.Load(Path.Combine(repository, "src", "PinIo", "PinIo.csproj"))
             .Descendants("PackageReference").Select(r => r.Attribute("Include")!.Value).Order(StringComparer.Ordinal).ToArray();
@@ -129,6 +135,13 @@ public sealed class ToolPackageTests : PinBalancedTest
         ZipArchiveEntry nuspec = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal) && !e.FullName.Contains('/', StringComparison.Ordinal));
         using Stream stream = nuspec.Open();
         return (Child(XDocument.Load(stream).Root!, "metadata")!, entries);
+    }
+
+    private static XElement ReadEntry(string package, string entry)
+    {
+        using ZipArchive zip = ZipFile.OpenRead(package);
+        using Stream stream = zip.GetEntry(entry)!.Open();
+        return XDocument.Load(stream).Root!;
     }
 
     private static string Value(XElement metadata, string name) => Child(metadata, name)?.Value ?? string.Empty;
