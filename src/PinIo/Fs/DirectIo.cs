@@ -339,7 +339,8 @@ public static partial class DirectIo
     /// </summary>
     internal static ValueTask<long> TransferAsync(IBlockDevice device, BioOp op, long deviceOffset, IovIter iter, bool bounce, DirectIoFlags flags, CancellationToken ct)
     {
-        using UserMemoryHold hold = HoldWhereBounceDecides(iter, flags);
+        // Memory already bounced is copied, never pinned: nothing to hold still.
+        using UserMemoryHold hold = bounce ? default : HoldWhereBounceDecides(iter, flags);
         return bounce || MovedOutOfAlignment(device, iter, flags)
             ? BounceAsync(device, op, deviceOffset, iter, 0, long.MaxValue, flags, ct)
             : SubmitMapped(device, op, deviceOffset, iter, 0, long.MaxValue, flags, ct);
