@@ -20,9 +20,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # Profiled without an order file, so that no earlier layout decides what is sampled.
-dotnet publish src/PinIo.Cli/PinIo.Cli.csproj -c Release -r linux-x64 -p:PublishAot=true -p:IlcOrderFile= \
-    -p:CppCompilerAndLinker="$(command -v clang || compgen -c clang- | grep -E '^clang-[0-9]+$' | sort -t- -k2 -n | tail -n 1)" \
-    -o "$work/aot" --nologo >/dev/null
+scripts/publish-aot.sh "$work/aot" -p:IlcOrderFile= >/dev/null
 [[ -f "$FILE" ]] || fio --name=make --filename="$FILE" --size=1g --rw=write --bs=1m --direct=1 --output=/dev/null
 export PINIO_RUNTIME=3
 for job in "${JOBS[@]}"; do

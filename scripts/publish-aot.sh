@@ -4,7 +4,8 @@
 #   artifacts/aot/PinIo.Cli.dbg  its native debug symbols (the binary's debuglink names this file)
 # then runs `pinio --version` with it.
 #
-# Usage: scripts/publish-aot.sh [OUT_DIR]      (default: artifacts/aot)
+# Usage: scripts/publish-aot.sh [OUT_DIR [MSBUILD_ARGS...]]      (default: artifacts/aot)
+#        e.g. scripts/publish-aot.sh /tmp/aot -p:IlcOrderFile=   (without the hot-method layout)
 # Needs, besides the .NET 10 SDK: clang for the native link (any clang-NN will do; Debian's
 # package brings the linker and libc's files with it): apt-get install -y clang. No zlib package:
 # .NET 10's ILCompiler links its own (libz.a). The ILCompiler package itself comes from NuGet
@@ -14,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out="$(realpath -m "${1:-artifacts/aot}")"
+shift || true
 
 # The ILCompiler calls `clang`; Debian installs it as clang-NN only unless the `clang` package is in.
 linker=clang
@@ -26,7 +28,7 @@ if ! command -v clang >/dev/null 2>&1; then
 fi
 
 dotnet publish src/PinIo.Cli/PinIo.Cli.csproj -c Release -r linux-x64 -p:PublishAot=true \
-    -p:CppCompilerAndLinker="$linker" -o "$out" --nologo
+    -p:CppCompilerAndLinker="$linker" -o "$out" --nologo "$@"
 
 # The hot-method layout (IlcOrderFile) names methods: renamed ones silently fall out of it.
 order=src/PinIo.Cli/aot-hot-order.txt
