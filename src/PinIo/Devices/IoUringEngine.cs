@@ -54,6 +54,9 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     private readonly bool _polled;
     private readonly bool _completionPolling;
     private readonly ConcurrentQueue<Bio> _incoming = new();
+    // Set before the first bio is handed over by another thread: until then the owner's drains
+    // skip the queue (a polled ring's owner submits its own bios and never needs it).
+    private bool _incomingQueued;
     private readonly Queue<Bio> _waiting = new();
     private readonly Queue<(Bio Bio, int Error)> _flushed = new();
     private readonly ManualResetEventSlim _started = new();
@@ -185,6 +188,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
             PrepOrWait(bio);
             return;
         }
+        Volatile.Write(ref _incomingQueued, true);
         _incoming.Enqueue(bio);
         if (!_polled)
         {
@@ -495,6 +499,10 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
 
     private void DrainIncoming()
     {
+        if (!Volatile.Read(ref _incomingQueued))
+        {
+            return;
+        }
         while (_freeCount > 0 && _incoming.TryDequeue(out Bio? bio))
         {
             PrepOrWait(bio);
