@@ -1,4 +1,6 @@
+using System.Runtime.ExceptionServices;
 using PinIo.Cli.Stats;
+using PinIo.Fs;
 
 namespace PinIo.Cli.Runner;
 
@@ -8,7 +10,7 @@ namespace PinIo.Cli.Runner;
 /// <see cref="CompletedAt"/>, which the completing thread stamps before it hands the slot back
 /// through the job's completion queue (the queue's fences order the two).
 /// </summary>
-internal sealed class IoSlot(int index, BlockBuffer buffer)
+internal sealed class IoSlot(int index, BlockBuffer buffer) : IDioCompletion
 {
     public int Index { get; } = index;
 
@@ -53,4 +55,29 @@ internal sealed class IoSlot(int index, BlockBuffer buffer)
     public long SubmittedAt { get; set; }
 
     public long CompletedAt;
+
+    /// <summary>The bytes moved by a request the slot is the completion of (<see cref="IDioCompletion"/>), until <see cref="TakeResult"/>.</summary>
+    public long Result;
+
+    /// <summary>What that request failed with, until <see cref="TakeResult"/>.</summary>
+    public Exception? Failure;
+
+    void IDioCompletion.Complete(long result, Exception? error)
+    {
+        Result = result;
+        Failure = error;
+        OnCompleted!();
+    }
+
+    /// <summary>The result of the request the slot was the completion of; throws what it failed with.</summary>
+    public long TakeResult()
+    {
+        Exception? failure = Failure;
+        if (failure is not null)
+        {
+            Failure = null;
+            ExceptionDispatchInfo.Throw(failure);
+        }
+        return Result;
+    }
 }

@@ -45,6 +45,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     private BioOp _op;
     private IovIter? _iter;
     private IDioCompletionHook? _completionHook;
+    private IDioCompletion? _completion;
     private bool _continueOnPool;
     private long _result;
     private Exception? _error;
@@ -62,7 +63,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
 
     public long Offset => _offset;
 
-    public static DioRequest Rent(BioOp op, long offset, IovIter iter, long hiddenByTruncate, long reportLimit, bool inlineContinuations, IDioCompletionHook? completionHook = null, bool signalOnPool = false)
+    public static DioRequest Rent(BioOp op, long offset, IovIter iter, long hiddenByTruncate, long reportLimit, bool inlineContinuations, IDioCompletionHook? completionHook = null, bool signalOnPool = false, IDioCompletion? completion = null)
     {
         DioRequest dio = s_cache.TryTake() ?? new DioRequest();
         dio._generation++;
@@ -78,6 +79,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
         dio._failedReason = null;
         dio._submitFailure = null;
         dio._completionHook = completionHook;
+        dio._completion = completion;
         dio._core.Reset();
         dio._continueOnPool = signalOnPool && !inlineContinuations;
         dio._core.RunContinuationsAsynchronously = !inlineContinuations && !signalOnPool;
@@ -144,10 +146,17 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     /// <summary>For a request the submitter finished itself: its result, or the exception to throw; then back to the cache.</summary>
     public long ConsumeResult()
     {
-        long result = Finish(out Exception? error);
+        long result = TakeResult(out Exception? error);
+        return error is null ? result : throw error;
+    }
+
+    /// <summary>For a request that has ended: its result and failure, the hook run, the request back in the cache.</summary>
+    public long TakeResult(out Exception? error)
+    {
+        long result = Finish(out error);
         RunCompletionHook();
         Return(this);
-        return error is null ? result : throw error;
+        return result;
     }
 
     public long GetResult(short token)
@@ -186,6 +195,12 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
 
     private void CompleteFromDevice()
     {
+        if (_completion is { } completion)
+        {
+            long result = TakeResult(out Exception? error);
+            completion.Complete(result, error);
+            return;
+        }
         _result = Finish(out _error);
         RunCompletionHook();
         if (_continueOnPool)
@@ -291,6 +306,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     private static void Return(DioRequest dio)
     {
         dio._submitFailure = null;
+        dio._completion = null;
         s_cache.Return(dio);
     }
 }

@@ -56,6 +56,10 @@ internal sealed class DeviceJobIo(IBlockDevice device) : IJobIo, IPrioritizedJob
 
     public ValueTask<long> ReadAsync(long offset, IovIter iter) => DirectIo.ReadAsync(device, offset, iter, DirectIoFlags.InlineCompletion);
 
+    /// <summary>The slot's read or write with the slot itself as the completion (a kiocb's ki_complete): no ValueTask per I/O. True when it ended in the call.</summary>
+    public bool Start(IoSlot slot, IovIter iter) =>
+        DirectIo.Start(device, slot.IsWrite ? BioOp.Write : BioOp.Read, slot.Offset, iter, slot.Priority, slot, out slot.Result, out slot.Failure);
+
     public ValueTask<long> WriteAsync(long offset, IovIter iter) => DirectIo.WriteAsync(device, offset, iter, DirectIoFlags.InlineCompletion);
 
     /// <summary>Resumes where the last discard bio ends, as reads and writes do: on a polled ring, inside the job thread's reap.</summary>

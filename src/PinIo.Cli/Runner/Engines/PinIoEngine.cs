@@ -14,6 +14,11 @@ internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slo
     private readonly IPrioritizedJobIo? _prioritized = io as IPrioritizedJobIo;
     private readonly DeviceJobIo? _device = io as DeviceJobIo; // a raw device's, called by its sealed type: no dispatch per I/O
 
+    // A raw device's reads and writes on a polled ring complete into their slot (a kiocb's
+    // ki_complete) instead of through a ValueTask. Only there: a completion then runs inside the
+    // job thread's own reap, after the submission's stamp; elsewhere it could beat it.
+    private readonly bool _intoSlot = polled && io is DeviceJobIo;
+
     public IoStart Start(IoSlot slot, out Exception? error)
     {
         error = null;
@@ -23,6 +28,10 @@ internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slo
         }
         IovIter iter = slot.IsWrite ? slot.Buffer.WriteIter : slot.Buffer.ReadIter;
         BlockBuffer.Shorten(iter, slot.Length);
+        if (_intoSlot)
+        {
+            return StartIntoSlot(slot, iter, out error);
+        }
         ValueTask<long> pending;
         try
         {
@@ -37,6 +46,24 @@ internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slo
             return IoStart.Failed;
         }
         return Started(slot, pending);
+    }
+
+    private IoStart StartIntoSlot(IoSlot slot, IovIter iter, out Exception? error)
+    {
+        error = null;
+        bool ended;
+        try
+        {
+            ended = _device!.Start(slot, iter);
+        }
+        catch (DirectIoException e)
+        {
+            error = e;
+            BlockBuffer.Rewind(iter);
+            return IoStart.Failed;
+        }
+        slot.SubmittedAt = slot.StartedAt;
+        return ended ? IoStart.Completed : IoStart.InFlight;
     }
 
     private ValueTask<long> Transfer(IoSlot slot, IovIter iter)
@@ -75,7 +102,7 @@ internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slo
     {
         try
         {
-            return _pending.Take(slot);
+            return _intoSlot && !slot.IsTrim ? slot.TakeResult() : _pending.Take(slot);
         }
         finally
         {

@@ -1,0 +1,182 @@
+using PinIo.Block;
+using PinIo.Devices;
+using PinIo.Fs;
+using PinIo.Iov;
+using PinIo.Tests.Infrastructure;
+using Xunit;
+
+namespace PinIo.Tests.Fs;
+
+/// <summary>
+/// DirectIo.Start, the request with a kiocb's completion instead of a ValueTask: a request in
+/// flight reports once, to its completion, with the same result a ValueTask would carry (the
+/// bytes before the first failure, or the failure); one that ended in the call reports through
+/// the call and never to the completion; a refused one throws before any bio. Pins balance on
+/// every path (the base class checks).
+/// </summary>
+public sealed class DirectIoStartTests : PinBalancedTest
+{
+    private const long DiskBytes = 1 << 20;
+    private const int BioBytes = 16 * 1024;
+    private const int RequestBytes = 4 * BioBytes;
+    private const long Offset = 64 * 1024;
+
+    private static readonly QueueLimits s_limits = new() { MaxSectorsBytes = BioBytes };
+
+    [Fact]
+    public void InFlight_TheCompletionGetsTheBytesOnce_AndTheIteratorHasAdvancedByThem()
+    {
+        using RamDisk disk = Disk(RamDiskCompletion.Worker);
+        byte[] data = Pattern(RequestBytes, seed: 21);
+        disk.WriteRaw(Offset, data);
+        Memory<byte> buffer = BlockMemory.Aligned(RequestBytes);
+        IovIter iter = IovIter.User(IterDirection.Dest, buffer);
+        using var done = new RecordingCompletion();
+
+        bool ended = DirectIo.Start(disk, BioOp.Read, Offset, iter, default, done, out long result, out Exception? error);
+
+        (long bytes, Exception? failure) = ended ? (result, error) : done.Wait();
+        Assert.Equal(RequestBytes, bytes);
+        Assert.Null(failure);
+        Assert.Equal(ended ? 0 : 1, done.Calls);
+        Assert.Equal(RequestBytes, iter.Consumed);
+        DioAssert.SameBytes(data, buffer.Span, "bytes read through Start");
+    }
+
+    [Fact]
+    public void EndedInTheCall_ReportsThroughTheCall_NeverToTheCompletion()
+    {
+        using RamDisk disk = Disk(RamDiskCompletion.Inline);
+        using var done = new RecordingCompletion();
+        IovIter iter = IovIter.User(IterDirection.Source, BlockMemory.Aligned(RequestBytes));
+
+        bool ended = DirectIo.Start(disk, BioOp.Write, Offset, iter, default, done, out long result, out Exception? error);
+
+        Assert.True(ended);
+        Assert.Equal(RequestBytes, result);
+        Assert.Null(error);
+        Assert.Equal(0, done.Calls);
+    }
+
+    [Theory]
+    [InlineData(RamDiskCompletion.Inline)]
+    [InlineData(RamDiskCompletion.Worker)]
+    public void AFailedBioInTheMiddle_ReportsTheBytesBeforeIt(RamDiskCompletion completion)
+    {
+        using RamDisk disk = Disk(completion);
+        disk.FaultInjector = b => b.Position == Offset + (2L * BioBytes) ? BlkStatus.IoError : BlkStatus.Ok;
+        IovIter iter = IovIter.User(IterDirection.Dest, BlockMemory.Aligned(RequestBytes));
+        using var done = new RecordingCompletion();
+
+        bool ended = DirectIo.Start(disk, BioOp.Read, Offset, iter, default, done, out long result, out Exception? error);
+
+        (long bytes, Exception? failure) = ended ? (result, error) : done.Wait();
+        Assert.Equal(2 * BioBytes, bytes);
+        Assert.Null(failure);
+        Assert.Equal(2 * BioBytes, iter.Consumed);
+    }
+
+    [Theory]
+    [InlineData(RamDiskCompletion.Inline)]
+    [InlineData(RamDiskCompletion.Worker)]
+    public void AFailedFirstBio_ReportsItsErrno_AndNoBytes(RamDiskCompletion completion)
+    {
+        using RamDisk disk = Disk(completion);
+        disk.FaultInjector = b => b.Position == Offset ? BlkStatus.NoSpace : BlkStatus.Ok;
+        IovIter iter = IovIter.User(IterDirection.Source, BlockMemory.Aligned(RequestBytes));
+        using var done = new RecordingCompletion();
+
+        bool ended = DirectIo.Start(disk, BioOp.Write, Offset, iter, default, done, out long result, out Exception? error);
+
+        (long bytes, Exception? failure) = ended ? (result, error) : done.Wait();
+        Assert.Equal(0, bytes);
+        Assert.Equal(Errno.ENOSPC, Assert.IsType<DirectIoException>(failure).Errno);
+        Assert.Equal(RequestBytes, iter.Count);
+    }
+
+    [Fact]
+    public void MisalignedMemory_Throws_BeforeAnyBio_AndTheCompletionIsNeverCalled()
+    {
+        using var disk = new BlockManualDevice(DiskBytes, s_limits);
+        Memory<byte> misaligned = BlockMemory.Aligned(RequestBytes + 512)[1..(RequestBytes + 1)];
+        IovIter iter = IovIter.User(IterDirection.Dest, misaligned);
+        using var done = new RecordingCompletion();
+
+        var e = Assert.Throws<DirectIoException>(() => DirectIo.Start(disk, BioOp.Read, Offset, iter, default, done, out _, out _));
+
+        Assert.Equal(Errno.EINVAL, e.Errno);
+        Assert.Equal(0, disk.Submitted);
+        Assert.Equal(0, done.Calls);
+        Assert.Equal(RequestBytes, iter.Count);
+    }
+
+    [Fact]
+    public void AtTheEndOfTheDevice_EndsInTheCallWithNothing()
+    {
+        using var disk = new BlockManualDevice(DiskBytes, s_limits);
+        IovIter iter = IovIter.User(IterDirection.Dest, BlockMemory.Aligned(RequestBytes));
+        using var done = new RecordingCompletion();
+
+        bool ended = DirectIo.Start(disk, BioOp.Read, DiskBytes, iter, default, done, out long result, out Exception? error);
+
+        Assert.True(ended);
+        Assert.Equal(0, result);
+        Assert.Null(error);
+        Assert.Equal(0, disk.Submitted);
+        Assert.Equal(RequestBytes, iter.Count);
+    }
+
+    [Fact]
+    public void BiosEndedOutOfOrder_TheCompletionRunsOnceTheLastHasEnded()
+    {
+        using var disk = new BlockManualDevice(DiskBytes, s_limits);
+        IovIter iter = IovIter.User(IterDirection.Dest, BlockMemory.Aligned(RequestBytes));
+        using var done = new RecordingCompletion();
+
+        bool ended = DirectIo.Start(disk, BioOp.Read, Offset, iter, default, done, out _, out _);
+
+        Assert.False(ended);
+        Assert.Equal(RequestBytes / BioBytes, disk.Submitted);
+        Assert.Equal(0, done.Calls);
+        disk.CompleteLastFirst(_ => BlkStatus.Ok);
+        Assert.Equal(1, done.Calls);
+        Assert.Equal((RequestBytes, (Exception?)null), done.Wait());
+    }
+
+    private static RamDisk Disk(RamDiskCompletion completion) =>
+        new(DiskBytes, new RamDiskOptions { Limits = s_limits, Completion = completion });
+
+    private static byte[] Pattern(int length, int seed)
+    {
+        byte[] data = new byte[length];
+        BlockMemory.FillPattern(data, seed);
+        return data;
+    }
+
+    /// <summary>Counts its calls and keeps the last result; Wait blocks until the first.</summary>
+    private sealed class RecordingCompletion : IDioCompletion, IDisposable
+    {
+        private readonly ManualResetEventSlim _called = new();
+        private long _result;
+        private Exception? _error;
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public void Complete(long result, Exception? error)
+        {
+            _result = result;
+            _error = error;
+            Interlocked.Increment(ref _calls);
+            _called.Set();
+        }
+
+        public (long Result, Exception? Error) Wait()
+        {
+            Assert.True(_called.Wait(TimeSpan.FromSeconds(10)), "the completion was never called");
+            return (_result, _error);
+        }
+
+        public void Dispose() => _called.Dispose();
+    }
+}
