@@ -14,7 +14,7 @@
 # with poll queues: zram and loop devices have none, and polled I/O there fails with EOPNOTSUPP).
 #
 # TARGET: loop (a RAM-backed loop device over /dev/shm, losetup --direct-io=on; the default as
-# root), zram (/dev/zram0: a RAM block driver that completes in the submitter's context), file
+# root), zram (/dev/zram0: a RAM block driver; io_uring punts its reads to an io-wq worker, bench/README.md session 8), file
 # (FILE on the root file system; the default when not root). BUSY=1 runs one CPU-bound process
 # (stress-ng --cpu 1, or a shell busy loop) for the whole comparison: issue 12's busy machine.
 # The job files read ${PINIO_TARGET}, ${PINIO_SIZE} and ${PINIO_RUNTIME} from the environment
