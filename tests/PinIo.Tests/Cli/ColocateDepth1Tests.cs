@@ -73,8 +73,11 @@ public sealed class ColocateDepth1Tests : PinBalancedTest
         // Threads of their own, not the pool's: the watcher must look while the job runs, and
         // the pool may be busy with other tests for longer than the job lasts.
         var job = new Thread(() => results = RunGroup([$"--filename={zram.Path}", "--rw=randread", "--direct=1", "--ioengine=io_uring",
-            "--iodepth=1", "--runtime=600ms", "--time_based", "--name=main"]));
+            "--iodepth=1", "--runtime=600ms", "--time_based", "--name=colocated"]));
         job.Start();
+        // Only this job's workers: io-wq names a worker after the task whose ring made it
+        // (iou-wrk-<tid>), and other tests' rings in this process have workers of their own.
+        var jobTids = new HashSet<string>();
         var workerCpus = new HashSet<string>();
         var seen = new HashSet<string>();
         while (job.IsAlive)
@@ -83,7 +86,11 @@ public sealed class ColocateDepth1Tests : PinBalancedTest
             {
                 string? comm = TryRead($"{task}/comm")?.TrimEnd('\n');
                 seen.Add(comm ?? "?");
-                if (comm?.StartsWith("iou-wrk-", StringComparison.Ordinal) == true
+                if (comm?.StartsWith("pinio job colo", StringComparison.Ordinal) == true)
+                {
+                    jobTids.Add(Path.GetFileName(task));
+                }
+                else if (comm?.StartsWith("iou-wrk-", StringComparison.Ordinal) == true && jobTids.Contains(comm["iou-wrk-".Length..])
                     && TryRead($"{task}/status") is { } status)
                 {
                     workerCpus.Add(status.Split('\n').First(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal))["Cpus_allowed_list:".Length..].Trim());
