@@ -28,13 +28,13 @@ internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slo
         }
         IovIter iter = slot.IsWrite ? slot.Buffer.WriteIter : slot.Buffer.ReadIter;
         BlockBuffer.Shorten(iter, slot.Length);
-        if (_intoSlot)
-        {
-            return StartIntoSlot(slot, iter, out error);
-        }
         ValueTask<long> pending;
         try
         {
+            if (_intoSlot)
+            {
+                return StartIntoSlot(slot, iter);
+            }
             pending = slot.Priority.IsSet && _prioritized is { } prioritized
                 ? (slot.IsWrite ? prioritized.WriteAsync(slot.Offset, iter, slot.Priority) : prioritized.ReadAsync(slot.Offset, iter, slot.Priority))
                 : Transfer(slot, iter);
@@ -48,20 +48,9 @@ internal sealed class PinIoEngine(IJobIo io, IoClock clock, bool polled, int slo
         return Started(slot, pending);
     }
 
-    private IoStart StartIntoSlot(IoSlot slot, IovIter iter, out Exception? error)
+    private IoStart StartIntoSlot(IoSlot slot, IovIter iter)
     {
-        error = null;
-        bool ended;
-        try
-        {
-            ended = _device!.Start(slot, iter);
-        }
-        catch (DirectIoException e)
-        {
-            error = e;
-            BlockBuffer.Rewind(iter);
-            return IoStart.Failed;
-        }
+        bool ended = _device!.Start(slot, iter);
         slot.SubmittedAt = slot.StartedAt;
         return ended ? IoStart.Completed : IoStart.InFlight;
     }
