@@ -32,7 +32,7 @@ public sealed class DirectIoPartialTests : PinBalancedTest
     public async Task DeviceErrorInTheMiddleReturnsTheBytesBeforeTheFailingBio(RamDiskCompletion completion, int failingBio)
     {
         using RamDisk disk = Disk(completion);
-        byte[] data = Pattern(RequestBytes, seed: 10);
+        byte[] data = DioPathTests.Pattern(RequestBytes, seed: 10);
         disk.WriteRaw(Offset, data);
         disk.FaultInjector = FailAt(failingBio, BlkStatus.IoError);
         Memory<byte> buffer = BlockMemory.Aligned(RequestBytes);
@@ -165,7 +165,7 @@ public sealed class DirectIoPartialTests : PinBalancedTest
     public async Task ReadCrossingTheEndOfTheDeviceIsShort(RamDiskCompletion completion)
     {
         using RamDisk disk = Disk(completion);
-        byte[] data = Pattern(3 * 4096, seed: 11);
+        byte[] data = DioPathTests.Pattern(3 * 4096, seed: 11);
         disk.WriteRaw(DiskBytes - data.Length, data);
         BlockBioRecorder recorder = BlockBioRecorder.Attach(disk);
         Memory<byte> buffer = BlockMemory.Aligned(RequestBytes);
@@ -219,7 +219,7 @@ public sealed class DirectIoPartialTests : PinBalancedTest
     public async Task CancellationDuringSubmissionReturnsWhatWasAlreadySubmitted(RamDiskCompletion completion)
     {
         using RamDisk disk = Disk(completion);
-        byte[] data = Pattern(RequestBytes, seed: 13);
+        byte[] data = DioPathTests.Pattern(RequestBytes, seed: 13);
         disk.WriteRaw(Offset, data);
         using var cts = new CancellationTokenSource();
         BlockBioRecorder recorder = BlockBioRecorder.Attach(disk, (_, index) =>
@@ -330,11 +330,4 @@ public sealed class DirectIoPartialTests : PinBalancedTest
     /// <summary>Fails the bio that starts <paramref name="index"/> bios into the request.</summary>
     private static Func<Bio, BlkStatus> FailAt(int index, BlkStatus status) =>
         b => b.Op != BioOp.Flush && b.Position == Offset + ((long)index * BioBytes) ? status : BlkStatus.Ok;
-
-    private static byte[] Pattern(int length, int seed)
-    {
-        byte[] data = new byte[length];
-        BlockMemory.FillPattern(data, seed);
-        return data;
-    }
 }

@@ -27,7 +27,7 @@ public sealed class DirectIoStartTests : PinBalancedTest
     public void InFlight_TheCompletionGetsTheBytesOnce_AndTheIteratorHasAdvancedByThem()
     {
         using RamDisk disk = Disk(RamDiskCompletion.Worker);
-        byte[] data = Pattern(RequestBytes, seed: 21);
+        byte[] data = DioPathTests.Pattern(RequestBytes, seed: 21);
         disk.WriteRaw(Offset, data);
         Memory<byte> buffer = BlockMemory.Aligned(RequestBytes);
         IovIter iter = IovIter.User(IterDirection.Dest, buffer);
@@ -145,13 +145,6 @@ public sealed class DirectIoStartTests : PinBalancedTest
 
     private static RamDisk Disk(RamDiskCompletion completion) =>
         new(DiskBytes, new RamDiskOptions { Limits = s_limits, Completion = completion });
-
-    private static byte[] Pattern(int length, int seed)
-    {
-        byte[] data = new byte[length];
-        BlockMemory.FillPattern(data, seed);
-        return data;
-    }
 
     /// <summary>Counts its calls and keeps the last result; Wait blocks until the first.</summary>
     private sealed class RecordingCompletion : IDioCompletion, IDisposable
