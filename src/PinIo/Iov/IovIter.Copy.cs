@@ -62,7 +62,7 @@ public sealed partial class IovIter
     private Span<byte> CurrentPiece(int max)
     {
         SkipEmptySegments();
-        int len = (int)Math.Min(max, SegmentLength(_seg) - _segOffset);
+        int len = (int)Math.Min(max, CurrentSegmentLength() - _segOffset);
         switch (Kind)
         {
             case IterKind.Iovec:

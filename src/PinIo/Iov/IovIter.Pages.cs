@@ -46,7 +46,7 @@ public sealed partial class IovIter
             return 0;
         }
         SkipEmptySegments();
-        long want = Math.Min(Math.Min(maxBytes, _count), SegmentLength(_seg) - _segOffset);
+        long want = Math.Min(Math.Min(maxBytes, _count), CurrentSegmentLength() - _segOffset);
         long bytes = Kind switch
         {
             IterKind.Iovec => ExtractUserPages(pages, want, pin, out firstOffset),

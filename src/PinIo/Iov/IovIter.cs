@@ -24,6 +24,10 @@ public sealed partial class IovIter
     private int _seg;
     private long _segOffset;
 
+    // The length of segment _seg, or -1 until asked: one lookup per segment rather than one
+    // at every step (a reused one-buffer iterator keeps it across restarts).
+    private long _segLength = -1;
+
     private IovIter(IterKind kind, IterDirection direction)
     {
         Kind = kind;
@@ -203,6 +207,7 @@ public sealed partial class IovIter
         Reuse(IterKind.Iovec, d);
         _user = _single;
         Start(buffer.Length);
+        _segLength = buffer.Length;
     }
 
     /// <summary>Points a reusable iterator at a caller's list of buffers.</summary>
@@ -300,7 +305,8 @@ public sealed partial class IovIter
             {
                 n -= _segOffset;
                 _seg--;
-                _segOffset = SegmentLength(_seg);
+                _segLength = -1;
+                _segOffset = CurrentSegmentLength();
             }
         }
         PublishPipe();
@@ -319,7 +325,9 @@ public sealed partial class IovIter
             Reexpand(_total);
             return;
         }
+        long firstLength = _seg == 0 ? _segLength : -1;
         Start(_total);
+        _segLength = firstLength;
     }
 
     /// <summary>
@@ -369,7 +377,7 @@ public sealed partial class IovIter
         long skip = _segOffset;
         while (size > 0)
         {
-            long len = Math.Min(SegmentLength(seg) - skip, size);
+            long len = Math.Min((seg == _seg ? CurrentSegmentLength() : SegmentLength(seg)) - skip, size);
             if (len > 0)
             {
                 result |= SegmentAddress(seg, skip, len) | len;
@@ -388,16 +396,19 @@ public sealed partial class IovIter
         _consumed = 0;
         _seg = 0;
         _segOffset = 0;
+        _segLength = -1;
     }
 
     private void AdvanceCore(long n)
     {
         _count -= n;
         _consumed += n;
+        // A segment advanced to its end stays the position (the next step moves on): a
+        // one-buffer iterator never leaves its segment, and its length stays known.
         while (n > 0)
         {
-            long left = SegmentLength(_seg) - _segOffset;
-            if (n < left)
+            long left = CurrentSegmentLength() - _segOffset;
+            if (n <= left)
             {
                 _segOffset += n;
                 n = 0;
@@ -405,8 +416,7 @@ public sealed partial class IovIter
             else
             {
                 n -= left;
-                _seg++;
-                _segOffset = 0;
+                NextSegment();
             }
         }
         PublishPipe();
@@ -423,12 +433,20 @@ public sealed partial class IovIter
     /// <summary>Steps over exhausted and empty segments so that the position names a byte.</summary>
     private void SkipEmptySegments()
     {
-        while (SegmentLength(_seg) - _segOffset == 0)
+        while (CurrentSegmentLength() - _segOffset == 0)
         {
-            _seg++;
-            _segOffset = 0;
+            NextSegment();
         }
     }
+
+    private void NextSegment()
+    {
+        _seg++;
+        _segOffset = 0;
+        _segLength = -1;
+    }
+
+    private long CurrentSegmentLength() => _segLength >= 0 ? _segLength : (_segLength = SegmentLength(_seg));
 
     private long SegmentLength(int seg) => Kind switch
     {

@@ -158,26 +158,25 @@ public static class Gup
         {
             return 0;
         }
+        // PinIo's own pool memory first, by its exact (sealed) type: native memory that never
+        // moves, whose pool is known, so neither a pin handle nor a page-table lookup is needed.
+        if (MemoryMarshal.TryGetMemoryManager<byte, PoolMemory>(buffer, out PoolMemory? poolMemory, out int start, out int length))
+        {
+            address = poolMemory!.Address + start;
+            return AcquirePoolMemoryPages(poolMemory, address, length, pages, pin);
+        }
         MemoryHandle handle = buffer.Pin();
         GcAnchor? anchor = null;
         try
         {
             address = NativeMemoryAccess.AddressOf(handle);
-            // PinIo's own pool memory first, by its exact (sealed) type, once per call: no cast
-            // helper or cast-cache lookup on the Direct I/O path.
-            MemoryMarshal.TryGetMemoryManager<byte, PoolMemory>(buffer, out PoolMemory? poolMemory);
-            object? movable = poolMemory is null ? MovableOwnerOf(buffer) : null;
+            object? movable = MovableOwnerOf(buffer);
             if (movable is not null)
             {
                 anchor = GcAnchor.Rent(movable, handle);
                 handle = default;
             }
-            int count = AcquireAnchoredPages(address, buffer.Length, pages, pin, anchor);
-            if (poolMemory is not null)
-            {
-                ThrowIfPoolMemoryDisposed(poolMemory, pages[..count], pin);
-            }
-            return count;
+            return AcquireAnchoredPages(address, buffer.Length, pages, pin, anchor);
         }
         finally
         {
@@ -185,6 +184,28 @@ public static class Gup
             anchor?.RemoveHolder();
             handle.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The pages of pool memory: a pin without owner tracking takes the run straight from its
+    /// pool; otherwise the general path. Disposal is checked before, as a pin handle would, and
+    /// again after the pages are taken, for a Dispose that raced the taking.
+    /// </summary>
+    private static int AcquirePoolMemoryPages(PoolMemory memory, nint address, int length, Span<Page> pages, bool pin)
+    {
+        ObjectDisposedException.ThrowIf(memory.IsDisposed, memory);
+        int count;
+        if (pin && !PinStats.TracksOwners)
+        {
+            count = Math.Min(PageSize.PagesSpanned(address, length), pages.Length);
+            count = PinPoolRun(memory.Pool, PageSize.AlignDown(address), pages[..count]);
+        }
+        else
+        {
+            count = AcquireAnchoredPages(address, length, pages, pin, anchor: null);
+        }
+        ThrowIfPoolMemoryDisposed(memory, pages[..count], pin);
+        return count;
     }
 
     private static int AcquireAnchoredPages(nint address, long length, Span<Page> pages, bool pin, GcAnchor? anchor)
