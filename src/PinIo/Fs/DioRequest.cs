@@ -57,6 +57,11 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     private CancellationToken _token;
     private CancellationTokenRegistration _cancelRegistration;
 
+    // The request's own first bio, as block/fops.c's blkdev_dio carries its bio: a request of
+    // one bio neither takes one from the bio pool nor gives one back.
+    private Bio? _ownBio;
+    private bool _ownBioTaken;
+
     public static Action<Bio> EndIo => s_endIo;
 
     public BioOp Op => _op;
@@ -80,6 +85,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
         dio._submitFailure = null;
         dio._completionHook = completionHook;
         dio._completion = completion;
+        dio._ownBioTaken = false;
         dio._core.Reset();
         dio._continueOnPool = signalOnPool && !inlineContinuations;
         dio._core.RunContinuationsAsynchronously = !inlineContinuations && !signalOnPool;
@@ -88,6 +94,34 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     }
 
     public short Version => _core.Version;
+
+    /// <summary>
+    /// A bio for this request: its own the first time, a pooled one after. Give it back with
+    /// <see cref="ReturnBio"/> if it is never added; an added one comes back when it ends.
+    /// </summary>
+    public Bio RentBio(BioOp op, long sector, QueueLimits limits)
+    {
+        if (_ownBioTaken)
+        {
+            return BioPool.Rent(op, sector, limits);
+        }
+        _ownBioTaken = true;
+        if (_ownBio is null)
+        {
+            return _ownBio = new Bio(op, sector, limits);
+        }
+        _ownBio.Reset(op, sector, limits);
+        return _ownBio;
+    }
+
+    /// <summary>A bio of this request whose pages are released: the request's own stays with it, another goes back to the pool.</summary>
+    public void ReturnBio(Bio bio)
+    {
+        if (bio != _ownBio)
+        {
+            BioPool.Return(bio);
+        }
+    }
 
     public void AddBio(Bio bio)
     {
@@ -186,7 +220,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
             dio.RecordFailure(bio.Position - dio._offset, bio.Status, bio.Error, bio.FailureReason);
         }
         bio.ReleasePages(markDirty: bio.Op == BioOp.Read);
-        BioPool.Return(bio);
+        dio.ReturnBio(bio);
         if (Interlocked.Decrement(ref dio._references) == 0)
         {
             dio.CompleteFromDevice();

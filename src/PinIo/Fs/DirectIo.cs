@@ -423,7 +423,7 @@ public static partial class DirectIo
                 dio.FailSubmission(dio.Submitted, CanceledException(op, offset + dio.Submitted, ct));
                 break;
             }
-            Bio bio = BioPool.Rent(op, (offset + dio.Submitted) / QueueLimits.SectorSize, limits);
+            Bio bio = dio.RentBio(op, (offset + dio.Submitted) / QueueLimits.SectorSize, limits);
             bio.Priority = priority;
             if (!TryFill(bio, iter, dio))
             {
@@ -453,7 +453,7 @@ public static partial class DirectIo
             dio.FailSubmission(dio.Submitted, e);
         }
         bio.ReleasePages(markDirty: false);
-        BioPool.Return(bio);
+        dio.ReturnBio(bio);
         iter.Revert(iter.Consumed - before);
         return false;
     }
