@@ -70,6 +70,7 @@ internal static class ThreadCaches
 
     public static int NextTypeId() => Interlocked.Increment(ref s_types) - 1;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ThreadStack? Find(int typeId)
     {
         ThreadStack?[]? stacks = t_stacks;

@@ -1,4 +1,5 @@
 // Follows block/blk-settings.c (struct queue_limits and its defaults).
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace PinIo.Block;
@@ -65,6 +66,7 @@ public sealed record QueueLimits
     /// Per request this replaces a 64-bit division (tens of cycles) with a mask: a validated
     /// block size is a power of two; an unvalidated one still gets the division.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal long BlockRemainder(long value)
     {
         int block = LogicalBlockSize;

@@ -1,4 +1,5 @@
 // Follows block/fops.c (blkdev_direct_IO over a file or block device opened with O_DIRECT).
+using System.Diagnostics.CodeAnalysis;
 using PinIo.Block;
 using PinIo.Linux;
 using PinIo.Mm;
@@ -285,9 +286,11 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
     /// </summary>
     public int Commit() => PolledRing("its requests go out by themselves").Commit();
 
-    private IoUringEngine PolledRing(string otherwise) => _engine as IoUringEngine is { IsPolled: true } ring
-        ? ring
-        : throw new InvalidOperationException($"'{Path}' was not opened with PolledCompletions on the io_uring engine: {otherwise}.");
+    private IoUringEngine PolledRing(string otherwise) => _engine is IoUringEngine { IsPolled: true } ring ? ring : ThrowNotPolled(otherwise);
+
+    [DoesNotReturn]
+    private IoUringEngine ThrowNotPolled(string otherwise) =>
+        throw new InvalidOperationException($"'{Path}' was not opened with PolledCompletions on the io_uring engine: {otherwise}.");
 
     /// <summary>Whether bios end only inside <see cref="Poll(int)"/> (a polled io_uring device).</summary>
     public bool IsPolled => _engine is IoUringEngine { IsPolled: true };

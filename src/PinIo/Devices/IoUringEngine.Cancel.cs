@@ -1,4 +1,5 @@
 // Follows io_uring/cancel.c (IORING_OP_ASYNC_CANCEL by user_data) as its user: canceling a request in flight.
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using PinIo.Block;
 using PinIo.Linux;
@@ -62,6 +63,7 @@ internal sealed unsafe partial class IoUringEngine
     }
 
     /// <summary>On the owner: acts on every cancellation queued.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void DrainCancels()
     {
         if (!Volatile.Read(ref _cancelsQueued))

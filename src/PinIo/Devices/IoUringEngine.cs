@@ -120,7 +120,11 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
 
     public bool UsesFixedBuffers => _poolBytes > 0;
 
-    public bool IsOwnerThread => Volatile.Read(ref _ownerThreadId) == Environment.CurrentManagedThreadId;
+    public bool IsOwnerThread
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Volatile.Read(ref _ownerThreadId) == Environment.CurrentManagedThreadId;
+    }
 
     public bool IsPolled => _polled;
 
@@ -482,6 +486,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     }
 
     /// <summary>Ends the flushes and discards that ran as blocking calls (<see cref="RunNow"/>), on the polling thread, as Reap ends the others.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void EndFlushed()
     {
         // Called two or three times per poll, nearly always with nothing to end: the count is a
@@ -497,6 +502,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void DrainIncoming()
     {
         if (!Volatile.Read(ref _incomingQueued))

@@ -1,4 +1,5 @@
 // Follows include/linux/uio.h and lib/iov_iter.c (advance, revert, truncate, reexpand, alignment).
+using System.Runtime.CompilerServices;
 using PinIo.Mm;
 
 namespace PinIo.Iov;
@@ -422,6 +423,7 @@ public sealed partial class IovIter
         PublishPipe();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void PublishPipe()
     {
         if (Kind == IterKind.Pipe && Direction == IterDirection.Dest)
@@ -446,6 +448,7 @@ public sealed partial class IovIter
         _segLength = -1;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long CurrentSegmentLength() => _segLength >= 0 ? _segLength : (_segLength = SegmentLength(_seg));
 
     private long SegmentLength(int seg) => Kind switch
@@ -467,6 +470,7 @@ public sealed partial class IovIter
 
     // The segment lists are arrays nearly always (the reusable iterators', the CLI's): indexing
     // the array itself spares the per-call interface dispatch through the array's IList view.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private Memory<byte> UserSegment(int seg) => _user is Memory<byte>[] array ? array[seg] : _user![seg];
 
     private KernelVec KernelSegment(int seg) => _kvecs is KernelVec[] array ? array[seg] : _kvecs![seg];

@@ -1,4 +1,5 @@
 // Follows liburing src/queue.c (__io_uring_get_cqe, io_uring_peek_batch_cqe) and src/include/liburing.h (io_uring_cq_advance).
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 
 namespace PinIo.Linux;
@@ -8,6 +9,7 @@ internal sealed unsafe partial class IoUringRing
     /// <summary>CQEs ready to be read without a system call.</summary>
     public uint CqReady
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
             ObjectDisposedException.ThrowIf(_disposed, this);

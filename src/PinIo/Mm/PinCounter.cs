@@ -1,4 +1,5 @@
 // Follows mm/gup.c's pin accounting (NR_FOLL_PIN_ACQUIRED / NR_FOLL_PIN_RELEASED), narrowed to one owner's I/O.
+using System.Runtime.CompilerServices;
 namespace PinIo.Mm;
 
 /// <summary>
@@ -54,6 +55,7 @@ public sealed class PinCounter
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool OnHomeThread()
     {
         int me = Environment.CurrentManagedThreadId;

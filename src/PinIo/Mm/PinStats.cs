@@ -1,4 +1,5 @@
 // Follows mm/vmstat.c (NR_FOLL_PIN_ACQUIRED, NR_FOLL_PIN_RELEASED).
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
@@ -108,7 +109,11 @@ public static class PinStats
     /// Whether pins are counted page by page: owners are recorded now, or some recorded owner
     /// is still outstanding. Otherwise a run of pages may be counted with one add.
     /// </summary>
-    internal static bool TracksOwners => RecordPinOwners || Volatile.Read(ref s_ownerEntries) != 0;
+    internal static bool TracksOwners
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => RecordPinOwners || Volatile.Read(ref s_ownerEntries) != 0;
+    }
 
     /// <summary>A run of pages pinned with <see cref="Page.PinReferencedUncounted"/>: one add for the run.</summary>
     internal static void OnPinnedRun(int pages)
