@@ -17,7 +17,7 @@ internal sealed class Completions : IDisposable
 {
     private readonly ConcurrentQueue<IoSlot> _elsewhere = new();
     private readonly SemaphoreSlim _signals = new(0);
-    private readonly Queue<IoSlot> _onJobThread;
+    private readonly IoSlotQueue _onJobThread;
     private readonly IoSlot[] _uncommitted;
     private readonly FileDevice? _polled;
     private readonly IoClock _clock;
@@ -37,7 +37,7 @@ internal sealed class Completions : IDisposable
     public Completions(int slots, FileDevice? polled, IoClock clock, Action<IoSlot> reaped, Action<IoSlot> committed, int maxPerReap = int.MaxValue)
     {
         _maxPerReap = maxPerReap;
-        _onJobThread = new Queue<IoSlot>(slots);
+        _onJobThread = new IoSlotQueue(slots);
         _uncommitted = new IoSlot[slots];
         _polled = polled;
         _clock = clock;

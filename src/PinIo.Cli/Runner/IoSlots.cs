@@ -18,7 +18,8 @@ namespace PinIo.Cli.Runner;
 internal sealed class IoSlots : IDisposable
 {
     private readonly IoSlot[] _slots;
-    private readonly Stack<IoSlot> _free;
+    private readonly IoSlot[] _free;
+    private int _freeCount;
 
     // What each slot has in flight, by slot index, as three columns for Overlaps to compare a
     // vector at a time: where the range starts, where it ends, and where it ends if it changes
@@ -55,7 +56,8 @@ internal sealed class IoSlots : IDisposable
             _nativePool = new PagePool(slotPages);
         }
         _slots = Create(plan.BlockSize, depth, data, pins);
-        _free = new Stack<IoSlot>(_slots.Reverse());
+        _free = [.. _slots.Reverse()];
+        _freeCount = _free.Length;
         _starts = new long[_slots.Length];
         _ends = new long[_slots.Length];
         _changeEnds = new long[_slots.Length];
@@ -68,9 +70,18 @@ internal sealed class IoSlots : IDisposable
 
     public IReadOnlyList<IoSlot> All => _slots;
 
-    public IoSlot Take() => _free.Pop();
+    /// <exception cref="InvalidOperationException">Every slot is taken.</exception>
+    public IoSlot Take() => _freeCount > 0 ? _free[--_freeCount] : throw new InvalidOperationException("every slot is in use");
 
-    public void Return(IoSlot slot) => _free.Push(slot);
+    /// <exception cref="InvalidOperationException">Every slot is already free: one was returned twice.</exception>
+    public void Return(IoSlot slot)
+    {
+        if (_freeCount == _free.Length)
+        {
+            throw new InvalidOperationException("a slot returned twice");
+        }
+        _free[_freeCount++] = slot;
+    }
 
     /// <summary>The slot's I/O was submitted and is in flight until <see cref="Landed"/>.</summary>
     public void Launched(IoSlot slot)

@@ -275,7 +275,11 @@ public sealed partial class Bio
         EndIo = null;
         Private = null;
         _pinCounter = null;
-        _vecs.AsSpan(0, _vecCount).Clear(); // inlined for a vec or two, where Array.Clear checks the array's type first
+        // A loop, not a span clear: a bio holds a vec or two, and the clear is a call per bio.
+        for (int i = 0; i < _vecCount; i++)
+        {
+            _vecs[i] = default;
+        }
         _vecCount = 0;
         _released = 0;
         _completed = 0;
@@ -417,8 +421,11 @@ public sealed partial class Bio
         if (holdsReferences)
         {
             _acquiredCount += i;
-            ReleaseUnplaced(pages[i..]);
-            _acquired.AsSpan(_acquiredCount, pages.Length - i).Clear();
+            if (i < pages.Length)
+            {
+                ReleaseUnplaced(pages[i..]);
+                _acquired.AsSpan(_acquiredCount, pages.Length - i).Clear();
+            }
         }
         return placed;
     }
@@ -562,7 +569,10 @@ public sealed partial class Bio
 
     private void ClearAcquired()
     {
-        Array.Clear(_acquired, 0, _acquiredCount);
+        for (int i = 0; i < _acquiredCount; i++)
+        {
+            _acquired[i] = null!;
+        }
         _acquiredCount = 0;
         _pinCounter = null;
     }
