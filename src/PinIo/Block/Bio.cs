@@ -353,7 +353,10 @@ public sealed partial class Bio
             _pinCounter?.OnPinned(count);
         }
         Flags = wanted;
-        long placed = PlacePages(pages[..count], offset, got, holdsReferences);
+        // One extraction covers one segment: one range of memory, every page after the one
+        // before it — except a pipe's, whose pages are separate.
+        bool contiguous = iter.Kind != IterKind.Pipe;
+        long placed = PlacePages(pages[..count], offset, got, holdsReferences, contiguous);
         if (placed < got)
         {
             iter.Revert(got - placed);
@@ -382,9 +385,10 @@ public sealed partial class Bio
     /// Adds the extracted run as vecs; pages that do not fit are released at once. With
     /// <paramref name="holdsReferences"/> the pages already sit in the acquired record, after
     /// those counted: the placed ones are counted, the rest released and cleared. Pages adjacent
-    /// in memory grow one vec, whose length is then written once for the run.
+    /// in memory grow one vec, whose length is then written once for the run; a
+    /// <paramref name="contiguous"/> run is adjacent throughout, so its growth is worked out, not walked.
     /// </summary>
-    private long PlacePages(ReadOnlySpan<Page> pages, int offset, long bytes, bool holdsReferences)
+    private long PlacePages(ReadOnlySpan<Page> pages, int offset, long bytes, bool holdsReferences, bool contiguous)
     {
         long placed = 0;
         int i = 0;
@@ -398,22 +402,19 @@ public sealed partial class Bio
             RecordPlaced(holdsReferences, i++, len);
             placed += len;
             offset = 0;
-            ref BioVec last = ref _vecs[_vecCount - 1];
-            nint next = last.Address + last.Length;
-            int grown = 0;
-            while (i < pages.Length && placed < bytes && pages[i].Address == next + grown)
+            int more = contiguous
+                ? RunPagesExtendingLastVec(pages.Length - i, bytes - placed)
+                : AdjacentPagesExtendingLastVec(pages[i..], bytes - placed);
+            if (more > 0)
             {
-                int more = (int)Math.Min(bytes - placed, PageSize.Bytes);
-                if (last.Length + grown + more > Limits.MaxSegmentSize)
+                int grown = (int)Math.Min((long)more << PageSize.Shift, bytes - placed);
+                if (holdsReferences)
                 {
-                    break;
+                    RecordWholePagesThen(i, more, grown);
                 }
-                RecordPlaced(holdsReferences, i++, more);
-                grown += more;
-                placed += more;
-            }
-            if (grown > 0)
-            {
+                i += more;
+                placed += grown;
+                ref BioVec last = ref _vecs[_vecCount - 1];
                 last = last with { Length = last.Length + grown };
                 Size += grown;
             }
@@ -428,6 +429,42 @@ public sealed partial class Bio
             }
         }
         return placed;
+    }
+
+    /// <summary>
+    /// How many of the next <paramref name="available"/> pages of one range of memory (the
+    /// first starting where the last vec ends) fit in the last vec, for
+    /// <paramref name="remaining"/> bytes: all of them when the segment has room, else whole pages up to MaxSegmentSize.
+    /// </summary>
+    private int RunPagesExtendingLastVec(int available, long remaining)
+    {
+        long room = Limits.MaxSegmentSize - _vecs[_vecCount - 1].Length;
+        int pages = room >= remaining ? PageSize.PagesSpanned(0, remaining) : (int)(room >> PageSize.Shift);
+        return Math.Min(pages, available);
+    }
+
+    /// <summary>As <see cref="RunPagesExtendingLastVec"/>, for pages that may lie anywhere: those that follow in memory, one at a time.</summary>
+    private int AdjacentPagesExtendingLastVec(ReadOnlySpan<Page> pages, long remaining)
+    {
+        BioVec last = _vecs[_vecCount - 1];
+        long room = Limits.MaxSegmentSize - last.Length;
+        nint next = last.Address + last.Length;
+        int n = 0;
+        while (n < pages.Length && ((long)n << PageSize.Shift) < remaining
+            && pages[n].Address == next + ((nint)n << PageSize.Shift)
+            && Math.Min((long)(n + 1) << PageSize.Shift, remaining) <= room)
+        {
+            n++;
+        }
+        return n;
+    }
+
+    /// <summary>The bytes of <paramref name="count"/> pages from the <paramref name="index"/>th of a run being placed: whole pages, then what is left of <paramref name="bytes"/>.</summary>
+    private void RecordWholePagesThen(int index, int count, int bytes)
+    {
+        Span<int> record = _acquiredBytes.AsSpan(_acquiredCount + index, count);
+        record[..^1].Fill(PageSize.Bytes);
+        record[^1] = bytes - ((count - 1) << PageSize.Shift);
     }
 
     /// <summary>The bytes of the <paramref name="index"/>th page of a run being placed (its page is already recorded).</summary>

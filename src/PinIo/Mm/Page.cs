@@ -1,4 +1,5 @@
 // Follows include/linux/mm.h (get_page, put_page, page_maybe_dma_pinned) and include/linux/page_ref.h.
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
 namespace PinIo.Mm;
@@ -175,6 +176,7 @@ public sealed class Page
     /// <see cref="PinReferenced"/> without <see cref="PinStats"/>: for a caller that pins a run
     /// of pages and counts the run once (<see cref="PinStats.OnPinnedRun"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void PinReferencedUncounted()
     {
         long state = Volatile.Read(ref _state);
@@ -182,7 +184,7 @@ public sealed class Page
         {
             if (RefOf(state) == 0)
             {
-                ThrowHelper.ThrowMisuse($"pin_user_page on page 0x{Address:x}, which holds no reference: the caller must already reference it.");
+                ThrowPinWithoutReference();
             }
             long seen = Interlocked.CompareExchange(ref _state, state + (1L << 32) + Gup.PinCountingBias, state);
             if (seen == state)
@@ -211,6 +213,7 @@ public sealed class Page
     /// pages and counts the run once (<see cref="PinStats.OnUnpinnedRun"/>), while no pin
     /// owner is recorded (<see cref="PinStats.TracksOwners"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void UnpinUncounted()
     {
         if (RefOf(UnpinCore()) == Gup.PinCountingBias)
@@ -220,6 +223,7 @@ public sealed class Page
     }
 
     /// <summary>Drops one pin; returns the state before it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long UnpinCore()
     {
         long state = Volatile.Read(ref _state);
@@ -227,9 +231,7 @@ public sealed class Page
         {
             if (PinsOf(state) == 0)
             {
-                ThrowHelper.ThrowMisuse(
-                    $"Unpin of page 0x{Address:x}, which is not pinned. More likely, the pages came from GetUserPages " +
-                    "or a bio marked NoPageRef, or were already unpinned, and were passed here by mistake.");
+                ThrowUnpinWithoutPin();
             }
             long seen = Interlocked.CompareExchange(ref _state, state - (1L << 32) - Gup.PinCountingBias, state);
             if (seen == state)
@@ -239,6 +241,16 @@ public sealed class Page
             state = seen;
         }
     }
+
+    [DoesNotReturn]
+    private void ThrowPinWithoutReference() =>
+        ThrowHelper.ThrowMisuse($"pin_user_page on page 0x{Address:x}, which holds no reference: the caller must already reference it.");
+
+    [DoesNotReturn]
+    private void ThrowUnpinWithoutPin() =>
+        ThrowHelper.ThrowMisuse(
+            $"Unpin of page 0x{Address:x}, which is not pinned. More likely, the pages came from GetUserPages " +
+            "or a bio marked NoPageRef, or were already unpinned, and were passed here by mistake.");
 
     /// <summary>Allocation from a pool: the page goes from free to one reference.</summary>
     internal void InitAllocated()
