@@ -173,7 +173,7 @@ internal sealed class Completions : IDisposable
     /// </summary>
     public void OnIoCompleted(IoSlot slot)
     {
-        if (Environment.CurrentManagedThreadId == _jobThreadId)
+        if (CurrentThread.Id == _jobThreadId)
         {
             // Inside Poll: the batch's completions share one time, taken at the first.
             if (_pollStamp == 0)

@@ -25,12 +25,18 @@ internal static class WriteScramble
         // plain stamp (fio writes the offset and the time) piles up over a buffer's reuses into
         // a pattern a compressing device finds. Stored, not XORed in: a read-modify-write
         // waited for each sector's cache line (87% of this loop's samples at 128 KiB), a store
-        // does not. The word moves from write to write.
-        ulong state = ((ulong)offset * 0xD6E8FEB86659FD93UL) ^ (ulong)write;
+        // does not. The word moves from write to write. Per sector a Weyl step and one
+        // multiply-xorshift round (half of SplitMix64's finalizer, a bijection of a distinct
+        // state, so no two words of a write are equal) at half the instructions of a whole
+        // SplitMix64: a 128 KiB write stamps 256 sectors.
+        ulong seed = ((ulong)offset * 0xD6E8FEB86659FD93UL) ^ (ulong)write;
+        ulong state = Taus88.SplitMix64(ref seed);
         int at = (int)((ulong)write % WordsPerSector);
         for (int sector = 0; sector + WordsPerSector <= words.Length; sector += WordsPerSector)
         {
-            words[sector + at] = Taus88.SplitMix64(ref state);
+            state += 0x9E3779B97F4A7C15UL;
+            ulong z = (state ^ (state >> 32)) * 0xD6E8FEB86659FD93UL;
+            words[sector + at] = z ^ (z >> 32);
         }
     }
 }

@@ -203,7 +203,7 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
         Interlocked.Increment(ref _submitters);
         try
         {
-            return SubmitUnlessRefused(engine, bio);
+            return SubmitUnlessRefused(engine, bio, onRingOwner: false);
         }
         finally
         {
@@ -223,7 +223,8 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
         Volatile.Write(ref _soleSubmitterInside, _soleSubmitterInside + 1);
         try
         {
-            return SubmitUnlessRefused(engine, bio);
+            // The sole submitter of a ring is its owner (see OnSoleSubmitterThread).
+            return SubmitUnlessRefused(engine, bio, onRingOwner: true);
         }
         finally
         {
@@ -231,15 +232,23 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
         }
     }
 
-    private bool SubmitUnlessRefused(IFileEngine engine, Bio bio)
+    private bool SubmitUnlessRefused(IFileEngine engine, Bio bio, bool onRingOwner)
     {
         bool refused = Volatile.Read(ref _disposed) != 0 || (ReadOnly && bio.Op is BioOp.Write or BioOp.Discard);
         if (!refused)
         {
-            // The io_uring engine by its sealed type: no interface dispatch per bio.
+            // The io_uring engine by its sealed type: no interface dispatch per bio, and no
+            // second ask of the thread's id where the caller already knows it owns the ring.
             if (engine is IoUringEngine ring)
             {
-                ring.Submit(bio);
+                if (onRingOwner && ring == _engine)
+                {
+                    ring.SubmitOnOwner(bio);
+                }
+                else
+                {
+                    ring.Submit(bio);
+                }
             }
             else
             {
@@ -255,7 +264,7 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
         {
             return ring.IsOwnerThread;
         }
-        int me = Environment.CurrentManagedThreadId;
+        int me = CurrentThread.Id;
         int sole = Volatile.Read(ref _soleSubmitterThread);
         return sole == me || (sole == 0 && Interlocked.CompareExchange(ref _soleSubmitterThread, me, 0) == 0);
     }

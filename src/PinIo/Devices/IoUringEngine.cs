@@ -123,7 +123,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     public bool IsOwnerThread
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Volatile.Read(ref _ownerThreadId) == Environment.CurrentManagedThreadId;
+        get => Volatile.Read(ref _ownerThreadId) == CurrentThread.Id;
     }
 
     public bool IsPolled => _polled;
@@ -183,6 +183,13 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
             return false;
         }
         throw candidate._setupFailure;
+    }
+
+    /// <summary>As <see cref="Submit"/>, from a caller that has just seen that it owns the ring.</summary>
+    public void SubmitOnOwner(Bio bio)
+    {
+        Debug.Assert(IsOwnerThread, "SubmitOnOwner from a thread that does not own the ring");
+        PrepOrWait(bio);
     }
 
     public void Submit(Bio bio)

@@ -58,7 +58,7 @@ public sealed class PinCounter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool OnHomeThread()
     {
-        int me = Environment.CurrentManagedThreadId;
+        int me = CurrentThread.Id;
         int home = Volatile.Read(ref _homeThread);
         return home == me || (home == 0 && Interlocked.CompareExchange(ref _homeThread, me, 0) == 0);
     }
