@@ -92,6 +92,7 @@ internal sealed class IoClock
     public static long UsToTicks(long us) => (long)(us * (Stopwatch.Frequency / 1e6));
 
     /// <summary>Ticks in nanoseconds: the ticks themselves where the Stopwatch counts nanoseconds (Linux), three times per I/O without a floating-point round trip.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static long TicksToNs(long ticks) => s_ticksAreNs ? ticks : (long)(ticks * s_nsPerTick);
 
     public static long TicksToMs(long ticks) => (long)Math.Round(ticks * 1000.0 / Stopwatch.Frequency);

@@ -1,4 +1,5 @@
 // Follows fio's stat.h/stat.c latency buckets (FIO_IO_U_PLAT_*): same bucket layout, own code.
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace PinIo.Cli.Stats;
@@ -25,6 +26,7 @@ internal sealed class LatencyHistogram
     /// <summary>Samples in bucket <paramref name="bucket"/> (fio's io_u_plat[bucket]).</summary>
     public long this[int bucket] => _buckets[bucket];
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(long nanoseconds)
     {
         _buckets[BucketOf(nanoseconds)]++;
@@ -65,6 +67,7 @@ internal sealed class LatencyHistogram
     }
 
     /// <summary>The bucket a latency falls in.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int BucketOf(long nanoseconds)
     {
         ulong value = (ulong)Math.Max(0, nanoseconds);
