@@ -1,4 +1,5 @@
 // Follows fio's io_u.c (get_next_file, __get_next_file, get_next_file_rand) and filesetup.c (a file done when its region is) in meaning.
+using System.Runtime.CompilerServices;
 using PinIo.Cli.Jobs;
 using PinIo.Cli.Options;
 
@@ -60,7 +61,11 @@ internal sealed class FileService
     public OffsetGenerator First => _files[0];
 
     /// <summary>Passes completed over every file's region.</summary>
-    public long Passes => _files.Length == 1 ? _files[0].Passes : _setPasses;
+    public long Passes
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _files.Length == 1 ? _files[0].Passes : _setPasses;
+    }
 
     /// <summary>The next I/O's offset in the job's offset space; as <see cref="OffsetGenerator.Next(ref int, int)"/>, <paramref name="length"/> may come back shorter.</summary>
     public long Next(ref int length, int unit)

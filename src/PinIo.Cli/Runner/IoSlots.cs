@@ -1,4 +1,5 @@
 // Follows fio's backend.c init_io_u / io_u.c io_u_queue in meaning.
+using System.Runtime.CompilerServices;
 using PinIo.Block;
 using PinIo.Cli.Jobs;
 using PinIo.Cli.Options;
@@ -71,9 +72,11 @@ internal sealed class IoSlots : IDisposable
     public IReadOnlyList<IoSlot> All => _slots;
 
     /// <exception cref="InvalidOperationException">Every slot is taken.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public IoSlot Take() => _freeCount > 0 ? _free[--_freeCount] : throw new InvalidOperationException("every slot is in use");
 
     /// <exception cref="InvalidOperationException">Every slot is already free: one was returned twice.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Return(IoSlot slot)
     {
         if (_freeCount == _free.Length)
@@ -84,6 +87,7 @@ internal sealed class IoSlots : IDisposable
     }
 
     /// <summary>The slot's I/O was submitted and is in flight until <see cref="Landed"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Launched(IoSlot slot)
     {
         slot.InFlight = true;
@@ -94,6 +98,7 @@ internal sealed class IoSlots : IDisposable
     }
 
     /// <summary>The slot's I/O was reaped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Landed(IoSlot slot)
     {
         slot.InFlight = false;

@@ -1,4 +1,5 @@
 // Follows fio's axmap (lib/axmap.c) in purpose: every block once per pass.
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.Intrinsics.X86;
 
@@ -90,6 +91,7 @@ internal sealed class RandomMap
     /// value is dropped was compiled away by Native AOT, and a kept one would stall on the
     /// miss here instead of in the claim.) Elsewhere than x86, a no-op.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Touch(long block)
     {
         if (Sse.IsSupported)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace PinIo.Cli.Stats;
 
 /// <summary>
@@ -87,6 +88,7 @@ internal sealed class JobStats
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void MarkDepth(int depth, int count)
     {
         int bucket = depth switch
@@ -102,12 +104,14 @@ internal sealed class JobStats
         DepthMap[bucket] += count;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void MarkSubmitBatch(int count)
     {
         SubmitMap[BatchBucket(count)]++;
         TotalSubmitBatches++;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void MarkCompleteBatch(int count)
     {
         CompleteMap[BatchBucket(count)]++;
@@ -142,6 +146,7 @@ internal sealed class JobStats
 
     private static int Reaches(long value, long bound) => value >= bound ? 1 : 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int BatchBucket(int count) => count switch
     {
         0 => 0,

@@ -105,6 +105,7 @@ internal sealed class ThreadStack
 
     public int Count { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public object? Pop()
     {
         int top = --Count;
@@ -113,6 +114,7 @@ internal sealed class ThreadStack
         return item;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryPush(object item)
     {
         if (Count == _items.Length)

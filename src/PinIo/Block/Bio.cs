@@ -1,4 +1,5 @@
 // Follows block/bio.c (bio_add_page, bio_iov_iter_get_pages, bio_release_pages, bio_endio).
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using PinIo.Iov;
 using PinIo.Mm;
@@ -310,6 +311,7 @@ public sealed partial class Bio
     }
 
     /// <summary>A bio that holds pages takes more only of the same class.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool AcceptsClass(BioFlags wanted) => (_vecCount == 0 && _acquiredCount == 0) || Flags == wanted;
 
     private long ExtractOnce(IovIter iter, BioFlags wanted, bool getReferences)

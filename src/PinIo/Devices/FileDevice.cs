@@ -1,4 +1,5 @@
 // Follows block/fops.c (blkdev_direct_IO over a file or block device opened with O_DIRECT).
+using System.Runtime.CompilerServices;
 using System.Diagnostics.CodeAnalysis;
 using PinIo.Block;
 using PinIo.Linux;
@@ -258,6 +259,7 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
         return refused;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool OnSoleSubmitterThread()
     {
         if (_engine is IoUringEngine ring)

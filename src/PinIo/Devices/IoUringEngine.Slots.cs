@@ -1,4 +1,5 @@
 // Follows io_uring/rw.c (io_complete_rw, short reads and -EAGAIN reissue) as seen from user space.
+using System.Runtime.CompilerServices;
 using PinIo.Block;
 using PinIo.Iov;
 using PinIo.Linux;
@@ -173,6 +174,7 @@ internal sealed unsafe partial class IoUringEngine
     /// one fewer than the SQ. Were it ever full, submitting frees it — at once without SQPOLL,
     /// and with SQPOLL once the kernel thread has taken an SQE.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private IoUringSqe* NextSqe()
     {
         if (_ring.TryGetSqe(out IoUringSqe* sqe))
@@ -292,6 +294,7 @@ internal sealed unsafe partial class IoUringEngine
         : _completionPolling ? PolledIoUnsupported
         : null;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Release(int index)
     {
         ref Slot slot = ref _slots[index];

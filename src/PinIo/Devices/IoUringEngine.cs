@@ -270,27 +270,31 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     /// Whether a poll for <paramref name="wait"/> completions (at least one) can be met from
     /// the CQ alone: nothing is left to submit and the ring already holds enough CQEs.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool RingAlreadyHolds(uint wait) => _ring.Flush() == 0 && _ring.CqReady >= Math.Max(wait, 1u);
 
     /// <summary>Poll and Commit run on a polled ring's owner, the first thread that submitted or polled.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ClaimPolledRing(string call)
     {
-        if (!_polled)
+        if (!_polled || (!IsOwnerThread && !TryClaimOwner()))
         {
-            ThrowHelper.ThrowMisuse($"{call} is for a device opened with PolledCompletions; this one has a completion thread.");
-        }
-        if (!IsOwnerThread && !TryClaimOwner())
-        {
-            ThrowHelper.ThrowMisuse($"{call} from a thread that does not own the ring: a polled device is driven by the thread that first submitted or polled.");
+            ThrowNotPolledOwner(call);
         }
     }
 
+    [DoesNotReturn]
+    private void ThrowNotPolledOwner(string call) => ThrowHelper.ThrowMisuse(!_polled
+        ? $"{call} is for a device opened with PolledCompletions; this one has a completion thread."
+        : $"{call} from a thread that does not own the ring: a polled device is driven by the thread that first submitted or polled.");
+
     /// <summary>EAGAIN and EBUSY leave the ring as it was (the caller polls again); any other failure strands what is in flight.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ThrowIfEnterFailed(int res)
     {
         if (res < 0 && res != -(int)Errno.EAGAIN && res != -(int)Errno.EBUSY)
         {
-            throw new DirectIoException((Errno)(-res), "io_uring_enter failed on the device ring");
+            ThrowHelper.ThrowDirectIo((Errno)(-res), "io_uring_enter failed on the device ring");
         }
     }
 
@@ -530,6 +534,7 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void DrainWaiting()
     {
         while (_waiting.TryPeek(out Bio? bio) && TryStart(bio))

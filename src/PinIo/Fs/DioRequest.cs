@@ -1,4 +1,5 @@
 // Follows fs/iomap/direct-io.c (struct iomap_dio: a reference per bio, first error wins, last one completes).
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
 using PinIo.Block;
 using PinIo.Diagnostics;
@@ -99,6 +100,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     /// A bio for this request: its own the first time, a pooled one after. Give it back with
     /// <see cref="ReturnBio"/> if it is never added; an added one comes back when it ends.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Bio RentBio(BioOp op, long sector, QueueLimits limits)
     {
         if (_ownBioTaken)
@@ -123,6 +125,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AddBio(Bio bio)
     {
         Interlocked.Increment(ref _references);

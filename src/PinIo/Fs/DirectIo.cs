@@ -1,4 +1,5 @@
 // Follows fs/iomap/direct-io.c (__iomap_dio_rw) and block/fops.c (__blkdev_direct_IO).
+using System.Runtime.CompilerServices;
 using PinIo.Block;
 using PinIo.Diagnostics;
 using PinIo.Iov;
@@ -471,14 +472,18 @@ public static partial class DirectIo
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckDirection(BioOp op, IovIter iter)
     {
-        IterDirection needed = op == BioOp.Read ? IterDirection.Dest : IterDirection.Source;
-        if (iter.Direction != needed)
+        if (iter.Direction != (op == BioOp.Read ? IterDirection.Dest : IterDirection.Source))
         {
-            ThrowHelper.ThrowDirectIo(Errno.EINVAL, $"a {op} needs a {needed} iterator, not a {iter.Direction} one");
+            ThrowWrongDirection(op, iter);
         }
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowWrongDirection(BioOp op, IovIter iter) => ThrowHelper.ThrowDirectIo(Errno.EINVAL,
+        $"a {op} needs a {(op == BioOp.Read ? IterDirection.Dest : IterDirection.Source)} iterator, not a {iter.Direction} one");
 
     private static void CheckBlockAlignment(BioOp op, long offset, long count, QueueLimits limits)
     {

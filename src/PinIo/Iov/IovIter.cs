@@ -336,6 +336,7 @@ public sealed partial class IovIter
     /// file, or to one extent); never grows it. Undo with <see cref="Reexpand"/>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Truncate(long count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
@@ -390,6 +391,7 @@ public sealed partial class IovIter
         return result;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Start(long total)
     {
         _total = total;

@@ -51,6 +51,7 @@ internal sealed unsafe partial class IoUringRing
     /// Copies up to <c>into.Length</c> ready CQEs, oldest first, without a system call and
     /// without consuming them; returns how many. Consume them with <see cref="CqAdvance"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int PeekBatch(Span<IoUringCqe> into)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -1,4 +1,5 @@
 // Follows liburing src/queue.c (__io_uring_flush_sq, __io_uring_submit) and the ordering notes atop io_uring/io_uring.c.
+using System.Runtime.CompilerServices;
 namespace PinIo.Linux;
 
 internal sealed unsafe partial class IoUringRing
@@ -26,6 +27,7 @@ internal sealed unsafe partial class IoUringRing
     /// the kernel has not consumed: submit, then try again. Fill the slot with a Prep*
     /// helper (which writes all 64 bytes) before the next <see cref="Submit"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGetSqe(out IoUringSqe* sqe)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -189,6 +191,7 @@ internal sealed unsafe partial class IoUringRing
     }
 
     /// <summary>Moves the shared tail over the SQEs filled since the last flush; returns how many the kernel has yet to consume.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private uint FlushSq()
     {
         uint tail = _sq.SqeTail;

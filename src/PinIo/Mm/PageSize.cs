@@ -1,4 +1,5 @@
 // Follows include/asm-generic/page.h (PAGE_SIZE, PAGE_SHIFT, PAGE_MASK).
+using System.Runtime.CompilerServices;
 namespace PinIo.Mm;
 
 /// <summary>The page geometry PinIo works in: 4 KiB pages, as on x86-64 Linux.</summary>
@@ -20,6 +21,7 @@ public static class PageSize
     public static int OffsetIn(nint address) => (int)(address & (nint)OffsetMask);
 
     /// <summary>Number of pages that cover <paramref name="length"/> bytes starting at <paramref name="address"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int PagesSpanned(nint address, long length) =>
         length <= 0 ? 0 : (int)(((address & (nint)OffsetMask) + length + OffsetMask) >> Shift);
 }

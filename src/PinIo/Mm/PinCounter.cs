@@ -31,6 +31,7 @@ public sealed class PinCounter
     /// <summary>Pages of the owner's I/O unpinned so far.</summary>
     public long Released => Volatile.Read(ref _homeReleased) + Volatile.Read(ref _released);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void OnPinned(int pages)
     {
         if (OnHomeThread())
@@ -43,6 +44,7 @@ public sealed class PinCounter
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void OnUnpinned(int pages)
     {
         if (OnHomeThread())

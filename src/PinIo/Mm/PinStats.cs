@@ -116,6 +116,7 @@ public static class PinStats
     }
 
     /// <summary>A run of pages pinned with <see cref="Page.PinReferencedUncounted"/>: one add for the run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void OnPinnedRun(int pages)
     {
         ThreadPins pins = t_pins ?? RegisterThread();
@@ -123,6 +124,7 @@ public static class PinStats
     }
 
     /// <summary>A run of pages unpinned with <see cref="Page.UnpinUncounted"/>: one add for the run.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void OnUnpinnedRun(int pages)
     {
         ThreadPins pins = t_pins ?? RegisterThread();
