@@ -29,6 +29,10 @@ public sealed partial class IovIter
     // at every step (a reused one-buffer iterator keeps it across restarts).
     private long _segLength = -1;
 
+    // Where segment _seg starts when its memory never moves (native memory PinIo owns), 0 when
+    // it may (a managed array), -1 until asked: kept as the length is.
+    private nint _segAddress = -1;
+
     private IovIter(IterKind kind, IterDirection direction)
     {
         Kind = kind;
@@ -209,6 +213,7 @@ public sealed partial class IovIter
         _user = _single;
         Start(buffer.Length);
         _segLength = buffer.Length;
+        _segAddress = -1;
     }
 
     /// <summary>Points a reusable iterator at a caller's list of buffers.</summary>
@@ -307,6 +312,7 @@ public sealed partial class IovIter
                 n -= _segOffset;
                 _seg--;
                 _segLength = -1;
+                _segAddress = -1;
                 _segOffset = CurrentSegmentLength();
             }
         }
@@ -326,9 +332,9 @@ public sealed partial class IovIter
             Reexpand(_total);
             return;
         }
-        long firstLength = _seg == 0 ? _segLength : -1;
+        (long firstLength, nint firstAddress) = _seg == 0 ? (_segLength, _segAddress) : (-1, -1);
         Start(_total);
-        _segLength = firstLength;
+        (_segLength, _segAddress) = (firstLength, firstAddress);
     }
 
     /// <summary>
@@ -369,9 +375,14 @@ public sealed partial class IovIter
     /// </summary>
     public long Alignment()
     {
-        if (Kind == IterKind.Discard)
+        if (Kind == IterKind.Discard || _count == 0)
         {
             return 0;
+        }
+        if (Kind == IterKind.Iovec && _count <= CurrentSegmentLength() - _segOffset)
+        {
+            // Every byte left lies in the segment at the position (a one-buffer iterator's case).
+            return (CurrentUserAddress() + (nint)_segOffset) | _count;
         }
         long result = 0;
         long size = _count;
@@ -400,6 +411,7 @@ public sealed partial class IovIter
         _seg = 0;
         _segOffset = 0;
         _segLength = -1;
+        _segAddress = -1;
     }
 
     private void AdvanceCore(long n)
@@ -448,6 +460,21 @@ public sealed partial class IovIter
         _seg++;
         _segOffset = 0;
         _segLength = -1;
+        _segAddress = -1;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private nint CurrentUserAddress() => _segAddress > 0 ? _segAddress : LookUpUserAddress();
+
+    private nint LookUpUserAddress()
+    {
+        Memory<byte> segment = UserSegment(_seg);
+        nint address = UserAddress(segment);
+        if (_segAddress == -1)
+        {
+            _segAddress = NativeMemoryAccess.NeverMoves(segment) ? address : 0;
+        }
+        return address;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -463,7 +490,7 @@ public sealed partial class IovIter
 
     private long SegmentAddress(int seg, long skip, long len) => Kind switch
     {
-        IterKind.Iovec => UserAddress(UserSegment(seg)) + (nint)skip,
+        IterKind.Iovec => (seg == _seg ? CurrentUserAddress() : UserAddress(UserSegment(seg))) + (nint)skip,
         IterKind.Kvec => KernelSegment(seg).Address + (nint)skip,
         IterKind.Bvec => PageSegment(seg).Address + (nint)skip,
         IterKind.Pipe => PipeAlignment(skip, len),
