@@ -12,7 +12,7 @@
 #   JOB=bench/jobs/read-128k-qd8.fio W_FIO=2422 W_PINIO=7723 bench/pages.sh
 #
 # PINIO: a Native AOT pinio with its .dbg beside it (default: published from this tree). Slow:
-# lackey runs fio's start-up at ~100x, ~10 minutes for both tools at N=2000.
+# lackey runs fio's start-up at ~100x: ~3 minutes a fio run, ~15 minutes for both tools at N=500.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
