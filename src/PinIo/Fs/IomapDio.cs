@@ -281,8 +281,9 @@ public static partial class IomapDio
             {
                 long pos = offset + done;
                 long chunk = DioFileRange.ChunkOf(map, pos, iter.Count);
+                // The last chunk may end inline, as the caller asked: after it nothing is left but to return.
                 long n = map.Type == IomapType.Mapped
-                    ? await TransferChunkAsync(inode.Device, BioOp.Read, map.DeviceOffsetOf(pos), iter, chunk, bounce, flags, ct).ConfigureAwait(false)
+                    ? await TransferChunkAsync(inode.Device, BioOp.Read, map.DeviceOffsetOf(pos), iter, chunk, bounce, chunk == iter.Count ? flags : flags & ~DirectIoFlags.InlineCompletion, ct).ConfigureAwait(false)
                     : DioZeroPage.CopyToIter(iter, chunk);
                 done += n;
                 if (n < chunk || iter.Count == 0 || ct.IsCancellationRequested)
@@ -311,6 +312,8 @@ public static partial class IomapDio
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private static async ValueTask<long> WriteExtentsAsync(IIomapInode inode, long offset, IovIter iter, ValueTask<Iomap> first, bool bounce, DirectIoFlags flags, CancellationToken ct)
     {
+        // Never inline: after every chunk come zeroing, the next mapping or end_io, any of which may wait.
+        flags &= ~DirectIoFlags.InlineCompletion;
         IomapIntent intent = DioFileRange.IntentOf(IomapIntent.Write, flags);
         IBlockDevice device = inode.Device;
         var range = new DioFileRange(offset, inode.BlockSize);
@@ -357,10 +360,13 @@ public static partial class IomapDio
         return await DioFileRange.EndIoAsync(inode, range, iter, failure, ct).ConfigureAwait(false);
     }
 
-    /// <summary>The bios of one extent: the iterator limited to <paramref name="chunk"/> bytes for the call.</summary>
+    /// <summary>
+    /// The bios of one extent: the iterator limited to <paramref name="chunk"/> bytes for the
+    /// call, with the flags its caller chose (inline completion only where nothing that may
+    /// wait comes after the chunk).
+    /// </summary>
     private static ValueTask<long> TransferChunkAsync(IBlockDevice device, BioOp op, long deviceOffset, IovIter iter, long chunk, bool bounce, DirectIoFlags flags, CancellationToken ct)
     {
-        flags &= ~DirectIoFlags.InlineCompletion;
         return chunk == iter.Count
             ? DirectIo.TransferAsync(device, op, deviceOffset, iter, bounce, flags, ct)
             : TransferTruncatedAsync(device, op, deviceOffset, iter, chunk, bounce, flags, ct);

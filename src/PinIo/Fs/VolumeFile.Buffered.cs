@@ -30,7 +30,9 @@ public sealed partial class VolumeFile
     /// <paramref name="flags"/>: with <see cref="DirectIoFlags.InlineCompletion"/> a read that
     /// waits for the device goes on, and finishes, on the thread that completed the device's
     /// read (the device's completion thread), as a Direct read with that flag does: no hop to
-    /// the thread pool between the device and the copy. The continuation must not block.
+    /// the thread pool between the device and the copy (a read that waits for pages another
+    /// reader's read is bringing goes on where that read ended: the completion thread when it
+    /// was read-ahead or inline itself). The continuation must not block.
     /// Other flags have no meaning for a buffered read and are refused (EINVAL).
     /// </summary>
     /// <exception cref="DirectIoException"><see cref="Errno.EINVAL"/>: a flag other than

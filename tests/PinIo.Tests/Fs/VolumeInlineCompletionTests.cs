@@ -69,6 +69,38 @@ public sealed class VolumeInlineCompletionTests : PinBalancedTest
     }
 
     /// <summary>
+    /// A read over two extents with InlineCompletion ends where its last chunk's bio ends — the
+    /// disk's completion thread — as a one-extent read does; the chunks before it never go on
+    /// there (the next extent's mapping may wait), which the read's data shows came in whole.
+    /// </summary>
+    [Fact]
+    public async Task AnInlineReadOfTwoExtents_EndsOnTheDisksCompletionThread()
+    {
+        using var disk = new RamDisk(4 << 20, new RamDiskOptions { Completion = RamDiskCompletion.Worker });
+        using Volume volume = Volume.Format(disk, new VolumeOptions());
+        using VolumeFile file = volume.Create("f");
+        using VolumeFile between = volume.Create("g");
+        await WriteAsync(file, 0, Data(B, 1));
+        await WriteAsync(between, 0, Data(B, 2));
+        await WriteAsync(file, B, Data(B, 3));
+        Assert.Equal(2, file.Extents.Count(e => e.Type == IomapType.Mapped));
+        Memory<byte> buffer = BlockMemory.Aligned(2 * B);
+        Task<long> read;
+        Task<string?> endedOn;
+        using (disk.HoldCompletions())
+        {
+            read = file.ReadAsync(0, IovIter.User(IterDirection.Dest, buffer), DirectIoFlags.InlineCompletion).AsTask();
+            endedOn = read.ContinueWith(_ => Thread.CurrentThread.Name, CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            Assert.False(read.IsCompleted);
+        }
+        Assert.Equal("pinio ramdisk completions", await CompletionThread.Leave(endedOn.WaitAsync(TimeSpan.FromSeconds(30))));
+        Assert.Equal(2 * B, await read);
+        Assert.Equal([.. Data(B, 1), .. Data(B, 3)], buffer.ToArray());
+        AssertConsistent(volume);
+    }
+
+    /// <summary>
     /// The one-extent requests carry the file's Direct I/O count into the block layer and leave
     /// it when they end, with no frame awaiting them: a truncate must still wait for each, read
     /// or write, inline or not, and go on once it ends.

@@ -15,11 +15,12 @@ internal sealed partial class FileCache
     private readonly List<InFlightFill> _fills = [];
 
     /// <summary>
-    /// The fill reading page <paramref name="index"/> now, to wait for; null when none does. The
-    /// fill ends on the thread that reaped its read — a device's completion thread — and the
-    /// task's awaiter goes on there only with <see cref="DirectIoFlags.InlineCompletion"/> in
-    /// <paramref name="flags"/>; any other waiter resumes on the thread pool, never on a thread
-    /// whose blocking would stall the device.
+    /// The fill reading page <paramref name="index"/> now, to wait for; null when none does. A
+    /// fill of read-ahead, or of a reader that asked for inline completion, ends on the thread
+    /// that reaped its read — a device's completion thread —, any other on the thread pool; the
+    /// task's awaiter goes on where the fill ended only with
+    /// <see cref="DirectIoFlags.InlineCompletion"/> in <paramref name="flags"/>; any other waiter
+    /// resumes on the thread pool, never on a thread whose blocking would stall the device.
     /// </summary>
     public Task? FillCovering(long index, DirectIoFlags flags = DirectIoFlags.None)
     {
