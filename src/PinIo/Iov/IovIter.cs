@@ -29,8 +29,8 @@ public sealed partial class IovIter
     // at every step (a reused one-buffer iterator keeps it across restarts).
     private long _segLength = -1;
 
-    // Where segment _seg starts when its memory never moves (native memory PinIo owns), 0 when
-    // it may (a managed array), -1 until asked: kept as the length is.
+    // Where segment _seg starts when its memory never moves (native memory, a pre-pinned
+    // array), 0 when it may (a managed array), -1 until asked: kept as the length is.
     private nint _segAddress = -1;
 
     private IovIter(IterKind kind, IterDirection direction)
@@ -213,7 +213,6 @@ public sealed partial class IovIter
         _user = _single;
         Start(buffer.Length);
         _segLength = buffer.Length;
-        _segAddress = -1;
     }
 
     /// <summary>Points a reusable iterator at a caller's list of buffers.</summary>
@@ -311,8 +310,7 @@ public sealed partial class IovIter
             {
                 n -= _segOffset;
                 _seg--;
-                _segLength = -1;
-                _segAddress = -1;
+                ForgetSegment();
                 _segOffset = CurrentSegmentLength();
             }
         }
@@ -410,8 +408,7 @@ public sealed partial class IovIter
         _consumed = 0;
         _seg = 0;
         _segOffset = 0;
-        _segLength = -1;
-        _segAddress = -1;
+        ForgetSegment();
     }
 
     private void AdvanceCore(long n)
@@ -459,6 +456,12 @@ public sealed partial class IovIter
     {
         _seg++;
         _segOffset = 0;
+        ForgetSegment();
+    }
+
+    /// <summary>The position moved to another segment: its length and start are looked up when next asked.</summary>
+    private void ForgetSegment()
+    {
         _segLength = -1;
         _segAddress = -1;
     }
@@ -472,7 +475,7 @@ public sealed partial class IovIter
         nint address = UserAddress(segment);
         if (_segAddress == -1)
         {
-            _segAddress = NativeMemoryAccess.NeverMoves(segment) ? address : 0;
+            _segAddress = Gup.MovableOwnerOf(segment) is null ? address : 0;
         }
         return address;
     }

@@ -295,10 +295,10 @@ public static class Gup
 
     /// <summary>
     /// The managed object whose GC pin must outlive the call: an array, or a memory manager
-    /// other than PinIo's own native pool memory (whose pin is not a GC pin; the caller has
-    /// ruled that out).
+    /// other than one over native memory (whose pin is not a GC pin). Null when the memory
+    /// never moves: native memory, or an array its owner keeps pinned.
     /// </summary>
-    private static object? MovableOwnerOf(Memory<byte> buffer)
+    internal static object? MovableOwnerOf(Memory<byte> buffer)
     {
         if (MemoryMarshal.TryGetArray<byte>(buffer, out ArraySegment<byte> segment))
         {

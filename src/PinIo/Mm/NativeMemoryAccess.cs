@@ -23,10 +23,6 @@ internal static unsafe class NativeMemoryAccess
     /// <summary>Address of pinned memory (the pointer of a live <see cref="System.Buffers.MemoryHandle"/>).</summary>
     public static nint AddressOf(in System.Buffers.MemoryHandle handle) => (nint)handle.Pointer;
 
-    /// <summary>Whether <paramref name="memory"/> is native memory PinIo owns (pool or mapped pages), whose address never changes.</summary>
-    public static bool NeverMoves(Memory<byte> memory) =>
-        MemoryMarshal.TryGetMemoryManager<byte, System.Buffers.MemoryManager<byte>>(memory, out var manager) && manager is INativeMemoryOwner;
-
     /// <summary>Address of the first byte of <paramref name="span"/> at this moment (unpinned managed memory may move after).</summary>
     public static nint AddressOf(Span<byte> span) => (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(span));
 
