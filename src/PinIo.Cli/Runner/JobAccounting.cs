@@ -50,9 +50,11 @@ internal sealed class JobAccounting : IDisposable
         _slatDisabled = plan.DisableSlat || plan.Target is FileTarget { SubmissionPolling: true };
         _logOffsetMask = plan.Target is FileSetTarget ? FileSetTarget.FileMask : -1L;
         _keepPrios = SchedChecks.SetsPriority(plan.Options);
-        _priosOfTotal = plan.Get(Options.Opt.LatPercentiles);
+        bool latPercentiles = plan.Get(Options.Opt.LatPercentiles);
+        _priosOfTotal = latPercentiles;
         foreach (IoDir dir in IoDirs.All)
         {
+            Stats[dir].KeepsLatHistogram = _unmeasured[dir].KeepsLatHistogram = latPercentiles;
             Stats[dir].Prios.OfTotalLatency = _priosOfTotal;
             if (_keepPrios)
             {

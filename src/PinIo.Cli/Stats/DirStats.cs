@@ -46,8 +46,14 @@ internal sealed class DirStats
 
     public LatencyHistogram ClatHistogram { get; } = new();
 
-    /// <summary>Total latencies in the same buckets, for fio's <c>lat_percentiles</c>.</summary>
+    /// <summary>Total latencies in the same buckets, for fio's <c>lat_percentiles</c>: kept only while <see cref="KeepsLatHistogram"/>.</summary>
     public LatencyHistogram LatHistogram { get; } = new();
+
+    /// <summary>
+    /// Whether <see cref="Record"/> files total latencies in <see cref="LatHistogram"/>: only a
+    /// job with lat_percentiles reports them, and fio keeps them only then (add_lat_sample).
+    /// </summary>
+    public bool KeepsLatHistogram { get; set; } = true;
 
     /// <summary>Latencies per I/O priority, kept by a job that sets one (fio's clat_prio).</summary>
     public PrioLatencies Prios { get; } = new();
@@ -81,7 +87,10 @@ internal sealed class DirStats
         if (latNs >= 0)
         {
             Lat.Add(latNs);
-            LatHistogram.Add(latNs);
+            if (KeepsLatHistogram)
+            {
+                LatHistogram.Add(latNs);
+            }
         }
     }
 

@@ -104,7 +104,8 @@ public sealed class ReportTests : PinBalancedTest
     [Fact]
     public void LatPercentilesAddALatBlockAndThePrecisionFollowsTheList()
     {
-        JobResult result = TestJobs.Run("--filename=ram:4m", "--runtime=60ms");
+        // The job asks too: only a job with lat_percentiles files its total latencies in a histogram.
+        JobResult result = TestJobs.Run("--filename=ram:4m", "--runtime=60ms", "--lat_percentiles=1");
         var options = new ReportOptions { LatPercentiles = true, Percentiles = [10, 50, 99.999], PercentilePrecision = 3 };
         IReadOnlyList<ThreadStat> blocks = ThreadStat.Build([result], _ => options);
         var output = new StringWriter();

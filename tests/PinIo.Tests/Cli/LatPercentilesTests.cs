@@ -1,0 +1,48 @@
+using PinIo.Cli.Report;
+using PinIo.Cli.Runner;
+using PinIo.Tests.Infrastructure;
+using Xunit;
+
+namespace PinIo.Tests.Cli;
+
+/// <summary>
+/// fio's lat_percentiles: total latencies are filed in a histogram — and their percentiles
+/// reported — only by a job that asks; otherwise the histogram stays empty, as fio keeps none
+/// (add_lat_sample), while the total latency's own line and the clat percentiles stay.
+/// </summary>
+public sealed class LatPercentilesTests : PinBalancedTest
+{
+    // 16 MiB of 4 KiB reads, size-bound: exactly 4096 I/Os.
+    private static readonly string[] s_job = ["--filename=ram:16m", "--rw=read", "--time_based=0", "--runtime=0", "--ioengine=io_uring", "--iodepth=8"];
+
+    [Fact]
+    public void AJobWithLatPercentiles_FilesEveryTotalLatency_AndReportsTheirPercentiles()
+    {
+        JobResult result = TestJobs.Run([.. s_job, "--lat_percentiles=1"]);
+
+        Assert.Equal(4096, result.Stats.Read.LatHistogram.Count);
+        Assert.Equal(4096, result.Stats.Read.ClatHistogram.Count);
+        Assert.Contains("    lat percentiles (", Normal(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AJobWithout_KeepsNoTotalLatencyHistogram_ButItsLatencyLineAndClatPercentiles()
+    {
+        JobResult result = TestJobs.Run(s_job);
+
+        Assert.Equal(0, result.Stats.Read.LatHistogram.Count);
+        Assert.Equal(4096, result.Stats.Read.Lat.Samples);
+        Assert.Equal(4096, result.Stats.Read.ClatHistogram.Count);
+        string report = Normal(result);
+        Assert.Contains("clat percentiles (", report, StringComparison.Ordinal);
+        Assert.Contains(" lat (", report, StringComparison.Ordinal);
+        Assert.DoesNotContain("    lat percentiles (", report, StringComparison.Ordinal);
+    }
+
+    private static string Normal(JobResult result)
+    {
+        var output = new StringWriter();
+        NormalReport.Write(output, [result], pid: 1);
+        return output.ToString();
+    }
+}
