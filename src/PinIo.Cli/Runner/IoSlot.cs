@@ -10,7 +10,7 @@ namespace PinIo.Cli.Runner;
 /// <see cref="CompletedAt"/>, which the completing thread stamps before it hands the slot back
 /// through the job's completion queue (the queue's fences order the two).
 /// </summary>
-internal sealed class IoSlot(int index, BlockBuffer buffer) : IDioCompletion
+internal sealed class IoSlot(int index, BlockBuffer buffer) : DioCompletion
 {
     public int Index { get; } = index;
 
@@ -56,13 +56,13 @@ internal sealed class IoSlot(int index, BlockBuffer buffer) : IDioCompletion
 
     public long CompletedAt;
 
-    /// <summary>The bytes moved by a request the slot is the completion of (<see cref="IDioCompletion"/>), until <see cref="TakeResult"/>.</summary>
+    /// <summary>The bytes moved by a request the slot is the completion of (<see cref="DioCompletion"/>), until <see cref="TakeResult"/>.</summary>
     public long Result;
 
     /// <summary>What that request failed with, until <see cref="TakeResult"/>.</summary>
     public Exception? Failure;
 
-    void IDioCompletion.Complete(long result, Exception? error)
+    public override void Complete(long result, Exception? error)
     {
         Result = result;
         Failure = error;

@@ -46,7 +46,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     private BioOp _op;
     private IovIter? _iter;
     private IDioCompletionHook? _completionHook;
-    private IDioCompletion? _completion;
+    private DioCompletion? _completion;
     private bool _continueOnPool;
     private long _result;
     private Exception? _error;
@@ -69,9 +69,14 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
 
     public long Offset => _offset;
 
-    public static DioRequest Rent(BioOp op, long offset, IovIter iter, long hiddenByTruncate, long reportLimit, bool inlineContinuations, IDioCompletionHook? completionHook = null, bool signalOnPool = false, IDioCompletion? completion = null)
+    public static DioRequest Rent(BioOp op, long offset, IovIter iter, long hiddenByTruncate, long reportLimit, bool inlineContinuations, IDioCompletionHook? completionHook = null, bool signalOnPool = false, DioCompletion? completion = null)
     {
-        DioRequest dio = s_cache.TryTake() ?? new DioRequest();
+        // A kiocb's request is its own (made once); any other comes from the shared cache.
+        DioRequest dio = completion is not null ? completion.Request ??= new DioRequest() : s_cache.TryTake() ?? new DioRequest();
+        if (dio._iter is not null)
+        {
+            ThrowHelper.ThrowMisuse("a DioCompletion carries one request at a time: its request is still in flight");
+        }
         dio._generation++;
         dio._op = op;
         dio._offset = offset;
@@ -343,7 +348,12 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     private static void Return(DioRequest dio)
     {
         dio._submitFailure = null;
-        dio._completion = null;
+        if (dio._completion is not null)
+        {
+            // Its completion keeps it for the next request.
+            dio._completion = null;
+            return;
+        }
         s_cache.Return(dio);
     }
 }

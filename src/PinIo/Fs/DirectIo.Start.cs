@@ -7,14 +7,14 @@ namespace PinIo.Fs;
 public static partial class DirectIo
 {
     /// <summary>
-    /// The request with a kiocb's completion instead of a ValueTask (<see cref="IDioCompletion"/>):
+    /// The request with a kiocb's completion instead of a ValueTask (<see cref="DioCompletion"/>):
     /// true when it ended within the call, its bytes in <paramref name="result"/> or its failure in
     /// <paramref name="error"/>; false when it is in flight, and <paramref name="completion"/> is
     /// called once when it ends, on the completing thread. Argument, alignment and direction errors
     /// throw, before any bio, as from <see cref="ReadAsync(IBlockDevice, long, IovIter, DirectIoFlags, CancellationToken)"/>;
     /// the memory must fit the device (no bouncing), and nothing cancels the request.
     /// </summary>
-    internal static bool Start(IBlockDevice device, BioOp op, long offset, IovIter iter, IoPriority priority, IDioCompletion completion, out long result, out Exception? error)
+    internal static bool Start(IBlockDevice device, BioOp op, long offset, IovIter iter, IoPriority priority, DioCompletion completion, out long result, out Exception? error)
     {
         ArgumentNullException.ThrowIfNull(completion);
         result = 0;

@@ -413,7 +413,7 @@ public static partial class DirectIo
     }
 
     /// <summary>Puts every bio of the request in flight; the submitter's reference on the returned request is still held.</summary>
-    private static DioRequest SubmitBios(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, IDioCompletionHook? completionHook, IoPriority priority, CancellationToken ct, bool signalOnPool = false, IDioCompletion? completion = null)
+    private static DioRequest SubmitBios(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, IDioCompletionHook? completionHook, IoPriority priority, CancellationToken ct, bool signalOnPool = false, DioCompletion? completion = null)
     {
         QueueLimits limits = device.Limits;
         DioRequest dio = DioRequest.Rent(op, offset, iter, hidden, reportLimit, (flags & DirectIoFlags.InlineCompletion) != 0, completionHook, signalOnPool, completion);

@@ -143,11 +143,60 @@ public sealed class DirectIoStartTests : PinBalancedTest
         Assert.Equal((RequestBytes, (Exception?)null), done.Wait());
     }
 
+    /// <summary>
+    /// A completion keeps its request between requests (io_uring's io_kiocb embeds its kiocb):
+    /// the second request, after one that ended in the call and one that ended on the device's
+    /// thread, runs on the same accounting, never one from the shared cache.
+    /// </summary>
+    [Fact]
+    public void ACompletion_KeepsItsRequest_FromOneRequestToTheNext()
+    {
+        using RamDisk inline = Disk(RamDiskCompletion.Inline);
+        using RamDisk worker = Disk(RamDiskCompletion.Worker);
+        using var done = new RecordingCompletion();
+        Memory<byte> buffer = BlockMemory.Aligned(RequestBytes);
+
+        Assert.True(DirectIo.Start(inline, BioOp.Read, Offset, IovIter.User(IterDirection.Dest, buffer), default, done, out long first, out _));
+        DioRequest? kept = done.Request;
+        bool ended = DirectIo.Start(worker, BioOp.Read, Offset, IovIter.User(IterDirection.Dest, buffer), default, done, out long second, out _);
+        if (!ended)
+        {
+            second = done.Wait().Result;
+        }
+
+        Assert.NotNull(kept);
+        Assert.Same(kept, done.Request);
+        Assert.Equal(RequestBytes, first);
+        Assert.Equal(RequestBytes, second);
+    }
+
+    /// <summary>
+    /// A completion carries one request at a time: a second Start while its request is in flight
+    /// is refused before any bio or pin, and the first still ends, once, with its bytes.
+    /// </summary>
+    [Fact]
+    public void ASecondRequest_OnACompletionWhoseRequestIsInFlight_IsRefused_AndTheFirstStillEnds()
+    {
+        using var disk = new BlockManualDevice(DiskBytes, s_limits);
+        using var done = new RecordingCompletion();
+        Assert.False(DirectIo.Start(disk, BioOp.Read, Offset, IovIter.User(IterDirection.Dest, BlockMemory.Aligned(RequestBytes)), default, done, out _, out _));
+        int submitted = disk.Submitted;
+
+        var refused = Assert.Throws<InvalidOperationException>(() =>
+            DirectIo.Start(disk, BioOp.Read, Offset, IovIter.User(IterDirection.Dest, BlockMemory.Aligned(RequestBytes)), default, done, out _, out _));
+
+        Assert.Contains("one request at a time", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(submitted, disk.Submitted);
+        disk.CompleteLastFirst(_ => BlkStatus.Ok);
+        Assert.Equal(1, done.Calls);
+        Assert.Equal((RequestBytes, (Exception?)null), done.Wait());
+    }
+
     private static RamDisk Disk(RamDiskCompletion completion) =>
         new(DiskBytes, new RamDiskOptions { Limits = s_limits, Completion = completion });
 
     /// <summary>Counts its calls and keeps the last result; Wait blocks until the first.</summary>
-    private sealed class RecordingCompletion : IDioCompletion, IDisposable
+    private sealed class RecordingCompletion : DioCompletion, IDisposable
     {
         private readonly ManualResetEventSlim _called = new();
         private long _result;
@@ -156,7 +205,7 @@ public sealed class DirectIoStartTests : PinBalancedTest
 
         public int Calls => Volatile.Read(ref _calls);
 
-        public void Complete(long result, Exception? error)
+        public override void Complete(long result, Exception? error)
         {
             _result = result;
             _error = error;
