@@ -508,10 +508,15 @@ public static partial class DirectIo
     private static long ClampToDevice(IBlockDevice device, QueueLimits limits, BioOp op, long offset, IovIter iter, out long reportLimit)
     {
         reportLimit = long.MaxValue;
+        long capacity = device.Capacity;
+        if (offset + iter.Count <= capacity)
+        {
+            // The common case, inside the device: nothing to cut (the caller has refused an empty request).
+            return 0;
+        }
         // A growable device that cannot grow (a block device behind a FileDevice) ends where a
         // plain device does: a write at its end has no space (blkdev_write_iter), not EFBIG.
         // Only a write asks how far the device may grow: a read ends at the capacity.
-        long capacity = device.Capacity;
         long end = op == BioOp.Write && device is IGrowableDevice growable ? growable.MaxCapacity : capacity;
         if (offset >= end)
         {
