@@ -17,7 +17,7 @@ public sealed class GtodReduceTests : PinBalancedTest
     {
         JobResult result = TestJobs.Run([.. s_job, "--gtod_reduce=1"]);
 
-        string report = Normal(result);
+        string report = TestJobs.NormalReport(result);
 
         Assert.Contains("read: IOPS=", report, StringComparison.Ordinal);
         Assert.DoesNotContain("slat", report, StringComparison.Ordinal);
@@ -32,7 +32,7 @@ public sealed class GtodReduceTests : PinBalancedTest
     [Fact]
     public void WithoutGtodReduceTheSameJobPrintsItsLatencies()
     {
-        string report = Normal(TestJobs.Run(s_job));
+        string report = TestJobs.NormalReport(TestJobs.Run(s_job));
 
         Assert.Contains("slat", report, StringComparison.Ordinal);
         Assert.Contains("clat percentiles", report, StringComparison.Ordinal);
@@ -65,7 +65,7 @@ public sealed class GtodReduceTests : PinBalancedTest
     {
         JobResult result = TestJobs.Run([.. s_job, "--disable_clat=1"]);
 
-        string report = Normal(result);
+        string report = TestJobs.NormalReport(result);
 
         Assert.DoesNotContain("clat", report, StringComparison.Ordinal);
         Assert.Contains(" lat (", report, StringComparison.Ordinal);
@@ -81,12 +81,5 @@ public sealed class GtodReduceTests : PinBalancedTest
         Assert.Equal(0, result.Stats.Read.Bw.Samples);
         Assert.Equal(0, result.Stats.Read.Iops.Samples);
         Assert.Equal(4096, result.Stats.Read.Clat.Samples);
-    }
-
-    private static string Normal(JobResult result)
-    {
-        var output = new StringWriter();
-        NormalReport.Write(output, [result], pid: 1);
-        return output.ToString();
     }
 }

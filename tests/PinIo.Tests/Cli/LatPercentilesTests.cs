@@ -1,4 +1,3 @@
-using PinIo.Cli.Report;
 using PinIo.Cli.Runner;
 using PinIo.Tests.Infrastructure;
 using Xunit;
@@ -22,7 +21,7 @@ public sealed class LatPercentilesTests : PinBalancedTest
 
         Assert.Equal(4096, result.Stats.Read.LatHistogram.Count);
         Assert.Equal(4096, result.Stats.Read.ClatHistogram.Count);
-        Assert.Contains("    lat percentiles (", Normal(result), StringComparison.Ordinal);
+        Assert.Contains("    lat percentiles (", TestJobs.NormalReport(result), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -33,16 +32,9 @@ public sealed class LatPercentilesTests : PinBalancedTest
         Assert.Equal(0, result.Stats.Read.LatHistogram.Count);
         Assert.Equal(4096, result.Stats.Read.Lat.Samples);
         Assert.Equal(4096, result.Stats.Read.ClatHistogram.Count);
-        string report = Normal(result);
+        string report = TestJobs.NormalReport(result);
         Assert.Contains("clat percentiles (", report, StringComparison.Ordinal);
         Assert.Contains(" lat (", report, StringComparison.Ordinal);
         Assert.DoesNotContain("    lat percentiles (", report, StringComparison.Ordinal);
-    }
-
-    private static string Normal(JobResult result)
-    {
-        var output = new StringWriter();
-        NormalReport.Write(output, [result], pid: 1);
-        return output.ToString();
     }
 }

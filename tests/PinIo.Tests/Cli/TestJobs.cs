@@ -30,6 +30,14 @@ internal static class TestJobs
 
     public static JobResult Run(params string[] options) => Run(Plan(options));
 
+    /// <summary>The normal (human) report of one job's result, as pinio prints it after the run.</summary>
+    public static string NormalReport(JobResult result)
+    {
+        var output = new StringWriter();
+        PinIo.Cli.Report.NormalReport.Write(output, [result], pid: 1);
+        return output.ToString();
+    }
+
     /// <summary>Runs a job on a RAM disk and records the bios of its measured phases (not the layout) in submission order.</summary>
     public static (JobResult Result, List<(BioOp Op, long Position, int Size)> Bios) RunRecording(params string[] options)
     {
