@@ -97,7 +97,7 @@ public sealed class ReportTests : PinBalancedTest
         ];
         foreach (string pattern in patterns)
         {
-            Assert.True(lines.Any(l => Regex.IsMatch(l, pattern)), $"no line matches {pattern}");
+            Assert.True(lines.Any(l => Regex.IsMatch(l, pattern)), $"no line matches {pattern} in the report:\n{stdout}");
         }
     }
 
