@@ -281,9 +281,8 @@ public static partial class IomapDio
             {
                 long pos = offset + done;
                 long chunk = DioFileRange.ChunkOf(map, pos, iter.Count);
-                // The last chunk may end inline, as the caller asked: after it nothing is left but to return.
                 long n = map.Type == IomapType.Mapped
-                    ? await TransferChunkAsync(inode.Device, BioOp.Read, map.DeviceOffsetOf(pos), iter, chunk, bounce, chunk == iter.Count ? flags : flags & ~DirectIoFlags.InlineCompletion, ct).ConfigureAwait(false)
+                    ? await TransferChunkAsync(inode.Device, BioOp.Read, map.DeviceOffsetOf(pos), iter, chunk, bounce, flags, ct).ConfigureAwait(false)
                     : DioZeroPage.CopyToIter(iter, chunk);
                 done += n;
                 if (n < chunk || iter.Count == 0 || ct.IsCancellationRequested)
@@ -362,14 +361,14 @@ public static partial class IomapDio
 
     /// <summary>
     /// The bios of one extent: the iterator limited to <paramref name="chunk"/> bytes for the
-    /// call, with the flags its caller chose (inline completion only where nothing that may
-    /// wait comes after the chunk).
+    /// call. Only the last chunk (the whole rest of the iterator) may end inline, as its caller
+    /// asked: after any other the walk maps the next extent, which may wait.
     /// </summary>
     private static ValueTask<long> TransferChunkAsync(IBlockDevice device, BioOp op, long deviceOffset, IovIter iter, long chunk, bool bounce, DirectIoFlags flags, CancellationToken ct)
     {
         return chunk == iter.Count
             ? DirectIo.TransferAsync(device, op, deviceOffset, iter, bounce, flags, ct)
-            : TransferTruncatedAsync(device, op, deviceOffset, iter, chunk, bounce, flags, ct);
+            : TransferTruncatedAsync(device, op, deviceOffset, iter, chunk, bounce, flags & ~DirectIoFlags.InlineCompletion, ct);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
