@@ -175,6 +175,9 @@ public sealed class RamDisk : IBlockDevice
         data.CopyTo(NativeMemoryAccess.Span(_memory + (nint)offset, data.Length));
     }
 
+    /// <summary>Whether the calling thread is the disk's completion thread (a Worker disk's, once started).</summary>
+    internal bool OnCompletionThread => Volatile.Read(ref _completions)?.IsCurrentThread == true;
+
     /// <summary>"RamDisk of N bytes", as messages about the device name it.</summary>
     public override string ToString() => $"RamDisk of {Capacity} bytes";
 
@@ -190,7 +193,7 @@ public sealed class RamDisk : IBlockDevice
         SpinWait spin = default;
         while (Interlocked.Read(ref _inFlight) > 0)
         {
-            if (Volatile.Read(ref _completions)?.IsCurrentThread == true)
+            if (OnCompletionThread)
             {
                 // Only this thread could end them: the wait would never return.
                 ThrowHelper.ThrowMisuse("RamDisk.Dispose on the disk's own completion thread (a continuation run inline) with bios still queued: dispose it from another thread.");

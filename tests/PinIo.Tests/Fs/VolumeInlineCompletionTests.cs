@@ -85,17 +85,11 @@ public sealed class VolumeInlineCompletionTests : PinBalancedTest
         await WriteAsync(file, B, Data(B, 3));
         Assert.Equal(2, file.Extents.Count(e => e.Type == IomapType.Mapped));
         Memory<byte> buffer = BlockMemory.Aligned(2 * B);
-        Task<long> read;
-        Task<string?> endedOn;
-        using (disk.HoldCompletions())
-        {
-            read = file.ReadAsync(0, IovIter.User(IterDirection.Dest, buffer), DirectIoFlags.InlineCompletion).AsTask();
-            endedOn = read.ContinueWith(_ => Thread.CurrentThread.Name, CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            Assert.False(read.IsCompleted);
-        }
-        Assert.Equal("pinio ramdisk completions", await CompletionThread.Leave(endedOn.WaitAsync(TimeSpan.FromSeconds(30))));
-        Assert.Equal(2 * B, await read);
+        bool endedOnCompletionThread = false;
+
+        Assert.Null(await OnTheCompletionThread(disk, file, () => endedOnCompletionThread = disk.OnCompletionThread, buffer));
+
+        Assert.True(endedOnCompletionThread, "the two-extent read did not end on the disk's completion thread");
         Assert.Equal([.. Data(B, 1), .. Data(B, 3)], buffer.ToArray());
         AssertConsistent(volume);
     }
@@ -152,7 +146,7 @@ public sealed class VolumeInlineCompletionTests : PinBalancedTest
         using VolumeFile file = volume.Create("f");
         await WriteAsync(file, 0, Data(B, 1));
 
-        Exception? refused = await OnTheCompletionThread(disk, file, () => volume.Check());
+        Exception? refused = await OnTheCompletionThread(disk, file, () => volume.Check(), BlockMemory.Aligned(B));
 
         Assert.IsType<InvalidOperationException>(refused);
         Assert.Contains("completion thread", refused.Message, StringComparison.Ordinal);
@@ -172,7 +166,7 @@ public sealed class VolumeInlineCompletionTests : PinBalancedTest
         }
         using VolumeFile file = volume.Open("f");
 
-        Exception? refused = await OnTheCompletionThread(disk, file, volume.Dispose);
+        Exception? refused = await OnTheCompletionThread(disk, file, volume.Dispose, BlockMemory.Aligned(B));
 
         Assert.IsType<InvalidOperationException>(refused);
         // The commit goes on once the completion thread is back: its end frees the volume's buffers.
@@ -187,12 +181,13 @@ public sealed class VolumeInlineCompletionTests : PinBalancedTest
     }
 
     /// <summary>
-    /// Runs <paramref name="call"/> on the disk's completion thread — as the continuation of an
-    /// inline read that ends there — and returns what it threw, back on the thread pool.
+    /// Runs <paramref name="call"/> as the continuation of an inline read of
+    /// <paramref name="buffer"/>'s length from the file's start, registered while the disk holds
+    /// its completions — so on the thread the read ends on, the disk's completion thread — and
+    /// returns what it threw, back on the thread pool.
     /// </summary>
-    private static async Task<Exception?> OnTheCompletionThread(RamDisk disk, VolumeFile file, Action call)
+    private static async Task<Exception?> OnTheCompletionThread(RamDisk disk, VolumeFile file, Action call, Memory<byte> buffer)
     {
-        Memory<byte> buffer = BlockMemory.Aligned(B);
         Task<Exception?> recorded;
         using (disk.HoldCompletions())
         {

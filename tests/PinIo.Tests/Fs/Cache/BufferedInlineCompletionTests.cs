@@ -72,7 +72,6 @@ public sealed class BufferedInlineCompletionTests : PinBalancedTest, IDisposable
     [InlineData(DirectIoFlags.InlineCompletion, DirectIoFlags.InlineCompletion)]
     public async Task AMissAndAReaderWaitingForIt_GoOnOnTheCompletionThread_OnlyWhenAskedTo(DirectIoFlags missFlags, DirectIoFlags waiterFlags)
     {
-        const string completionThread = "pinio ramdisk completions";
         using var disk = new RamDisk(16 << 20, new RamDiskOptions { Completion = RamDiskCompletion.Worker });
         using Volume volume = PageCacheTesting.Format(disk);
         using VolumeFile file = volume.Create("f");
@@ -81,27 +80,27 @@ public sealed class BufferedInlineCompletionTests : PinBalancedTest, IDisposable
         await file.FlushAsync();
         await file.DropCacheAsync();
         byte[] missed = new byte[64 << 10], waitedFor = new byte[64 << 10];
-        Task<string?> missEndedOn, waiterEndedOn;
+        Task<bool> missEndedOn, waiterEndedOn;
         using (disk.HoldCompletions())
         {
-            missEndedOn = EndedOn(file.ReadBufferedAsync(0, missed, missFlags), missed.Length);
-            waiterEndedOn = EndedOn(file.ReadBufferedAsync(0, waitedFor, waiterFlags), waitedFor.Length);
+            missEndedOn = EndsOnCompletionThread(disk, file.ReadBufferedAsync(0, missed, missFlags), missed.Length);
+            waiterEndedOn = EndsOnCompletionThread(disk, file.ReadBufferedAsync(0, waitedFor, waiterFlags), waitedFor.Length);
             Assert.False(missEndedOn.IsCompleted, "the miss ended with the device's completions held");
             Assert.False(waiterEndedOn.IsCompleted, "the second reader did not wait for the first one's read");
         }
-        string? missThread = await CompletionThread.Leave(missEndedOn.WaitAsync(TimeSpan.FromSeconds(30)));
-        string? waiterThread = await CompletionThread.Leave(waiterEndedOn.WaitAsync(TimeSpan.FromSeconds(30)));
-        Assert.Equal(missFlags == DirectIoFlags.InlineCompletion, missThread == completionThread);
-        Assert.Equal(missFlags == DirectIoFlags.InlineCompletion && waiterFlags == DirectIoFlags.InlineCompletion, waiterThread == completionThread);
+        bool missOnCompletionThread = await CompletionThread.Leave(missEndedOn.WaitAsync(TimeSpan.FromSeconds(30)));
+        bool waiterOnCompletionThread = await CompletionThread.Leave(waiterEndedOn.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(missFlags == DirectIoFlags.InlineCompletion, missOnCompletionThread);
+        Assert.Equal(missFlags == DirectIoFlags.InlineCompletion && waiterFlags == DirectIoFlags.InlineCompletion, waiterOnCompletionThread);
         Assert.Equal(data.AsSpan(0, missed.Length).ToArray(), missed);
         Assert.Equal(data.AsSpan(0, waitedFor.Length).ToArray(), waitedFor);
     }
 
-    // The name of the thread the read's await went on on.
-    private static async Task<string?> EndedOn(ValueTask<int> read, int expected)
+    // Whether the read's await went on on the disk's completion thread.
+    private static async Task<bool> EndsOnCompletionThread(RamDisk disk, ValueTask<int> read, int expected)
     {
         Assert.Equal(expected, await read.ConfigureAwait(false));
-        return Thread.CurrentThread.Name;
+        return disk.OnCompletionThread;
     }
 
     [Fact]
