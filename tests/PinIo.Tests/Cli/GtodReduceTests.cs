@@ -9,13 +9,10 @@ namespace PinIo.Tests.Cli;
 /// <summary>fio's gtod_reduce and disable_lat/clat/slat/bw_measurement: latencies and samples not measured, not printed, totals still exact.</summary>
 public sealed class GtodReduceTests : PinBalancedTest
 {
-    // 16 MiB of 4 KiB reads, size-bound: exactly 4096 I/Os.
-    private static readonly string[] s_job = ["--filename=ram:16m", "--rw=read", "--time_based=0", "--runtime=0", "--ioengine=io_uring", "--iodepth=8"];
-
     [Fact]
     public void GtodReduceLeavesNoLatencyOrSampleLinesInTheNormalReport()
     {
-        JobResult result = TestJobs.Run([.. s_job, "--gtod_reduce=1"]);
+        JobResult result = TestJobs.Run([.. TestJobs.ExactReads, "--gtod_reduce=1"]);
 
         string report = TestJobs.NormalReport(result);
 
@@ -26,13 +23,13 @@ public sealed class GtodReduceTests : PinBalancedTest
         Assert.DoesNotContain("percentiles", report, StringComparison.Ordinal);
         Assert.DoesNotContain("bw (", report, StringComparison.Ordinal);
         Assert.DoesNotContain("iops        :", report, StringComparison.Ordinal);
-        Assert.Equal(4096, result.Stats.Read.TotalIos);
+        Assert.Equal(TestJobs.ExactReadIos, result.Stats.Read.TotalIos);
     }
 
     [Fact]
     public void WithoutGtodReduceTheSameJobPrintsItsLatencies()
     {
-        string report = TestJobs.NormalReport(TestJobs.Run(s_job));
+        string report = TestJobs.NormalReport(TestJobs.Run(TestJobs.ExactReads));
 
         Assert.Contains("slat", report, StringComparison.Ordinal);
         Assert.Contains("clat percentiles", report, StringComparison.Ordinal);
@@ -42,7 +39,7 @@ public sealed class GtodReduceTests : PinBalancedTest
     [Fact]
     public void GtodReduceKeepsTheJsonObjectsWithZeroSamplesAndExactTotals()
     {
-        JobResult result = TestJobs.Run([.. s_job, "--gtod_reduce=1"]);
+        JobResult result = TestJobs.Run([.. TestJobs.ExactReads, "--gtod_reduce=1"]);
         IReadOnlyList<ThreadStat> blocks = ThreadStat.Build([result]);
         var output = new StringWriter();
 
@@ -55,7 +52,7 @@ public sealed class GtodReduceTests : PinBalancedTest
         Assert.Equal(0, read.GetProperty("lat_ns").GetProperty("N").GetInt64());
         Assert.False(read.GetProperty("clat_ns").TryGetProperty("percentile", out _));
         Assert.Equal(0, read.GetProperty("bw_samples").GetInt64());
-        Assert.Equal(4096, read.GetProperty("total_ios").GetInt64());
+        Assert.Equal(TestJobs.ExactReadIos, read.GetProperty("total_ios").GetInt64());
         Assert.Equal(16L << 20, read.GetProperty("io_bytes").GetInt64());
         Assert.True(read.GetProperty("bw").GetInt64() > 0);
     }
@@ -63,23 +60,23 @@ public sealed class GtodReduceTests : PinBalancedTest
     [Fact]
     public void DisableClatAloneKeepsTheTotalLatency()
     {
-        JobResult result = TestJobs.Run([.. s_job, "--disable_clat=1"]);
+        JobResult result = TestJobs.Run([.. TestJobs.ExactReads, "--disable_clat=1"]);
 
         string report = TestJobs.NormalReport(result);
 
         Assert.DoesNotContain("clat", report, StringComparison.Ordinal);
         Assert.Contains(" lat (", report, StringComparison.Ordinal);
         Assert.Contains("slat", report, StringComparison.Ordinal);
-        Assert.Equal(4096, result.Stats.Read.Lat.Samples);
+        Assert.Equal(TestJobs.ExactReadIos, result.Stats.Read.Lat.Samples);
     }
 
     [Fact]
     public void DisableBwMeasurementTakesNoSamples()
     {
-        JobResult result = TestJobs.Run([.. s_job, "--disable_bw=1"]);
+        JobResult result = TestJobs.Run([.. TestJobs.ExactReads, "--disable_bw=1"]);
 
         Assert.Equal(0, result.Stats.Read.Bw.Samples);
         Assert.Equal(0, result.Stats.Read.Iops.Samples);
-        Assert.Equal(4096, result.Stats.Read.Clat.Samples);
+        Assert.Equal(TestJobs.ExactReadIos, result.Stats.Read.Clat.Samples);
     }
 }

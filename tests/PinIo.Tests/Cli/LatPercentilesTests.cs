@@ -11,27 +11,24 @@ namespace PinIo.Tests.Cli;
 /// </summary>
 public sealed class LatPercentilesTests : PinBalancedTest
 {
-    // 16 MiB of 4 KiB reads, size-bound: exactly 4096 I/Os.
-    private static readonly string[] s_job = ["--filename=ram:16m", "--rw=read", "--time_based=0", "--runtime=0", "--ioengine=io_uring", "--iodepth=8"];
-
     [Fact]
     public void AJobWithLatPercentiles_FilesEveryTotalLatency_AndReportsTheirPercentiles()
     {
-        JobResult result = TestJobs.Run([.. s_job, "--lat_percentiles=1"]);
+        JobResult result = TestJobs.Run([.. TestJobs.ExactReads, "--lat_percentiles=1"]);
 
-        Assert.Equal(4096, result.Stats.Read.LatHistogram.Count);
-        Assert.Equal(4096, result.Stats.Read.ClatHistogram.Count);
+        Assert.Equal(TestJobs.ExactReadIos, result.Stats.Read.LatHistogram.Count);
+        Assert.Equal(TestJobs.ExactReadIos, result.Stats.Read.ClatHistogram.Count);
         Assert.Contains("    lat percentiles (", TestJobs.NormalReport(result), StringComparison.Ordinal);
     }
 
     [Fact]
     public void AJobWithout_KeepsNoTotalLatencyHistogram_ButItsLatencyLineAndClatPercentiles()
     {
-        JobResult result = TestJobs.Run(s_job);
+        JobResult result = TestJobs.Run(TestJobs.ExactReads);
 
         Assert.Equal(0, result.Stats.Read.LatHistogram.Count);
-        Assert.Equal(4096, result.Stats.Read.Lat.Samples);
-        Assert.Equal(4096, result.Stats.Read.ClatHistogram.Count);
+        Assert.Equal(TestJobs.ExactReadIos, result.Stats.Read.Lat.Samples);
+        Assert.Equal(TestJobs.ExactReadIos, result.Stats.Read.ClatHistogram.Count);
         string report = TestJobs.NormalReport(result);
         Assert.Contains("clat percentiles (", report, StringComparison.Ordinal);
         Assert.Contains(" lat (", report, StringComparison.Ordinal);

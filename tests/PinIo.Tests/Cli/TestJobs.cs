@@ -9,6 +9,11 @@ namespace PinIo.Tests.Cli;
 /// <summary>Builds and runs one job from fio-style options, on the test's thread, without the program around it.</summary>
 internal static class TestJobs
 {
+    /// <summary>16 MiB of 4 KiB reads at depth 8 on io_uring, size-bound: exactly <see cref="ExactReadIos"/> I/Os.</summary>
+    public static readonly string[] ExactReads = ["--filename=ram:16m", "--rw=read", "--time_based=0", "--runtime=0", "--ioengine=io_uring", "--iodepth=8"];
+
+    public const int ExactReadIos = 4096;
+
     /// <summary>The main job (named "main") with <paramref name="options"/> applied, as <c>pinio OPTIONS</c> builds it.</summary>
     public static JobPlan Plan(params string[] options) =>
         JobPlan.Resolve(CommandLineJobs.Parse(options, MainJob.Options()))[0];
