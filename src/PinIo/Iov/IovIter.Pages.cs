@@ -34,6 +34,62 @@ public sealed partial class IovIter
     public long GetPages(Span<Page> pages, long maxBytes, out int firstOffset) =>
         ExtractPages(pages, maxBytes, out firstOffset, pin: false);
 
+    /// <summary>
+    /// <see cref="PinPages"/> for the common Direct I/O request in one step: when all that is
+    /// left lies in one segment of PinIo's pool memory, spanning at most <c>pages.Length</c>
+    /// pages, pins those pages straight from their pool (one pin per page, as PinPages takes)
+    /// and advances to the end. Returns the bytes (all of <see cref="Count"/>), the data starting
+    /// at <paramref name="firstOffset"/> in <c>pages[0]</c>; 0, with nothing taken and the
+    /// iterator unmoved, for a request of any other shape. On an exception nothing stays pinned.
+    /// </summary>
+    internal long TryPinWholePoolRun(Span<Page> pages, out int firstOffset)
+    {
+        firstOffset = 0;
+        // _segAddress 0: memory that may move, never pool memory.
+        if (Kind != IterKind.Iovec || _count == 0 || _segAddress == 0 || _count > CurrentSegmentLength() - _segOffset)
+        {
+            return 0;
+        }
+        nint address = CurrentUserAddress() + (nint)_segOffset;
+        if (_segPool is not { } memory || PageSize.PagesSpanned(address, _count) > pages.Length)
+        {
+            return 0;
+        }
+        Gup.AcquirePoolMemoryPages(memory, address, (int)_count, pages, pin: true);
+        firstOffset = PageSize.OffsetIn(address);
+        long bytes = _count;
+        _segOffset += bytes;
+        _consumed += bytes;
+        _count = 0;
+        return bytes;
+    }
+
+    /// <summary>
+    /// bio_iov_bvec_set() for the common request: when all that is left of a
+    /// <see cref="IterKind.Bvec"/> iterator lies in one of its vecs, starting inside that vec's
+    /// first page, gives the range as one vec (no page is taken: the caller holds them) and
+    /// advances to the end. False, the iterator unmoved, for a request of any other shape.
+    /// </summary>
+    internal bool TryTakeWholeBvec(out BioVec vec)
+    {
+        vec = default;
+        if (Kind != IterKind.Bvec || _count == 0 || _count > CurrentSegmentLength() - _segOffset)
+        {
+            return false;
+        }
+        BioVec segment = PageSegment(_seg);
+        long offset = segment.Offset + _segOffset;
+        if (offset >= PageSize.Bytes)
+        {
+            return false;
+        }
+        vec = new BioVec(segment.Page, (int)offset, (int)_count);
+        _segOffset += _count;
+        _consumed += _count;
+        _count = 0;
+        return true;
+    }
+
     private long ExtractPages(Span<Page> pages, long maxBytes, out int firstOffset, bool pin)
     {
         firstOffset = 0;

@@ -33,6 +33,10 @@ public sealed partial class IovIter
     // array), 0 when it may (a managed array), -1 until asked: kept as the length is.
     private nint _segAddress = -1;
 
+    // PinIo's pool memory behind segment _seg when it is, found with _segAddress and kept as it
+    // is: its pages are pinned straight from their pool (TryPinWholePoolRun).
+    private PoolMemory? _segPool;
+
     private IovIter(IterKind kind, IterDirection direction)
     {
         Kind = kind;
@@ -330,9 +334,9 @@ public sealed partial class IovIter
             Reexpand(_total);
             return;
         }
-        (long firstLength, nint firstAddress) = _seg == 0 ? (_segLength, _segAddress) : (-1, -1);
+        (long firstLength, nint firstAddress, PoolMemory? firstPool) = _seg == 0 ? (_segLength, _segAddress, _segPool) : (-1, -1, null);
         Start(_total);
-        (_segLength, _segAddress) = (firstLength, firstAddress);
+        (_segLength, _segAddress, _segPool) = (firstLength, firstAddress, firstPool);
     }
 
     /// <summary>
@@ -464,6 +468,7 @@ public sealed partial class IovIter
     {
         _segLength = -1;
         _segAddress = -1;
+        _segPool = null;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -476,6 +481,7 @@ public sealed partial class IovIter
         if (_segAddress == -1)
         {
             _segAddress = Gup.MovableOwnerOf(segment) is null ? address : 0;
+            _segPool = Gup.PoolMemoryOf(segment);
         }
         return address;
     }

@@ -191,7 +191,7 @@ public static class Gup
     /// pool; otherwise the general path. Disposal is checked before, as a pin handle would, and
     /// again after the pages are taken, for a Dispose that raced the taking.
     /// </summary>
-    private static int AcquirePoolMemoryPages(PoolMemory memory, nint address, int length, Span<Page> pages, bool pin)
+    internal static int AcquirePoolMemoryPages(PoolMemory memory, nint address, int length, Span<Page> pages, bool pin)
     {
         ObjectDisposedException.ThrowIf(memory.IsDisposed, memory);
         int count;
@@ -292,6 +292,10 @@ public static class Gup
             }
         }
     }
+
+    /// <summary>PinIo's own pool memory behind <paramref name="buffer"/>, found by its exact (sealed) type; null for any other memory.</summary>
+    internal static PoolMemory? PoolMemoryOf(Memory<byte> buffer) =>
+        MemoryMarshal.TryGetMemoryManager<byte, PoolMemory>(buffer, out PoolMemory? memory) ? memory : null;
 
     /// <summary>
     /// The managed object whose GC pin must outlive the call: an array, or a memory manager

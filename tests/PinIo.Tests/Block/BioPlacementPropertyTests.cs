@@ -42,7 +42,7 @@ public sealed class BioPlacementPropertyTests : PinBalancedTest
         }, iter: 300);
     }
 
-    private static List<(nint Address, int Length)> Packed(nint address, int length, int maxSegment)
+    internal static List<(nint Address, int Length)> Packed(nint address, int length, int maxSegment)
     {
         var vecs = new List<(nint Address, int Length)>();
         nint at = address;
