@@ -261,7 +261,8 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         ClaimPolledRing(nameof(Commit));
         DrainIncoming();
         DrainCancels();
-        int res = _postsOnCommit && _ring.Flush() > 0 ? EnterRetrying(0) : _ring.Submit();
+        uint pending;
+        int res = _postsOnCommit && (pending = _ring.Flush()) > 0 ? EnterRetrying(pending, 0) : _ring.Submit();
         ThrowIfEnterFailed(res);
         return Math.Max(0, res);
     }
@@ -485,14 +486,19 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
     private void SubmitNow() => EnterRetrying(0);
 
     /// <summary>Submits everything published and waits for <paramref name="wait"/> completions; a signal only restarts it.</summary>
-    private int EnterRetrying(uint wait)
+    private int EnterRetrying(uint wait) => EnterRetrying(_ring.Flush(), wait);
+
+    /// <summary>
+    /// <see cref="EnterRetrying(uint)"/> for a caller that has just flushed <paramref name="pending"/>
+    /// SQEs: the SQ is flushed again only for a retry, after a signal.
+    /// </summary>
+    private int EnterRetrying(uint pending, uint wait)
     {
         int res;
-        do
+        while ((res = _ring.Enter(pending, wait)) == -(int)Errno.EINTR)
         {
-            res = _ring.Enter(_ring.Flush(), wait);
+            pending = _ring.Flush();
         }
-        while (res == -(int)Errno.EINTR);
         return res;
     }
 
