@@ -80,39 +80,55 @@ internal sealed unsafe partial class IoUringEngine
     /// Bios of the request still waiting for a slot (or not yet taken from the hand-over queue) end
     /// at once with ECANCELED: the kernel never saw them. Each piece in the ring gets an IORING_OP_ASYNC_CANCEL naming its user_data. A
     /// request that has ended since (another generation) has nothing here: its bios left the
-    /// slots and the queue on this thread, before its generation could move on.
+    /// slots and the queues on this thread, before its generation could move on.
+    /// <para>
+    /// The bios other threads handed over are taken first, and the generation is read after:
+    /// a request object reused since its cancellation was queued (a DioRequest back in its cache,
+    /// rented again) took its new generation before it handed over a bio, so if one of its new
+    /// bios is in the queues now, the generation read shows the new use and nothing is canceled;
+    /// and a bio it hands over later stays in the hand-over queue, untouched. Read the other way
+    /// round, a reuse between the look at the generation and the take of the hand-over queue
+    /// had the new request's bios ended with ECANCELED although its token never fired.
+    /// </para>
     /// </summary>
     private void CancelBiosOf(IBioCancelTarget owner, int generation)
     {
-        if (owner.CancelGeneration != generation)
+        TakeHandedOver();
+        if (owner.CancelGeneration == generation)
         {
-            return;
-        }
-        for (int i = 0; i < _slots.Length; i++)
-        {
-            ref Slot slot = ref _slots[i];
-            if (slot.Bio is not null && !slot.CancelSent && ReferenceEquals(slot.Bio.Private, owner))
+            for (int i = 0; i < _slots.Length; i++)
             {
-                slot.CancelSent = true;
-                IoUringRing.PrepCancel(NextSqe(), ((ulong)slot.Generation << 32) | (uint)i, CancelTag);
-                _cancelsSent++;
+                ref Slot slot = ref _slots[i];
+                if (slot.Bio is not null && !slot.CancelSent && ReferenceEquals(slot.Bio.Private, owner))
+                {
+                    slot.CancelSent = true;
+                    IoUringRing.PrepCancel(NextSqe(), ((ulong)slot.Generation << 32) | (uint)i, CancelTag);
+                    _cancelsSent++;
+                }
             }
+            EndWaitingBiosOf(owner);
         }
-        EndWaitingBiosOf(owner);
         DrainWaiting();
     }
 
     /// <summary>
-    /// Takes the request's bios out of the queues of bios not yet in the ring — those handed over
-    /// by other threads first join the slot queue, behind it, as DrainIncoming would put them —
-    /// keeping the others in order, then ends them (an EndIo may queue more).
+    /// The bios handed over by other threads join the slot queue, behind it, as DrainIncoming
+    /// would put them; <see cref="DrainWaiting"/> then starts those that find a slot.
     /// </summary>
-    private void EndWaitingBiosOf(IBioCancelTarget owner)
+    private void TakeHandedOver()
     {
         while (_incoming.TryDequeue(out Bio? handedOver))
         {
             _waiting.Enqueue(handedOver);
         }
+    }
+
+    /// <summary>
+    /// Takes the request's bios out of the queue of bios not yet in the ring, keeping the others
+    /// in order, then ends them (an EndIo may queue more).
+    /// </summary>
+    private void EndWaitingBiosOf(IBioCancelTarget owner)
+    {
         List<Bio>? canceled = null;
         for (int n = _waiting.Count; n > 0; n--)
         {

@@ -1,4 +1,6 @@
+using PinIo.Block;
 using PinIo.Devices;
+using PinIo.Mm;
 using PinIo.Tests.Infrastructure;
 using PinIo.Tests.Linux;
 using Xunit;
@@ -195,6 +197,78 @@ public sealed class IoUringCancelInFlightTests(ITestOutputHelper output) : PinBa
         Memory<byte> back = FileBuffers.PinnedAligned(FileBytes);
         Assert.Equal(FileBytes, await file.ReadAsync(back, 0));
         FileModel.AssertSame(content, back.Span, 0, "the file after every request");
+    }
+
+    /// <summary>
+    /// Failed before (RandomMoments once saw "worker 2 request 1: canceled at moment 3": request 0,
+    /// a read canceled just after submission, then request 1 on the same pooled DioRequest). A
+    /// cancellation queued for a request that has ended reaches the ring as the request object is
+    /// reused: the ring reads the old generation, then the object takes its next generation and
+    /// hands its new bio over from another thread. The ring took the hand-over queue after
+    /// reading the generation and ended that bio with ECANCELED; it must run and read the file.
+    /// </summary>
+    [SkippableFact]
+    public async Task ACancelForAnEndedRequest_ReadAsItsObjectIsReused_LeavesTheNewUsesBioAlone()
+    {
+        (string path, byte[] content) = PatternFile("reused");
+        await using DirectFile file = DirectFile.Open(path, new DirectFileOptions { QueueDepth = 4 });
+        IoUringEngine ring = RingOf(file);
+        using var pool = new PagePool(1);
+        Page page = pool.Alloc();
+        try
+        {
+            var ended = new TaskCompletionSource<Bio>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var target = new ReusedAsTheRingReadsIt(owner =>
+            {
+                var bio = new Bio(BioOp.Read, 8, file.Device.Limits) { Private = owner, EndIo = b => ended.TrySetResult(b) };
+                Assert.True(bio.AddPage(page, 4096, 0));
+                file.Device.Submit(bio);
+            });
+
+            ((IBioCanceler)file.Device).CancelInFlight(target, ReusedAsTheRingReadsIt.EndedGeneration);
+            Bio newUse = await ended.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+            Assert.True(target.Reused, "the ring never read the target's generation");
+            Assert.Equal(BlkStatus.Ok, newUse.Status);
+            FileModel.AssertSame(content.AsSpan(4096, 4096), page.AsSpan(), 4096, "the new use's read");
+            Assert.Equal(0, ring.CanceledWaiting);
+            Assert.Equal(0, ring.CancelsSent);
+        }
+        finally
+        {
+            page.Put();
+        }
+    }
+
+    /// <summary>
+    /// A request object (a DioRequest back in its cache) whose last use, <see cref="EndedGeneration"/>,
+    /// has ended, reused at the moment the ring reads its generation: the read returns the ended
+    /// generation, and before it returns the object has taken its next one and handed the new use's
+    /// bio to the device from another thread (through the ring's hand-over queue), as the thread
+    /// that canceled the ended use does when it rents the object again for its next request.
+    /// </summary>
+    private sealed class ReusedAsTheRingReadsIt(Action<IBioCancelTarget> submitNextUse) : IBioCancelTarget
+    {
+        public const int EndedGeneration = 1;
+
+        private int _generation = EndedGeneration;
+        private int _reused;
+
+        public bool Reused => Volatile.Read(ref _reused) != 0;
+
+        public int CancelGeneration
+        {
+            get
+            {
+                int seen = Volatile.Read(ref _generation);
+                if (Interlocked.Exchange(ref _reused, 1) == 0)
+                {
+                    Interlocked.Increment(ref _generation);
+                    Task.Run(() => submitNextUse(this)).Wait();
+                }
+                return seen;
+            }
+        }
     }
 
     /// <summary>True when the request ended canceled (with the token); otherwise asserts it read the file's bytes.</summary>
