@@ -9,14 +9,15 @@ namespace PinIo.Fs;
 /// Start returned; the request is already finished, its pages released.
 /// <para>
 /// A completion carries one request at a time, and keeps that request's accounting between
-/// its requests, as io_uring's io_kiocb embeds its kiocb: made at its first request, reused by
-/// every later one, it never passes through the shared request cache.
+/// its requests, as io_uring's io_kiocb embeds its kiocb: made with the completion (so that a
+/// caller that makes its completions together finds each one's request, and the request's bio,
+/// beside it in memory), reused by every request, it never passes through the shared request cache.
 /// </para>
 /// </summary>
 internal abstract class DioCompletion
 {
-    /// <summary>The request this completion keeps: null until its first.</summary>
-    internal DioRequest? Request;
+    /// <summary>The request this completion keeps, made with it.</summary>
+    internal readonly DioRequest Request = new();
 
     /// <summary>The bytes moved, or the failure (then <paramref name="result"/> is 0). Must not block or throw.</summary>
     public abstract void Complete(long result, Exception? error);

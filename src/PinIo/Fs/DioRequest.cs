@@ -59,8 +59,9 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     private CancellationTokenRegistration _cancelRegistration;
 
     // The request's own first bio, as block/fops.c's blkdev_dio carries its bio: a request of
-    // one bio neither takes one from the bio pool nor gives one back.
-    private Bio? _ownBio;
+    // one bio neither takes one from the bio pool nor gives one back. Made with the request, so
+    // that the two (and the bio's vecs) sit together in memory.
+    private readonly Bio _ownBio = new(BioOp.Read, 0, QueueLimits.Default);
     private bool _ownBioTaken;
 
     public static Action<Bio> EndIo => s_endIo;
@@ -72,7 +73,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     public static DioRequest Rent(BioOp op, long offset, IovIter iter, long hiddenByTruncate, long reportLimit, bool inlineContinuations, IDioCompletionHook? completionHook = null, bool signalOnPool = false, DioCompletion? completion = null)
     {
         // A kiocb's request is its own (made once); any other comes from the shared cache.
-        DioRequest dio = completion is not null ? completion.Request ??= new DioRequest() : s_cache.TryTake() ?? new DioRequest();
+        DioRequest dio = completion is not null ? completion.Request : s_cache.TryTake() ?? new DioRequest();
         if (dio._iter is not null)
         {
             ThrowHelper.ThrowMisuse("a DioCompletion carries one request at a time: its request is still in flight");
@@ -113,10 +114,6 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
             return BioPool.Rent(op, sector, limits);
         }
         _ownBioTaken = true;
-        if (_ownBio is null)
-        {
-            return _ownBio = new Bio(op, sector, limits);
-        }
         _ownBio.Reset(op, sector, limits);
         return _ownBio;
     }

@@ -144,12 +144,12 @@ public sealed class DirectIoStartTests : PinBalancedTest
     }
 
     /// <summary>
-    /// A completion keeps its request between requests (io_uring's io_kiocb embeds its kiocb):
-    /// the second request, after one that ended in the call and one that ended on the device's
-    /// thread, runs on the same accounting, never one from the shared cache.
+    /// A completion's requests run on the request it carries (io_uring's io_kiocb embeds its
+    /// kiocb), never on one from the shared cache: each request, one that ends in the call and
+    /// one that ends on the device's thread, is the one its completion names.
     /// </summary>
     [Fact]
-    public void ACompletion_KeepsItsRequest_FromOneRequestToTheNext()
+    public void ACompletion_RunsEachRequestOnTheRequestItCarries()
     {
         using RamDisk inline = Disk(RamDiskCompletion.Inline);
         using RamDisk worker = Disk(RamDiskCompletion.Worker);
@@ -157,15 +157,16 @@ public sealed class DirectIoStartTests : PinBalancedTest
         Memory<byte> buffer = BlockMemory.Aligned(RequestBytes);
 
         Assert.True(DirectIo.Start(inline, BioOp.Read, Offset, IovIter.User(IterDirection.Dest, buffer), default, done, out long first, out _));
-        DioRequest? kept = done.Request;
-        bool ended = DirectIo.Start(worker, BioOp.Read, Offset, IovIter.User(IterDirection.Dest, buffer), default, done, out long second, out _);
+        (BioOp, long) firstRequest = (done.Request.Op, done.Request.Offset);
+        bool ended = DirectIo.Start(worker, BioOp.Write, Offset + RequestBytes, IovIter.User(IterDirection.Source, buffer), default, done, out long second, out _);
+        (BioOp, long) secondRequest = (done.Request.Op, done.Request.Offset);
         if (!ended)
         {
             second = done.Wait().Result;
         }
 
-        Assert.NotNull(kept);
-        Assert.Same(kept, done.Request);
+        Assert.Equal((BioOp.Read, Offset), firstRequest);
+        Assert.Equal((BioOp.Write, Offset + RequestBytes), secondRequest);
         Assert.Equal(RequestBytes, first);
         Assert.Equal(RequestBytes, second);
     }
