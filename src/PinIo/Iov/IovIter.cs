@@ -480,8 +480,7 @@ public sealed partial class IovIter
         nint address = UserAddress(segment);
         if (_segAddress == -1)
         {
-            _segAddress = Gup.MovableOwnerOf(segment) is null ? address : 0;
-            _segPool = Gup.PoolMemoryOf(segment);
+            _segAddress = Gup.MovableOwnerOf(segment, out _segPool) is null ? address : 0;
         }
         return address;
     }

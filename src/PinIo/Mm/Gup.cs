@@ -293,17 +293,20 @@ public static class Gup
         }
     }
 
-    /// <summary>PinIo's own pool memory behind <paramref name="buffer"/>, found by its exact (sealed) type; null for any other memory.</summary>
-    internal static PoolMemory? PoolMemoryOf(Memory<byte> buffer) =>
-        MemoryMarshal.TryGetMemoryManager<byte, PoolMemory>(buffer, out PoolMemory? memory) ? memory : null;
-
     /// <summary>
     /// The managed object whose GC pin must outlive the call: an array, or a memory manager
     /// other than one over native memory (whose pin is not a GC pin). Null when the memory
     /// never moves: native memory, or an array its owner keeps pinned.
     /// </summary>
-    internal static object? MovableOwnerOf(Memory<byte> buffer)
+    internal static object? MovableOwnerOf(Memory<byte> buffer) => MovableOwnerOf(buffer, out _);
+
+    /// <summary>
+    /// <see cref="MovableOwnerOf(Memory{byte})"/>, and with the same look at the buffer's owner
+    /// PinIo's own pool memory behind it (<paramref name="pool"/>; null for any other memory).
+    /// </summary>
+    internal static object? MovableOwnerOf(Memory<byte> buffer, out PoolMemory? pool)
     {
+        pool = null;
         if (MemoryMarshal.TryGetArray<byte>(buffer, out ArraySegment<byte> segment))
         {
             // An array its owner keeps pinned (CreateFromPinnedArray) needs no GC pin from us.
@@ -311,6 +314,7 @@ public static class Gup
         }
         if (MemoryMarshal.TryGetMemoryManager<byte, MemoryManager<byte>>(buffer, out MemoryManager<byte>? manager))
         {
+            pool = manager as PoolMemory;
             return manager is INativeMemoryOwner ? null : manager;
         }
         return null;
