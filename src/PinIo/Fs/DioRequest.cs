@@ -298,7 +298,10 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
         }
         IovIter iter = _iter!;
         _iter = null;
-        iter.Revert(_submitted - result);
+        if (result != _submitted)
+        {
+            iter.Revert(_submitted - result);
+        }
         if (_hiddenByTruncate > 0)
         {
             iter.Reexpand(iter.Count + _hiddenByTruncate);
