@@ -77,18 +77,11 @@ public sealed partial class Bio
     /// <summary>The bytes each of the first <paramref name="count"/> acquired pages holds of a run starting at <paramref name="offset"/> in the first.</summary>
     private void RecordRunBytes(int count, int offset, int bytes)
     {
-        if (count == 1)
+        int first = Math.Min(bytes, PageSize.Bytes - offset);
+        _acquiredBytes[0] = first;
+        if (count > 1)
         {
-            _acquiredBytes[0] = bytes;
-            return;
-        }
-        int inPage = PageSize.Bytes - offset;
-        for (int i = 0; i < count; i++)
-        {
-            int take = Math.Min(bytes, inPage);
-            _acquiredBytes[i] = take;
-            bytes -= take;
-            inPage = PageSize.Bytes;
+            RecordWholePagesThen(1, count - 1, bytes - first);
         }
     }
 }

@@ -46,7 +46,7 @@ public sealed partial class IovIter
     {
         firstOffset = 0;
         // _segAddress 0: memory that may move, never pool memory.
-        if (Kind != IterKind.Iovec || _count == 0 || _segAddress == 0 || _count > CurrentSegmentLength() - _segOffset)
+        if (Kind != IterKind.Iovec || _segAddress == 0 || !RestLiesInCurrentSegment())
         {
             return 0;
         }
@@ -57,11 +57,7 @@ public sealed partial class IovIter
         }
         Gup.AcquirePoolMemoryPages(memory, address, (int)_count, pages, pin: true);
         firstOffset = PageSize.OffsetIn(address);
-        long bytes = _count;
-        _segOffset += bytes;
-        _consumed += bytes;
-        _count = 0;
-        return bytes;
+        return AdvanceOverRest();
     }
 
     /// <summary>
@@ -73,7 +69,7 @@ public sealed partial class IovIter
     internal bool TryTakeWholeBvec(out BioVec vec)
     {
         vec = default;
-        if (Kind != IterKind.Bvec || _count == 0 || _count > CurrentSegmentLength() - _segOffset)
+        if (Kind != IterKind.Bvec || !RestLiesInCurrentSegment())
         {
             return false;
         }
@@ -83,10 +79,7 @@ public sealed partial class IovIter
         {
             return false;
         }
-        vec = new BioVec(segment.Page, (int)offset, (int)_count);
-        _segOffset += _count;
-        _consumed += _count;
-        _count = 0;
+        vec = new BioVec(segment.Page, (int)offset, (int)AdvanceOverRest());
         return true;
     }
 

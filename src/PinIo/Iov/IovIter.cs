@@ -381,7 +381,7 @@ public sealed partial class IovIter
         {
             return 0;
         }
-        if (Kind == IterKind.Iovec && _count <= CurrentSegmentLength() - _segOffset)
+        if (Kind == IterKind.Iovec && RestLiesInCurrentSegment())
         {
             // Every byte left lies in the segment at the position (a one-buffer iterator's case).
             return (CurrentUserAddress() + (nint)_segOffset) | _count;
@@ -445,6 +445,20 @@ public sealed partial class IovIter
         {
             _pipe!.Publish(_pipeGeneration, _pipeStart + _consumed);
         }
+    }
+
+    /// <summary>Whether bytes are left and every one lies in the segment at the position (a one-buffer iterator's case).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool RestLiesInCurrentSegment() => _count > 0 && _count <= CurrentSegmentLength() - _segOffset;
+
+    /// <summary><see cref="AdvanceCore"/> over all that is left when it lies in the current segment (<see cref="RestLiesInCurrentSegment"/>): no walk. Returns the bytes.</summary>
+    private long AdvanceOverRest()
+    {
+        long bytes = _count;
+        _segOffset += bytes;
+        _consumed += bytes;
+        _count = 0;
+        return bytes;
     }
 
     /// <summary>Steps over exhausted and empty segments so that the position names a byte.</summary>
