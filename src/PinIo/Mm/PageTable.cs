@@ -255,8 +255,20 @@ internal static class PageTable
             if (shard.Pages.Count > shard.DropIdleAbove)
             {
                 DropIdleLocked(shard, keep: page);
-                Volatile.Write(ref shard.DropIdleAbove, shard.Pages.Count + IdlePagesPerShard);
             }
+        }
+    }
+
+    /// <summary>
+    /// Drops the idle pages of <paramref name="pageAddress"/>'s shard now, as a full shard does:
+    /// the shard's bound then counts from its live pages, whatever pages it held before.
+    /// </summary>
+    internal static void DropIdlePagesOfShard(nint pageAddress)
+    {
+        Shard shard = ShardOf(pageAddress);
+        lock (shard.Lock)
+        {
+            DropIdleLocked(shard, keep: null);
         }
     }
 
@@ -265,7 +277,7 @@ internal static class PageTable
     /// <see cref="IdlePagesPerShard"/> pages before the next pass, so a pass's walk costs each
     /// page added since O(size / bound).
     /// </summary>
-    private static void DropIdleLocked(Shard shard, Page keep)
+    private static void DropIdleLocked(Shard shard, Page? keep)
     {
         foreach (Page idle in shard.Pages.Values)
         {
@@ -279,6 +291,7 @@ internal static class PageTable
                 }
             }
         }
+        Volatile.Write(ref shard.DropIdleAbove, shard.Pages.Count + IdlePagesPerShard);
     }
 
     private static Page FindOrAddLocked(Shard shard, nint pageAddress)
