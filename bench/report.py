@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """bench/run.sh's helper: normalizes one fio or PinIo.Bench result to a JSON line, and
-summarizes a results.jsonl into medians, ratios to fio and PASS/MISS per target.
+summarizes a results.jsonl into medians, ratios to fio and PASS/MISS per target. An engine
+named ENGINE@B is ENGINE run with another build (bench/run.sh's BENCH_B): it is compared with
+ENGINE's fio counterpart, and each case gets a table of B/A per engine.
 
   report.py fio FIO.json TARGET CASE ENGINE RUN VMSTAT_PINS_BEFORE VMSTAT_PINS_AFTER
   report.py pinio - TARGET CASE ENGINE RUN        (PinIo.Bench's JSON line on stdin)
@@ -107,9 +109,9 @@ def summary(path):
 
     def paired(target, case, a, b, metric):
         """Per-run ratios a/b: the two ran back to back in each run."""
-        ra = {r["run"]: r[metric] for r in by.get((target, case, a), [])}
-        rb = {r["run"]: r[metric] for r in by.get((target, case, b), [])}
-        return sorted(ra[k] / rb[k] for k in ra if k in rb and rb[k])
+        ra = {r["run"]: r.get(metric) for r in by.get((target, case, a), [])}
+        rb = {r["run"]: r.get(metric) for r in by.get((target, case, b), [])}
+        return sorted(ra[k] / rb[k] for k in ra if ra[k] is not None and k in rb and rb[k])
 
     targets = []
     for r in rows:
@@ -122,6 +124,9 @@ def summary(path):
     if loads:
         print(f"1-minute load average before each measurement: median {statistics.median(loads):.1f}, "
               f"range {min(loads):.1f}..{max(loads):.1f} on {os.cpu_count()} CPUs (other work shares this machine).")
+    if any(e.endswith("@B") for (_, _, e) in by):
+        print("ENGINE@B: ENGINE with the build in BENCH_B, run back to back with ENGINE (this tree's build, A) in each run; "
+              "B/A = median of the per-run ratios B/A (lowest..highest).")
     for target in targets:
         for case in ("qd1", "qd32", "seq", "lib"):
             engines = [e for (t, c, e) in by if t == target and c == case]
@@ -137,7 +142,7 @@ def summary(path):
                 iops = med([r["iops"] for r in rs])
                 bw = med([r["bw"] for r in rs])
                 ratio = "-"
-                ref = COUNTERPART.get(e)
+                ref = COUNTERPART.get(e.removesuffix("@B"))
                 if ref and (target, case, ref) in by:
                     metric = "bw" if case == "seq" else "iops"
                     m_ref = median_of(target, case, ref, metric)
@@ -151,6 +156,18 @@ def summary(path):
                       f"| {fmt(med([r.get('usr_us_per_io') for r in rs]), 2)} "
                       f"| {fmt(med([r['kpins_per_io'] for r in rs]), 2)} | {fmt(med([r['pinio_pins_per_io'] for r in rs]), 2)} "
                       f"| {fmt(med([r['alloc_per_io'] for r in rs]), 1)} | {ratio} |")
+            pairs = [(e[:-2], e) for e in engines if e.endswith("@B") and e[:-2] in engines]
+            if pairs:
+                metric = "bw" if case == "seq" else "iops"
+                print()
+                print(f"| engine | B/A {'MiB/s' if case == 'seq' else 'IOPS'} | B/A p99 us | B/A CPU us/IO | B/A usr us/IO |")
+                print("|---|---:|---:|---:|---:|")
+                for a, b in pairs:
+                    cells = []
+                    for m in (metric, "p99_us", "cpu_us_per_io", "usr_us_per_io"):
+                        p = paired(target, case, b, a, m)
+                        cells.append(f"{statistics.median(p):.3f}x ({p[0]:.2f}..{p[-1]:.2f})" if p else "-")
+                    print(f"| {a} | {' | '.join(cells)} |")
     print()
     print("## Targets (issue 3)")
     print()

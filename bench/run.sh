@@ -6,12 +6,15 @@
 #   bench/run.sh                      # RUNS=5 RUNTIME=3 RAMP=1
 #   RUNS=3 RUNTIME=2 TARGETS=file bench/run.sh
 #   TARGETS="zram loop file" CASES=lib bench/run.sh   # issue 12: the library from a caller's own async loop
+#   CASES=lib BENCH_B=/tmp/b/bench/PinIo.Bench/bin/Release/net10.0/PinIo.Bench bench/run.sh   # A/B: this tree's build vs another
 #
 # Environment: RUNS (5), RUNTIME seconds per measurement (3), RAMP seconds PinIo runs before
 # measuring, for JIT and tiering (1), FILE (/var/tmp/pinio-bench.dat, 1 GiB, created once),
 # SIZE (1g), TARGETS ("file loop" as root, else "file"; "zram" = /dev/zram0, read only, as
 # bench/compare.sh TARGET=zram set it up), CASES ("qd1 qd32 seq"; "lib" = issue 12's caller
-# loop), OUT (a new folder under bench/out/). Raw results: $OUT/results.jsonl, one JSON line per measurement.
+# loop), OUT (a new folder under bench/out/), BENCH_B (another build's PinIo.Bench: every pinio-*
+# engine then also runs with it in each round, as <engine>@B, A and B taking turns to go first;
+# the summary adds B/A per engine). Raw results: $OUT/results.jsonl, one JSON line per measurement.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,6 +27,7 @@ SIZE="${SIZE:-1g}"
 CASES="${CASES:-qd1 qd32 seq}"
 if [[ $(id -u) -eq 0 ]]; then TARGETS="${TARGETS:-file loop}"; else TARGETS="${TARGETS:-file}"; fi
 OUT="${OUT:-$HERE/out/$(date +%Y%m%d-%H%M%S)}"
+BENCH_B="${BENCH_B:-}"
 SHM_IMG=/dev/shm/pinio-bench.img
 LOOP=""
 
@@ -44,6 +48,7 @@ log "building PinIo.Bench (Release)"
 dotnet build "$HERE/PinIo.Bench/PinIo.Bench.csproj" -c Release -nologo -v quiet >"$OUT/build.log" 2>&1 \
     || { cat "$OUT/build.log" >&2; exit 1; }
 BENCH="$HERE/PinIo.Bench/bin/Release/net10.0/PinIo.Bench"
+if [[ -n "$BENCH_B" && ! -x "$BENCH_B" ]]; then log "BENCH_B=$BENCH_B is not an executable"; exit 1; fi
 
 # --- the test file and the loop device -----------------------------------------------------
 size_bytes=$(python3 -c "import sys; s=sys.argv[1].lower().rstrip('b').rstrip('i'); u={'k':1<<10,'m':1<<20,'g':1<<30}; print(int(s[:-1])*u[s[-1]] if s[-1] in u else int(s))" "$SIZE")
@@ -109,10 +114,10 @@ run_fio() {
     LOAD=$load python3 "$HERE/report.py" fio "$json" "$target" "$case" "$engine" "$run" "$p0" "$p1" >>"$OUT/results.jsonl"
 }
 
-# run_pinio TARGET CASE ENGINE RW BS DEPTH RUN
+# run_pinio TARGET CASE ENGINE RW BS DEPTH RUN [PROGRAM]: ENGINE@B runs ENGINE with PROGRAM
 run_pinio() {
-    local target=$1 case=$2 engine=$3 rw=$4 bs=$5 depth=$6 run=$7 args=()
-    case $engine in
+    local target=$1 case=$2 engine=$3 rw=$4 bs=$5 depth=$6 run=$7 program=${8:-$BENCH} args=()
+    case ${engine%@B} in
         pinio-uring) args=(--engine=pinio-uring) ;;
         pinio-uring-fixed) args=(--engine=pinio-uring --fixed) ;;
         # The default DirectFileOptions: continuations on the thread pool, requests handed to
@@ -126,7 +131,7 @@ run_pinio() {
         dotnet-sync) args=(--engine=dotnet --dotnet-api=sync) ;;
     esac
     local line load; load=$(cut -d' ' -f1 /proc/loadavg)
-    line=$("$BENCH" "${args[@]}" --file="${TARGET_PATH[$target]}" --rw="$rw" --bs="$bs" --iodepth="$depth" \
+    line=$("$program" "${args[@]}" --file="${TARGET_PATH[$target]}" --rw="$rw" --bs="$bs" --iodepth="$depth" \
         --runtime="$RUNTIME" --ramp="$RAMP" --size="$SIZE")
     LOAD=$load python3 "$HERE/report.py" pinio - "$target" "$case" "$engine" "$run" <<<"$line" >>"$OUT/results.jsonl"
 }
@@ -151,10 +156,14 @@ case_spec() {
     [[ -n "$LOOP" ]] && echo "loop: $LOOP over $SHM_IMG (tmpfs), direct-io=$(losetup -n -O DIO "$LOOP" | tr -d ' ')"
     echo "fio: $(fio --version)  dotnet: $(dotnet --version)"
     echo "RUNS=$RUNS RUNTIME=${RUNTIME}s RAMP=${RAMP}s SIZE=$SIZE TARGETS=\"$TARGETS\" CASES=\"$CASES\""
+    if [[ -n "$BENCH_B" ]]; then echo "A: $BENCH ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'))  B: $BENCH_B"; fi
 } | tee "$OUT/env.txt" >&2
 
 total=0
-for t in $TARGETS; do for c in $CASES; do set -- $(case_spec "$c"); total=$((total + $# - 3)); done; done
+for t in $TARGETS; do for c in $CASES; do
+    set -- $(case_spec "$c"); total=$((total + $# - 3))
+    for e in "$@"; do if [[ -n "$BENCH_B" && $e == pinio-* ]]; then total=$((total + 1)); fi; done
+done; done
 total=$((total * RUNS))
 n=0
 for ((run = 1; run <= RUNS; run++)); do
@@ -164,13 +173,23 @@ for ((run = 1; run <= RUNS; run++)); do
             rw=$1 bs=$2 depth=$3
             shift 3
             for engine in "$@"; do
-                n=$((n + 1))
-                log "[$n/$total] run $run $target $c $engine"
                 if [[ $engine == fio-* ]]; then
+                    n=$((n + 1))
+                    log "[$n/$total] run $run $target $c $engine"
                     run_fio "$target" "$c" "$engine" "$rw" "$bs" "$depth" "$run"
-                else
-                    run_pinio "$target" "$c" "$engine" "$rw" "$bs" "$depth" "$run"
+                    continue
                 fi
+                sides=("$engine")
+                if [[ -n "$BENCH_B" && $engine == pinio-* ]]; then
+                    # A and B back to back, B first in even rounds.
+                    if ((run % 2)); then sides=("$engine" "$engine@B"); else sides=("$engine@B" "$engine"); fi
+                fi
+                for side in "${sides[@]}"; do
+                    n=$((n + 1))
+                    log "[$n/$total] run $run $target $c $side"
+                    program=$BENCH; if [[ $side == *@B ]]; then program=$BENCH_B; fi
+                    run_pinio "$target" "$c" "$side" "$rw" "$bs" "$depth" "$run" "$program"
+                done
             done
         done
     done
