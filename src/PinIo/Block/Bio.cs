@@ -37,6 +37,8 @@ public sealed partial class Bio
     // The counter of the iterator this bio first pinned pages from: every pin the bio takes
     // and releases is counted there, so that acquisitions and releases always meet.
     private PinCounter? _pinCounter;
+    private Action<Bio>? _endIo;
+    private object? _private;
 
     /// <summary>
     /// bio_alloc(): an empty bio for <paramref name="op"/> at <paramref name="sector"/>, bounded
@@ -86,10 +88,21 @@ public sealed partial class Bio
     public BlkStatus Status { get; private set; }
 
     /// <summary>The submitter's callback (bi_end_io), run once by <see cref="Complete(BlkStatus)"/>.</summary>
-    public Action<Bio>? EndIo { get; set; }
+    public Action<Bio>? EndIo { get => _endIo; set => _endIo = value; }
 
     /// <summary>The submitter's context for <see cref="EndIo"/> (bi_private).</summary>
-    public object? Private { get; set; }
+    public object? Private { get => _private; set => _private = value; }
+
+    /// <summary>
+    /// Sets <see cref="EndIo"/> and <see cref="Private"/>. A bio its submitter reuses (a request's
+    /// own) still has both from its last use: <see cref="Reset"/> keeps them, and they are stored
+    /// only when they change; the bio pool clears them when a bio comes back.
+    /// </summary>
+    internal void SetEndIo(Action<Bio> endIo, object? context)
+    {
+        Fields.StoreIfChanged(ref _endIo, endIo);
+        Fields.StoreIfChanged(ref _private, context);
+    }
 
     /// <summary>
     /// The bio's memory ranges (bi_io_vec), in transfer order; adjacent memory is merged into one
@@ -230,21 +243,26 @@ public sealed partial class Bio
     /// <summary>For diagnostics: operation, sector, size, vec count, flags and status.</summary>
     public override string ToString() => $"Bio {Op} sector {Sector} size {Size} vecs {_vecCount} {Flags} {Status}";
 
-    /// <summary>Makes a pooled bio new again. Its pages must have been released.</summary>
+    /// <summary>
+    /// Makes a used bio new again; its <see cref="EndIo"/> and <see cref="Private"/> stay (the
+    /// bio pool clears them on return, a request's own bio keeps its request's). Its pages must
+    /// have been released.
+    /// </summary>
     internal void Reset(BioOp op, long sector, QueueLimits limits)
     {
         Debug.Assert(_acquiredCount == 0, "Resetting a bio that still holds pages");
         Op = op;
         Sector = sector;
-        Limits = limits;
+        if (!ReferenceEquals(Limits, limits))
+        {
+            Limits = limits;
+        }
         Size = 0;
         Flags = BioFlags.None;
         Priority = IoPriority.None;
         Status = BlkStatus.Ok;
         Error = Errno.None;
         FailureReason = null;
-        EndIo = null;
-        Private = null;
         _pinCounter = null;
         // A loop, not a span clear: a bio holds a vec or two, and the clear is a call per bio.
         for (int i = 0; i < _vecCount; i++)

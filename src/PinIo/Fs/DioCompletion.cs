@@ -17,7 +17,9 @@ namespace PinIo.Fs;
 internal abstract class DioCompletion
 {
     /// <summary>The request this completion keeps, made with it.</summary>
-    internal readonly DioRequest Request = new();
+    internal readonly DioRequest Request;
+
+    protected DioCompletion() => Request = DioRequest.KeptBy(this);
 
     /// <summary>The bytes moved, or the failure (then <paramref name="result"/> is 0). Must not block or throw.</summary>
     public abstract void Complete(long result, Exception? error);

@@ -45,8 +45,13 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     private long _reportLimit;
     private BioOp _op;
     private IovIter? _iter;
+    private bool _inFlight;
     private IDioCompletionHook? _completionHook;
-    private DioCompletion? _completion;
+
+    // The completion that keeps this request (a kiocb's), or null for one of the shared cache.
+    // A kept request is rented again and again with the same iterator and hook: those stay
+    // between its uses, stored only when they change (Fields.StoreIfChanged).
+    private readonly DioCompletion? _completion;
     private bool _continueOnPool;
     private long _result;
     private Exception? _error;
@@ -64,6 +69,11 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     private readonly Bio _ownBio = new(BioOp.Read, 0, QueueLimits.Default);
     private bool _ownBioTaken;
 
+    private DioRequest(DioCompletion? completion) => _completion = completion;
+
+    /// <summary>A request kept by <paramref name="completion"/> for all its requests (<see cref="DioCompletion.Request"/>).</summary>
+    internal static DioRequest KeptBy(DioCompletion completion) => new(completion);
+
     public static Action<Bio> EndIo => s_endIo;
 
     public BioOp Op => _op;
@@ -73,15 +83,16 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     public static DioRequest Rent(BioOp op, long offset, IovIter iter, long hiddenByTruncate, long reportLimit, bool inlineContinuations, IDioCompletionHook? completionHook = null, bool signalOnPool = false, DioCompletion? completion = null)
     {
         // A kiocb's request is its own (made once); any other comes from the shared cache.
-        DioRequest dio = completion is not null ? completion.Request : s_cache.TryTake() ?? new DioRequest();
-        if (dio._iter is not null)
+        DioRequest dio = completion is not null ? completion.Request : s_cache.TryTake() ?? new DioRequest(null);
+        if (dio._inFlight)
         {
             ThrowHelper.ThrowMisuse("a DioCompletion carries one request at a time: its request is still in flight");
         }
+        dio._inFlight = true;
         dio._generation++;
         dio._op = op;
         dio._offset = offset;
-        dio._iter = iter;
+        Fields.StoreIfChanged(ref dio._iter, iter);
         dio._hiddenByTruncate = hiddenByTruncate;
         dio._reportLimit = reportLimit;
         dio._submitted = 0;
@@ -90,8 +101,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
         dio._failedStatus = (int)BlkStatus.Ok;
         dio._failedReason = null;
         dio._submitFailure = null;
-        dio._completionHook = completionHook;
-        dio._completion = completion;
+        Fields.StoreIfChanged(ref dio._completionHook, completionHook);
         dio._ownBioTaken = false;
         dio._core.Reset();
         dio._continueOnPool = signalOnPool && !inlineContinuations;
@@ -131,8 +141,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     public void AddBio(Bio bio)
     {
         Interlocked.Increment(ref _references);
-        bio.EndIo = s_endIo;
-        bio.Private = this;
+        bio.SetEndIo(s_endIo, this); // the request's own bio has them from its last use
         _submitted += bio.Size;
     }
 
@@ -268,12 +277,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
         }
     }
 
-    private void RunCompletionHook()
-    {
-        IDioCompletionHook? hook = _completionHook;
-        _completionHook = null;
-        hook?.OnDioComplete();
-    }
+    private void RunCompletionHook() => _completionHook?.OnDioComplete();
 
     /// <summary>
     /// Called once every bio has ended. Steps the iterator back so that it has advanced by
@@ -297,7 +301,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
             _token = default;
         }
         IovIter iter = _iter!;
-        _iter = null;
+        _inFlight = false;
         if (result != _submitted)
         {
             iter.Revert(_submitted - result);
@@ -350,10 +354,11 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
         dio._submitFailure = null;
         if (dio._completion is not null)
         {
-            // Its completion keeps it for the next request.
-            dio._completion = null;
-            return;
+            return; // its completion keeps it, iterator and hook too, for the next request
         }
+        // A cached request holds no caller's iterator (and its memory) or hook while it waits.
+        dio._iter = null;
+        dio._completionHook = null;
         s_cache.Return(dio);
     }
 }

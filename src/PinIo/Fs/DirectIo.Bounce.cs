@@ -62,7 +62,7 @@ public static partial class DirectIo
             long n;
             try
             {
-                n = await SubmitMapped(device, op, offset, bounce.ToIter(side), 0, long.MaxValue, flags & ~DirectIoFlags.InlineCompletion, ct, priority: priority).ConfigureAwait(false);
+                n = await SubmitMapped(device, device.Limits, op, offset, bounce.ToIter(side), 0, long.MaxValue, flags & ~DirectIoFlags.InlineCompletion, ct, priority: priority).ConfigureAwait(false);
             }
             catch (DirectIoException) when (op == BioOp.Write)
             {

@@ -20,11 +20,11 @@ public static partial class DirectIo
         result = 0;
         error = null;
         const DirectIoFlags Inline = DirectIoFlags.InlineCompletion;
-        if (Prepare(device, op, offset, iter, Inline, CancellationToken.None, out long hidden, out long reportLimit) == Route.Nothing)
+        if (Prepare(device, op, offset, iter, Inline, CancellationToken.None, out QueueLimits limits, out long hidden, out long reportLimit) == Route.Nothing)
         {
             return true;
         }
-        DioRequest dio = SubmitBios(device, op, offset, iter, hidden, reportLimit, Inline, completionHook: null, priority, CancellationToken.None, completion: completion);
+        DioRequest dio = SubmitBios(device, limits, op, offset, iter, hidden, reportLimit, Inline, completionHook: null, priority, CancellationToken.None, completion: completion);
         if (!dio.ReleaseSubmitter())
         {
             return false;

@@ -184,11 +184,11 @@ public static partial class DirectIo
     private static ValueTask<long> RwAsync(IBlockDevice device, BioOp op, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct, IoPriority priority = default)
     {
         using UserMemoryHold hold = HoldWhereBounceDecides(iter, flags);
-        return Prepare(device, op, offset, iter, flags, ct, out long hidden, out long reportLimit) switch
+        return Prepare(device, op, offset, iter, flags, ct, out QueueLimits limits, out long hidden, out long reportLimit) switch
         {
             Route.Nothing => new ValueTask<long>(0),
             Route.Bounce => BounceAsync(device, op, offset, iter, hidden, reportLimit, flags, ct, priority),
-            _ => SubmitMapped(device, op, offset, iter, hidden, reportLimit, flags, ct, priority: priority),
+            _ => SubmitMapped(device, limits, op, offset, iter, hidden, reportLimit, flags, ct, priority: priority),
         };
     }
 
@@ -212,11 +212,12 @@ public static partial class DirectIo
     {
         using UserMemoryHold hold = HoldWhereBounceDecides(iter, flags);
         Route route;
+        QueueLimits limits;
         long hidden, reportLimit;
         try
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThan(iter.Count, int.MaxValue, nameof(iter));
-            route = Prepare(device, op, offset, iter, flags, ct, out hidden, out reportLimit);
+            route = Prepare(device, op, offset, iter, flags, ct, out limits, out hidden, out reportLimit);
         }
         catch (Exception e)
         {
@@ -231,7 +232,7 @@ public static partial class DirectIo
             case Route.Bounce:
                 return BounceIntAsync(device, op, offset, iter, hidden, reportLimit, flags, completionHook, ct);
             default:
-                DioRequest dio = SubmitBios(device, op, offset, iter, hidden, reportLimit, flags, completionHook, priority: default, ct, signalOnPool: true);
+                DioRequest dio = SubmitBios(device, limits, op, offset, iter, hidden, reportLimit, flags, completionHook, priority: default, ct, signalOnPool: true);
                 if (!dio.ReleaseSubmitter())
                 {
                     return new ValueTask<int>(dio, dio.Version);
@@ -269,10 +270,11 @@ public static partial class DirectIo
     }
 
     /// <summary>Every check before a request is mapped; clamps the iterator at the device's end (the bytes hidden are given back when it ends).</summary>
-    private static Route Prepare(IBlockDevice device, BioOp op, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct, out long hidden, out long reportLimit)
+    private static Route Prepare(IBlockDevice device, BioOp op, long offset, IovIter iter, DirectIoFlags flags, CancellationToken ct, out QueueLimits limits, out long hidden, out long reportLimit)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(iter);
+        limits = QueueLimits.Default;
         hidden = 0;
         reportLimit = long.MaxValue;
         CheckDirection(op, iter);
@@ -284,7 +286,7 @@ public static partial class DirectIo
         {
             ThrowHelper.ThrowDirectIo(Errno.EFAULT, $"{op} into a Discard iterator: Direct I/O needs memory to transfer into");
         }
-        QueueLimits limits = device.Limits;
+        limits = device.Limits;
         CheckBlockAlignment(op, offset, iter.Count, limits);
         ThrowIfCanceled(op, offset, ct);
         hidden = ClampToDevice(device, limits, op, offset, iter, out reportLimit);
@@ -344,7 +346,7 @@ public static partial class DirectIo
         using UserMemoryHold hold = bounce ? default : HoldWhereBounceDecides(iter, flags);
         return bounce || MovedOutOfAlignment(device, iter, flags)
             ? BounceAsync(device, op, deviceOffset, iter, 0, long.MaxValue, flags, ct)
-            : SubmitMapped(device, op, deviceOffset, iter, 0, long.MaxValue, flags, ct);
+            : SubmitMapped(device, device.Limits, op, deviceOffset, iter, 0, long.MaxValue, flags, ct);
     }
 
     /// <summary>
@@ -358,7 +360,7 @@ public static partial class DirectIo
         using UserMemoryHold hold = HoldWhereBounceDecides(iter, flags);
         return MovedOutOfAlignment(device, iter, flags)
             ? BounceHookedAsync(device, op, deviceOffset, iter, flags, completionHook, ct)
-            : SubmitMapped(device, op, deviceOffset, iter, 0, long.MaxValue, flags, ct, completionHook);
+            : SubmitMapped(device, device.Limits, op, deviceOffset, iter, 0, long.MaxValue, flags, ct, completionHook);
     }
 
     /// <summary>
@@ -389,9 +391,9 @@ public static partial class DirectIo
             $"must be a multiple of it): use DirectFile.AllocateBuffer or aligned memory, or turn on bouncing of misaligned memory");
 
     /// <summary>Builds and submits every bio of a request whose memory fits the device.</summary>
-    private static ValueTask<long> SubmitMapped(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, CancellationToken ct, IDioCompletionHook? completionHook = null, IoPriority priority = default)
+    private static ValueTask<long> SubmitMapped(IBlockDevice device, QueueLimits limits, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, CancellationToken ct, IDioCompletionHook? completionHook = null, IoPriority priority = default)
     {
-        DioRequest dio = SubmitBios(device, op, offset, iter, hidden, reportLimit, flags, completionHook, priority, ct);
+        DioRequest dio = SubmitBios(device, limits, op, offset, iter, hidden, reportLimit, flags, completionHook, priority, ct);
         if (!dio.ReleaseSubmitter())
         {
             return new ValueTask<long>(dio, dio.Version);
@@ -412,10 +414,12 @@ public static partial class DirectIo
         }
     }
 
-    /// <summary>Puts every bio of the request in flight; the submitter's reference on the returned request is still held.</summary>
-    private static DioRequest SubmitBios(IBlockDevice device, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, IDioCompletionHook? completionHook, IoPriority priority, CancellationToken ct, bool signalOnPool = false, DioCompletion? completion = null)
+    /// <summary>
+    /// Puts every bio of the request in flight; the submitter's reference on the returned request
+    /// is still held. <paramref name="limits"/> are the device's, as the request's checks read them.
+    /// </summary>
+    private static DioRequest SubmitBios(IBlockDevice device, QueueLimits limits, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, IDioCompletionHook? completionHook, IoPriority priority, CancellationToken ct, bool signalOnPool = false, DioCompletion? completion = null)
     {
-        QueueLimits limits = device.Limits;
         DioRequest dio = DioRequest.Rent(op, offset, iter, hidden, reportLimit, (flags & DirectIoFlags.InlineCompletion) != 0, completionHook, signalOnPool, completion);
         while (iter.Count > 0)
         {

@@ -334,9 +334,15 @@ public sealed partial class IovIter
             Reexpand(_total);
             return;
         }
-        (long firstLength, nint firstAddress, PoolMemory? firstPool) = _seg == 0 ? (_segLength, _segAddress, _segPool) : (-1, -1, null);
+        if (_seg == 0)
+        {
+            // Still in the first segment: what is known of it (length, address, pool) stays true.
+            _count = _total;
+            _consumed = 0;
+            _segOffset = 0;
+            return;
+        }
         Start(_total);
-        (_segLength, _segAddress, _segPool) = (firstLength, firstAddress, firstPool);
     }
 
     /// <summary>
