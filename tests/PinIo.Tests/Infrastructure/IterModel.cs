@@ -45,6 +45,13 @@ internal sealed class IterModel
 
     public void Reexpand(long count) => Count = count;
 
+    /// <summary>Back to the first byte with every byte visible again (a reused iterator's rewind).</summary>
+    public void Restart()
+    {
+        Position = 0;
+        Count = Total;
+    }
+
     /// <summary>copy_to_iter: writes <c>min(data.Length, Count)</c> bytes at the position and advances.</summary>
     public int CopyTo(ReadOnlySpan<byte> data)
     {

@@ -7,7 +7,7 @@ using Xunit;
 namespace PinIo.Tests.Iov;
 
 /// <summary>
-/// Random sequences of Advance, Revert, Truncate, Reexpand and copies on every kind, checked
+/// Random sequences of Advance, Revert, Truncate, Reexpand, Restart and copies on every kind, checked
 /// after each step against <see cref="IterModel"/>: Count, Consumed, the bytes copied, the
 /// memory (nothing written outside the segments) and Alignment().
 /// </summary>
@@ -16,7 +16,7 @@ public sealed class IovIterModelTests : PinBalancedTest
     private const int Iterations = 300;
 
     private static readonly Gen<(int Op, int Arg)[]> s_operations =
-        Gen.Select(Gen.Int[0, 5], Gen.Int[0, int.MaxValue]).Array[1, 40];
+        Gen.Select(Gen.Int[0, 6], Gen.Int[0, int.MaxValue]).Array[1, 40];
 
     private static readonly Gen<int> s_segmentLength =
         Gen.Frequency((1, (IGen<int>)Gen.Const(0)), (4, Gen.Int[1, 9000]), (1, Gen.Int[4090, 4100]));
@@ -109,6 +109,10 @@ public sealed class IovIterModelTests : PinBalancedTest
                 case 3:
                     long left = model.Total - model.Position;
                     Apply(Pick(arg, left, model.Position), left, iter.Reexpand, model.Reexpand);
+                    break;
+                case 4:
+                    iter.Restart();
+                    model.Restart();
                     break;
                 default:
                     Copy(subject, (int)Math.Min(Pick(arg, model.Count, model.Position), 200_000), seed + step);
