@@ -20,6 +20,13 @@ namespace PinIo.Cli.Runner;
 internal sealed partial class IoLoop : IDisposable
 {
     private readonly JobPlan _plan;
+
+    // What a loop turn reads of the plan, kept here: the plan sits on a page of its own, one
+    // more for every I/O to touch (bench/README.md, "lead (session 12)").
+    private readonly int _batchSubmit;
+    private readonly int _batchCompleteMin;
+    private readonly long _offset;
+    private readonly int _flushEvery;
     private readonly IJobEngine _engine;
     // The engine of nearly every job, called by its sealed type: two interface dispatches per
     // I/O (start and finish) were 3% of a 4 KiB job's user samples under Native AOT.
@@ -51,6 +58,10 @@ internal sealed partial class IoLoop : IDisposable
     public IoLoop(JobPlan plan, IJobEngine engine, IoSlots slots, Devices.FileDevice? polled, JobAccounting accounting, IoSource source, Verification? verification, WriteData data)
     {
         _plan = plan;
+        _batchSubmit = plan.BatchSubmit;
+        _batchCompleteMin = plan.BatchCompleteMin;
+        _offset = plan.Offset;
+        _flushEvery = plan.FlushEvery;
         _engine = engine;
         _pinio = engine as PinIoEngine;
         _timed = engine as ITimedEngine;
@@ -76,7 +87,8 @@ internal sealed partial class IoLoop : IDisposable
         _completions = new Completions(slots.Count, polled, accounting.Clock, TakeCompleted, accounting.Submitted, plan.BatchCompleteMax);
         foreach (IoSlot slot in slots.All)
         {
-            slot.OnCompleted = () => _completions.OnIoCompleted(slot);
+            slot.Completions = _completions;
+            slot.OnCompleted = slot.SignalCompleted;
         }
     }
 
@@ -129,7 +141,7 @@ internal sealed partial class IoLoop : IDisposable
                 // iodepth_batch_submit I/Os are prepared: submit them before preparing more. The
                 // commit's stamp, taken as its io_uring_enter returns, is also this I/O's start:
                 // one clock read per I/O instead of two.
-                long now = _completions.Uncommitted >= _plan.BatchSubmit ? _completions.Commit() : 0;
+                long now = _completions.Uncommitted >= _batchSubmit ? _completions.Commit() : 0;
                 if (now == 0)
                 {
                     now = _clock.Now();
@@ -210,7 +222,7 @@ internal sealed partial class IoLoop : IDisposable
                 }
                 continue;
             }
-            int reaped = _completions.Reap(issuing ? _plan.BatchCompleteMin : 1, _inFlight);
+            int reaped = _completions.Reap(issuing ? _batchCompleteMin : 1, _inFlight);
             if (reaped > 0)
             {
                 _accounting.Recording.MarkCompleteBatch(reaped);
@@ -298,7 +310,7 @@ internal sealed partial class IoLoop : IDisposable
     private bool Submit(IoSlot slot, Phase phase, IoRequest request, long now)
     {
         slot.Dir = request.Dir;
-        slot.Offset = _plan.Offset + request.Offset;
+        slot.Offset = _offset + request.Offset;
         slot.RegionOffset = request.Offset;
         slot.Length = request.Length;
         slot.Priority = _priorities?.Pick(request.Dir, request.Length) ?? default;
@@ -350,7 +362,7 @@ internal sealed partial class IoLoop : IDisposable
         {
             _data.Renew(slot.Buffer.Span[..slot.Length], slot.Offset);
         }
-        if (phase == Phase.Main && _plan.FlushEvery > 0 && ++_writesSinceFlush >= _plan.FlushEvery)
+        if (phase == Phase.Main && _flushEvery > 0 && ++_writesSinceFlush >= _flushEvery)
         {
             _writesSinceFlush = 0;
             _flushDue = true;

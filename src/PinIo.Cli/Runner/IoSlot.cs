@@ -16,7 +16,10 @@ internal sealed class IoSlot(int index, BlockBuffer buffer) : DioCompletion
 
     public BlockBuffer Buffer { get; } = buffer;
 
-    /// <summary>The continuation registered on the pending I/O: made once, so that waiting allocates nothing.</summary>
+    /// <summary>The job's completion queue, where the slot goes when its I/O ends; set once by the loop.</summary>
+    public Completions? Completions { get; set; }
+
+    /// <summary>The continuation registered on the pending I/O (<see cref="SignalCompleted"/>): made once, so that waiting allocates nothing.</summary>
     public Action? OnCompleted { get; set; }
 
     public IoDir Dir { get; set; }
@@ -65,9 +68,12 @@ internal sealed class IoSlot(int index, BlockBuffer buffer) : DioCompletion
     public override void Complete(long result, Exception? error)
     {
         Result = result;
-        Failure = error;
-        OnCompleted!();
+        Fields.StoreIfChanged(ref Failure, error);
+        SignalCompleted();
     }
+
+    /// <summary>Hands the slot to the job's completion queue: its I/O has ended.</summary>
+    public void SignalCompleted() => Completions!.OnIoCompleted(this);
 
     /// <summary>The result of the request the slot was the completion of; throws what it failed with.</summary>
     public long TakeResult()
