@@ -6,12 +6,14 @@ from the rest of the path, and each such page is one more code page an I/O touch
 TLB refill after every io_uring_enter on this host). This takes bench/instructions.sh's callgrind
 runs of one job (N and 2N I/Os), lists every managed function that runs at least once per I/O
 in the loop (the difference of the two runs), costliest first, and writes them at the head of
-the order, the order's other methods after them in their order.
+the order, the order's other methods after them in their order. With several jobs, each job's
+functions not already listed follow the ones before: the first job's path stays whole.
 
-  python3 bench/aot-order-loop.py PROFILE_DIR PINIO_DBG [N]
+  python3 bench/aot-order-loop.py PINIO_DBG PROFILE_DIR [PROFILE_DIR...]
 
-PROFILE_DIR: bench/instructions.sh's OUT; PINIO_DBG: the build's PinIo.Cli.dbg (its symbols say
-which names the compiler made); N: the short run's I/Os (5000)."""
+PINIO_DBG: the build's PinIo.Cli.dbg (its symbols say which names the compiler made);
+PROFILE_DIR: bench/instructions.sh's OUT, its jobs in name order; N (environment): the short
+run's I/Os (5000)."""
 import glob
 import os
 import subprocess
@@ -35,9 +37,11 @@ def loop_functions(folder, n):
     return first
 
 
-def main(folder, dbg, n=5000):
+def main(dbg, folders, n):
     defined = set(subprocess.run(["nm", dbg], capture_output=True, text=True).stdout.split())
-    loop = [f for f in loop_functions(folder, n) if f in defined and not f.startswith(NOT_ORDERED)]
+    loop = []
+    for folder in folders:
+        loop += [f for f in loop_functions(folder, n) if f in defined and not f.startswith(NOT_ORDERED) and f not in loop]
     with open(instructions.ORDER) as f:
         rest = [line.strip() for line in f if line.strip() and line.strip() not in loop]
     with open(instructions.ORDER, "w") as f:
@@ -46,4 +50,4 @@ def main(folder, dbg, n=5000):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 5000)
+    main(sys.argv[1], sys.argv[2:], int(os.environ.get("N", "5000")))

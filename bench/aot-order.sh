@@ -10,7 +10,7 @@
 #
 #   bench/aot-order.sh                          # zram (read jobs) and the ext4 file (every job)
 #   JOBS="bench/jobs/randread-4k-qd32.fio" bench/aot-order.sh
-#   PROFILE=/tmp/ins bench/aot-order.sh         # then one I/O's whole path first (bench/aot-order-loop.py)
+#   PROFILE="/tmp/ins /tmp/ins2" bench/aot-order.sh   # then one I/O's whole path of each job first (bench/aot-order-loop.py)
 #
 # Sampling alone leaves out what runs every I/O but costs too little to be sampled, and mixes the
 # jobs' methods: regenerated that way in session 12, randread-4k-qd32 touched 24.9 code pages per
@@ -55,4 +55,5 @@ hot = [s for s, _ in weight.most_common() if s in defined and not s.startswith('
 open(order, 'w').write('\n'.join(hot) + '\n')
 print(f"{order}: {len(hot)} methods, hottest first")
 PY
-if [[ -n "${PROFILE:-}" ]]; then python3 bench/aot-order-loop.py "$PROFILE" "$work/aot/PinIo.Cli.dbg"; fi
+# shellcheck disable=SC2086 # PROFILE: one or more folders
+if [[ -n "${PROFILE:-}" ]]; then python3 bench/aot-order-loop.py "$work/aot/PinIo.Cli.dbg" $PROFILE; fi
