@@ -11,8 +11,8 @@ internal static class Fields
     /// a reused request or bio mostly gets the reference it already has, and a compare is one.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StoreIfChanged<T>(ref T? field, T? value)
-        where T : class
+    public static void StoreIfChanged<T>(ref T field, T value)
+        where T : class?
     {
         if (!ReferenceEquals(field, value))
         {

@@ -37,6 +37,7 @@ public sealed partial class Bio
     // The counter of the iterator this bio first pinned pages from: every pin the bio takes
     // and releases is counted there, so that acquisitions and releases always meet.
     private PinCounter? _pinCounter;
+    private QueueLimits _limits;
     private Action<Bio>? _endIo;
     private object? _private;
 
@@ -57,7 +58,7 @@ public sealed partial class Bio
         ArgumentOutOfRangeException.ThrowIfNegative(sector);
         Op = op;
         Sector = sector;
-        Limits = limits;
+        _limits = limits;
     }
 
     /// <summary>The operation (bi_opf's REQ_OP).</summary>
@@ -73,7 +74,7 @@ public sealed partial class Bio
     public int Size { get; private set; }
 
     /// <summary>The queue limits the bio was built within: <see cref="Size"/> ≤ MaxSectorsBytes, <see cref="VecCount"/> ≤ MaxSegments.</summary>
-    public QueueLimits Limits { get; private set; }
+    public QueueLimits Limits { get => _limits; private set => _limits = value; }
 
     /// <summary>
     /// How the bio holds its pages (BIO_PAGE_PINNED, BIO_NO_PAGE_REF): set by the first page
@@ -253,10 +254,7 @@ public sealed partial class Bio
         Debug.Assert(_acquiredCount == 0, "Resetting a bio that still holds pages");
         Op = op;
         Sector = sector;
-        if (!ReferenceEquals(Limits, limits))
-        {
-            Limits = limits;
-        }
+        Fields.StoreIfChanged(ref _limits, limits);
         Size = 0;
         Flags = BioFlags.None;
         Priority = IoPriority.None;

@@ -334,15 +334,13 @@ public sealed partial class IovIter
             Reexpand(_total);
             return;
         }
-        if (_seg == 0)
+        // Still in the first segment, what is known of it (length, address, pool) stays true.
+        bool inFirstSegment = _seg == 0;
+        Rewind(_total);
+        if (!inFirstSegment)
         {
-            // Still in the first segment: what is known of it (length, address, pool) stays true.
-            _count = _total;
-            _consumed = 0;
-            _segOffset = 0;
-            return;
+            ForgetSegment();
         }
-        Start(_total);
     }
 
     /// <summary>
@@ -413,12 +411,19 @@ public sealed partial class IovIter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Start(long total)
     {
+        Rewind(total);
+        ForgetSegment();
+    }
+
+    /// <summary>The position at the first byte of <paramref name="total"/>, all of them visible; what is known of the first segment is the caller's to keep or forget.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Rewind(long total)
+    {
         _total = total;
         _count = total;
         _consumed = 0;
         _seg = 0;
         _segOffset = 0;
-        ForgetSegment();
     }
 
     private void AdvanceCore(long n)
