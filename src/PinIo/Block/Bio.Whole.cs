@@ -37,7 +37,8 @@ public sealed partial class Bio
     /// <summary>
     /// The common request in one step: an empty bio takes an iterator whose whole rest is one
     /// run of pool memory that one vec holds (<see cref="FitsOneVec"/>) — the pages pinned
-    /// straight into the acquired record, one vec, no trimming. 0, with nothing taken, for a request of any other shape
+    /// straight from their pool and recorded as the run (pool, first page, count), not page by
+    /// page; one vec, no trimming. 0, with nothing taken, for a request of any other shape
     /// (the general extraction then takes it).
     /// </summary>
     private long TakeWholePoolRun(IovIter iter)
@@ -48,40 +49,29 @@ public sealed partial class Bio
             return 0;
         }
         // One page more than the bytes fill: a start inside a page spans it.
-        Span<Page> pages = AcquiredRoom(PageSize.PagesSpanned(0, bytes) + 1);
-        int offset;
-        try
+        int count = iter.TryPinWholePoolRun(PageSize.PagesSpanned(0, bytes) + 1, out PagePool? pool, out int firstIndex, out int offset);
+        if (count == 0)
         {
-            if (iter.TryPinWholePoolRun(pages, out offset) == 0)
-            {
-                return 0;
-            }
+            return 0;
         }
-        catch
-        {
-            pages.Clear(); // released by the pool path: no stale page left in the record
-            throw;
-        }
-        int count = PageSize.PagesSpanned(offset, bytes);
         _pinCounter = iter.PinCounter;
         _pinCounter?.OnPinned(count);
         Flags = BioFlags.PagePinned;
-        RecordRunBytes(count, offset, (int)bytes);
-        _acquiredCount = count;
-        _vecs[0] = new BioVec(pages[0], offset, (int)bytes);
+        _pinnedRunPool = pool;
+        _pinnedRunFirst = firstIndex;
+        _pinnedRunCount = count;
+        _vecs[0] = new BioVec(pool![firstIndex], offset, (int)bytes);
         _vecCount = 1;
         Size = (int)bytes;
         return bytes;
     }
 
-    /// <summary>The bytes each of the first <paramref name="count"/> acquired pages holds of a run starting at <paramref name="offset"/> in the first.</summary>
-    private void RecordRunBytes(int count, int offset, int bytes)
+    /// <summary>bio_release_pages() for a run pinned by <see cref="TakeWholePoolRun"/>.</summary>
+    private void ReleasePinnedRun(bool markDirty)
     {
-        int first = Math.Min(bytes, PageSize.Bytes - offset);
-        _acquiredBytes[0] = first;
-        if (count > 1)
-        {
-            RecordWholePagesThen(1, count - 1, bytes - first);
-        }
+        Gup.UnpinUserPagesDirtyLock(_pinnedRunPool!.PagesAt(_pinnedRunFirst, _pinnedRunCount), markDirty);
+        _pinCounter?.OnUnpinned(_pinnedRunCount);
+        _pinnedRunPool = null;
+        _pinnedRunCount = 0;
     }
 }

@@ -29,6 +29,10 @@ public sealed partial class Bio
     private Page[] _acquired = new Page[InlineVecs];
     private int[] _acquiredBytes = new int[InlineVecs];
     private int _acquiredCount;
+    // A whole request's run of pool pages (TakeWholePoolRun), recorded as the run rather than in _acquired.
+    private PagePool? _pinnedRunPool;
+    private int _pinnedRunFirst;
+    private int _pinnedRunCount;
     private Page[]? _extractScratch;
     private VecList? _vecList;
     private int _released;
@@ -191,6 +195,12 @@ public sealed partial class Bio
         {
             ThrowHelper.ThrowMisuse("ReleasePages called twice on one bio: every page is released exactly once.");
         }
+        if (_pinnedRunPool is not null)
+        {
+            ReleasePinnedRun(markDirty);
+            _pinCounter = null;
+            return;
+        }
         ReadOnlySpan<Page> pages = _acquired.AsSpan(0, _acquiredCount);
         if ((Flags & BioFlags.PagePinned) != 0)
         {
@@ -251,7 +261,7 @@ public sealed partial class Bio
     /// </summary>
     internal void Reset(BioOp op, long sector, QueueLimits limits)
     {
-        Debug.Assert(_acquiredCount == 0, "Resetting a bio that still holds pages");
+        Debug.Assert(_acquiredCount == 0 && _pinnedRunPool is null, "Resetting a bio that still holds pages");
         Op = op;
         Sector = sector;
         Fields.StoreIfChanged(ref _limits, limits);

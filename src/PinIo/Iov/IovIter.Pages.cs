@@ -36,14 +36,19 @@ public sealed partial class IovIter
 
     /// <summary>
     /// <see cref="PinPages"/> for the common Direct I/O request in one step: when all that is
-    /// left lies in one segment of PinIo's pool memory, spanning at most <c>pages.Length</c>
+    /// left lies in one segment of PinIo's pool memory, spanning at most <paramref name="maxPages"/>
     /// pages, pins those pages straight from their pool (one pin per page, as PinPages takes)
-    /// and advances to the end. Returns the bytes (all of <see cref="Count"/>), the data starting
-    /// at <paramref name="firstOffset"/> in <c>pages[0]</c>; 0, with nothing taken and the
-    /// iterator unmoved, for a request of any other shape. On an exception nothing stays pinned.
+    /// and advances to the end. Returns the pages pinned: pages <paramref name="firstIndex"/>..
+    /// of <paramref name="pool"/>, the data (all of <see cref="Count"/>) starting at
+    /// <paramref name="firstOffset"/> in the first; release them with
+    /// <see cref="Gup.UnpinUserPagesDirtyLock"/>. 0, with nothing taken and the iterator unmoved,
+    /// for a request of any other shape, or while pin owners are tracked. On an exception
+    /// nothing stays pinned.
     /// </summary>
-    internal long TryPinWholePoolRun(Span<Page> pages, out int firstOffset)
+    internal int TryPinWholePoolRun(int maxPages, out PagePool? pool, out int firstIndex, out int firstOffset)
     {
+        pool = null;
+        firstIndex = 0;
         firstOffset = 0;
         // _segAddress 0: memory that may move, never pool memory.
         if (Kind != IterKind.Iovec || _segAddress == 0 || !RestLiesInCurrentSegment())
@@ -51,13 +56,19 @@ public sealed partial class IovIter
             return 0;
         }
         nint address = CurrentUserAddress() + (nint)_segOffset;
-        if (_segPool is not { } memory || PageSize.PagesSpanned(address, _count) > pages.Length)
+        if (_segPool is not { } memory || PageSize.PagesSpanned(address, _count) > maxPages)
         {
             return 0;
         }
-        Gup.AcquirePoolMemoryPages(memory, address, (int)_count, pages, pin: true);
+        int pages = Gup.PinPoolMemoryRun(memory, address, (int)_count, out firstIndex);
+        if (pages == 0)
+        {
+            return 0;
+        }
+        pool = memory.Pool;
         firstOffset = PageSize.OffsetIn(address);
-        return AdvanceOverRest();
+        AdvanceOverRest();
+        return pages;
     }
 
     /// <summary>

@@ -222,24 +222,24 @@ public sealed class Page
         }
     }
 
-    /// <summary>Drops one pin; returns the state before it.</summary>
+    /// <summary>
+    /// Drops one pin; returns the state before it. One atomic add, not a compare-and-swap loop:
+    /// the unpin of a page that holds no pin (a caller's bug) is seen after the add, undone and
+    /// thrown, as the kernel's unpin subtracts first and warns after. Between the two, other
+    /// threads may see the page's counts one pin short; no page is freed by it (a page is freed
+    /// only by the release that brings its count down to zero from a pin or a reference).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long UnpinCore()
     {
-        long state = Volatile.Read(ref _state);
-        while (true)
+        const long OnePin = (1L << 32) + Gup.PinCountingBias;
+        long before = Interlocked.Add(ref _state, -OnePin) + OnePin;
+        if (PinsOf(before) == 0)
         {
-            if (PinsOf(state) == 0)
-            {
-                ThrowUnpinWithoutPin();
-            }
-            long seen = Interlocked.CompareExchange(ref _state, state - (1L << 32) - Gup.PinCountingBias, state);
-            if (seen == state)
-            {
-                return state;
-            }
-            state = seen;
+            Interlocked.Add(ref _state, OnePin);
+            ThrowUnpinWithoutPin();
         }
+        return before;
     }
 
     [DoesNotReturn]

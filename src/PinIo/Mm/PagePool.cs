@@ -180,7 +180,13 @@ public sealed class PagePool : IDisposable
     /// <summary>True when <paramref name="address"/> lies in this pool's memory (any byte of any page).</summary>
     public bool Contains(nint address) => address >= _base && address < _base + (nint)SizeBytes;
 
-    internal Page PageAt(nint address) => _pages[(int)((address - _base) >> PageSize.Shift)];
+    internal Page PageAt(nint address) => _pages[IndexOf(address)];
+
+    /// <summary>Pages <paramref name="first"/>..+<paramref name="count"/> of this pool, free or not; takes no reference.</summary>
+    internal ReadOnlySpan<Page> PagesAt(int first, int count) => _pages.AsSpan(first, count);
+
+    /// <summary>The index of the page of this pool that holds <paramref name="address"/>.</summary>
+    internal int IndexOf(nint address) => (int)((address - _base) >> PageSize.Shift);
 
     /// <summary>The page's count reached zero: back to the free list.</summary>
     internal void Free(Page page)

@@ -95,6 +95,29 @@ public sealed class BioWholeRequestTests : PinBalancedTest
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void APoolRunIsReleasedDirtyAfterARead_AndCleanAfterAWrite(bool recordOwners)
+    {
+        using FilePinRecording? recording = recordOwners ? null : FilePinRecording.Suspend();
+        using var pool = new PagePool(8);
+        using IMemoryOwner<byte> memory = pool.AllocateMemory(3 * PageSize.Bytes);
+        int firstIndex = (int)((BlockMemory.AddressOf(memory.Memory) - pool.BaseAddress) >> PageSize.Shift);
+        Page[] pages = [pool[firstIndex], pool[firstIndex + 1], pool[firstIndex + 2]];
+        foreach (BioOp op in new[] { BioOp.Write, BioOp.Read })
+        {
+            IovIter iter = IovIter.User(op == BioOp.Read ? IterDirection.Dest : IterDirection.Source, memory.Memory[512..^512]);
+            var bio = new Bio(op, 0, QueueLimits.Default);
+            Assert.Equal(3 * PageSize.Bytes - 1024, bio.AddPagesFrom(iter));
+            Assert.All(pages, p => Assert.Equal((1, false), (p.PinCount, p.IsDirty)));
+
+            bio.ReleasePages(markDirty: op == BioOp.Read);
+
+            Assert.All(pages, p => Assert.Equal((0, op == BioOp.Read), (p.PinCount, p.IsDirty)));
+        }
+    }
+
     [Fact]
     public void DisposedPoolMemoryFailsTheBioWithNothingPinnedAndNothingRecorded()
     {
