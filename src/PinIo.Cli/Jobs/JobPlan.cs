@@ -316,7 +316,7 @@ internal sealed record JobPlan
         SchedChecks.Check(name, o, target, notes);
         ulong seed = o.Get(Opt.RandRepeat) || o.IsSet(Opt.RandSeed) ? o.Get(Opt.RandSeed) : (ulong)Random.Shared.NextInt64(long.MinValue, long.MaxValue);
         long perLoop = o.Get(Opt.IoSize) ?? size;
-        int batchSubmit = o.Get(Opt.IoDepthBatchSubmit) == 0 ? o.Get(Opt.IoDepth) : Math.Min(o.Get(Opt.IoDepthBatchSubmit), o.Get(Opt.IoDepth));
+        (int batchSubmit, int batchCompleteMin, int batchCompleteMax) = BatchPlan.Resolve(o, target, notes);
         return new JobPlan
         {
             Name = name,
@@ -329,8 +329,8 @@ internal sealed record JobPlan
             BlockSize = maxBs,
             Grain = grain,
             BatchSubmit = batchSubmit,
-            BatchCompleteMin = Math.Min(o.Get(Opt.IoDepthBatchCompleteMin), o.Get(Opt.IoDepth)),
-            BatchCompleteMax = Math.Max(o.Get(Opt.IoDepthBatchCompleteMax), o.Get(Opt.IoDepthBatchCompleteMin)),
+            BatchCompleteMin = batchCompleteMin,
+            BatchCompleteMax = batchCompleteMax,
             Offset = pastEnd ? target.Capacity : offset,
             EmptyRegion = pastEnd,
             Size = size,

@@ -138,6 +138,8 @@ internal static partial class Opt
 
     public static readonly Opt<bool> ColocateDepth1 = Declare<bool>(new() { Name = "colocate_depth1", Kind = OptionKind.Bool, Default = "1", Help = "pinio only, io_uring at iodepth=1 without cpus_allowed: the job's thread stays on the CPU it starts on, and so does the io-wq worker the kernel hands each blocking read to (it inherits the thread's CPUs), so a request's two wake-ups stay on one CPU instead of crossing to an idle one; 0 leaves both where the scheduler puts them, as fio does" });
 
+    public static readonly Opt<bool> AutoBatch = Declare<bool>(new() { Name = "auto_batch", Kind = OptionKind.Bool, Default = "1", Help = "pinio only, io_uring at iodepth=16 or more, where the job sets neither iodepth_batch_submit nor iodepth_batch_complete_min and paces nothing (rate, rate_iops, thinktime, latency_target, flow): an eighth of the queue is submitted and reaped per io_uring_enter (both batches iodepth/8); 0 submits and reaps one at a time, as fio does" });
+
     // pinio's own io_uring switches (fio has none): the ring features PinIo takes by default, off only to A/B them (bench/README.md, "ring").
     public static readonly Opt<bool> RingFdRegister = Declare<bool>(new() { Name = "ring_fd_register", Kind = OptionKind.Bool, Default = "1", Help = "pinio only, io_uring: the job thread registers the ring's descriptor (IORING_REGISTER_RING_FDS) and enters it by index, with no descriptor lookup per io_uring_enter; 0 to measure without" });
 

@@ -9,7 +9,9 @@ namespace PinIo.Tests.Cli;
 /// <summary>
 /// iodepth_batch_complete_max, fio's meaning: a reap takes at most that many completions (by
 /// default iodepth_batch_complete_min's, 1: one at a time, as fio's getevents), never fewer than
-/// it waits for; what is left is taken by the next reap.
+/// it waits for; what is left is taken by the next reap. And auto_batch, pinio's default where a
+/// job names no batch: an eighth of the queue submitted and reaped together, on a file's ring at
+/// depth 16 or more, and nowhere a batch would shift what the job paces.
 /// </summary>
 public sealed class BatchCompleteTests : PinBalancedTest
 {
@@ -28,14 +30,59 @@ public sealed class BatchCompleteTests : PinBalancedTest
     }
 
     [Fact]
-    public void ByDefaultEachReapTakesOneCompletion()
+    public void WithoutAutoBatchEachReapTakesOneCompletion()
     {
-        JobResult result = RunOnFile("dflt.dat");
+        JobResult result = RunOnFile("fio.dat", "--auto_batch=0");
 
         Assert.Equal(0, result.Error);
         Assert.Equal(512, result.Stats.Read.TotalIos);
         Assert.Equal(result.Stats.Read.TotalIos, result.Stats.TotalCompleteBatches);
         Assert.Equal(result.Stats.TotalCompleteBatches, result.Stats.CompleteMap[1]);
+    }
+
+    [Fact]
+    public void ByDefaultAReapTakesAnEighthOfTheQueue()
+    {
+        JobResult result = RunOnFile("dflt.dat");
+
+        Assert.Equal(0, result.Error);
+        Assert.Equal(512, result.Stats.Read.TotalIos);
+        // Depth 16: two per reap, the last reap of the job perhaps one.
+        Assert.InRange(result.Stats.TotalCompleteBatches, 256, 257);
+        Assert.Equal(0, result.Stats.CompleteMap[3..].Sum());
+    }
+
+    [Theory]
+    [InlineData(16, new string[0], 2, 2)]
+    [InlineData(32, new string[0], 4, 4)]
+    [InlineData(8, new string[0], 1, 1)]
+    [InlineData(32, new[] { "--auto_batch=0" }, 1, 1)]
+    [InlineData(32, new[] { "--iodepth_batch_submit=1" }, 1, 1)]
+    [InlineData(32, new[] { "--iodepth_batch_complete_min=2" }, 1, 2)]
+    [InlineData(32, new[] { "--rate_iops=1000" }, 1, 1)]
+    [InlineData(32, new[] { "--rate=1m" }, 1, 1)]
+    [InlineData(32, new[] { "--thinktime=10" }, 1, 1)]
+    [InlineData(32, new[] { "--latency_target=1ms", "--latency_window=1s" }, 1, 1)]
+    [InlineData(32, new[] { "--flow=1" }, 1, 1)]
+    [InlineData(32, new[] { "--ioengine=libaio" }, 1, 1)]
+    [InlineData(32, new[] { "--sqthread_poll=1" }, 1, 1)]
+    public void AutoBatchTakesAnEighthOnlyWhereTheJobNamesNoBatchAndPacesNothing(int depth, string[] options, int submit, int completeMin)
+    {
+        string path = _dir.File("plan.dat");
+        File.WriteAllBytes(path, new byte[1 << 20]);
+
+        JobPlan plan = TestJobs.Plan([$"--filename={path}", "--rw=randread", "--ioengine=io_uring", "--direct=1", $"--iodepth={depth}", .. options]);
+
+        Assert.Equal((submit, completeMin), (plan.BatchSubmit, plan.BatchCompleteMin));
+        Assert.Equal(submit > 1, plan.Notes.Any(n => n.StartsWith("auto_batch:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void ARamDiskKeepsFiosShape()
+    {
+        JobPlan plan = TestJobs.Plan(["--filename=ram:1m", "--iodepth=32", "--ioengine=io_uring"]);
+
+        Assert.Equal((1, 1), (plan.BatchSubmit, plan.BatchCompleteMin));
     }
 
     [Fact]
