@@ -6,16 +6,17 @@ namespace PinIo.Cli.Jobs;
 /// <summary>
 /// How many I/Os a job submits together and reaps together. fio's defaults submit and reap one
 /// at a time, one io_uring_enter per I/O; where a job names neither batch and paces nothing,
-/// pinio takes an eighth of its queue per enter instead (<c>auto_batch</c>, on by default): at
-/// depth 32 a quarter of the system calls, and each wake-up of the job thread reaps four
-/// completions, while seven eighths of the queue stay in flight. On zram, randread 4 KiB at depth
-/// 32 (bench/README.md, "lead (session 13)"): user CPU per I/O 0.63x fio's, IOPS 1.02x, p99 0.89x,
-/// against 1.53x, 0.81x and 1.32x reaping one at a time.
+/// pinio takes an eighth of its queue per enter instead, two at least (<c>auto_batch</c>, on by
+/// default): at depth 32 a quarter of the system calls, and each wake-up of the job thread reaps
+/// four completions, while seven eighths of the queue stay in flight. On zram (bench/README.md,
+/// "lead (session 13)"), randread 4 KiB at depth 32: user CPU per I/O 0.63x fio's, IOPS 1.02x,
+/// p99 0.89x, against 1.53x, 0.81x and 1.32x one at a time; read 128 KiB at depth 8 (batches of
+/// 2): 0.81x, 1.02x, 0.99x against 2.02x, 0.94x, 1.14x.
 /// </summary>
 internal static class BatchPlan
 {
-    /// <summary>The smallest queue that auto_batch batches: below it an eighth is one I/O, fio's own shape.</summary>
-    public const int AutoBatchMinDepth = 16;
+    /// <summary>The smallest queue that auto_batch batches: a batch of two leaves three quarters of it in flight.</summary>
+    public const int AutoBatchMinDepth = 8;
 
     /// <summary>iodepth_batch_submit, iodepth_batch_complete_min and _max as the job runs them (fio's fixup: min no deeper than the queue, max at least min).</summary>
     public static (int Submit, int CompleteMin, int CompleteMax) Resolve(JobOptions o, Target target, List<string> notes)
@@ -26,7 +27,7 @@ internal static class BatchPlan
         int completeMin = auto > 0 ? auto : o.Get(Opt.IoDepthBatchCompleteMin);
         if (auto > 0)
         {
-            notes.Add($"auto_batch: {auto} I/Os submitted and {auto} reaped per io_uring_enter (an eighth of iodepth={depth}; fio's default is one at a time): " +
+            notes.Add($"auto_batch: {auto} I/Os submitted and {auto} reaped per io_uring_enter (an eighth of iodepth={depth}, two at least; fio's default is one at a time): " +
                 "set iodepth_batch_submit or iodepth_batch_complete_min, or auto_batch=0, to run fio's shape");
         }
         return (
@@ -37,7 +38,7 @@ internal static class BatchPlan
 
     /// <summary>
     /// The batch auto_batch takes, or 0: a file or block device on the job thread's own io_uring
-    /// ring (the shape measured; not SQPOLL, not a completion thread, not a RAM disk) at depth 16
+    /// ring (the shape measured; not SQPOLL, not a completion thread, not a RAM disk) at depth 8
     /// or more, neither batch named, and nothing that paces or probes the queue (rate, rate_iops,
     /// thinktime, latency_target, flow), whose timing a batch would shift.
     /// </summary>
@@ -49,6 +50,6 @@ internal static class BatchPlan
             && !o.IsSet(Opt.IoDepthBatchSubmit) && !o.IsSet(Opt.IoDepthBatchCompleteMin)
             && !o.Get(Opt.Rate).Any && !o.Get(Opt.RateIops).Any && o.Get(Opt.ThinkTime) == 0
             && o.Get(Opt.LatencyTarget) == 0 && o.Get(Opt.Flow) == 0;
-        return applies ? depth / 8 : 0;
+        return applies ? Math.Max(2, depth / 8) : 0;
     }
 }

@@ -10,8 +10,8 @@ namespace PinIo.Tests.Cli;
 /// iodepth_batch_complete_max, fio's meaning: a reap takes at most that many completions (by
 /// default iodepth_batch_complete_min's, 1: one at a time, as fio's getevents), never fewer than
 /// it waits for; what is left is taken by the next reap. And auto_batch, pinio's default where a
-/// job names no batch: an eighth of the queue submitted and reaped together, on a file's ring at
-/// depth 16 or more, and nowhere a batch would shift what the job paces.
+/// job names no batch: an eighth of the queue (two at least) submitted and reaped together, on a
+/// file's ring at depth 8 or more, and nowhere a batch would shift what the job paces.
 /// </summary>
 public sealed class BatchCompleteTests : PinBalancedTest
 {
@@ -55,7 +55,8 @@ public sealed class BatchCompleteTests : PinBalancedTest
     [Theory]
     [InlineData(16, new string[0], 2, 2)]
     [InlineData(32, new string[0], 4, 4)]
-    [InlineData(8, new string[0], 1, 1)]
+    [InlineData(8, new string[0], 2, 2)]
+    [InlineData(4, new string[0], 1, 1)]
     [InlineData(32, new[] { "--auto_batch=0" }, 1, 1)]
     [InlineData(32, new[] { "--iodepth_batch_submit=1" }, 1, 1)]
     [InlineData(32, new[] { "--iodepth_batch_complete_min=2" }, 1, 2)]
