@@ -71,6 +71,7 @@ public sealed partial class Bio
     {
         Gup.UnpinUserPagesDirtyLock(_pinnedRunPool!.PagesAt(_pinnedRunFirst, _pinnedRunCount), markDirty);
         _pinCounter?.OnUnpinned(_pinnedRunCount);
+        _pinCounter = null;
         _pinnedRunPool = null;
         _pinnedRunCount = 0;
     }

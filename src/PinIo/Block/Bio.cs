@@ -78,7 +78,7 @@ public sealed partial class Bio
     public int Size { get; private set; }
 
     /// <summary>The queue limits the bio was built within: <see cref="Size"/> ≤ MaxSectorsBytes, <see cref="VecCount"/> ≤ MaxSegments.</summary>
-    public QueueLimits Limits { get => _limits; private set => _limits = value; }
+    public QueueLimits Limits => _limits;
 
     /// <summary>
     /// How the bio holds its pages (BIO_PAGE_PINNED, BIO_NO_PAGE_REF): set by the first page
@@ -198,7 +198,6 @@ public sealed partial class Bio
         if (_pinnedRunPool is not null)
         {
             ReleasePinnedRun(markDirty);
-            _pinCounter = null;
             return;
         }
         ReadOnlySpan<Page> pages = _acquired.AsSpan(0, _acquiredCount);

@@ -293,11 +293,7 @@ public static class Gup
         int count = PageSize.PagesSpanned(address, length);
         ReadOnlySpan<Page> run = pool.PagesAt(firstIndex, count);
         PinRun(run);
-        if (memory.IsDisposed)
-        {
-            UnpinUserPagesDirtyLock(run, makeDirty: false);
-            throw new ObjectDisposedException(nameof(PoolMemory), "I/O into pool memory after its owner was disposed: its pages may already belong to another buffer");
-        }
+        ThrowIfPoolMemoryDisposed(memory, run, pinned: true);
         return count;
     }
 

@@ -52,7 +52,7 @@ public sealed class BioWholeRequestTests : PinBalancedTest
     {
         using var pool = new PagePool(Pages + 4);
         using IMemoryOwner<byte> memory = pool.AllocateMemory(Pages * PageSize.Bytes);
-        Page first = pool[(int)((BlockMemory.AddressOf(memory.Memory) - pool.BaseAddress) >> PageSize.Shift)];
+        Page first = pool[pool.IndexOf(BlockMemory.AddressOf(memory.Memory))];
         int[] refs = [.. Enumerable.Range(0, pool.Capacity).Select(i => pool[i].RefCount)];
         Gen.Select(Gen.Int[0, 15], Gen.Int[0, 8], Gen.Int[1, 8 * 8], Gen.Int[8, 160]).Sample((vecSectors, skipSectors, lengthSectors, segmentSectors) =>
         {
@@ -82,7 +82,7 @@ public sealed class BioWholeRequestTests : PinBalancedTest
         using var pool = new PagePool(4);
         using IMemoryOwner<byte> memory = pool.AllocateMemory(2 * PageSize.Bytes);
         IovIter iter = IovIter.User(IterDirection.Dest, memory.Memory[512..(512 + PageSize.Bytes)]);
-        Page first = pool[(int)((BlockMemory.AddressOf(memory.Memory) - pool.BaseAddress) >> PageSize.Shift)];
+        Page first = pool[pool.IndexOf(BlockMemory.AddressOf(memory.Memory))];
         for (int round = 0; round < 3; round++)
         {
             var bio = new Bio(BioOp.Read, 0, QueueLimits.Default);
@@ -103,7 +103,7 @@ public sealed class BioWholeRequestTests : PinBalancedTest
         using FilePinRecording? recording = recordOwners ? null : FilePinRecording.Suspend();
         using var pool = new PagePool(8);
         using IMemoryOwner<byte> memory = pool.AllocateMemory(3 * PageSize.Bytes);
-        int firstIndex = (int)((BlockMemory.AddressOf(memory.Memory) - pool.BaseAddress) >> PageSize.Shift);
+        int firstIndex = pool.IndexOf(BlockMemory.AddressOf(memory.Memory));
         Page[] pages = [pool[firstIndex], pool[firstIndex + 1], pool[firstIndex + 2]];
         foreach (BioOp op in new[] { BioOp.Write, BioOp.Read })
         {
