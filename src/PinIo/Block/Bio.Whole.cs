@@ -37,8 +37,8 @@ public sealed partial class Bio
     /// <summary>
     /// The common request in one step: an empty bio takes an iterator whose whole rest is one
     /// run of pool memory that one vec holds (<see cref="FitsOneVec"/>) — the pages pinned
-    /// straight from their pool and recorded as the run (pool, first page, count), not page by
-    /// page; one vec, no trimming. 0, with nothing taken, for a request of any other shape
+    /// straight from their pool (as one folio when the request covers the whole memory) and
+    /// recorded as the run, not page by page; one vec, no trimming. 0, with nothing taken, for a request of any other shape
     /// (the general extraction then takes it).
     /// </summary>
     private long TakeWholePoolRun(IovIter iter)
@@ -49,18 +49,16 @@ public sealed partial class Bio
             return 0;
         }
         // One page more than the bytes fill: a start inside a page spans it.
-        int count = iter.TryPinWholePoolRun(PageSize.PagesSpanned(0, bytes) + 1, out PagePool? pool, out int firstIndex, out int offset);
-        if (count == 0)
+        PinnedPoolRun run = iter.TryPinWholePoolRun(PageSize.PagesSpanned(0, bytes) + 1, out int offset);
+        if (run.Count == 0)
         {
             return 0;
         }
         _pinCounter = iter.PinCounter;
-        _pinCounter?.OnPinned(count);
+        _pinCounter?.OnPinned(run.Count);
         Flags = BioFlags.PagePinned;
-        _pinnedRunPool = pool;
-        _pinnedRunFirst = firstIndex;
-        _pinnedRunCount = count;
-        _vecs[0] = new BioVec(pool![firstIndex], offset, (int)bytes);
+        _pinnedRun = run;
+        _vecs[0] = new BioVec(run.FirstPage, offset, (int)bytes);
         _vecCount = 1;
         Size = (int)bytes;
         return bytes;
@@ -69,10 +67,9 @@ public sealed partial class Bio
     /// <summary>bio_release_pages() for a run pinned by <see cref="TakeWholePoolRun"/>.</summary>
     private void ReleasePinnedRun(bool markDirty)
     {
-        Gup.UnpinUserPagesDirtyLock(_pinnedRunPool!.PagesAt(_pinnedRunFirst, _pinnedRunCount), markDirty);
-        _pinCounter?.OnUnpinned(_pinnedRunCount);
+        Gup.UnpinPoolRunDirtyLock(_pinnedRun, markDirty);
+        _pinCounter?.OnUnpinned(_pinnedRun.Count);
         _pinCounter = null;
-        _pinnedRunPool = null;
-        _pinnedRunCount = 0;
+        _pinnedRun = default;
     }
 }

@@ -30,9 +30,7 @@ public sealed partial class Bio
     private int[] _acquiredBytes = new int[InlineVecs];
     private int _acquiredCount;
     // A whole request's run of pool pages (TakeWholePoolRun), recorded as the run rather than in _acquired.
-    private PagePool? _pinnedRunPool;
-    private int _pinnedRunFirst;
-    private int _pinnedRunCount;
+    private PinnedPoolRun _pinnedRun;
     private Page[]? _extractScratch;
     private VecList? _vecList;
     private int _released;
@@ -195,7 +193,7 @@ public sealed partial class Bio
         {
             ThrowHelper.ThrowMisuse("ReleasePages called twice on one bio: every page is released exactly once.");
         }
-        if (_pinnedRunPool is not null)
+        if (_pinnedRun.Memory is not null)
         {
             ReleasePinnedRun(markDirty);
             return;
@@ -260,7 +258,7 @@ public sealed partial class Bio
     /// </summary>
     internal void Reset(BioOp op, long sector, QueueLimits limits)
     {
-        Debug.Assert(_acquiredCount == 0 && _pinnedRunPool is null, "Resetting a bio that still holds pages");
+        Debug.Assert(_acquiredCount == 0 && _pinnedRun.Memory is null, "Resetting a bio that still holds pages");
         Op = op;
         Sector = sector;
         Fields.StoreIfChanged(ref _limits, limits);

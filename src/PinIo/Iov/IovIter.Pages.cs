@@ -37,38 +37,35 @@ public sealed partial class IovIter
     /// <summary>
     /// <see cref="PinPages"/> for the common Direct I/O request in one step: when all that is
     /// left lies in one segment of PinIo's pool memory, spanning at most <paramref name="maxPages"/>
-    /// pages, pins those pages straight from their pool (one pin per page, as PinPages takes)
-    /// and advances to the end. Returns the pages pinned: pages <paramref name="firstIndex"/>..
-    /// of <paramref name="pool"/>, the data (all of <see cref="Count"/>) starting at
-    /// <paramref name="firstOffset"/> in the first; release them with
-    /// <see cref="Gup.UnpinUserPagesDirtyLock"/>. 0, with nothing taken and the iterator unmoved,
-    /// for a request of any other shape, or while pin owners are tracked. On an exception
-    /// nothing stays pinned.
+    /// pages, pins those pages straight from their pool (<see cref="Gup.PinPoolMemoryRun"/>: the
+    /// memory's folio when the request covers all of it, else each page) and advances to the
+    /// end. Returns the run pinned, the data (all of <see cref="Count"/>) starting at
+    /// <paramref name="firstOffset"/> in its first page; release it with
+    /// <see cref="Gup.UnpinPoolRunDirtyLock"/>. The default (no pages), nothing taken and the
+    /// iterator unmoved, for a request of any other shape, or while pin owners are tracked. On
+    /// an exception nothing stays pinned.
     /// </summary>
-    internal int TryPinWholePoolRun(int maxPages, out PagePool? pool, out int firstIndex, out int firstOffset)
+    internal PinnedPoolRun TryPinWholePoolRun(int maxPages, out int firstOffset)
     {
-        pool = null;
-        firstIndex = 0;
         firstOffset = 0;
         // _segAddress 0: memory that may move, never pool memory.
         if (Kind != IterKind.Iovec || _segAddress == 0 || !RestLiesInCurrentSegment())
         {
-            return 0;
+            return default;
         }
         nint address = CurrentUserAddress() + (nint)_segOffset;
         if (_segPool is not { } memory || PageSize.PagesSpanned(address, _count) > maxPages)
         {
-            return 0;
+            return default;
         }
-        int pages = Gup.PinPoolMemoryRun(memory, address, (int)_count, out firstIndex);
-        if (pages == 0)
+        PinnedPoolRun run = Gup.PinPoolMemoryRun(memory, address, (int)_count);
+        if (run.Count == 0)
         {
-            return 0;
+            return default;
         }
-        pool = memory.Pool;
         firstOffset = PageSize.OffsetIn(address);
         AdvanceOverRest();
-        return pages;
+        return run;
     }
 
     /// <summary>

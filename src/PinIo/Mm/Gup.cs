@@ -11,7 +11,7 @@ namespace PinIo.Mm;
 /// FOLL_GET) by <see cref="Page.Put"/>. Pinning managed memory GC-pins the buffer until the
 /// last reference on its pages is gone, so no compaction moves memory under I/O.
 /// </summary>
-public static class Gup
+public static partial class Gup
 {
     /// <summary>GUP_PIN_COUNTING_BIAS: what a pin adds to <see cref="Page.RefCount"/>.</summary>
     public const int PinCountingBias = 1024;
@@ -238,66 +238,6 @@ public static class Gup
     }
 
     /// <summary>
-    /// Pins a run of pool pages (native memory that pool holds: one lookup for the run, one
-    /// count for the run) into <paramref name="pages"/>; each page still takes its own pin, so
-    /// every page's <see cref="Page.PinCount"/> stays exact.
-    /// </summary>
-    private static int PinPoolRun(PagePool pool, nint first, Span<Page> pages)
-    {
-        ReadOnlySpan<Page> run = pool.PagesAt(pool.IndexOf(first), pages.Length);
-        PinRun(run);
-        run.CopyTo(pages);
-        return run.Length;
-    }
-
-    /// <summary>Pins every page of <paramref name="run"/>, counted as one run; on a failure none stays pinned.</summary>
-    private static void PinRun(ReadOnlySpan<Page> run)
-    {
-        int taken = 0;
-        try
-        {
-            for (; taken < run.Length; taken++)
-            {
-                run[taken].PinReferencedUncounted();
-            }
-        }
-        catch
-        {
-            PinStats.OnPinnedRun(taken);
-            UnpinUserPagesDirtyLock(run[..taken], makeDirty: false);
-            throw;
-        }
-        PinStats.OnPinnedRun(taken);
-    }
-
-    /// <summary>
-    /// Pins the pages of pool memory <paramref name="address"/>..+<paramref name="length"/> as
-    /// one run of its pool, for a caller that records the run — its pool, first index and page
-    /// count — instead of each page (a bio's one-vec request: no page reference stored, none
-    /// cleared). Each page takes its own pin, as <see cref="PinUserPages"/> would; the run is
-    /// counted once. Release with <see cref="UnpinUserPagesDirtyLock"/> over <see cref="PagePool.PagesAt"/>. Returns the pages pinned;
-    /// 0, with nothing pinned, while pin owners are tracked (<see cref="PinStats.TracksOwners"/>:
-    /// the caller then takes the general path, which records each pin's owner).
-    /// </summary>
-    /// <exception cref="ObjectDisposedException">The memory's owner was disposed (checked before and after the pins, as <see cref="AcquirePoolMemoryPages"/>).</exception>
-    internal static int PinPoolMemoryRun(PoolMemory memory, nint address, int length, out int firstIndex)
-    {
-        firstIndex = 0;
-        if (PinStats.TracksOwners)
-        {
-            return 0;
-        }
-        ObjectDisposedException.ThrowIf(memory.IsDisposed, memory);
-        PagePool pool = memory.Pool;
-        firstIndex = pool.IndexOf(address);
-        int count = PageSize.PagesSpanned(address, length);
-        ReadOnlySpan<Page> run = pool.PagesAt(firstIndex, count);
-        PinRun(run);
-        ThrowIfPoolMemoryDisposed(memory, run, pinned: true);
-        return count;
-    }
-
-    /// <summary>
     /// Pool memory disposed while its pages were being taken may already be another buffer's:
     /// checked after taking them (as in <see cref="PoolMemory.TryGetPages"/>), so a Dispose this
     /// misses comes later and only drops the owner's reference.
@@ -307,9 +247,13 @@ public static class Gup
         if (pool.IsDisposed)
         {
             ReleaseAcquired(taken, pinned);
-            throw new ObjectDisposedException(nameof(PoolMemory), "I/O into pool memory after its owner was disposed: its pages may already belong to another buffer");
+            ThrowPoolMemoryDisposed();
         }
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowPoolMemoryDisposed() =>
+        throw new ObjectDisposedException(nameof(PoolMemory), "I/O into pool memory after its owner was disposed: its pages may already belong to another buffer");
 
     private static void ReleaseAcquired(ReadOnlySpan<Page> pages, bool pinned)
     {

@@ -38,10 +38,10 @@ public sealed class Page
     /// <see cref="Gup.PinCountingBias"/> per pin. Zero means free: a pool page is back on its
     /// free list, a page of caller memory is forgotten. A snapshot; other threads may change it.
     /// </summary>
-    public int RefCount => RefOf(Volatile.Read(ref _state));
+    public int RefCount => RefOf(Volatile.Read(ref _state)) + (FolioPins * Gup.PinCountingBias);
 
-    /// <summary>Exact number of pins held on the page.</summary>
-    public int PinCount => PinsOf(Volatile.Read(ref _state));
+    /// <summary>Exact number of pins held on the page: its own and those of its folio (pool memory pinned as a whole).</summary>
+    public int PinCount => PinsOf(Volatile.Read(ref _state)) + FolioPins;
 
     /// <summary>
     /// page_maybe_dma_pinned(): <c>RefCount &gt;= PinCountingBias</c>. Never a false negative;
@@ -61,6 +61,11 @@ public sealed class Page
     internal PagePool? Pool { get; }
 
     internal int PoolIndex { get; }
+
+    /// <summary>page_folio(): the pool memory this page was last allocated in, whose folio pins cover it; null for a single page.</summary>
+    internal PoolMemory? Folio;
+
+    private int FolioPins => Folio?.FolioPins ?? 0;
 
     /// <summary>GC anchors of the managed buffers on this page (table pages only).</summary>
     internal GcAnchorSet Anchors;
@@ -255,6 +260,7 @@ public sealed class Page
     /// <summary>Allocation from a pool: the page goes from free to one reference.</summary>
     internal void InitAllocated()
     {
+        Folio = null;
         _dirty = 0;
         Volatile.Write(ref _state, 1);
     }

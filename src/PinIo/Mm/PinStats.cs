@@ -1,6 +1,5 @@
 // Follows mm/vmstat.c (NR_FOLL_PIN_ACQUIRED, NR_FOLL_PIN_RELEASED).
 using System.Runtime.CompilerServices;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace PinIo.Mm;
@@ -37,7 +36,11 @@ public static class PinStats
     private static long s_leakedPoolPages;
     private static int s_ownerEntries;
 
-    private static readonly ConcurrentDictionary<Page, ConcurrentStack<string>> s_owners = new();
+    // Recorded pin owners, by page, under s_ownersLock: a pin recorded while the unpin of the
+    // page's last recorded pin removes its entry must not land in a stack no longer listed,
+    // which would leave s_ownerEntries above zero for good (and TracksOwners on).
+    private static readonly Dictionary<Page, Stack<string>> s_owners = [];
+    private static readonly Lock s_ownersLock = new();
 
     /// <summary>
     /// Pages pinned so far in this process (nr_foll_pin_acquired): every <see cref="Gup"/> pin,
@@ -84,11 +87,14 @@ public static class PinStats
     public static IReadOnlyList<string> DescribeOutstandingPins()
     {
         var lines = new List<string>();
-        foreach (var (page, stacks) in s_owners)
+        lock (s_ownersLock)
         {
-            foreach (string stack in stacks)
+            foreach (var (page, stacks) in s_owners)
             {
-                lines.Add($"page 0x{page.Address:x} pinned by:{Environment.NewLine}{stack}");
+                foreach (string stack in stacks)
+                {
+                    lines.Add($"page 0x{page.Address:x} pinned by:{Environment.NewLine}{stack}");
+                }
             }
         }
         return lines;
@@ -100,8 +106,7 @@ public static class PinStats
         Volatile.Write(ref pins.Acquired, pins.Acquired + 1);
         if (RecordPinOwners)
         {
-            s_owners.GetOrAdd(page, static _ => new ConcurrentStack<string>()).Push(Environment.StackTrace);
-            Interlocked.Increment(ref s_ownerEntries);
+            RecordOwner(page, Environment.StackTrace);
         }
     }
 
@@ -135,17 +140,37 @@ public static class PinStats
     {
         ThreadPins pins = t_pins ?? RegisterThread();
         Volatile.Write(ref pins.Released, pins.Released + 1);
-        // ConcurrentDictionary.IsEmpty takes every lock when the dictionary is empty: a plain
-        // count keeps the unpin path lock-free when no owner is recorded.
-        if (Volatile.Read(ref s_ownerEntries) != 0 && s_owners.TryGetValue(page, out var stacks))
+        // A plain count keeps the unpin path lock-free when no owner is recorded.
+        if (Volatile.Read(ref s_ownerEntries) != 0)
         {
-            if (stacks.TryPop(out _))
+            ForgetOwner(page);
+        }
+    }
+
+    private static void RecordOwner(Page page, string stack)
+    {
+        lock (s_ownersLock)
+        {
+            if (!s_owners.TryGetValue(page, out Stack<string>? stacks))
+            {
+                s_owners[page] = stacks = new Stack<string>();
+            }
+            stacks.Push(stack);
+            Interlocked.Increment(ref s_ownerEntries);
+        }
+    }
+
+    private static void ForgetOwner(Page page)
+    {
+        lock (s_ownersLock)
+        {
+            if (s_owners.TryGetValue(page, out Stack<string>? stacks) && stacks.TryPop(out _))
             {
                 Interlocked.Decrement(ref s_ownerEntries);
-            }
-            if (stacks.IsEmpty)
-            {
-                s_owners.TryRemove(page, out _);
+                if (stacks.Count == 0)
+                {
+                    s_owners.Remove(page);
+                }
             }
         }
     }

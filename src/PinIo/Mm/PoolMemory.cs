@@ -8,13 +8,26 @@ namespace PinIo.Mm;
 /// one reference on each page until <see cref="Dispose"/>; a request still using a page keeps
 /// it (by its pin or by the caller's promise for a bvec) out of the pool after that.
 /// Pinning this memory is not a GC pin: it is native and never moves.
+/// <para>
+/// It is also a large folio: a request that covers every page pins them as one
+/// (<see cref="TryPinFolio"/>: one atomic update, as the kernel pins a folio's pages with one add
+/// to its pin count), and each page's <see cref="Page.PinCount"/> and
+/// <see cref="Page.RefCount"/> count those pins with its own. While a folio pin is held, a
+/// <see cref="Dispose"/> leaves the owner's references to the last unpin, so the pages stay out
+/// of the pool as a page pin would keep them.
+/// </para>
 /// </summary>
 internal sealed class PoolMemory : MemoryManager<byte>, INativeMemoryOwner
 {
     private readonly Page _first;
     private readonly int _pages;
     private readonly int _length;
-    private int _disposed;
+
+    // The disposed bit and the folio pins in one word: a pin can never slip in after the
+    // disposal unseen, and exactly one of Dispose and the last unpin drops the owner's references.
+    private const int Disposed = 1 << 30;
+    private const int FolioPinMask = Disposed - 1;
+    private int _state;
 
     public PoolMemory(PagePool pool, Page first, int pages, int length)
     {
@@ -22,25 +35,35 @@ internal sealed class PoolMemory : MemoryManager<byte>, INativeMemoryOwner
         _first = first;
         _pages = pages;
         _length = length;
+        for (int i = 0; i < pages; i++)
+        {
+            pool[first.PoolIndex + i].Folio = this;
+        }
     }
 
     public PagePool Pool { get; }
 
-    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+    public bool IsDisposed => (Volatile.Read(ref _state) & Disposed) != 0;
 
     public Page FirstPage => _first;
+
+    /// <summary>The pages this memory spans.</summary>
+    public int PageCount => _pages;
+
+    /// <summary>folio->_pincount: pins held on every page of this memory as one (<see cref="TryPinFolio"/>).</summary>
+    public int FolioPins => Volatile.Read(ref _state) & FolioPinMask;
 
     public nint Address => _first.Address;
 
     public override Span<byte> GetSpan()
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
         return NativeMemoryAccess.Span(_first.Address, _length);
     }
 
     public override MemoryHandle Pin(int elementIndex = 0)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
         unsafe
         {
             return new MemoryHandle((byte*)_first.Address + elementIndex);
@@ -73,7 +96,7 @@ internal sealed class PoolMemory : MemoryManager<byte>, INativeMemoryOwner
         }
         // After the references: a Dispose that this read misses comes later and drops only the
         // owner's reference, and one it sees may have freed pages whose new owner we let go.
-        if (Volatile.Read(ref _disposed) != 0)
+        if (IsDisposed)
         {
             PutTaken(first, count);
             return false;
@@ -92,12 +115,60 @@ internal sealed class PoolMemory : MemoryManager<byte>, INativeMemoryOwner
 
     private void PutTaken(int firstIndex, int count) => PutPages(Pool, firstIndex, count);
 
+    /// <summary>
+    /// Pins every page of this memory as one (try_grab_folio for a whole folio): one atomic
+    /// update. False, with nothing pinned, once disposed: the pages may be another buffer's.
+    /// Released by <see cref="UnpinFolio"/>.
+    /// </summary>
+    public bool TryPinFolio()
+    {
+        int state = Volatile.Read(ref _state);
+        while ((state & Disposed) == 0)
+        {
+            if ((state & FolioPinMask) == FolioPinMask)
+            {
+                ThrowHelper.ThrowMisuse($"Pool memory at 0x{Address:x} holds {FolioPinMask} folio pins: a pin is leaked on every request.");
+            }
+            int seen = Interlocked.CompareExchange(ref _state, state + 1, state);
+            if (seen == state)
+            {
+                return true;
+            }
+            state = seen;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Drops one folio pin (one atomic add); the last one after a <see cref="Dispose"/> drops
+    /// the owner's references that the disposal left to it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No folio pin is held (Linux WARNs).</exception>
+    public void UnpinFolio()
+    {
+        int after = Interlocked.Decrement(ref _state);
+        if ((after & FolioPinMask) == FolioPinMask)
+        {
+            Interlocked.Increment(ref _state);
+            ThrowHelper.ThrowMisuse($"Folio unpin of pool memory at 0x{Address:x}, which holds no folio pin: it was already unpinned.");
+        }
+        if (after == Disposed)
+        {
+            PutOwnerReferences();
+        }
+    }
+
     protected override void Dispose(bool disposing)
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        int before = Interlocked.Or(ref _state, Disposed);
+        if ((before & Disposed) == 0 && (before & FolioPinMask) == 0)
         {
-            return;
+            PutOwnerReferences();
         }
+    }
+
+    private void PutOwnerReferences()
+    {
         for (int i = 0; i < _pages; i++)
         {
             Pool[_first.PoolIndex + i].Put();

@@ -27,11 +27,15 @@ public sealed class BioWholeRequestTests : PinBalancedTest
     public void APoolRunTakenInOneStepMatchesTheGeneralExtraction(bool recordOwners)
     {
         using FilePinRecording? recording = recordOwners ? null : FilePinRecording.Suspend();
-        using var pool = new PagePool(Pages + 4);
-        using IMemoryOwner<byte> memory = pool.AllocateMemory(Pages * PageSize.Bytes);
-        Gen.Select(Gen.Int[0, 15], Gen.Int[1, 8 * 8], Gen.Int[8, 160], Gen.Bool).Sample((startSectors, lengthSectors, segmentSectors, read) =>
+        using var pool = new PagePool(2 * Pages + 8);
+        // Memory of 1 to 12 pages at a random place in the pool, the range anywhere in it: a range
+        // over every page of its memory takes the folio pin, any other each page's pin.
+        Gen.Select(Gen.Int[1, Pages], Gen.Int[0, 4], Gen.Int[0, 15], Gen.Int[1, 8 * 8], Gen.Int[8, 160], Gen.Bool).Sample((memoryPages, skipPages, startSectors, lengthSectors, segmentSectors, read) =>
         {
-            Memory<byte> range = memory.Memory.Slice(startSectors * 512, lengthSectors * 512);
+            using IMemoryOwner<byte> skipped = pool.AllocateMemory((skipPages + 1) * PageSize.Bytes);
+            using IMemoryOwner<byte> memory = pool.AllocateMemory(memoryPages * PageSize.Bytes);
+            int start = Math.Min(startSectors * 512, memory.Memory.Length - 512);
+            Memory<byte> range = memory.Memory.Slice(start, Math.Min(lengthSectors * 512, memory.Memory.Length - start));
             var limits = new QueueLimits { MaxSegmentSize = segmentSectors * 512, MaxSegments = 256 };
             Built oneStep = Build(limits, read, [range], pool);
             Built general = Build(limits, read, [Memory<byte>.Empty, range], pool);
@@ -39,12 +43,13 @@ public sealed class BioWholeRequestTests : PinBalancedTest
             Assert.Equal(general.Vecs, oneStep.Vecs);
             Assert.Equal(general.Bio.Flags, oneStep.Bio.Flags);
             Assert.Equal(general.PagePins, oneStep.PagePins);
+            Assert.Equal(general.PageRefs, oneStep.PageRefs);
             Assert.Equal(general.PinsHeld, oneStep.PinsHeld);
             Assert.Equal(general.CounterHeld, oneStep.CounterHeld);
             Assert.Equal((general.Iter.Count, general.Iter.Consumed), (oneStep.Iter.Count, oneStep.Iter.Consumed));
             Assert.Equal(0L, oneStep.PinsHeld - oneStep.PinsReleased);
             Assert.Equal(oneStep.Counter.Acquired, oneStep.Counter.Released);
-        }, iter: 200, threads: 1); // one at a time: the pins counted are the whole process's
+        }, iter: 300, threads: 1); // one at a time: the pins counted are the whole process's
     }
 
     [Fact]
@@ -150,12 +155,13 @@ public sealed class BioWholeRequestTests : PinBalancedTest
         long held = PinStats.Acquired - PinStats.Released;
         long added = bio.AddPagesFrom(iter);
         var built = new Built(bio, iter, counter, added, [.. bio.Vecs.Select(v => (v.Address, v.Length))], PinStats.Acquired - PinStats.Released - held,
-            counter.Acquired - counter.Released, [.. Enumerable.Range(0, pool.Capacity).Select(i => pool[i].PinCount)]);
+            counter.Acquired - counter.Released, [.. Enumerable.Range(0, pool.Capacity).Select(i => pool[i].PinCount)],
+            [.. Enumerable.Range(0, pool.Capacity).Select(i => pool[i].RefCount)]);
         built.Release();
         return built;
     }
 
-    private sealed record Built(Bio Bio, IovIter Iter, PinCounter Counter, long Added, List<(nint Address, int Length)> Vecs, long PinsHeld, long CounterHeld, int[] PagePins)
+    private sealed record Built(Bio Bio, IovIter Iter, PinCounter Counter, long Added, List<(nint Address, int Length)> Vecs, long PinsHeld, long CounterHeld, int[] PagePins, int[] PageRefs)
     {
         public long PinsReleased { get; private set; }
 

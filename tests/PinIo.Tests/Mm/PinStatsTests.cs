@@ -114,6 +114,25 @@ public sealed class PinStatsTests : PinBalancedTest
     }
 
     [Fact]
+    public void RecordedOwnersOfOnePagePinnedOnManyThreadsAreAllForgottenWhenReleased()
+    {
+        // A pin recorded while another thread's unpin drops the page's last entry must not be
+        // lost: a lost entry would keep TracksOwners on for good, and every run path off.
+        using var pool = new PagePool(1);
+        Page page = pool.Alloc();
+        Parallel.For(0, 20_000, new ParallelOptions { MaxDegreeOfParallelism = 4 }, _ =>
+        {
+            Gup.PinUserPage(page);
+            Gup.UnpinUserPage(page);
+        });
+        page.Put();
+
+        using FilePinRecording recording = FilePinRecording.Suspend();
+        Assert.False(PinStats.TracksOwners, "an owner entry outlived its pin");
+        Assert.Empty(PinStats.DescribeOutstandingPins());
+    }
+
+    [Fact]
     public void PinsCountedOnThreadsThatExitedStayCounted()
     {
         using var pool = new PagePool(4);
