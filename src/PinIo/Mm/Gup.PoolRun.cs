@@ -52,25 +52,22 @@ public static partial class Gup
 
     /// <summary>
     /// unpin_user_pages_dirty_lock() for a run of <see cref="PinPoolMemoryRun"/>: marks each
-    /// page dirty first when <paramref name="makeDirty"/> (after a read), then drops the run's
-    /// pins — the folio's one, or each page's.
+    /// page dirty first when <paramref name="makeDirty"/> (after a read: the folio's one bit, or
+    /// each page's), then drops the run's pins — the folio's one, or each page's.
     /// </summary>
     internal static void UnpinPoolRunDirtyLock(in PinnedPoolRun run, bool makeDirty)
     {
-        ReadOnlySpan<Page> pages = run.Memory!.Pool.PagesAt(run.FirstIndex, run.Count);
+        PoolMemory memory = run.Memory!;
         if (!run.AsFolio)
         {
-            UnpinUserPagesDirtyLock(pages, makeDirty);
+            UnpinUserPagesDirtyLock(memory.Pool.PagesAt(run.FirstIndex, run.Count), makeDirty);
             return;
         }
         if (makeDirty)
         {
-            foreach (Page page in pages)
-            {
-                DirtyIfAsked(page, makeDirty);
-            }
+            memory.MarkFolioDirty();
         }
-        run.Memory.UnpinFolio();
+        memory.UnpinFolio();
         PinStats.OnUnpinnedRun(run.Count);
     }
 

@@ -53,9 +53,10 @@ public sealed class Page
     /// The page's dirty bit (PG_dirty): set by <see cref="SetDirty"/> or by
     /// <see cref="Gup.UnpinUserPagesDirtyLock"/> after a device wrote into the page (a read); for a
     /// page-cache page it is the cache's dirty bit, which writeback clears. Pool pages start clean
-    /// on every <see cref="PagePool.Alloc"/>.
+    /// on every <see cref="PagePool.Alloc"/>. A page of pool memory is also dirty when its folio
+    /// is (a read into the whole memory marks the folio, as the kernel marks a large folio once).
     /// </summary>
-    public bool IsDirty => Volatile.Read(ref _dirty) != 0;
+    public bool IsDirty => Volatile.Read(ref _dirty) != 0 || Folio is { IsFolioDirty: true };
 
     /// <summary>The pool that owns the page, or null for a page of caller memory.</summary>
     internal PagePool? Pool { get; }

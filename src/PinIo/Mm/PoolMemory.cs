@@ -28,6 +28,7 @@ internal sealed class PoolMemory : MemoryManager<byte>, INativeMemoryOwner
     private const int Disposed = 1 << 30;
     private const int FolioPinMask = Disposed - 1;
     private int _state;
+    private int _folioDirty;
 
     public PoolMemory(PagePool pool, Page first, int pages, int length)
     {
@@ -114,6 +115,23 @@ internal sealed class PoolMemory : MemoryManager<byte>, INativeMemoryOwner
     }
 
     private void PutTaken(int firstIndex, int count) => PutPages(Pool, firstIndex, count);
+
+    /// <summary>
+    /// folio_test_dirty(): a device wrote into every page of this memory (a read released by
+    /// <see cref="Gup.UnpinPoolRunDirtyLock"/>); each page's <see cref="Page.IsDirty"/> reads
+    /// it with its own bit. Only a new allocation of the pages starts them clean again: pool
+    /// memory never holds page-cache pages, whose writeback clears the bit.
+    /// </summary>
+    public bool IsFolioDirty => Volatile.Read(ref _folioDirty) != 0;
+
+    /// <summary>folio_mark_dirty(): marks every page of this memory dirty at once.</summary>
+    public void MarkFolioDirty()
+    {
+        if (_folioDirty == 0)
+        {
+            Volatile.Write(ref _folioDirty, 1);
+        }
+    }
 
     /// <summary>
     /// Pins every page of this memory as one (try_grab_folio for a whole folio): one atomic

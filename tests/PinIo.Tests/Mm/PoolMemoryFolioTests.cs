@@ -41,6 +41,26 @@ public sealed class PoolMemoryFolioTests : PinBalancedTest
     }
 
     [Fact]
+    public void AReadMarksTheFolioDirty_AndTheNextAllocationOfItsPagesStartsClean()
+    {
+        using FilePinRecording? recording = FilePinRecording.Suspend();
+        using var pool = new PagePool(MemoryPages);
+        IMemoryOwner<byte> memory = pool.AllocateMemory(MemoryPages * PageSize.Bytes);
+        Page[] pages = PagesOf(pool, memory);
+        PinnedBio(BioOp.Write, memory.Memory).ReleasePages(markDirty: false);
+        Assert.All(pages, p => Assert.False(p.IsDirty));
+
+        PinnedBio(BioOp.Read, memory.Memory).ReleasePages(markDirty: true);
+        Assert.True(PoolMemoryOf(memory).IsFolioDirty);
+        Assert.All(pages, p => Assert.True(p.IsDirty));
+        memory.Dispose();
+
+        using IMemoryOwner<byte> again = pool.AllocateMemory(MemoryPages * PageSize.Bytes);
+        Assert.Equal(pages, PagesOf(pool, again));
+        Assert.All(pages, p => Assert.False(p.IsDirty));
+    }
+
+    [Fact]
     public void APartOfTheMemoryPinsItsOwnPages_NotTheFolio()
     {
         using FilePinRecording? recording = FilePinRecording.Suspend();
