@@ -19,6 +19,8 @@ internal static partial class Opt
 
     public static readonly Opt<bool> FillDevice = Declare<bool>(new() { Name = "fill_device", Aliases = ["fill_fs"], Kind = OptionKind.Bool, Default = "0", Help = "Write until the target is full: a block device or ram: to its end, a file until ENOSPC (size lifted; the ENOSPC ends the job without error)" });
 
+    public static readonly Opt<bool> SerializeOverlap = Declare<bool>(new() { Name = "serialize_overlap", Kind = OptionKind.Bool, Default = "0", Help = "Hold an I/O back while one in flight overlaps it where it matters (a write waits for any I/O on its bytes, a read for the writes): the device may finish overlapping I/Os in any order. pinio always does so when it verifies or runs trimwrite" });
+
     public static readonly Opt<bool> CreateSerialize = Declare<bool>(new() { Name = "create_serialize", Kind = OptionKind.Bool, Default = "1", Help = "Lay out the jobs' files one after another (accepted: each pinio job lays its own file out before the run starts)" });
 
     public static readonly Opt<ErrorTypes> ContinueOnError = Declare<ErrorTypes>(new()

@@ -74,7 +74,7 @@ internal sealed partial class IoLoop : IDisposable
         _errors = new JobErrors(plan);
         _depth = plan.Get(Opt.IoDepth);
         _refill = plan.Get(Opt.RefillBuffers);
-        _serializeOverlaps = verification is not null || plan.Rw == RwMode.TrimWrite;
+        _serializeOverlaps = plan.Get(Opt.SerializeOverlap) || verification is not null || plan.Rw == RwMode.TrimWrite;
         _verifyFatal = plan.Get(Opt.VerifyFatal);
         _timeBased = plan.Get(Opt.TimeBased);
         _rate = RateLimiter.For(plan);
