@@ -1,5 +1,7 @@
 using System.IO.Compression;
+using CsCheck;
 using PinIo.Cli.Jobs;
+using PinIo.Cli.Runner;
 using PinIo.Devices;
 using PinIo.Tests.Infrastructure;
 using Xunit;
@@ -35,6 +37,32 @@ public sealed class WriteDataTests : PinBalancedTest
             int compressed = DeflatedLength(content.AsSpan(at, Block));
             Assert.True(compressed >= Block, $"the block at {at} deflates to {compressed} of {Block} bytes");
         }
+    }
+
+    [Fact]
+    public void AStampChangesOneWordPerWholeSector_ThatSectorsOwnWord()
+    {
+        // Whatever the length, the words stamped four sectors at a time and the rest one at a
+        // time are each sector's own word, at the write's place in the sector, and nothing else
+        // changes: not a partial last sector either.
+        Gen.Select(Gen.Int[0, 70], Gen.Int[0, 511], Gen.Long[0, 1L << 40], Gen.Long[0, 1L << 20]).Sample((sectors, tail, offset, write) =>
+        {
+            byte[] before = new byte[(sectors * Sector) + tail];
+            Random.Shared.NextBytes(before);
+            byte[] after = (byte[])before.Clone();
+
+            WriteScramble.Stamp(after, offset, write);
+
+            ulong state = WriteScramble.WriteState(offset, write);
+            int at = WriteScramble.WordIndex(write);
+            for (int i = 0; i + sizeof(ulong) <= before.Length; i += sizeof(ulong))
+            {
+                bool stamped = i / Sector < sectors && (i % Sector) / sizeof(ulong) == at;
+                ulong expected = stamped ? WriteScramble.SectorWord(state, i / Sector) : BitConverter.ToUInt64(before.AsSpan(i));
+                Assert.Equal(expected, BitConverter.ToUInt64(after.AsSpan(i)));
+            }
+            Assert.Equal(before.AsSpan(before.Length / sizeof(ulong) * sizeof(ulong)).ToArray(), after.AsSpan(before.Length / sizeof(ulong) * sizeof(ulong)).ToArray());
+        }, iter: 300);
     }
 
     [Fact]
