@@ -6,6 +6,8 @@
 #
 # Usage: scripts/publish-aot.sh [OUT_DIR [MSBUILD_ARGS...]]      (default: artifacts/aot)
 #        e.g. scripts/publish-aot.sh /tmp/aot -p:IlcOrderFile=   (without the hot-method layout)
+#             scripts/publish-aot.sh /tmp/aot -p:IlcInstructionSet=x86-64-v2   (for a CPU without AVX2;
+#             the default is x86-64-v3, PinIo.Cli.csproj)
 # Needs, besides the .NET 10 SDK: clang for the native link (any clang-NN will do; Debian's
 # package brings the linker and libc's files with it): apt-get install -y clang. No zlib package:
 # .NET 10's ILCompiler links its own (libz.a). The ILCompiler package itself comes from NuGet
