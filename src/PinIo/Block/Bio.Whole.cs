@@ -38,8 +38,8 @@ public sealed partial class Bio
     /// The common request in one step: an empty bio takes an iterator whose whole rest is one
     /// run of pool memory that one vec holds (<see cref="FitsOneVec"/>) — the pages pinned
     /// straight from their pool (as one folio when the request covers the whole memory) and
-    /// recorded as the run, not page by page; one vec, no trimming. 0, with nothing taken, for a request of any other shape
-    /// (the general extraction then takes it).
+    /// recorded as the run, not page by page; one vec, no trimming. 0, with nothing taken, for
+    /// a request of any other shape (the general extraction then takes it).
     /// </summary>
     private long TakeWholePoolRun(IovIter iter)
     {
