@@ -55,8 +55,8 @@ internal static class WriteScramble
                 states += step;
             }
         }
-        // One sector at a time (the Native AOT build, whose x86-64-v2 baseline has no Vector256,
-        // and the last sectors): the Weyl state carried from sector to sector.
+        // One sector at a time (without Vector256 — a CPU without AVX2, or a Native AOT build for
+        // x86-64-v2 — and the last sectors): the Weyl state carried from sector to sector.
         ulong weyl = state + ((ulong)sector * Gamma);
         for (int word = (sector * WordsPerSector) + at; sector < sectors; sector++, word += WordsPerSector)
         {

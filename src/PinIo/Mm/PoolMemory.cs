@@ -185,11 +185,5 @@ internal sealed class PoolMemory : MemoryManager<byte>, INativeMemoryOwner
         }
     }
 
-    private void PutOwnerReferences()
-    {
-        for (int i = 0; i < _pages; i++)
-        {
-            Pool[_first.PoolIndex + i].Put();
-        }
-    }
+    private void PutOwnerReferences() => PutTaken(_first.PoolIndex, _pages);
 }
