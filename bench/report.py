@@ -55,6 +55,7 @@ CASE_TITLES = {
     "qd32": "4 KiB random read, iodepth 32",
     "seq": "1 MiB sequential read, iodepth 8",
     "lib": "4 KiB random read, iodepth 32, DirectFile.ReadAsync from the caller's own async loop (issue 12)",
+    "libpool": "4 KiB random read, iodepth 32, DirectFile.ReadAsync from the caller's own async loop, default configuration",
 }
 # engine -> the fio engine it is compared with
 COUNTERPART = {
@@ -128,7 +129,7 @@ def summary(path):
         print("ENGINE@B: ENGINE with the build in BENCH_B, run back to back with ENGINE (this tree's build, A) in each run; "
               "B/A = median of the per-run ratios B/A (lowest..highest).")
     for target in targets:
-        for case in ("qd1", "qd32", "seq", "lib"):
+        for case in CASE_TITLES:
             engines = [e for (t, c, e) in by if t == target and c == case]
             if not engines:
                 continue

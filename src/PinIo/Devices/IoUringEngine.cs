@@ -34,7 +34,7 @@ namespace PinIo.Devices;
 /// it with EOPNOTSUPP and a message that says so.
 /// </para>
 /// </summary>
-internal sealed unsafe partial class IoUringEngine : IFileEngine
+internal sealed unsafe partial class IoUringEngine : IFileEngine, IPluggedQueue
 {
     private const ulong WakeTag = ulong.MaxValue;
     private const int MaxEntries = 4096;
@@ -203,9 +203,33 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine
         _incoming.Enqueue(bio);
         if (!_polled)
         {
-            WakeOwner();
+            WakeOwnerUnlessPlugged();
         }
     }
+
+    /// <summary>
+    /// As <see cref="WakeOwner"/>, except that under the calling thread's <see cref="BlkPlug"/> a
+    /// sleeping owner with requests in flight is left asleep: a completion wakes it, or the plug's
+    /// flush (<see cref="Unplug"/>), whichever comes first, and it takes every bio queued meanwhile.
+    /// </summary>
+    private void WakeOwnerUnlessPlugged()
+    {
+        Interlocked.MemoryBarrier(); // as in WakeOwner: our bio is in the queue before we look
+        if (Volatile.Read(ref _sleeping) == 0)
+        {
+            return;
+        }
+        // The owner wrote its count of requests in flight before it said it may sleep: a count
+        // above zero read now means a completion is still to come, which wakes it.
+        if (Volatile.Read(ref _inFlight) > 0 && BlkPlug.TryDefer(this))
+        {
+            return;
+        }
+        WakeOwner();
+    }
+
+    /// <inheritdoc/>
+    public void Unplug() => WakeOwner();
 
     /// <summary>
     /// Polled mode: submits everything prepared since the last call and reaps completions, with

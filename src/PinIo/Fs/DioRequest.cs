@@ -16,14 +16,12 @@ namespace PinIo.Fs;
 /// allocates nothing: as a long (DirectIo's calls), or as an int for a request that cannot
 /// exceed one (DirectFile's one-buffer calls, awaited on it directly).
 /// <para>
-/// Awaited as an int by a caller's own code without inline continuations, the request itself
-/// is the thread-pool work item that signals it (<c>signalOnPool</c>): ManualResetValueTaskSourceCore's
-/// own asynchronous dispatch allocates a work item per completion for any continuation but an
-/// async method's (an awaiter's UnsafeOnCompleted, AsTask: 32 bytes per I/O). As when an async
-/// method of DirectFile's awaited it, the caller's ValueTask then completes on the pool.
+/// Without inline continuations the request completes where it ends (its status is final at
+/// once: a polling caller sees it done) and its caller's continuation runs on the thread pool,
+/// queued on <see cref="PoolCompletions"/> (DioRequest.Continuation.cs).
 /// </para>
 /// </summary>
-internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>, IThreadPoolWorkItem, IBioCancelTarget
+internal sealed partial class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>, IThreadPoolWorkItem, IBioCancelTarget
 {
     private static readonly ObjectCache<DioRequest> s_cache = new(Environment.ProcessorCount * 16, perThread: true);
     private static readonly Action<Bio> s_endIo = OnBioEnd;
@@ -53,8 +51,6 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     // between its uses, stored only when they change (Fields.StoreIfChanged).
     private readonly DioCompletion? _completion;
     private bool _continueOnPool;
-    private long _result;
-    private Exception? _error;
     private long _meterStarted;
 
     // Cancellation in flight: only for a token that can be canceled, on a device that can cancel.
@@ -80,7 +76,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
 
     public long Offset => _offset;
 
-    public static DioRequest Rent(BioOp op, long offset, IovIter iter, long hiddenByTruncate, long reportLimit, bool inlineContinuations, IDioCompletionHook? completionHook = null, bool signalOnPool = false, DioCompletion? completion = null)
+    public static DioRequest Rent(BioOp op, long offset, IovIter iter, long hiddenByTruncate, long reportLimit, bool inlineContinuations, IDioCompletionHook? completionHook = null, DioCompletion? completion = null)
     {
         // A kiocb's request is its own (made once); any other comes from the shared cache.
         DioRequest dio = completion is not null ? completion.Request : s_cache.TryTake() ?? new DioRequest(null);
@@ -104,8 +100,7 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
         Fields.StoreIfChanged(ref dio._completionHook, completionHook);
         dio._ownBioTaken = false;
         dio._core.Reset();
-        dio._continueOnPool = signalOnPool && !inlineContinuations;
-        dio._core.RunContinuationsAsynchronously = !inlineContinuations && !signalOnPool;
+        dio._continueOnPool = !inlineContinuations;
         dio._meterStarted = PinIoMetrics.RequestStarting((IoDirection)op);
         return dio;
     }
@@ -223,8 +218,6 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
 
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _core.OnCompleted(continuation, state, token, flags);
 
     private static void OnBioEnd(Bio bio)
     {
@@ -245,36 +238,13 @@ internal sealed class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>
     {
         if (_completion is { } completion)
         {
-            long result = TakeResult(out Exception? error);
-            completion.Complete(result, error);
+            long taken = TakeResult(out Exception? failure);
+            completion.Complete(taken, failure);
             return;
         }
-        _result = Finish(out _error);
+        long result = Finish(out Exception? error);
         RunCompletionHook();
-        if (_continueOnPool)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-        }
-        else
-        {
-            Signal();
-        }
-    }
-
-    void IThreadPoolWorkItem.Execute() => Signal();
-
-    private void Signal()
-    {
-        Exception? error = _error;
-        _error = null;
-        if (error is null)
-        {
-            _core.SetResult(_result);
-        }
-        else
-        {
-            _core.SetException(error);
-        }
+        Signal(result, error);
     }
 
     private void RunCompletionHook() => _completionHook?.OnDioComplete();

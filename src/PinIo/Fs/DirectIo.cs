@@ -232,7 +232,7 @@ public static partial class DirectIo
             case Route.Bounce:
                 return BounceIntAsync(device, op, offset, iter, hidden, reportLimit, flags, completionHook, ct);
             default:
-                DioRequest dio = SubmitBios(device, limits, op, offset, iter, hidden, reportLimit, flags, completionHook, priority: default, ct, signalOnPool: true);
+                DioRequest dio = SubmitBios(device, limits, op, offset, iter, hidden, reportLimit, flags, completionHook, priority: default, ct);
                 if (!dio.ReleaseSubmitter())
                 {
                     return new ValueTask<int>(dio, dio.Version);
@@ -418,9 +418,9 @@ public static partial class DirectIo
     /// Puts every bio of the request in flight; the submitter's reference on the returned request
     /// is still held. <paramref name="limits"/> are the device's, as the request's checks read them.
     /// </summary>
-    private static DioRequest SubmitBios(IBlockDevice device, QueueLimits limits, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, IDioCompletionHook? completionHook, IoPriority priority, CancellationToken ct, bool signalOnPool = false, DioCompletion? completion = null)
+    private static DioRequest SubmitBios(IBlockDevice device, QueueLimits limits, BioOp op, long offset, IovIter iter, long hidden, long reportLimit, DirectIoFlags flags, IDioCompletionHook? completionHook, IoPriority priority, CancellationToken ct, DioCompletion? completion = null)
     {
-        DioRequest dio = DioRequest.Rent(op, offset, iter, hidden, reportLimit, (flags & DirectIoFlags.InlineCompletion) != 0, completionHook, signalOnPool, completion);
+        DioRequest dio = DioRequest.Rent(op, offset, iter, hidden, reportLimit, (flags & DirectIoFlags.InlineCompletion) != 0, completionHook, completion);
         while (iter.Count > 0)
         {
             if (ct.IsCancellationRequested)
