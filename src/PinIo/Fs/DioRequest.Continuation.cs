@@ -82,7 +82,11 @@ internal sealed partial class DioRequest
     {
         // Taken off the request first: the continuation consumes the result, which puts the
         // request back in its cache for another caller.
-        Action<object?> continuation = _continuation!;
+        Action<object?>? continuation = _continuation;
+        if (continuation is null)
+        {
+            return; // the ValueTask was consumed twice (GetResult beside an awaiter): nothing of this request's is left to run
+        }
         object? state = _continuationState;
         ExecutionContext? context = _continuationContext;
         _continuation = null;

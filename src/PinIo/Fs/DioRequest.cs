@@ -218,7 +218,6 @@ internal sealed partial class DioRequest : IValueTaskSource<long>, IValueTaskSou
 
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
-
     private static void OnBioEnd(Bio bio)
     {
         var dio = (DioRequest)bio.Private!;
