@@ -44,6 +44,8 @@ internal sealed partial class DioRequest
     /// <summary>Completes the request's ValueTask: its status first, then its continuation (inline, or onto the pool).</summary>
     private void Signal(long result, Exception? error)
     {
+        // Saved and restored: an inline continuation may end another request on this thread.
+        DioRequest? outer = t_signaling;
         t_signaling = this;
         try
         {
@@ -58,7 +60,7 @@ internal sealed partial class DioRequest
         }
         finally
         {
-            t_signaling = null;
+            t_signaling = outer;
         }
     }
 
