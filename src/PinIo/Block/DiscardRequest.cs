@@ -8,15 +8,19 @@ namespace PinIo.Block;
 /// The accounting of one discard: the submitter holds a reference, each bio in flight one
 /// more, whoever drops the last completes it. The first failure by position wins. Pooled and
 /// awaited through <see cref="IValueTaskSource"/>, so that a discard allocates nothing in
-/// steady state (fio's trim jobs issue one per I/O).
+/// steady state (fio's trim jobs issue one per I/O). Without inline continuations its caller
+/// resumes on the thread pool as a Direct I/O request's does (<see cref="PoolContinuation"/>).
 /// </summary>
-internal sealed class DiscardRequest : IValueTaskSource
+internal sealed class DiscardRequest : IValueTaskSource, IThreadPoolWorkItem
 {
     private static readonly ObjectCache<DiscardRequest> s_cache = new(Environment.ProcessorCount * 4, perThread: true);
     private static readonly Action<Bio> s_endIo = OnBioEnd;
+    private static readonly Action<object?> s_continueOnPool = static request => ((DiscardRequest)request!).ContinueOnPool();
 
     private readonly Lock _failureLock = new();
     private ManualResetValueTaskSourceCore<bool> _core;
+    private PoolContinuation _poolContinuation;
+    private bool _continueOnPool;
     private IBlockDevice? _device;
     private long _offset;
     private long _length;
@@ -37,7 +41,7 @@ internal sealed class DiscardRequest : IValueTaskSource
         request._failedErrno = Errno.None;
         request._failedReason = null;
         request._core.Reset();
-        request._core.RunContinuationsAsynchronously = !inlineContinuations;
+        request._continueOnPool = !inlineContinuations;
         request._meterStarted = PinIoMetrics.RequestStarting(IoDirection.Discard);
         return request;
     }
@@ -72,8 +76,21 @@ internal sealed class DiscardRequest : IValueTaskSource
 
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _core.OnCompleted(continuation, state, token, flags);
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    {
+        if (_continueOnPool)
+        {
+            _poolContinuation.Register(ref _core, s_continueOnPool, this, continuation, state, token, flags);
+        }
+        else
+        {
+            _core.OnCompleted(continuation, state, token, flags);
+        }
+    }
+
+    private void ContinueOnPool() => _poolContinuation.Continue(this);
+
+    void IThreadPoolWorkItem.Execute() => _poolContinuation.Run();
 
     public void GetResult(short token)
     {
@@ -98,14 +115,7 @@ internal sealed class DiscardRequest : IValueTaskSource
         if (Interlocked.Decrement(ref request._references) == 0)
         {
             Exception? failure = request.Finish();
-            if (failure is null)
-            {
-                request._core.SetResult(true);
-            }
-            else
-            {
-                request._core.SetException(failure);
-            }
+            PoolContinuation.Signal(ref request._core, request, true, failure);
         }
     }
 

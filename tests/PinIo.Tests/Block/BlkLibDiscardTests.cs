@@ -37,6 +37,35 @@ public sealed class BlkLibDiscardTests : PinBalancedTest
     }
 
     [Fact]
+    public async Task ADiscardEndedOnACompletionThread_ResumesOnThePool_UnderTheCallersExecutionContext()
+    {
+        // A worker RAM disk ends bios on its completion thread; the caller's continuation must not run there.
+        using var disk = new RamDisk(DiskBytes, new RamDiskOptions { Completion = RamDiskCompletion.Worker });
+        for (int i = 0; i < 20; i++)
+        {
+            s_flowed.Value = i + 1;
+            (int flowed, bool onCompletionThread) = await ResumeAfter(BlkLib.IssueDiscardAsync(disk, 0, 64 * 1024)).WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(i + 1, flowed);
+            Assert.False(onCompletionThread, "a discard's caller resumed on the device's completion thread");
+        }
+    }
+
+    private static readonly AsyncLocal<int> s_flowed = new();
+
+    /// <summary>Registers a continuation as an awaiter's OnCompleted does (flowing the ExecutionContext), and reports what it saw where it ran.</summary>
+    private static Task<(int Flowed, bool OnCompletionThread)> ResumeAfter(ValueTask discard)
+    {
+        var resumed = new TaskCompletionSource<(int, bool)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        System.Runtime.CompilerServices.ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter awaiter = discard.ConfigureAwait(false).GetAwaiter();
+        awaiter.OnCompleted(() =>
+        {
+            awaiter.GetResult();
+            resumed.SetResult((s_flowed.Value, CompletionContext.IsCurrent));
+        });
+        return resumed.Task;
+    }
+
+    [Fact]
     public async Task ABigRange_SplitsByMaxDiscardBytes_LaterBiosStartOnTheGranularity()
     {
         QueueLimits limits = QueueLimits.Default with { MaxDiscardBytes = 64 * 1024, DiscardGranularity = 4096 };
