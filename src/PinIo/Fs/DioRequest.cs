@@ -18,7 +18,7 @@ namespace PinIo.Fs;
 /// <para>
 /// Without inline continuations the request completes where it ends (its status is final at
 /// once: a polling caller sees it done) and its caller's continuation runs on the thread pool,
-/// queued on <see cref="PoolCompletions"/> (DioRequest.Continuation.cs).
+/// queued on <see cref="PoolCompletions"/> (<see cref="PoolContinuation"/>, DioRequest.Continuation.cs).
 /// </para>
 /// </summary>
 internal sealed partial class DioRequest : IValueTaskSource<long>, IValueTaskSource<int>, IThreadPoolWorkItem, IBioCancelTarget
