@@ -15,12 +15,15 @@ internal sealed class DiscardRequest : IValueTaskSource, IThreadPoolWorkItem
 {
     private static readonly ObjectCache<DiscardRequest> s_cache = new(Environment.ProcessorCount * 4, perThread: true);
     private static readonly Action<Bio> s_endIo = OnBioEnd;
-    private static readonly Action<object?> s_continueOnPool = static request => ((DiscardRequest)request!).ContinueOnPool();
+    private static readonly Action<object?> s_continueOnPool = static state =>
+    {
+        var request = (DiscardRequest)state!;
+        request._poolContinuation.Continue(request);
+    };
 
     private readonly Lock _failureLock = new();
     private ManualResetValueTaskSourceCore<bool> _core;
     private PoolContinuation _poolContinuation;
-    private bool _continueOnPool;
     private IBlockDevice? _device;
     private long _offset;
     private long _length;
@@ -41,7 +44,7 @@ internal sealed class DiscardRequest : IValueTaskSource, IThreadPoolWorkItem
         request._failedErrno = Errno.None;
         request._failedReason = null;
         request._core.Reset();
-        request._continueOnPool = !inlineContinuations;
+        request._poolContinuation.OnPool = !inlineContinuations;
         request._meterStarted = PinIoMetrics.RequestStarting(IoDirection.Discard);
         return request;
     }
@@ -76,19 +79,8 @@ internal sealed class DiscardRequest : IValueTaskSource, IThreadPoolWorkItem
 
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-    {
-        if (_continueOnPool)
-        {
-            _poolContinuation.Register(ref _core, s_continueOnPool, this, continuation, state, token, flags);
-        }
-        else
-        {
-            _core.OnCompleted(continuation, state, token, flags);
-        }
-    }
-
-    private void ContinueOnPool() => _poolContinuation.Continue(this);
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _poolContinuation.OnCompleted(ref _core, s_continueOnPool, this, continuation, state, token, flags);
 
     void IThreadPoolWorkItem.Execute() => _poolContinuation.Run();
 

@@ -48,8 +48,7 @@ internal sealed class PoolCompletions : IThreadPoolWorkItem, IDisposable
     private readonly Action<IThreadPoolWorkItem> _queueWorkItem;
     private readonly Lock _watchdogLock = new();
     private int _processingRequested;
-    private int _watchdogOn;      // read without the lock by every completion: whether it must start the watchdog
-    private bool _watchdogTicking;
+    private int _watchdogOn;      // whether the timer ticks: read without the lock by every completion, changed under it
     private int _progress;       // continuations ended, as the watchdog compares it between ticks
     private int _progressSeen;
 
@@ -153,13 +152,12 @@ internal sealed class PoolCompletions : IThreadPoolWorkItem, IDisposable
     {
         lock (_watchdogLock)
         {
-            if (!_watchdogTicking)
+            if (_watchdogOn == 0)
             {
-                _watchdogTicking = true;
                 _progressSeen = Volatile.Read(ref _progress);
                 _watchdog.Change(WatchdogPeriodMs, WatchdogPeriodMs);
+                Volatile.Write(ref _watchdogOn, 1);
             }
-            Volatile.Write(ref _watchdogOn, 1);
         }
     }
 
@@ -197,7 +195,6 @@ internal sealed class PoolCompletions : IThreadPoolWorkItem, IDisposable
                 Volatile.Write(ref _watchdogOn, 1);
                 return;
             }
-            _watchdogTicking = false;
             _watchdog.Change(Timeout.Infinite, Timeout.Infinite);
         }
     }

@@ -28,14 +28,23 @@ internal struct PoolContinuation
     private object? _state;
     private ExecutionContext? _context;
 
+    /// <summary>Whether the caller resumes on the pool (no inline continuations): set as the request is rented.</summary>
+    public bool OnPool;
+
     /// <summary>
-    /// Takes the caller's continuation aside and registers <paramref name="continueOnPool"/> with
-    /// the core in its place, with <paramref name="request"/> as its state: a static delegate of the
-    /// request's type that calls <see cref="Continue"/> on this field.
+    /// The request's IValueTaskSource.OnCompleted: inline, the core takes the continuation as it is;
+    /// on the pool, the continuation is taken aside and <paramref name="continueOnPool"/> registered
+    /// with the core in its place, with <paramref name="request"/> as its state — a static delegate
+    /// of the request's type that calls <see cref="Continue"/> on this field.
     /// </summary>
-    public void Register<T>(ref ManualResetValueTaskSourceCore<T> core, Action<object?> continueOnPool, object request,
+    public void OnCompleted<T>(ref ManualResetValueTaskSourceCore<T> core, Action<object?> continueOnPool, object request,
         Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
     {
+        if (!OnPool)
+        {
+            core.OnCompleted(continuation, state, token, flags);
+            return;
+        }
         _continuation = continuation;
         _state = state;
         _context = (flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0 ? ExecutionContext.Capture() : null;

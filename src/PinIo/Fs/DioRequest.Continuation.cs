@@ -10,25 +10,18 @@ namespace PinIo.Fs;
 /// </summary>
 internal sealed partial class DioRequest
 {
-    private static readonly Action<object?> s_continueOnPool = static request => ((DioRequest)request!).ContinueOnPool();
+    private static readonly Action<object?> s_continueOnPool = static request =>
+    {
+        var dio = (DioRequest)request!;
+        dio._poolContinuation.Continue(dio);
+    };
 
     private PoolContinuation _poolContinuation;
 
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-    {
-        if (_continueOnPool)
-        {
-            _poolContinuation.Register(ref _core, s_continueOnPool, this, continuation, state, token, flags);
-        }
-        else
-        {
-            _core.OnCompleted(continuation, state, token, flags);
-        }
-    }
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _poolContinuation.OnCompleted(ref _core, s_continueOnPool, this, continuation, state, token, flags);
 
     private void Signal(long result, Exception? error) => PoolContinuation.Signal(ref _core, this, result, error);
-
-    private void ContinueOnPool() => _poolContinuation.Continue(this);
 
     void IThreadPoolWorkItem.Execute() => _poolContinuation.Run();
 }

@@ -50,7 +50,6 @@ internal sealed partial class DioRequest : IValueTaskSource<long>, IValueTaskSou
     // A kept request is rented again and again with the same iterator and hook: those stay
     // between its uses, stored only when they change (Fields.StoreIfChanged).
     private readonly DioCompletion? _completion;
-    private bool _continueOnPool;
     private long _meterStarted;
 
     // Cancellation in flight: only for a token that can be canceled, on a device that can cancel.
@@ -100,7 +99,7 @@ internal sealed partial class DioRequest : IValueTaskSource<long>, IValueTaskSou
         Fields.StoreIfChanged(ref dio._completionHook, completionHook);
         dio._ownBioTaken = false;
         dio._core.Reset();
-        dio._continueOnPool = !inlineContinuations;
+        dio._poolContinuation.OnPool = !inlineContinuations;
         dio._meterStarted = PinIoMetrics.RequestStarting((IoDirection)op);
         return dio;
     }
