@@ -56,6 +56,7 @@ CASE_TITLES = {
     "seq": "1 MiB sequential read, iodepth 8",
     "lib": "4 KiB random read, iodepth 32, DirectFile.ReadAsync from the caller's own async loop (issue 12)",
     "libpool": "4 KiB random read, iodepth 32, DirectFile.ReadAsync from the caller's own async loop, default configuration",
+    "libpin": "4 KiB random read, iodepth 32, DirectFile.ReadAsync from the caller's own async loop, pinned caller memory",
 }
 # engine -> the fio engine it is compared with
 COUNTERPART = {

@@ -12,7 +12,7 @@
 # measuring, for JIT and tiering (1), FILE (/var/tmp/pinio-bench.dat, 1 GiB, created once),
 # SIZE (1g), TARGETS ("file loop" as root, else "file"; "zram" = /dev/zram0, read only, as
 # bench/compare.sh TARGET=zram set it up), CASES ("qd1 qd32 seq"; "lib" = issue 12's caller
-# loop; "libpool" = its default-configuration engine alone), OUT (a new folder under bench/out/), BENCH_B (another build's PinIo.Bench: every pinio-*
+# loop; "libpool" = its default-configuration engine alone; "libpin" = its pinned-memory engine alone), OUT (a new folder under bench/out/), BENCH_B (another build's PinIo.Bench: every pinio-*
 # engine then also runs with it in each round, as <engine>@B, A and B taking turns to go first;
 # the summary adds B/A per engine). Raw results: $OUT/results.jsonl, one JSON line per measurement.
 set -euo pipefail
@@ -147,6 +147,8 @@ case_spec() {
         lib) echo "randread 4k 32 fio-uring pinio-uring fio-uring-fixed pinio-uring-fixed pinio-uring-array pinio-uring-pool" ;;
         # The library's default configuration alone (continuations on the thread pool), for its A/Bs.
         libpool) echo "randread 4k 32 fio-uring pinio-uring-pool" ;;
+        # The pinned-memory (caller memory, inline) engine alone, for A/Bs of the pin path.
+        libpin) echo "randread 4k 32 fio-uring pinio-uring" ;;
         *) log "unknown case $1"; exit 1 ;;
     esac
 }

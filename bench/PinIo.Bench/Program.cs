@@ -12,6 +12,7 @@
 //   sync-read --file=F [--reads=20000 --rounds=5]: one synchronous 4 KiB O_DIRECT read, DirectFile.Read vs RandomAccess.Read (bench/sync-read.sh).
 //   pagecache-hot [--mib=256 --seconds=3]: 4 KiB random buffered reads of a fully cached file, each timed (bench/pagecache.sh).
 //   pagecache-stable [--mib=16 --chunk=1048576 --passes=64]: Direct reads into mapped page-cache memory during writeback (bench/pagecache.sh).
+//   gup-pin [--threads=1 --rounds=12 --count=2000000]: ns per pin and unpin of pre-pinned caller memory (bench/gup-pin.sh).
 //   stream --mode=read|write --api=pinio|filestream --file=F; pipe --api=reader|writer|filestream --file=F: issue 13's Stream and pipes (bench/stream.sh, bench/pipe.sh).
 using PinIo.Bench;
 
@@ -28,6 +29,11 @@ if (args.Length > 0 && args[0] == "sync-read")
 if (args.Length > 0 && args[0] is "stream" or "pipe")
 {
     return args[0] == "stream" ? StreamBench.RunStream(args) : StreamBench.RunPipe(args);
+}
+
+if (args.Length > 0 && args[0] == "gup-pin")
+{
+    return GupPin.Run(args);
 }
 
 if (args.Length > 0 && args[0] == "pagecache-hot")

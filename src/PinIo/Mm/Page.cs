@@ -41,7 +41,7 @@ public sealed class Page
     public int RefCount => RefOf(Volatile.Read(ref _state)) + (FolioPins * Gup.PinCountingBias);
 
     /// <summary>Exact number of pins held on the page: its own and those of its folio (pool memory pinned as a whole).</summary>
-    public int PinCount => PinsOf(Volatile.Read(ref _state)) + FolioPins;
+    public int PinCount => Math.Max(0, PinsOf(Volatile.Read(ref _state))) + FolioPins;
 
     /// <summary>
     /// page_maybe_dma_pinned(): <c>RefCount &gt;= PinCountingBias</c>. Never a false negative;
@@ -233,14 +233,15 @@ public sealed class Page
     /// the unpin of a page that holds no pin (a caller's bug) is seen after the add, undone and
     /// thrown, as the kernel's unpin subtracts first and warns after. Between the two, other
     /// threads may see the page's counts one pin short; no page is freed by it (a page is freed
-    /// only by the release that brings its count down to zero from a pin or a reference).
+    /// only by the release that brings its count down to zero from a pin or a reference). A
+    /// page the table dropped reads a negative pin count: its unpin is thrown alike.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long UnpinCore()
     {
         const long OnePin = (1L << 32) + Gup.PinCountingBias;
         long before = Interlocked.Add(ref _state, -OnePin) + OnePin;
-        if (PinsOf(before) == 0)
+        if (PinsOf(before) <= 0)
         {
             Interlocked.Add(ref _state, OnePin);
             ThrowUnpinWithoutPin();
@@ -266,14 +267,68 @@ public sealed class Page
         Volatile.Write(ref _state, 1);
     }
 
+    /// <summary>
+    /// Gives a dropped page a new address for the table to hold. The count is published last:
+    /// a lockless lookup that pins the page from here on reads the new address after its pin.
+    /// </summary>
     internal void Recycle(nint address)
     {
         Address = address;
         _dirty = 0;
-        _state = 0;
+        Volatile.Write(ref _state, 0);
     }
 
     internal bool IsFree => Volatile.Read(ref _state) == 0;
+
+    /// <summary>
+    /// The state of a table page that an idle-page drop took out of the table: no lookup may
+    /// revive it (<see cref="TryPinFast"/> fails on it) until <see cref="Recycle"/>.
+    /// </summary>
+    private const long Dropped = long.MinValue;
+
+    /// <summary>
+    /// Marks an idle table page dropped, under the table's lock: false when a lockless lookup
+    /// revived it first, which then owns it again and the page stays.
+    /// </summary>
+    internal bool TryMarkDropped() => Interlocked.CompareExchange(ref _state, Dropped, 0) == 0;
+
+    /// <summary>
+    /// gup_fast's try_grab_folio for a table page found without the table's lock: adds a pin
+    /// (not counted: the caller counts its run) unless the page is being dropped. A page found
+    /// that way may since have been dropped and recycled for another address, as the PTE under
+    /// gup_fast may change: the address is read again after the pin, and a page that now stands
+    /// for another is let go. False sends the caller to the locked walk. A page revived from
+    /// idle starts its use clean, as on the locked walk.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool TryPinFast(nint address)
+    {
+        const long OnePin = (1L << 32) + Gup.PinCountingBias;
+        long state = Volatile.Read(ref _state);
+        while (true)
+        {
+            if (state < 0)
+            {
+                return false;
+            }
+            long seen = Interlocked.CompareExchange(ref _state, state + OnePin, state);
+            if (seen == state)
+            {
+                break;
+            }
+            state = seen;
+        }
+        if (Address != address)
+        {
+            UnpinUncounted();
+            return false;
+        }
+        if (state == 0)
+        {
+            ClearDirty();
+        }
+        return true;
+    }
 
     private void Release()
     {

@@ -1,4 +1,6 @@
-// Follows mm/gup.c (follow_page_mask: from a virtual address to its struct page).
+// Follows mm/gup.c (follow_page_mask: from a virtual address to its struct page; gup_fast).
+using System.Collections.Concurrent;
+
 namespace PinIo.Mm;
 
 /// <summary>
@@ -8,7 +10,10 @@ namespace PinIo.Mm;
 /// reference goes — until their shard has grown by <see cref="IdlePagesPerShard"/> since it
 /// last dropped its idle pages — so that a buffer used for I/O after I/O costs a lookup, not
 /// an insert and a removal. Sharded by 2 MiB region, so that
-/// a request's run of pages takes one lock and unrelated buffers seldom contend.
+/// a request's run of pages takes one lock and unrelated buffers seldom contend. A pin of
+/// pages the table already holds takes no lock at all (<see cref="AcquireRun"/>, as the
+/// kernel's gup_fast): the shard's map is read without it and the page's count taken by a
+/// compare-and-swap that an idle-page drop, itself a compare-and-swap under the lock, excludes.
 /// </summary>
 internal static class PageTable
 {
@@ -32,8 +37,14 @@ internal static class PageTable
     private sealed class Shard
     {
         public readonly Lock Lock = new();
-        public readonly Dictionary<nint, Page> Pages = [];
+
+        /// <summary>Changed only under <see cref="Lock"/>; read without it by the lockless pin.</summary>
+        public readonly ConcurrentDictionary<nint, Page> Pages = new();
+
         public readonly Stack<Page> Spare = new();
+
+        /// <summary>How many pages <see cref="Pages"/> holds: its own Count takes every one of its locks.</summary>
+        public int PageCount;
 
         /// <summary>Idle pages are dropped when the shard grows past this: its size after the last drop, plus the bound.</summary>
         public int DropIdleAbove = IdlePagesPerShard;
@@ -125,6 +136,10 @@ internal static class PageTable
         int start = taken;
         try
         {
+            if (!countEach && anchor is null)
+            {
+                PinHeldPagesLockless(first, pages, ref taken);
+            }
             while (taken < pages.Length)
             {
                 nint address = first + ((nint)taken << PageSize.Shift);
@@ -145,6 +160,23 @@ internal static class PageTable
             {
                 PinStats.OnPinnedRun(taken - start);
             }
+        }
+    }
+
+    /// <summary>
+    /// gup_fast: pins the run's pages from <paramref name="taken"/> on, as long as the table holds
+    /// each and none is being dropped, without the shard's lock; the locked walk takes the rest.
+    /// Only pins of memory that never moves come here: a GC anchor is attached under the lock.
+    /// </summary>
+    private static void PinHeldPagesLockless(nint first, Span<Page> pages, ref int taken)
+    {
+        for (nint address = first + ((nint)taken << PageSize.Shift); taken < pages.Length; taken++, address += PageSize.Bytes)
+        {
+            if (!ShardOf(address).Pages.TryGetValue(address, out Page? page) || !page.TryPinFast(address))
+            {
+                return;
+            }
+            pages[taken] = page;
         }
     }
 
@@ -194,11 +226,7 @@ internal static class PageTable
         {
             return pool.PageAt(pageAddress);
         }
-        Shard shard = ShardOf(pageAddress);
-        lock (shard.Lock)
-        {
-            return shard.Pages.TryGetValue(pageAddress, out Page? page) ? page : new Page(pageAddress, null, -1);
-        }
+        return ShardOf(pageAddress).Pages.TryGetValue(pageAddress, out Page? page) ? page : new Page(pageAddress, null, -1);
     }
 
     /// <summary>Number of pages of caller memory currently referenced.</summary>
@@ -211,9 +239,9 @@ internal static class PageTable
             {
                 lock (shard.Lock)
                 {
-                    foreach (Page page in shard.Pages.Values)
+                    foreach (KeyValuePair<nint, Page> entry in shard.Pages)
                     {
-                        count += page.IsFree ? 0 : 1;
+                        count += entry.Value.IsFree ? 0 : 1;
                     }
                 }
             }
@@ -222,26 +250,19 @@ internal static class PageTable
     }
 
     /// <summary>Whether the table holds a page for <paramref name="pageAddress"/>, referenced or idle.</summary>
-    public static bool Holds(nint pageAddress)
-    {
-        Shard shard = ShardOf(pageAddress);
-        lock (shard.Lock)
-        {
-            return shard.Pages.ContainsKey(pageAddress);
-        }
-    }
+    public static bool Holds(nint pageAddress) => ShardOf(pageAddress).Pages.ContainsKey(pageAddress);
 
     /// <summary>
     /// A table page's count reached zero. With no GC anchor to drop and room in its shard it
-    /// stays, idle, without taking the lock: a lookup that revives it meanwhile owns it again,
-    /// and a page that gains an anchor is not idle. Otherwise, under the lock, a page still at
+    /// stays, idle, without taking the lock: a lookup that revives it meanwhile (locked or not)
+    /// owns it again, and a page that gains an anchor is not idle. Otherwise, under the lock, a page still at
     /// zero drops its anchors, and a full shard drops its other idle pages — those of buffers
     /// gone or gone cold — so that the pages in use now are the ones that stay.
     /// </summary>
     public static void OnRefCountZero(Page page)
     {
         Shard shard = ShardOf(page.Address);
-        if (page.Anchors.IsEmpty && shard.Pages.Count <= Volatile.Read(ref shard.DropIdleAbove))
+        if (page.Anchors.IsEmpty && Volatile.Read(ref shard.PageCount) <= Volatile.Read(ref shard.DropIdleAbove))
         {
             return;
         }
@@ -252,7 +273,7 @@ internal static class PageTable
                 return;
             }
             page.Anchors.ReleaseAll();
-            if (shard.Pages.Count > shard.DropIdleAbove)
+            if (shard.PageCount > shard.DropIdleAbove)
             {
                 DropIdleLocked(shard, keep: page);
             }
@@ -275,15 +296,18 @@ internal static class PageTable
     /// <summary>
     /// Removes every idle page of the shard but <paramref name="keep"/>. The shard then grows by
     /// <see cref="IdlePagesPerShard"/> pages before the next pass, so a pass's walk costs each
-    /// page added since O(size / bound).
+    /// page added since O(size / bound). A page is marked dropped before it leaves, so that a
+    /// lockless pin that found it in the map fails rather than revive a page the table no longer holds.
     /// </summary>
     private static void DropIdleLocked(Shard shard, Page? keep)
     {
-        foreach (Page idle in shard.Pages.Values)
+        foreach (KeyValuePair<nint, Page> entry in shard.Pages)
         {
-            if (idle.IsFree && !ReferenceEquals(idle, keep))
+            Page idle = entry.Value;
+            if (!ReferenceEquals(idle, keep) && idle.TryMarkDropped())
             {
-                shard.Pages.Remove(idle.Address); // Dictionary allows Remove while it is enumerated
+                shard.Pages.TryRemove(entry.Key, out _); // allowed while the map is enumerated
+                shard.PageCount--;
                 idle.Anchors.ReleaseAll();
                 if (shard.Spare.Count < SparePagesPerShard)
                 {
@@ -291,7 +315,7 @@ internal static class PageTable
                 }
             }
         }
-        Volatile.Write(ref shard.DropIdleAbove, shard.Pages.Count + IdlePagesPerShard);
+        Volatile.Write(ref shard.DropIdleAbove, shard.PageCount + IdlePagesPerShard);
     }
 
     private static Page FindOrAddLocked(Shard shard, nint pageAddress)
@@ -308,7 +332,8 @@ internal static class PageTable
         {
             page = new Page(pageAddress, null, -1);
         }
-        shard.Pages.Add(pageAddress, page);
+        shard.Pages[pageAddress] = page;
+        shard.PageCount++;
         return page;
     }
 
