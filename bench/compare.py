@@ -37,7 +37,7 @@ def read_runs(folder):
             usr_us = job_samples(samples)[0] * 1e6 / HZ
         m = dict(iops=iops, bw=bw / 2**20,
                  p50=clat.get("50.000000", 0) / 1000, p99=clat.get("99.000000", 0) / 1000, p999=clat.get("99.900000", 0) / 1000,
-                 usr=usr_us / ios if ios else 0, cpu=cpu_us / ios if ios else 0)
+                 usr=usr_us / ios if ios else 0, cpu=cpu_us / ios if ios else 0, run=int(run))
         rows.setdefault(name, {}).setdefault(tool, []).append(m)
     return rows
 
@@ -53,6 +53,25 @@ def ratios(rows):
         if f and p:
             ratio = lambda k: med(p, k) / med(f, k) if med(f, k) else float("nan")
             verdicts.append((name, ratio("iops"), ratio("bw"), ratio("p50"), ratio("p99"), ratio("p999"), ratio("usr"), ratio("cpu")))
+    return verdicts
+
+
+def paired_ratios(rows):
+    """(job, rounds, IOPS, bw, p50, p99, p99.9, usr CPU/IO, CPU/IO, lowest and highest IOPS ratio):
+    the median over rounds of each round's pinio/fio, the two measured back to back. On a host whose
+    device swings between minutes (the ext4 file's virtio disk: 2K to 140K IOPS for one job) a
+    round's pair shares the swing; the medians of each tool taken apart do not."""
+    verdicts = []
+    keys = ("iops", "bw", "p50", "p99", "p999", "usr", "cpu")
+    for name in sorted(rows):
+        fio = {r["run"]: r for r in rows[name].get("fio", [])}
+        pinio = {r["run"]: r for r in rows[name].get("pinio", [])}
+        rounds = sorted(set(fio) & set(pinio))
+        if not rounds:
+            continue
+        per = {k: [pinio[n][k] / fio[n][k] for n in rounds if fio[n][k]] for k in keys}
+        m = {k: statistics.median(v) if v else float("nan") for k, v in per.items()}
+        verdicts.append((name, len(rounds), *(m[k] for k in keys), min(per["iops"], default=float("nan")), max(per["iops"], default=float("nan"))))
     return verdicts
 
 
@@ -82,6 +101,12 @@ def main(folder):
     for name, iops, bw, p50, p99, p999, usr, cpu in ratios(rows):
         missed = misses(iops, bw, p99, usr)
         print(f"| {name} | {iops:.2f}x | {bw:.2f}x | {p50:.2f}x | {p99:.2f}x | {p999:.2f}x | {usr:.2f}x | {cpu:.2f}x | {'PASS' if not missed else 'MISS: ' + ', '.join(missed)} |")
+    print("\nPaired: the median of each round's pinio/fio (both run back to back), IOPS range over the rounds.\n")
+    print("| job | rounds | IOPS (range) | bandwidth | p50 | p99 | p99.9 | usr CPU/IO | CPU/IO | targets (paired) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for name, n, iops, bw, p50, p99, p999, usr, cpu, low, high in paired_ratios(rows):
+        missed = misses(iops, bw, p99, usr)
+        print(f"| {name} | {n} | {iops:.2f}x ({low:.2f}..{high:.2f}) | {bw:.2f}x | {p50:.2f}x | {p99:.2f}x | {p999:.2f}x | {usr:.2f}x | {cpu:.2f}x | {'PASS' if not missed else 'MISS: ' + ', '.join(missed)} |")
 
 
 if __name__ == "__main__":
