@@ -84,7 +84,7 @@ for run in $(seq 1 "$RUNS"); do
             base="$OUT/$name.side$i.$run"
             cut -d' ' -f1 /proc/loadavg > "$base.load"
             # shellcheck disable=SC2086 # TS is a command prefix
-            perf record -q -e cpu-clock:u -F 4999 -o "$base.perf" -- \
+            perf record -q -a -e cpu-clock:u -F 4999 -o "$base.perf" -- \
                 perf stat -x, -e syscalls:sys_enter_io_uring_enter -o "$base.stat" ${TS:-} "${programs[$i]}" \
                 --output-format=json --output="$base.json" "$OUT/$name.side$i.fio" >/dev/null 2>"$base.err" \
                 || echo "  side $i failed on $name (see $base.err)" >&2

@@ -21,7 +21,10 @@
 # (fio and pinio both expand $VAR in job files). Raw JSON reports stay in $OUT.
 # SAMPLE=1 also records each run with perf (cpu-clock:u, 4999 Hz) and takes the job threads' user
 # CPU per I/O from the samples (as bench/ab.sh does) instead of rusage's tick-split figure, which
-# this kernel biases for jobs that sleep once per I/O (bench/README.md, lead session 5).
+# this kernel biases for jobs that sleep once per I/O (bench/README.md, lead session 5). perf
+# samples every CPU (-a) and the job threads' samples are picked by name: a per-task sampler is
+# switched in and out with the thread at every context switch, which at depth 1 (two switches
+# per I/O) halved both tools' IOPS on the loop device (bench/README.md, lead session 16).
 # AOT=1 runs pinio as the Native AOT binary scripts/publish-aot.sh makes (made first when
 # missing): no JIT compiles the job's code on its own thread during the measured run, which on
 # a 3-second job is a large share of the JIT build's user CPU per I/O (bench/README.md).
@@ -108,7 +111,7 @@ for run in $(seq 1 "$RUNS"); do
             load=$(cut -d' ' -f1 /proc/loadavg)
             base="$OUT/$name.$tool.$run"
             sample=()
-            [[ "${SAMPLE:-0}" == 1 ]] && sample=(perf record -q -e cpu-clock:u -F 4999 -o "$base.perf" --)
+            [[ "${SAMPLE:-0}" == 1 ]] && sample=(perf record -q -a -e cpu-clock:u -F 4999 -o "$base.perf" --)
             "${sample[@]}" "$cmd" --output-format=json --output="$base.json" "$job" >/dev/null 2>"$base.err" \
                 || echo "  $tool failed on $name (see $base.err)" >&2
             if [[ -f "$base.perf" ]]; then
