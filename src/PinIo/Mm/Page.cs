@@ -22,6 +22,9 @@ public sealed class Page
     private long _state;
     private int _dirty;
 
+    /// <summary>What one pin adds to the state: 1 to the pin count, the bias to the reference count.</summary>
+    private const long OnePin = (1L << 32) + Gup.PinCountingBias;
+
     internal Page(nint address, PagePool? pool, int poolIndex)
     {
         Address = address;
@@ -169,7 +172,7 @@ public sealed class Page
     }
 
     /// <summary><see cref="PinLive"/> for a caller that counts its run once (<see cref="PinStats.OnPinnedRun"/>).</summary>
-    internal void PinLiveUncounted() => Interlocked.Add(ref _state, (1L << 32) + Gup.PinCountingBias);
+    internal void PinLiveUncounted() => Interlocked.Add(ref _state, OnePin);
 
     /// <summary>Adds a pin to a page that must already hold a reference (pin_user_page).</summary>
     internal void PinReferenced()
@@ -192,7 +195,7 @@ public sealed class Page
             {
                 ThrowPinWithoutReference();
             }
-            long seen = Interlocked.CompareExchange(ref _state, state + (1L << 32) + Gup.PinCountingBias, state);
+            long seen = Interlocked.CompareExchange(ref _state, state + OnePin, state);
             if (seen == state)
             {
                 return;
@@ -239,7 +242,6 @@ public sealed class Page
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private long UnpinCore()
     {
-        const long OnePin = (1L << 32) + Gup.PinCountingBias;
         long before = Interlocked.Add(ref _state, -OnePin) + OnePin;
         if (PinsOf(before) <= 0)
         {
@@ -303,7 +305,6 @@ public sealed class Page
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool TryPinFast(nint address)
     {
-        const long OnePin = (1L << 32) + Gup.PinCountingBias;
         long state = Volatile.Read(ref _state);
         while (true)
         {
