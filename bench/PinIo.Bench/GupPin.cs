@@ -20,10 +20,10 @@ internal static class GupPin
 
     public static int Run(string[] args)
     {
-        int threads = Arg(args, "--threads", 1);
-        int rounds = Arg(args, "--rounds", 12);
-        int count = Arg(args, "--count", 2_000_000);
-        bool prePinned = args.FirstOrDefault(a => a.StartsWith("--memory=", StringComparison.Ordinal)) is not { } memoryArg || memoryArg == "--memory=prepinned";
+        int threads = ModeArgs.Int(args, "--threads", 1);
+        int rounds = ModeArgs.Int(args, "--rounds", 12);
+        int count = ModeArgs.Int(args, "--count", 2_000_000);
+        bool prePinned = ModeArgs.Value(args, "--memory") is null or "prepinned";
         var memory = new AlignedMemory(threads * BuffersPerThread, 4096);
         var perRound = new List<double>();
         for (int round = 0; round < rounds; round++)
@@ -55,11 +55,5 @@ internal static class GupPin
             Gup.PinUserPages(buffers[i % BuffersPerThread], GupFlags.Write, pages);
             Gup.UnpinUserPagesDirtyLock(pages, makeDirty: true);
         }
-    }
-
-    private static int Arg(string[] args, string name, int fallback)
-    {
-        string? value = args.FirstOrDefault(a => a.StartsWith(name + "=", StringComparison.Ordinal));
-        return value is null ? fallback : int.Parse(value[(name.Length + 1)..], CultureInfo.InvariantCulture);
     }
 }

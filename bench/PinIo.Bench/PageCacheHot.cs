@@ -16,8 +16,8 @@ internal static class PageCacheHot
 {
     public static int Run(string[] args)
     {
-        int mib = (int)Arg(args, "--mib", 256);
-        double seconds = Arg(args, "--seconds", 3);
+        int mib = (int)ModeArgs.Double(args, "--mib", 256);
+        double seconds = ModeArgs.Double(args, "--seconds", 3);
         long bytes = (long)mib << 20;
         using var disk = new RamDisk((2 * bytes) + (64L << 20));
         using Volume volume = Volume.Format(disk, new VolumeOptions { PageCacheBytes = bytes + (bytes / 2) });
@@ -61,11 +61,5 @@ internal static class PageCacheHot
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{{\"bench\":\"pagecache-hot\",\"mib\":{mib},\"reads\":{reads},\"iops\":{reads / elapsed:F0},\"hit_percent\":{(hits + misses == 0 ? 0 : hits * 100.0 / (hits + misses)):F2},\"p50_ns\":{histogram.Percentile(50):F0},\"p99_ns\":{histogram.Percentile(99):F0},\"p999_ns\":{histogram.Percentile(99.9):F0}}}"));
         return 0;
-    }
-
-    private static double Arg(string[] args, string name, double fallback)
-    {
-        string? value = args.FirstOrDefault(x => x.StartsWith(name + "=", StringComparison.Ordinal))?[(name.Length + 1)..];
-        return value is null ? fallback : double.Parse(value, CultureInfo.InvariantCulture);
     }
 }

@@ -20,9 +20,9 @@ internal static class PageCacheStable
 {
     public static int Run(string[] args)
     {
-        int mib = (int)Arg(args, "--mib", 16);
-        int chunk = (int)Arg(args, "--chunk", 1 << 20);
-        int passes = (int)Arg(args, "--passes", 64);
+        int mib = (int)ModeArgs.Long(args, "--mib", 16);
+        int chunk = (int)ModeArgs.Long(args, "--chunk", 1 << 20);
+        int passes = (int)ModeArgs.Long(args, "--passes", 64);
         int bytes = mib << 20;
         using var disk = new RamDisk((4L * bytes) + (64L << 20), new RamDiskOptions { Completion = RamDiskCompletion.Worker });
         using Volume volume = Volume.Format(disk, new VolumeOptions { PageCacheBytes = 2L * bytes, WritebackInterval = Timeout.InfiniteTimeSpan });
@@ -92,10 +92,4 @@ internal static class PageCacheStable
     private static long Wait(ValueTask<long> pending) => pending.AsTask().GetAwaiter().GetResult();
 
     private static int Wait(ValueTask<int> pending) => pending.AsTask().GetAwaiter().GetResult();
-
-    private static long Arg(string[] args, string name, long fallback)
-    {
-        string? value = args.FirstOrDefault(x => x.StartsWith(name + "=", StringComparison.Ordinal))?[(name.Length + 1)..];
-        return value is null ? fallback : long.Parse(value, CultureInfo.InvariantCulture);
-    }
 }

@@ -15,8 +15,8 @@ internal static unsafe class RingFeatures
 {
     public static int RunEnter(string[] args)
     {
-        int rounds = Arg(args, "rounds", 7);
-        int enters = Arg(args, "enters", 200_000);
+        int rounds = ModeArgs.Int(args, "--rounds", 7);
+        int enters = ModeArgs.Int(args, "--enters", 200_000);
         (string Name, uint Flags, bool Registered)[] sides =
         [
             ("fd, sq array", Interop.IORING_SETUP_SINGLE_ISSUER | Interop.IORING_SETUP_DEFER_TASKRUN, false),
@@ -77,8 +77,8 @@ internal static unsafe class RingFeatures
 
     public static int RunPoolRegister(string[] args)
     {
-        int mib = Arg(args, "mib", 64);
-        int rounds = Arg(args, "rounds", 5);
+        int mib = ModeArgs.Int(args, "--mib", 64);
+        int rounds = ModeArgs.Int(args, "--rounds", 5);
         int pages = (mib << 20) / PageSize.Bytes;
         (string Name, bool Huge, bool HugeTlb)[] sides = [("4 KiB pages", false, false), ("THP (madvise)", true, false), ("hugetlb", true, true)];
         Console.WriteLine($"| {mib} MiB pool | rounds | register ms | unregister ms | kernel pins taken | pins kept while registered | backing | load |");
@@ -124,11 +124,5 @@ internal static unsafe class RingFeatures
         values.Sort();
         int n = values.Count;
         return n % 2 == 1 ? values[n / 2] : (values[(n / 2) - 1] + values[n / 2]) / 2;
-    }
-
-    private static int Arg(string[] args, string name, int fallback)
-    {
-        string? value = args.FirstOrDefault(a => a.StartsWith($"--{name}=", StringComparison.Ordinal));
-        return value is null ? fallback : int.Parse(value[(name.Length + 3)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 }

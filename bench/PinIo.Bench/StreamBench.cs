@@ -29,9 +29,9 @@ internal static class StreamBench
 
     public static int RunStream(string[] args)
     {
-        string path = Arg(args, "--file");
-        string mode = Arg(args, "--mode");
-        string api = Arg(args, "--api");
+        string path = ModeArgs.Required(args, "--file");
+        string mode = ModeArgs.Required(args, "--mode");
+        string api = ModeArgs.Required(args, "--api");
         long bytes = new FileInfo(path).Length;
         (long moved, TimeSpan elapsed) = (mode, api) switch
         {
@@ -47,8 +47,8 @@ internal static class StreamBench
 
     public static int RunPipe(string[] args)
     {
-        string path = Arg(args, "--file");
-        string api = Arg(args, "--api");
+        string path = ModeArgs.Required(args, "--file");
+        string api = ModeArgs.Required(args, "--api");
         var clock = Stopwatch.StartNew();
         long moved = ServeOnceAsync(path, api).GetAwaiter().GetResult();
         Print("pipe", "send", api, moved, clock.Elapsed);
@@ -182,8 +182,4 @@ internal static class StreamBench
     private static void Print(string bench, string mode, string api, long bytes, TimeSpan elapsed) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{{\"bench\":\"{bench}\",\"mode\":\"{mode}\",\"api\":\"{api}\",\"bytes\":{bytes},\"seconds\":{elapsed.TotalSeconds:F3},\"mibps\":{bytes / 1048576.0 / elapsed.TotalSeconds:F1}}}"));
-
-    private static string Arg(string[] args, string name) =>
-        args.FirstOrDefault(a => a.StartsWith(name + "=", StringComparison.Ordinal))?[(name.Length + 1)..]
-        ?? throw new ArgumentException($"{name}=... is required");
 }

@@ -15,9 +15,9 @@ internal static class VolumeMount
 {
     public static int Run(string[] args)
     {
-        int files = Arg(args, "--files", 10_000);
-        long extents = Arg(args, "--extents", 1_000_000);
-        int rounds = Arg(args, "--rounds", 3);
+        int files = (int)ModeArgs.Long(args, "--files", 10_000);
+        long extents = ModeArgs.Long(args, "--extents", 1_000_000);
+        int rounds = (int)ModeArgs.Long(args, "--rounds", 3);
         const int Block = 4096;
         long perFile = (extents + files - 1) / files;
         // Data blocks for every extent, plus the two log areas (1/32 of the device each), plus slack.
@@ -60,13 +60,5 @@ internal static class VolumeMount
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{{\"bench\":\"volume-mount\",\"files\":{files},\"extents\":{extents},\"device_bytes\":{bytes},\"build_s\":{buildSeconds:F1},\"mount_ms\":[{string.Join(",", mounts.Select(m => m.ToString("F0", CultureInfo.InvariantCulture)))}],\"mount_ms_median\":{mounts[mounts.Count / 2]:F0}}}"));
         return 0;
-    }
-
-    private static int Arg(string[] args, string name, int fallback) => (int)Arg(args, name, (long)fallback);
-
-    private static long Arg(string[] args, string name, long fallback)
-    {
-        string? value = args.FirstOrDefault(a => a.StartsWith(name + "=", StringComparison.Ordinal))?[(name.Length + 1)..];
-        return value is null ? fallback : long.Parse(value, CultureInfo.InvariantCulture);
     }
 }
