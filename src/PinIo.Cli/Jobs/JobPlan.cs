@@ -59,6 +59,12 @@ internal sealed record JobPlan
     /// </summary>
     public int BatchCompleteMax { get; init; } = 1;
 
+    /// <summary>
+    /// A reap takes the completions already in the ring (up to <see cref="BatchCompleteMax"/>)
+    /// and waits for <see cref="BatchCompleteMin"/> only when there are none: auto_batch's reap.
+    /// </summary>
+    public bool ReapsReadyFirst { get; init; }
+
     public required long Offset { get; init; }
 
     /// <summary>The region lies past the end of the device (offset= beyond it, with size=): the job does no I/O, as fio's.</summary>
@@ -316,7 +322,7 @@ internal sealed record JobPlan
         SchedChecks.Check(name, o, target, notes);
         ulong seed = o.Get(Opt.RandRepeat) || o.IsSet(Opt.RandSeed) ? o.Get(Opt.RandSeed) : (ulong)Random.Shared.NextInt64(long.MinValue, long.MaxValue);
         long perLoop = o.Get(Opt.IoSize) ?? size;
-        (int batchSubmit, int batchCompleteMin, int batchCompleteMax) = BatchPlan.Resolve(o, target, notes);
+        BatchShape batch = BatchPlan.Resolve(o, target, notes);
         return new JobPlan
         {
             Name = name,
@@ -328,9 +334,10 @@ internal sealed record JobPlan
             Bs = bs,
             BlockSize = maxBs,
             Grain = grain,
-            BatchSubmit = batchSubmit,
-            BatchCompleteMin = batchCompleteMin,
-            BatchCompleteMax = batchCompleteMax,
+            BatchSubmit = batch.Submit,
+            BatchCompleteMin = batch.CompleteMin,
+            BatchCompleteMax = batch.CompleteMax,
+            ReapsReadyFirst = batch.ReapsReadyFirst,
             Offset = pastEnd ? target.Capacity : offset,
             EmptyRegion = pastEnd,
             Size = size,

@@ -24,6 +24,7 @@ internal sealed class Completions : IDisposable
     private readonly Action<IoSlot> _reaped;
     private readonly Action<IoSlot> _committed;
     private readonly int _maxPerReap;
+    private readonly bool _readyFirst;
     private int _uncommittedCount;
     private long _pollStamp;
     private int _jobThreadId;
@@ -32,11 +33,14 @@ internal sealed class Completions : IDisposable
     /// Completions of up to <paramref name="slots"/> I/Os. <paramref name="reaped"/> takes each
     /// reaped slot on the job thread; <paramref name="committed"/> each polled one once its
     /// submission is stamped; a reap takes at most <paramref name="maxPerReap"/>
-    /// (iodepth_batch_complete_max) unless it must wait for more.
+    /// (iodepth_batch_complete_max) unless it must wait for more. With
+    /// <paramref name="readyFirst"/>, a polled reap that finds completions already ended takes
+    /// them without waiting for its least (<see cref="WaitsFor"/>).
     /// </summary>
-    public Completions(int slots, FileDevice? polled, IoClock clock, Action<IoSlot> reaped, Action<IoSlot> committed, int maxPerReap = int.MaxValue)
+    public Completions(int slots, FileDevice? polled, IoClock clock, Action<IoSlot> reaped, Action<IoSlot> committed, int maxPerReap = int.MaxValue, bool readyFirst = false)
     {
         _maxPerReap = maxPerReap;
+        _readyFirst = readyFirst;
         _onJobThread = new IoSlotQueue(slots);
         _uncommitted = new IoSlot[slots];
         _polled = polled;
@@ -69,6 +73,10 @@ internal sealed class Completions : IDisposable
     {
         Commit();
         min = Math.Min(min, inFlight);
+        if (_readyFirst && min > 1 && _polled is not null)
+        {
+            min = WaitsFor(min, _onJobThread.Count + _polled.CompletionsReady);
+        }
         int max = Math.Max(Math.Max(min, 1), Math.Min(_maxPerReap, inFlight));
         int carried = _onJobThread.Count;
         if (_polled is not null)
@@ -117,6 +125,14 @@ internal sealed class Completions : IDisposable
         }
         return reaped;
     }
+
+    /// <summary>
+    /// The completions a ready-first reap waits for: none more than one when
+    /// <paramref name="ready"/> have ended already (it takes those, up to its most), else
+    /// <paramref name="min"/>. A wait is a sleep and a wake-up: worth it for a batch, not for the
+    /// rest of one.
+    /// </summary>
+    internal static int WaitsFor(int min, int ready) => ready > 0 ? Math.Min(min, 1) : min;
 
     /// <summary>
     /// Polled ring: submits the prepared I/Os with an io_uring_enter of their own, which reaps

@@ -84,7 +84,7 @@ internal sealed partial class IoLoop : IDisposable
         _quiesceForRate = plan.Get(Opt.IoSubmitMode) == IoSubmitMode.Inline;
         _priorities = IoPriorities.For(plan);
         _latencyTarget = LatencyTarget.For(plan);
-        _completions = new Completions(slots.Count, polled, accounting.Clock, TakeCompleted, accounting.Submitted, plan.BatchCompleteMax);
+        _completions = new Completions(slots.Count, polled, accounting.Clock, TakeCompleted, accounting.Submitted, plan.BatchCompleteMax, plan.ReapsReadyFirst);
         foreach (IoSlot slot in slots.All)
         {
             slot.Completions = _completions;

@@ -297,6 +297,16 @@ public sealed partial class FileDevice : IGrowableDevice, IAsyncDisposable
     /// </summary>
     public int Commit() => PolledRing("its requests go out by themselves").Commit();
 
+    /// <summary>
+    /// With <see cref="FileDeviceOptions.PolledCompletions"/>: the completions the next
+    /// <see cref="Poll(int)"/> would take without a system call (liburing's io_uring_cq_ready), as
+    /// of the last <see cref="Poll(int)"/> or <see cref="Commit"/>: a caller that batches its reaps
+    /// can take these at once and sleep only when there are none.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The device was not opened with
+    /// <see cref="FileDeviceOptions.PolledCompletions"/> on io_uring.</exception>
+    public int CompletionsReady => PolledRing("its completions arrive by themselves").CompletionsReady;
+
     private IoUringEngine PolledRing(string otherwise) => _engine is IoUringEngine { IsPolled: true } ring ? ring : ThrowNotPolled(otherwise);
 
     [DoesNotReturn]

@@ -143,9 +143,6 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine, IPluggedQueue
     /// <summary>SQPOLL: whether the kernel submission thread has gone idle and waits to be woken (IORING_SQ_NEED_WAKEUP).</summary>
     public bool SubmissionThreadSleeping => _ring.SqNeedsWakeup;
 
-    /// <summary>CQEs posted to the CQ and not yet reaped, for tests.</summary>
-    internal uint CompletionsInCq => _ring.CqReady;
-
     /// <summary>CQEs whose slot had moved on (a generation mismatch): detected and dropped, never delivered.</summary>
     public long StaleCompletions => Interlocked.Read(ref _staleCompletions);
 
@@ -322,6 +319,13 @@ internal sealed unsafe partial class IoUringEngine : IFileEngine, IPluggedQueue
             ThrowHelper.ThrowDirectIo((Errno)(-res), "io_uring_enter failed on the device ring");
         }
     }
+
+    /// <summary>
+    /// Polled mode: completions a <see cref="Poll"/> would end without a system call — CQEs in
+    /// the ring and flushes done — as of the last io_uring_enter (under DEFER_TASKRUN the kernel
+    /// posts what ended since only when the owner enters).
+    /// </summary>
+    public int CompletionsReady => _ring is null ? 0 : (int)_ring.CqReady + _flushed.Count;
 
     /// <summary>Requests prepared or in flight on the ring, bios waiting for a slot, and flushes done but not yet ended.</summary>
     public int Pending => _inFlight + _waiting.Count + _incoming.Count + _flushed.Count;

@@ -49,12 +49,12 @@ public sealed class IoUringCommitTests : PinBalancedTest
         // The premise: this file system completes Direct I/O from the device's interrupt, after
         // the submitting enter returned (ext4 or xfs on a disk). One that completes inside the
         // submission (tmpfs) posts at once whatever Commit asks, and could not show the difference.
-        Assert.True(engine.CompletionsInCq == 0, $"'{_dir.Path}' completed a Direct I/O read inside its submission: this test needs a disk-backed file system");
+        Assert.True(device.CompletionsReady == 0, $"'{_dir.Path}' completed a Direct I/O read inside its submission: this test needs a disk-backed file system");
         Thread.Sleep(200); // the read ends in the kernel meanwhile, and waits there as deferred task work
 
         ValueTask<long> secondRead = DirectIo.ReadAsync(device, Block, IovIter.User(IterDirection.Dest, second));
         device.Commit();
-        Assert.True(engine.CompletionsInCq >= 1, "Commit left the first read's completion in the kernel: under DEFER_TASKRUN its enter must ask for events");
+        Assert.True(device.CompletionsReady >= 1, "Commit left the first read's completion in the kernel: under DEFER_TASKRUN its enter must ask for events");
         Assert.False(firstRead.IsCompleted, "Commit ended a bio: it only posts, Poll reaps");
 
         Assert.Equal(Block, Wait(device, firstRead));
@@ -74,7 +74,6 @@ public sealed class IoUringCommitTests : PinBalancedTest
             QueueDepth = 8,
             PolledCompletions = true,
         });
-        var engine = (IoUringEngine)device.EngineCore;
         var buffers = new Memory<byte>[Reads];
         var reads = new Task<long>[Reads];
         for (int i = 0; i < Reads; i++)
@@ -92,15 +91,25 @@ public sealed class IoUringCommitTests : PinBalancedTest
         Thread.Sleep(200); // every read ends in the kernel meanwhile
 
         Assert.Equal(1, device.Poll(1, maxComplete: 1));
-        Assert.True(engine.CompletionsInCq == Reads - 1, $"the other {Reads - 1} completions should wait in the CQ; it holds {engine.CompletionsInCq}");
+        Assert.True(device.CompletionsReady == Reads - 1, $"the other {Reads - 1} completions should wait in the CQ; it holds {device.CompletionsReady}");
         Assert.Equal(2, device.Poll(2, maxComplete: 2));
-        Assert.True(engine.CompletionsInCq == 1, $"one completion should be left in the CQ; it holds {engine.CompletionsInCq}");
+        Assert.True(device.CompletionsReady == 1, $"one completion should be left in the CQ; it holds {device.CompletionsReady}");
         Assert.Equal(1, device.Poll(1));
+        Assert.Equal(0, device.CompletionsReady);
         for (int i = 0; i < Reads; i++)
         {
             Assert.Equal(Block, Wait(device, new ValueTask<long>(reads[i])));
             FileModel.AssertSame(FileWorkload.Data(Block, seed: 10 + i), buffers[i].Span, (long)i * Block, $"read {i}, reaped a few at a time");
         }
+    }
+
+    [Fact]
+    public void CompletionsReady_IsForAPolledRing()
+    {
+        using FileDevice device = FileDevice.Open(_dir.File("unpolled"), new FileDeviceOptions { Create = true, InitialSize = Block });
+
+        var e = Assert.Throws<InvalidOperationException>(() => device.CompletionsReady);
+        Assert.Contains("PolledCompletions", e.Message, StringComparison.Ordinal);
     }
 
     protected override void Dispose(bool disposing)
